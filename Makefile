@@ -1,0 +1,62 @@
+# coodie developer commands. Targets other tooling relies on:
+# install, cassandra-up, cassandra-down, test, demo, bench, typecheck.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install cassandra-up cassandra-down cassandra-status lint format typecheck \
+        unit integration test demo bench fuzz clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[scylla,dev]"
+	touch $(STAMP)
+
+cassandra-up:
+	tools/cassandra/node up
+
+cassandra-down:
+	tools/cassandra/node down
+
+cassandra-status:
+	tools/cassandra/node status
+
+lint: install
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+
+format: install
+	$(VENV)/bin/ruff check --fix src tests
+	$(VENV)/bin/ruff format src tests
+
+typecheck: install
+	$(VENV)/bin/mypy --config-file mypy.ini
+
+unit: install
+	$(PY) -m pytest tests --ignore=tests/integration -q
+
+integration: install cassandra-up
+	$(PY) -m pytest tests/integration -q
+
+# Everything: lint, types, unit, property and integration tests against the real node.
+test: install cassandra-up lint typecheck
+	$(PY) -m pytest tests -q -p no:cacheprovider
+
+demo: install cassandra-up
+	@if [ -f examples/quickstart.py ]; then $(PY) examples/quickstart.py; \
+	 else echo "demo: the quick start needs coodie.sync, which is not built yet (issue 4)"; fi
+
+bench: install cassandra-up
+	@if [ -f benchmarks/run.py ]; then $(PY) benchmarks/run.py; \
+	 else echo "bench: the benchmarks are not written yet (issue 7)"; fi
+
+fuzz: install cassandra-up
+	@echo "fuzz: the differential property suite does not exist yet (issue 8); nothing to run"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
