@@ -19,4 +19,6 @@ def test_write_and_read_back(session: Session) -> None:
     row = session.execute("SELECT id, name FROM stack_probe WHERE id = %s", (key,)).one()
     assert row is not None
     assert (row.id, row.name) == (key, "Alice'; --")
-    assert session.execute("SELECT name FROM stack_probe WHERE id = %s", (uuid.uuid4(),)).one() is None
+    assert (
+        session.execute("SELECT name FROM stack_probe WHERE id = %s", (uuid.uuid4(),)).one() is None
+    )
