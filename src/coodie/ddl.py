@@ -1,0 +1,166 @@
+"""Schema synchronisation as a flow: read what the table has, add what the model adds.
+
+Never drops or rewrites anything: a column whose type changed, or a primary key that
+changed, is an error to resolve by hand. A second run with no model change issues no DDL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from coodie.exceptions import SchemaError
+from coodie.query import Flow, resolve_keyspace
+from coodie.requests import Page, RawRequest
+from coodie.schema import ColumnKind, ColumnSchema, IndexSchema, TableSchema, quote
+
+if TYPE_CHECKING:
+    from coodie.document import DocumentCore
+
+__all__ = ["drop_table_flow", "sync_table_flow", "truncate_flow"]
+
+SASI_CLASS = "org.apache.cassandra.index.sasi.SASIIndex"
+DEFAULT_REPLICATION: Mapping[str, Any] = {"class": "SimpleStrategy", "replication_factor": 1}
+
+
+def literal(v: Any) -> str:
+    """A CQL literal for DDL options (developer-supplied settings, never user data)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return "'" + v.replace("'", "''") + "'"
+    if isinstance(v, Mapping):
+        return "{" + ", ".join(f"{literal(str(k))}: {literal(x)}" for k, x in v.items()) + "}"
+    raise SchemaError(f"cannot write {v!r} as a CQL option value")
+
+
+def _norm_type(t: str) -> str:
+    return t.replace(" ", "").lower().replace("varchar", "text")
+
+
+def create_table_cql(schema: TableSchema, keyspace: str) -> str:
+    cols = [
+        f"{c.quoted} {c.cql_type.cql}{' static' if c.kind is ColumnKind.STATIC else ''}"
+        for c in schema.columns
+    ]
+    pk = ", ".join(c.quoted for c in schema.partition_key)
+    if len(schema.partition_key) > 1:
+        pk = f"({pk})"
+    key = ", ".join([pk, *(c.quoted for c in schema.clustering_key)])
+    cql = f"CREATE TABLE IF NOT EXISTS {schema.qualified_name(keyspace)} ({', '.join(cols)}, PRIMARY KEY ({key}))"
+    withs = []
+    if schema.clustering_key:
+        withs.append(
+            "CLUSTERING ORDER BY ("
+            + ", ".join(f"{c.quoted} {c.order}" for c in schema.clustering_key)
+            + ")"
+        )
+    withs += [f"{k} = {literal(v)}" for k, v in schema.options]
+    if withs:
+        cql += " WITH " + " AND ".join(withs)
+    return cql
+
+
+def create_index_cql(
+    schema: TableSchema, keyspace: str, col: ColumnSchema, idx: IndexSchema
+) -> str:
+    table = schema.qualified_name(keyspace)
+    target = col.quoted
+    if col.cql_type.is_collection and col.cql_type.frozen:
+        target = f"full({target})"
+    if idx.using == "sasi":
+        opts = dict(idx.options)
+        cql = f"CREATE CUSTOM INDEX IF NOT EXISTS {quote(idx.name)} ON {table} ({target}) USING '{SASI_CLASS}'"
+        if opts:
+            cql += f" WITH OPTIONS = {literal(opts)}"
+        return cql
+    cql = f"CREATE INDEX IF NOT EXISTS {quote(idx.name)} ON {table} ({target})"
+    if idx.using == "sai":
+        cql += " USING 'sai'"
+    return cql
+
+
+def ensure_keyspace_flow(keyspace: str, replication: Mapping[str, Any] | None) -> Flow[list[str]]:
+    page: Page = yield RawRequest(
+        "SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = %s", (keyspace,)
+    )
+    if page.rows:
+        return []
+    cql = (
+        f"CREATE KEYSPACE IF NOT EXISTS {quote(keyspace)} WITH replication = "
+        f"{literal(replication or DEFAULT_REPLICATION)}"
+    )
+    yield RawRequest(cql)
+    return [cql]
+
+
+def sync_table_flow(
+    model: type[DocumentCore], replication: Mapping[str, Any] | None = None
+) -> Flow[list[str]]:
+    """Create the table, add new columns, create declared indexes. Returns the DDL it ran."""
+    schema = model._schema()
+    keyspace = resolve_keyspace(model)
+    ran = yield from ensure_keyspace_flow(keyspace, replication)
+    page: Page = yield RawRequest(
+        "SELECT column_name, type, kind FROM system_schema.columns "
+        "WHERE keyspace_name = %s AND table_name = %s",
+        (keyspace, schema.name),
+    )
+    existing = {r[0]: (r[1], r[2]) for r in page.rows}
+    if not existing:
+        cql = create_table_cql(schema, keyspace)
+        yield RawRequest(cql)
+        ran.append(cql)
+    else:
+        _check_key_unchanged(schema, existing)
+        for c in schema.columns:
+            if c.name in existing:
+                have = existing[c.name][0]
+                if _norm_type(have) != _norm_type(c.cql_type.cql):
+                    raise SchemaError(
+                        f"{model.__name__}.{c.name}: the table has {have}, the model says {c.cql_type}; "
+                        "coodie never rewrites a column: migrate it by hand"
+                    )
+                continue
+            static = " static" if c.kind is ColumnKind.STATIC else ""
+            cql = f"ALTER TABLE {schema.qualified_name(keyspace)} ADD {c.quoted} {c.cql_type.cql}{static}"
+            yield RawRequest(cql)
+            ran.append(cql)
+    indexed = [(c, c.index) for c in schema.columns if c.index is not None]
+    if indexed:
+        page = yield RawRequest(
+            "SELECT index_name FROM system_schema.indexes WHERE keyspace_name = %s AND table_name = %s",
+            (keyspace, schema.name),
+        )
+        have_idx = {r[0] for r in page.rows}
+        for col, idx in indexed:
+            assert idx is not None
+            if idx.name not in have_idx:
+                cql = create_index_cql(schema, keyspace, col, idx)
+                yield RawRequest(cql)
+                ran.append(cql)
+    return ran
+
+
+def _check_key_unchanged(schema: TableSchema, existing: Mapping[str, tuple[str, str]]) -> None:
+    have_pk = {n for n, (_, kind) in existing.items() if kind in ("partition_key", "clustering")}
+    want_pk = {c.name for c in schema.primary_key}
+    if have_pk != want_pk:
+        raise SchemaError(
+            f"{schema.name}: the table's primary key is ({', '.join(sorted(have_pk))}) but the model "
+            f"declares ({', '.join(sorted(want_pk))}); a primary key cannot be altered: "
+            "create a new table and copy the data"
+        )
+
+
+def drop_table_flow(model: type[DocumentCore]) -> Flow[None]:
+    schema = model._schema()
+    kind = "MATERIALIZED VIEW" if model.__coodie_view__ else "TABLE"
+    yield RawRequest(f"DROP {kind} IF EXISTS {schema.qualified_name(resolve_keyspace(model))}")
+
+
+def truncate_flow(model: type[DocumentCore]) -> Flow[None]:
+    schema = model._schema()
+    yield RawRequest(f"TRUNCATE {schema.qualified_name(resolve_keyspace(model))}")

@@ -1,0 +1,362 @@
+"""The Document core shared by `coodie.sync` and `coodie.aio`.
+
+Class machinery (schema and columns built once per class), statement builders and the
+row hydrator. No I/O here: the flavour shells execute what this module builds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel
+from pydantic._internal._model_construction import ModelMetaclass
+
+from coodie.exceptions import InvalidQueryError, SchemaError, UnsupportedOperation
+from coodie.expr.columns import Column
+from coodie.expr.lookups import parse_assignments, parse_conditions
+from coodie.expr.nodes import (
+    And,
+    AssignOp,
+    Compare,
+    Condition,
+    Delete,
+    Expr,
+    Insert,
+    Op,
+    TokenCompare,
+    Update,
+)
+from coodie.schema import ColumnSchema, TableSchema, build_schema
+
+__all__ = ["DocumentCore", "DocumentMeta", "LWTResult", "conditions_from"]
+
+_building = threading.local()
+
+
+class DocumentMeta(ModelMetaclass):
+    """Answers `Model.field` with the field's `Column` object (built once per class)."""
+
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> Any:
+        # While pydantic builds a class it probes its bases with hasattr(); columns must
+        # not look like inherited defaults then.
+        _building.depth = getattr(_building, "depth", 0) + 1
+        try:
+            return super().__new__(mcs, name, bases, namespace, **kwargs)
+        finally:
+            _building.depth -= 1
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(cls, item: str) -> Any:
+            columns = cls.__dict__.get("__coodie_columns__")
+            if columns is not None and not getattr(_building, "depth", 0):
+                col = columns.get(item)
+                if col is not None:
+                    return col
+            return super().__getattr__(item)
+
+
+@dataclass(frozen=True, slots=True)
+class LWTResult:
+    """The outcome of a conditional write: `applied`, and the row as it was if not applied."""
+
+    applied: bool
+    existing: dict[str, Any] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.applied
+
+
+@dataclass(frozen=True, slots=True)
+class _Hydrator:
+    """Row -> document, planned once per (class, column list)."""
+
+    names: tuple[str, ...]
+    converters: tuple[Any, ...]  # per column: converter or None
+    empties: tuple[Any, ...]  # per column: factory for an empty collection (null in CQL) or None
+    complete: bool  # every field of the model is selected
+
+
+def conditions_from(
+    schema: TableSchema, exprs: Sequence[Expr], kwargs: Mapping[str, Any]
+) -> tuple[Condition, ...]:
+    """Positional expressions and kwargs lookups -> one AND-ed tuple of conditions."""
+    out: list[Condition] = []
+    for e in exprs:
+        items: tuple[Condition, ...]
+        if isinstance(e, And):
+            items = e.items
+        elif isinstance(e, (Compare, TokenCompare)):
+            items = (e,)
+        else:
+            given: object = e
+            hint = (
+                " (a bool: was a comparison made on values, not columns?)"
+                if isinstance(given, bool)
+                else ""
+            )
+            raise InvalidQueryError(
+                f"find()/filter() take expressions such as User.price > 10, got {e!r}{hint}"
+            )
+        for c in items:
+            if isinstance(c, Compare) and c.column not in schema.by_name:
+                raise InvalidQueryError(
+                    f"{schema.name} has no column {c.column!r} (was the column taken from another model?)"
+                )
+        out.extend(items)
+    if kwargs:
+        out.extend(parse_conditions(schema, kwargs))
+    return tuple(out)
+
+
+class DocumentCore(BaseModel, metaclass=DocumentMeta):
+    """Base of every Document flavour. Subclass `coodie.sync.Document` or `coodie.aio.Document`."""
+
+    __coodie_abstract__: ClassVar[bool] = True
+    __coodie_schema__: ClassVar[TableSchema]
+    __coodie_columns__: ClassVar[Mapping[str, Column[Any]]]
+    __coodie_counter__: ClassVar[bool] = False
+    __coodie_view__: ClassVar[bool] = False
+    __coodie_hydrators__: ClassVar[dict[tuple[str, ...], _Hydrator]]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        own_settings = cls.__dict__.get("Settings")
+        if cls.__dict__.get("__coodie_abstract__") or getattr(own_settings, "abstract", False):
+            return
+        settings = getattr(cls, "Settings", None)
+        schema = build_schema(
+            cls.__name__,
+            cls.model_fields,
+            settings,
+            counter_table=cls.__coodie_counter__,
+            own_settings=own_settings,
+        )
+        type.__setattr__(cls, "__coodie_schema__", schema)
+        type.__setattr__(
+            cls,
+            "__coodie_columns__",
+            {c.name: Column(c.name, c, cls) for c in schema.columns},
+        )
+        type.__setattr__(cls, "__coodie_hydrators__", {})
+        cls.__coodie_init_class__()
+
+    @classmethod
+    def __coodie_init_class__(cls) -> None:
+        """Hook for subclasses (views) that check more at class definition."""
+
+    # ------------------------------------------------------------- schema access
+
+    @classmethod
+    def _schema(cls) -> TableSchema:
+        schema = cls.__dict__.get("__coodie_schema__")
+        if schema is None:
+            raise SchemaError(
+                f"{cls.__name__} is abstract (no table): subclass it and declare a PrimaryKey() field"
+            )
+        return schema  # type: ignore[no-any-return]
+
+    @classmethod
+    def _settings_attr(cls, name: str, default: Any = None) -> Any:
+        return getattr(getattr(cls, "Settings", None), name, default)
+
+    # ------------------------------------------------------------- statements
+
+    def _key_conditions(self) -> tuple[Compare, ...]:
+        d = self.__dict__
+        return tuple(Compare(c.name, Op.EQ, d[c.name]) for c in self._schema().primary_key)
+
+    @classmethod
+    def _check_writable(cls, what: str) -> None:
+        if cls.__coodie_view__:
+            raise UnsupportedOperation(
+                f"{cls.__name__} is a materialized view: it is read-only; write to its base table"
+            )
+        if cls.__coodie_counter__ and what in ("save", "insert", "update"):
+            raise UnsupportedOperation(
+                f"{cls.__name__} is a counter table: {what}() is not supported; "
+                "use increment() and decrement()"
+            )
+
+    def _insert_statement(
+        self, *, if_not_exists: bool = False, ttl: int | None = None, timestamp: int | None = None
+    ) -> Insert:
+        self._check_writable("insert" if if_not_exists else "save")
+        d = self.__dict__
+        return Insert(
+            tuple((c.name, d[c.name]) for c in self._schema().columns),
+            if_not_exists=if_not_exists,
+            ttl=ttl,
+            timestamp=timestamp,
+        )
+
+    def _update_statement(
+        self,
+        kwargs: Mapping[str, Any],
+        *,
+        ttl: int | None = None,
+        timestamp: int | None = None,
+        if_exists: bool = False,
+        if_conditions: Mapping[str, Any] | None = None,
+    ) -> tuple[Update, dict[str, Any]]:
+        """The UPDATE, and the field values the instance takes once it is applied."""
+        self._check_writable("update")
+        schema = self._schema()
+        assignments = parse_assignments(schema, kwargs)
+        new_values = self._validated_changes(
+            {a.column: a.value for a in assignments if a.op is AssignOp.SET}
+        )
+        assignments = [
+            a if a.op is not AssignOp.SET else type(a)(a.column, a.op, new_values[a.column])
+            for a in assignments
+        ]
+        for a in assignments:
+            if a.op is not AssignOp.SET:
+                new_values[a.column] = _apply_collection_op(self.__dict__[a.column], a.op, a.value)
+        stmt = Update(
+            tuple(assignments),
+            self._key_conditions(),
+            ttl=ttl,
+            timestamp=timestamp,
+            if_exists=if_exists,
+            if_conditions=_if_conditions(schema, if_conditions),
+        )
+        return stmt, new_values
+
+    def _validated_changes(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate new field values with the model's own validators (pydantic errors stay pydantic's)."""
+        if not changes:
+            return {}
+        probe = self.model_copy()
+        validator = type(self).__pydantic_validator__
+        for name, value in changes.items():
+            validator.validate_assignment(probe, name, value)
+        return {name: probe.__dict__[name] for name in changes}
+
+    def _delete_statement(
+        self,
+        *,
+        if_exists: bool = False,
+        timestamp: int | None = None,
+        if_conditions: Mapping[str, Any] | None = None,
+    ) -> Delete:
+        self._check_writable("delete")
+        return Delete(
+            self._key_conditions(),
+            timestamp=timestamp,
+            if_exists=if_exists,
+            if_conditions=_if_conditions(self._schema(), if_conditions),
+        )
+
+    def _apply_local(self, values: Mapping[str, Any]) -> None:
+        d = self.__dict__
+        fields_set = self.__pydantic_fields_set__
+        for k, v in values.items():
+            d[k] = v
+            fields_set.add(k)
+
+    # ------------------------------------------------------------- hydration
+
+    @classmethod
+    def _hydrator(cls, names: tuple[str, ...]) -> _Hydrator:
+        h = cls.__coodie_hydrators__.get(names)
+        if h is None:
+            schema = cls._schema()
+            cols: list[ColumnSchema] = [schema.by_name[n] for n in names]
+            empties = []
+            for c in cols:
+                t = c.cql_type
+                empties.append(
+                    {"list": list, "set": set, "map": dict}.get(t.name) if t.is_collection else None
+                )
+            h = _Hydrator(
+                names,
+                tuple(c.from_db for c in cols),
+                tuple(empties),
+                set(names) == set(cls.model_fields) and not cls.__private_attributes__,
+            )
+            cls.__coodie_hydrators__[names] = h
+        return h
+
+    @classmethod
+    def _from_rows(cls, names: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[Any]:
+        """Rows from the database -> documents. Rows are trusted for shape (they come from
+        the table this class describes): values get the type conversions the driver
+        needs, not a second validation."""
+        h = cls._hydrator(names)
+        convs = [(i, c) for i, c in enumerate(h.converters) if c is not None]
+        empties = [(i, e) for i, e in enumerate(h.empties) if e is not None]
+        out = []
+        new = object.__new__
+        setattr_ = object.__setattr__
+        if h.complete:
+            fields_set = set(names)
+            for row in rows:
+                values = list(row)
+                for i, e in empties:
+                    if values[i] is None:
+                        values[i] = e()
+                for i, c in convs:
+                    v = values[i]
+                    if v is not None:
+                        values[i] = c(v)
+                obj = new(cls)
+                setattr_(obj, "__dict__", dict(zip(names, values)))
+                setattr_(obj, "__pydantic_fields_set__", set(fields_set))
+                setattr_(obj, "__pydantic_extra__", None)
+                setattr_(obj, "__pydantic_private__", None)
+                out.append(obj)
+        else:
+            for row in rows:
+                values = list(row)
+                for i, e in empties:
+                    if values[i] is None:
+                        values[i] = e()
+                for i, c in convs:
+                    v = values[i]
+                    if v is not None:
+                        values[i] = c(v)
+                out.append(cls.model_construct(**dict(zip(names, values))))
+        return out
+
+
+def _if_conditions(schema: TableSchema, conds: Mapping[str, Any] | None) -> tuple[Compare, ...]:
+    if not conds:
+        return ()
+    out = []
+    for c in parse_conditions(schema, conds):
+        if not isinstance(c, Compare):
+            raise InvalidQueryError(f"{schema.name}: token() cannot be used in IF conditions")
+        out.append(c)
+    return tuple(out)
+
+
+def _apply_collection_op(current: Any, op: AssignOp, value: Any) -> Any:
+    """What a collection or counter holds after `op` (to keep the instance in step)."""
+    if op is AssignOp.ADD:
+        return set(current or ()) | set(value)
+    if op is AssignOp.REMOVE:
+        if isinstance(current, dict):
+            keys = {value} if isinstance(value, (str, bytes)) else set(value)
+            return {k: v for k, v in current.items() if k not in keys}
+        if isinstance(current, (set, frozenset)):
+            return set(current) - set(value)
+        drop = list(value)
+        return [x for x in (current or []) if x not in drop]
+    if op is AssignOp.APPEND:
+        return [*(current or []), *value]
+    if op is AssignOp.PREPEND:
+        return [*value, *(current or [])]
+    if op is AssignOp.PUT:
+        return {**(current or {}), **value}
+    if op is AssignOp.INCR:
+        return (current or 0) + value
+    if op is AssignOp.DECR:
+        return (current or 0) - value
+    return value

@@ -1,0 +1,324 @@
+"""The scylla-driver / cassandra-driver adapter (both install the `cassandra` module).
+
+Statements are prepared once per CQL text and per driver; values are always bound.
+Async execution bridges the driver's `ResponseFuture` callbacks (run on the driver's I/O
+thread) to asyncio futures with `loop.call_soon_threadsafe`: no thread per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from cassandra import (
+    ConsistencyLevel,
+    DriverException,
+    ReadTimeout,
+    RequestExecutionException,
+    RequestValidationException,
+    WriteTimeout,
+)
+from cassandra import (
+    OperationTimedOut as DriverTimedOut,
+)
+from cassandra import (
+    Unavailable as DriverUnavailable,
+)
+from cassandra.cluster import (
+    EXEC_PROFILE_DEFAULT,
+    Cluster,
+    ExecutionProfile,
+    NoHostAvailable,
+    ResponseFuture,
+    Session,
+)
+from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_factory
+
+from coodie.exceptions import (
+    ConfigurationError,
+    ExecutionError,
+    InvalidQueryError,
+    OperationTimedOut,
+    Unavailable,
+)
+from coodie.expr.compiler import Compiled
+from coodie.requests import BatchRequest, Page, Request
+
+__all__ = ["CassandraDriver"]
+
+_BATCH_TYPES = {
+    "logged": BatchType.LOGGED,
+    "unlogged": BatchType.UNLOGGED,
+    "counter": BatchType.COUNTER,
+}
+_MAX_PREPARED = 2048  # prepared statements kept per driver (one per CQL text)
+
+
+def _consistency(name: str) -> int:
+    try:
+        return int(ConsistencyLevel.name_to_value[name])
+    except KeyError:
+        raise InvalidQueryError(
+            f"unknown consistency level {name!r}; use one of {', '.join(ConsistencyLevel.name_to_value)}"
+        ) from None
+
+
+def translate_error(e: BaseException, cql: str | None) -> Exception:
+    """A driver exception -> the coodie error a user catches (the driver's is `__cause__`)."""
+    msg = f"{type(e).__name__}: {e}"
+    err: Exception
+    if isinstance(e, RequestValidationException):
+        err = InvalidQueryError(f"the server rejected the statement: {msg}\n  CQL: {cql}")
+    elif isinstance(e, (ReadTimeout, WriteTimeout, DriverTimedOut)):
+        err = OperationTimedOut(msg, cql)
+    elif isinstance(e, (DriverUnavailable, NoHostAvailable)):
+        err = Unavailable(msg, cql)
+    elif isinstance(e, (RequestExecutionException, DriverException)):
+        err = ExecutionError(msg, cql)
+    elif isinstance(e, (TypeError, ValueError, OverflowError, KeyError)):
+        # Raised while binding: the driver names the column in its message.
+        err = InvalidQueryError(f"a value does not fit its column: {e}\n  CQL: {cql}")
+    else:
+        return e if isinstance(e, Exception) else ExecutionError(msg, cql)
+    err.__cause__ = e
+    return err
+
+
+def _rows(rows: Sequence[Any] | None, columns: Sequence[str] | None) -> list[Any]:
+    if not rows:
+        return []
+    first = rows[0]
+    if isinstance(first, dict):  # a user session with dict_factory
+        names = list(columns or first.keys())
+        return [tuple(r[n] for n in names) for r in rows]
+    return list(rows)
+
+
+class CassandraDriver:
+    """Executes coodie requests on a `cassandra.cluster.Session`."""
+
+    def __init__(
+        self,
+        session: Session,
+        keyspace: str | None = None,
+        *,
+        cluster: Cluster | None = None,
+        owns_cluster: bool = False,
+        profile: Any = EXEC_PROFILE_DEFAULT,
+    ) -> None:
+        self.session = session
+        self.cluster = cluster or session.cluster
+        self.keyspace = keyspace or session.keyspace
+        self._owns_cluster = owns_cluster
+        self._profile = profile
+        self._prepared: dict[str, PreparedStatement] = {}
+        self.replication: dict[str, Any] | None = None  # for keyspaces sync_table() creates
+
+    @classmethod
+    def connect(
+        cls,
+        hosts: Sequence[str] | None = None,
+        keyspace: str | None = None,
+        *,
+        port: int = 9042,
+        **cluster_options: Any,
+    ) -> CassandraDriver:
+        """Open a Cluster to `hosts` and a session. Extra options go to `Cluster(...)`:
+        auth_provider, ssl_context, load_balancing_policy, protocol_version, ..."""
+        lbp = cluster_options.pop("load_balancing_policy", None)
+        request_timeout = cluster_options.pop("request_timeout", 20.0)
+        profile_kwargs: dict[str, Any] = {
+            "row_factory": tuple_factory,
+            "request_timeout": request_timeout,
+        }
+        if lbp is not None:
+            profile_kwargs["load_balancing_policy"] = lbp
+        profile = ExecutionProfile(**profile_kwargs)
+        try:
+            cluster = Cluster(
+                contact_points=list(hosts or ["127.0.0.1"]),
+                port=port,
+                execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+                **cluster_options,
+            )
+        except TypeError as e:
+            raise ConfigurationError(f"bad Cluster option: {e}") from e
+        try:
+            session = cluster.connect()
+        except Exception as e:
+            cluster.shutdown()
+            raise translate_error(e, None) from e
+        return cls(session, keyspace, cluster=cluster, owns_cluster=True)
+
+    # ------------------------------------------------------------- preparing
+
+    def _prepare(self, cql: str) -> PreparedStatement:
+        ps = self._prepared.get(cql)
+        if ps is None:
+            try:
+                ps = self.session.prepare(cql)
+            except Exception as e:
+                raise translate_error(e, cql) from e
+            if len(self._prepared) >= _MAX_PREPARED:
+                del self._prepared[next(iter(self._prepared))]
+            self._prepared[cql] = ps
+        return ps
+
+    def _bind(self, compiled: Compiled, request: Request | None = None) -> Any:
+        ps = self._prepare(compiled.cql)
+        try:
+            bound = ps.bind(compiled.params)
+        except Exception as e:
+            raise translate_error(e, compiled.cql) from e
+        if request is not None:
+            if request.consistency:
+                bound.consistency_level = _consistency(request.consistency)
+            if request.serial_consistency:
+                bound.serial_consistency_level = _consistency(request.serial_consistency)
+            if request.fetch_size is not None:
+                bound.fetch_size = request.fetch_size or None
+        if compiled.lwt:
+            bound.is_idempotent = False
+        return bound
+
+    def _start(self, request: Request) -> ResponseFuture:
+        bound = self._bind(request.compiled, request)
+        try:
+            return self.session.execute_async(
+                bound,
+                timeout=request.timeout if request.timeout is not None else _DEFAULT_TIMEOUT,
+                paging_state=request.paging_state,
+                execution_profile=self._profile,
+            )
+        except Exception as e:
+            raise translate_error(e, request.compiled.cql) from e
+
+    def _start_batch(self, batch: BatchRequest) -> ResponseFuture:
+        stmt = BatchStatement(batch_type=_BATCH_TYPES[batch.kind])
+        for item in batch.items:
+            stmt.add(self._bind(item))
+        if batch.consistency:
+            stmt.consistency_level = _consistency(batch.consistency)
+        if batch.timestamp is not None:
+            stmt.timestamp = batch.timestamp
+        try:
+            return self.session.execute_async(
+                stmt,
+                timeout=batch.timeout if batch.timeout is not None else _DEFAULT_TIMEOUT,
+                execution_profile=self._profile,
+            )
+        except Exception as e:
+            raise translate_error(e, _batch_text(batch)) from e
+
+    @staticmethod
+    def _page(rf: ResponseFuture, rows: Any) -> Page:
+        columns = tuple(rf._col_names or ())
+        return Page(_rows(rows, columns), columns, rf._paging_state)
+
+    # ------------------------------------------------------------- sync
+
+    def execute(self, request: Request) -> Page:
+        rf = self._start(request)
+        try:
+            rows = rf.result().current_rows
+        except Exception as e:
+            raise translate_error(e, request.compiled.cql) from e
+        return self._page(rf, rows)
+
+    def execute_concurrent(self, requests: list[Request]) -> list[Page]:
+        futures = [self._start(r) for r in requests]
+        pages = []
+        error: Exception | None = None
+        for r, rf in zip(requests, futures):
+            try:  # wait for every request, then raise the first failure
+                pages.append(self._page(rf, rf.result().current_rows))
+            except Exception as e:
+                error = error or translate_error(e, r.compiled.cql)
+        if error is not None:
+            raise error
+        return pages
+
+    def execute_batch(self, batch: BatchRequest) -> Page:
+        rf = self._start_batch(batch)
+        try:
+            rows = rf.result().current_rows
+        except Exception as e:
+            raise translate_error(e, _batch_text(batch)) from e
+        return self._page(rf, rows)
+
+    def execute_raw(self, cql: str, params: Sequence[Any] = (), timeout: float = 120.0) -> Page:
+        """DDL and metadata queries (not prepared)."""
+        try:
+            rf = self.session.execute_async(
+                cql, params or None, timeout=timeout, execution_profile=self._profile
+            )
+            rows = rf.result().current_rows
+        except Exception as e:
+            raise translate_error(e, cql) from e
+        return self._page(rf, rows)
+
+    def shutdown(self) -> None:
+        if self._owns_cluster:
+            self.cluster.shutdown()
+
+    # ------------------------------------------------------------- async
+
+    def _await(self, rf: ResponseFuture, cql: str) -> asyncio.Future[Page]:
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Page] = loop.create_future()
+
+        def done(rows: Any) -> None:
+            page = self._page(rf, rows)
+            loop.call_soon_threadsafe(_resolve, fut, page, None)
+
+        def failed(exc: BaseException) -> None:
+            loop.call_soon_threadsafe(_resolve, fut, None, translate_error(exc, cql))
+
+        rf.add_callbacks(done, failed)
+        return fut
+
+    async def execute_async(self, request: Request) -> Page:
+        return await self._await(self._start(request), request.compiled.cql)
+
+    async def execute_concurrent_async(self, requests: list[Request]) -> list[Page]:
+        futures = [self._await(self._start(r), r.compiled.cql) for r in requests]
+        return list(await asyncio.gather(*futures))
+
+    async def execute_batch_async(self, batch: BatchRequest) -> Page:
+        return await self._await(self._start_batch(batch), _batch_text(batch))
+
+    async def execute_raw_async(
+        self, cql: str, params: Sequence[Any] = (), timeout: float = 120.0
+    ) -> Page:
+        try:
+            rf = self.session.execute_async(
+                cql, params or None, timeout=timeout, execution_profile=self._profile
+            )
+        except Exception as e:
+            raise translate_error(e, cql) from e
+        return await self._await(rf, cql)
+
+    async def shutdown_async(self) -> None:
+        self.shutdown()
+
+
+_DEFAULT_TIMEOUT = 20.0
+
+
+def _resolve(fut: asyncio.Future[Page], page: Page | None, exc: Exception | None) -> None:
+    if fut.cancelled():
+        return
+    if exc is not None:
+        fut.set_exception(exc)
+    else:
+        assert page is not None
+        fut.set_result(page)
+
+
+def _batch_text(batch: BatchRequest) -> str:
+    return (
+        f"BEGIN {batch.kind.upper()} BATCH "
+        + "; ".join(i.cql for i in batch.items)
+        + " APPLY BATCH"
+    )

@@ -1,0 +1,161 @@
+"""Typed column objects: `User.price` is a `Column[float]` whose operators build nodes.
+
+Every comparison goes through `Column._compare`, and the kwargs lookups map their names
+to the same `Op` members (see `lookups.LOOKUPS`), so the two forms cannot drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from coodie.exceptions import InvalidQueryError
+from coodie.expr.nodes import Compare, Op, Ordering, TokenCompare
+
+if TYPE_CHECKING:
+    from coodie.schema import ColumnSchema
+
+__all__ = ["Column", "Token", "col", "token"]
+
+T = TypeVar("T")
+E = TypeVar("E")
+K = TypeVar("K")
+
+
+class Column(Generic[T]):
+    """A column of a Document class, typed by its Python field type `T`."""
+
+    __slots__ = ("model", "name", "schema")
+
+    def __init__(self, name: str, schema: ColumnSchema, model: type[Any] | None = None) -> None:
+        self.name = name
+        self.schema = schema
+        self.model = model
+
+    def __repr__(self) -> str:
+        owner = self.model.__name__ + "." if self.model is not None else ""
+        return f"Column({owner}{self.name}: {self.schema.cql_type})"
+
+    def __hash__(self) -> int:
+        return hash((Column, self.name, id(self.model)))
+
+    def _compare(self, op: Op, value: Any) -> Compare:
+        if isinstance(value, Column):
+            raise InvalidQueryError(
+                f"{self.name} {op.value} {value.name}: CQL compares columns with values only, "
+                "not with other columns"
+            )
+        return Compare(self.name, op, value)
+
+    # Comparisons take the column's type; they return expressions, never bool.
+    def __eq__(self, value: T) -> Compare:  # type: ignore[override]
+        return self._compare(Op.EQ, value)
+
+    def __ne__(self, value: T) -> Compare:  # type: ignore[override]
+        raise InvalidQueryError(
+            f"{self.name} != ...: Cassandra does not support the != relation; "
+            "restate it with <, > or IN"
+        )
+
+    def __lt__(self, value: T) -> Compare:
+        return self._compare(Op.LT, value)
+
+    def __le__(self, value: T) -> Compare:
+        return self._compare(Op.LE, value)
+
+    def __gt__(self, value: T) -> Compare:
+        return self._compare(Op.GT, value)
+
+    def __ge__(self, value: T) -> Compare:
+        return self._compare(Op.GE, value)
+
+    def in_(self, values: Iterable[T]) -> Compare:
+        if isinstance(values, (str, bytes)):
+            raise InvalidQueryError(f"{self.name}.in_() takes a collection of values, not a string")
+        return self._compare(Op.IN, list(values))
+
+    @overload
+    def contains(self: Column[list[E]], value: E) -> Compare: ...
+    @overload
+    def contains(self: Column[set[E]], value: E) -> Compare: ...
+    @overload
+    def contains(self: Column[frozenset[E]], value: E) -> Compare: ...
+    @overload
+    def contains(self: Column[dict[Any, E]], value: E) -> Compare: ...
+    @overload
+    def contains(self: Column[list[E] | None], value: E) -> Compare: ...
+    @overload
+    def contains(self: Column[set[E] | None], value: E) -> Compare: ...
+    @overload
+    def contains(self: Column[dict[Any, E] | None], value: E) -> Compare: ...
+    def contains(self, value: Any) -> Compare:
+        """`CONTAINS`: an element of a list or set, or a value of a map."""
+        return self._compare(Op.CONTAINS, value)
+
+    @overload
+    def contains_key(self: Column[dict[K, Any]], key: K) -> Compare: ...
+    @overload
+    def contains_key(self: Column[dict[K, Any] | None], key: K) -> Compare: ...
+    def contains_key(self, key: Any) -> Compare:
+        """`CONTAINS KEY`: a key of a map."""
+        return self._compare(Op.CONTAINS_KEY, key)
+
+    def like(self: Column[str] | Column[str | None], pattern: str) -> Compare:
+        """`LIKE 'pat%'` (on Cassandra the column needs a SASI index)."""
+        return self._compare(Op.LIKE, pattern)
+
+    def asc(self) -> Ordering:
+        return Ordering(self.name, False)
+
+    def desc(self) -> Ordering:
+        return Ordering(self.name, True)
+
+
+class Token:
+    """`token(User.a, User.b)`: compare the partition-key token with `>`, `>=`, `<`, `<=`, `==`."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+
+    def __hash__(self) -> int:
+        return hash((Token, self.columns))
+
+    def _compare(self, op: Op, value: int) -> TokenCompare:
+        return TokenCompare(self.columns, op, value)
+
+    def __eq__(self, value: int) -> TokenCompare:  # type: ignore[override]
+        return self._compare(Op.EQ, value)
+
+    def __lt__(self, value: int) -> TokenCompare:
+        return self._compare(Op.LT, value)
+
+    def __le__(self, value: int) -> TokenCompare:
+        return self._compare(Op.LE, value)
+
+    def __gt__(self, value: int) -> TokenCompare:
+        return self._compare(Op.GT, value)
+
+    def __ge__(self, value: int) -> TokenCompare:
+        return self._compare(Op.GE, value)
+
+
+def token(*columns: Column[Any]) -> Token:
+    """The token of the partition key: `token(User.id) > 0` (list every partition-key column)."""
+    if not columns:
+        raise InvalidQueryError("token() needs the partition-key columns, e.g. token(User.id)")
+    return Token(tuple(c.name for c in columns))
+
+
+def col(model: type[Any], name: str) -> Column[Any]:
+    """`col(User, "price")`: the column object, for checkers without the coodie mypy plugin."""
+    columns: Mapping[str, Column[Any]] | None = getattr(model, "__coodie_columns__", None)
+    if columns is None:
+        raise InvalidQueryError(f"{model.__name__} is not a coodie Document with a table")
+    try:
+        return columns[name]
+    except KeyError:
+        raise InvalidQueryError(
+            f"{model.__name__} has no column {name!r}; columns are: {', '.join(columns)}"
+        ) from None

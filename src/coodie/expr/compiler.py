@@ -1,0 +1,366 @@
+"""Statements -> CQL text with `?` markers, plus the bound values in marker order.
+
+One pass over a statement yields its *shape* (structure, no values) and its parameters.
+The CQL for a shape is rendered and validated once and cached; compiling a known shape
+with new values only collects the values. LIMIT, TTL, TIMESTAMP and whole IN lists are
+bound (`IN ?`), so the number of shapes stays small. Values never enter the CQL text.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from coodie.exceptions import InvalidQueryError
+from coodie.expr.nodes import (
+    Assignment,
+    AssignOp,
+    Compare,
+    Condition,
+    Delete,
+    Insert,
+    Op,
+    Select,
+    Statement,
+    TokenCompare,
+    Update,
+)
+from coodie.expr.validate import validate
+from coodie.schema import TableSchema, quote
+
+__all__ = ["Compiled", "cache_info", "clear_cache", "compile_statement"]
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """CQL text, its bound values in order, and what running it needs to know."""
+
+    cql: str
+    params: tuple[Any, ...]
+    columns: tuple[str, ...] = ()  # SELECT: the selected columns, in row order
+    lwt: bool = False  # a conditional write: the result row says whether it applied
+    paging: bool = True  # False when the server refuses to page this query
+
+    def __iter__(self) -> Any:  # `cql, params = compiled`
+        return iter((self.cql, self.params))
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    cql: str
+    columns: tuple[str, ...]
+    lwt: bool
+    paging: bool
+
+
+_MAX_SHAPES = 4096
+_cache: dict[tuple[Any, ...], _Template] = {}
+_stats = {"hits": 0, "misses": 0}
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def cache_info() -> dict[str, int]:
+    return {"size": len(_cache), **_stats}
+
+
+def compile_statement(
+    stmt: Statement, schema: TableSchema, keyspace: str | None = None
+) -> Compiled:
+    """Validate (once per shape) and compile `stmt` against `schema`."""
+    shape, params = _SHAPERS[type(stmt)](stmt, schema)
+    key = (schema, keyspace, *shape)
+    tpl = _cache.get(key)
+    if tpl is None:
+        _stats["misses"] += 1
+        validate(stmt, schema)
+        tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
+        if len(_cache) >= _MAX_SHAPES:
+            del _cache[next(iter(_cache))]
+        _cache[key] = tpl
+    else:
+        _stats["hits"] += 1
+    return Compiled(tpl.cql, tuple(params), tpl.columns, tpl.lwt, tpl.paging)
+
+
+# ------------------------------------------------------------------ values
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return str(v)
+    return v
+
+
+def _where_values(
+    where: tuple[Condition, ...], schema: TableSchema, out: list[Any]
+) -> tuple[Any, ...]:
+    shape: list[tuple[Any, Op]] = []
+    by_name = schema.by_name
+    for c in where:
+        if type(c) is TokenCompare:
+            shape.append((c.columns, c.op))
+            if c.value is None:
+                raise InvalidQueryError(f"{schema.name}: token() compared with None")
+            out.append(c.value)
+            continue
+        assert type(c) is Compare
+        shape.append((c.column, c.op))
+        v = c.value
+        if v is None:
+            raise InvalidQueryError(
+                f"{schema.name}: invalid null value in condition for column {c.column}; "
+                "CQL cannot match null in WHERE"
+            )
+        col = by_name.get(c.column)
+        conv = col.to_db if col is not None else None
+        op = c.op
+        if op is Op.IN:
+            if any(x is None for x in v):
+                raise InvalidQueryError(
+                    f"{schema.name}: invalid null value in IN list for column {c.column}"
+                )
+            out.append([conv(x) for x in v] if conv else list(v))
+        elif op is Op.CONTAINS or op is Op.CONTAINS_KEY:
+            out.append(_plain(v))
+        else:
+            out.append(conv(v) if conv else v)
+    return tuple(shape)
+
+
+def _condition_values(
+    conds: tuple[Compare, ...], schema: TableSchema, out: list[Any]
+) -> tuple[Any, ...]:
+    shape = []
+    for c in conds:
+        shape.append((c.column, c.op))
+        col = schema.by_name.get(c.column)
+        conv = col.to_db if col is not None else None
+        v = c.value
+        if c.op is Op.IN:
+            out.append([conv(x) if conv and x is not None else x for x in v])
+        else:
+            out.append(conv(v) if conv and v is not None else v)
+    return tuple(shape)
+
+
+# ------------------------------------------------------------------ shapes
+
+
+def _shape_select(s: Select, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
+    params: list[Any] = []
+    where = _where_values(s.where, schema, params)
+    if s.per_partition_limit is not None:
+        params.append(s.per_partition_limit)
+    if s.limit is not None:
+        params.append(s.limit)
+    return (
+        (
+            Select,
+            where,
+            s.columns,
+            s.order_by,
+            s.limit is not None,
+            s.per_partition_limit is not None,
+            s.allow_filtering,
+            s.count,
+        ),
+        params,
+    )
+
+
+def _shape_insert(s: Insert, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
+    by_name = schema.by_name
+    params: list[Any] = []
+    names = []
+    for name, v in s.values:
+        names.append(name)
+        col = by_name.get(name)
+        if v is None:
+            if col is not None and col.is_primary_key:
+                raise InvalidQueryError(
+                    f"{schema.name}: primary key column {name} is None; every key column needs a value"
+                )
+            params.append(None)
+            continue
+        conv = col.to_db if col is not None else None
+        params.append(conv(v) if conv is not None else v)
+    if s.ttl is not None:
+        params.append(s.ttl)
+    if s.timestamp is not None:
+        params.append(s.timestamp)
+    return (
+        Insert,
+        tuple(names),
+        s.if_not_exists,
+        s.ttl is not None,
+        s.timestamp is not None,
+    ), params
+
+
+def _assignment_value(a: Assignment, schema: TableSchema) -> Any:
+    col = schema.by_name.get(a.column)
+    v = a.value
+    if v is None:
+        return None
+    if a.op is AssignOp.SET:
+        conv = col.to_db if col is not None else None
+        return conv(v) if conv else v
+    if a.op is AssignOp.REMOVE and col is not None and col.cql_type.name == "map":
+        if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
+            v = [v]
+        return {_plain(k) for k in v}
+    if a.op is AssignOp.ADD or (
+        a.op is AssignOp.REMOVE and col is not None and col.cql_type.name == "set"
+    ):
+        if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
+            raise InvalidQueryError(
+                f"{schema.name}: {a.op.value}__{a.column} takes a set of values, got {v!r}"
+            )
+        return {_plain(x) for x in v}
+    if a.op in (AssignOp.APPEND, AssignOp.PREPEND, AssignOp.REMOVE):
+        if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
+            raise InvalidQueryError(
+                f"{schema.name}: {a.op.value}__{a.column} takes a list of values, got {v!r}"
+            )
+        return [_plain(x) for x in v]
+    if a.op is AssignOp.PUT:
+        if not isinstance(v, dict):
+            raise InvalidQueryError(f"{schema.name}: put__{a.column} takes a dict, got {v!r}")
+        return {_plain(k): _plain(x) for k, x in v.items()}
+    return v
+
+
+def _shape_update(s: Update, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
+    params: list[Any] = []
+    if s.ttl is not None:
+        params.append(s.ttl)
+    if s.timestamp is not None:
+        params.append(s.timestamp)
+    assigns = tuple((a.column, a.op) for a in s.assignments)
+    params.extend(_assignment_value(a, schema) for a in s.assignments)
+    where = _where_values(s.where, schema, params)
+    conds = _condition_values(s.if_conditions, schema, params)
+    return (
+        Update,
+        assigns,
+        where,
+        conds,
+        s.if_exists,
+        s.ttl is not None,
+        s.timestamp is not None,
+    ), params
+
+
+def _shape_delete(s: Delete, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
+    params: list[Any] = []
+    if s.timestamp is not None:
+        params.append(s.timestamp)
+    where = _where_values(s.where, schema, params)
+    conds = _condition_values(s.if_conditions, schema, params)
+    return (Delete, s.columns, where, conds, s.if_exists, s.timestamp is not None), params
+
+
+_SHAPERS: dict[type, Callable[[Any, TableSchema], tuple[tuple[Any, ...], list[Any]]]] = {
+    Select: _shape_select,
+    Insert: _shape_insert,
+    Update: _shape_update,
+    Delete: _shape_delete,
+}
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def visit_condition(c: Condition) -> str:
+    if isinstance(c, TokenCompare):
+        return f"token({', '.join(quote(n) for n in c.columns)}) {c.op.value} ?"
+    return f"{quote(c.column)} {c.op.value} ?"
+
+
+def _where(where: tuple[Condition, ...]) -> str:
+    return " WHERE " + " AND ".join(visit_condition(c) for c in where) if where else ""
+
+
+def _using(ttl: bool, timestamp: bool) -> str:
+    parts = (["TTL ?"] if ttl else []) + (["TIMESTAMP ?"] if timestamp else [])
+    return " USING " + " AND ".join(parts) if parts else ""
+
+
+def _if(if_exists: bool, conds: tuple[Compare, ...]) -> str:
+    if if_exists:
+        return " IF EXISTS"
+    if conds:
+        return " IF " + " AND ".join(f"{quote(c.column)} {c.op.value} ?" for c in conds)
+    return ""
+
+
+def visit_select(s: Select, schema: TableSchema, keyspace: str | None) -> _Template:
+    columns = s.columns if s.columns else tuple(c.name for c in schema.columns)
+    what = "COUNT(*)" if s.count else ", ".join(quote(n) for n in columns)
+    cql = f"SELECT {what} FROM {schema.qualified_name(keyspace)}{_where(s.where)}"
+    if s.order_by:
+        cql += " ORDER BY " + ", ".join(
+            f"{quote(o.column)} {'DESC' if o.descending else 'ASC'}" for o in s.order_by
+        )
+    if s.per_partition_limit is not None:
+        cql += " PER PARTITION LIMIT ?"
+    if s.limit is not None:
+        cql += " LIMIT ?"
+    if s.allow_filtering:
+        cql += " ALLOW FILTERING"
+    pk = {c.name for c in schema.partition_key}
+    in_on_pk = any(isinstance(c, Compare) and c.op is Op.IN and c.column in pk for c in s.where)
+    return _Template(cql, () if s.count else columns, False, not (in_on_pk and s.order_by))
+
+
+def visit_insert(s: Insert, schema: TableSchema, keyspace: str | None) -> _Template:
+    names = ", ".join(quote(n) for n, _ in s.values)
+    marks = ", ".join("?" for _ in s.values)
+    cql = f"INSERT INTO {schema.qualified_name(keyspace)} ({names}) VALUES ({marks})"
+    if s.if_not_exists:
+        cql += " IF NOT EXISTS"
+    cql += _using(s.ttl is not None, s.timestamp is not None)
+    return _Template(cql, (), s.if_not_exists, True)
+
+
+_ASSIGN_TEXT = {
+    AssignOp.SET: "{c} = ?",
+    AssignOp.ADD: "{c} = {c} + ?",
+    AssignOp.APPEND: "{c} = {c} + ?",
+    AssignOp.PUT: "{c} = {c} + ?",
+    AssignOp.INCR: "{c} = {c} + ?",
+    AssignOp.REMOVE: "{c} = {c} - ?",
+    AssignOp.DECR: "{c} = {c} - ?",
+    AssignOp.PREPEND: "{c} = ? + {c}",
+}
+
+
+def visit_update(s: Update, schema: TableSchema, keyspace: str | None) -> _Template:
+    sets = ", ".join(_ASSIGN_TEXT[a.op].format(c=quote(a.column)) for a in s.assignments)
+    cql = (
+        f"UPDATE {schema.qualified_name(keyspace)}{_using(s.ttl is not None, s.timestamp is not None)}"
+        f" SET {sets}{_where(s.where)}{_if(s.if_exists, s.if_conditions)}"
+    )
+    return _Template(cql, (), s.if_exists or bool(s.if_conditions), True)
+
+
+def visit_delete(s: Delete, schema: TableSchema, keyspace: str | None) -> _Template:
+    cols = " " + ", ".join(quote(n) for n in s.columns) if s.columns else ""
+    cql = (
+        f"DELETE{cols} FROM {schema.qualified_name(keyspace)}{_using(False, s.timestamp is not None)}"
+        f"{_where(s.where)}{_if(s.if_exists, s.if_conditions)}"
+    )
+    return _Template(cql, (), s.if_exists or bool(s.if_conditions), True)
+
+
+_RENDERERS: dict[type, Callable[[Any, TableSchema, str | None], _Template]] = {
+    Select: visit_select,
+    Insert: visit_insert,
+    Update: visit_update,
+    Delete: visit_delete,
+}

@@ -1,0 +1,573 @@
+"""The compiler pass that checks a statement against the table before CQL is emitted.
+
+What Cassandra 5.0 would reject, this rejects first, naming the column, the rule and the
+fix; what the server accepts, it lets through. Where the server's behaviour depends on
+details coodie does not model, the rule is left to the server (its error still arrives
+as an `InvalidQueryError`). Rules and the server's messages: CQL-RULES.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from coodie.exceptions import InvalidQueryError
+from coodie.expr.nodes import (
+    AssignOp,
+    Batch,
+    BatchKind,
+    Compare,
+    Condition,
+    Delete,
+    Insert,
+    Op,
+    Select,
+    Statement,
+    TokenCompare,
+    Update,
+)
+from coodie.schema import ColumnKind, ColumnSchema, TableSchema
+
+__all__ = ["validate", "validate_batch"]
+
+_FILTERING_FIX = "add .allow_filtering() (a scan: slow on big tables) or index the column"
+
+
+def _err(schema: TableSchema, msg: str) -> InvalidQueryError:
+    return InvalidQueryError(f"{schema.name}: {msg}")
+
+
+def validate(stmt: Statement, schema: TableSchema) -> None:
+    if isinstance(stmt, Select):
+        _validate_select(stmt, schema)
+    elif isinstance(stmt, Insert):
+        _validate_insert(stmt, schema)
+    elif isinstance(stmt, Update):
+        _validate_update(stmt, schema)
+    elif isinstance(stmt, Delete):
+        _validate_delete(stmt, schema)
+    else:  # pragma: no cover - the union is closed
+        raise TypeError(stmt)
+
+
+# ---------------------------------------------------------------- shared checks
+
+
+def _column(schema: TableSchema, name: str, where: str) -> ColumnSchema:
+    col = schema.by_name.get(name)
+    if col is None:
+        raise _err(
+            schema, f"unknown column {name!r} in {where}; columns are: {', '.join(schema.by_name)}"
+        )
+    return col
+
+
+def _check_relation(schema: TableSchema, c: Compare) -> ColumnSchema:
+    """Operator against column type."""
+    col = _column(schema, c.column, "WHERE")
+    t = col.cql_type
+    if c.op is Op.CONTAINS and not t.is_collection:
+        raise _err(
+            schema,
+            f"{c.column} CONTAINS: CONTAINS needs a list, set or map column, {c.column} is {t}",
+        )
+    if c.op is Op.CONTAINS_KEY and t.name != "map":
+        raise _err(
+            schema, f"{c.column} CONTAINS KEY: CONTAINS KEY needs a map column, {c.column} is {t}"
+        )
+    if c.op is Op.LIKE and t.name not in ("text", "ascii", "varchar"):
+        raise _err(schema, f"{c.column} LIKE: LIKE needs a text or ascii column, {c.column} is {t}")
+    if t.is_collection and not t.frozen and c.op not in (Op.CONTAINS, Op.CONTAINS_KEY):
+        raise _err(
+            schema,
+            f"{c.column} {c.op.value}: a non-frozen collection column can only be restricted "
+            "with contains/contains_key",
+        )
+    return col
+
+
+def _group(
+    schema: TableSchema, where: Sequence[Condition]
+) -> tuple[dict[str, list[Op]], list[TokenCompare]]:
+    """Column -> its operators, checking duplicate and conflicting restrictions."""
+    by_col: dict[str, list[Op]] = {}
+    tokens: list[TokenCompare] = []
+    for c in where:
+        if isinstance(c, TokenCompare):
+            tokens.append(c)
+            continue
+        _check_relation(schema, c)
+        by_col.setdefault(c.column, []).append(c.op)
+    for name, ops in by_col.items():
+        if len(ops) > 1 and (Op.EQ in ops or Op.IN in ops):
+            raise _err(
+                schema,
+                f"{name} is restricted more than once including an equality or IN "
+                f"({', '.join(o.value for o in ops)}); keep one",
+            )
+        lower = sum(o in (Op.GT, Op.GE) for o in ops)
+        upper = sum(o in (Op.LT, Op.LE) for o in ops)
+        if lower > 1 or upper > 1:
+            bound = "lower" if lower > 1 else "upper"
+            raise _err(schema, f"{name} has more than one {bound} bound; keep one")
+    return by_col, tokens
+
+
+def _check_write_key(
+    schema: TableSchema,
+    by_col: dict[str, list[Op]],
+    tokens: list[TokenCompare],
+    kind: str,
+) -> None:
+    """UPDATE/DELETE: the whole partition key by = or IN, no token(), no other columns."""
+    if tokens:
+        raise _err(
+            schema,
+            f"token() cannot be used in the WHERE clause of {kind} statements; "
+            "restrict the partition key with = or IN",
+        )
+    missing = [c.name for c in schema.partition_key if c.name not in by_col]
+    if missing:
+        raise _err(
+            schema,
+            f"{kind} needs every partition key column: missing {', '.join(missing)} "
+            "(CQL writes by primary key)",
+        )
+    for c in schema.partition_key:
+        if any(not o.is_eq_or_in for o in by_col[c.name]):
+            raise _err(
+                schema,
+                f"partition key column {c.name} can only be restricted with = or IN in {kind} statements",
+            )
+    others = [n for n in by_col if not schema.by_name[n].is_primary_key]
+    if others:
+        raise _err(
+            schema,
+            f"{kind} can only filter on primary key columns, not {', '.join(others)}: "
+            "select the keys first (QuerySet.update()/.delete() do this for you)",
+        )
+
+
+def _check_conditions(schema: TableSchema, conds: Sequence[Compare], kind: str) -> None:
+    if schema.is_counter:
+        raise _err(schema, "conditional (IF) writes are not supported on counter tables")
+    for c in conds:
+        col = _column(schema, c.column, "IF")
+        if col.is_primary_key:
+            raise _err(
+                schema,
+                f"primary key column {c.column} cannot have IF conditions; it is in the WHERE clause already",
+            )
+        if c.op in (Op.CONTAINS_KEY, Op.LIKE):
+            raise _err(schema, f"IF {c.column} {c.op.value}: not supported in conditions")
+
+
+def _check_lwt_key(schema: TableSchema, by_col: dict[str, list[Op]], kind: str, full: bool) -> None:
+    for c in schema.partition_key:
+        if Op.IN in by_col.get(c.name, ()):
+            raise _err(
+                schema,
+                f"IN on the partition key ({c.name}) is not supported with conditional {kind}s; "
+                "write each partition separately",
+            )
+    for c in schema.clustering_key:
+        ops = by_col.get(c.name, [])
+        if Op.IN in ops:
+            raise _err(
+                schema,
+                f"IN on the clustering key ({c.name}) is not supported with conditional {kind}s",
+            )
+        if full and (not ops or any(o is not Op.EQ for o in ops)):
+            raise _err(
+                schema,
+                "a conditional DELETE must restrict every primary key column with =; "
+                f"{c.name} is not",
+            )
+
+
+# ---------------------------------------------------------------- SELECT
+
+
+def _uses_index(col: ColumnSchema, op: Op) -> bool:
+    """Whether the server can answer `col op ?` with the column's index."""
+    idx = col.index
+    if idx is None:
+        return False
+    if op is Op.LIKE:
+        return idx.is_sasi
+    if op.is_slice:
+        return idx.using in ("sai", "sasi")
+    if op is Op.IN:
+        return idx.using == "sai"
+    return True
+
+
+def _validate_select(s: Select, schema: TableSchema) -> None:
+    by_col, tokens = _group(schema, s.where)
+    af = s.allow_filtering
+    pk_names = [c.name for c in schema.partition_key]
+
+    # LIKE needs an index that supports it, whatever ALLOW FILTERING says (Cassandra).
+    for name, ops in by_col.items():
+        col = schema.by_name[name]
+        if Op.LIKE in ops and not (col.index is not None and col.index.is_sasi):
+            raise _err(
+                schema,
+                f"{name} LIKE: Cassandra supports LIKE only on a SASI-indexed column; "
+                f"declare it Annotated[str, Indexed(using='sasi')]",
+            )
+
+    # token() ranges: over the whole partition key, in order, and nothing else on it.
+    for t in tokens:
+        if list(t.columns) != pk_names:
+            raise _err(
+                schema,
+                f"token({', '.join(t.columns)}): token() must list the whole partition key "
+                f"in order: token({', '.join(pk_names)})",
+            )
+        if t.op is Op.IN:
+            raise _err(schema, "token() IN is not supported; use token ranges")
+    if tokens:
+        both = [n for n in pk_names if n in by_col]
+        if both:
+            raise _err(
+                schema,
+                f"{', '.join(both)} cannot be restricted both by a relation and by a token() relation",
+            )
+    t_ops = [t.op for t in tokens]
+    if t_ops.count(Op.EQ) and len(t_ops) > 1:
+        raise _err(schema, "token() is restricted more than once including an equality; keep one")
+    if sum(o in (Op.GT, Op.GE) for o in t_ops) > 1 or sum(o in (Op.LT, Op.LE) for o in t_ops) > 1:
+        raise _err(schema, "token() has more than one lower or upper bound; keep one")
+
+    index_used = [
+        n
+        for n, ops in by_col.items()
+        if not schema.by_name[n].is_primary_key
+        and all(_uses_index(schema.by_name[n], o) for o in ops)
+    ]
+    pk_restricted = [n for n in pk_names if n in by_col]
+    single_partition = len(pk_restricted) == len(pk_names) and all(
+        all(o.is_eq_or_in for o in by_col[n]) for n in pk_names
+    )
+
+    if not af:
+        # Partition key: all of it by = / IN, or a token range, or nothing.
+        if pk_restricted and not single_partition:
+            missing = [n for n in pk_names if n not in by_col]
+            what = (
+                f"partition key column(s) {', '.join(missing)} are not restricted"
+                if missing
+                else "a partition key column is restricted by a range"
+            )
+            raise _err(
+                schema,
+                f"{what}: this may scan the table; restrict the whole partition key with = or IN, or {_FILTERING_FIX}",
+            )
+        # Regular and static columns: each needs an index that answers it.
+        for name, ops in by_col.items():
+            col = schema.by_name[name]
+            if col.is_primary_key:
+                continue
+            if not all(_uses_index(col, o) for o in ops):
+                op_text = ", ".join(o.value for o in ops)
+                reason = (
+                    "is not indexed"
+                    if col.index is None
+                    else f"has an index that cannot answer {op_text}"
+                )
+                raise _err(
+                    schema,
+                    f"filtering on {name} ({op_text}) needs ALLOW FILTERING: {name} {reason}; {_FILTERING_FIX}",
+                )
+            if ops.count(Op.CONTAINS) > 1 or ops.count(Op.CONTAINS_KEY) > 1:
+                raise _err(
+                    schema,
+                    f"several CONTAINS on {name} need ALLOW FILTERING; {_FILTERING_FIX}",
+                )
+        legacy = [n for n in index_used if schema.by_name[n].index.using != "sai"]  # type: ignore[union-attr]
+        if len(index_used) > 1 and legacy:
+            raise _err(
+                schema,
+                f"restrictions on several indexed columns ({', '.join(index_used)}) need ALLOW FILTERING; "
+                "add .allow_filtering() or use SAI indexes (Indexed(using='sai'))",
+            )
+        # Clustering columns: a prefix, nothing after a range.
+        ck_restricted = [c for c in schema.clustering_key if c.name in by_col]
+        if ck_restricted and not index_used:
+            if not single_partition:
+                raise _err(
+                    schema,
+                    f"restricting clustering column {ck_restricted[0].name} without the whole partition key "
+                    f"needs ALLOW FILTERING; restrict {', '.join(pk_names)} with = or IN, or {_FILTERING_FIX}",
+                )
+            prev: ColumnSchema | None = None
+            prev_slice = False
+            for c in schema.clustering_key:
+                c_ops = by_col.get(c.name)
+                if c_ops is None:
+                    later = [
+                        x.name
+                        for x in schema.clustering_key
+                        if x.position > c.position and x.name in by_col
+                    ]
+                    if later:
+                        raise _err(
+                            schema,
+                            f"clustering column {later[0]} cannot be restricted because the preceding "
+                            f"column {c.name} is not restricted; restrict {c.name} too, or {_FILTERING_FIX}",
+                        )
+                    break
+                if Op.CONTAINS in c_ops or Op.CONTAINS_KEY in c_ops:
+                    raise _err(
+                        schema,
+                        f"clustering column {c.name} can only be restricted with CONTAINS with an index or "
+                        f"filtering; {_FILTERING_FIX}",
+                    )
+                if prev_slice and prev is not None:
+                    raise _err(
+                        schema,
+                        f"clustering column {c.name} cannot be restricted because the preceding column "
+                        f"{prev.name} is restricted by a range; use = on {prev.name}, or {_FILTERING_FIX}",
+                    )
+                prev, prev_slice = c, any(o.is_slice for o in c_ops)
+
+    # ORDER BY
+    if s.order_by:
+        if not single_partition:
+            raise _err(
+                schema,
+                "ORDER BY needs the partition key restricted by = or IN "
+                f"({', '.join(pk_names)}); rows are only ordered within a partition",
+            )
+        reversed_: bool | None = None
+        last = -1
+        for o in s.order_by:
+            col = _column(schema, o.column, "ORDER BY")
+            if col.kind is not ColumnKind.CLUSTERING:
+                ck = ", ".join(c.name for c in schema.clustering_key) or "none"
+                raise _err(
+                    schema,
+                    f"ORDER BY {o.column}: only clustering columns can order rows (clustering columns: {ck})",
+                )
+            if col.position <= last:
+                raise _err(
+                    schema,
+                    "ORDER BY must list clustering columns in their declared order: "
+                    + ", ".join(c.name for c in schema.clustering_key),
+                )
+            last = col.position
+            rev = o.descending != (col.order == "DESC")
+            if reversed_ is None:
+                reversed_ = rev
+            elif rev != reversed_:
+                raise _err(
+                    schema,
+                    "ORDER BY must follow the declared clustering order or its exact reverse; "
+                    "mixing directions is not supported",
+                )
+        if index_used:
+            raise _err(
+                schema,
+                f"ORDER BY cannot be combined with a secondary-index restriction ({', '.join(index_used)}); "
+                "sort client side",
+            )
+
+    # Projection
+    if s.columns is not None:
+        for name in s.columns:
+            _column(schema, name, "only()")
+        if s.count is False and s.columns:
+            kinds = {schema.by_name[n].kind for n in s.columns}
+            if ColumnKind.STATIC in kinds and kinds <= {
+                ColumnKind.STATIC,
+                ColumnKind.PARTITION_KEY,
+            }:
+                ck_r = [c.name for c in schema.clustering_key if c.name in by_col]
+                if ck_r:
+                    raise _err(
+                        schema,
+                        f"cannot restrict clustering column(s) {', '.join(ck_r)} when selecting only static columns",
+                    )
+    for v, what in ((s.limit, "limit"), (s.per_partition_limit, "per_partition_limit")):
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v <= 0):
+            raise _err(schema, f"{what}() takes a positive integer, got {v!r}")
+
+
+# ---------------------------------------------------------------- writes
+
+
+def _check_using(schema: TableSchema, ttl: Any, timestamp: Any, conditional: bool) -> None:
+    if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or ttl < 0):
+        raise _err(schema, f"ttl must be a non-negative integer of seconds, got {ttl!r}")
+    if timestamp is not None and (not isinstance(timestamp, int) or isinstance(timestamp, bool)):
+        raise _err(
+            schema,
+            f"timestamp must be an integer of microseconds since the epoch, got {timestamp!r}",
+        )
+    if timestamp is not None and conditional:
+        raise _err(schema, "a custom timestamp cannot be used with conditional (IF) writes")
+    if schema.is_counter and ttl is not None:
+        raise _err(schema, "counter updates cannot have a TTL")
+    if schema.is_counter and timestamp is not None:
+        raise _err(schema, "counter updates cannot have a custom timestamp")
+
+
+def _validate_insert(s: Insert, schema: TableSchema) -> None:
+    if schema.is_counter:
+        raise _err(schema, "INSERT is not allowed on counter tables; use increment()/decrement()")
+    names = [n for n, _ in s.values]
+    for n in names:
+        _column(schema, n, "INSERT")
+    if len(set(names)) != len(names):
+        raise _err(schema, "a column is given twice in INSERT")
+    missing = [c.name for c in schema.primary_key if c.name not in names]
+    if missing:
+        raise _err(schema, f"INSERT needs every primary key column: missing {', '.join(missing)}")
+    _check_using(schema, s.ttl, s.timestamp, s.if_not_exists)
+
+
+def _validate_update(s: Update, schema: TableSchema) -> None:
+    by_col, tokens = _group(schema, s.where)
+    _check_write_key(schema, by_col, tokens, "UPDATE")
+    if not s.assignments:
+        raise _err(schema, "UPDATE needs at least one column to set")
+    only_static = all(
+        schema.by_name.get(a.column) is not None
+        and schema.by_name[a.column].kind is ColumnKind.STATIC
+        for a in s.assignments
+    )
+    missing_ck = [c.name for c in schema.clustering_key if c.name not in by_col]
+    if not only_static and missing_ck:
+        raise _err(schema, f"UPDATE needs every clustering column: missing {', '.join(missing_ck)}")
+    for c in schema.clustering_key:
+        if any(o.is_slice for o in by_col.get(c.name, ())):
+            raise _err(
+                schema, f"UPDATE cannot restrict clustering column {c.name} by a range; use = or IN"
+            )
+    seen: set[str] = set()
+    for a in s.assignments:
+        col = _column(schema, a.column, "SET")
+        if col.is_primary_key:
+            raise _err(
+                schema,
+                f"primary key column {a.column} cannot be updated; delete and re-insert the row",
+            )
+        _check_assignment(schema, col, a.op, a.value)
+        if a.op is AssignOp.SET and a.column in seen:
+            raise _err(schema, f"{a.column} is set twice in one UPDATE")
+        seen.add(a.column)
+    conditional = s.if_exists or bool(s.if_conditions)
+    if s.if_exists and s.if_conditions:
+        raise _err(schema, "use either if_exists or if_conditions, not both")
+    if conditional:
+        _check_conditions(schema, s.if_conditions, "update")
+        _check_lwt_key(schema, by_col, "update", full=False)
+    _check_using(schema, s.ttl, s.timestamp, conditional)
+
+
+_OPS_FOR = {
+    "set": (AssignOp.SET, AssignOp.ADD, AssignOp.REMOVE),
+    "list": (AssignOp.SET, AssignOp.APPEND, AssignOp.PREPEND, AssignOp.REMOVE),
+    "map": (AssignOp.SET, AssignOp.PUT, AssignOp.REMOVE),
+    "counter": (AssignOp.INCR, AssignOp.DECR),
+}
+_HINT = {
+    "set": "sets take add__ and remove__",
+    "list": "lists take append__, prepend__ and remove__",
+    "map": "maps take put__ and remove__ (of keys)",
+    "counter": "counters take increment()/decrement() (incr__/decr__)",
+}
+
+
+def _check_assignment(schema: TableSchema, col: ColumnSchema, op: AssignOp, value: Any) -> None:
+    t = col.cql_type
+    kind = t.name if (t.is_collection and not t.frozen) or t.name == "counter" else "scalar"
+    allowed = _OPS_FOR.get(kind, (AssignOp.SET,))
+    if op not in allowed:
+        hint = _HINT.get(kind, f"{col.name} is {t}: only plain assignment applies")
+        raise _err(schema, f"{op.value}__{col.name}: not valid for {t} column {col.name}; {hint}")
+    if op in (AssignOp.INCR, AssignOp.DECR) and (
+        not isinstance(value, int) or isinstance(value, bool)
+    ):
+        raise _err(schema, f"counter {col.name} changes by an integer, got {value!r}")
+
+
+def _validate_delete(s: Delete, schema: TableSchema) -> None:
+    by_col, tokens = _group(schema, s.where)
+    _check_write_key(schema, by_col, tokens, "DELETE")
+    for n in s.columns:
+        col = _column(schema, n, "DELETE")
+        if col.is_primary_key:
+            raise _err(
+                schema, f"primary key column {n} cannot be deleted on its own; delete the row"
+            )
+    # Clustering: a prefix by = / IN, optionally ending with a range (whole rows only).
+    prev_gap: str | None = None
+    ranged: str | None = None
+    for c in schema.clustering_key:
+        ops = by_col.get(c.name)
+        if ops is None:
+            prev_gap = prev_gap or c.name
+            continue
+        if prev_gap is not None:
+            raise _err(
+                schema,
+                f"clustering column {c.name} cannot be restricted because the preceding column {prev_gap} is not",
+            )
+        if ranged is not None:
+            raise _err(
+                schema,
+                f"clustering column {c.name} cannot be restricted because {ranged} is restricted by a range",
+            )
+        if any(o.is_slice for o in ops):
+            ranged = c.name
+    non_static = [n for n in s.columns if schema.by_name[n].kind is not ColumnKind.STATIC]
+    if s.columns and non_static and (ranged or prev_gap is not None):
+        raise _err(
+            schema,
+            f"deleting specific columns ({', '.join(non_static)}) needs every clustering column by =; "
+            "range deletions are only for whole rows",
+        )
+    conditional = s.if_exists or bool(s.if_conditions)
+    if s.if_exists and s.if_conditions:
+        raise _err(schema, "use either if_exists or if_conditions, not both")
+    if conditional:
+        _check_conditions(schema, s.if_conditions, "deletion")
+        _check_lwt_key(schema, by_col, "deletion", full=True)
+    _check_using(schema, None, s.timestamp, conditional)
+
+
+# ---------------------------------------------------------------- BATCH
+
+
+def validate_batch(batch: Batch, partition_of: Any = None) -> None:
+    """Batch-level rules; each statement is validated on its own by the compiler.
+
+    `partition_of(schema, stmt)` returns a hashable partition identity or None if unknown.
+    """
+    counters = [sch.is_counter for sch, _ in batch.statements]
+    if batch.kind is BatchKind.COUNTER and not all(counters):
+        raise InvalidQueryError("a counter batch can only hold counter updates")
+    if batch.kind is not BatchKind.COUNTER and any(counters):
+        raise InvalidQueryError(
+            "counter updates must go in a counter batch: BatchQuery(batch_type='counter')"
+        )
+    conditional = [
+        (sch, st)
+        for sch, st in batch.statements
+        if (isinstance(st, Insert) and st.if_not_exists)
+        or (isinstance(st, (Update, Delete)) and (st.if_exists or st.if_conditions))
+    ]
+    if conditional:
+        tables = {(sch.keyspace, sch.name) for sch, _ in batch.statements}
+        if len(tables) > 1:
+            raise InvalidQueryError("a batch with conditions cannot span several tables")
+        if partition_of is not None:
+            parts = {partition_of(sch, st) for sch, st in batch.statements}
+            if len(parts) > 1:
+                raise InvalidQueryError("a batch with conditions cannot span several partitions")
+        if batch.timestamp is not None:
+            raise InvalidQueryError(
+                "a custom timestamp cannot be used with conditional (IF) writes"
+            )

@@ -1,0 +1,219 @@
+"""Document operations written once, as flows that the sync and async shells drive.
+
+A flow is a generator: it yields a `Request` (or a list of them to run concurrently, a
+`BatchRequest`, a `RawRequest`) and receives the `Page`(s); its return value is the
+method's result. Writes given `batch=` are added to the batch and yield nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from coodie.document import LWTResult
+from coodie.exceptions import InvalidQueryError, UnsupportedOperation
+from coodie.expr.compiler import Compiled, compile_statement
+from coodie.expr.nodes import (
+    Assignment,
+    AssignOp,
+    Batch,
+    BatchKind,
+    Compare,
+    Insert,
+    Op,
+    Statement,
+    Update,
+)
+from coodie.expr.validate import validate_batch
+from coodie.query import Flow, resolve_keyspace
+from coodie.requests import BatchRequest, Page, Request
+from coodie.schema import TableSchema
+
+if TYPE_CHECKING:
+    from coodie.document import DocumentCore
+
+__all__ = [
+    "BatchCore",
+    "counter_flow",
+    "delete_flow",
+    "insert_flow",
+    "lwt_result",
+    "save_flow",
+    "update_flow",
+]
+
+
+def lwt_result(page: Page) -> LWTResult:
+    if not page.rows:
+        return LWTResult(False)
+    row = page.rows[0]
+    applied = bool(row[0])
+    if applied:
+        return LWTResult(True)
+    return LWTResult(False, dict(zip(page.columns[1:], row[1:])))
+
+
+def compile_for(model: type[DocumentCore], stmt: Statement) -> Compiled:
+    return compile_statement(stmt, model._schema(), resolve_keyspace(model))
+
+
+def _write(
+    model: type[DocumentCore], stmt: Statement, batch: BatchCore | None, **options: Any
+) -> Flow[LWTResult | None]:
+    compiled = compile_for(model, stmt)
+    if batch is not None:
+        batch.add(model, stmt, compiled)
+        return None
+    page: Page = yield Request(compiled, **options)
+    return lwt_result(page) if compiled.lwt else None
+
+
+def save_flow(
+    doc: DocumentCore, ttl: int | None, timestamp: int | None, batch: BatchCore | None
+) -> Flow[None]:
+    yield from _write(type(doc), doc._insert_statement(ttl=ttl, timestamp=timestamp), batch)
+
+
+def insert_flow(
+    doc: DocumentCore, ttl: int | None, timestamp: int | None, batch: BatchCore | None
+) -> Flow[LWTResult | None]:
+    stmt = doc._insert_statement(if_not_exists=True, ttl=ttl, timestamp=timestamp)
+    return (yield from _write(type(doc), stmt, batch))
+
+
+def update_flow(
+    doc: DocumentCore,
+    kwargs: Mapping[str, Any],
+    *,
+    ttl: int | None,
+    timestamp: int | None,
+    if_exists: bool,
+    if_conditions: Mapping[str, Any] | None,
+    batch: BatchCore | None,
+) -> Flow[LWTResult | None]:
+    stmt, new_values = doc._update_statement(
+        kwargs, ttl=ttl, timestamp=timestamp, if_exists=if_exists, if_conditions=if_conditions
+    )
+    result = yield from _write(type(doc), stmt, batch)
+    if result is None or result.applied:
+        doc._apply_local(new_values)
+    return result
+
+
+def delete_flow(
+    doc: DocumentCore,
+    *,
+    if_exists: bool,
+    timestamp: int | None,
+    if_conditions: Mapping[str, Any] | None,
+    batch: BatchCore | None,
+) -> Flow[LWTResult | None]:
+    stmt = doc._delete_statement(
+        if_exists=if_exists, timestamp=timestamp, if_conditions=if_conditions
+    )
+    return (yield from _write(type(doc), stmt, batch))
+
+
+def counter_flow(
+    model: type[DocumentCore], kwargs: Mapping[str, Any], sign: int, batch: BatchCore | None
+) -> Flow[None]:
+    """`increment(url="/home", views=1)`: key columns by value, counters by delta."""
+    if not model.__coodie_counter__:
+        raise UnsupportedOperation(f"{model.__name__} is not a CounterDocument")
+    schema = model._schema()
+    where = []
+    assignments = []
+    for name, value in kwargs.items():
+        col = schema.by_name.get(name)
+        if col is None:
+            raise InvalidQueryError(
+                f"{model.__name__} has no column {name!r}; columns are: {', '.join(schema.by_name)}"
+            )
+        if col.is_primary_key:
+            where.append(Compare(name, Op.EQ, value))
+        else:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise InvalidQueryError(
+                    f"{model.__name__}.{name}: a counter changes by an integer, got {value!r}"
+                )
+            op = AssignOp.INCR if (value * sign) >= 0 else AssignOp.DECR
+            assignments.append(Assignment(name, op, abs(value)))
+    if not assignments:
+        raise InvalidQueryError(
+            f"{model.__name__}: name at least one counter to change, e.g. "
+            f"{next((c.name for c in schema.columns if c.is_counter), 'views')}=1"
+        )
+    yield from _write(model, Update(tuple(assignments), tuple(where)), batch)
+
+
+# ------------------------------------------------------------------ batches
+
+
+def _partition(schema: TableSchema, stmt: Statement) -> Any:
+    where = stmt.values if isinstance(stmt, Insert) else getattr(stmt, "where", ())
+    pk = {c.name for c in schema.partition_key}
+    if isinstance(stmt, Insert):
+        return (id(schema), tuple(v for n, v in where if n in pk))
+    vals = []
+    for c in where:
+        if isinstance(c, Compare) and c.column in pk:
+            if c.op is not Op.EQ:
+                return (id(schema), object())  # IN: several partitions
+            vals.append(c.value)
+    return (id(schema), tuple(vals))
+
+
+class BatchCore:
+    """Collects writes; the flavour shells execute them as one BATCH on exit."""
+
+    def __init__(
+        self,
+        batch_type: str = "logged",
+        *,
+        consistency: str | None = None,
+        timeout: float | None = None,
+        timestamp: int | None = None,
+    ) -> None:
+        try:
+            self.kind = BatchKind(batch_type.lower())
+        except ValueError:
+            raise InvalidQueryError(
+                f"unknown batch type {batch_type!r}: use 'logged', 'unlogged' or 'counter'"
+            ) from None
+        self.consistency = consistency
+        self.timeout = timeout
+        self.timestamp = timestamp
+        self.result: LWTResult | None = None
+        self._items: list[tuple[type[DocumentCore], Statement, Compiled]] = []
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, model: type[DocumentCore], stmt: Statement, compiled: Compiled) -> None:
+        self._items.append((model, stmt, compiled))
+
+    def _driver_name(self) -> str | None:
+        names = {m._schema().driver_name for m, _, _ in self._items}
+        if len(names) > 1:
+            raise InvalidQueryError("a batch cannot span several drivers (clusters)")
+        return next(iter(names))
+
+    def _flow(self) -> Flow[LWTResult | None]:
+        if not self._items:
+            return None
+        batch = Batch(
+            self.kind, tuple((m._schema(), s) for m, s, _ in self._items), timestamp=self.timestamp
+        )
+        validate_batch(batch, _partition)
+        items = tuple(c for _, _, c in self._items)
+        self._items = []
+        page: Page = yield BatchRequest(
+            self.kind.value,
+            items,
+            consistency=self.consistency,
+            timeout=self.timeout,
+            timestamp=self.timestamp,
+        )
+        if any(c.lwt for c in items):
+            self.result = lwt_result(page)
+        return self.result

@@ -1,0 +1,369 @@
+"""The immutable QuerySet core: chain methods build a `Select`; flows turn it into requests.
+
+Every chain method returns a new QuerySet; nothing mutates. Terminal operations are
+written once here as generator *flows* that yield `Request`s (or lists of them, to run
+concurrently) and receive `Page`s; `coodie.sync` and `coodie.aio` only drive them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Generator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from typing_extensions import Self
+
+from coodie.exceptions import InvalidQueryError
+from coodie.expr.columns import Column
+from coodie.expr.compiler import Compiled, compile_statement
+from coodie.expr.lookups import parse_assignments
+from coodie.expr.nodes import Compare, Condition, Delete, Expr, Op, Ordering, Select, Update
+from coodie.registry import get_driver
+from coodie.requests import Page, PagedResult, Request
+
+if TYPE_CHECKING:
+    from coodie.document import DocumentCore
+
+__all__ = ["BULK_CONCURRENCY", "Flow", "QuerySetCore", "resolve_keyspace"]
+
+D = TypeVar("D", bound="DocumentCore")
+R = TypeVar("R")
+Flow = Generator[Any, Any, R]  # yields Request | list[Request] | BatchRequest; receives Page(s)
+
+BULK_CONCURRENCY = 64  # key-by-key writes of QuerySet.update()/.delete() run in groups of this size
+_UNSET: Any = object()
+
+
+def resolve_keyspace(model: type[DocumentCore]) -> str:
+    schema = model._schema()
+    if schema.keyspace:
+        return schema.keyspace
+    driver = get_driver(schema.driver_name)
+    ks: str | None = driver.keyspace
+    if not ks:
+        raise InvalidQueryError(
+            f"{model.__name__}: no keyspace: set Settings.keyspace or pass keyspace= to init_coodie()"
+        )
+    return ks
+
+
+class QuerySetCore(Generic[D]):
+    """A lazy, immutable query over one Document class."""
+
+    __slots__ = (
+        "_allow_filtering",
+        "_consistency",
+        "_limit",
+        "_model",
+        "_only",
+        "_order_by",
+        "_page_size",
+        "_per_partition_limit",
+        "_timeout",
+        "_timestamp",
+        "_ttl",
+        "_where",
+    )
+
+    def __init__(self, model: type[D], where: tuple[Condition, ...] = ()) -> None:
+        self._model = model
+        self._where = where
+        self._order_by: tuple[Ordering, ...] = ()
+        self._limit: int | None = None
+        self._per_partition_limit: int | None = None
+        self._allow_filtering = False
+        self._only: tuple[str, ...] | None = None
+        self._ttl: int | None = None
+        self._timestamp: int | None = None
+        self._consistency: str | None = None
+        self._timeout: float | None = None
+        self._page_size: int | None = None
+
+    def _copy(self, **changes: Any) -> Self:
+        new = object.__new__(type(self))
+        for slot in QuerySetCore.__slots__:
+            object.__setattr__(new, slot, changes.get(slot, getattr(self, slot)))
+        return new
+
+    def __repr__(self) -> str:
+        try:
+            cql, params = self.to_cql()
+        except Exception as e:  # repr must not raise
+            return f"<{type(self).__name__} {self._model.__name__}: {e}>"
+        return f"<{type(self).__name__} {cql} {list(params)!r}>"
+
+    # ------------------------------------------------------------- chain methods
+
+    def filter(self, *exprs: Expr, **lookups: Any) -> Self:
+        from coodie.document import conditions_from
+
+        more = conditions_from(self._model._schema(), exprs, lookups)
+        return self._copy(_where=self._where + more)
+
+    def limit(self, n: int) -> Self:
+        return self._copy(_limit=n)
+
+    def per_partition_limit(self, n: int) -> Self:
+        return self._copy(_per_partition_limit=n)
+
+    def order_by(self, *keys: str | Ordering | Column[Any]) -> Self:
+        out = []
+        for k in keys:
+            if isinstance(k, Ordering):
+                out.append(k)
+            elif isinstance(k, Column):
+                out.append(Ordering(k.name))
+            elif isinstance(k, str):
+                desc = k.startswith("-")
+                out.append(Ordering(k.lstrip("-+"), desc))
+            else:
+                raise InvalidQueryError(
+                    f"order_by() takes column names ('price', '-price') or Model.price.desc(), got {k!r}"
+                )
+        return self._copy(_order_by=tuple(out))
+
+    def only(self, *names: str | Column[Any]) -> Self:
+        cols = tuple(n.name if isinstance(n, Column) else n for n in names)
+        schema = self._model._schema()
+        for n in cols:
+            schema.column(n)
+        return self._copy(_only=cols or None)
+
+    def allow_filtering(self) -> Self:
+        return self._copy(_allow_filtering=True)
+
+    def ttl(self, seconds: int) -> Self:
+        return self._copy(_ttl=seconds)
+
+    def timestamp(self, microseconds: int) -> Self:
+        return self._copy(_timestamp=microseconds)
+
+    def consistency(self, level: Any) -> Self:
+        name = getattr(level, "name", level)
+        if not isinstance(name, str) and isinstance(level, int):
+            name = _consistency_name(level)
+        return self._copy(_consistency=str(name).upper())
+
+    def timeout(self, seconds: float) -> Self:
+        return self._copy(_timeout=seconds)
+
+    def page_size(self, n: int) -> Self:
+        return self._copy(_page_size=n)
+
+    # ------------------------------------------------------------- compiling
+
+    def _select(self, *, count: bool = False, columns: tuple[str, ...] | None = None) -> Select:
+        return Select(
+            where=self._where,
+            columns=columns if columns is not None else self._only,
+            order_by=() if count else self._order_by,
+            limit=None if count else self._limit,
+            per_partition_limit=self._per_partition_limit,
+            allow_filtering=self._allow_filtering,
+            count=count,
+        )
+
+    def _compile(self, stmt: Any) -> Compiled:
+        return compile_statement(stmt, self._model._schema(), resolve_keyspace(self._model))
+
+    def to_cql(self) -> tuple[str, tuple[Any, ...]]:
+        """The SELECT this QuerySet runs, as `(cql, params)`, validated but not executed."""
+        c = self._compile(self._select())
+        return c.cql, c.params
+
+    def _request(self, compiled: Compiled, *, fetch_size: int | None = None) -> Request:
+        return Request(
+            compiled,
+            consistency=self._consistency,
+            timeout=self._timeout,
+            fetch_size=fetch_size if fetch_size is not None else self._page_size,
+        )
+
+    def _select_request(self) -> Request:
+        c = self._compile(self._select())
+        if not c.paging:
+            return self._request(c, fetch_size=0)
+        return self._request(c)
+
+    # ------------------------------------------------------------- flows
+
+    def _flow_all(self) -> Flow[list[D]]:
+        req: Request | None = self._select_request()
+        out: list[D] = []
+        while req is not None:
+            page: Page = yield req
+            out.extend(self._model._from_rows(req.compiled.columns, page.rows))
+            req = req.next_page(page.paging_state)
+        return out
+
+    def _flow_first(self) -> Flow[D | None]:
+        qs = self._copy(_limit=1)
+        req = qs._select_request()
+        page: Page = yield req
+        docs = self._model._from_rows(req.compiled.columns, page.rows[:1])
+        return docs[0] if docs else None
+
+    def _flow_one(self, *, required: bool) -> Flow[D | None]:
+        from coodie.exceptions import DocumentNotFound, MultipleDocumentsFound
+
+        qs = self._copy(_limit=2)
+        req = qs._select_request()
+        page: Page = yield req
+        rows = page.rows
+        if len(rows) > 1:
+            raise MultipleDocumentsFound(
+                f"{self._model.__name__}: more than one row matches {qs.to_cql()[0]}"
+            )
+        if not rows:
+            if required:
+                raise DocumentNotFound(
+                    f"{self._model.__name__}: no row matches {qs.to_cql()[0]} with {list(req.compiled.params)!r}"
+                )
+            return None
+        doc: D = self._model._from_rows(req.compiled.columns, rows)[0]
+        return doc
+
+    def _flow_count(self) -> Flow[int]:
+        req: Request | None = self._request(self._compile(self._select(count=True)))
+        total = 0
+        while req is not None:  # COUNT(*) over several partitions may come in pages
+            page: Page = yield req
+            total += sum(int(r[0]) for r in page.rows)
+            req = req.next_page(page.paging_state)
+        if self._limit is not None:
+            total = min(total, self._limit)
+        return total
+
+    def _flow_paged(self, paging_state: bytes | None, page_size: int | None) -> Flow[PagedResult]:
+        c = self._compile(self._select())
+        if not c.paging:
+            raise InvalidQueryError(
+                f"{self._model.__name__}: the server cannot page a query with both ORDER BY and IN "
+                "on the partition key; drop one of them, or use .all()"
+            )
+        req = Request(
+            c,
+            consistency=self._consistency,
+            timeout=self._timeout,
+            fetch_size=page_size or self._page_size or 100,
+            paging_state=paging_state,
+        )
+        page: Page = yield req
+        return PagedResult(self._model._from_rows(c.columns, page.rows), page.paging_state)
+
+    def _flow_create(self, kwargs: Mapping[str, Any]) -> Flow[D]:
+        """Insert a document made of the QuerySet's equality filters plus `kwargs`."""
+        values: dict[str, Any] = {}
+        for c in self._where:
+            if isinstance(c, Compare) and c.op is Op.EQ:
+                values[c.column] = c.value
+        values.update(kwargs)
+        doc = self._model(**values)
+        stmt = doc._insert_statement(ttl=self._ttl, timestamp=self._timestamp)
+        yield self._request(self._compile(stmt))
+        return doc
+
+    def _key_rows_flow(self) -> Flow[list[dict[str, Any]]]:
+        """Read the primary keys of the matching rows."""
+        schema = self._model._schema()
+        names = tuple(c.name for c in schema.primary_key)
+        c = self._compile(self._copy(_order_by=())._select(columns=names))
+        req: Request | None = self._request(c, fetch_size=self._page_size or 1000)
+        keys: list[dict[str, Any]] = []
+        while req is not None:
+            page: Page = yield req
+            keys.extend(dict(zip(names, row)) for row in page.rows)
+            req = req.next_page(page.paging_state)
+        return keys
+
+    def _full_key_combinations(self) -> list[dict[str, Any]] | None:
+        """If the filter names every primary-key column by = or IN and nothing else, the
+        rows it designates (without reading); else None."""
+        schema = self._model._schema()
+        pk = [c.name for c in schema.primary_key]
+        per_col: dict[str, list[Any]] = {}
+        for c in self._where:
+            if not isinstance(c, Compare) or c.column not in pk or c.column in per_col:
+                return None
+            if c.op is Op.EQ:
+                per_col[c.column] = [c.value]
+            elif c.op is Op.IN:
+                per_col[c.column] = list(dict.fromkeys(c.value))
+            else:
+                return None
+        if set(per_col) != set(pk) or self._limit is not None:
+            return None
+        return [dict(zip(pk, combo)) for combo in itertools.product(*(per_col[n] for n in pk))]
+
+    def _keys(self) -> Flow[list[dict[str, Any]]]:
+        keys = self._full_key_combinations()
+        if keys is None:
+            keys = yield from self._key_rows_flow()
+        return keys
+
+    def _flow_bulk(self, make: Any) -> Flow[int]:
+        keys = yield from self._keys()
+        for start in range(0, len(keys), BULK_CONCURRENCY):
+            group = keys[start : start + BULK_CONCURRENCY]
+            reqs = []
+            for key in group:
+                where = tuple(Compare(n, Op.EQ, v) for n, v in key.items())
+                reqs.append(self._request(self._compile(make(where))))
+            yield reqs
+        return len(keys)
+
+    def _flow_update(self, kwargs: Mapping[str, Any]) -> Flow[int]:
+        """UPDATE every matching row; returns how many rows were written."""
+        if self._model.__coodie_view__:
+            self._model._check_writable("update")
+        assignments = tuple(parse_assignments(self._model._schema(), kwargs))
+        if not assignments:
+            raise InvalidQueryError(
+                f"{self._model.__name__}: update() needs at least one column to set"
+            )
+
+        def make(where: tuple[Condition, ...]) -> Update:
+            return Update(assignments, where, ttl=self._ttl, timestamp=self._timestamp)
+
+        # Validate the write shape before reading anything.
+        self._probe_write(make)
+        return (yield from self._flow_bulk(make))
+
+    def _flow_delete(self) -> Flow[int]:
+        """DELETE every matching row; returns how many rows were deleted."""
+        self._model._check_writable("delete")
+
+        def make(where: tuple[Condition, ...]) -> Delete:
+            return Delete(where, timestamp=self._timestamp)
+
+        self._probe_write(make)
+        return (yield from self._flow_bulk(make))
+
+    def _probe_write(self, make: Any) -> None:
+        schema = self._model._schema()
+        probe = tuple(Compare(c.name, Op.EQ, 0) for c in schema.primary_key)
+        from coodie.expr.validate import validate
+
+        validate(make(probe), schema)
+
+
+_CL_NAMES = {
+    0: "ANY",
+    1: "ONE",
+    2: "TWO",
+    3: "THREE",
+    4: "QUORUM",
+    5: "ALL",
+    6: "LOCAL_QUORUM",
+    7: "EACH_QUORUM",
+    8: "SERIAL",
+    9: "LOCAL_SERIAL",
+    10: "LOCAL_ONE",
+}
+
+
+def _consistency_name(level: int) -> str:
+    try:
+        return _CL_NAMES[level]
+    except KeyError:
+        raise InvalidQueryError(f"unknown consistency level {level!r}") from None

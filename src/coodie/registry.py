@@ -1,0 +1,47 @@
+"""Named drivers registered by `init_coodie()`. No I/O: just the table of who is who."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coodie.exceptions import ConfigurationError
+
+__all__ = ["get_driver", "register_driver", "registered", "unregister_driver"]
+
+_drivers: dict[str, Any] = {}
+_default: list[str] = []
+
+
+def register_driver(name: str, driver: Any, *, default: bool = False) -> None:
+    _drivers[name] = driver
+    if default or not _default:
+        _default[:] = [name]
+
+
+def unregister_driver(name: str) -> Any:
+    driver = _drivers.pop(name, None)
+    if _default and _default[0] == name:
+        _default[:] = [next(iter(_drivers))] if _drivers else []
+    return driver
+
+
+def registered() -> dict[str, Any]:
+    return dict(_drivers)
+
+
+def get_driver(name: str | None = None) -> Any:
+    """The driver called `name`, or the default one."""
+    if name is None:
+        if not _default:
+            raise ConfigurationError(
+                "no driver registered: call init_coodie(hosts=[...], keyspace=...) "
+                "(from coodie.sync or coodie.aio) before using a Document"
+            )
+        name = _default[0]
+    try:
+        return _drivers[name]
+    except KeyError:
+        raise ConfigurationError(
+            f"no driver named {name!r}: call init_coodie(..., name={name!r}) first; "
+            f"registered: {', '.join(_drivers) or 'none'}"
+        ) from None

@@ -1,0 +1,67 @@
+"""What the core asks a driver to run, and what it gets back. No I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from coodie.expr.compiler import Compiled
+
+__all__ = ["BatchRequest", "Page", "PagedResult", "RawRequest", "Request"]
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One statement to execute with its options."""
+
+    compiled: Compiled
+    consistency: str | None = None  # a consistency level name: "ONE", "QUORUM", ...
+    timeout: float | None = None  # seconds; None: the driver's default
+    fetch_size: int | None = None  # rows per page; None: the driver's default
+    paging_state: bytes | None = None
+    serial_consistency: str | None = None
+
+    def next_page(self, paging_state: bytes | None) -> Request | None:
+        return replace(self, paging_state=paging_state) if paging_state else None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRequest:
+    kind: str  # "logged", "unlogged", "counter"
+    items: tuple[Compiled, ...]
+    consistency: str | None = None
+    timeout: float | None = None
+    timestamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a result: rows as tuples, their column names, and where to resume."""
+
+    rows: list[Any]
+    columns: tuple[str, ...] = ()
+    paging_state: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PagedResult:
+    """`paged_all()`: a page of documents and the state that fetches the next page
+    (None after the last page)."""
+
+    documents: list[Any]
+    paging_state: bytes | None
+
+    def __iter__(self) -> Any:
+        return iter(self.documents)
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+
+@dataclass(frozen=True, slots=True)
+class RawRequest:
+    """DDL or a metadata query: not prepared; `%s` placeholders."""
+
+    cql: str
+    params: tuple[Any, ...] = ()
+    timeout: float = 120.0

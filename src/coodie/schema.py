@@ -1,0 +1,364 @@
+"""A Document class -> an immutable `TableSchema`, built once per class.
+
+Nothing downstream re-reads type hints: the query compiler, the validator and the row
+hydrator all work from the `TableSchema`.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from coodie.exceptions import SchemaError
+from coodie.fields import ClusteringKey, Counter, Indexed, PrimaryKey, Static
+from coodie.types import (
+    Converter,
+    CqlType,
+    UnsupportedType,
+    cql_type_of,
+    from_db_converter,
+    split_annotated,
+    strip_optional,
+    to_db_converter,
+)
+
+__all__ = ["ColumnKind", "ColumnSchema", "IndexSchema", "TableSchema", "build_schema", "quote"]
+
+
+class ColumnKind(enum.Enum):
+    PARTITION_KEY = "partition_key"
+    CLUSTERING = "clustering"
+    REGULAR = "regular"
+    STATIC = "static"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSchema:
+    name: str
+    using: str | None = None  # None: the server's default; "sai"; "sasi"
+    options: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def is_sasi(self) -> bool:
+        return self.using == "sasi"
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSchema:
+    name: str
+    cql_type: CqlType
+    kind: ColumnKind = ColumnKind.REGULAR
+    position: int = 0  # index within the partition key or the clustering key
+    order: str = "ASC"  # clustering order
+    is_counter: bool = False
+    index: IndexSchema | None = None
+    to_db: Converter | None = field(default=None, compare=False, repr=False)
+    from_db: Converter | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_primary_key(self) -> bool:
+        return self.kind in (ColumnKind.PARTITION_KEY, ColumnKind.CLUSTERING)
+
+    @property
+    def quoted(self) -> str:
+        return quote(self.name)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TableSchema:
+    """Everything the compiler, validator and hydrator need to know about a table.
+
+    Compared and hashed by identity: one per Document class, used as a cache key.
+    """
+
+    name: str
+    keyspace: str | None
+    columns: tuple[ColumnSchema, ...]
+    is_counter: bool = False
+    options: tuple[tuple[str, Any], ...] = ()
+    driver_name: str | None = None
+    by_name: Mapping[str, ColumnSchema] = field(default_factory=dict, compare=False, repr=False)
+    partition_key: tuple[ColumnSchema, ...] = field(default=(), compare=False, repr=False)
+    clustering_key: tuple[ColumnSchema, ...] = field(default=(), compare=False, repr=False)
+
+    @staticmethod
+    def create(
+        name: str,
+        keyspace: str | None,
+        columns: tuple[ColumnSchema, ...],
+        *,
+        is_counter: bool = False,
+        options: tuple[tuple[str, Any], ...] = (),
+        driver_name: str | None = None,
+    ) -> TableSchema:
+        pk = tuple(
+            sorted(
+                (c for c in columns if c.kind is ColumnKind.PARTITION_KEY), key=lambda c: c.position
+            )
+        )
+        ck = tuple(
+            sorted(
+                (c for c in columns if c.kind is ColumnKind.CLUSTERING), key=lambda c: c.position
+            )
+        )
+        return TableSchema(
+            name=name,
+            keyspace=keyspace,
+            columns=columns,
+            is_counter=is_counter,
+            options=options,
+            driver_name=driver_name,
+            by_name=MappingProxyType({c.name: c for c in columns}),
+            partition_key=pk,
+            clustering_key=ck,
+        )
+
+    @property
+    def primary_key(self) -> tuple[ColumnSchema, ...]:
+        return self.partition_key + self.clustering_key
+
+    def qualified_name(self, keyspace: str | None = None) -> str:
+        ks = self.keyspace or keyspace
+        return f"{quote(ks)}.{quote(self.name)}" if ks else quote(self.name)
+
+    def column(self, name: str) -> ColumnSchema:
+        try:
+            return self.by_name[name]
+        except KeyError:
+            from coodie.exceptions import InvalidQueryError
+
+            raise InvalidQueryError(
+                f"{self.name} has no column {name!r}; columns are: {', '.join(self.by_name)}"
+            ) from None
+
+
+# ------------------------------------------------------------------ identifiers
+
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_UNQUOTED = re.compile(r"^[a-z][a-z0-9_]*$")
+# Cassandra's reserved keywords (they need quoting as identifiers).
+RESERVED = frozenset(
+    """add aggregate allow alter and any apply asc authorize batch begin by columnfamily create
+    default delete desc describe drop each_quorum entries execute from full grant if in index
+    infinity insert into is keyspace keyspaces limit local_one local_quorum materialized mbean
+    mbeans modify nan norecursive not null of on one or order password primary quorum rename
+    replace revoke schema select set table three to token truncate two unlogged unset update
+    use using view where with""".split()
+)
+
+
+def check_identifier(name: str, what: str = "identifier") -> str:
+    if not _IDENT.match(name) or len(name) > 222:
+        raise SchemaError(
+            f"{what} {name!r} is not a valid CQL identifier: use letters, digits and "
+            "underscores, starting with a letter (at most 222 characters)"
+        )
+    return name
+
+
+def quote(name: str) -> str:
+    """Quote an identifier where CQL needs it (upper case, reserved words)."""
+    if _UNQUOTED.match(name) and name not in RESERVED:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def snake_case(name: str) -> str:
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+# ------------------------------------------------------------------ building
+
+_TABLE_OPTIONS = frozenset(
+    {
+        "comment",
+        "default_time_to_live",
+        "gc_grace_seconds",
+        "bloom_filter_fp_chance",
+        "caching",
+        "compaction",
+        "compression",
+        "speculative_retry",
+        "memtable_flush_period_in_ms",
+        "crc_check_chance",
+        "read_repair",
+        "additional_write_policy",
+        "cdc",
+    }
+)
+
+
+def build_schema(
+    cls_name: str,
+    fields: Mapping[str, Any],
+    settings: Any,
+    *,
+    counter_table: bool = False,
+    own_settings: Any = None,
+) -> TableSchema:
+    """Build the schema of a Document class from its pydantic `model_fields`.
+
+    Every error names the class, the field and the rule.
+    """
+
+    def fail(msg: str, fname: str | None = None) -> SchemaError:
+        where = f"{cls_name}.{fname}" if fname else cls_name
+        return SchemaError(f"{where}: {msg}")
+
+    table = getattr(own_settings, "name", None) or snake_case(cls_name)
+    try:
+        check_identifier(table, "table name")
+    except SchemaError as e:
+        raise fail(str(e)) from None
+    keyspace = getattr(settings, "keyspace", None)
+    if keyspace is not None:
+        try:
+            check_identifier(keyspace, "keyspace name")
+        except SchemaError as e:
+            raise fail(str(e)) from None
+    options = dict(getattr(settings, "options", None) or {})
+    if ttl := getattr(settings, "default_ttl", None):
+        options["default_time_to_live"] = ttl
+    for opt in options:
+        if opt not in _TABLE_OPTIONS:
+            raise fail(
+                f"unknown table option {opt!r} in Settings.options; known: {', '.join(sorted(_TABLE_OPTIONS))}"
+            )
+
+    columns: list[ColumnSchema] = []
+    pk_seen: dict[int, str] = {}
+    ck_seen: dict[int, str] = {}
+    for fname, info in fields.items():
+        try:
+            check_identifier(fname, "column name")
+        except SchemaError as e:
+            raise fail(str(e), fname) from None
+        annotation = info.annotation
+        metadata = tuple(info.metadata)
+        inner, more = split_annotated(annotation)
+        metadata = (*more, *metadata)
+        try:
+            base, _optional = strip_optional(inner)
+            _base, more = split_annotated(base)
+            metadata = (*metadata, *more)
+            cql_type = cql_type_of(annotation, tuple(info.metadata))
+        except UnsupportedType as e:
+            raise fail(str(e), fname) from None
+
+        pk = next((m for m in metadata if isinstance(m, PrimaryKey)), None)
+        ck = next((m for m in metadata if isinstance(m, ClusteringKey)), None)
+        idx = next((m for m in metadata if isinstance(m, Indexed)), None)
+        is_static = any(isinstance(m, Static) for m in metadata)
+        is_counter = any(isinstance(m, Counter) for m in metadata)
+
+        if pk and ck:
+            raise fail("a column is either a PrimaryKey or a ClusteringKey, not both", fname)
+        kind = ColumnKind.REGULAR
+        position = 0
+        order = "ASC"
+        if pk:
+            kind, position = ColumnKind.PARTITION_KEY, pk.partition_key_index
+            if position in pk_seen:
+                raise fail(
+                    f"partition_key_index={position} is also used by {pk_seen[position]!r}; "
+                    "give each partition key column its own index",
+                    fname,
+                )
+            pk_seen[position] = fname
+        elif ck:
+            kind, position = ColumnKind.CLUSTERING, ck.clustering_key_index
+            order = ck.order.upper()
+            if order not in ("ASC", "DESC"):
+                raise fail(f"clustering order must be 'ASC' or 'DESC', not {ck.order!r}", fname)
+            if position in ck_seen:
+                raise fail(
+                    f"clustering_key_index={position} is also used by {ck_seen[position]!r}; "
+                    "give each clustering column its own index",
+                    fname,
+                )
+            ck_seen[position] = fname
+        if (pk or ck) and cql_type.is_collection and not cql_type.frozen:
+            raise fail(
+                f"a primary key column cannot be a non-frozen collection ({cql_type}); "
+                "add Frozen() to the annotation",
+                fname,
+            )
+        if is_static:
+            if pk or ck:
+                raise fail("a primary key column cannot be Static()", fname)
+            kind = ColumnKind.STATIC
+        if is_counter:
+            if cql_type.name not in ("int", "bigint"):
+                raise fail(f"a Counter() column must be annotated int, not {cql_type}", fname)
+            if not counter_table:
+                raise fail("Counter() columns belong in a CounterDocument", fname)
+            if pk or ck:
+                raise fail("a primary key column cannot be a Counter()", fname)
+            cql_type = CqlType("counter")
+        elif counter_table and not (pk or ck):
+            raise fail(
+                "every non-key column of a CounterDocument must be a Counter(); "
+                "move other columns to a regular Document",
+                fname,
+            )
+        index = None
+        if idx is not None:
+            if is_counter:
+                raise fail("a counter column cannot have a secondary index", fname)
+            index = IndexSchema(
+                name=check_identifier(idx.index_name or f"{table}_{fname}_idx", "index name"),
+                using=idx.using,
+                options=(("mode", idx.sasi_mode),) if idx.sasi_mode else (),
+            )
+        columns.append(
+            ColumnSchema(
+                name=fname,
+                cql_type=cql_type,
+                kind=kind,
+                position=position,
+                order=order,
+                is_counter=is_counter,
+                index=index,
+                to_db=to_db_converter(cql_type),
+                from_db=from_db_converter(cql_type),
+            )
+        )
+
+    if not pk_seen:
+        raise fail(
+            "no partition key: mark at least one field Annotated[..., PrimaryKey()] "
+            "(or set Settings.abstract = True for a base class)"
+        )
+    for seen, what in ((pk_seen, "partition_key_index"), (ck_seen, "clustering_key_index")):
+        if sorted(seen) != list(range(len(seen))):
+            raise fail(
+                f"{what} values must be 0..{len(seen) - 1} without gaps, got {sorted(seen)} "
+                f"({', '.join(seen[i] for i in sorted(seen))})"
+            )
+    statics = [c.name for c in columns if c.kind is ColumnKind.STATIC]
+    if statics and not ck_seen:
+        raise fail(
+            f"static column(s) {', '.join(statics)} need a clustering key: "
+            "static columns are only allowed in tables with clustering columns"
+        )
+    if len(pk_seen) == 1:
+        only = pk_seen[0]
+        col = next(c for c in columns if c.name == only)
+        if col.index is not None:
+            raise fail("cannot index the only partition key column: query it by key instead", only)
+    if counter_table and not any(c.is_counter for c in columns):
+        raise fail("a CounterDocument needs at least one Counter() column")
+
+    return TableSchema.create(
+        table,
+        keyspace,
+        tuple(columns),
+        is_counter=counter_table,
+        options=tuple(sorted(options.items())),
+        driver_name=getattr(settings, "driver", None) or getattr(settings, "connection", None),
+    )

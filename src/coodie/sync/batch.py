@@ -1,0 +1,32 @@
+"""`with BatchQuery() as batch:` — writes given `batch=batch` run as one BATCH on exit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from coodie.document import LWTResult
+from coodie.flows import BatchCore
+from coodie.sync._run import run
+
+__all__ = ["BatchQuery"]
+
+
+class BatchQuery(BatchCore):
+    """A logged (default), unlogged or counter batch. Nothing is sent if the block raises."""
+
+    def execute(self) -> LWTResult | None:
+        return run(self._driver_name() if self._items else None, self._flow())
+
+    def __enter__(self) -> BatchQuery:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.execute()
+        else:
+            self._items.clear()

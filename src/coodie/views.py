@@ -1,0 +1,116 @@
+"""Materialized views: checked against their base table at class definition."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from coodie.ddl import literal
+from coodie.exceptions import SchemaError
+from coodie.query import Flow, resolve_keyspace
+from coodie.requests import Page, RawRequest
+from coodie.schema import ColumnKind
+
+if TYPE_CHECKING:
+    from coodie.document import DocumentCore
+
+__all__ = ["ViewMixin", "create_view_cql"]
+
+
+class ViewMixin:
+    """Core of `MaterializedView`: `Settings.base` names the base Document class."""
+
+    @classmethod
+    def _view_base(cls) -> type[DocumentCore]:
+        base = getattr(getattr(cls, "Settings", None), "base", None)
+        if base is None or not hasattr(base, "_schema"):
+            raise SchemaError(
+                f"{cls.__name__}: a MaterializedView needs Settings.base = <the base Document class>"
+            )
+        return base  # type: ignore[no-any-return]
+
+    @classmethod
+    def __coodie_init_class__(cls) -> None:
+        model: Any = cls
+        base = cls._view_base()
+        bschema = base._schema()
+        vschema = model._schema()
+        if bschema.is_counter:
+            raise SchemaError(
+                f"{cls.__name__}: materialized views cannot be built on counter tables"
+            )
+        if vschema.keyspace and bschema.keyspace and vschema.keyspace != bschema.keyspace:
+            raise SchemaError(
+                f"{cls.__name__}: a view lives in its base table's keyspace ({bschema.keyspace})"
+            )
+        for c in vschema.columns:
+            b = bschema.by_name.get(c.name)
+            if b is None:
+                raise SchemaError(
+                    f"{cls.__name__}.{c.name}: the base table {bschema.name} has no such column"
+                )
+            if b.cql_type != c.cql_type:
+                raise SchemaError(
+                    f"{cls.__name__}.{c.name}: the base column is {b.cql_type}, the view says {c.cql_type}"
+                )
+            if b.kind is ColumnKind.STATIC:
+                raise SchemaError(
+                    f"{cls.__name__}.{c.name}: static columns cannot be in a materialized view"
+                )
+            if c.index is not None:
+                raise SchemaError(
+                    f"{cls.__name__}.{c.name}: declare indexes on the base table, not the view"
+                )
+        vpk = {c.name for c in vschema.primary_key}
+        missing = [c.name for c in bschema.primary_key if c.name not in vpk]
+        if missing:
+            raise SchemaError(
+                f"{cls.__name__}: a view's primary key must include every primary key column of "
+                f"{bschema.name}; missing {', '.join(missing)}"
+            )
+        extra = [n for n in vpk if not bschema.by_name[n].is_primary_key]
+        if len(extra) > 1:
+            raise SchemaError(
+                f"{cls.__name__}: at most one non-primary-key column of the base table can join the "
+                f"view's primary key; got {', '.join(extra)}"
+            )
+
+    @classmethod
+    def _sync_view_flow(cls) -> Flow[list[str]]:
+        model: Any = cls
+        base = cls._view_base()
+        keyspace = resolve_keyspace(base)
+        page: Page = yield RawRequest(
+            "SELECT view_name FROM system_schema.views WHERE keyspace_name = %s AND view_name = %s",
+            (keyspace, model._schema().name),
+        )
+        if page.rows:
+            return []
+        cql = create_view_cql(model, base, keyspace)
+        yield RawRequest(cql)
+        return [cql]
+
+
+def create_view_cql(view: Any, base: type[DocumentCore], keyspace: str) -> str:
+    v = view._schema()
+    b = base._schema()
+    cols = ", ".join(c.quoted for c in v.columns)
+    not_null = " AND ".join(f"{c.quoted} IS NOT NULL" for c in v.primary_key)
+    pk = ", ".join(c.quoted for c in v.partition_key)
+    if len(v.partition_key) > 1:
+        pk = f"({pk})"
+    key = ", ".join([pk, *(c.quoted for c in v.clustering_key)])
+    cql = (
+        f"CREATE MATERIALIZED VIEW IF NOT EXISTS {v.qualified_name(keyspace)} AS SELECT {cols} "
+        f"FROM {b.qualified_name(keyspace)} WHERE {not_null} PRIMARY KEY ({key})"
+    )
+    withs = []
+    if v.clustering_key:
+        withs.append(
+            "CLUSTERING ORDER BY ("
+            + ", ".join(f"{c.quoted} {c.order}" for c in v.clustering_key)
+            + ")"
+        )
+    withs += [f"{k} = {literal(val)}" for k, val in v.options]
+    if withs:
+        cql += " WITH " + " AND ".join(withs)
+    return cql
