@@ -216,9 +216,10 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             a if a.op is not AssignOp.SET else type(a)(a.column, a.op, new_values[a.column])
             for a in assignments
         ]
-        for a in assignments:
+        for a in assignments:  # in order, so several operations on one column compose
             if a.op is not AssignOp.SET:
-                new_values[a.column] = _apply_collection_op(self.__dict__[a.column], a.op, a.value)
+                current = new_values.get(a.column, self.__dict__[a.column])
+                new_values[a.column] = _apply_collection_op(current, a.op, a.value)
         stmt = Update(
             tuple(assignments),
             self._key_conditions(),

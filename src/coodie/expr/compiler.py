@@ -203,35 +203,34 @@ def _shape_insert(s: Insert, schema: TableSchema) -> tuple[tuple[Any, ...], list
 
 
 def _assignment_value(a: Assignment, schema: TableSchema) -> Any:
+    """The bound value of an assignment: collections in the shape the operator needs.
+    A value that does not fit is left as is for the validator to report."""
     col = schema.by_name.get(a.column)
     v = a.value
-    if v is None:
-        return None
-    if a.op is AssignOp.SET:
-        conv = col.to_db if col is not None else None
-        return conv(v) if conv else v
-    if a.op is AssignOp.REMOVE and col is not None and col.cql_type.name == "map":
-        if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
-            v = [v]
-        return {_plain(k) for k in v}
-    if a.op is AssignOp.ADD or (
-        a.op is AssignOp.REMOVE and col is not None and col.cql_type.name == "set"
-    ):
-        if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
-            raise InvalidQueryError(
-                f"{schema.name}: {a.op.value}__{a.column} takes a set of values, got {v!r}"
-            )
-        return {_plain(x) for x in v}
-    if a.op in (AssignOp.APPEND, AssignOp.PREPEND, AssignOp.REMOVE):
-        if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
-            raise InvalidQueryError(
-                f"{schema.name}: {a.op.value}__{a.column} takes a list of values, got {v!r}"
-            )
-        return [_plain(x) for x in v]
-    if a.op is AssignOp.PUT:
+    if v is None or col is None:
+        return v
+    op, kind = a.op, col.cql_type.name
+    if op is AssignOp.SET:
+        return col.to_db(v) if col.to_db else v
+    iterable = not isinstance(v, (str, bytes)) and hasattr(v, "__iter__")
+    if kind == "map" and op is AssignOp.REMOVE:
+        return {_plain(k) for k in v} if iterable else {_plain(v)}
+    if kind == "map" and op is AssignOp.PUT:
         if not isinstance(v, dict):
             raise InvalidQueryError(f"{schema.name}: put__{a.column} takes a dict, got {v!r}")
         return {_plain(k): _plain(x) for k, x in v.items()}
+    if kind == "set" and op in (AssignOp.ADD, AssignOp.REMOVE):
+        if not iterable:
+            raise InvalidQueryError(
+                f"{schema.name}: {op.value}__{a.column} takes a set of values, got {v!r}"
+            )
+        return {_plain(x) for x in v}
+    if kind == "list" and op in (AssignOp.APPEND, AssignOp.PREPEND, AssignOp.REMOVE):
+        if not iterable:
+            raise InvalidQueryError(
+                f"{schema.name}: {op.value}__{a.column} takes a list of values, got {v!r}"
+            )
+        return [_plain(x) for x in v]
     return v
 
 

@@ -197,9 +197,7 @@ def _uses_index(col: ColumnSchema, op: Op) -> bool:
         return idx.is_sasi
     if op.is_slice:
         return idx.using in ("sai", "sasi")
-    if op is Op.IN:
-        return idx.using == "sai"
-    return True
+    return op is not Op.IN  # the server filters IN on indexed columns
 
 
 def _validate_select(s: Select, schema: TableSchema) -> None:
@@ -227,12 +225,13 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
             )
         if t.op is Op.IN:
             raise _err(schema, "token() IN is not supported; use token ranges")
-    if tokens:
+    if tokens and not af:
         both = [n for n in pk_names if n in by_col]
         if both:
             raise _err(
                 schema,
-                f"{', '.join(both)} cannot be restricted both by a relation and by a token() relation",
+                f"{', '.join(both)} restricted both by a relation and by a token() relation "
+                f"needs ALLOW FILTERING; {_FILTERING_FIX}",
             )
     t_ops = [t.op for t in tokens]
     if t_ops.count(Op.EQ) and len(t_ops) > 1:
@@ -356,6 +355,14 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
                     "ORDER BY must list clustering columns in their declared order: "
                     + ", ".join(c.name for c in schema.clustering_key),
                 )
+            for skipped in schema.clustering_key[last + 1 : col.position]:
+                if by_col.get(skipped.name) != [Op.EQ]:
+                    raise _err(
+                        schema,
+                        f"ORDER BY {o.column}: clustering columns must be ordered in their declared "
+                        f"order ({', '.join(c.name for c in schema.clustering_key)}); {skipped.name} "
+                        f"comes first: order by it too, or restrict it with =",
+                    )
             last = col.position
             rev = o.descending != (col.order == "DESC")
             if reversed_ is None:
@@ -438,6 +445,12 @@ def _validate_update(s: Update, schema: TableSchema) -> None:
         for a in s.assignments
     )
     missing_ck = [c.name for c in schema.clustering_key if c.name not in by_col]
+    if only_static and len(missing_ck) < len(schema.clustering_key):
+        raise _err(
+            schema,
+            "an UPDATE of static columns only applies to the whole partition: "
+            "do not restrict clustering columns",
+        )
     if not only_static and missing_ck:
         raise _err(schema, f"UPDATE needs every clustering column: missing {', '.join(missing_ck)}")
     for c in schema.clustering_key:
@@ -446,6 +459,7 @@ def _validate_update(s: Update, schema: TableSchema) -> None:
                 schema, f"UPDATE cannot restrict clustering column {c.name} by a range; use = or IN"
             )
     seen: set[str] = set()
+    set_cols: set[str] = set()
     for a in s.assignments:
         col = _column(schema, a.column, "SET")
         if col.is_primary_key:
@@ -454,9 +468,14 @@ def _validate_update(s: Update, schema: TableSchema) -> None:
                 f"primary key column {a.column} cannot be updated; delete and re-insert the row",
             )
         _check_assignment(schema, col, a.op, a.value)
-        if a.op is AssignOp.SET and a.column in seen:
-            raise _err(schema, f"{a.column} is set twice in one UPDATE")
+        if a.column in seen and (a.op is AssignOp.SET or a.column in set_cols):
+            raise _err(
+                schema,
+                f"{a.column} is both set and changed in one UPDATE; give it one assignment",
+            )
         seen.add(a.column)
+        if a.op is AssignOp.SET:
+            set_cols.add(a.column)
     conditional = s.if_exists or bool(s.if_conditions)
     if s.if_exists and s.if_conditions:
         raise _err(schema, "use either if_exists or if_conditions, not both")
@@ -549,9 +568,11 @@ def validate_batch(batch: Batch, partition_of: Any = None) -> None:
     counters = [sch.is_counter for sch, _ in batch.statements]
     if batch.kind is BatchKind.COUNTER and not all(counters):
         raise InvalidQueryError("a counter batch can only hold counter updates")
-    if batch.kind is not BatchKind.COUNTER and any(counters):
+    if any(counters) and not all(counters):
+        raise InvalidQueryError("counter and non-counter writes cannot share a batch")
+    if batch.kind is BatchKind.LOGGED and any(counters):
         raise InvalidQueryError(
-            "counter updates must go in a counter batch: BatchQuery(batch_type='counter')"
+            "counter updates cannot go in a logged batch: use BatchQuery(batch_type='counter')"
         )
     conditional = [
         (sch, st)
