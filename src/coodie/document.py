@@ -30,6 +30,7 @@ from coodie.expr.nodes import (
     Update,
 )
 from coodie.schema import ColumnSchema, TableSchema, build_schema
+from coodie.types import split_annotated, strip_optional
 
 __all__ = ["DocumentCore", "DocumentMeta", "LWTResult", "conditions_from"]
 
@@ -78,7 +79,7 @@ class _Hydrator:
 
     names: tuple[str, ...]
     converters: tuple[Any, ...]  # per column: converter or None
-    empties: tuple[Any, ...]  # per column: factory for an empty collection (null in CQL) or None
+    nulls: tuple[Any, ...]  # per column: what a null becomes (a factory), or None to keep None
     complete: bool  # every field of the model is selected
 
 
@@ -270,16 +271,11 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         if h is None:
             schema = cls._schema()
             cols: list[ColumnSchema] = [schema.by_name[n] for n in names]
-            empties = []
-            for c in cols:
-                t = c.cql_type
-                empties.append(
-                    {"list": list, "set": set, "map": dict}.get(t.name) if t.is_collection else None
-                )
+            nulls = [_null_value(cls.model_fields[c.name], c) for c in cols]
             h = _Hydrator(
                 names,
                 tuple(c.from_db for c in cols),
-                tuple(empties),
+                tuple(nulls),
                 set(names) == set(cls.model_fields) and not cls.__private_attributes__,
             )
             cls.__coodie_hydrators__[names] = h
@@ -292,7 +288,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         needs, not a second validation."""
         h = cls._hydrator(names)
         convs = [(i, c) for i, c in enumerate(h.converters) if c is not None]
-        empties = [(i, e) for i, e in enumerate(h.empties) if e is not None]
+        nulls = [(i, f) for i, f in enumerate(h.nulls) if f is not None]
         out = []
         new = object.__new__
         setattr_ = object.__setattr__
@@ -300,9 +296,9 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             fields_set = set(names)
             for row in rows:
                 values = list(row)
-                for i, e in empties:
+                for i, f in nulls:
                     if values[i] is None:
-                        values[i] = e()
+                        values[i] = f()
                 for i, c in convs:
                     v = values[i]
                     if v is not None:
@@ -316,15 +312,33 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         else:
             for row in rows:
                 values = list(row)
-                for i, e in empties:
+                for i, f in nulls:
                     if values[i] is None:
-                        values[i] = e()
+                        values[i] = f()
                 for i, c in convs:
                     v = values[i]
                     if v is not None:
                         values[i] = c(v)
                 out.append(cls.model_construct(**dict(zip(names, values))))
         return out
+
+
+def _null_value(info: Any, col: ColumnSchema) -> Any:
+    """What a null read from the table becomes for a field.
+
+    CQL stores an empty collection as null, and a column added by sync_table() is null in
+    old rows: non-Optional fields get their empty collection or their default then.
+    Optional fields keep None; a required field with no default keeps None too (the row
+    really has no value), rather than inventing one.
+    """
+    _, optional = strip_optional(split_annotated(info.annotation)[0])
+    if optional:
+        return None
+    if col.cql_type.is_collection:
+        return {"list": list, "set": set, "map": dict}[col.cql_type.name]
+    if info.is_required():
+        return None
+    return lambda: info.get_default(call_default_factory=True)
 
 
 def _if_conditions(schema: TableSchema, conds: Mapping[str, Any] | None) -> tuple[Compare, ...]:

@@ -68,3 +68,16 @@ def session(cluster: Cluster, keyspace: str) -> Iterator[Session]:
     s = cluster.connect(keyspace)
     yield s
     s.shutdown()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def coodie_driver(cluster: Cluster, keyspace: str) -> Iterator[object]:
+    """coodie's default driver, on the test keyspace, for every integration test."""
+    from coodie.registry import unregister_driver
+    from coodie.sync import init_coodie
+
+    hosts, port = _contact_points()
+    driver = init_coodie(hosts=hosts, keyspace=keyspace, port=port)
+    yield driver
+    unregister_driver("default")
+    driver.shutdown()
