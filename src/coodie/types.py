@@ -214,6 +214,10 @@ def _inet_to_db(v: Any) -> Any:
     return str(v) if isinstance(v, (ipaddress.IPv4Address, ipaddress.IPv6Address)) else v
 
 
+def _inet_from_db(v: Any) -> Any:
+    return ipaddress.ip_address(v) if isinstance(v, str) else v
+
+
 def _date_from_db(v: Any) -> Any:
     return v.date() if hasattr(v, "date") and not isinstance(v, _dt.date) else v
 
@@ -236,6 +240,8 @@ def to_db_converter(t: CqlType) -> Converter | None:
 
 def from_db_converter(t: CqlType) -> Converter | None:
     """Driver value -> what the pydantic field accepts."""
+    if t.name == "inet":
+        return _inet_from_db
     if t.name == "date":
         return _date_from_db
     if t.name == "time":

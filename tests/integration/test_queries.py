@@ -102,7 +102,9 @@ def test_paged_all_covers_every_row_exactly_once(sensor: str) -> None:
 
 def test_iteration_streams_pages(sensor: str) -> None:
     qs = Reading.find(sensor=sensor).page_size(3)
-    assert [(r.day, r.seq) for r in qs] == [(r.day, r.seq) for r in Reading.find(sensor=sensor).all()]
+    assert [(r.day, r.seq) for r in qs] == [
+        (r.day, r.seq) for r in Reading.find(sensor=sensor).all()
+    ]
 
 
 def test_token_ranges_partition_the_table() -> None:

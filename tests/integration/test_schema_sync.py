@@ -46,10 +46,17 @@ def test_sync_table_creates_then_adds_and_is_idempotent(session: Session, keyspa
             name = "it_evolve"
 
     ddl = V2.sync_table()
-    assert [d.split(" ")[0:2] for d in ddl] == [["ALTER", "TABLE"], ["ALTER", "TABLE"], ["CREATE", "INDEX"]]
+    assert [d.split(" ")[0:2] for d in ddl] == [
+        ["ALTER", "TABLE"],
+        ["ALTER", "TABLE"],
+        ["CREATE", "INDEX"],
+    ]
     assert V2.sync_table() == []
     assert _columns(session, keyspace, "it_evolve") == {
-        "id": "uuid", "name": "text", "city": "text", "tags": "list<text>",
+        "id": "uuid",
+        "name": "text",
+        "city": "text",
+        "tags": "list<text>",
     }
     got = V2.get(id=row.id)
     assert (got.name, got.city, got.tags) == ("kept", "", [])  # data kept; nulls read as defaults
@@ -122,7 +129,10 @@ def test_counter_batch() -> None:
         Hits.decrement(url=url, views=1, visitors=-2, batch=batch)
     h = Hits.get(url=url)
     assert (h.views, h.visitors) == (2, 2)
-    with pytest.raises(InvalidQueryError, match="counter updates cannot go in a logged batch"), BatchQuery() as batch:
+    with (
+        pytest.raises(InvalidQueryError, match="counter updates cannot go in a logged batch"),
+        BatchQuery() as batch,
+    ):
         Hits.increment(url=url, views=1, batch=batch)
     assert Hits.get(url=url).views == 2
 
@@ -138,9 +148,26 @@ def test_conditional_batch_result() -> None:
 
 
 def test_unreachable_cluster_is_a_coodie_error() -> None:
-    with pytest.raises(Unavailable) as err:
-        init_coodie(hosts=["127.0.0.1"], port=1, name="nowhere")
-    assert err.value.__cause__ is not None
+    from coodie.registry import unregister_driver
+
+    drv = init_coodie(hosts=["127.0.0.1"], port=1, name="nowhere")
+    try:
+
+        class Lost(Document):
+            id: Annotated[int, PrimaryKey()]
+
+            class Settings:
+                driver = "nowhere"
+                keyspace = "ks"
+
+        with pytest.raises(Unavailable) as err:
+            Lost.find(id=1).all()
+        assert err.value.__cause__ is not None
+        with pytest.raises(Unavailable):
+            drv.connect()
+    finally:
+        unregister_driver("nowhere")
+        drv.shutdown()
 
 
 def test_unknown_driver_and_missing_driver() -> None:

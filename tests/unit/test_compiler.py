@@ -209,8 +209,12 @@ def test_cache_is_bounded() -> None:
     assert compiler.cache_info()["size"] == compiler._MAX_SHAPES
 
 
-def test_to_cql_without_keyspace_needs_a_driver() -> None:
+def test_to_cql_without_keyspace_needs_a_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    from coodie import registry
     from coodie.exceptions import ConfigurationError
+
+    monkeypatch.setattr(registry, "_drivers", {})
+    monkeypatch.setattr(registry, "_default", [])
 
     class NoKs(Document):
         id: Annotated[int, PrimaryKey()]

@@ -8,6 +8,7 @@ thread) to asyncio futures with `loop.call_soon_threadsafe`: no thread per reque
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ from cassandra.cluster import (
     ResponseFuture,
     Session,
 )
+from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_factory
 
 from coodie.exceptions import (
@@ -100,23 +102,48 @@ class CassandraDriver:
 
     def __init__(
         self,
-        session: Session,
+        session: Session | None,
         keyspace: str | None = None,
         *,
         cluster: Cluster | None = None,
         owns_cluster: bool = False,
         profile: Any = EXEC_PROFILE_DEFAULT,
     ) -> None:
-        self.session = session
-        self.cluster = cluster or session.cluster
-        self.keyspace = keyspace or session.keyspace
+        if session is None and cluster is None:
+            raise ConfigurationError("CassandraDriver needs a session or a cluster")
+        self._session = session
+        self.cluster: Cluster = cluster or session.cluster  # type: ignore[union-attr]
+        self.keyspace = keyspace or (session.keyspace if session is not None else None)
         self._owns_cluster = owns_cluster
         self._profile = profile
         self._prepared: dict[str, PreparedStatement] = {}
+        self._lock = threading.Lock()
+        self._new_cluster: Any = None  # rebuilds the Cluster after a failed connect
         self.replication: dict[str, Any] | None = None  # for keyspaces sync_table() creates
 
+    @property
+    def session(self) -> Session:
+        """The driver session; the connection opens on first use."""
+        session = self._session
+        if session is None:
+            session = self.connect()
+        return session
+
+    def connect(self) -> Session:
+        """Open the connection now (it otherwise opens on first use)."""
+        with self._lock:
+            if self._session is None:
+                try:
+                    self._session = self.cluster.connect()
+                except Exception as e:
+                    if self._new_cluster is not None:  # a failed Cluster is shut down
+                        self.cluster.shutdown()
+                        self.cluster = self._new_cluster()
+                    raise translate_error(e, None) from e
+            return self._session
+
     @classmethod
-    def connect(
+    def create(
         cls,
         hosts: Sequence[str] | None = None,
         keyspace: str | None = None,
@@ -124,32 +151,30 @@ class CassandraDriver:
         port: int = 9042,
         **cluster_options: Any,
     ) -> CassandraDriver:
-        """Open a Cluster to `hosts` and a session. Extra options go to `Cluster(...)`:
-        auth_provider, ssl_context, load_balancing_policy, protocol_version, ..."""
+        """A driver for a new Cluster to `hosts` (not connected yet). Extra options go to
+        `Cluster(...)`: auth_provider, ssl_context, load_balancing_policy, protocol_version..."""
         lbp = cluster_options.pop("load_balancing_policy", None)
         request_timeout = cluster_options.pop("request_timeout", 20.0)
-        profile_kwargs: dict[str, Any] = {
-            "row_factory": tuple_factory,
-            "request_timeout": request_timeout,
-        }
-        if lbp is not None:
-            profile_kwargs["load_balancing_policy"] = lbp
-        profile = ExecutionProfile(**profile_kwargs)
-        try:
-            cluster = Cluster(
-                contact_points=list(hosts or ["127.0.0.1"]),
-                port=port,
-                execution_profiles={EXEC_PROFILE_DEFAULT: profile},
-                **cluster_options,
+
+        def new_cluster() -> Cluster:
+            profile = ExecutionProfile(
+                load_balancing_policy=lbp or TokenAwarePolicy(DCAwareRoundRobinPolicy()),
+                row_factory=tuple_factory,
+                request_timeout=request_timeout,
             )
-        except TypeError as e:
-            raise ConfigurationError(f"bad Cluster option: {e}") from e
-        try:
-            session = cluster.connect()
-        except Exception as e:
-            cluster.shutdown()
-            raise translate_error(e, None) from e
-        return cls(session, keyspace, cluster=cluster, owns_cluster=True)
+            try:
+                return Cluster(
+                    contact_points=list(hosts or ["127.0.0.1"]),
+                    port=port,
+                    execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+                    **cluster_options,
+                )
+            except TypeError as e:
+                raise ConfigurationError(f"bad Cluster option: {e}") from e
+
+        driver = cls(None, keyspace, cluster=new_cluster(), owns_cluster=True)
+        driver._new_cluster = new_cluster
+        return driver
 
     # ------------------------------------------------------------- preparing
 
@@ -261,6 +286,7 @@ class CassandraDriver:
     def shutdown(self) -> None:
         if self._owns_cluster:
             self.cluster.shutdown()
+        self._prepared.clear()
 
     # ------------------------------------------------------------- async
 

@@ -31,7 +31,7 @@ def make_driver(
         if session is not None:
             driver = CassandraDriver(session, keyspace)
         else:
-            driver = CassandraDriver.connect(hosts, keyspace, port=port, **cluster_options)
+            driver = CassandraDriver.create(hosts, keyspace, port=port, **cluster_options)
     elif driver_type == "acsylla":
         raise ConfigurationError(
             "driver_type='acsylla' is not available yet: use 'scylla' or 'cassandra'"
@@ -56,7 +56,8 @@ def init_coodie(
     default: bool | None = None,
     **cluster_options: Any,
 ) -> Any:
-    """Connect and register a driver; returns it.
+    """Register a driver for a cluster; returns it. The connection opens on first use
+    (`driver.connect()` opens it now and raises if the cluster cannot be reached).
 
     `hosts`/`port` and extra `Cluster` options (auth_provider, ssl_context,
     load_balancing_policy, protocol_version, ...) open a new cluster; `session=` reuses
