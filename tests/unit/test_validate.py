@@ -67,9 +67,10 @@ SELECTS: list[tuple[str, Any, str | None]] = [
     ),
     (
         "token and key relation together",
-        lambda: P(token(Product.id) > 0, id=PID),
-        r"both by a relation and by a token\(\) relation needs ALLOW FILTERING",
+        lambda: E(token(Event.tenant, Event.region) > 0, tenant="t"),
+        r"tenant restricted both by a relation and by a token\(\) relation needs ALLOW FILTERING",
     ),
+    ("token and the whole key", lambda: P(token(Product.id) > 0, id=PID), None),
     (
         "token and key relation + AF",
         lambda: P(token(Product.id) > 0, id=PID).allow_filtering(),

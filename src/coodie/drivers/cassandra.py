@@ -35,6 +35,8 @@ from cassandra.cluster import (
     Session,
 )
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+from cassandra.protocol import ErrorMessage
+from cassandra.protocol import RequestValidationException as ProtocolValidationError
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_factory
 
 from coodie.exceptions import (
@@ -70,13 +72,13 @@ def translate_error(e: BaseException, cql: str | None) -> Exception:
     """A driver exception -> the coodie error a user catches (the driver's is `__cause__`)."""
     msg = f"{type(e).__name__}: {e}"
     err: Exception
-    if isinstance(e, RequestValidationException):
+    if isinstance(e, (RequestValidationException, ProtocolValidationError)):
         err = InvalidQueryError(f"the server rejected the statement: {msg}\n  CQL: {cql}")
     elif isinstance(e, (ReadTimeout, WriteTimeout, DriverTimedOut)):
         err = OperationTimedOut(msg, cql)
     elif isinstance(e, (DriverUnavailable, NoHostAvailable)):
         err = Unavailable(msg, cql)
-    elif isinstance(e, (RequestExecutionException, DriverException)):
+    elif isinstance(e, (RequestExecutionException, DriverException, ErrorMessage)):
         err = ExecutionError(msg, cql)
     elif isinstance(e, (TypeError, ValueError, OverflowError, KeyError)):
         # Raised while binding: the driver names the column in its message.

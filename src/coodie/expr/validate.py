@@ -225,7 +225,11 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
             )
         if t.op is Op.IN:
             raise _err(schema, "token() IN is not supported; use token ranges")
-    if tokens and not af:
+    pk_restricted = [n for n in pk_names if n in by_col]
+    single_partition = len(pk_restricted) == len(pk_names) and all(
+        all(o.is_eq_or_in for o in by_col[n]) for n in pk_names
+    )
+    if tokens and not af and not single_partition:
         both = [n for n in pk_names if n in by_col]
         if both:
             raise _err(
@@ -245,10 +249,6 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
         if not schema.by_name[n].is_primary_key
         and all(_uses_index(schema.by_name[n], o) for o in ops)
     ]
-    pk_restricted = [n for n in pk_names if n in by_col]
-    single_partition = len(pk_restricted) == len(pk_names) and all(
-        all(o.is_eq_or_in for o in by_col[n]) for n in pk_names
-    )
 
     if not af:
         # Partition key: all of it by = / IN, or a token range, or nothing.
