@@ -68,6 +68,7 @@ class LWTResult:
 
     applied: bool
     existing: dict[str, Any] = field(default_factory=dict)
+    pending: bool = False  # queued in a batch: the batch's result tells once it has run
 
     def __bool__(self) -> bool:
         return self.applied
@@ -164,8 +165,8 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         return schema  # type: ignore[no-any-return]
 
     @classmethod
-    def _settings_attr(cls, name: str, default: Any = None) -> Any:
-        return getattr(getattr(cls, "Settings", None), name, default)
+    def _driver_name(cls) -> str | None:
+        return cls._schema().driver_name
 
     # ------------------------------------------------------------- statements
 

@@ -8,7 +8,7 @@ method's result. Writes given `batch=` are added to the batch and yield nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from coodie.document import LWTResult
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
@@ -32,15 +32,9 @@ from coodie.schema import TableSchema
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
 
-__all__ = [
-    "BatchCore",
-    "counter_flow",
-    "delete_flow",
-    "insert_flow",
-    "lwt_result",
-    "save_flow",
-    "update_flow",
-]
+__all__ = ["BatchCore", "counter_flow", "delete", "insert", "lwt_result", "save", "update"]
+
+D = TypeVar("D", bound="DocumentCore")
 
 
 def lwt_result(page: Page) -> LWTResult:
@@ -68,31 +62,49 @@ def _write(
     return lwt_result(page) if compiled.lwt else None
 
 
-def save_flow(
-    doc: DocumentCore, ttl: int | None, timestamp: int | None, batch: BatchCore | None
+def save(
+    doc: D,
+    /,
+    *,
+    ttl: int | None = None,
+    timestamp: int | None = None,
+    batch: BatchCore | None = None,
 ) -> Flow[None]:
+    """Upsert every column of the document (INSERT)."""
     yield from _write(type(doc), doc._insert_statement(ttl=ttl, timestamp=timestamp), batch)
 
 
-def insert_flow(
-    doc: DocumentCore, ttl: int | None, timestamp: int | None, batch: BatchCore | None
-) -> Flow[LWTResult | None]:
-    stmt = doc._insert_statement(if_not_exists=True, ttl=ttl, timestamp=timestamp)
-    return (yield from _write(type(doc), stmt, batch))
-
-
-def update_flow(
-    doc: DocumentCore,
-    kwargs: Mapping[str, Any],
+def insert(
+    doc: D,
+    /,
     *,
-    ttl: int | None,
-    timestamp: int | None,
-    if_exists: bool,
-    if_conditions: Mapping[str, Any] | None,
-    batch: BatchCore | None,
+    ttl: int | None = None,
+    timestamp: int | None = None,
+    batch: BatchCore | None = None,
+) -> Flow[LWTResult]:
+    """INSERT ... IF NOT EXISTS: `.applied`, and the existing row when it was not.
+    In a batch nothing has run yet: the result is pending and `batch.result` tells."""
+    stmt = doc._insert_statement(if_not_exists=True, ttl=ttl, timestamp=timestamp)
+    result = yield from _write(type(doc), stmt, batch)
+    return result if result is not None else LWTResult(False, pending=True)
+
+
+def update(
+    doc: D,
+    /,
+    *,
+    ttl: int | None = None,
+    timestamp: int | None = None,
+    if_exists: bool = False,
+    if_conditions: Mapping[str, Any] | None = None,
+    batch: BatchCore | None = None,
+    **values: Any,
 ) -> Flow[LWTResult | None]:
+    """UPDATE this row: `name=value` sets, `add__`/`remove__`/`append__`/`prepend__`/`put__`
+    change collections. Conditional updates return an `LWTResult`; the instance takes the
+    new values once the write is applied."""
     stmt, new_values = doc._update_statement(
-        kwargs, ttl=ttl, timestamp=timestamp, if_exists=if_exists, if_conditions=if_conditions
+        values, ttl=ttl, timestamp=timestamp, if_exists=if_exists, if_conditions=if_conditions
     )
     result = yield from _write(type(doc), stmt, batch)
     if result is None or result.applied:
@@ -100,14 +112,16 @@ def update_flow(
     return result
 
 
-def delete_flow(
-    doc: DocumentCore,
+def delete(
+    doc: D,
+    /,
     *,
-    if_exists: bool,
-    timestamp: int | None,
-    if_conditions: Mapping[str, Any] | None,
-    batch: BatchCore | None,
+    if_exists: bool = False,
+    if_conditions: Mapping[str, Any] | None = None,
+    timestamp: int | None = None,
+    batch: BatchCore | None = None,
 ) -> Flow[LWTResult | None]:
+    """DELETE this row; conditional deletes return an `LWTResult`."""
     stmt = doc._delete_statement(
         if_exists=if_exists, timestamp=timestamp, if_conditions=if_conditions
     )
@@ -196,9 +210,13 @@ class BatchCore:
         names = {m._schema().driver_name for m, _, _ in self._items}
         if len(names) > 1:
             raise InvalidQueryError("a batch cannot span several drivers (clusters)")
-        return next(iter(names))
+        return next(iter(names), None)
+
+    def _discard(self) -> None:
+        self._items.clear()
 
     def _flow(self) -> Flow[LWTResult | None]:
+        """Send the queued writes as one BATCH; a conditional batch returns its LWTResult."""
         if not self._items:
             return None
         batch = Batch(

@@ -8,7 +8,7 @@ concurrently) and receive `Page`s; `coodie.sync` and `coodie.aio` only drive the
 from __future__ import annotations
 
 import itertools
-from collections.abc import Generator, Mapping
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from typing_extensions import Self
@@ -24,7 +24,7 @@ from coodie.requests import Page, PagedResult, Request
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
 
-__all__ = ["BULK_CONCURRENCY", "Flow", "QuerySetCore", "resolve_keyspace"]
+__all__ = ["BULK_CONCURRENCY", "Flow", "QuerySetCore", "drive", "resolve_keyspace"]
 
 D = TypeVar("D", bound="DocumentCore")
 R = TypeVar("R")
@@ -32,6 +32,25 @@ Flow = Generator[Any, Any, R]  # yields Request | list[Request] | BatchRequest; 
 
 BULK_CONCURRENCY = 64  # key-by-key writes of QuerySet.update()/.delete() run in groups of this size
 _UNSET: Any = object()
+
+
+def drive(flow: Flow[R], driver_name: str | None, execute: Any) -> R:
+    """Run a flow to its result, handing each request to `execute(driver, request)`.
+
+    The driver is looked up only when the flow first yields: a write queued in a batch
+    runs nothing and needs none. (The async shell has its own loop: it must await.)
+    """
+    answer: Any = None
+    driver: Any = None
+    while True:
+        try:
+            request = flow.send(answer)
+        except StopIteration as done:
+            result: R = done.value
+            return result
+        if driver is None:
+            driver = get_driver(driver_name)
+        answer = execute(driver, request)
 
 
 def resolve_keyspace(model: type[DocumentCore]) -> str:
@@ -185,9 +204,15 @@ class QuerySetCore(Generic[D]):
             return self._request(c, fetch_size=0)
         return self._request(c)
 
+    def _driver_name(self) -> str | None:
+        return self._model._driver_name()
+
     # ------------------------------------------------------------- flows
+    # The flavour shells expose these as all(), first(), get(), count(), paged_all(),
+    # create(), update() and delete().
 
     def _flow_all(self) -> Flow[list[D]]:
+        """Every matching document (all pages)."""
         req: Request | None = self._select_request()
         out: list[D] = []
         while req is not None:
@@ -197,11 +222,18 @@ class QuerySetCore(Generic[D]):
         return out
 
     def _flow_first(self) -> Flow[D | None]:
+        """The first matching document, or None."""
         qs = self._copy(_limit=1)
         req = qs._select_request()
         page: Page = yield req
         docs = self._model._from_rows(req.compiled.columns, page.rows[:1])
         return docs[0] if docs else None
+
+    def _flow_get(self) -> Flow[D]:
+        """The one matching document: `DocumentNotFound` / `MultipleDocumentsFound` otherwise."""
+        doc = yield from self._flow_one(required=True)
+        assert doc is not None
+        return doc
 
     def _flow_one(self, *, required: bool) -> Flow[D | None]:
         from coodie.exceptions import DocumentNotFound, MultipleDocumentsFound
@@ -224,6 +256,7 @@ class QuerySetCore(Generic[D]):
         return doc
 
     def _flow_count(self) -> Flow[int]:
+        """SELECT COUNT(*) of the matching rows."""
         req: Request | None = self._request(self._compile(self._select(count=True)))
         total = 0
         while req is not None:  # COUNT(*) over several partitions may come in pages
@@ -234,7 +267,10 @@ class QuerySetCore(Generic[D]):
             total = min(total, self._limit)
         return total
 
-    def _flow_paged(self, paging_state: bytes | None, page_size: int | None) -> Flow[PagedResult]:
+    def _flow_paged(
+        self, paging_state: bytes | None = None, page_size: int | None = None
+    ) -> Flow[PagedResult]:
+        """One page of documents and the state that fetches the next (None after the last)."""
         c = self._compile(self._select())
         if not c.paging:
             raise InvalidQueryError(
@@ -251,7 +287,7 @@ class QuerySetCore(Generic[D]):
         page: Page = yield req
         return PagedResult(self._model._from_rows(c.columns, page.rows), page.paging_state)
 
-    def _flow_create(self, kwargs: Mapping[str, Any]) -> Flow[D]:
+    def _flow_create(self, /, **kwargs: Any) -> Flow[D]:
         """Insert a document made of the QuerySet's equality filters plus `kwargs`."""
         values: dict[str, Any] = {}
         for c in self._where:
@@ -312,8 +348,9 @@ class QuerySetCore(Generic[D]):
             yield reqs
         return len(keys)
 
-    def _flow_update(self, kwargs: Mapping[str, Any]) -> Flow[int]:
-        """UPDATE every matching row; returns how many rows were written."""
+    def _flow_update(self, /, **kwargs: Any) -> Flow[int]:
+        """UPDATE every matching row (by primary key); returns how many rows were written.
+        A filter on other columns reads the matching keys first."""
         if self._model.__coodie_view__:
             self._model._check_writable("update")
         assignments = tuple(parse_assignments(self._model._schema(), kwargs))
@@ -330,7 +367,8 @@ class QuerySetCore(Generic[D]):
         return (yield from self._flow_bulk(make))
 
     def _flow_delete(self) -> Flow[int]:
-        """DELETE every matching row; returns how many rows were deleted."""
+        """DELETE every matching row (by primary key); returns how many rows were deleted.
+        A filter on other columns reads the matching keys first."""
         self._model._check_writable("delete")
 
         def make(where: tuple[Condition, ...]) -> Delete:

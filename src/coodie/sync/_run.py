@@ -1,14 +1,27 @@
-"""Drive a core flow to completion with a blocking driver."""
+"""Drive core flows to completion with a blocking driver."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import functools
+from collections.abc import Callable
+from typing import Any, Concatenate, Protocol, TypeVar
 
-from coodie.query import Flow
-from coodie.registry import get_driver
+from typing_extensions import ParamSpec
+
+from coodie.query import Flow, drive
 from coodie.requests import BatchRequest, RawRequest, Request
 
+__all__ = ["blocking", "run"]
+
+P = ParamSpec("P")
 T = TypeVar("T")
+
+
+class _HasDriver(Protocol):
+    def _driver_name(self) -> str | None: ...
+
+
+S = TypeVar("S", bound=_HasDriver)
 
 
 def execute(driver: Any, request: Any) -> Any:
@@ -25,13 +38,14 @@ def execute(driver: Any, request: Any) -> Any:
 
 
 def run(driver_name: str | None, flow: Flow[T]) -> T:
-    try:
-        request = next(flow)
-    except StopIteration as done:  # nothing to execute (a write added to a batch)
-        return done.value  # type: ignore[no-any-return]
-    driver = get_driver(driver_name)
-    try:
-        while True:
-            request = flow.send(execute(driver, request))
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
+    return drive(flow, driver_name, execute)
+
+
+def blocking(flow: Callable[Concatenate[S, P], Flow[T]]) -> Callable[Concatenate[S, P], T]:
+    """A method that runs `flow` on the owner's driver and returns its result."""
+
+    @functools.wraps(flow)
+    def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return run(self._driver_name(), flow(self, *args, **kwargs))
+
+    return method

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from coodie.document import LWTResult
 from coodie.flows import BatchCore
-from coodie.sync._run import run
+from coodie.sync._run import blocking
 
 __all__ = ["BatchQuery"]
 
@@ -14,8 +13,7 @@ __all__ = ["BatchQuery"]
 class BatchQuery(BatchCore):
     """A logged (default), unlogged or counter batch. Nothing is sent if the block raises."""
 
-    def execute(self) -> LWTResult | None:
-        return run(self._driver_name() if self._items else None, self._flow())
+    execute = blocking(BatchCore._flow)
 
     def __enter__(self) -> BatchQuery:
         return self
@@ -29,4 +27,4 @@ class BatchQuery(BatchCore):
         if exc_type is None:
             self.execute()
         else:
-            self._items.clear()
+            self._discard()

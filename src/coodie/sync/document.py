@@ -1,18 +1,17 @@
-"""Blocking Document classes: every method builds with the core, then runs the flow."""
+"""Blocking Document classes: each method runs a core flow on the model's driver."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from typing_extensions import Self
 
 from coodie import ddl, flows
-from coodie.document import DocumentCore, LWTResult, conditions_from
+from coodie.document import DocumentCore, conditions_from
 from coodie.expr.nodes import Expr
 from coodie.flows import BatchCore
 from coodie.registry import get_driver
-from coodie.sync._run import run
+from coodie.sync._run import blocking, run
 from coodie.sync.query import QuerySet
 from coodie.views import ViewMixin
 
@@ -24,10 +23,15 @@ class Document(DocumentCore):
 
     __coodie_abstract__ = True
 
-    # ------------------------------------------------------------- queries
+    # Methods made from the core flows (pydantic ignores functions; its plugin does not).
+    save = blocking(flows.save)  # type: ignore[pydantic-field]
+    insert = blocking(flows.insert)  # type: ignore[pydantic-field]
+    update = blocking(flows.update)  # type: ignore[pydantic-field]
+    delete = blocking(flows.delete)  # type: ignore[pydantic-field]
 
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> QuerySet[Self]:
+        """A lazy QuerySet: expressions (`User.age > 3`) and lookups (`age__gt=3`), ANDed."""
         return QuerySet(cls, conditions_from(cls._schema(), conditions, lookups))
 
     @classmethod
@@ -38,91 +42,22 @@ class Document(DocumentCore):
     @classmethod
     def find_one(cls, *conditions: Expr, **lookups: Any) -> Self | None:
         """The matching document or None; `MultipleDocumentsFound` if several match."""
-        qs = cls.find(*conditions, **lookups)
-        return run(cls._schema().driver_name, qs._flow_one(required=False))
-
-    # ------------------------------------------------------------- schema
+        return run(cls._driver_name(), cls.find(*conditions, **lookups)._flow_one(required=False))
 
     @classmethod
     def sync_table(cls) -> list[str]:
         """Create the table (and keyspace), add new columns and indexes; returns the DDL run."""
-        name = cls._schema().driver_name
-        return run(name, ddl.sync_table_flow(cls, get_driver(name).replication))
+        return run(
+            cls._driver_name(), ddl.sync_table_flow(cls, get_driver(cls._driver_name()).replication)
+        )
 
     @classmethod
     def drop_table(cls) -> None:
-        run(cls._schema().driver_name, ddl.drop_table_flow(cls))
+        run(cls._driver_name(), ddl.drop_table_flow(cls))
 
     @classmethod
     def truncate(cls) -> None:
-        run(cls._schema().driver_name, ddl.truncate_flow(cls))
-
-    # ------------------------------------------------------------- writes
-
-    def save(
-        self,
-        *,
-        ttl: int | None = None,
-        timestamp: int | None = None,
-        batch: BatchCore | None = None,
-    ) -> None:
-        """Upsert every column (INSERT)."""
-        run(self._schema().driver_name, flows.save_flow(self, ttl, timestamp, batch))
-
-    def insert(
-        self,
-        *,
-        ttl: int | None = None,
-        timestamp: int | None = None,
-        batch: BatchCore | None = None,
-    ) -> LWTResult:
-        """INSERT ... IF NOT EXISTS."""
-        result = run(self._schema().driver_name, flows.insert_flow(self, ttl, timestamp, batch))
-        return result if result is not None else LWTResult(True)
-
-    def update(
-        self,
-        *,
-        ttl: int | None = None,
-        timestamp: int | None = None,
-        if_exists: bool = False,
-        if_conditions: Mapping[str, Any] | None = None,
-        batch: BatchCore | None = None,
-        **values: Any,
-    ) -> LWTResult | None:
-        """UPDATE this row: `name=value` sets, `add__`/`remove__`/`append__`/`prepend__`/`put__`
-        change collections. Conditional updates return an `LWTResult`."""
-        return run(
-            self._schema().driver_name,
-            flows.update_flow(
-                self,
-                values,
-                ttl=ttl,
-                timestamp=timestamp,
-                if_exists=if_exists,
-                if_conditions=if_conditions,
-                batch=batch,
-            ),
-        )
-
-    def delete(
-        self,
-        *,
-        if_exists: bool = False,
-        if_conditions: Mapping[str, Any] | None = None,
-        timestamp: int | None = None,
-        batch: BatchCore | None = None,
-    ) -> LWTResult | None:
-        return run(
-            self._schema().driver_name,
-            flows.delete_flow(
-                self,
-                if_exists=if_exists,
-                timestamp=timestamp,
-                if_conditions=if_conditions,
-                batch=batch,
-            ),
-        )
+        run(cls._driver_name(), ddl.truncate_flow(cls))
 
 
 class CounterDocument(Document):
@@ -134,11 +69,11 @@ class CounterDocument(Document):
     @classmethod
     def increment(cls, *, batch: BatchCore | None = None, **values: Any) -> None:
         """`PageViews.increment(url="/home", views=1)`: keys by value, counters by delta."""
-        run(cls._schema().driver_name, flows.counter_flow(cls, values, 1, batch))
+        run(cls._driver_name(), flows.counter_flow(cls, values, 1, batch))
 
     @classmethod
     def decrement(cls, *, batch: BatchCore | None = None, **values: Any) -> None:
-        run(cls._schema().driver_name, flows.counter_flow(cls, values, -1, batch))
+        run(cls._driver_name(), flows.counter_flow(cls, values, -1, batch))
 
 
 class MaterializedView(ViewMixin, Document):
@@ -150,7 +85,7 @@ class MaterializedView(ViewMixin, Document):
     @classmethod
     def sync_view(cls) -> list[str]:
         """Create the view if it does not exist; returns the DDL run."""
-        return run(cls._schema().driver_name, cls._sync_view_flow())
+        return run(cls._driver_name(), cls._sync_view_flow())
 
     @classmethod
     def sync_table(cls) -> list[str]:

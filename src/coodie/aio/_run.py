@@ -1,0 +1,66 @@
+"""Drive core flows to completion with an asyncio driver."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, Protocol, TypeVar
+
+from typing_extensions import ParamSpec
+
+from coodie.query import Flow
+from coodie.registry import get_driver
+from coodie.requests import BatchRequest, RawRequest, Request
+
+__all__ = ["arun", "awaiting"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class _HasDriver(Protocol):
+    def _driver_name(self) -> str | None: ...
+
+
+S = TypeVar("S", bound=_HasDriver)
+
+
+def submit(driver: Any, request: Any) -> Any:
+    """The awaitable that runs one thing a flow yielded."""
+    kind = type(request)
+    if kind is Request:
+        return driver.execute_async(request)
+    if kind is list:
+        return driver.execute_concurrent_async(request)
+    if kind is BatchRequest:
+        return driver.execute_batch_async(request)
+    if kind is RawRequest:
+        return driver.execute_raw_async(request.cql, request.params, request.timeout)
+    raise TypeError(f"a flow yielded {request!r}")
+
+
+async def arun(driver_name: str | None, flow: Flow[T]) -> T:
+    """`coodie.query.drive`, awaiting each request."""
+    answer: Any = None
+    driver: Any = None
+    while True:
+        try:
+            request = flow.send(answer)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        if driver is None:
+            driver = get_driver(driver_name)
+        answer = await submit(driver, request)
+
+
+def awaiting(
+    flow: Callable[Concatenate[S, P], Flow[T]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
+    """A coroutine method that runs `flow` on the owner's driver."""
+
+    @functools.wraps(flow)
+    async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await arun(self._driver_name(), flow(self, *args, **kwargs))
+
+    return method
