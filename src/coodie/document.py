@@ -132,6 +132,14 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         own_settings = cls.__dict__.get("Settings")
         if cls.__dict__.get("__coodie_abstract__") or getattr(own_settings, "abstract", False):
             return
+        if cls.__pydantic_complete__:
+            cls.__coodie_build__()
+        # else: an annotation is not resolvable yet; the schema is built on first use,
+        # after pydantic's model_rebuild().
+
+    @classmethod
+    def __coodie_build__(cls) -> None:
+        own_settings = cls.__dict__.get("Settings")
         settings = getattr(cls, "Settings", None)
         schema = build_schema(
             cls.__name__,
@@ -159,10 +167,27 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     def _schema(cls) -> TableSchema:
         schema = cls.__dict__.get("__coodie_schema__")
         if schema is None:
+            return cls._deferred_schema()
+        return schema  # type: ignore[no-any-return]
+
+    @classmethod
+    def _deferred_schema(cls) -> TableSchema:
+        own_settings = cls.__dict__.get("Settings")
+        if cls.__dict__.get("__coodie_abstract__") or getattr(own_settings, "abstract", False):
             raise SchemaError(
                 f"{cls.__name__} is abstract (no table): subclass it and declare a PrimaryKey() field"
             )
-        return schema  # type: ignore[no-any-return]
+        try:
+            cls.model_rebuild()
+        except Exception as e:
+            raise SchemaError(
+                f"{cls.__name__}: its annotations cannot be resolved ({e}); define the types "
+                "they use at module level, then call model_rebuild()"
+            ) from e
+        if "__coodie_schema__" not in cls.__dict__:
+            cls.__coodie_build__()
+        schema: TableSchema = cls.__dict__["__coodie_schema__"]
+        return schema
 
     @classmethod
     def _driver_name(cls) -> str | None:

@@ -56,7 +56,7 @@ def _write(
 ) -> Flow[LWTResult | None]:
     compiled = compile_for(model, stmt)
     if batch is not None:
-        batch.add(model, stmt, compiled)
+        batch._add(model, stmt, compiled)
         return None
     page: Page = yield Request(compiled, **options)
     return lwt_result(page) if compiled.lwt else None
@@ -203,7 +203,7 @@ class BatchCore:
     def __len__(self) -> int:
         return len(self._items)
 
-    def add(self, model: type[DocumentCore], stmt: Statement, compiled: Compiled) -> None:
+    def _add(self, model: type[DocumentCore], stmt: Statement, compiled: Compiled) -> None:
         self._items.append((model, stmt, compiled))
 
     def _driver_name(self) -> str | None:

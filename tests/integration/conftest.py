@@ -81,3 +81,24 @@ def coodie_driver(cluster: Cluster, keyspace: str) -> Iterator[object]:
     yield driver
     unregister_driver("default")
     driver.shutdown()
+
+
+@pytest.fixture(scope="session")
+def event_loop_for_aio() -> Iterator[object]:
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(scope="session", params=["sync", "aio"])
+def f(request: pytest.FixtureRequest, coodie_driver: object, event_loop_for_aio: object) -> object:
+    """The API flavour a shared test body runs with; tests using it run once per flavour."""
+    import coodie.aio
+    import coodie.sync
+    from tests.integration.flavours import Flavour
+
+    if request.param == "sync":
+        return Flavour(coodie.sync, None)
+    return Flavour(coodie.aio, event_loop_for_aio)  # type: ignore[arg-type]

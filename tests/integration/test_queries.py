@@ -1,95 +1,96 @@
-"""QuerySet chain and terminal methods against the real node."""
+"""QuerySet chain and terminal methods against the real node, once per flavour."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from uuid import uuid4
 
 import pytest
-from cassandra.cluster import Session
 
 from coodie.exceptions import InvalidQueryError, OperationTimedOut
-from tests.integration.models import Reading, User
 
 D1, D2, D3 = dt.date(2024, 1, 1), dt.date(2024, 1, 2), dt.date(2024, 1, 3)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def tables() -> None:
-    User.sync_table()
-    Reading.sync_table()
-
-
 @pytest.fixture
-def sensor() -> str:
+def sensor(f: Any) -> str:
     """A partition with 3 days x 4 readings; value = day * 10 + seq."""
+    f(f.m.User.sync_table())
+    f(f.m.Reading.sync_table())
     s = f"s-{uuid4()}"
     for d in (D1, D2, D3):
         for seq in range(4):
-            Reading(sensor=s, day=d, seq=seq, value=d.day * 10 + seq, site="north").save()
+            f(f.m.Reading(sensor=s, day=d, seq=seq, value=d.day * 10 + seq, site="north").save())
     return s
 
 
-def test_clustering_order_and_order_by(sensor: str) -> None:
-    rows = Reading.find(sensor=sensor).all()
+def test_clustering_order_and_order_by(f: Any, sensor: str) -> None:
+    R = f.m.Reading
+    rows = f(R.find(sensor=sensor).all())
     assert [(r.day, r.seq) for r in rows][:5] == [(D1, 3), (D1, 2), (D1, 1), (D1, 0), (D2, 3)]
-    rev = Reading.find(sensor=sensor).order_by(Reading.day.desc(), "seq").all()
+    rev = f(R.find(sensor=sensor).order_by(R.day.desc(), "seq").all())
     assert [(r.day, r.seq) for r in rev][:2] == [(D3, 0), (D3, 1)]
     assert rev == list(reversed(rows))
 
 
-def test_expression_and_kwargs_forms_return_the_same_rows(sensor: str) -> None:
-    a = Reading.find(Reading.sensor == sensor, Reading.day == D2, Reading.seq >= 2).all()
-    b = Reading.find(sensor=sensor, day=D2).filter(seq__gte=2).all()
+def test_expression_and_kwargs_forms_return_the_same_rows(f: Any, sensor: str) -> None:
+    R = f.m.Reading
+    a = f(R.find(R.sensor == sensor, R.day == D2, R.seq >= 2).all())
+    b = f(R.find(sensor=sensor, day=D2).filter(seq__gte=2).all())
     assert a == b
     assert sorted(r.seq for r in a) == [2, 3]
 
 
-def test_limit_first_count_only(sensor: str) -> None:
-    assert len(Reading.find(sensor=sensor).limit(5).all()) == 5
-    first = Reading.find(sensor=sensor).first()
+def test_limit_first_count_only(f: Any, sensor: str) -> None:
+    R = f.m.Reading
+    assert len(f(R.find(sensor=sensor).limit(5).all())) == 5
+    first = f(R.find(sensor=sensor).first())
     assert first is not None and (first.day, first.seq) == (D1, 3)
-    assert Reading.find(sensor=sensor).count() == 12
-    assert Reading.find(sensor=sensor, day=D1).count() == 4
-    assert Reading.find(sensor=f"none-{uuid4()}").first() is None
-    part = Reading.find(sensor=sensor, day=D1, seq=1).only("sensor", "day", "seq", "value").all()
+    assert f(R.find(sensor=sensor).count()) == 12
+    assert f(R.find(sensor=sensor, day=D1).count()) == 4
+    assert f(R.find(sensor=f"none-{uuid4()}").first()) is None
+    part = f(R.find(sensor=sensor, day=D1, seq=1).only("sensor", "day", "seq", "value").all())
     assert [(r.seq, r.value) for r in part] == [(1, 11.0)]
     assert part[0].site == ""  # not selected: the model default
 
 
-def test_in_and_per_partition_limit(sensor: str) -> None:
+def test_in_and_per_partition_limit(f: Any, sensor: str) -> None:
+    R = f.m.Reading
     other = f"s-{uuid4()}"
-    Reading(sensor=other, day=D1, seq=0).save()
-    rows = Reading.find(Reading.sensor.in_([sensor, other])).per_partition_limit(2).all()
+    f(R(sensor=other, day=D1, seq=0).save())
+    rows = f(R.find(R.sensor.in_([sensor, other])).per_partition_limit(2).all())
     assert sorted((r.sensor == sensor) for r in rows) == [False, True, True]
 
 
-def test_in_with_order_by_runs_without_paging(sensor: str) -> None:
-    rows = Reading.find(sensor__in=[sensor], day=D1).order_by("-seq").all()
+def test_in_with_order_by_runs_without_paging(f: Any, sensor: str) -> None:
+    R = f.m.Reading
+    rows = f(R.find(sensor__in=[sensor], day=D1).order_by("-seq").all())
     assert [r.seq for r in rows] == [3, 2, 1, 0]
     with pytest.raises(InvalidQueryError, match="cannot page a query with both ORDER BY and IN"):
-        Reading.find(sensor__in=[sensor], day=D1).order_by("-seq").paged_all()
+        f(R.find(sensor__in=[sensor], day=D1).order_by("-seq").paged_all())
 
 
-def test_allow_filtering_and_indexes() -> None:
+def test_allow_filtering_and_indexes(f: Any, sensor: str) -> None:
+    U = f.m.User
     tag = uuid4().hex
-    users = [User(name=f"n{i}", email=f"{tag}@x", age=i) for i in range(5)]
+    users = [U(name=f"n{i}", email=f"{tag}@x", age=i) for i in range(5)]
     for u in users:
-        u.save()
-    assert {u.id for u in User.find(email=f"{tag}@x").all()} == {u.id for u in users}
+        f(u.save())
+    assert {u.id for u in f(U.find(email=f"{tag}@x").all())} == {u.id for u in users}
     with pytest.raises(InvalidQueryError, match="filtering on age"):
-        User.find(age__gte=3).all()
-    got = User.find(email=f"{tag}@x", age__gte=3).allow_filtering().all()
+        f(U.find(age__gte=3).all())
+    got = f(U.find(email=f"{tag}@x", age__gte=3).allow_filtering().all())
     assert sorted(u.age for u in got) == [3, 4]
-    assert User.find(User.email == f"{tag}@x", User.age < 2).allow_filtering().count() == 2
+    assert f(U.find(U.email == f"{tag}@x", U.age < 2).allow_filtering().count()) == 2
 
 
-def test_paged_all_covers_every_row_exactly_once(sensor: str) -> None:
+def test_paged_all_covers_every_row_exactly_once(f: Any, sensor: str) -> None:
     seen: list[tuple[dt.date, int]] = []
     state = None
     pages = 0
     while True:
-        page = Reading.find(sensor=sensor).paged_all(paging_state=state, page_size=5)
+        page = f(f.m.Reading.find(sensor=sensor).paged_all(paging_state=state, page_size=5))
         assert len(page.documents) <= 5
         seen += [(r.day, r.seq) for r in page]
         pages += 1
@@ -100,67 +101,70 @@ def test_paged_all_covers_every_row_exactly_once(sensor: str) -> None:
     assert len(seen) == len(set(seen)) == 12
 
 
-def test_iteration_streams_pages(sensor: str) -> None:
-    qs = Reading.find(sensor=sensor).page_size(3)
-    assert [(r.day, r.seq) for r in qs] == [
-        (r.day, r.seq) for r in Reading.find(sensor=sensor).all()
+def test_iteration_streams_pages(f: Any, sensor: str) -> None:
+    R = f.m.Reading
+    streamed = f.list(R.find(sensor=sensor).page_size(3))
+    assert [(r.day, r.seq) for r in streamed] == [
+        (r.day, r.seq) for r in f(R.find(sensor=sensor).all())
     ]
+    assert len(streamed) == 12
 
 
-def test_token_ranges_partition_the_table() -> None:
+def test_token_ranges_partition_the_table(f: Any, sensor: str) -> None:
     from coodie.expr.columns import token
 
+    R = f.m.Reading
     names = {f"tok-{i}" for i in range(10)}
     for n in names:
-        Reading(sensor=n, day=D1, seq=0).save()
-    low = {r.sensor for r in Reading.find(token(Reading.sensor) <= 0).all()}
-    high = {r.sensor for r in Reading.find(sensor__token__gt=0).all()}
+        f(R(sensor=n, day=D1, seq=0).save())
+    low = {r.sensor for r in f(R.find(token(R.sensor) <= 0).all())}
+    high = {r.sensor for r in f(R.find(sensor__token__gt=0).all())}
     assert not (low & high)
     assert names <= (low | high)
 
 
-def test_queryset_create_update_delete(session: Session, sensor: str) -> None:
-    created = Reading.find(sensor=sensor, day=D1).create(seq=99, value=1.5)
-    assert Reading.get(sensor=sensor, day=D1, seq=99) == created
+def test_queryset_create_update_delete(f: Any, sensor: str) -> None:
+    R = f.m.Reading
+    created = f(R.find(sensor=sensor, day=D1).create(seq=99, value=1.5))
+    assert f(R.get(sensor=sensor, day=D1, seq=99)) == created
 
-    n = Reading.find(sensor=sensor, day=D2).update(value=-1.0)
-    assert n == 4
-    assert {r.value for r in Reading.find(sensor=sensor, day=D2).all()} == {-1.0}
+    assert f(R.find(sensor=sensor, day=D2).update(value=-1.0)) == 4
+    assert {r.value for r in f(R.find(sensor=sensor, day=D2).all())} == {-1.0}
 
-    n = Reading.find(sensor=sensor, day=D3, seq__in=[0, 1]).delete()
-    assert n == 2
-    assert sorted(r.seq for r in Reading.find(sensor=sensor, day=D3).all()) == [2, 3]
+    assert f(R.find(sensor=sensor, day=D3, seq__in=[0, 1]).delete()) == 2
+    assert sorted(r.seq for r in f(R.find(sensor=sensor, day=D3).all())) == [2, 3]
 
-    n = Reading.find(sensor=sensor, day=D3, seq=2).delete()  # full key: a direct DELETE
-    assert n == 1
-    assert Reading.find(sensor=sensor).count() == 12 + 1 - 3
+    assert f(R.find(sensor=sensor, day=D3, seq=2).delete()) == 1  # full key: a direct DELETE
+    assert f(R.find(sensor=sensor).count()) == 12 + 1 - 3
 
 
-def test_bulk_delete_and_update_by_a_non_key_filter() -> None:
+def test_bulk_delete_and_update_by_a_non_key_filter(f: Any, sensor: str) -> None:
+    U = f.m.User
     status = f"inactive-{uuid4().hex[:6]}"
-    users = [User(name=f"u{i}", status=status) for i in range(150)]
-    keep = User(name="keep", status="active")
+    users = [U(name=f"u{i}", status=status) for i in range(150)]
+    keep = U(name="keep", status="active")
     for u in [*users, keep]:
-        u.save()
-    assert User.find(status=status).allow_filtering().update(verified=True) == 150
-    assert all(u.verified for u in User.find(status=status).allow_filtering())
-    assert User.find(status=status).allow_filtering().ttl(3600).update(age=7) == 150
-    assert User.find(status=status).allow_filtering().delete() == 150
-    assert User.find(status=status).allow_filtering().count() == 0
-    assert User.get(id=keep.id).name == "keep"
+        f(u.save())
+    assert f(U.find(status=status).allow_filtering().update(verified=True)) == 150
+    assert all(u.verified for u in f.list(U.find(status=status).allow_filtering()))
+    assert f(U.find(status=status).allow_filtering().ttl(3600).update(age=7)) == 150
+    assert f(U.find(status=status).allow_filtering().delete()) == 150
+    assert f(U.find(status=status).allow_filtering().count()) == 0
+    assert f(U.get(id=keep.id)).name == "keep"
 
 
-def test_consistency_and_timeout(sensor: str) -> None:
-    assert Reading.find(sensor=sensor).consistency("ONE").count() == 12
+def test_consistency_and_timeout(f: Any, sensor: str) -> None:
+    R, U = f.m.Reading, f.m.User
+    assert f(R.find(sensor=sensor).consistency("ONE").count()) == 12
     with pytest.raises(InvalidQueryError, match="unknown consistency level 'SOMETIMES'"):
-        Reading.find(sensor=sensor).consistency("SOMETIMES").all()
+        f(R.find(sensor=sensor).consistency("SOMETIMES").all())
     with pytest.raises(OperationTimedOut):
-        User.find().allow_filtering().filter(age__gt=-1).timeout(0.000001).all()
+        f(U.find().allow_filtering().filter(age__gt=-1).timeout(0.000001).all())
 
 
-def test_to_cql_matches_what_runs(sensor: str) -> None:
-    qs = Reading.find(sensor=sensor, day=D1).limit(2)
+def test_to_cql_matches_what_runs(f: Any, sensor: str) -> None:
+    qs = f.m.Reading.find(sensor=sensor, day=D1).limit(2)
     cql, params = qs.to_cql()
     assert cql.startswith("SELECT sensor, day, seq, value, site FROM ")
     assert params == (sensor, D1, 2)
-    assert len(qs.all()) == 2
+    assert len(f(qs.all())) == 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -10,8 +10,7 @@ from cassandra.cluster import Session
 
 from coodie.exceptions import ConfigurationError, InvalidQueryError, SchemaError, Unavailable
 from coodie.fields import ClusteringKey, Indexed, PrimaryKey
-from coodie.sync import BatchQuery, Document, init_coodie
-from tests.integration.models import Hits, User
+from coodie.sync import Document, init_coodie
 
 
 def _columns(session: Session, keyspace: str, table: str) -> dict[str, str]:
@@ -100,50 +99,54 @@ def test_sync_table_creates_a_missing_keyspace(session: Session) -> None:
         session.execute(f"DROP KEYSPACE IF EXISTS {ks}")
 
 
-def test_logged_batch_applies_everything_on_exit() -> None:
-    User.sync_table()
-    a, b, c = User(name="a"), User(name="b"), User(name="c")
-    c.save()
-    with BatchQuery() as batch:
-        a.save(batch=batch)
-        b.save(batch=batch)
-        c.delete(batch=batch)
-        assert User.find_one(id=a.id) is None  # nothing sent before the block ends
-    assert User.get(id=a.id).name == "a" and User.get(id=b.id).name == "b"
-    assert User.find_one(id=c.id) is None
+def test_logged_batch_applies_everything_on_exit(f: Any) -> None:
+    U = f.m.User
+    f(U.sync_table())
+    a, b, c = U(name="a"), U(name="b"), U(name="c")
+    f(c.save())
+    with f.batch() as batch:
+        f(a.save(batch=batch))
+        f(b.save(batch=batch))
+        f(c.delete(batch=batch))
+        assert len(batch) == 3
+        assert f(U.find_one(id=a.id)) is None  # nothing sent before the block ends
+    assert f(U.get(id=a.id)).name == "a" and f(U.get(id=b.id)).name == "b"
+    assert f(U.find_one(id=c.id)) is None
 
 
-def test_batch_sends_nothing_when_the_block_raises() -> None:
-    a = User(name="never")
-    with pytest.raises(RuntimeError), BatchQuery(batch_type="unlogged") as batch:
-        a.save(batch=batch)
+def test_batch_sends_nothing_when_the_block_raises(f: Any) -> None:
+    a = f.m.User(name="never")
+    with pytest.raises(RuntimeError), f.batch(batch_type="unlogged") as batch:
+        f(a.save(batch=batch))
         raise RuntimeError("boom")
-    assert User.find_one(id=a.id) is None
+    assert f(f.m.User.find_one(id=a.id)) is None
 
 
-def test_counter_batch() -> None:
-    Hits.sync_table()
+def test_counter_batch(f: Any) -> None:
+    H = f.m.Hits
+    f(H.sync_table())
     url = f"/b/{uuid4()}"
-    with BatchQuery(batch_type="counter") as batch:
-        Hits.increment(url=url, views=3, batch=batch)
-        Hits.decrement(url=url, views=1, visitors=-2, batch=batch)
-    h = Hits.get(url=url)
+    with f.batch(batch_type="counter") as batch:
+        f(H.increment(url=url, views=3, batch=batch))
+        f(H.decrement(url=url, views=1, visitors=-2, batch=batch))
+    h = f(H.get(url=url))
     assert (h.views, h.visitors) == (2, 2)
     with (
         pytest.raises(InvalidQueryError, match="counter updates cannot go in a logged batch"),
-        BatchQuery() as batch,
+        f.batch() as batch,
     ):
-        Hits.increment(url=url, views=1, batch=batch)
-    assert Hits.get(url=url).views == 2
+        f(H.increment(url=url, views=1, batch=batch))
+    assert f(H.get(url=url)).views == 2
 
 
-def test_conditional_batch_result() -> None:
-    u = User(name="lwt")
-    with BatchQuery() as batch:
-        u.insert(batch=batch)
+def test_conditional_batch_result(f: Any) -> None:
+    u = f.m.User(name="lwt")
+    with f.batch() as batch:
+        pending = f(u.insert(batch=batch))
+        assert pending.pending and not pending.applied
     assert batch.result is not None and batch.result.applied
-    with BatchQuery() as batch:
-        u.insert(batch=batch)
+    with f.batch() as batch:
+        f(u.insert(batch=batch))
     assert batch.result is not None and not batch.result.applied
 
 

@@ -6,11 +6,13 @@ installs the `cassandra` module). Drivers are registered by name in `coodie.regi
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from coodie.exceptions import ConfigurationError
 from coodie.requests import BatchRequest, Page, Request
 
-__all__ = ["AsyncDriver", "SyncDriver"]
+__all__ = ["AsyncDriver", "SyncDriver", "create_driver"]
 
 
 class SyncDriver(Protocol):
@@ -31,7 +33,34 @@ class AsyncDriver(Protocol):
     async def shutdown_async(self) -> None: ...
 
 
-def driver_types() -> dict[str, Any]:
-    from coodie.drivers.cassandra import CassandraDriver
-
-    return {"scylla": CassandraDriver, "cassandra": CassandraDriver}
+def create_driver(
+    hosts: Sequence[str] | None,
+    keyspace: str | None,
+    driver_type: str,
+    session: Any,
+    port: int,
+    replication: Mapping[str, Any] | None,
+    cluster_options: dict[str, Any],
+) -> Any:
+    if driver_type in ("scylla", "cassandra"):
+        try:
+            from coodie.drivers.cassandra import CassandraDriver
+        except ImportError as e:
+            extra = "scylla" if driver_type == "scylla" else "cassandra"
+            raise ConfigurationError(
+                f"driver_type={driver_type!r} needs the driver package: pip install 'coodie[{extra}]'"
+            ) from e
+        if session is not None:
+            driver = CassandraDriver(session, keyspace)
+        else:
+            driver = CassandraDriver.create(hosts, keyspace, port=port, **cluster_options)
+    elif driver_type == "acsylla":
+        raise ConfigurationError(
+            "driver_type='acsylla' is not available yet: use 'scylla' or 'cassandra'"
+        )
+    else:
+        raise ConfigurationError(
+            f"unknown driver_type {driver_type!r}: use 'scylla', 'cassandra' or 'acsylla'"
+        )
+    driver.replication = dict(replication) if replication else None
+    return driver

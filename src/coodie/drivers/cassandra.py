@@ -144,6 +144,11 @@ class CassandraDriver:
                     raise translate_error(e, None) from e
             return self._session
 
+    async def connect_async(self) -> None:
+        """Open the connection without blocking the event loop."""
+        if self._session is None:
+            await asyncio.get_running_loop().run_in_executor(None, self.connect)
+
     @classmethod
     def create(
         cls,

@@ -5,43 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from coodie.exceptions import ConfigurationError
+from coodie.drivers import create_driver
 from coodie.registry import register_driver
 
 __all__ = ["init_coodie"]
-
-
-def make_driver(
-    hosts: Sequence[str] | None,
-    keyspace: str | None,
-    driver_type: str,
-    session: Any,
-    port: int,
-    replication: Mapping[str, Any] | None,
-    cluster_options: dict[str, Any],
-) -> Any:
-    if driver_type in ("scylla", "cassandra"):
-        try:
-            from coodie.drivers.cassandra import CassandraDriver
-        except ImportError as e:
-            extra = "scylla" if driver_type == "scylla" else "cassandra"
-            raise ConfigurationError(
-                f"driver_type={driver_type!r} needs the driver package: pip install 'coodie[{extra}]'"
-            ) from e
-        if session is not None:
-            driver = CassandraDriver(session, keyspace)
-        else:
-            driver = CassandraDriver.create(hosts, keyspace, port=port, **cluster_options)
-    elif driver_type == "acsylla":
-        raise ConfigurationError(
-            "driver_type='acsylla' is not available yet: use 'scylla' or 'cassandra'"
-        )
-    else:
-        raise ConfigurationError(
-            f"unknown driver_type {driver_type!r}: use 'scylla', 'cassandra' or 'acsylla'"
-        )
-    driver.replication = dict(replication) if replication else None
-    return driver
 
 
 def init_coodie(
@@ -67,6 +34,8 @@ def init_coodie(
     """
     if hosts is None and session is None:
         hosts = ["127.0.0.1"]
-    driver = make_driver(hosts, keyspace, driver_type, session, port, replication, cluster_options)
+    driver = create_driver(
+        hosts, keyspace, driver_type, session, port, replication, cluster_options
+    )
     register_driver(name, driver, default=default if default is not None else name == "default")
     return driver

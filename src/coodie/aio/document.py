@@ -1,0 +1,92 @@
+"""Asyncio Document classes: each method awaits a core flow on the model's driver."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from typing_extensions import Self
+
+from coodie import ddl, flows
+from coodie.aio._run import arun, awaiting
+from coodie.aio.query import AsyncQuerySet
+from coodie.document import DocumentCore, conditions_from
+from coodie.expr.nodes import Expr
+from coodie.flows import BatchCore
+from coodie.registry import get_driver
+from coodie.views import ViewMixin
+
+__all__ = ["CounterDocument", "Document", "MaterializedView"]
+
+
+class Document(DocumentCore):
+    """A Cassandra table as a pydantic model, with awaitable methods."""
+
+    __coodie_abstract__ = True
+
+    # Methods made from the core flows (pydantic ignores functions; its plugin does not).
+    save = awaiting(flows.save)  # type: ignore[pydantic-field]
+    insert = awaiting(flows.insert)  # type: ignore[pydantic-field]
+    update = awaiting(flows.update)  # type: ignore[pydantic-field]
+    delete = awaiting(flows.delete)  # type: ignore[pydantic-field]
+
+    @classmethod
+    def find(cls, *conditions: Expr, **lookups: Any) -> AsyncQuerySet[Self]:
+        """A lazy QuerySet (no I/O until awaited or iterated with `async for`)."""
+        return AsyncQuerySet(cls, conditions_from(cls._schema(), conditions, lookups))
+
+    @classmethod
+    async def get(cls, *conditions: Expr, **lookups: Any) -> Self:
+        """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
+        return await cls.find(*conditions, **lookups).get()
+
+    @classmethod
+    async def find_one(cls, *conditions: Expr, **lookups: Any) -> Self | None:
+        """The matching document or None; `MultipleDocumentsFound` if several match."""
+        flow = cls.find(*conditions, **lookups)._flow_one(required=False)
+        return await arun(cls._driver_name(), flow)
+
+    @classmethod
+    async def sync_table(cls) -> list[str]:
+        """Create the table (and keyspace), add new columns and indexes; returns the DDL run."""
+        replication = get_driver(cls._driver_name()).replication
+        return await arun(cls._driver_name(), ddl.sync_table_flow(cls, replication))
+
+    @classmethod
+    async def drop_table(cls) -> None:
+        await arun(cls._driver_name(), ddl.drop_table_flow(cls))
+
+    @classmethod
+    async def truncate(cls) -> None:
+        await arun(cls._driver_name(), ddl.truncate_flow(cls))
+
+
+class CounterDocument(Document):
+    """A counter table: key columns plus `Counter()` columns, changed by increment/decrement."""
+
+    __coodie_abstract__ = True
+    __coodie_counter__: ClassVar[bool] = True
+
+    @classmethod
+    async def increment(cls, *, batch: BatchCore | None = None, **values: Any) -> None:
+        """`await PageViews.increment(url="/home", views=1)`: keys by value, counters by delta."""
+        await arun(cls._driver_name(), flows.counter_flow(cls, values, 1, batch))
+
+    @classmethod
+    async def decrement(cls, *, batch: BatchCore | None = None, **values: Any) -> None:
+        await arun(cls._driver_name(), flows.counter_flow(cls, values, -1, batch))
+
+
+class MaterializedView(ViewMixin, Document):
+    """A read-only materialized view over a base Document (`Settings.base`)."""
+
+    __coodie_abstract__ = True
+    __coodie_view__: ClassVar[bool] = True
+
+    @classmethod
+    async def sync_view(cls) -> list[str]:
+        """Create the view if it does not exist; returns the DDL run."""
+        return await arun(cls._driver_name(), cls._sync_view_flow())
+
+    @classmethod
+    async def sync_table(cls) -> list[str]:
+        return await cls.sync_view()

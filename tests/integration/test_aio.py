@@ -1,0 +1,77 @@
+"""What only the asyncio API has: awaited connection, concurrency, no thread per request."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Annotated
+from uuid import UUID, uuid4
+
+import pytest
+
+import coodie.aio as aio
+from coodie.exceptions import Unavailable
+from coodie.fields import PrimaryKey
+from coodie.registry import unregister_driver
+from tests.integration.conftest import _contact_points
+
+
+class Item(aio.Document):
+    id: Annotated[UUID, PrimaryKey()]
+    n: int = 0
+
+    class Settings:
+        name = "it_aio_items"
+
+
+async def test_init_coodie_connects_when_awaited(keyspace: str) -> None:
+    with pytest.raises(Unavailable):
+        await aio.init_coodie(hosts=["127.0.0.1"], port=1, name="aio-nowhere")
+    hosts, port = _contact_points()
+    drv = await aio.init_coodie(hosts=hosts, port=port, keyspace=keyspace, name="aio-second")
+    try:
+        assert drv._session is not None  # already connected
+    finally:
+        unregister_driver("aio-second")
+        drv.shutdown()
+
+
+async def test_a_thousand_concurrent_requests_complete_and_match() -> None:
+    await Item.sync_table()
+    items = [Item(id=uuid4(), n=i) for i in range(1000)]
+    threads_before = threading.active_count()
+    sem = asyncio.Semaphore(1000)
+
+    async def write(it: Item) -> None:
+        async with sem:
+            await it.save()
+
+    await asyncio.gather(*(write(it) for it in items))
+    got = await asyncio.gather(*(Item.get(id=it.id) for it in items))
+    assert [g.n for g in got] == list(range(1000))
+    assert [g.id for g in got] == [it.id for it in items]
+    # the driver's callbacks resolve asyncio futures: no thread per request
+    assert threading.active_count() <= threads_before + 2
+
+
+async def test_async_for_and_paged_all() -> None:
+    await Item.sync_table()
+    ids = {uuid4() for _ in range(7)}
+    for i in ids:
+        await Item(id=i, n=-1).save()
+    seen = [doc.id async for doc in Item.find(Item.id.in_(list(ids))).page_size(2)]
+    assert sorted(seen) == sorted(ids)
+    page = await Item.find(id__in=list(ids)).paged_all(page_size=3)
+    assert len(page.documents) == 3 and page.paging_state is not None
+
+
+async def test_cancelled_request_does_not_break_the_driver() -> None:
+    await Item.sync_table()
+    task = asyncio.ensure_future(Item.find().allow_filtering().filter(n__gt=-5).all())
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    x = Item(id=uuid4(), n=5)
+    await x.save()
+    assert (await Item.get(id=x.id)).n == 5

@@ -1,0 +1,85 @@
+"""coodie.aio mirrors coodie.sync: same names, same methods, same parameters."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+
+import coodie
+import coodie.aio
+import coodie.sync
+
+PAIRS = [
+    ("Document", "Document"),
+    ("CounterDocument", "CounterDocument"),
+    ("MaterializedView", "MaterializedView"),
+    ("QuerySet", "AsyncQuerySet"),
+    ("BatchQuery", "AsyncBatchQuery"),
+]
+
+
+def _public(cls: type) -> dict[str, Any]:
+    from pydantic import BaseModel
+
+    out = {}
+    for name in dir(cls):
+        if name.startswith("_") or hasattr(BaseModel, name):  # pydantic's API is not ours
+            continue
+        attr = inspect.getattr_static(cls, name)
+        if isinstance(attr, (classmethod, staticmethod)) or callable(attr):
+            out[name] = getattr(cls, name)
+    return out
+
+
+def test_every_sync_name_has_an_async_twin() -> None:
+    assert set(coodie.sync.__all__) <= set(coodie.aio.__all__)
+    assert set(coodie.aio.__all__) - set(coodie.sync.__all__) == {
+        "AsyncBatchQuery",
+        "AsyncQuerySet",
+    }
+    assert {"Document", "init_coodie", "AsyncBatchQuery", "CounterDocument"} <= set(coodie.__all__)
+    assert coodie.Document is coodie.aio.Document
+
+
+@pytest.mark.parametrize(("sync_name", "aio_name"), PAIRS)
+def test_methods_and_parameters_match(sync_name: str, aio_name: str) -> None:
+    s = _public(getattr(coodie.sync, sync_name))
+    a = _public(getattr(coodie.aio, aio_name))
+    assert sorted(s) == sorted(a)
+    for name in s:
+        ps = inspect.signature(s[name]).parameters
+        pa = inspect.signature(a[name]).parameters
+        assert [(p.name, p.kind, p.default) for p in ps.values()] == [
+            (p.name, p.kind, p.default) for p in pa.values()
+        ], name
+
+
+@pytest.mark.parametrize(("sync_name", "aio_name"), PAIRS)
+def test_async_methods_are_coroutines_where_sync_ones_do_io(sync_name: str, aio_name: str) -> None:
+    lazy = {
+        "find",
+        "filter",
+        "limit",
+        "order_by",
+        "only",
+        "allow_filtering",
+        "ttl",
+        "timestamp",
+        "consistency",
+        "timeout",
+        "per_partition_limit",
+        "page_size",
+        "to_cql",
+    }
+    a = _public(getattr(coodie.aio, aio_name))
+    for name, fn in a.items():
+        assert inspect.iscoroutinefunction(fn) == (name not in lazy), name
+
+
+def test_init_coodie_signatures_match() -> None:
+    ps = inspect.signature(coodie.sync.init_coodie).parameters
+    pa = inspect.signature(coodie.aio.init_coodie).parameters
+    assert list(ps) == list(pa)
+    assert inspect.iscoroutinefunction(coodie.aio.init_coodie)
