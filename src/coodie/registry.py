@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from coodie.exceptions import ConfigurationError
 
-__all__ = ["get_driver", "register_driver", "registered", "unregister_driver"]
+__all__ = ["get_driver", "register_driver", "registered", "rollback", "unregister_driver"]
 
 _drivers: dict[str, Any] = {}
 _default: list[str] = []
@@ -23,6 +25,19 @@ def unregister_driver(name: str) -> Any:
     if _default and _default[0] == name:
         _default[:] = [next(iter(_drivers))] if _drivers else []
     return driver
+
+
+@contextlib.contextmanager
+def rollback() -> Iterator[None]:
+    """Restore the registered drivers if the block raises."""
+    saved, saved_default = dict(_drivers), list(_default)
+    try:
+        yield
+    except BaseException:
+        _drivers.clear()
+        _drivers.update(saved)
+        _default[:] = saved_default
+        raise
 
 
 def registered() -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from coodie.expr.compiler import Compiled
 
-__all__ = ["BatchRequest", "Page", "PagedResult", "RawRequest", "Request"]
+__all__ = ["BatchRequest", "Page", "PagedResult", "RawRequest", "Request", "driver_method"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +65,17 @@ class RawRequest:
     cql: str
     params: tuple[Any, ...] = ()
     timeout: float = 120.0
+
+
+def driver_method(request: object) -> str:
+    """The driver method that runs what a flow yielded (async drivers add `_async`)."""
+    kind = type(request)
+    if kind is Request:
+        return "execute"
+    if kind is list:
+        return "execute_concurrent"
+    if kind is BatchRequest:
+        return "execute_batch"
+    if kind is RawRequest:
+        return "execute_raw"
+    raise TypeError(f"a flow yielded {request!r}")

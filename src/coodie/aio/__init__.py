@@ -1,30 +1,19 @@
-"""coodie's asyncio API: `from coodie.aio import Document, init_coodie` (or `from coodie`)."""
+"""coodie's asyncio API: `from coodie.aio import Document, init_coodie` (or `from coodie`).
+`BatchQuery` and `QuerySet` are the async classes under their sync names too."""
 
 from __future__ import annotations
 
-from coodie.aio.batch import AsyncBatchQuery
-from coodie.aio.connection import init_coodie
-from coodie.aio.document import CounterDocument, Document, MaterializedView
-from coodie.aio.query import AsyncQuerySet
-from coodie.document import LWTResult
-from coodie.expr.columns import Column, col, token
-from coodie.requests import PagedResult
+from coodie.aio.batch import AsyncBatchQuery as AsyncBatchQuery
+from coodie.aio.connection import init_coodie as init_coodie
+from coodie.aio.document import CounterDocument as CounterDocument
+from coodie.aio.document import Document as Document
+from coodie.aio.document import MaterializedView as MaterializedView
+from coodie.aio.query import AsyncQuerySet as AsyncQuerySet
+from coodie.document import LWTResult as LWTResult
+from coodie.expr.columns import Column as Column
+from coodie.expr.columns import col as col
+from coodie.expr.columns import token as token
+from coodie.requests import PagedResult as PagedResult
 
 BatchQuery = AsyncBatchQuery
 QuerySet = AsyncQuerySet
-
-__all__ = [
-    "AsyncBatchQuery",
-    "AsyncQuerySet",
-    "BatchQuery",
-    "Column",
-    "CounterDocument",
-    "Document",
-    "LWTResult",
-    "MaterializedView",
-    "PagedResult",
-    "QuerySet",
-    "col",
-    "init_coodie",
-    "token",
-]

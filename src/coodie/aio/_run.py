@@ -10,7 +10,7 @@ from typing_extensions import ParamSpec
 
 from coodie.query import Flow
 from coodie.registry import get_driver
-from coodie.requests import BatchRequest, RawRequest, Request
+from coodie.requests import driver_method
 
 __all__ = ["arun", "awaiting"]
 
@@ -27,16 +27,7 @@ S = TypeVar("S", bound=_HasDriver)
 
 def submit(driver: Any, request: Any) -> Any:
     """The awaitable that runs one thing a flow yielded."""
-    kind = type(request)
-    if kind is Request:
-        return driver.execute_async(request)
-    if kind is list:
-        return driver.execute_concurrent_async(request)
-    if kind is BatchRequest:
-        return driver.execute_batch_async(request)
-    if kind is RawRequest:
-        return driver.execute_raw_async(request.cql, request.params, request.timeout)
-    raise TypeError(f"a flow yielded {request!r}")
+    return getattr(driver, driver_method(request) + "_async")(request)
 
 
 async def arun(driver_name: str | None, flow: Flow[T]) -> T:

@@ -1,37 +1,32 @@
-"""`await init_coodie()` for the asyncio API."""
+"""`await init_coodie()` for the asyncio API: the core's, then connect without blocking."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from coodie.drivers import create_driver
-from coodie.registry import register_driver
+from typing_extensions import ParamSpec
+
+from coodie import connection, registry
 
 __all__ = ["init_coodie"]
 
+P = ParamSpec("P")
 
-async def init_coodie(
-    hosts: Sequence[str] | None = None,
-    keyspace: str | None = None,
-    *,
-    driver_type: str = "scylla",
-    session: Any = None,
-    name: str = "default",
-    port: int = 9042,
-    replication: Mapping[str, Any] | None = None,
-    default: bool | None = None,
-    **cluster_options: Any,
-) -> Any:
-    """Connect and register a driver; returns it (same options as `coodie.sync.init_coodie`).
 
-    Awaiting it opens the connection, so an unreachable cluster fails here.
-    """
-    if hosts is None and session is None:
-        hosts = ["127.0.0.1"]
-    driver = create_driver(
-        hosts, keyspace, driver_type, session, port, replication, cluster_options
-    )
-    await driver.connect_async()
-    register_driver(name, driver, default=default if default is not None else name == "default")
-    return driver
+def _connecting(init: Callable[P, Any]) -> Callable[P, Coroutine[Any, Any, Any]]:
+    @functools.wraps(init)
+    async def init_coodie(*args: P.args, **kwargs: P.kwargs) -> Any:
+        """Connect and register a driver (same options as `coodie.sync.init_coodie`).
+        Awaiting it opens the connection: an unreachable cluster fails here and leaves
+        the registered drivers as they were."""
+        with registry.rollback():
+            driver = init(*args, **kwargs)
+            await driver.connect_async()
+        return driver
+
+    return init_coodie
+
+
+init_coodie = _connecting(connection.init_coodie)

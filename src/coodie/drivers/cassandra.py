@@ -47,7 +47,7 @@ from coodie.exceptions import (
     Unavailable,
 )
 from coodie.expr.compiler import Compiled
-from coodie.requests import BatchRequest, Page, Request
+from coodie.requests import BatchRequest, Page, RawRequest, Request
 
 __all__ = ["CassandraDriver"]
 
@@ -279,15 +279,21 @@ class CassandraDriver:
             raise translate_error(e, _batch_text(batch)) from e
         return self._page(rf, rows)
 
-    def execute_raw(self, cql: str, params: Sequence[Any] = (), timeout: float = 120.0) -> Page:
-        """DDL and metadata queries (not prepared)."""
+    def _start_raw(self, raw: RawRequest) -> ResponseFuture:
         try:
-            rf = self.session.execute_async(
-                cql, params or None, timeout=timeout, execution_profile=self._profile
+            return self.session.execute_async(
+                raw.cql, raw.params or None, timeout=raw.timeout, execution_profile=self._profile
             )
+        except Exception as e:
+            raise translate_error(e, raw.cql) from e
+
+    def execute_raw(self, raw: RawRequest) -> Page:
+        """DDL and metadata queries (not prepared)."""
+        rf = self._start_raw(raw)
+        try:
             rows = rf.result().current_rows
         except Exception as e:
-            raise translate_error(e, cql) from e
+            raise translate_error(e, raw.cql) from e
         return self._page(rf, rows)
 
     def shutdown(self) -> None:
@@ -321,16 +327,8 @@ class CassandraDriver:
     async def execute_batch_async(self, batch: BatchRequest) -> Page:
         return await self._await(self._start_batch(batch), _batch_text(batch))
 
-    async def execute_raw_async(
-        self, cql: str, params: Sequence[Any] = (), timeout: float = 120.0
-    ) -> Page:
-        try:
-            rf = self.session.execute_async(
-                cql, params or None, timeout=timeout, execution_profile=self._profile
-            )
-        except Exception as e:
-            raise translate_error(e, cql) from e
-        return await self._await(rf, cql)
+    async def execute_raw_async(self, raw: RawRequest) -> Page:
+        return await self._await(self._start_raw(raw), raw.cql)
 
     async def shutdown_async(self) -> None:
         self.shutdown()

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from coodie.document import LWTResult
-from coodie.expr.columns import Column, col, token
-from coodie.requests import PagedResult
-from coodie.sync.batch import BatchQuery
-from coodie.sync.connection import init_coodie
-from coodie.sync.document import CounterDocument, Document, MaterializedView
-from coodie.sync.query import QuerySet
-
-__all__ = [
-    "BatchQuery",
-    "Column",
-    "CounterDocument",
-    "Document",
-    "LWTResult",
-    "MaterializedView",
-    "PagedResult",
-    "QuerySet",
-    "col",
-    "init_coodie",
-    "token",
-]
+from coodie.document import LWTResult as LWTResult
+from coodie.expr.columns import Column as Column
+from coodie.expr.columns import col as col
+from coodie.expr.columns import token as token
+from coodie.requests import PagedResult as PagedResult
+from coodie.sync.batch import BatchQuery as BatchQuery
+from coodie.sync.connection import init_coodie as init_coodie
+from coodie.sync.document import CounterDocument as CounterDocument
+from coodie.sync.document import Document as Document
+from coodie.sync.document import MaterializedView as MaterializedView
+from coodie.sync.query import QuerySet as QuerySet

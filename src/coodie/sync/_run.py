@@ -9,7 +9,7 @@ from typing import Any, Concatenate, Protocol, TypeVar
 from typing_extensions import ParamSpec
 
 from coodie.query import Flow, drive
-from coodie.requests import BatchRequest, RawRequest, Request
+from coodie.requests import driver_method
 
 __all__ = ["blocking", "run"]
 
@@ -25,16 +25,7 @@ S = TypeVar("S", bound=_HasDriver)
 
 
 def execute(driver: Any, request: Any) -> Any:
-    kind = type(request)
-    if kind is Request:
-        return driver.execute(request)
-    if kind is list:
-        return driver.execute_concurrent(request)
-    if kind is BatchRequest:
-        return driver.execute_batch(request)
-    if kind is RawRequest:
-        return driver.execute_raw(request.cql, request.params, request.timeout)
-    raise TypeError(f"a flow yielded {request!r}")
+    return getattr(driver, driver_method(request))(request)
 
 
 def run(driver_name: str | None, flow: Flow[T]) -> T:

@@ -1,41 +1,7 @@
-"""`init_coodie()` for the blocking API."""
+"""`init_coodie()` for the blocking API: the core's, which connects on first use."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
-from coodie.drivers import create_driver
-from coodie.registry import register_driver
+from coodie.connection import init_coodie
 
 __all__ = ["init_coodie"]
-
-
-def init_coodie(
-    hosts: Sequence[str] | None = None,
-    keyspace: str | None = None,
-    *,
-    driver_type: str = "scylla",
-    session: Any = None,
-    name: str = "default",
-    port: int = 9042,
-    replication: Mapping[str, Any] | None = None,
-    default: bool | None = None,
-    **cluster_options: Any,
-) -> Any:
-    """Register a driver for a cluster; returns it. The connection opens on first use
-    (`driver.connect()` opens it now and raises if the cluster cannot be reached).
-
-    `hosts`/`port` and extra `Cluster` options (auth_provider, ssl_context,
-    load_balancing_policy, protocol_version, ...) open a new cluster; `session=` reuses
-    one. `name=` registers a named driver for another cluster (models pick it with
-    `Settings.driver`). `replication` is used when `sync_table()` creates the keyspace
-    (default: SimpleStrategy, replication_factor 1).
-    """
-    if hosts is None and session is None:
-        hosts = ["127.0.0.1"]
-    driver = create_driver(
-        hosts, keyspace, driver_type, session, port, replication, cluster_options
-    )
-    register_driver(name, driver, default=default if default is not None else name == "default")
-    return driver
