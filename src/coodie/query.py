@@ -269,7 +269,7 @@ class QuerySetCore(Generic[D]):
 
     def _flow_paged(
         self, paging_state: bytes | None = None, page_size: int | None = None
-    ) -> Flow[PagedResult]:
+    ) -> Flow[PagedResult[D]]:
         """One page of documents and the state that fetches the next (None after the last)."""
         c = self._compile(self._select())
         if not c.paging:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from coodie.expr.compiler import Compiled
+
+T = TypeVar("T")
 
 __all__ = ["BatchRequest", "Page", "PagedResult", "RawRequest", "Request", "driver_method"]
 
@@ -44,14 +47,14 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
-class PagedResult:
+class PagedResult(Generic[T]):
     """`paged_all()`: a page of documents and the state that fetches the next page
     (None after the last page)."""
 
-    documents: list[Any]
+    documents: list[T]
     paging_state: bytes | None
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[T]:
         return iter(self.documents)
 
     def __len__(self) -> int:

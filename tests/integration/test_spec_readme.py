@@ -89,7 +89,10 @@ def ns(keyspace: str) -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def spare_keyspaces(session: Session) -> Iterator[None]:
     """The spec's blocks name keyspaces my_ks and my_keyspace: drop them if this test made them."""
-    before = {r.keyspace_name for r in session.execute("SELECT keyspace_name FROM system_schema.keyspaces")}
+    before = {
+        r.keyspace_name
+        for r in session.execute("SELECT keyspace_name FROM system_schema.keyspaces")
+    }
     yield
     for ks in ("my_ks", "my_keyspace"):
         if ks not in before:
@@ -102,7 +105,9 @@ def test_spec_has_the_blocks_this_test_knows() -> None:
         assert VENDORED.read_text() == SHARED.read_text(), "refresh docs/spec from shared/spec"
 
 
-def test_quick_start(ns: dict[str, Any], spare_keyspaces: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_quick_start(
+    ns: dict[str, Any], spare_keyspaces: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     run_block(block(0), ns)
     out = capsys.readouterr().out
     assert "name='Alice'" in out and "alice@example.com" in out
@@ -130,7 +135,9 @@ def test_defining_documents(ns: dict[str, Any], spare_keyspaces: None) -> None:
         (14, "id: Annotated[int, PrimaryKey()]", {"id": "1", "data": "[3, 1, 2]"}),
     ],
 )
-def test_field_fragments_in_a_model(n: int, before: str, row: dict[str, str], ns: dict[str, Any]) -> None:
+def test_field_fragments_in_a_model(
+    n: int, before: str, row: dict[str, str], ns: dict[str, Any]
+) -> None:
     body = textwrap.indent(before + "\n" + block(n), "    ")
     cls = f"Fragment{n}"
     run_block(
@@ -226,7 +233,9 @@ def test_batch(ns: dict[str, Any]) -> None:
 
 def _aio_user(ns: dict[str, Any]) -> None:
     run_block(
-        SYNC_USER.replace("coodie.sync", "coodie.aio").replace("User.sync_table()", "await User.sync_table()"),
+        SYNC_USER.replace("coodie.sync", "coodie.aio").replace(
+            "User.sync_table()", "await User.sync_table()"
+        ),
         ns,
     )
 
@@ -254,7 +263,9 @@ def test_sync_vs_async_halves(ns: dict[str, Any]) -> None:
     assert ns["user"].id == u.id and ns["user"].name == "sva"
 
 
-def test_drivers_and_initialization(ns: dict[str, Any], session: Session, spare_keyspaces: None) -> None:
+def test_drivers_and_initialization(
+    ns: dict[str, Any], session: Session, spare_keyspaces: None
+) -> None:
     ns["existing_session"] = session
     run_block(block(22), ns)
     assert set(registry._drivers) >= {"default", "analytics"}

@@ -148,14 +148,31 @@ def token(*columns: Column[Any]) -> Token:
     return Token(tuple(c.name for c in columns))
 
 
-def col(model: type[Any], name: str) -> Column[Any]:
-    """`col(User, "price")`: the column object, for checkers without the coodie mypy plugin."""
-    columns: Mapping[str, Column[Any]] | None = getattr(model, "__coodie_columns__", None)
+@overload
+def col(field: Column[T], /) -> Column[T]: ...
+@overload
+def col(field: T, /) -> Column[T]: ...
+@overload
+def col(model: type[Any], name: str, /) -> Column[Any]: ...
+def col(field: Any, name: str | None = None, /) -> Column[Any]:
+    """The column object, typed for checkers without the coodie mypy plugin.
+
+    `col(User.price)` is a `Column[float]` under any checker (without the plugin the
+    checker sees `User.price` as a float; at runtime it is the column). `col(User, "price")`
+    looks the column up by name.
+    """
+    if isinstance(field, Column):
+        return field
+    if name is None:
+        raise InvalidQueryError(
+            f"col() takes a Document field (col(User.price)) or a model and a name, got {field!r}"
+        )
+    columns: Mapping[str, Column[Any]] | None = getattr(field, "__coodie_columns__", None)
     if columns is None:
-        raise InvalidQueryError(f"{model.__name__} is not a coodie Document with a table")
+        raise InvalidQueryError(f"{field.__name__} is not a coodie Document with a table")
     try:
         return columns[name]
     except KeyError:
         raise InvalidQueryError(
-            f"{model.__name__} has no column {name!r}; columns are: {', '.join(columns)}"
+            f"{field.__name__} has no column {name!r}; columns are: {', '.join(columns)}"
         ) from None
