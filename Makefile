@@ -14,7 +14,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[scylla,dev]"
+	$(PY) -m pip install -q -e ".[scylla,acsylla,dev]"
 	touch $(STAMP)
 
 cassandra-up:

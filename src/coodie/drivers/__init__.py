@@ -42,6 +42,7 @@ def create_driver(
     replication: Mapping[str, Any] | None,
     cluster_options: dict[str, Any],
 ) -> Any:
+    driver: Any
     if driver_type in ("scylla", "cassandra"):
         try:
             from coodie.drivers.cassandra import CassandraDriver
@@ -55,9 +56,17 @@ def create_driver(
         else:
             driver = CassandraDriver.create(hosts, keyspace, port=port, **cluster_options)
     elif driver_type == "acsylla":
-        raise ConfigurationError(
-            "driver_type='acsylla' is not available yet: use 'scylla' or 'cassandra'"
-        )
+        if session is not None:
+            raise ConfigurationError(
+                "driver_type='acsylla' opens its own session: pass hosts, not session="
+            )
+        try:
+            from coodie.drivers.acsylla import AcsyllaDriver
+        except ImportError as e:
+            raise ConfigurationError(
+                "driver_type='acsylla' needs the acsylla package: pip install 'coodie[acsylla]'"
+            ) from e
+        driver = AcsyllaDriver(hosts, keyspace, port=port, **cluster_options)
     else:
         raise ConfigurationError(
             f"unknown driver_type {driver_type!r}: use 'scylla', 'cassandra' or 'acsylla'"

@@ -18,6 +18,7 @@ from cassandra import (
     ReadTimeout,
     RequestExecutionException,
     RequestValidationException,
+    UnresolvableContactPoints,
     WriteTimeout,
 )
 from cassandra import (
@@ -76,7 +77,7 @@ def translate_error(e: BaseException, cql: str | None) -> Exception:
         err = InvalidQueryError(f"the server rejected the statement: {msg}\n  CQL: {cql}")
     elif isinstance(e, (ReadTimeout, WriteTimeout, DriverTimedOut)):
         err = OperationTimedOut(msg, cql)
-    elif isinstance(e, (DriverUnavailable, NoHostAvailable)):
+    elif isinstance(e, (DriverUnavailable, NoHostAvailable, UnresolvableContactPoints)):
         err = Unavailable(msg, cql)
     elif isinstance(e, (RequestExecutionException, DriverException, ErrorMessage)):
         err = ExecutionError(msg, cql)
@@ -111,16 +112,14 @@ class CassandraDriver:
         owns_cluster: bool = False,
         profile: Any = EXEC_PROFILE_DEFAULT,
     ) -> None:
-        if session is None and cluster is None:
-            raise ConfigurationError("CassandraDriver needs a session or a cluster")
         self._session = session
-        self.cluster: Cluster = cluster or session.cluster  # type: ignore[union-attr]
+        self.cluster: Cluster | None = cluster or (session.cluster if session is not None else None)
         self.keyspace = keyspace or (session.keyspace if session is not None else None)
         self._owns_cluster = owns_cluster
         self._profile = profile
         self._prepared: dict[str, PreparedStatement] = {}
         self._lock = threading.Lock()
-        self._new_cluster: Any = None  # rebuilds the Cluster after a failed connect
+        self._new_cluster: Any = None  # builds the Cluster (again, after a failed connect)
         self.replication: dict[str, Any] | None = None  # for keyspaces sync_table() creates
 
     @property
@@ -136,11 +135,14 @@ class CassandraDriver:
         with self._lock:
             if self._session is None:
                 try:
+                    if self.cluster is None:
+                        self.cluster = self._new_cluster()
+                    assert self.cluster is not None
                     self._session = self.cluster.connect()
                 except Exception as e:
-                    if self._new_cluster is not None:  # a failed Cluster is shut down
-                        self.cluster.shutdown()
-                        self.cluster = self._new_cluster()
+                    if self.cluster is not None and self._new_cluster is not None:
+                        self.cluster.shutdown()  # a Cluster that failed is shut down for good
+                        self.cluster = None
                     raise translate_error(e, None) from e
             return self._session
 
@@ -179,7 +181,11 @@ class CassandraDriver:
             except TypeError as e:
                 raise ConfigurationError(f"bad Cluster option: {e}") from e
 
-        driver = cls(None, keyspace, cluster=new_cluster(), owns_cluster=True)
+        try:  # bad options fail here; host names are resolved when connecting
+            cluster: Cluster | None = new_cluster()
+        except UnresolvableContactPoints:
+            cluster = None
+        driver = cls(None, keyspace, cluster=cluster, owns_cluster=True)
         driver._new_cluster = new_cluster
         return driver
 
@@ -297,7 +303,7 @@ class CassandraDriver:
         return self._page(rf, rows)
 
     def shutdown(self) -> None:
-        if self._owns_cluster:
+        if self._owns_cluster and self.cluster is not None:
             self.cluster.shutdown()
         self._prepared.clear()
 

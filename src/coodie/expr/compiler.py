@@ -29,8 +29,9 @@ from coodie.expr.nodes import (
 )
 from coodie.expr.validate import validate
 from coodie.schema import TableSchema, quote
+from coodie.types import CqlType
 
-__all__ = ["Compiled", "cache_info", "clear_cache", "compile_statement"]
+__all__ = ["Compiled", "StatementTypes", "cache_info", "clear_cache", "compile_statement"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class Compiled:
     columns: tuple[str, ...] = ()  # SELECT: the selected columns, in row order
     lwt: bool = False  # a conditional write: the result row says whether it applied
     paging: bool = True  # False when the server refuses to page this query
+    types: StatementTypes | None = None  # CQL types of the markers and columns, per shape
 
     def __iter__(self) -> Any:  # `cql, params = compiled`
         return iter((self.cql, self.params))
@@ -53,6 +55,16 @@ class _Template:
     columns: tuple[str, ...]
     lwt: bool
     paging: bool
+    types: StatementTypes | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StatementTypes:
+    """The CQL type of each bind marker and of each selected column, for drivers that
+    convert values by type (acsylla). Built once per shape; compared by identity."""
+
+    params: tuple[CqlType, ...]
+    columns: tuple[CqlType, ...] = ()
 
 
 _MAX_SHAPES = 4096
@@ -79,12 +91,13 @@ def compile_statement(
         _stats["misses"] += 1
         validate(stmt, schema)
         tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
+        tpl = _Template(tpl.cql, tpl.columns, tpl.lwt, tpl.paging, _types_of(stmt, schema, tpl))
         if len(_cache) >= _MAX_SHAPES:
             del _cache[next(iter(_cache))]
         _cache[key] = tpl
     else:
         _stats["hits"] += 1
-    return Compiled(tpl.cql, tuple(params), tpl.columns, tpl.lwt, tpl.paging)
+    return Compiled(tpl.cql, tuple(params), tpl.columns, tpl.lwt, tpl.paging, tpl.types)
 
 
 # ------------------------------------------------------------------ values
@@ -270,6 +283,60 @@ _SHAPERS: dict[type, Callable[[Any, TableSchema], tuple[tuple[Any, ...], list[An
     Update: _shape_update,
     Delete: _shape_delete,
 }
+
+
+# ------------------------------------------------------------------ marker types
+
+_INT = CqlType("int")
+_BIGINT = CqlType("bigint")
+_TEXT = CqlType("text")
+
+
+def _condition_type(c: Condition, schema: TableSchema) -> CqlType:
+    if isinstance(c, TokenCompare):
+        return _BIGINT
+    t = schema.by_name[c.column].cql_type
+    if c.op is Op.IN:
+        return CqlType("list", (t,))
+    if c.op is Op.CONTAINS:
+        return t.args[-1] if t.args else t
+    if c.op is Op.CONTAINS_KEY:
+        return t.args[0] if t.args else t
+    if c.op is Op.LIKE:
+        return _TEXT
+    return t
+
+
+def _assignment_type(a: Assignment, schema: TableSchema) -> CqlType:
+    t = schema.by_name[a.column].cql_type
+    if a.op in (AssignOp.INCR, AssignOp.DECR):
+        return _BIGINT
+    if a.op is AssignOp.REMOVE and t.name == "map":
+        return CqlType("set", (t.args[0],))
+    return t
+
+
+def _types_of(stmt: Statement, schema: TableSchema, tpl: _Template) -> StatementTypes:
+    """Marker types in the order the shapers emit values (validated statements only)."""
+    types: list[CqlType] = []
+    if isinstance(stmt, Select):
+        types += [_condition_type(c, schema) for c in stmt.where]
+        types += [_INT] * ((stmt.per_partition_limit is not None) + (stmt.limit is not None))
+        columns = tuple(schema.by_name[n].cql_type for n in tpl.columns)
+        return StatementTypes(tuple(types), columns)
+    if isinstance(stmt, Insert):
+        types += [schema.by_name[n].cql_type for n, _ in stmt.values]
+        types += [_INT] * (stmt.ttl is not None) + [_BIGINT] * (stmt.timestamp is not None)
+    elif isinstance(stmt, Update):
+        types += [_INT] * (stmt.ttl is not None) + [_BIGINT] * (stmt.timestamp is not None)
+        types += [_assignment_type(a, schema) for a in stmt.assignments]
+        types += [_condition_type(c, schema) for c in stmt.where]
+        types += [_condition_type(c, schema) for c in stmt.if_conditions]
+    else:
+        types += [_BIGINT] * (stmt.timestamp is not None)
+        types += [_condition_type(c, schema) for c in stmt.where]
+        types += [_condition_type(c, schema) for c in stmt.if_conditions]
+    return StatementTypes(tuple(types))
 
 
 # ------------------------------------------------------------------ rendering

@@ -1,0 +1,404 @@
+"""The acsylla adapter: natively asyncio (the ScyllaDB C++ driver underneath).
+
+An acsylla cluster belongs to the event loop it was created in. `await init_coodie(...,
+driver_type="acsylla")` connects in the caller's loop and runs requests there directly.
+The blocking API (`coodie.sync.init_coodie(..., driver_type="acsylla")`) connects on
+first use in one long-lived background loop owned by the driver; blocking calls wait
+for it, and coroutines from any other loop hop to it.
+
+acsylla converts some values differently from the Python driver (uuid and timeuuid read
+as str, varint as bytes, timestamps as aware datetimes; varint binds from bytes and
+decimal from plain-notation strings). The compiler gives the CQL type of every marker
+and selected column, so the conversions are chosen once per statement shape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+import threading
+import uuid
+from collections.abc import Callable, Coroutine, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import acsylla
+from acsylla import errors as acs_errors
+
+from coodie.exceptions import (
+    ConfigurationError,
+    ExecutionError,
+    InvalidQueryError,
+    OperationTimedOut,
+    Unavailable,
+)
+from coodie.expr.compiler import Compiled, StatementTypes
+from coodie.requests import BatchRequest, Page, RawRequest, Request
+from coodie.types import CqlType
+
+__all__ = ["AcsyllaDriver"]
+
+T = TypeVar("T")
+Conv = Callable[[Any], Any]
+_MAX_PREPARED = 2048
+
+
+def translate_error(e: BaseException, cql: str | None) -> Exception:
+    msg = f"{type(e).__name__}: {e}"
+    err: Exception
+    if isinstance(
+        e,
+        (
+            acs_errors.CassErrorServerInvalidQuery,
+            acs_errors.CassErrorServerSyntaxError,
+            acs_errors.CassErrorServerAlreadyExists,
+            acs_errors.CassErrorServerConfigError,
+            acs_errors.CassErrorServerUnauthorized,
+        ),
+    ):
+        err = InvalidQueryError(f"the server rejected the statement: {msg}\n  CQL: {cql}")
+    elif isinstance(
+        e,
+        (
+            acs_errors.CassErrorLibRequestTimedOut,
+            acs_errors.CassErrorServerReadTimeout,
+            acs_errors.CassErrorServerWriteTimeout,
+        ),
+    ):
+        err = OperationTimedOut(msg, cql)
+    elif isinstance(
+        e,
+        (
+            acs_errors.CassErrorLibNoHostsAvailable,
+            acs_errors.CassErrorServerUnavailable,
+            acs_errors.CassErrorLibUnableToConnect,
+            acs_errors.CassErrorLibHostResolution,
+        ),
+    ):
+        err = Unavailable(msg, cql)
+    elif isinstance(e, acs_errors.CassException):
+        err = ExecutionError(msg, cql)
+    elif isinstance(e, (TypeError, ValueError, OverflowError, UnicodeError)):
+        err = InvalidQueryError(f"a value does not fit its column: {e}\n  CQL: {cql}")
+    else:
+        return e if isinstance(e, Exception) else ExecutionError(msg, cql)
+    err.__cause__ = e
+    return err
+
+
+# ------------------------------------------------------------------ value conversion
+
+
+def _varint_to_bytes(v: Any) -> Any:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v.to_bytes((v.bit_length() + 8) // 8, "big", signed=True)
+    return v
+
+
+def _decimal_plain(v: Any) -> Any:
+    return format(v, "f") if isinstance(v, Decimal) else v
+
+
+def _uuid(v: Any) -> Any:
+    return uuid.UUID(v) if isinstance(v, str) else v
+
+
+def _varint_from_bytes(v: Any) -> Any:
+    return int.from_bytes(v, "big", signed=True) if isinstance(v, (bytes, bytearray)) else v
+
+
+def _naive_utc(v: Any) -> Any:
+    if isinstance(v, dt.datetime) and v.tzinfo is not None:
+        return v.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return v
+
+
+_BIND: dict[str, Conv] = {"varint": _varint_to_bytes, "decimal": _decimal_plain}
+_READ: dict[str, Conv] = {
+    "uuid": _uuid,
+    "timeuuid": _uuid,
+    "varint": _varint_from_bytes,
+    "timestamp": _naive_utc,
+}
+
+
+def _converter(t: CqlType, leaf: dict[str, Conv]) -> Conv | None:
+    if not t.args:
+        return leaf.get(t.name)
+    inner = [_converter(a, leaf) for a in t.args]
+    if not any(inner):
+        return None
+    convs = [c or (lambda x: x) for c in inner]
+    if t.name == "list":
+        c0 = convs[0]
+        return lambda v: None if v is None else [c0(x) for x in v]
+    if t.name == "set":
+        c0 = convs[0]
+        return lambda v: None if v is None else {c0(x) for x in v}
+    if t.name == "map":
+        ck, cv = convs
+        return lambda v: None if v is None else {ck(k): cv(x) for k, x in v.items()}
+    return lambda v: None if v is None else tuple(c(x) for c, x in zip(convs, v))
+
+
+def _apply(convs: Sequence[Conv | None], values: Sequence[Any]) -> list[Any]:
+    return [c(v) if c is not None and v is not None else v for c, v in zip(convs, values)]
+
+
+class AcsyllaDriver:
+    """Executes coodie requests with acsylla."""
+
+    def __init__(
+        self,
+        hosts: Sequence[str] | None = None,
+        keyspace: str | None = None,
+        *,
+        port: int = 9042,
+        **options: Any,
+    ) -> None:
+        self.keyspace = keyspace
+        self.replication: dict[str, Any] | None = None
+        options.setdefault("log_level", "critical")  # it logs shard-awareness noise as ERROR
+        self._cluster_args: dict[str, Any] = {
+            "contact_points": list(hosts or ["127.0.0.1"]),
+            "port": port,
+            **options,
+        }
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop the session belongs to
+        self._thread: threading.Thread | None = None  # set when that loop is ours
+        self._session: Any = None
+        self._prepared: dict[str, Any] = {}
+        self._bind_convs: dict[StatementTypes, list[Conv | None]] = {}
+        self._read_convs: dict[StatementTypes, list[Conv | None]] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------- connecting
+
+    async def _open(self) -> None:
+        try:
+            cluster = acsylla.create_cluster(**self._cluster_args)
+            self._session = await cluster.create_session()
+        except Exception as e:
+            raise translate_error(e, None) from e
+
+    async def connect_async(self) -> None:
+        """Connect in the running event loop, which then owns the session."""
+        if self._session is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        try:
+            await self._open()
+        except BaseException:
+            self._loop = None
+            raise
+
+    def connect(self) -> None:
+        """Connect in the driver's own background loop (for the blocking API)."""
+        with self._lock:
+            if self._session is not None:
+                return
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name="coodie-acsylla", daemon=True)
+            thread.start()
+            try:
+                asyncio.run_coroutine_threadsafe(self._open(), loop).result()
+            except BaseException:
+                loop.call_soon_threadsafe(loop.stop)
+                thread.join(5)
+                loop.close()
+                raise
+            self._loop, self._thread = loop, thread
+
+    def _blocking(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        if self._session is None:
+            self.connect()
+        if self._thread is None:
+            raise ConfigurationError(
+                "this acsylla driver was connected by `await init_coodie()` and belongs to that "
+                "event loop: use the coodie.aio API with it (or connect with coodie.sync.init_coodie)"
+            )
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(make(), self._loop).result()
+
+    async def _awaiting(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        if self._session is None:
+            await self.connect_async()
+        running = asyncio.get_running_loop()
+        if running is self._loop:
+            return await make()
+        if self._thread is not None and self._loop is not None:
+            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(make(), self._loop))
+        raise ConfigurationError(
+            "this acsylla driver belongs to the event loop it connected in; "
+            "call init_coodie() again in this loop"
+        )
+
+    # ------------------------------------------------------------- statements
+
+    async def _prepare(self, cql: str) -> Any:
+        ps = self._prepared.get(cql)
+        if ps is None:
+            try:
+                ps = await self._session.create_prepared(cql)
+            except Exception as e:
+                raise translate_error(e, cql) from e
+            if len(self._prepared) >= _MAX_PREPARED:
+                del self._prepared[next(iter(self._prepared))]
+            self._prepared[cql] = ps
+        return ps
+
+    def _values(self, compiled: Compiled) -> list[Any]:
+        types = compiled.types
+        if types is None:
+            return list(compiled.params)
+        convs = self._bind_convs.get(types)
+        if convs is None:
+            convs = self._bind_convs[types] = [_converter(t, _BIND) for t in types.params]
+        return _apply(convs, compiled.params) if any(convs) else list(compiled.params)
+
+    async def _bound(self, compiled: Compiled, request: Request | None = None) -> Any:
+        ps = await self._prepare(compiled.cql)
+        try:
+            st = ps.bind(self._values(compiled))
+            if request is not None:
+                if request.fetch_size:
+                    st.set_page_size(request.fetch_size)
+                if request.paging_state:
+                    st.set_page_state(request.paging_state)
+                if request.timeout is not None:
+                    st.set_timeout(request.timeout)
+                if request.consistency:
+                    st.set_consistency(_consistency(request.consistency))
+                if request.serial_consistency:
+                    st.set_serial_consistency(_consistency(request.serial_consistency))
+        except Exception as e:
+            raise translate_error(e, compiled.cql) from e
+        if compiled.lwt:
+            st.set_is_idempotent(False)
+        return st
+
+    def _page(self, result: Any, types: StatementTypes | None) -> Page:
+        columns = tuple(result.columns_names())
+        rows = [row.as_tuple() for row in result]
+        if types is not None and types.columns and len(types.columns) == len(columns):
+            convs = self._read_convs.get(types)
+            if convs is None:
+                convs = self._read_convs[types] = [_converter(t, _READ) for t in types.columns]
+            if any(convs):
+                rows = [tuple(_apply(convs, r)) for r in rows]
+        state = result.page_state() if result.has_more_pages() else None
+        return Page(rows, columns, state)
+
+    async def _execute(self, request: Request) -> Page:
+        st = await self._bound(request.compiled, request)
+        try:
+            result = await self._session.execute(st)
+        except Exception as e:
+            raise translate_error(e, request.compiled.cql) from e
+        return self._page(result, request.compiled.types)
+
+    async def _execute_concurrent(self, requests: list[Request]) -> list[Page]:
+        return list(await asyncio.gather(*(self._execute(r) for r in requests)))
+
+    async def _execute_batch(self, batch: BatchRequest) -> Page:
+        make = {
+            "logged": acsylla.create_batch_logged,
+            "unlogged": acsylla.create_batch_unlogged,
+            "counter": acsylla.create_batch_counter,
+        }[batch.kind]
+        b = make()
+        for item in batch.items:
+            b.add_statement(await self._bound(item))
+        if batch.consistency:
+            b.set_consistency(_consistency(batch.consistency))
+        if batch.timestamp is not None:
+            b.set_timestamp(batch.timestamp)
+        if batch.timeout is not None:
+            b.set_request_timeout(int(batch.timeout * 1000))
+        try:
+            result = await self._session.execute_batch(b)
+        except Exception as e:
+            raise translate_error(e, "BATCH: " + "; ".join(i.cql for i in batch.items)) from e
+        return self._page(result, None)
+
+    async def _execute_raw(self, raw: RawRequest) -> Page:
+        cql = re.sub(r"%s", "?", raw.cql)
+        try:
+            st = acsylla.create_statement(
+                cql, parameters=list(raw.params) or None, timeout=raw.timeout
+            )
+            result = await self._session.execute(st)
+        except Exception as e:
+            raise translate_error(e, raw.cql) from e
+        return self._page(result, None)
+
+    async def _close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # ------------------------------------------------------------- the driver API
+
+    def execute(self, request: Request) -> Page:
+        return self._blocking(lambda: self._execute(request))
+
+    def execute_concurrent(self, requests: list[Request]) -> list[Page]:
+        return self._blocking(lambda: self._execute_concurrent(requests))
+
+    def execute_batch(self, batch: BatchRequest) -> Page:
+        return self._blocking(lambda: self._execute_batch(batch))
+
+    def execute_raw(self, raw: RawRequest) -> Page:
+        return self._blocking(lambda: self._execute_raw(raw))
+
+    async def execute_async(self, request: Request) -> Page:
+        if self._loop is not None and self._thread is None:  # the common case: our own loop
+            return await self._execute(request)
+        return await self._awaiting(lambda: self._execute(request))
+
+    async def execute_concurrent_async(self, requests: list[Request]) -> list[Page]:
+        return await self._awaiting(lambda: self._execute_concurrent(requests))
+
+    async def execute_batch_async(self, batch: BatchRequest) -> Page:
+        return await self._awaiting(lambda: self._execute_batch(batch))
+
+    async def execute_raw_async(self, raw: RawRequest) -> Page:
+        return await self._awaiting(lambda: self._execute_raw(raw))
+
+    def shutdown(self) -> None:
+        """Close the session; a background loop, if any, stops too."""
+        loop, thread = self._loop, self._thread
+        if loop is None:
+            return
+        if thread is not None:
+            if self._session is not None:
+                asyncio.run_coroutine_threadsafe(self._close(), loop).result(30)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
+            loop.close()
+        elif self._session is not None and not loop.is_closed():
+            if loop.is_running():
+                loop.create_task(self._close())
+            else:
+                loop.run_until_complete(self._close())
+        self._loop = self._thread = None
+        self._session = None
+        self._prepared.clear()
+
+    async def shutdown_async(self) -> None:
+        if self._thread is None:
+            await self._close()
+            self._loop = None
+            self._prepared.clear()
+        else:
+            await asyncio.get_running_loop().run_in_executor(None, self.shutdown)
+
+
+def _consistency(name: str) -> Any:
+    try:
+        return acsylla.Consistency[name]
+    except KeyError:
+        raise InvalidQueryError(
+            f"unknown consistency level {name!r}; use one of {', '.join(acsylla.Consistency.__members__)}"
+        ) from None
