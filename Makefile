@@ -43,9 +43,11 @@ unit: install
 integration: install cassandra-up
 	$(PY) -m pytest tests/integration -q
 
-# Everything: lint, types, unit, property and integration tests against the real node.
+# Everything: lint, types, unit, typing, property and integration tests against the real
+# node, then the integration suite again with coodie's models on the acsylla driver.
 test: install cassandra-up lint typecheck
 	$(PY) -m pytest tests -q -p no:cacheprovider
+	COODIE_TEST_DRIVER=acsylla $(PY) -m pytest tests/integration -q -p no:cacheprovider
 
 demo: install cassandra-up
 	@if [ -f examples/quickstart.py ]; then $(PY) examples/quickstart.py; \

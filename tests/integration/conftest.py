@@ -2,7 +2,8 @@
 
 The node is the one `make cassandra-up` starts on 127.0.0.1:9042; set COODIE_TEST_HOSTS
 (comma separated, optionally host:port) to run against another cluster. A node that does
-not answer fails the run: nothing here skips.
+not answer fails the run: nothing here skips. COODIE_TEST_DRIVER picks the driver
+coodie's models use ("scylla", the default, or "acsylla"); `make test` runs both.
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def coodie_driver(cluster: Cluster, keyspace: str) -> Iterator[object]:
     from coodie.sync import init_coodie
 
     hosts, port = _contact_points()
-    driver = init_coodie(hosts=hosts, keyspace=keyspace, port=port)
+    driver_type = os.environ.get("COODIE_TEST_DRIVER", "scylla")
+    driver = init_coodie(hosts=hosts, keyspace=keyspace, port=port, driver_type=driver_type)
     yield driver
     unregister_driver("default")
     driver.shutdown()

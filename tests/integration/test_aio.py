@@ -75,3 +75,32 @@ async def test_cancelled_request_does_not_break_the_driver() -> None:
     x = Item(id=uuid4(), n=5)
     await x.save()
     assert (await Item.get(id=x.id)).n == 5
+
+
+class NativeItem(aio.Document):
+    id: Annotated[UUID, PrimaryKey()]
+    n: int = 0
+
+    class Settings:
+        name = "it_aio_items"
+        driver = "acsylla-native"
+
+
+async def test_acsylla_connected_in_the_running_loop(keyspace: str) -> None:
+    """`await init_coodie(driver_type="acsylla")` runs requests in the caller's loop."""
+    hosts, port = _contact_points()
+    drv = await aio.init_coodie(
+        hosts=hosts, port=port, keyspace=keyspace, driver_type="acsylla", name="acsylla-native"
+    )
+    try:
+        assert drv._loop is asyncio.get_running_loop() and drv._thread is None
+        await NativeItem.sync_table()
+        docs = [NativeItem(id=uuid4(), n=i) for i in range(200)]
+        await asyncio.gather(*(d.save() for d in docs))
+        got = await asyncio.gather(*(NativeItem.get(id=d.id) for d in docs))
+        assert [g.n for g in got] == list(range(200))
+        with pytest.raises(Unavailable):
+            await aio.init_coodie(hosts=["127.0.0.1"], port=1, driver_type="acsylla", name="acs-nowhere")
+    finally:
+        unregister_driver("acsylla-native")
+        await drv.shutdown_async()

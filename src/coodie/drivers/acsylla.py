@@ -100,6 +100,16 @@ def _decimal_plain(v: Any) -> Any:
     return format(v, "f") if isinstance(v, Decimal) else v
 
 
+def _ascii_without_nul(v: Any) -> Any:
+    if isinstance(v, str) and "\x00" in v:
+        # acsylla passes ascii values as C strings: it would silently cut at the NUL.
+        raise ValueError(
+            f"{v!r}: acsylla cannot store a NUL character in an ascii column (it would be cut "
+            "off); use a text column or another driver"
+        )
+    return v
+
+
 def _uuid(v: Any) -> Any:
     return uuid.UUID(v) if isinstance(v, str) else v
 
@@ -114,7 +124,11 @@ def _naive_utc(v: Any) -> Any:
     return v
 
 
-_BIND: dict[str, Conv] = {"varint": _varint_to_bytes, "decimal": _decimal_plain}
+_BIND: dict[str, Conv] = {
+    "varint": _varint_to_bytes,
+    "decimal": _decimal_plain,
+    "ascii": _ascii_without_nul,
+}
 _READ: dict[str, Conv] = {
     "uuid": _uuid,
     "timeuuid": _uuid,
@@ -223,7 +237,9 @@ class AcsyllaDriver:
 
     async def _awaiting(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         if self._session is None:
-            await self.connect_async()
+            # Not connected by `await init_coodie()`: this driver came from the blocking
+            # init, so it connects in its own loop, which outlives the caller's.
+            await asyncio.get_running_loop().run_in_executor(None, self.connect)
         running = asyncio.get_running_loop()
         if running is self._loop:
             return await make()
@@ -267,7 +283,8 @@ class AcsyllaDriver:
                 if request.paging_state:
                     st.set_page_state(request.paging_state)
                 if request.timeout is not None:
-                    st.set_timeout(request.timeout)
+                    # acsylla counts whole milliseconds, and 0 means no timeout at all
+                    st.set_timeout(max(request.timeout, 0.001))
                 if request.consistency:
                     st.set_consistency(_consistency(request.consistency))
                 if request.serial_consistency:
