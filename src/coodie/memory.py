@@ -1,0 +1,525 @@
+"""An in-memory table store that evaluates coodie statements the way Cassandra does.
+
+It serves two purposes: it is the reference the differential tests compare the real
+server with (tests/property), and it lets users run their own unit tests without a
+node (`MemoryStore().select(...)`, or `init_coodie(driver_type="memory")`).
+
+What it models: partitions ordered by their Murmur3 token, rows ordered by clustering
+columns (declared direction), static columns, WHERE conditions (=, ranges, IN, CONTAINS,
+CONTAINS KEY, token ranges), ORDER BY, LIMIT, PER PARTITION LIMIT, COUNT, column
+selection, INSERT/UPDATE/DELETE with collection and counter operations, IF EXISTS /
+IF NOT EXISTS / IF conditions, and batches. What it does not: TTL expiry, write
+timestamps (last write wins in call order), LIKE, secondary-index semantics beyond
+filtering. Statements are validated by the compiler before they get here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import itertools
+import struct
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from coodie.document import LWTResult
+from coodie.expr.nodes import (
+    AssignOp,
+    Compare,
+    Condition,
+    Delete,
+    Insert,
+    Op,
+    Select,
+    Statement,
+    TokenCompare,
+    Update,
+)
+from coodie.schema import ColumnKind, ColumnSchema, TableSchema
+from coodie.types import CqlType
+
+__all__ = ["MemoryStore", "murmur3_token", "partition_token", "serialize"]
+
+# ------------------------------------------------------------------ tokens
+
+_M64 = (1 << 64) - 1
+
+
+def _rotl(x: int, r: int) -> int:
+    return ((x << r) | (x >> (64 - r))) & _M64
+
+
+def _fmix(k: int) -> int:
+    k ^= k >> 33
+    k = (k * 0xFF51AFD7ED558CCD) & _M64
+    k ^= k >> 33
+    k = (k * 0xC4CEB9FE1A85EC53) & _M64
+    k ^= k >> 33
+    return k
+
+
+def _signed(x: int) -> int:
+    return x - (1 << 64) if x >= 1 << 63 else x
+
+
+def murmur3_token(data: bytes) -> int:
+    """Cassandra's Murmur3Partitioner token: the first half of MurmurHash3_x64_128 (seed
+    0), with the tail bytes read as *signed* bytes as Java does."""
+    c1, c2 = 0x87C37B91114253D5, 0x4CF5AD432745937F
+    h1 = h2 = 0
+    n = len(data)
+    nblocks = n // 16
+    for i in range(nblocks):
+        k1, k2 = struct.unpack_from("<QQ", data, i * 16)
+        k1 = (k1 * c1) & _M64
+        k1 = _rotl(k1, 31)
+        k1 = (k1 * c2) & _M64
+        h1 ^= k1
+        h1 = _rotl(h1, 27)
+        h1 = (h1 + h2) & _M64
+        h1 = (h1 * 5 + 0x52DCE729) & _M64
+        k2 = (k2 * c2) & _M64
+        k2 = _rotl(k2, 33)
+        k2 = (k2 * c1) & _M64
+        h2 ^= k2
+        h2 = _rotl(h2, 31)
+        h2 = (h2 + h1) & _M64
+        h2 = (h2 * 5 + 0x38495AB5) & _M64
+    tail = data[nblocks * 16 :]
+    k1 = k2 = 0
+    for i in range(len(tail) - 1, -1, -1):
+        b = tail[i] - 256 if tail[i] >= 128 else tail[i]  # Java's signed byte
+        if i >= 8:
+            k2 ^= (b << ((i - 8) * 8)) & _M64
+        else:
+            k1 ^= (b << (i * 8)) & _M64
+    if len(tail) > 8:
+        k2 = (k2 * c2) & _M64
+        k2 = _rotl(k2, 33)
+        k2 = (k2 * c1) & _M64
+        h2 ^= k2
+    if tail:
+        k1 = (k1 * c1) & _M64
+        k1 = _rotl(k1, 31)
+        k1 = (k1 * c2) & _M64
+        h1 ^= k1
+    h1 ^= n
+    h2 ^= n
+    h1 = (h1 + h2) & _M64
+    h2 = (h2 + h1) & _M64
+    h1 = _fmix(h1)
+    h2 = _fmix(h2)
+    h1 = (h1 + h2) & _M64
+    token = _signed(h1)
+    return (1 << 63) - 1 if token == -(1 << 63) else token
+
+
+def _varint_bytes(n: int) -> bytes:
+    return n.to_bytes((n.bit_length() + 8) // 8, "big", signed=True)
+
+
+def serialize(t: CqlType, v: Any) -> bytes:
+    """The native-protocol bytes of a scalar value (what partition keys hash)."""
+    name = t.name
+    if name in ("text", "ascii", "varchar"):
+        return str(v).encode()
+    if name == "int":
+        return struct.pack(">i", v)
+    if name in ("bigint", "counter"):
+        return struct.pack(">q", v)
+    if name == "smallint":
+        return struct.pack(">h", v)
+    if name == "tinyint":
+        return struct.pack(">b", v)
+    if name == "boolean":
+        return b"\x01" if v else b"\x00"
+    if name == "double":
+        return struct.pack(">d", v)
+    if name == "float":
+        return struct.pack(">f", v)
+    if name in ("uuid", "timeuuid"):
+        return uuid.UUID(str(v)).bytes
+    if name == "date":
+        return struct.pack(">I", (v - dt.date(1970, 1, 1)).days + (1 << 31))
+    if name == "timestamp":
+        epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc if v.tzinfo else None)
+        return struct.pack(">q", (v - epoch) // dt.timedelta(milliseconds=1))
+    if name == "time":
+        return struct.pack(
+            ">q", ((v.hour * 60 + v.minute) * 60 + v.second) * 10**9 + v.microsecond * 1000
+        )
+    if name == "blob":
+        return bytes(v)
+    if name == "varint":
+        return _varint_bytes(v)
+    if name == "decimal":
+        sign, digits, exp = Decimal(v).as_tuple()
+        unscaled = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+        return struct.pack(">i", -int(exp)) + _varint_bytes(unscaled)
+    if name == "inet":
+        return ipaddress.ip_address(v).packed
+    raise NotImplementedError(f"no serialization for {t} partition keys in the memory store")
+
+
+def partition_token(schema: TableSchema, key: Sequence[Any]) -> int:
+    cols = schema.partition_key
+    if len(cols) == 1:
+        return murmur3_token(serialize(cols[0].cql_type, key[0]))
+    out = b""
+    for c, v in zip(cols, key):
+        b = serialize(c.cql_type, v)
+        out += struct.pack(">H", len(b)) + b + b"\x00"
+    return murmur3_token(out)
+
+
+# ------------------------------------------------------------------ storage
+
+
+@dataclass
+class _Partition:
+    key: tuple[Any, ...]
+    token: int
+    static: dict[str, Any] = field(default_factory=dict)
+    rows: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
+
+
+class _Desc:
+    """Reverses comparison for DESC clustering columns."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: Any) -> None:
+        self.v = v
+
+    def __lt__(self, other: _Desc) -> bool:
+        return bool(other.v < self.v)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Desc) and self.v == other.v
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass
+class _Table:
+    schema: TableSchema
+    partitions: dict[tuple[Any, ...], _Partition] = field(default_factory=dict)
+
+    def partition(self, key: tuple[Any, ...], create: bool) -> _Partition | None:
+        p = self.partitions.get(key)
+        if p is None and create:
+            p = self.partitions[key] = _Partition(key, partition_token(self.schema, key))
+        return p
+
+    def clustering_sort_key(self, ck: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(
+            _Desc(v) if c.order == "DESC" else v for c, v in zip(self.schema.clustering_key, ck)
+        )
+
+
+def _collection(value: Any, t: CqlType) -> Any:
+    """Stored form: empty collections are null, as in Cassandra."""
+    if value is None:
+        return None
+    if t.is_collection and not t.frozen and len(value) == 0:
+        return None
+    if t.name == "set":
+        return set(value)
+    if t.name == "list":
+        return list(value)
+    if t.name == "map":
+        return dict(value)
+    return value
+
+
+def _matches(op: Op, have: Any, want: Any) -> bool:
+    if have is None:
+        return False
+    if op is Op.EQ:
+        return bool(have == want)
+    if op is Op.IN:
+        return have in want
+    if op is Op.LT:
+        return bool(have < want)
+    if op is Op.LE:
+        return bool(have <= want)
+    if op is Op.GT:
+        return bool(have > want)
+    if op is Op.GE:
+        return bool(have >= want)
+    if op is Op.CONTAINS:
+        return want in (have.values() if isinstance(have, dict) else have)
+    if op is Op.CONTAINS_KEY:
+        return want in have
+    raise NotImplementedError(f"{op.value} is not evaluated by the memory store")
+
+
+class MemoryStore:
+    """Tables in memory, keyed by (keyspace, table name)."""
+
+    def __init__(self) -> None:
+        self.tables: dict[tuple[str | None, str], _Table] = {}
+
+    def table(self, schema: TableSchema, keyspace: str | None = None) -> _Table:
+        key = (schema.keyspace or keyspace, schema.name)
+        t = self.tables.get(key)
+        if t is None:
+            t = self.tables[key] = _Table(schema)
+        return t
+
+    # ------------------------------------------------------------- reads
+
+    def select(
+        self, stmt: Select, schema: TableSchema, keyspace: str | None = None
+    ) -> list[tuple[Any, ...]]:
+        """The rows a SELECT returns (tuples in `stmt.columns` order), or [(count,)]."""
+        table = self.table(schema, keyspace)
+        pk_names = [c.name for c in schema.partition_key]
+        ck_names = [c.name for c in schema.clustering_key]
+        conds = list(stmt.where)
+        rows: list[tuple[_Partition, dict[str, Any]]] = []
+        for part in sorted(table.partitions.values(), key=lambda p: p.token):
+            if not self._partition_matches(part, conds, pk_names):
+                continue
+            items = sorted(part.rows.items(), key=lambda kv: table.clustering_sort_key(kv[0]))
+            chosen = []
+            for ck, regular in items:
+                row = {
+                    **dict(zip(pk_names, part.key)),
+                    **part.static,
+                    **dict(zip(ck_names, ck)),
+                    **regular,
+                }
+                if self._row_matches(row, conds, schema):
+                    chosen.append(row)
+            if not part.rows and part.static and self._static_only_visible(conds, schema):
+                row = {**dict(zip(pk_names, part.key)), **part.static}
+                if self._row_matches(row, conds, schema):
+                    chosen.append(row)
+            if stmt.order_by:
+                declared = schema.by_name[stmt.order_by[0].column]
+                if stmt.order_by[0].descending != (declared.order == "DESC"):
+                    chosen.reverse()
+            if stmt.per_partition_limit is not None:
+                chosen = chosen[: stmt.per_partition_limit]
+            rows.extend((part, r) for r in chosen)
+        if stmt.order_by and len({id(p) for p, _ in rows}) > 1:
+            # IN on the partition key with ORDER BY: rows are merged in clustering order
+            first = stmt.order_by[0]
+            rev = first.descending != (schema.by_name[first.column].order == "DESC")
+            rows.sort(
+                key=lambda pr: table.clustering_sort_key(tuple(pr[1].get(n) for n in ck_names)),
+                reverse=rev,
+            )
+        if stmt.count:
+            return [(len(rows),)]
+        if stmt.limit is not None:
+            rows = rows[: stmt.limit]
+        names = stmt.columns or tuple(c.name for c in schema.columns)
+        return [tuple(r.get(n) for n in names) for _, r in rows]
+
+    @staticmethod
+    def _static_only_visible(conds: Sequence[Condition], schema: TableSchema) -> bool:
+        return not any(
+            isinstance(c, Compare)
+            and schema.by_name[c.column].kind in (ColumnKind.CLUSTERING, ColumnKind.REGULAR)
+            for c in conds
+        )
+
+    @staticmethod
+    def _partition_matches(
+        part: _Partition, conds: Iterable[Condition], pk_names: list[str]
+    ) -> bool:
+        for c in conds:
+            if isinstance(c, TokenCompare):
+                if not _matches(c.op, part.token, c.value):
+                    return False
+            elif c.column in pk_names and not _matches(
+                c.op, part.key[pk_names.index(c.column)], c.value
+            ):
+                return False
+        return True
+
+    @staticmethod
+    def _row_matches(row: dict[str, Any], conds: Iterable[Condition], schema: TableSchema) -> bool:
+        return all(
+            isinstance(c, TokenCompare) or _matches(c.op, row.get(c.column), c.value) for c in conds
+        )
+
+    # ------------------------------------------------------------- writes
+
+    def write(
+        self, stmt: Statement, schema: TableSchema, keyspace: str | None = None
+    ) -> LWTResult | None:
+        """Apply an INSERT, UPDATE or DELETE; conditional writes return their LWTResult."""
+        table = self.table(schema, keyspace)
+        if isinstance(stmt, Insert):
+            return self._insert(table, stmt)
+        if isinstance(stmt, Update):
+            return self._update(table, stmt)
+        if isinstance(stmt, Delete):
+            return self._delete(table, stmt)
+        raise TypeError(stmt)
+
+    def _keys(
+        self, schema: TableSchema, where: Sequence[Condition]
+    ) -> tuple[list[tuple[Any, ...]], list[Compare]]:
+        """Partition keys named by = / IN, and the clustering conditions."""
+        per: dict[str, list[Any]] = {}
+        rest: list[Compare] = []
+        pk = {c.name for c in schema.partition_key}
+        for c in where:
+            assert isinstance(c, Compare)
+            if c.column in pk:
+                per[c.column] = list(c.value) if c.op is Op.IN else [c.value]
+            else:
+                rest.append(c)
+        keys = list(itertools.product(*(per[c.name] for c in schema.partition_key)))
+        return keys, rest
+
+    def _insert(self, table: _Table, stmt: Insert) -> LWTResult | None:
+        schema = table.schema
+        values = dict(stmt.values)
+        pkey = tuple(values[c.name] for c in schema.partition_key)
+        ckey = tuple(values[c.name] for c in schema.clustering_key)
+        part = table.partition(pkey, create=not stmt.if_not_exists)
+        if stmt.if_not_exists:
+            existing = self._existing_row(table, pkey, ckey)
+            if existing is not None:
+                return LWTResult(False, existing)
+            part = table.partition(pkey, create=True)
+        assert part is not None
+        row = (
+            part.rows.setdefault(ckey, {})
+            if schema.clustering_key
+            else part.rows.setdefault((), {})
+        )
+        for c in schema.columns:
+            if c.name not in values or c.is_primary_key:
+                continue
+            v = _collection(values[c.name], c.cql_type)
+            (part.static if c.kind is ColumnKind.STATIC else row)[c.name] = v
+        return LWTResult(True) if stmt.if_not_exists else None
+
+    def _existing_row(
+        self, table: _Table, pkey: tuple[Any, ...], ckey: tuple[Any, ...]
+    ) -> dict[str, Any] | None:
+        part = table.partition(pkey, create=False)
+        if part is None or ckey not in part.rows:
+            return None
+        schema = table.schema
+        row = {
+            **dict(zip([c.name for c in schema.partition_key], pkey)),
+            **dict(zip([c.name for c in schema.clustering_key], ckey)),
+            **part.static,
+            **part.rows[ckey],
+        }
+        return {c.name: row.get(c.name) for c in schema.columns}
+
+    def _update(self, table: _Table, stmt: Update) -> LWTResult | None:
+        schema = table.schema
+        keys, rest = self._keys(schema, stmt.where)
+        ck_values: dict[str, list[Any]] = {}
+        for c in rest:
+            ck_values[c.column] = list(c.value) if c.op is Op.IN else [c.value]
+        cks = list(
+            itertools.product(*(ck_values.get(c.name, [None]) for c in schema.clustering_key))
+        )
+        conditional = stmt.if_exists or bool(stmt.if_conditions)
+        if conditional:
+            pkey, ckey = keys[0], cks[0] if schema.clustering_key else ()
+            existing = self._existing_row(table, pkey, ckey)
+            if stmt.if_exists and existing is None:
+                return LWTResult(False)
+            if stmt.if_conditions:
+                current = existing or {}
+                ok = all(
+                    (current.get(c.column) is None and c.value is None)
+                    or _matches(c.op, current.get(c.column), c.value)
+                    for c in stmt.if_conditions
+                )
+                if not ok:
+                    return LWTResult(
+                        False, {c.column: current.get(c.column) for c in stmt.if_conditions}
+                    )
+        for pkey in keys:
+            part = table.partition(pkey, create=True)
+            assert part is not None
+            for ck in cks:
+                ckey = tuple(ck) if schema.clustering_key else ()
+                for a in stmt.assignments:
+                    col = schema.by_name[a.column]
+                    if col.kind is ColumnKind.STATIC:
+                        target = part.static
+                    else:
+                        target = part.rows.setdefault(ckey, {})
+                    target[a.column] = _apply(target.get(a.column), a.op, a.value, col)
+        return LWTResult(True) if conditional else None
+
+    def _delete(self, table: _Table, stmt: Delete) -> LWTResult | None:
+        schema = table.schema
+        keys, rest = self._keys(schema, stmt.where)
+        conditional = stmt.if_exists or bool(stmt.if_conditions)
+        if conditional:
+            ckey = tuple(c.value for c in rest)
+            existing = self._existing_row(table, keys[0], ckey)
+            if existing is None:
+                return LWTResult(False)
+            if stmt.if_conditions and not all(
+                _matches(c.op, existing.get(c.column), c.value) for c in stmt.if_conditions
+            ):
+                return LWTResult(
+                    False, {c.column: existing.get(c.column) for c in stmt.if_conditions}
+                )
+        ck_names = [c.name for c in schema.clustering_key]
+        for pkey in keys:
+            part = table.partition(pkey, create=False)
+            if part is None:
+                continue
+            for ck in list(part.rows):
+                row = dict(zip(ck_names, ck))
+                if all(_matches(c.op, row[c.column], c.value) for c in rest):
+                    if stmt.columns:
+                        for n in stmt.columns:
+                            if schema.by_name[n].kind is not ColumnKind.STATIC:
+                                part.rows[ck].pop(n, None)
+                    else:
+                        del part.rows[ck]
+            if stmt.columns:
+                for n in stmt.columns:
+                    if schema.by_name[n].kind is ColumnKind.STATIC:
+                        part.static.pop(n, None)
+            elif not rest:
+                part.rows.clear()
+                part.static.clear()
+            if not part.rows and not part.static:
+                del table.partitions[pkey]
+        return LWTResult(True) if conditional else None
+
+
+def _apply(current: Any, op: AssignOp, value: Any, col: ColumnSchema) -> Any:
+    t = col.cql_type
+    if op is AssignOp.SET:
+        return _collection(value, t)
+    if op in (AssignOp.INCR, AssignOp.DECR):
+        return (current or 0) + (value if op is AssignOp.INCR else -value)
+    if op is AssignOp.ADD:
+        return _collection(set(current or ()) | set(value), t)
+    if op is AssignOp.APPEND:
+        return _collection([*(current or []), *value], t)
+    if op is AssignOp.PREPEND:
+        return _collection([*value, *(current or [])], t)
+    if op is AssignOp.PUT:
+        return _collection({**(current or {}), **value}, t)
+    if op is AssignOp.REMOVE:
+        if t.name == "map":
+            keys = set(value)
+            return _collection({k: v for k, v in (current or {}).items() if k not in keys}, t)
+        if t.name == "set":
+            return _collection(set(current or ()) - set(value), t)
+        drop = list(value)
+        return _collection([x for x in (current or []) if x not in drop], t)
+    raise NotImplementedError(op)
