@@ -57,8 +57,12 @@ bench: install cassandra-up
 	@if [ -f benchmarks/run.py ]; then $(PY) benchmarks/run.py; \
 	 else echo "bench: the benchmarks are not written yet (issue 7)"; fi
 
+# The differential tests, long, with random seeds (FUZZ_SEED=n to replay one).
+FUZZ_SEED ?= $(shell python3 -c 'import random; print(random.randrange(1 << 30))')
 fuzz: install cassandra-up
-	@echo "fuzz: the differential property suite does not exist yet (issue 8); nothing to run"
+	@echo "fuzz seed: $(FUZZ_SEED) (replay with make fuzz FUZZ_SEED=$(FUZZ_SEED))"
+	HYPOTHESIS_PROFILE=fuzz COODIE_FUZZ_SEED=$(FUZZ_SEED) COODIE_FUZZ_TABLES=12 COODIE_FUZZ_ROWS=80 \
+	  $(PY) -m pytest tests/property -q -p no:cacheprovider --hypothesis-show-statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

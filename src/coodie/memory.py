@@ -46,6 +46,7 @@ __all__ = ["MemoryStore", "murmur3_token", "partition_token", "serialize"]
 # ------------------------------------------------------------------ tokens
 
 _M64 = (1 << 64) - 1
+_MIN_TOKEN = -(1 << 63)
 
 
 def _rotl(x: int, r: int) -> int:
@@ -335,6 +336,8 @@ class MemoryStore:
     ) -> bool:
         for c in conds:
             if isinstance(c, TokenCompare):
+                if c.op in (Op.LT, Op.LE) and c.value == _MIN_TOKEN:
+                    continue  # the minimum token as an end bound means the end of the ring
                 if not _matches(c.op, part.token, c.value):
                     return False
             elif c.column in pk_names and not _matches(

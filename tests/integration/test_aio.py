@@ -100,7 +100,9 @@ async def test_acsylla_connected_in_the_running_loop(keyspace: str) -> None:
         got = await asyncio.gather(*(NativeItem.get(id=d.id) for d in docs))
         assert [g.n for g in got] == list(range(200))
         with pytest.raises(Unavailable):
-            await aio.init_coodie(hosts=["127.0.0.1"], port=1, driver_type="acsylla", name="acs-nowhere")
+            await aio.init_coodie(
+                hosts=["127.0.0.1"], port=1, driver_type="acsylla", name="acs-nowhere"
+            )
     finally:
         unregister_driver("acsylla-native")
         await drv.shutdown_async()

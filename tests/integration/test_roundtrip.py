@@ -129,7 +129,9 @@ def test_nul_in_ascii_is_stored_or_refused_never_cut(coodie_driver: object) -> N
 
     doc = AllTypes(id=uuid.uuid4(), ascii="a\x00b")
     if type(coodie_driver).__name__ == "AcsyllaDriver":
-        with pytest.raises(InvalidQueryError, match="cannot store a NUL character in an ascii column"):
+        with pytest.raises(
+            InvalidQueryError, match="cannot store a NUL character in an ascii column"
+        ):
             doc.save()
         assert AllTypes.find_one(id=doc.id) is None
     else:

@@ -226,14 +226,20 @@ def test_to_cql_without_keyspace_needs_a_driver(monkeypatch: pytest.MonkeyPatch)
 def test_marker_types_follow_the_parameters() -> None:
     from coodie.types import CqlType
 
-    qs = Product.find(Product.id.in_([PID]), tags__contains="a", category="c").allow_filtering().limit(3)
+    qs = (
+        Product.find(Product.id.in_([PID]), tags__contains="a", category="c")
+        .allow_filtering()
+        .limit(3)
+    )
     c = qs._compile(qs._select())
     assert c.types is not None
     assert [t.cql for t in c.types.params] == ["list<uuid>", "text", "text", "int"]
     assert len(c.types.params) == len(c.params)
     assert c.types.columns[c.columns.index("tags")] == CqlType("set", (CqlType("text"),))
     p = Product(id=PID, category="c", name="n")
-    stmt, _ = p._update_statement({"remove__meta": ["k"], "price": 1.0}, ttl=3, if_conditions={"name": "n"})
+    stmt, _ = p._update_statement(
+        {"remove__meta": ["k"], "price": 1.0}, ttl=3, if_conditions={"name": "n"}
+    )
     u = compile_statement(stmt, Product.__coodie_schema__)
     assert u.types is not None
     assert [t.cql for t in u.types.params] == ["int", "set<text>", "float", "uuid", "text", "text"]

@@ -431,6 +431,15 @@ WRITES: list[tuple[str, Any, Any, str | None]] = [
         Delete((Compare("tenant", Op.EQ, "t"), Compare("region", Op.EQ, "r")), columns=("owner",)),
         None,
     ),
+    (  # found by the differential tests
+        "delete static column with a clustering restriction",
+        ES,
+        Delete(
+            (Compare("tenant", Op.EQ, "t"), Compare("region", Op.EQ, "r"), Compare("day", Op.EQ, D)),
+            columns=("owner",),
+        ),
+        r"deleting static columns only applies to the whole partition",
+    ),
     (
         "delete by regular column",
         PS,
@@ -513,3 +522,11 @@ def test_verdict_does_not_depend_on_condition_order() -> None:
         E(seq=3, **EV).to_cql()
     with pytest.raises(InvalidQueryError):  # ... the verdict does not
         E(**EV).filter(seq=3).to_cql()
+
+
+def test_count_refuses_per_partition_limit() -> None:
+    """Found by the differential tests: the server refuses PER PARTITION LIMIT with COUNT."""
+    qs = P(id=PID).per_partition_limit(2)
+    qs.to_cql()  # a plain select with it is fine
+    with pytest.raises(InvalidQueryError, match="count\\(\\) cannot be combined with per_partition_limit"):
+        qs._compile(qs._select(count=True))

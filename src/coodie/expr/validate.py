@@ -396,6 +396,11 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
                         schema,
                         f"cannot restrict clustering column(s) {', '.join(ck_r)} when selecting only static columns",
                     )
+    if s.count and s.per_partition_limit is not None:
+        raise _err(
+            schema,
+            "count() cannot be combined with per_partition_limit(): the server refuses PER PARTITION LIMIT with aggregates",
+        )
     for v, what in ((s.limit, "limit"), (s.per_partition_limit, "per_partition_limit")):
         if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v <= 0):
             raise _err(schema, f"{what}() takes a positive integer, got {v!r}")
@@ -542,6 +547,12 @@ def _validate_delete(s: Delete, schema: TableSchema) -> None:
         if any(o.is_slice for o in ops):
             ranged = c.name
     non_static = [n for n in s.columns if schema.by_name[n].kind is not ColumnKind.STATIC]
+    if s.columns and not non_static and any(c.name in by_col for c in schema.clustering_key):
+        raise _err(
+            schema,
+            "deleting static columns only applies to the whole partition: "
+            "do not restrict clustering columns",
+        )
     if s.columns and non_static and (ranged or prev_gap is not None):
         raise _err(
             schema,
