@@ -185,6 +185,13 @@ class _Partition:
     token: int
     static: dict[str, Any] = field(default_factory=dict)
     rows: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
+    # Rows written by INSERT carry a row marker and live on with every column null; rows
+    # that only UPDATE made exist while one of their cells does.
+    markers: set[tuple[Any, ...]] = field(default_factory=set)
+
+    def live(self, ck: tuple[Any, ...]) -> bool:
+        row = self.rows.get(ck)
+        return row is not None and (ck in self.markers or any(v is not None for v in row.values()))
 
 
 class _Desc:
@@ -285,7 +292,10 @@ class MemoryStore:
         for part in sorted(table.partitions.values(), key=lambda p: p.token):
             if not self._partition_matches(part, conds, pk_names):
                 continue
-            items = sorted(part.rows.items(), key=lambda kv: table.clustering_sort_key(kv[0]))
+            items = sorted(
+                ((ck, r) for ck, r in part.rows.items() if part.live(ck)),
+                key=lambda kv: table.clustering_sort_key(kv[0]),
+            )
             chosen = []
             for ck, regular in items:
                 row = {
@@ -296,7 +306,8 @@ class MemoryStore:
                 }
                 if self._row_matches(row, conds, schema):
                     chosen.append(row)
-            if not part.rows and part.static and self._static_only_visible(conds, schema):
+            static_live = any(v is not None for v in part.static.values())
+            if not items and static_live and self._static_only_visible(conds, schema):
                 row = {**dict(zip(pk_names, part.key)), **part.static}
                 if self._row_matches(row, conds, schema):
                     chosen.append(row)
@@ -395,11 +406,8 @@ class MemoryStore:
                 return LWTResult(False, existing)
             part = table.partition(pkey, create=True)
         assert part is not None
-        row = (
-            part.rows.setdefault(ckey, {})
-            if schema.clustering_key
-            else part.rows.setdefault((), {})
-        )
+        row = part.rows.setdefault(ckey, {})
+        part.markers.add(ckey)
         for c in schema.columns:
             if c.name not in values or c.is_primary_key:
                 continue
@@ -411,7 +419,7 @@ class MemoryStore:
         self, table: _Table, pkey: tuple[Any, ...], ckey: tuple[Any, ...]
     ) -> dict[str, Any] | None:
         part = table.partition(pkey, create=False)
-        if part is None or ckey not in part.rows:
+        if part is None or not part.live(ckey):
             return None
         schema = table.schema
         row = {
@@ -491,12 +499,14 @@ class MemoryStore:
                                 part.rows[ck].pop(n, None)
                     else:
                         del part.rows[ck]
+                        part.markers.discard(ck)
             if stmt.columns:
                 for n in stmt.columns:
                     if schema.by_name[n].kind is ColumnKind.STATIC:
                         part.static.pop(n, None)
             elif not rest:
                 part.rows.clear()
+                part.markers.clear()
                 part.static.clear()
             if not part.rows and not part.static:
                 del table.partitions[pkey]

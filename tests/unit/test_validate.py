@@ -435,7 +435,11 @@ WRITES: list[tuple[str, Any, Any, str | None]] = [
         "delete static column with a clustering restriction",
         ES,
         Delete(
-            (Compare("tenant", Op.EQ, "t"), Compare("region", Op.EQ, "r"), Compare("day", Op.EQ, D)),
+            (
+                Compare("tenant", Op.EQ, "t"),
+                Compare("region", Op.EQ, "r"),
+                Compare("day", Op.EQ, D),
+            ),
             columns=("owner",),
         ),
         r"deleting static columns only applies to the whole partition",
@@ -528,5 +532,7 @@ def test_count_refuses_per_partition_limit() -> None:
     """Found by the differential tests: the server refuses PER PARTITION LIMIT with COUNT."""
     qs = P(id=PID).per_partition_limit(2)
     qs.to_cql()  # a plain select with it is fine
-    with pytest.raises(InvalidQueryError, match="count\\(\\) cannot be combined with per_partition_limit"):
+    with pytest.raises(
+        InvalidQueryError, match="count\\(\\) cannot be combined with per_partition_limit"
+    ):
         qs._compile(qs._select(count=True))

@@ -250,6 +250,13 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
         and all(_uses_index(schema.by_name[n], o) for o in ops)
     ]
 
+    if index_used and any(Op.IN in by_col.get(c.name, ()) for c in schema.primary_key):
+        raise _err(
+            schema,
+            f"IN on a primary key column cannot be combined with a secondary-index restriction "
+            f"({', '.join(index_used)}); run one query per key, or drop the index condition",
+        )
+
     if not af:
         # Partition key: all of it by = / IN, or a token range, or nothing.
         if pk_restricted and not single_partition:
@@ -293,8 +300,11 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
             )
         # Clustering columns: a prefix, nothing after a range.
         ck_restricted = [c for c in schema.clustering_key if c.name in by_col]
-        if ck_restricted and not index_used:
-            if not single_partition:
+        if ck_restricted:
+            # Clustering columns narrow a partition read; an index query may also narrow
+            # a token range. Anything else filters.
+            within = (pk_restricted or tokens) if index_used else single_partition
+            if not within:
                 raise _err(
                     schema,
                     f"restricting clustering column {ck_restricted[0].name} without the whole partition key "
