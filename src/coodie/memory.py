@@ -176,6 +176,23 @@ def partition_token(schema: TableSchema, key: Sequence[Any]) -> int:
     return murmur3_token(out)
 
 
+def _token_in_range(token: int, conds: Sequence[TokenCompare], lookup: bool) -> bool:
+    """token() bounds as the server reads them. In a range scan an end bound at the
+    minimum token means the end of the ring, and a start above the end selects nothing;
+    for partitions named by key the bounds form a ring range, which may wrap."""
+    lower = [c for c in conds if c.op in (Op.GT, Op.GE)]
+    upper = [c for c in conds if c.op in (Op.LT, Op.LE) and (lookup or c.value != _MIN_TOKEN)]
+    if any(c.op is Op.EQ and token != c.value for c in conds):
+        return False
+    if lower and upper and lower[0].value > upper[0].value:
+        if not lookup:
+            return False
+        return _matches(lower[0].op, token, lower[0].value) or _matches(
+            upper[0].op, token, upper[0].value
+        )
+    return all(_matches(c.op, token, c.value) for c in (*lower, *upper))
+
+
 # ------------------------------------------------------------------ storage
 
 
@@ -289,8 +306,20 @@ class MemoryStore:
         ck_names = [c.name for c in schema.clustering_key]
         conds = list(stmt.where)
         rows: list[tuple[_Partition, dict[str, Any]]] = []
-        for part in sorted(table.partitions.values(), key=lambda p: p.token):
-            if not self._partition_matches(part, conds, pk_names):
+        # A range scan walks the ring (token order); partitions named by IN come in the
+        # order of their key values, as the server reads them.
+        key_ops = {c.column: c.op for c in conds if isinstance(c, Compare) and c.column in pk_names}
+        by_key = (
+            set(key_ops) == set(pk_names)
+            and all(op in (Op.EQ, Op.IN) for op in key_ops.values())
+            and Op.IN in key_ops.values()
+        )
+        order: Any = (lambda p: p.key) if by_key else (lambda p: p.token)
+        lookup = set(key_ops) == set(pk_names) and all(
+            op in (Op.EQ, Op.IN) for op in key_ops.values()
+        )
+        for part in sorted(table.partitions.values(), key=order):
+            if not self._partition_matches(part, conds, pk_names, lookup):
                 continue
             items = sorted(
                 ((ck, r) for ck, r in part.rows.items() if part.live(ck)),
@@ -343,19 +372,15 @@ class MemoryStore:
 
     @staticmethod
     def _partition_matches(
-        part: _Partition, conds: Iterable[Condition], pk_names: list[str]
+        part: _Partition, conds: Sequence[Condition], pk_names: list[str], lookup: bool
     ) -> bool:
         for c in conds:
-            if isinstance(c, TokenCompare):
-                if c.op in (Op.LT, Op.LE) and c.value == _MIN_TOKEN:
-                    continue  # the minimum token as an end bound means the end of the ring
-                if not _matches(c.op, part.token, c.value):
+            if isinstance(c, Compare) and c.column in pk_names:
+                if not _matches(c.op, part.key[pk_names.index(c.column)], c.value):
                     return False
-            elif c.column in pk_names and not _matches(
-                c.op, part.key[pk_names.index(c.column)], c.value
-            ):
-                return False
-        return True
+        return _token_in_range(
+            part.token, [c for c in conds if isinstance(c, TokenCompare)], lookup
+        )
 
     @staticmethod
     def _row_matches(row: dict[str, Any], conds: Iterable[Condition], schema: TableSchema) -> bool:

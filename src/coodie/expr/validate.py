@@ -188,6 +188,23 @@ def _check_lwt_key(schema: TableSchema, by_col: dict[str, list[Op]], kind: str, 
 # ---------------------------------------------------------------- SELECT
 
 
+_SAI_RANGE_TYPES = frozenset(
+    {
+        "int",
+        "bigint",
+        "smallint",
+        "tinyint",
+        "varint",
+        "float",
+        "double",
+        "decimal",
+        "date",
+        "time",
+        "timestamp",
+    }
+)
+
+
 def _uses_index(col: ColumnSchema, op: Op) -> bool:
     """Whether the server can answer `col op ?` with the column's index."""
     idx = col.index
@@ -195,8 +212,8 @@ def _uses_index(col: ColumnSchema, op: Op) -> bool:
         return False
     if op is Op.LIKE:
         return idx.is_sasi
-    if op.is_slice:
-        return idx.using in ("sai", "sasi")
+    if op.is_slice:  # SAI answers ranges on numbers and times, not on text
+        return idx.using == "sasi" or (idx.using == "sai" and col.cql_type.name in _SAI_RANGE_TYPES)
     return op is not Op.IN  # the server filters IN on indexed columns
 
 
@@ -250,10 +267,14 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
         and all(_uses_index(schema.by_name[n], o) for o in ops)
     ]
 
-    if index_used and any(Op.IN in by_col.get(c.name, ()) for c in schema.primary_key):
+    if (
+        index_used
+        and single_partition
+        and any(Op.IN in by_col.get(c.name, ()) for c in schema.partition_key)
+    ):
         raise _err(
             schema,
-            f"IN on a primary key column cannot be combined with a secondary-index restriction "
+            f"IN on the partition key cannot be combined with a secondary-index restriction "
             f"({', '.join(index_used)}); run one query per key, or drop the index condition",
         )
 
