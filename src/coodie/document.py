@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 from pydantic._internal._model_construction import ModelMetaclass
 
 from coodie.exceptions import InvalidQueryError, SchemaError, UnsupportedOperation
@@ -29,7 +29,7 @@ from coodie.expr.nodes import (
     TokenCompare,
     Update,
 )
-from coodie.schema import ColumnSchema, TableSchema, build_schema
+from coodie.schema import ColumnKind, ColumnSchema, TableSchema, build_schema
 from coodie.types import split_annotated, strip_optional
 
 __all__ = ["DocumentCore", "DocumentMeta", "LWTResult", "conditions_from"]
@@ -126,6 +126,9 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     __coodie_view__: ClassVar[bool] = False
     __coodie_hydrators__: ClassVar[dict[tuple[str, ...], _Hydrator]]
 
+    # The columns a document read with only(...) holds; None for a whole document.
+    _coodie_loaded: frozenset[str] | None = PrivateAttr(default=None)
+
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
@@ -195,9 +198,22 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
 
     # ------------------------------------------------------------- statements
 
+    def _loaded(self) -> frozenset[str] | None:
+        private = self.__pydantic_private__
+        return private.get("_coodie_loaded") if private else None
+
     def _key_conditions(self) -> tuple[Compare, ...]:
         d = self.__dict__
-        return tuple(Compare(c.name, Op.EQ, d[c.name]) for c in self._schema().primary_key)
+        key = self._schema().primary_key
+        loaded = self._loaded()
+        if loaded is not None:
+            missing = [c.name for c in key if c.name not in loaded]
+            if missing:
+                raise InvalidQueryError(
+                    f"{type(self).__name__} was read with only(...) without its primary key "
+                    f"({', '.join(missing)}): it cannot be written; include the key columns in only()"
+                )
+        return tuple(Compare(c.name, Op.EQ, d[c.name]) for c in key)
 
     @classmethod
     def _check_writable(cls, what: str) -> None:
@@ -215,9 +231,18 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         self, *, if_not_exists: bool = False, ttl: int | None = None, timestamp: int | None = None
     ) -> Insert:
         self._check_writable("insert" if if_not_exists else "save")
+        self._key_conditions()  # a document read without its key cannot be written
         d = self.__dict__
+        loaded = self._loaded()
         return Insert(
-            tuple((c.name, d[c.name]) for c in self._schema().columns),
+            tuple(
+                (c.name, d[c.name])
+                for c in self._schema().columns
+                # a partial document writes what it read; a None static is left alone,
+                # since the partition's other rows share it
+                if (loaded is None or c.name in loaded)
+                and not (c.kind is ColumnKind.STATIC and d[c.name] is None)
+            ),
             if_not_exists=if_not_exists,
             ttl=ttl,
             timestamp=timestamp,
@@ -302,7 +327,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
                 names,
                 tuple(c.from_db for c in cols),
                 tuple(nulls),
-                set(names) == set(cls.model_fields) and not cls.__private_attributes__,
+                set(names) == set(cls.model_fields),
             )
             cls.__coodie_hydrators__[names] = h
         return h
@@ -318,6 +343,8 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         out = []
         new = object.__new__
         setattr_ = object.__setattr__
+        privates = cls.__private_attributes__
+        only_ours = set(privates) == {"_coodie_loaded"}
         if h.complete:
             fields_set = set(names)
             for row in rows:
@@ -333,9 +360,16 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
                 setattr_(obj, "__dict__", dict(zip(names, values)))
                 setattr_(obj, "__pydantic_fields_set__", set(fields_set))
                 setattr_(obj, "__pydantic_extra__", None)
-                setattr_(obj, "__pydantic_private__", None)
+                setattr_(
+                    obj,
+                    "__pydantic_private__",
+                    {"_coodie_loaded": None}
+                    if only_ours
+                    else {k: a.get_default() for k, a in privates.items()},
+                )
                 out.append(obj)
         else:
+            loaded = frozenset(names)
             for row in rows:
                 values = list(row)
                 for i, f in nulls:
@@ -345,7 +379,9 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
                     v = values[i]
                     if v is not None:
                         values[i] = c(v)
-                out.append(cls.model_construct(**dict(zip(names, values))))
+                doc = cls.model_construct(**dict(zip(names, values)))
+                doc.__pydantic_private__["_coodie_loaded"] = loaded  # type: ignore[index]
+                out.append(doc)
         return out
 
 

@@ -199,8 +199,8 @@ def cql_type_of(tp: Any, metadata: tuple[Any, ...] = (), *, nested: bool = False
             raise UnsupportedType(
                 f"{tp!r}: CQL tuples have a fixed arity; list each element type, e.g. tuple[int, str]"
             )
-        # Tuples are always frozen in CQL; inner collections must be frozen too.
-        return CqlType("tuple", tuple(cql_type_of(a, nested=True) for a in args), frozen)
+        # Tuples are always frozen in CQL (the server reports frozen<tuple<...>>).
+        return CqlType("tuple", tuple(cql_type_of(a, nested=True) for a in args), True)
     raise UnsupportedType(f"no CQL type for {tp!r}")
 
 
@@ -265,6 +265,9 @@ def _container_converter(t: CqlType, inner: list[Converter | None]) -> Converter
     if t.name == "list":
         c0 = conv[0]
         return lambda v: None if v is None else [c0(x) for x in v]
+    if t.name == "set" and t.frozen:  # hashable, so it can sit in a set or be a map key
+        c0 = conv[0]
+        return lambda v: None if v is None else frozenset(c0(x) for x in v)
     if t.name == "set":
         c0 = conv[0]
         return lambda v: None if v is None else {c0(x) for x in v}

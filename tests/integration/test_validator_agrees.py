@@ -42,8 +42,14 @@ def schemas(session: Session, keyspace: str) -> dict[str, TableSchema]:
 
 
 def _server_verdict(session: Session, stmt: Any, schema: TableSchema, keyspace: str) -> str | None:
+    from unittest import mock
+
+    from coodie.expr import compiler
+
     tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
-    _, params = _SHAPERS[type(stmt)](stmt, schema)
+    # the values as given, without coodie's own value checks
+    with mock.patch.object(compiler, "_positive"), mock.patch.object(compiler, "_check_using"):
+        _, params = _SHAPERS[type(stmt)](stmt, schema)
     try:
         prepared = session.prepare(tpl.cql)
         bound = prepared.bind(params)
@@ -57,6 +63,7 @@ def _server_verdict(session: Session, stmt: Any, schema: TableSchema, keyspace: 
 
 def _coodie_verdict(stmt: Any, schema: TableSchema) -> str | None:
     try:
+        _SHAPERS[type(stmt)](stmt, schema)  # the value checks made on every compile
         validate(stmt, schema)
     except InvalidQueryError as e:
         return str(e)

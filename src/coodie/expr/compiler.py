@@ -93,7 +93,10 @@ def compile_statement(
         tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
         tpl = _Template(tpl.cql, tpl.columns, tpl.lwt, tpl.paging, _types_of(stmt, schema, tpl))
         if len(_cache) >= _MAX_SHAPES:
-            del _cache[next(iter(_cache))]
+            try:
+                del _cache[next(iter(_cache))]
+            except (KeyError, StopIteration, RuntimeError):  # another thread evicted first
+                pass
         _cache[key] = tpl
     else:
         _stats["hits"] += 1
@@ -164,9 +167,30 @@ def _condition_values(
 # ------------------------------------------------------------------ shapes
 
 
+def _positive(schema: TableSchema, what: str, v: Any) -> None:
+    if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+        raise InvalidQueryError(f"{schema.name}: {what}() takes a positive integer, got {v!r}")
+
+
+def _check_using(schema: TableSchema, ttl: Any, timestamp: Any) -> None:
+    """Value checks that cannot wait for the (once per shape) validator."""
+    if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or ttl < 0):
+        raise InvalidQueryError(
+            f"{schema.name}: ttl must be a non-negative integer of seconds, got {ttl!r}"
+        )
+    if timestamp is not None and (not isinstance(timestamp, int) or isinstance(timestamp, bool)):
+        raise InvalidQueryError(
+            f"{schema.name}: timestamp must be an integer of microseconds since the epoch, got {timestamp!r}"
+        )
+
+
 def _shape_select(s: Select, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
     params: list[Any] = []
     where = _where_values(s.where, schema, params)
+    if s.limit is not None:
+        _positive(schema, "limit", s.limit)
+    if s.per_partition_limit is not None:
+        _positive(schema, "per_partition_limit", s.per_partition_limit)
     if s.per_partition_limit is not None:
         params.append(s.per_partition_limit)
     if s.limit is not None:
@@ -202,6 +226,7 @@ def _shape_insert(s: Insert, schema: TableSchema) -> tuple[tuple[Any, ...], list
             continue
         conv = col.to_db if col is not None else None
         params.append(conv(v) if conv is not None else v)
+    _check_using(schema, s.ttl, s.timestamp)
     if s.ttl is not None:
         params.append(s.ttl)
     if s.timestamp is not None:
@@ -248,6 +273,7 @@ def _assignment_value(a: Assignment, schema: TableSchema) -> Any:
 
 
 def _shape_update(s: Update, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
+    _check_using(schema, s.ttl, s.timestamp)
     params: list[Any] = []
     if s.ttl is not None:
         params.append(s.ttl)
@@ -269,6 +295,7 @@ def _shape_update(s: Update, schema: TableSchema) -> tuple[tuple[Any, ...], list
 
 
 def _shape_delete(s: Delete, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
+    _check_using(schema, None, s.timestamp)
     params: list[Any] = []
     if s.timestamp is not None:
         params.append(s.timestamp)

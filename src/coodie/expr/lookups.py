@@ -31,6 +31,7 @@ LOOKUPS: Mapping[str, Op] = {
 TOKEN_LOOKUPS: Mapping[str, Op] = {k: LOOKUPS[k] for k in ("eq", "gt", "gte", "lt", "lte")}
 
 UPDATE_PREFIXES: Mapping[str, AssignOp] = {
+    "set": AssignOp.SET,  # set__ttl=...: a column whose name is also an update() option
     "add": AssignOp.ADD,
     "remove": AssignOp.REMOVE,
     "append": AssignOp.APPEND,

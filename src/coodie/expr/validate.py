@@ -158,8 +158,8 @@ def _check_conditions(schema: TableSchema, conds: Sequence[Compare], kind: str) 
                 schema,
                 f"primary key column {c.column} cannot have IF conditions; it is in the WHERE clause already",
             )
-        if c.op in (Op.CONTAINS_KEY, Op.LIKE):
-            raise _err(schema, f"IF {c.column} {c.op.value}: not supported in conditions")
+        if c.op is Op.LIKE:
+            raise _err(schema, f"IF {c.column} LIKE: not supported in conditions")
 
 
 def _check_lwt_key(schema: TableSchema, by_col: dict[str, list[Op]], kind: str, full: bool) -> None:
@@ -212,6 +212,11 @@ def _uses_index(col: ColumnSchema, op: Op) -> bool:
         return False
     if op is Op.LIKE:
         return idx.is_sasi
+    t = col.cql_type
+    if t.is_collection and t.frozen:
+        return op is Op.EQ  # coodie indexes frozen collections with full()
+    if op is Op.CONTAINS_KEY:
+        return False  # coodie's map indexes are on values, not keys
     if op.is_slice:  # SAI answers ranges on numbers and times, not on text
         return idx.using == "sasi" or (idx.using == "sai" and col.cql_type.name in _SAI_RANGE_TYPES)
     return op is not Op.IN  # the server filters IN on indexed columns
