@@ -104,11 +104,11 @@ def sync_table_flow(
     keyspace = resolve_keyspace(model)
     ran = yield from ensure_keyspace_flow(keyspace, replication)
     page: Page = yield RawRequest(
-        "SELECT column_name, type, kind FROM system_schema.columns "
+        "SELECT column_name, type, kind, position, clustering_order FROM system_schema.columns "
         "WHERE keyspace_name = %s AND table_name = %s",
         (keyspace, schema.name),
     )
-    existing = {r[0]: (r[1], r[2]) for r in page.rows}
+    existing = {r[0]: (r[1], r[2], r[3], r[4]) for r in page.rows}
     if not existing:
         cql = create_table_cql(schema, keyspace)
         yield RawRequest(cql)
@@ -144,10 +144,29 @@ def sync_table_flow(
     return ran
 
 
-def _check_key_unchanged(schema: TableSchema, existing: Mapping[str, tuple[str, str]]) -> None:
-    have_pk = {n for n, (_, kind) in existing.items() if kind in ("partition_key", "clustering")}
-    want_pk = {c.name for c in schema.primary_key}
-    if have_pk != want_pk:
+def _check_key_unchanged(schema: TableSchema, existing: Mapping[str, tuple[Any, ...]]) -> None:
+    """The table's key layout (which columns, partition or clustering, in what position
+    and clustering order) must be the model's: a key cannot be altered."""
+
+    def layout(kind: str, position: int, order: str) -> tuple[str, int, str]:
+        return (kind, position, order.upper() if kind == "clustering" else "")
+
+    have = {
+        n: layout(kind, pos, order)
+        for n, (_, kind, pos, order) in existing.items()
+        if kind in ("partition_key", "clustering")
+    }
+    want = {c.name: layout(c.kind.value, c.position, c.order) for c in schema.primary_key}
+    have_pk, want_pk = set(have), set(want)
+    orders = [
+        n for n in want if n in have and have[n][2] != want[n][2] and have[n][:2] == want[n][:2]
+    ]
+    if have_pk == want_pk and orders:
+        raise SchemaError(
+            f"{schema.name}: the clustering order of {', '.join(orders)} differs from the table's; "
+            "a clustering order cannot be altered: create a new table and copy the data"
+        )
+    if have_pk != want_pk or have != want:
         raise SchemaError(
             f"{schema.name}: the table's primary key is ({', '.join(sorted(have_pk))}) but the model "
             f"declares ({', '.join(sorted(want_pk))}); a primary key cannot be altered: "

@@ -272,9 +272,14 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             if a.op is not AssignOp.SET:
                 current = new_values.get(a.column, self.__dict__[a.column])
                 new_values[a.column] = _apply_collection_op(current, a.op, a.value)
+        where = self._key_conditions()
+        if all(schema.by_name[a.column].kind is ColumnKind.STATIC for a in assignments):
+            # static columns belong to the partition: an UPDATE names the partition only
+            partition = {c.name for c in schema.partition_key}
+            where = tuple(c for c in where if c.column in partition)
         stmt = Update(
             tuple(assignments),
-            self._key_conditions(),
+            where,
             ttl=ttl,
             timestamp=timestamp,
             if_exists=if_exists,

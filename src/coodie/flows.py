@@ -7,7 +7,8 @@ method's result. Writes given `batch=` are added to the batch and yield nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from coodie.document import LWTResult
@@ -19,6 +20,7 @@ from coodie.expr.nodes import (
     Batch,
     BatchKind,
     Compare,
+    Delete,
     Insert,
     Op,
     Statement,
@@ -37,14 +39,21 @@ __all__ = ["BatchCore", "counter_flow", "delete", "insert", "lwt_result", "save"
 D = TypeVar("D", bound="DocumentCore")
 
 
-def lwt_result(page: Page) -> LWTResult:
+def lwt_result(page: Page, schema: TableSchema | None = None) -> LWTResult:
+    """The `[applied]` row of a conditional write; the existing values are converted to
+    the model's Python types where the table is known."""
     if not page.rows:
         return LWTResult(False)
     row = page.rows[0]
-    applied = bool(row[0])
-    if applied:
+    if bool(row[0]):
         return LWTResult(True)
-    return LWTResult(False, dict(zip(page.columns[1:], row[1:])))
+    existing = dict(zip(page.columns[1:], row[1:]))
+    if schema is not None:
+        for name, v in existing.items():
+            col = schema.by_name.get(name)
+            if col is not None and col.from_db is not None and v is not None:
+                existing[name] = col.from_db(v)
+    return LWTResult(False, existing)
 
 
 def compile_for(model: type[DocumentCore], stmt: Statement) -> Compiled:
@@ -54,12 +63,20 @@ def compile_for(model: type[DocumentCore], stmt: Statement) -> Compiled:
 def _write(
     model: type[DocumentCore], stmt: Statement, batch: BatchCore | None, **options: Any
 ) -> Flow[LWTResult | None]:
-    compiled = compile_for(model, stmt)
     if batch is not None:
-        batch._add(model, stmt, compiled)
+        if (
+            isinstance(stmt, (Insert, Update, Delete))
+            and stmt.timestamp is None
+            and batch.timestamp is not None
+        ):
+            # the batch's timestamp goes on each statement: drivers do not all honour
+            # a timestamp set on the batch itself
+            stmt = dataclasses.replace(stmt, timestamp=batch.timestamp)
+        batch._add(model, stmt, compile_for(model, stmt))
         return None
+    compiled = compile_for(model, stmt)
     page: Page = yield Request(compiled, **options)
-    return lwt_result(page) if compiled.lwt else None
+    return lwt_result(page, model._schema()) if compiled.lwt else None
 
 
 def save(
@@ -107,7 +124,9 @@ def update(
         values, ttl=ttl, timestamp=timestamp, if_exists=if_exists, if_conditions=if_conditions
     )
     result = yield from _write(type(doc), stmt, batch)
-    if result is None or result.applied:
+    if batch is not None:
+        batch._on_success.append(lambda: doc._apply_local(new_values))
+    elif result is None or result.applied:
         doc._apply_local(new_values)
     return result
 
@@ -167,14 +186,15 @@ def _partition(schema: TableSchema, stmt: Statement) -> Any:
     where = stmt.values if isinstance(stmt, Insert) else getattr(stmt, "where", ())
     pk = {c.name for c in schema.partition_key}
     if isinstance(stmt, Insert):
-        return (id(schema), tuple(v for n, v in where if n in pk))
-    vals = []
-    for c in where:
-        if isinstance(c, Compare) and c.column in pk:
-            if c.op is not Op.EQ:
-                return (id(schema), object())  # IN: several partitions
-            vals.append(c.value)
-    return (id(schema), tuple(vals))
+        values = dict(stmt.values)
+        return (id(schema), tuple(values.get(c.name) for c in schema.partition_key))
+    by_col = {c.column: c for c in where if isinstance(c, Compare) and c.column in pk}
+    if any(c.op is not Op.EQ for c in by_col.values()):
+        return (id(schema), object())  # IN: several partitions
+    return (
+        id(schema),
+        tuple(by_col[c.name].value if c.name in by_col else None for c in schema.partition_key),
+    )
 
 
 class BatchCore:
@@ -199,6 +219,7 @@ class BatchCore:
         self.timestamp = timestamp
         self.result: LWTResult | None = None
         self._items: list[tuple[type[DocumentCore], Statement, Compiled]] = []
+        self._on_success: list[Callable[[], None]] = []  # local changes made once it applied
 
     def __len__(self) -> int:
         return len(self._items)
@@ -214,24 +235,24 @@ class BatchCore:
 
     def _discard(self) -> None:
         self._items.clear()
+        self._on_success.clear()
 
     def _flow(self) -> Flow[LWTResult | None]:
         """Send the queued writes as one BATCH; a conditional batch returns its LWTResult."""
+        self.result = None
         if not self._items:
             return None
-        batch = Batch(
-            self.kind, tuple((m._schema(), s) for m, s, _ in self._items), timestamp=self.timestamp
-        )
+        batch = Batch(self.kind, tuple((m._schema(), s) for m, s, _ in self._items))
         validate_batch(batch, _partition)
         items = tuple(c for _, _, c in self._items)
-        self._items = []
+        schema = self._items[0][0]._schema()
+        on_success, self._items, self._on_success = self._on_success, [], []
         page: Page = yield BatchRequest(
-            self.kind.value,
-            items,
-            consistency=self.consistency,
-            timeout=self.timeout,
-            timestamp=self.timestamp,
+            self.kind.value, items, consistency=self.consistency, timeout=self.timeout
         )
         if any(c.lwt for c in items):
-            self.result = lwt_result(page)
+            self.result = lwt_result(page, schema)
+        if self.result is None or self.result.applied:
+            for apply in on_success:
+                apply()
         return self.result

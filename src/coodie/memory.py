@@ -375,9 +375,12 @@ class MemoryStore:
         part: _Partition, conds: Sequence[Condition], pk_names: list[str], lookup: bool
     ) -> bool:
         for c in conds:
-            if isinstance(c, Compare) and c.column in pk_names:
-                if not _matches(c.op, part.key[pk_names.index(c.column)], c.value):
-                    return False
+            if (
+                isinstance(c, Compare)
+                and c.column in pk_names
+                and not _matches(c.op, part.key[pk_names.index(c.column)], c.value)
+            ):
+                return False
         return _token_in_range(
             part.token, [c for c in conds if isinstance(c, TokenCompare)], lookup
         )

@@ -8,7 +8,7 @@ concurrently) and receive `Page`s; `coodie.sync` and `coodie.aio` only drive the
 from __future__ import annotations
 
 import itertools
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from typing_extensions import Self
@@ -20,6 +20,7 @@ from coodie.expr.lookups import parse_assignments
 from coodie.expr.nodes import Compare, Condition, Delete, Expr, Op, Ordering, Select, Update
 from coodie.registry import get_driver
 from coodie.requests import Page, PagedResult, Request
+from coodie.schema import ColumnKind
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
@@ -303,7 +304,7 @@ class QuerySetCore(Generic[D]):
         """Read the primary keys of the matching rows."""
         schema = self._model._schema()
         names = tuple(c.name for c in schema.primary_key)
-        c = self._compile(self._copy(_order_by=())._select(columns=names))
+        c = self._compile(self._select(columns=names))  # the same rows: order and limits kept
         req: Request | None = self._request(c, fetch_size=self._page_size or 1000)
         keys: list[dict[str, Any]] = []
         while req is not None:
@@ -327,7 +328,11 @@ class QuerySetCore(Generic[D]):
                 per_col[c.column] = list(dict.fromkeys(c.value))
             else:
                 return None
-        if set(per_col) != set(pk) or self._limit is not None:
+        if (
+            set(per_col) != set(pk)
+            or self._limit is not None
+            or self._per_partition_limit is not None
+        ):
             return None
         return [dict(zip(pk, combo)) for combo in itertools.product(*(per_col[n] for n in pk))]
 
@@ -337,8 +342,16 @@ class QuerySetCore(Generic[D]):
             keys = yield from self._key_rows_flow()
         return keys
 
-    def _flow_bulk(self, make: Any) -> Flow[int]:
+    def _flow_bulk(self, make: Any, key_columns: Sequence[str]) -> Flow[int]:
+        """Write `make(where)` for each matching key, projected on `key_columns`
+        (the partition key alone for static columns), in concurrent groups."""
         keys = yield from self._keys()
+        if len(key_columns) < len(self._model._schema().primary_key):
+            keys = list(
+                {
+                    tuple(k[n] for n in key_columns): {n: k[n] for n in key_columns} for k in keys
+                }.values()
+            )
         for start in range(0, len(keys), BULK_CONCURRENCY):
             group = keys[start : start + BULK_CONCURRENCY]
             reqs = []
@@ -362,9 +375,11 @@ class QuerySetCore(Generic[D]):
         def make(where: tuple[Condition, ...]) -> Update:
             return Update(assignments, where, ttl=self._ttl, timestamp=self._timestamp)
 
-        # Validate the write shape before reading anything.
-        self._probe_write(make)
-        return (yield from self._flow_bulk(make))
+        schema = self._model._schema()
+        statics = all(schema.by_name[a.column].kind is ColumnKind.STATIC for a in assignments)
+        keys = schema.partition_key if statics else schema.primary_key
+        self._probe_write(make, keys)  # validate the write before reading anything
+        return (yield from self._flow_bulk(make, [c.name for c in keys]))
 
     def _flow_delete(self) -> Flow[int]:
         """DELETE every matching row (by primary key); returns how many rows were deleted.
@@ -374,15 +389,14 @@ class QuerySetCore(Generic[D]):
         def make(where: tuple[Condition, ...]) -> Delete:
             return Delete(where, timestamp=self._timestamp)
 
-        self._probe_write(make)
-        return (yield from self._flow_bulk(make))
+        keys = self._model._schema().primary_key
+        self._probe_write(make, keys)
+        return (yield from self._flow_bulk(make, [c.name for c in keys]))
 
-    def _probe_write(self, make: Any) -> None:
-        schema = self._model._schema()
-        probe = tuple(Compare(c.name, Op.EQ, 0) for c in schema.primary_key)
+    def _probe_write(self, make: Any, keys: Sequence[Any]) -> None:
         from coodie.expr.validate import validate
 
-        validate(make(probe), schema)
+        validate(make(tuple(Compare(c.name, Op.EQ, 0) for c in keys)), self._model._schema())
 
 
 _CL_NAMES = {

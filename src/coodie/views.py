@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from coodie.ddl import literal
@@ -42,6 +43,9 @@ class ViewMixin:
             raise SchemaError(
                 f"{cls.__name__}: a view lives in its base table's keyspace ({bschema.keyspace})"
             )
+        if bschema.keyspace and not vschema.keyspace:  # it is created there: query it there
+            vschema = dataclasses.replace(vschema, keyspace=bschema.keyspace)
+            type.__setattr__(cls, "__coodie_schema__", vschema)
         for c in vschema.columns:
             b = bschema.by_name.get(c.name)
             if b is None:

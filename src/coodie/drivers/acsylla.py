@@ -370,7 +370,7 @@ class AcsyllaDriver:
         return self._blocking(lambda: self._execute_raw(raw))
 
     async def execute_async(self, request: Request) -> Page:
-        if self._loop is not None and self._thread is None:  # the common case: our own loop
+        if self._thread is None and self._loop is asyncio.get_running_loop():  # the common case
             return await self._execute(request)
         return await self._awaiting(lambda: self._execute(request))
 

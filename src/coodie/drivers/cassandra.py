@@ -121,6 +121,8 @@ class CassandraDriver:
         self._lock = threading.Lock()
         self._new_cluster: Any = None  # builds the Cluster (again, after a failed connect)
         self.replication: dict[str, Any] | None = None  # for keyspaces sync_table() creates
+        # seconds per request unless a query says otherwise (init_coodie(request_timeout=))
+        self.default_timeout: float = session.default_timeout if session is not None else 20.0
 
     @property
     def session(self) -> Session:
@@ -187,6 +189,7 @@ class CassandraDriver:
             cluster = None
         driver = cls(None, keyspace, cluster=cluster, owns_cluster=True)
         driver._new_cluster = new_cluster
+        driver.default_timeout = request_timeout
         return driver
 
     # ------------------------------------------------------------- preparing
@@ -225,7 +228,7 @@ class CassandraDriver:
         try:
             return self.session.execute_async(
                 bound,
-                timeout=request.timeout if request.timeout is not None else _DEFAULT_TIMEOUT,
+                timeout=request.timeout if request.timeout is not None else self.default_timeout,
                 paging_state=request.paging_state,
                 execution_profile=self._profile,
             )
@@ -243,7 +246,7 @@ class CassandraDriver:
         try:
             return self.session.execute_async(
                 stmt,
-                timeout=batch.timeout if batch.timeout is not None else _DEFAULT_TIMEOUT,
+                timeout=batch.timeout if batch.timeout is not None else self.default_timeout,
                 execution_profile=self._profile,
             )
         except Exception as e:
@@ -338,9 +341,6 @@ class CassandraDriver:
 
     async def shutdown_async(self) -> None:
         self.shutdown()
-
-
-_DEFAULT_TIMEOUT = 20.0
 
 
 def _resolve(fut: asyncio.Future[Page], page: Page | None, exc: Exception | None) -> None:

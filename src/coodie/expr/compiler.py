@@ -8,6 +8,7 @@ bound (`IN ?`), so the number of shapes stays small. Values never enter the CQL 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,10 +94,8 @@ def compile_statement(
         tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
         tpl = _Template(tpl.cql, tpl.columns, tpl.lwt, tpl.paging, _types_of(stmt, schema, tpl))
         if len(_cache) >= _MAX_SHAPES:
-            try:
-                del _cache[next(iter(_cache))]
-            except (KeyError, StopIteration, RuntimeError):  # another thread evicted first
-                pass
+            with contextlib.suppress(KeyError, StopIteration, RuntimeError):
+                del _cache[next(iter(_cache))]  # (another thread may have evicted it first)
         _cache[key] = tpl
     else:
         _stats["hits"] += 1
