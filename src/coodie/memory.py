@@ -1,8 +1,10 @@
 """An in-memory table store that evaluates coodie statements the way Cassandra does.
 
-It serves two purposes: it is the reference the differential tests compare the real
-server with (tests/property), and it lets users run their own unit tests without a
-node (`MemoryStore().select(...)`, or `init_coodie(driver_type="memory")`).
+It is the reference the differential tests compare the real server with
+(tests/property/test_differential.py), and a base for running unit tests without a node:
+`MemoryStore().write(stmt, schema)` and `.select(stmt, schema)` take the statements that
+`Document._insert_statement()`, `QuerySet._select()` and friends build. (A driver that
+plugs it under `init_coodie` is not written yet.)
 
 What it models: partitions ordered by their Murmur3 token, rows ordered by clustering
 columns (declared direction), static columns, WHERE conditions (=, ranges, IN, CONTAINS,
