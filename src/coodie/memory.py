@@ -350,13 +350,14 @@ class MemoryStore:
                 chosen = chosen[: stmt.per_partition_limit]
             rows.extend((part, r) for r in chosen)
         if stmt.order_by and len({id(p) for p, _ in rows}) > 1:
-            # IN on the partition key with ORDER BY: rows are merged in clustering order
-            first = stmt.order_by[0]
-            rev = first.descending != (schema.by_name[first.column].order == "DESC")
-            rows.sort(
-                key=lambda pr: table.clustering_sort_key(tuple(pr[1].get(n) for n in ck_names)),
-                reverse=rev,
-            )
+            # IN on the partition key with ORDER BY: the server sorts the rows it read
+            # (partitions in key order) by the ORDER BY columns alone, stably
+            for o in reversed(stmt.order_by):
+
+                def value(pr: tuple[_Partition, dict[str, Any]], name: str = o.column) -> Any:
+                    return pr[1][name]
+
+                rows.sort(key=value, reverse=o.descending)
         if stmt.count:
             return [(len(rows),)]
         if stmt.limit is not None:

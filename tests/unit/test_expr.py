@@ -153,7 +153,7 @@ def test_update_prefixes(key: str, op: AssignOp, column: str) -> None:
 
 def test_unknown_update_prefix() -> None:
     with pytest.raises(
-        InvalidQueryError, match="unknown update prefix .push.; valid: set__, add__, remove__"
+        InvalidQueryError, match=r"unknown update prefix .push.; valid: set__, add__, remove__"
     ):
         parse_assignments(S, {"push__tags": {"x"}})
     with pytest.raises(InvalidQueryError, match="no column 'tagz'"):

@@ -274,8 +274,9 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
 
     if (
         index_used
-        and single_partition
         and any(Op.IN in by_col.get(c.name, ()) for c in schema.partition_key)
+        # (a token range with part of the key makes that IN a filter, which is allowed)
+        and not (tokens and len(pk_restricted) < len(pk_names))
     ):
         raise _err(
             schema,
