@@ -7,11 +7,12 @@ row hydrator. No I/O here: the flavour shells execute what this module builds.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, PrivateAttr
+from pydantic import BaseModel
 from pydantic._internal._model_construction import ModelMetaclass
 
 from coodie.exceptions import InvalidQueryError, SchemaError, UnsupportedOperation
@@ -35,6 +36,9 @@ from coodie.types import split_annotated, strip_optional
 __all__ = ["DocumentCore", "DocumentMeta", "LWTResult", "conditions_from"]
 
 _building = threading.local()
+# Documents read with only(...): id -> the columns they hold (kept beside the instance,
+# not in it, so that whole documents pay nothing for the feature).
+_PARTIAL: dict[int, frozenset[str]] = {}
 
 
 class DocumentMeta(ModelMetaclass):
@@ -126,9 +130,6 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     __coodie_view__: ClassVar[bool] = False
     __coodie_hydrators__: ClassVar[dict[tuple[str, ...], _Hydrator]]
 
-    # The columns a document read with only(...) holds; None for a whole document.
-    _coodie_loaded: frozenset[str] | None = PrivateAttr(default=None)
-
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
@@ -199,8 +200,8 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     # ------------------------------------------------------------- statements
 
     def _loaded(self) -> frozenset[str] | None:
-        private = self.__pydantic_private__
-        return private.get("_coodie_loaded") if private else None
+        """The columns a document read with only(...) holds; None for a whole document."""
+        return _PARTIAL.get(id(self))
 
     def _key_conditions(self) -> tuple[Compare, ...]:
         d = self.__dict__
@@ -349,7 +350,6 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         new = object.__new__
         setattr_ = object.__setattr__
         privates = cls.__private_attributes__
-        only_ours = set(privates) == {"_coodie_loaded"}
         if h.complete:
             fields_set = set(names)
             for row in rows:
@@ -368,9 +368,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
                 setattr_(
                     obj,
                     "__pydantic_private__",
-                    {"_coodie_loaded": None}
-                    if only_ours
-                    else {k: a.get_default() for k, a in privates.items()},
+                    {k: a.get_default() for k, a in privates.items()} if privates else None,
                 )
                 out.append(obj)
         else:
@@ -385,7 +383,8 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
                     if v is not None:
                         values[i] = c(v)
                 doc = cls.model_construct(**dict(zip(names, values)))
-                doc.__pydantic_private__["_coodie_loaded"] = loaded  # type: ignore[index]
+                _PARTIAL[id(doc)] = loaded
+                weakref.finalize(doc, _PARTIAL.pop, id(doc), None)
                 out.append(doc)
         return out
 

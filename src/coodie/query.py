@@ -391,7 +391,37 @@ class QuerySetCore(Generic[D]):
 
         keys = self._model._schema().primary_key
         self._probe_write(make, keys)
+        if self._whole_rows_by_key():
+            # The filter is a partition (or a clustering range in one): count the rows,
+            # then delete them with one statement.
+            n = yield from self._flow_count()
+            if n:
+                yield self._request(self._compile(make(self._where)))
+            return n
         return (yield from self._flow_bulk(make, [c.name for c in keys]))
+
+    def _whole_rows_by_key(self) -> bool:
+        """Whether the filter is one a DELETE can take as it is: the partition key by =,
+        a clustering prefix by = (the last may be a range), and nothing else."""
+        if self._limit is not None or self._per_partition_limit is not None:
+            return False
+        schema = self._model._schema()
+        by_col: dict[str, list[Op]] = {}
+        for c in self._where:
+            if not isinstance(c, Compare) or not schema.by_name[c.column].is_primary_key:
+                return False
+            by_col.setdefault(c.column, []).append(c.op)
+        if any(by_col.get(c.name) != [Op.EQ] for c in schema.partition_key):
+            return False
+        ranged = False
+        for ck in schema.clustering_key:
+            ck_ops = by_col.get(ck.name)
+            if ck_ops is None:
+                return all(x.name not in by_col for x in schema.clustering_key[ck.position :])
+            if ranged or any(o not in (Op.EQ, Op.LT, Op.LE, Op.GT, Op.GE) for o in ck_ops):
+                return False
+            ranged = ck_ops != [Op.EQ]
+        return self._full_key_combinations() is None
 
     def _probe_write(self, make: Any, keys: Sequence[Any]) -> None:
         from coodie.expr.validate import validate

@@ -163,3 +163,17 @@ def test_sync_table_notices_a_changed_key_layout(f: Any) -> None:
         f(V2.sync_table())
     with pytest.raises(SchemaError, match="primary key"):
         f(V3.sync_table())
+
+
+def test_deleting_a_partition_or_clustering_range_is_one_statement(f: Any) -> None:
+    R, s = f.m.Reading, f"s-{uuid4()}"
+    for day in (D1, dt.date(2024, 1, 2)):
+        for seq in range(4):
+            f(R(sensor=s, day=day, seq=seq).save())
+    qs = R.find(sensor=s, day=D1, seq__gte=2)
+    assert qs._whole_rows_by_key() and f(qs.delete()) == 2
+    assert f(R.find(sensor=s).count()) == 6
+    qs = R.find(sensor=s)
+    assert qs._whole_rows_by_key() and f(qs.delete()) == 6
+    assert f(R.find(sensor=s).count()) == 0
+    assert f(R.find(sensor=s).delete()) == 0
