@@ -27,8 +27,6 @@ from typing import Annotated, Any, TypeVar
 
 os.environ.setdefault("CQLENG_ALLOW_SCHEMA_MANAGEMENT", "1")  # cqlengine warns otherwise
 
-import coodie.aio
-import coodie.sync
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
 from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.cqlengine import columns
@@ -37,22 +35,10 @@ from cassandra.cqlengine.models import Model
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 from cassandra.query import PreparedStatement, tuple_factory
 
+import coodie.aio
+import coodie.sync
 from coodie.fields import ClusteringKey, Counter, Double, Indexed, PrimaryKey
 from coodie.registry import unregister_driver
-
-__all__ = [
-    "CONTENDERS",
-    "KEYSPACE",
-    "Bench",
-    "Contender",
-    "CqlEvent",
-    "CqlItem",
-    "CqlPageViews",
-    "CqlProfile",
-    "EventRow",
-    "ItemRow",
-    "ProfileRow",
-]
 
 HOSTS = ["127.0.0.1"]
 KEYSPACE = "coodie_bench"
@@ -92,9 +78,13 @@ CONTENDERS: dict[str, Contender] = {
 
 # ---------------------------------------------------------------------- schema
 
+ITEMS_DDL = (
+    "CREATE TABLE IF NOT EXISTS items "
+    "(id uuid PRIMARY KEY, name text, brand text, price double, qty int)",
+    "CREATE INDEX IF NOT EXISTS items_brand_idx ON items (brand)",
+)
 TABLES = (
-    "CREATE TABLE items (id uuid PRIMARY KEY, name text, brand text, price double, qty int)",
-    "CREATE INDEX items_brand_idx ON items (brand)",
+    *ITEMS_DDL,
     "CREATE TABLE events (part int, seq int, name text, price double, qty int, "
     "PRIMARY KEY (part, seq))",
     "CREATE TABLE page_views (url text PRIMARY KEY, views counter)",
@@ -427,7 +417,8 @@ class Bench:
     def close(self) -> None:
         """Drop the keyspace and close every connection."""
         try:
-            self.raw.session.execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}", timeout=120)
+            if hasattr(self, "raw"):  # setup got as far as the keyspace
+                self.raw.session.execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}", timeout=120)
         finally:
             for name in self._open:
                 driver = unregister_driver(name)
