@@ -83,9 +83,10 @@ class _Hydrator:
     """Row -> document, planned once per (class, column list)."""
 
     names: tuple[str, ...]
-    converters: tuple[Any, ...]  # per column: converter or None
-    nulls: tuple[Any, ...]  # per column: what a null becomes (a factory), or None to keep None
+    converters: tuple[tuple[int, Any], ...]  # (column index, converter) where one is needed
+    nulls: tuple[tuple[int, Any], ...]  # (column index, factory of what a null becomes)
     complete: bool  # every field of the model is selected
+    fields_set: frozenset[str]
 
 
 def conditions_from(
@@ -331,9 +332,10 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             nulls = [_null_value(cls.model_fields[c.name], c) for c in cols]
             h = _Hydrator(
                 names,
-                tuple(c.from_db for c in cols),
-                tuple(nulls),
+                tuple((i, c.from_db) for i, c in enumerate(cols) if c.from_db is not None),
+                tuple((i, f) for i, f in enumerate(nulls) if f is not None),
                 set(names) == set(cls.model_fields),
+                frozenset(names),
             )
             cls.__coodie_hydrators__[names] = h
         return h
@@ -343,15 +345,14 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         """Rows from the database -> documents. Rows are trusted for shape (they come from
         the table this class describes): values get the type conversions the driver
         needs, not a second validation."""
-        h = cls._hydrator(names)
-        convs = [(i, c) for i, c in enumerate(h.converters) if c is not None]
-        nulls = [(i, f) for i, f in enumerate(h.nulls) if f is not None]
+        h = cls.__coodie_hydrators__.get(names) or cls._hydrator(names)
+        convs, nulls = h.converters, h.nulls
         out = []
         new = object.__new__
         setattr_ = object.__setattr__
         privates = cls.__private_attributes__
         if h.complete:
-            fields_set = set(names)
+            fields_set = h.fields_set
             for row in rows:
                 values = list(row)
                 for i, f in nulls:

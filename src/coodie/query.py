@@ -101,8 +101,20 @@ class QuerySetCore(Generic[D]):
 
     def _copy(self, **changes: Any) -> Self:
         new = object.__new__(type(self))
-        for slot in QuerySetCore.__slots__:
-            object.__setattr__(new, slot, changes.get(slot, getattr(self, slot)))
+        new._model = self._model
+        new._where = self._where
+        new._order_by = self._order_by
+        new._limit = self._limit
+        new._per_partition_limit = self._per_partition_limit
+        new._allow_filtering = self._allow_filtering
+        new._only = self._only
+        new._ttl = self._ttl
+        new._timestamp = self._timestamp
+        new._consistency = self._consistency
+        new._timeout = self._timeout
+        new._page_size = self._page_size
+        for name, value in changes.items():
+            setattr(new, name, value)
         return new
 
     def __repr__(self) -> str:
