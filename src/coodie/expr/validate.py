@@ -275,8 +275,8 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
     if (
         index_used
         and any(Op.IN in by_col.get(c.name, ()) for c in schema.partition_key)
-        # (a token range with part of the key makes that IN a filter, which is allowed)
-        and not (tokens and len(pk_restricted) < len(pk_names))
+        # (a token range where the key is not looked up makes that IN a filter: allowed)
+        and not (tokens and not single_partition)
     ):
         raise _err(
             schema,
