@@ -45,22 +45,28 @@ def create_table_cql(schema: TableSchema, keyspace: str) -> str:
         f"{c.quoted} {c.cql_type.cql}{' static' if c.kind is ColumnKind.STATIC else ''}"
         for c in schema.columns
     ]
+    return (
+        f"CREATE TABLE IF NOT EXISTS {schema.qualified_name(keyspace)} "
+        f"({', '.join(cols)}, {primary_key_clause(schema)}){with_clause(schema)}"
+    )
+
+
+def primary_key_clause(schema: TableSchema) -> str:
+    """`PRIMARY KEY ((a, b), c, d)` for a table or a view."""
     pk = ", ".join(c.quoted for c in schema.partition_key)
     if len(schema.partition_key) > 1:
         pk = f"({pk})"
-    key = ", ".join([pk, *(c.quoted for c in schema.clustering_key)])
-    cql = f"CREATE TABLE IF NOT EXISTS {schema.qualified_name(keyspace)} ({', '.join(cols)}, PRIMARY KEY ({key}))"
+    return f"PRIMARY KEY ({', '.join([pk, *(c.quoted for c in schema.clustering_key)])})"
+
+
+def with_clause(schema: TableSchema) -> str:
+    """` WITH CLUSTERING ORDER BY (...) AND option = value ...`, or nothing."""
     withs = []
     if schema.clustering_key:
-        withs.append(
-            "CLUSTERING ORDER BY ("
-            + ", ".join(f"{c.quoted} {c.order}" for c in schema.clustering_key)
-            + ")"
-        )
+        order = ", ".join(f"{c.quoted} {c.order}" for c in schema.clustering_key)
+        withs.append(f"CLUSTERING ORDER BY ({order})")
     withs += [f"{k} = {literal(v)}" for k, v in schema.options]
-    if withs:
-        cql += " WITH " + " AND ".join(withs)
-    return cql
+    return " WITH " + " AND ".join(withs) if withs else ""
 
 
 def create_index_cql(

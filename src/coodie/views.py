@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from coodie.ddl import literal
+from coodie.ddl import primary_key_clause, with_clause
 from coodie.exceptions import SchemaError
 from coodie.query import Flow, resolve_keyspace
 from coodie.requests import Page, RawRequest
@@ -99,22 +99,7 @@ def create_view_cql(view: Any, base: type[DocumentCore], keyspace: str) -> str:
     b = base._schema()
     cols = ", ".join(c.quoted for c in v.columns)
     not_null = " AND ".join(f"{c.quoted} IS NOT NULL" for c in v.primary_key)
-    pk = ", ".join(c.quoted for c in v.partition_key)
-    if len(v.partition_key) > 1:
-        pk = f"({pk})"
-    key = ", ".join([pk, *(c.quoted for c in v.clustering_key)])
-    cql = (
+    return (
         f"CREATE MATERIALIZED VIEW IF NOT EXISTS {v.qualified_name(keyspace)} AS SELECT {cols} "
-        f"FROM {b.qualified_name(keyspace)} WHERE {not_null} PRIMARY KEY ({key})"
+        f"FROM {b.qualified_name(keyspace)} WHERE {not_null} {primary_key_clause(v)}{with_clause(v)}"
     )
-    withs = []
-    if v.clustering_key:
-        withs.append(
-            "CLUSTERING ORDER BY ("
-            + ", ".join(f"{c.quoted} {c.order}" for c in v.clustering_key)
-            + ")"
-        )
-    withs += [f"{k} = {literal(val)}" for k, val in v.options]
-    if withs:
-        cql += " WITH " + " AND ".join(withs)
-    return cql
