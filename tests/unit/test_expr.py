@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 import pytest
@@ -10,6 +11,8 @@ from coodie.exceptions import InvalidQueryError
 from coodie.expr.columns import col, token
 from coodie.expr.lookups import LOOKUPS, parse_assignments, parse_condition
 from coodie.expr.nodes import And, AssignOp, Compare, Op, Ordering, TokenCompare
+from coodie.fields import PrimaryKey
+from coodie.sync import Document
 from tests.unit.models import Event, Product
 
 S = Product.__coodie_schema__
@@ -175,3 +178,33 @@ def test_find_combines_positional_and_kwargs() -> None:
     cql, params = Product.find(Product.id == pid, category="c").to_cql()
     assert cql.endswith("WHERE id = ? AND category = ?")
     assert params == (pid, "c")
+
+
+def test_lookups_on_column_names_with_underscores() -> None:
+    """Found by make fuzz: a column `a_` made `a___lt` parse as column `a`, lookup `_lt`."""
+
+    class Under(Document):
+        a: int = 0
+        a_: Annotated[int, PrimaryKey()]
+        b__c: int = 0
+
+        class Settings:
+            keyspace = "ks"
+
+    s = Under.__coodie_schema__
+    assert _key(parse_condition(s, "a___lt", 1)) == ("a_", Op.LT, 1)
+    assert _key(parse_condition(s, "a_", 1)) == ("a_", Op.EQ, 1)
+    assert _key(parse_condition(s, "b__c__gte", 2)) == ("b__c", Op.GE, 2)
+    assert _key(parse_condition(s, "b__c", 2)) == ("b__c", Op.EQ, 2)
+
+
+def test_a_column_named_like_a_class_attribute_is_reached_by_name() -> None:
+    class Odd(Document):
+        id: Annotated[int, PrimaryKey()]
+        mro: int = 0
+
+        class Settings:
+            keyspace = "ks"
+
+    assert Odd.find(mro=3).allow_filtering().to_cql()[0].endswith("WHERE mro = ? ALLOW FILTERING")
+    assert col(Odd, "mro").name == "mro"

@@ -48,8 +48,26 @@ def _unknown_column(schema: TableSchema, name: str, key: str) -> InvalidQueryErr
     )
 
 
+def _split(schema: TableSchema, key: str) -> tuple[str, str]:
+    """`price__gt` -> ("price", "gt"). Column names may hold underscores themselves
+    (`a_` + `__lt`), so among the splits at a `__` that leave a column name, the one whose
+    rest is a lookup wins."""
+    if key in schema.by_name:
+        return key, ""
+    splits = []
+    start = 0
+    while (p := key.find("__", start)) != -1:
+        if key[:p] in schema.by_name:
+            splits.append((key[:p], key[p + 2 :]))
+        start = p + 1
+    for name, rest in splits:
+        if rest in LOOKUPS or rest == "token" or rest.startswith("token__"):
+            return name, rest
+    return splits[0] if splits else (key.partition("__")[0], "")
+
+
 def parse_condition(schema: TableSchema, key: str, value: Any) -> Condition:
-    name, _, lookup = key.partition("__")
+    name, lookup = _split(schema, key)
     if name not in schema.by_name:
         raise _unknown_column(schema, name, key)
     if not lookup:
