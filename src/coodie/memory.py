@@ -473,16 +473,17 @@ class MemoryStore:
         conditional = stmt.if_exists or bool(stmt.if_conditions)
         if conditional:
             pkey, ckey = keys[0], cks[0] if schema.clustering_key else ()
-            existing = self._existing_row(table, pkey, ckey)
+            if schema.clustering_key and None in ckey:
+                # a static-only update: its conditions read the partition's static cells
+                part = table.partition(pkey, create=False)
+                existing = dict(part.static) if part is not None and part.static else None
+            else:
+                existing = self._existing_row(table, pkey, ckey)
             if stmt.if_exists and existing is None:
                 return LWTResult(False)
             if stmt.if_conditions:
                 current = existing or {}
-                ok = all(
-                    (current.get(c.column) is None and c.value is None)
-                    or _matches(c.op, current.get(c.column), c.value)
-                    for c in stmt.if_conditions
-                )
+                ok = all(_condition_holds(current, c, schema) for c in stmt.if_conditions)
                 if not ok:
                     return LWTResult(
                         False, {c.column: current.get(c.column) for c in stmt.if_conditions}
@@ -511,7 +512,7 @@ class MemoryStore:
             if existing is None:
                 return LWTResult(False)
             if stmt.if_conditions and not all(
-                _matches(c.op, existing.get(c.column), c.value) for c in stmt.if_conditions
+                _condition_holds(existing, c, schema) for c in stmt.if_conditions
             ):
                 return LWTResult(
                     False, {c.column: existing.get(c.column) for c in stmt.if_conditions}
@@ -542,6 +543,15 @@ class MemoryStore:
             if not part.rows and not part.static:
                 del table.partitions[pkey]
         return LWTResult(True) if conditional else None
+
+
+def _condition_holds(row: dict[str, Any], c: Compare, schema: TableSchema) -> bool:
+    """An IF condition; an empty collection is null, as the server stores it."""
+    want = _collection(c.value, schema.by_name[c.column].cql_type)
+    have = row.get(c.column)
+    if want is None:
+        return have is None if c.op is Op.EQ else False
+    return _matches(c.op, have, want)
 
 
 def _apply(current: Any, op: AssignOp, value: Any, col: ColumnSchema) -> Any:

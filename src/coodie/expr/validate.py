@@ -523,6 +523,18 @@ def _validate_update(s: Update, schema: TableSchema) -> None:
         raise _err(schema, "use either if_exists or if_conditions, not both")
     if conditional:
         _check_conditions(schema, s.if_conditions, "update")
+        if missing_ck and schema.clustering_key:
+            regular = [
+                c.column
+                for c in s.if_conditions
+                if schema.by_name[c.column].kind is not ColumnKind.STATIC
+            ]
+            if regular:
+                raise _err(
+                    schema,
+                    f"an update of static columns by partition can only have IF conditions on static "
+                    f"columns, not {', '.join(regular)}: conditions on rows need every clustering column",
+                )
         _check_lwt_key(schema, by_col, "update", full=False)
     _check_using(schema, s.ttl, s.timestamp, conditional)
 
