@@ -233,9 +233,10 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         self, *, if_not_exists: bool = False, ttl: int | None = None, timestamp: int | None = None
     ) -> Insert:
         self._check_writable("insert" if if_not_exists else "save")
-        self._key_conditions()  # a document read without its key cannot be written
         d = self.__dict__
         loaded = self._loaded()
+        if loaded is not None:
+            self._key_conditions()  # raises for a document read without its key
         return Insert(
             tuple(
                 (c.name, d[c.name])
