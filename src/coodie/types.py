@@ -226,35 +226,37 @@ def _time_from_db(v: Any) -> Any:
     return v.time() if hasattr(v, "time") and not isinstance(v, _dt.time) else v
 
 
+def converter_for(
+    t: CqlType, leaf: Callable[[str], Converter | None], rebuild: frozenset[str] = frozenset()
+) -> Converter | None:
+    """A converter for values of type `t`: `leaf(type name)` converts scalars, and
+    collections and tuples apply it to their elements. Containers named in `rebuild` are
+    rebuilt as builtins even when their elements need nothing."""
+    if not t.args:
+        return leaf(t.name)
+    inner = [converter_for(a, leaf, rebuild) for a in t.args]
+    if not any(inner) and t.name not in rebuild:
+        return None
+    return _container_converter(t, inner)
+
+
+_TO_DB: dict[str, Converter] = {"inet": _inet_to_db}
+_FROM_DB: dict[str, Converter] = {
+    "inet": _inet_from_db,
+    "date": _date_from_db,
+    "time": _time_from_db,
+}
+
+
 def to_db_converter(t: CqlType) -> Converter | None:
     """Python value -> what the driver binds, for types the driver does not take as-is."""
-    if t.name == "inet":
-        return _inet_to_db
-    if t.args:
-        inner = [to_db_converter(a) for a in t.args]
-        if not any(inner):
-            return None
-        return _container_converter(t, inner)
-    return None
+    return converter_for(t, _TO_DB.get)
 
 
 def from_db_converter(t: CqlType) -> Converter | None:
-    """Driver value -> what the pydantic field accepts."""
-    if t.name == "inet":
-        return _inet_from_db
-    if t.name == "date":
-        return _date_from_db
-    if t.name == "time":
-        return _time_from_db
-    if t.args:
-        inner = [from_db_converter(a) for a in t.args]
-        if t.name in ("set", "map"):
-            # The driver returns SortedSet / OrderedMapSerializedKey; pydantic wants builtins.
-            return _container_converter(t, inner)
-        if not any(inner):
-            return None
-        return _container_converter(t, inner)
-    return None
+    """Driver value -> what the pydantic field accepts. The driver returns SortedSet and
+    OrderedMapSerializedKey for sets and maps; pydantic wants builtins."""
+    return converter_for(t, _FROM_DB.get, frozenset({"set", "map"}))
 
 
 def _container_converter(t: CqlType, inner: list[Converter | None]) -> Converter:

@@ -35,7 +35,7 @@ from coodie.exceptions import (
 )
 from coodie.expr.compiler import Compiled, StatementTypes
 from coodie.requests import BatchRequest, Page, RawRequest, Request
-from coodie.types import CqlType
+from coodie.types import converter_for
 
 __all__ = ["AcsyllaDriver"]
 
@@ -135,25 +135,6 @@ _READ: dict[str, Conv] = {
     "varint": _varint_from_bytes,
     "timestamp": _naive_utc,
 }
-
-
-def _converter(t: CqlType, leaf: dict[str, Conv]) -> Conv | None:
-    if not t.args:
-        return leaf.get(t.name)
-    inner = [_converter(a, leaf) for a in t.args]
-    if not any(inner):
-        return None
-    convs = [c or (lambda x: x) for c in inner]
-    if t.name == "list":
-        c0 = convs[0]
-        return lambda v: None if v is None else [c0(x) for x in v]
-    if t.name == "set":
-        c0 = convs[0]
-        return lambda v: None if v is None else {c0(x) for x in v}
-    if t.name == "map":
-        ck, cv = convs
-        return lambda v: None if v is None else {ck(k): cv(x) for k, x in v.items()}
-    return lambda v: None if v is None else tuple(c(x) for c, x in zip(convs, v))
 
 
 def _apply(convs: Sequence[Conv | None], values: Sequence[Any]) -> list[Any]:
@@ -270,7 +251,7 @@ class AcsyllaDriver:
             return list(compiled.params)
         convs = self._bind_convs.get(types)
         if convs is None:
-            convs = self._bind_convs[types] = [_converter(t, _BIND) for t in types.params]
+            convs = self._bind_convs[types] = [converter_for(t, _BIND.get) for t in types.params]
         return _apply(convs, compiled.params) if any(convs) else list(compiled.params)
 
     async def _bound(self, compiled: Compiled, request: Request | None = None) -> Any:
@@ -301,7 +282,9 @@ class AcsyllaDriver:
         if types is not None and types.columns and len(types.columns) == len(columns):
             convs = self._read_convs.get(types)
             if convs is None:
-                convs = self._read_convs[types] = [_converter(t, _READ) for t in types.columns]
+                convs = self._read_convs[types] = [
+                    converter_for(t, _READ.get) for t in types.columns
+                ]
             if any(convs):
                 rows = [tuple(_apply(convs, r)) for r in rows]
         state = result.page_state() if result.has_more_pages() else None
