@@ -34,7 +34,6 @@ class BatchRequest:
     items: tuple[Compiled, ...]
     consistency: str | None = None
     timeout: float | None = None
-    timestamp: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

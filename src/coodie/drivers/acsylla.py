@@ -312,8 +312,6 @@ class AcsyllaDriver:
             b.add_statement(await self._bound(item))
         if batch.consistency:
             b.set_consistency(_consistency(batch.consistency))
-        if batch.timestamp is not None:
-            b.set_timestamp(batch.timestamp)
         if batch.timeout is not None:
             b.set_request_timeout(int(batch.timeout * 1000))
         try:

@@ -241,8 +241,6 @@ class CassandraDriver:
             stmt.add(self._bind(item))
         if batch.consistency:
             stmt.consistency_level = _consistency(batch.consistency)
-        if batch.timestamp is not None:
-            stmt.timestamp = batch.timestamp
         try:
             return self.session.execute_async(
                 stmt,

@@ -202,4 +202,3 @@ class Batch:
 
     kind: BatchKind
     statements: tuple[tuple[Any, Statement], ...]  # (TableSchema, statement)
-    timestamp: int | None = None

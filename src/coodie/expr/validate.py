@@ -648,7 +648,3 @@ def validate_batch(batch: Batch, partition_of: Any = None) -> None:
             parts = {partition_of(sch, st) for sch, st in batch.statements}
             if len(parts) > 1:
                 raise InvalidQueryError("a batch with conditions cannot span several partitions")
-        if batch.timestamp is not None:
-            raise InvalidQueryError(
-                "a custom timestamp cannot be used with conditional (IF) writes"
-            )
