@@ -393,9 +393,13 @@ class QuerySetCore(Generic[D]):
         self._probe_write(make, keys)  # validate the write before reading anything
         return (yield from self._flow_bulk(make, [c.name for c in keys]))
 
-    def _flow_delete(self) -> Flow[int]:
-        """DELETE every matching row (by primary key); returns how many rows were deleted.
-        A filter on other columns reads the matching keys first."""
+    def _flow_delete(self) -> Flow[int | None]:
+        """DELETE every matching row (by primary key).
+
+        A filter that is a partition, or a clustering range in one, is sent as one DELETE
+        without reading anything; Cassandra does not say how many rows that removed, so
+        the result is None. Otherwise coodie finds the rows' keys (named in the filter, or
+        read first) and deletes them by key: the result is how many keys it deleted."""
         self._model._check_writable("delete")
 
         def make(where: tuple[Condition, ...]) -> Delete:
@@ -404,12 +408,8 @@ class QuerySetCore(Generic[D]):
         keys = self._model._schema().primary_key
         self._probe_write(make, keys)
         if self._whole_rows_by_key():
-            # The filter is a partition (or a clustering range in one): count the rows,
-            # then delete them with one statement.
-            n = yield from self._flow_count()
-            if n:
-                yield self._request(self._compile(make(self._where)))
-            return n
+            yield self._request(self._compile(make(self._where)))
+            return None
         return (yield from self._flow_bulk(make, [c.name for c in keys]))
 
     def _whole_rows_by_key(self) -> bool:
