@@ -39,6 +39,7 @@ _building = threading.local()
 # Documents read with only(...): id -> the columns they hold (kept beside the instance,
 # not in it, so that whole documents pay nothing for the feature).
 _PARTIAL: dict[int, frozenset[str]] = {}
+_setattr = object.__setattr__
 
 
 class DocumentMeta(ModelMetaclass):
@@ -130,6 +131,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     __coodie_counter__: ClassVar[bool] = False
     __coodie_view__: ClassVar[bool] = False
     __coodie_hydrators__: ClassVar[dict[tuple[str, ...], _Hydrator]]
+    __coodie_plans__: ClassVar[dict[tuple[Any, ...], Any]]  # coodie.plans, per call shape
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -160,6 +162,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             {c.name: Column(c.name, c, cls) for c in schema.columns},
         )
         type.__setattr__(cls, "__coodie_hydrators__", {})
+        type.__setattr__(cls, "__coodie_plans__", {})
         cls.__coodie_init_class__()
 
     @classmethod
@@ -294,7 +297,13 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         """Validate new field values with the model's own validators (pydantic errors stay pydantic's)."""
         if not changes:
             return {}
-        probe = self.model_copy()
+        # a shallow copy to validate on (what model_copy() does, without its overhead)
+        probe = object.__new__(type(self))
+        _setattr(probe, "__dict__", dict(self.__dict__))
+        _setattr(probe, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
+        _setattr(probe, "__pydantic_extra__", self.__pydantic_extra__)
+        private = self.__pydantic_private__
+        _setattr(probe, "__pydantic_private__", dict(private) if private is not None else None)
         validator = type(self).__pydantic_validator__
         for name, value in changes.items():
             validator.validate_assignment(probe, name, value)

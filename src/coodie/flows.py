@@ -8,9 +8,10 @@ method's result. Writes given `batch=` are added to the batch and yield nothing.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from coodie import plans
 from coodie.document import LWTResult
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
 from coodie.expr.compiler import Compiled, compile_statement
@@ -27,7 +28,7 @@ from coodie.expr.nodes import (
     Update,
 )
 from coodie.expr.validate import validate_batch
-from coodie.query import Flow, resolve_keyspace
+from coodie.query import Flow, one_document, resolve_keyspace
 from coodie.requests import BatchRequest, Page, Request
 from coodie.schema import TableSchema
 
@@ -60,22 +61,20 @@ def compile_for(model: type[DocumentCore], stmt: Statement) -> Compiled:
     return compile_statement(stmt, model._schema(), resolve_keyspace(model))
 
 
-def _write(
-    model: type[DocumentCore], stmt: Statement, batch: BatchCore | None, **options: Any
-) -> Flow[LWTResult | None]:
-    if batch is not None:
-        if (
-            isinstance(stmt, (Insert, Update, Delete))
-            and stmt.timestamp is None
-            and batch.timestamp is not None
-        ):
-            # the batch's timestamp goes on each statement: drivers do not all honour
-            # a timestamp set on the batch itself
-            stmt = dataclasses.replace(stmt, timestamp=batch.timestamp)
-        batch._add(model, stmt, compile_for(model, stmt))
-        return None
-    compiled = compile_for(model, stmt)
-    page: Page = yield Request(compiled, **options)
+def _add_to_batch(model: type[DocumentCore], stmt: Statement, batch: BatchCore) -> None:
+    if (
+        isinstance(stmt, (Insert, Update, Delete))
+        and stmt.timestamp is None
+        and batch.timestamp is not None
+    ):
+        # the batch's timestamp goes on each statement: drivers do not all honour
+        # a timestamp set on the batch itself
+        stmt = dataclasses.replace(stmt, timestamp=batch.timestamp)
+    batch._add(model, stmt, compile_for(model, stmt))
+
+
+def _run(model: type[DocumentCore], compiled: Compiled) -> Flow[LWTResult | None]:
+    page: Page = yield Request(compiled)
     return lwt_result(page, model._schema()) if compiled.lwt else None
 
 
@@ -88,7 +87,10 @@ def save(
     batch: BatchCore | None = None,
 ) -> Flow[None]:
     """Upsert every column of the document (INSERT)."""
-    yield from _write(type(doc), doc._insert_statement(ttl=ttl, timestamp=timestamp), batch)
+    if batch is not None:
+        _add_to_batch(type(doc), doc._insert_statement(ttl=ttl, timestamp=timestamp), batch)
+        return
+    yield from _run(type(doc), plans.insert(doc, False, ttl, timestamp))
 
 
 def insert(
@@ -101,9 +103,13 @@ def insert(
 ) -> Flow[LWTResult]:
     """INSERT ... IF NOT EXISTS: `.applied`, and the existing row when it was not.
     In a batch nothing has run yet: the result is pending and `batch.result` tells."""
-    stmt = doc._insert_statement(if_not_exists=True, ttl=ttl, timestamp=timestamp)
-    result = yield from _write(type(doc), stmt, batch)
-    return result if result is not None else LWTResult(False, pending=True)
+    if batch is not None:
+        stmt = doc._insert_statement(if_not_exists=True, ttl=ttl, timestamp=timestamp)
+        _add_to_batch(type(doc), stmt, batch)
+        return LWTResult(False, pending=True)
+    result = yield from _run(type(doc), plans.insert(doc, True, ttl, timestamp))
+    assert result is not None
+    return result
 
 
 def update(
@@ -120,13 +126,16 @@ def update(
     """UPDATE this row: `name=value` sets, `add__`/`remove__`/`append__`/`prepend__`/`put__`
     change collections. Conditional updates return an `LWTResult`; the instance takes the
     new values once the write is applied."""
-    stmt, new_values = doc._update_statement(
-        values, ttl=ttl, timestamp=timestamp, if_exists=if_exists, if_conditions=if_conditions
-    )
-    result = yield from _write(type(doc), stmt, batch)
     if batch is not None:
+        stmt, new_values = doc._update_statement(
+            values, ttl=ttl, timestamp=timestamp, if_exists=if_exists, if_conditions=if_conditions
+        )
+        _add_to_batch(type(doc), stmt, batch)
         batch._on_success.append(lambda: doc._apply_local(new_values))
-    elif result is None or result.applied:
+        return None
+    compiled, new_values = plans.update(doc, values, ttl, timestamp, if_exists, if_conditions)
+    result = yield from _run(type(doc), compiled)
+    if result is None or result.applied:
         doc._apply_local(new_values)
     return result
 
@@ -141,10 +150,13 @@ def delete(
     batch: BatchCore | None = None,
 ) -> Flow[LWTResult | None]:
     """DELETE this row; conditional deletes return an `LWTResult`."""
-    stmt = doc._delete_statement(
-        if_exists=if_exists, timestamp=timestamp, if_conditions=if_conditions
-    )
-    return (yield from _write(type(doc), stmt, batch))
+    if batch is not None:
+        stmt = doc._delete_statement(
+            if_exists=if_exists, timestamp=timestamp, if_conditions=if_conditions
+        )
+        _add_to_batch(type(doc), stmt, batch)
+        return None
+    return (yield from _run(type(doc), plans.delete(doc, if_exists, if_conditions, timestamp)))
 
 
 def counter_flow(
@@ -153,6 +165,14 @@ def counter_flow(
     """`increment(url="/home", views=1)`: key columns by value, counters by delta."""
     if not model.__coodie_counter__:
         raise UnsupportedOperation(f"{model.__name__} is not a CounterDocument")
+    if batch is not None:
+        _add_to_batch(model, _counter_statement(model, kwargs, sign), batch)
+        return
+    compiled = plans.counter(model, kwargs, sign, lambda: _counter_statement(model, kwargs, sign))
+    yield from _run(model, compiled)
+
+
+def _counter_statement(model: type[DocumentCore], kwargs: Mapping[str, Any], sign: int) -> Update:
     schema = model._schema()
     where = []
     assignments = []
@@ -176,7 +196,16 @@ def counter_flow(
             f"{model.__name__}: name at least one counter to change, e.g. "
             f"{next((c.name for c in schema.columns if c.is_counter), 'views')}=1"
         )
-    yield from _write(model, Update(tuple(assignments), tuple(where)), batch)
+    return Update(tuple(assignments), tuple(where))
+
+
+def get_flow(
+    model: type[D], conditions: Sequence[Any], lookups: Mapping[str, Any], *, required: bool
+) -> Flow[D | None]:
+    """`Model.get(...)` (required) and `Model.find_one(...)`: the one matching document."""
+    request = plans.get_request(model, conditions, lookups)
+    page: Page = yield request
+    return one_document(model, request, page.rows, required=required)
 
 
 # ------------------------------------------------------------------ batches

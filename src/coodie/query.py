@@ -25,7 +25,14 @@ from coodie.schema import ColumnKind
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
 
-__all__ = ["BULK_CONCURRENCY", "Flow", "QuerySetCore", "drive", "resolve_keyspace"]
+__all__ = [
+    "BULK_CONCURRENCY",
+    "Flow",
+    "QuerySetCore",
+    "drive",
+    "one_document",
+    "resolve_keyspace",
+]
 
 D = TypeVar("D", bound="DocumentCore")
 R = TypeVar("R")
@@ -65,6 +72,27 @@ def resolve_keyspace(model: type[DocumentCore]) -> str:
             f"{model.__name__}: no keyspace: set Settings.keyspace or pass keyspace= to init_coodie()"
         )
     return ks
+
+
+def one_document(
+    model: type[D], request: Request, rows: Sequence[Any], *, required: bool
+) -> D | None:
+    """The document of a LIMIT 2 read that must match at most one row."""
+    from coodie.exceptions import DocumentNotFound, MultipleDocumentsFound
+
+    if len(rows) > 1:
+        raise MultipleDocumentsFound(
+            f"{model.__name__}: more than one row matches {request.compiled.cql}"
+        )
+    if not rows:
+        if required:
+            raise DocumentNotFound(
+                f"{model.__name__}: no row matches {request.compiled.cql} "
+                f"with {list(request.compiled.params)!r}"
+            )
+        return None
+    doc: D = model._from_rows(request.compiled.columns, rows)[0]
+    return doc
 
 
 class QuerySetCore(Generic[D]):
@@ -249,24 +277,9 @@ class QuerySetCore(Generic[D]):
         return doc
 
     def _flow_one(self, *, required: bool) -> Flow[D | None]:
-        from coodie.exceptions import DocumentNotFound, MultipleDocumentsFound
-
-        qs = self._copy(_limit=2)
-        req = qs._select_request()
+        req = self._copy(_limit=2)._select_request()
         page: Page = yield req
-        rows = page.rows
-        if len(rows) > 1:
-            raise MultipleDocumentsFound(
-                f"{self._model.__name__}: more than one row matches {qs.to_cql()[0]}"
-            )
-        if not rows:
-            if required:
-                raise DocumentNotFound(
-                    f"{self._model.__name__}: no row matches {qs.to_cql()[0]} with {list(req.compiled.params)!r}"
-                )
-            return None
-        doc: D = self._model._from_rows(req.compiled.columns, rows)[0]
-        return doc
+        return one_document(self._model, req, page.rows, required=required)
 
     def _flow_count(self) -> Flow[int]:
         """SELECT COUNT(*) of the matching rows."""

@@ -48,7 +48,7 @@ def _server_verdict(session: Session, stmt: Any, schema: TableSchema, keyspace: 
 
     tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
     # the values as given, without coodie's own value checks
-    with mock.patch.object(compiler, "_positive"), mock.patch.object(compiler, "_check_using"):
+    with mock.patch.object(compiler, "_positive"), mock.patch.object(compiler, "check_using"):
         _, params = _SHAPERS[type(stmt)](stmt, schema)
     try:
         prepared = session.prepare(tpl.cql)

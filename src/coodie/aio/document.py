@@ -37,12 +37,15 @@ class Document(DocumentCore):
     @classmethod
     async def get(cls, *conditions: Expr, **lookups: Any) -> Self:
         """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
-        return await cls.find(*conditions, **lookups).get()
+        flow = flows.get_flow(cls, conditions, lookups, required=True)
+        doc = await arun(cls._driver_name(), flow)
+        assert doc is not None
+        return doc
 
     @classmethod
     async def find_one(cls, *conditions: Expr, **lookups: Any) -> Self | None:
         """The matching document or None; `MultipleDocumentsFound` if several match."""
-        flow = cls.find(*conditions, **lookups)._flow_one(required=False)
+        flow = flows.get_flow(cls, conditions, lookups, required=False)
         return await arun(cls._driver_name(), flow)
 
     @classmethod

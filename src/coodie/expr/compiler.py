@@ -32,10 +32,17 @@ from coodie.expr.validate import validate
 from coodie.schema import TableSchema, quote
 from coodie.types import CqlType
 
-__all__ = ["Compiled", "StatementTypes", "cache_info", "clear_cache", "compile_statement"]
+__all__ = [
+    "Compiled",
+    "StatementTypes",
+    "cache_info",
+    "check_using",
+    "clear_cache",
+    "compile_statement",
+]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built per request, and frozen costs 0.4 µs each
 class Compiled:
     """CQL text, its bound values in order, and what running it needs to know."""
 
@@ -171,7 +178,7 @@ def _positive(schema: TableSchema, what: str, v: Any) -> None:
         raise InvalidQueryError(f"{schema.name}: {what}() takes a positive integer, got {v!r}")
 
 
-def _check_using(schema: TableSchema, ttl: Any, timestamp: Any) -> None:
+def check_using(schema: TableSchema, ttl: Any, timestamp: Any) -> None:
     """Value checks that cannot wait for the (once per shape) validator."""
     if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or ttl < 0):
         raise InvalidQueryError(
@@ -225,7 +232,7 @@ def _shape_insert(s: Insert, schema: TableSchema) -> tuple[tuple[Any, ...], list
             continue
         conv = col.to_db if col is not None else None
         params.append(conv(v) if conv is not None else v)
-    _check_using(schema, s.ttl, s.timestamp)
+    check_using(schema, s.ttl, s.timestamp)
     if s.ttl is not None:
         params.append(s.ttl)
     if s.timestamp is not None:
@@ -272,7 +279,7 @@ def _assignment_value(a: Assignment, schema: TableSchema) -> Any:
 
 
 def _shape_update(s: Update, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
-    _check_using(schema, s.ttl, s.timestamp)
+    check_using(schema, s.ttl, s.timestamp)
     params: list[Any] = []
     if s.ttl is not None:
         params.append(s.ttl)
@@ -294,7 +301,7 @@ def _shape_update(s: Update, schema: TableSchema) -> tuple[tuple[Any, ...], list
 
 
 def _shape_delete(s: Delete, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
-    _check_using(schema, None, s.timestamp)
+    check_using(schema, None, s.timestamp)
     params: list[Any] = []
     if s.timestamp is not None:
         params.append(s.timestamp)

@@ -37,12 +37,14 @@ class Document(DocumentCore):
     @classmethod
     def get(cls, *conditions: Expr, **lookups: Any) -> Self:
         """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
-        return cls.find(*conditions, **lookups).get()
+        doc = run(cls._driver_name(), flows.get_flow(cls, conditions, lookups, required=True))
+        assert doc is not None
+        return doc
 
     @classmethod
     def find_one(cls, *conditions: Expr, **lookups: Any) -> Self | None:
         """The matching document or None; `MultipleDocumentsFound` if several match."""
-        return run(cls._driver_name(), cls.find(*conditions, **lookups)._flow_one(required=False))
+        return run(cls._driver_name(), flows.get_flow(cls, conditions, lookups, required=False))
 
     @classmethod
     def sync_table(cls) -> list[str]:
