@@ -6,6 +6,7 @@ row hydrator. No I/O here: the flavour shells execute what this module builds.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
@@ -88,6 +89,70 @@ class _Hydrator:
     nulls: tuple[tuple[int, Any], ...]  # (column index, factory of what a null becomes)
     complete: bool  # every field of the model is selected
     fields_set: frozenset[str]
+    build: Any = None  # rows -> documents, for a complete column list (see _row_builder)
+
+
+def _slot_setter(name: str) -> Any:
+    """The setter of one of BaseModel's own slots (what model_construct sets)."""
+    slot = BaseModel.__dict__.get(name)
+    setter = getattr(slot, "__set__", None)
+    if setter is None:  # not a slot in this pydantic version
+        return lambda obj, value: object.__setattr__(obj, name, value)
+    return setter
+
+
+_SET_FIELDS_SET = _slot_setter("__pydantic_fields_set__")
+_SET_EXTRA = _slot_setter("__pydantic_extra__")
+_SET_PRIVATE = _slot_setter("__pydantic_private__")
+
+
+def _row_builder(cls: type[DocumentCore], h: _Hydrator) -> Any:
+    """A function `rows -> [documents]` for a whole-document column list, generated once
+    per (class, columns): each row becomes one dict display (no zip, no per-value loop
+    where no converter applies) and the instance gets what model_construct() gives it.
+    Only column indexes and repr()'d column names enter the generated source."""
+    convs, nulls = dict(h.converters), dict(h.nulls)
+    env: dict[str, Any] = {
+        "cls": cls,
+        "new": object.__new__,
+        "set_dict": object.__setattr__,
+        "set_fields": _SET_FIELDS_SET,
+        "set_extra": _SET_EXTRA,
+        "set_private": _SET_PRIVATE,
+        "fields_set": h.fields_set,
+    }
+    items = []
+    for i, name in enumerate(h.names):
+        conv, null = convs.get(i), nulls.get(i)
+        if conv is None and null is None:
+            value = f"r[{i}]"
+        else:
+            env[f"c{i}"], env[f"n{i}"] = conv, null
+            converted = f"c{i}(v)" if conv is not None else "v"
+            empty = f"n{i}()" if null is not None else "None"
+            value = f"({converted} if (v := r[{i}]) is not None else {empty})"
+        items.append(f"{name!r}: {value}")
+    privates = cls.__private_attributes__
+    if privates:
+        env["privates"] = privates
+        private = "{k: a.get_default() for k, a in privates.items()}"
+    else:
+        private = "None"
+    source = (
+        "def build(rows):\n"
+        "    out = []\n"
+        "    add = out.append\n"
+        "    for r in rows:\n"
+        "        o = new(cls)\n"
+        f"        set_dict(o, '__dict__', {{{', '.join(items)}}})\n"
+        "        set_fields(o, set(fields_set))\n"
+        "        set_extra(o, None)\n"
+        f"        set_private(o, {private})\n"
+        "        add(o)\n"
+        "    return out\n"
+    )
+    exec(compile(source, f"<coodie hydrator {cls.__name__}>", "exec"), env)
+    return env["build"]
 
 
 def conditions_from(
@@ -347,6 +412,8 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
                 set(names) == set(cls.model_fields),
                 frozenset(names),
             )
+            if h.complete:
+                h = dataclasses.replace(h, build=_row_builder(cls, h))
             cls.__coodie_hydrators__[names] = h
         return h
 
@@ -356,47 +423,26 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         the table this class describes): values get the type conversions the driver
         needs, not a second validation."""
         h = cls.__coodie_hydrators__.get(names) or cls._hydrator(names)
+        if h.build is not None:
+            docs: list[Any] = h.build(rows)
+            return docs
+        # a partial document (only(...)): defaults fill the rest, and it remembers what it read
         convs, nulls = h.converters, h.nulls
         out = []
-        new = object.__new__
-        setattr_ = object.__setattr__
-        privates = cls.__private_attributes__
-        if h.complete:
-            fields_set = h.fields_set
-            for row in rows:
-                values = list(row)
-                for i, f in nulls:
-                    if values[i] is None:
-                        values[i] = f()
-                for i, c in convs:
-                    v = values[i]
-                    if v is not None:
-                        values[i] = c(v)
-                obj = new(cls)
-                setattr_(obj, "__dict__", dict(zip(names, values)))
-                setattr_(obj, "__pydantic_fields_set__", set(fields_set))
-                setattr_(obj, "__pydantic_extra__", None)
-                setattr_(
-                    obj,
-                    "__pydantic_private__",
-                    {k: a.get_default() for k, a in privates.items()} if privates else None,
-                )
-                out.append(obj)
-        else:
-            loaded = frozenset(names)
-            for row in rows:
-                values = list(row)
-                for i, f in nulls:
-                    if values[i] is None:
-                        values[i] = f()
-                for i, c in convs:
-                    v = values[i]
-                    if v is not None:
-                        values[i] = c(v)
-                doc = cls.model_construct(**dict(zip(names, values)))
-                _PARTIAL[id(doc)] = loaded
-                weakref.finalize(doc, _PARTIAL.pop, id(doc), None)
-                out.append(doc)
+        loaded = h.fields_set
+        for row in rows:
+            values = list(row)
+            for i, f in nulls:
+                if values[i] is None:
+                    values[i] = f()
+            for i, c in convs:
+                v = values[i]
+                if v is not None:
+                    values[i] = c(v)
+            doc = cls.model_construct(**dict(zip(names, values)))
+            _PARTIAL[id(doc)] = loaded
+            weakref.finalize(doc, _PARTIAL.pop, id(doc), None)
+            out.append(doc)
         return out
 
 

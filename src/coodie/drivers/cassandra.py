@@ -97,7 +97,7 @@ def _rows(rows: Sequence[Any] | None, columns: Sequence[str] | None) -> list[Any
     if isinstance(first, dict):  # a user session with dict_factory
         names = list(columns or first.keys())
         return [tuple(r[n] for n in names) for r in rows]
-    return list(rows)
+    return rows if type(rows) is list else list(rows)
 
 
 class CassandraDriver:
