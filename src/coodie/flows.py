@@ -18,10 +18,8 @@ from coodie.expr.compiler import Compiled, compile_statement
 from coodie.expr.nodes import (
     Assignment,
     AssignOp,
-    Batch,
     BatchKind,
     Compare,
-    Delete,
     Insert,
     Op,
     Statement,
@@ -61,16 +59,26 @@ def compile_for(model: type[DocumentCore], stmt: Statement) -> Compiled:
     return compile_statement(stmt, model._schema(), resolve_keyspace(model))
 
 
-def _add_to_batch(model: type[DocumentCore], stmt: Statement, batch: BatchCore) -> None:
-    if (
-        isinstance(stmt, (Insert, Update, Delete))
-        and stmt.timestamp is None
-        and batch.timestamp is not None
-    ):
-        # the batch's timestamp goes on each statement: drivers do not all honour
-        # a timestamp set on the batch itself
-        stmt = dataclasses.replace(stmt, timestamp=batch.timestamp)
-    batch._add(model, stmt, compile_for(model, stmt))
+def _add_to_batch(model: type[DocumentCore], stmt: Update, batch: BatchCore) -> None:
+    """Queue a statement built the general way."""
+    timestamp = _batch_timestamp(stmt.timestamp, batch)
+    if timestamp != stmt.timestamp:
+        stmt = dataclasses.replace(stmt, timestamp=timestamp)
+    batch._add(model, compile_for(model, stmt), partition_of(model._schema(), stmt))
+
+
+def _queue(doc: DocumentCore, compiled: Compiled, batch: BatchCore) -> None:
+    """Queue a write of `doc`'s own row (its partition is the document's)."""
+    model = type(doc)
+    d = doc.__dict__
+    partition = (id(model._schema()), tuple(d.get(c.name) for c in model._schema().partition_key))
+    batch._add(model, compiled, partition)
+
+
+def _batch_timestamp(timestamp: int | None, batch: BatchCore) -> int | None:
+    # the batch's timestamp goes on each statement: drivers do not all honour
+    # a timestamp set on the batch itself
+    return timestamp if timestamp is not None else batch.timestamp
 
 
 def _run(model: type[DocumentCore], compiled: Compiled) -> Flow[LWTResult | None]:
@@ -88,7 +96,7 @@ def save(
 ) -> Flow[None]:
     """Upsert every column of the document (INSERT)."""
     if batch is not None:
-        _add_to_batch(type(doc), doc._insert_statement(ttl=ttl, timestamp=timestamp), batch)
+        _queue(doc, plans.insert(doc, False, ttl, _batch_timestamp(timestamp, batch)), batch)
         return
     yield from _run(type(doc), plans.insert(doc, False, ttl, timestamp))
 
@@ -104,8 +112,7 @@ def insert(
     """INSERT ... IF NOT EXISTS: `.applied`, and the existing row when it was not.
     In a batch nothing has run yet: the result is pending and `batch.result` tells."""
     if batch is not None:
-        stmt = doc._insert_statement(if_not_exists=True, ttl=ttl, timestamp=timestamp)
-        _add_to_batch(type(doc), stmt, batch)
+        _queue(doc, plans.insert(doc, True, ttl, _batch_timestamp(timestamp, batch)), batch)
         return LWTResult(False, pending=True)
     result = yield from _run(type(doc), plans.insert(doc, True, ttl, timestamp))
     assert result is not None
@@ -127,13 +134,12 @@ def update(
     change collections. Conditional updates return an `LWTResult`; the instance takes the
     new values once the write is applied."""
     if batch is not None:
-        stmt, new_values = doc._update_statement(
-            values, ttl=ttl, timestamp=timestamp, if_exists=if_exists, if_conditions=if_conditions
-        )
-        _add_to_batch(type(doc), stmt, batch)
+        timestamp = _batch_timestamp(timestamp, batch)
+    compiled, new_values = plans.update(doc, values, ttl, timestamp, if_exists, if_conditions)
+    if batch is not None:
+        _queue(doc, compiled, batch)
         batch._on_success.append(lambda: doc._apply_local(new_values))
         return None
-    compiled, new_values = plans.update(doc, values, ttl, timestamp, if_exists, if_conditions)
     result = yield from _run(type(doc), compiled)
     if result is None or result.applied:
         doc._apply_local(new_values)
@@ -151,12 +157,12 @@ def delete(
 ) -> Flow[LWTResult | None]:
     """DELETE this row; conditional deletes return an `LWTResult`."""
     if batch is not None:
-        stmt = doc._delete_statement(
-            if_exists=if_exists, timestamp=timestamp, if_conditions=if_conditions
-        )
-        _add_to_batch(type(doc), stmt, batch)
+        timestamp = _batch_timestamp(timestamp, batch)
+    compiled = plans.delete(doc, if_exists, if_conditions, timestamp)
+    if batch is not None:
+        _queue(doc, compiled, batch)
         return None
-    return (yield from _run(type(doc), plans.delete(doc, if_exists, if_conditions, timestamp)))
+    return (yield from _run(type(doc), compiled))
 
 
 def counter_flow(
@@ -211,7 +217,8 @@ def get_flow(
 # ------------------------------------------------------------------ batches
 
 
-def _partition(schema: TableSchema, stmt: Statement) -> Any:
+def partition_of(schema: TableSchema, stmt: Statement) -> Any:
+    """A hashable identity of the partition `stmt` writes (unique if it may write several)."""
     where = stmt.values if isinstance(stmt, Insert) else getattr(stmt, "where", ())
     pk = {c.name for c in schema.partition_key}
     if isinstance(stmt, Insert):
@@ -247,14 +254,15 @@ class BatchCore:
         self.timeout = timeout
         self.timestamp = timestamp
         self.result: LWTResult | None = None
-        self._items: list[tuple[type[DocumentCore], Statement, Compiled]] = []
+        # (model, compiled statement, identity of the partition it writes)
+        self._items: list[tuple[type[DocumentCore], Compiled, Any]] = []
         self._on_success: list[Callable[[], None]] = []  # local changes made once it applied
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def _add(self, model: type[DocumentCore], stmt: Statement, compiled: Compiled) -> None:
-        self._items.append((model, stmt, compiled))
+    def _add(self, model: type[DocumentCore], compiled: Compiled, partition: Any) -> None:
+        self._items.append((model, compiled, partition))
 
     def _driver_name(self) -> str | None:
         names = {m._schema().driver_name for m, _, _ in self._items}
@@ -271,9 +279,8 @@ class BatchCore:
         self.result = None
         if not self._items:
             return None
-        batch = Batch(self.kind, tuple((m._schema(), s) for m, s, _ in self._items))
-        validate_batch(batch, _partition)
-        items = tuple(c for _, _, c in self._items)
+        validate_batch(self.kind, [(m._schema(), c.lwt, p) for m, c, p in self._items])
+        items = tuple(c for _, c, _ in self._items)
         schema = self._items[0][0]._schema()
         on_success, self._items, self._on_success = self._on_success, [], []
         page: Page = yield BatchRequest(

@@ -19,7 +19,6 @@ from coodie.expr.compiler import compile_statement
 from coodie.expr.nodes import (
     Assignment,
     AssignOp,
-    Batch,
     BatchKind,
     Compare,
     Delete,
@@ -475,14 +474,12 @@ def test_write_rules(name: str, schema: Any, stmt: Any, error: str | None) -> No
             compile_statement(stmt, schema)
 
 
-def _batch(kind: BatchKind, *items: tuple[Any, Any]) -> Batch:
-    return Batch(kind, tuple(items))
+def _batch(kind: BatchKind, *items: tuple[Any, Any]) -> None:
+    """validate_batch over statements, each entry made as the batch flows make it."""
+    from coodie.flows import partition_of
 
-
-def _part(schema: Any, stmt: Any) -> Any:
-    from coodie.flows import _partition
-
-    return _partition(schema, stmt)
+    entries = [(sch, compile_statement(st, sch).lwt, partition_of(sch, st)) for sch, st in items]
+    validate_batch(kind, entries)
 
 
 def test_batch_rules() -> None:
@@ -493,28 +490,25 @@ def test_batch_rules() -> None:
         PageViews.__coodie_schema__,
         Update(_set("views", 1, AssignOp.INCR), (Compare("url", Op.EQ, "/"),)),
     )
-    validate_batch(_batch(BatchKind.LOGGED, (PS, row), (PS, other)), _part)
-    validate_batch(_batch(BatchKind.COUNTER, counter, counter), _part)
-    validate_batch(_batch(BatchKind.LOGGED, (PS, cond), (PS, row)), _part)
-    validate_batch(_batch(BatchKind.UNLOGGED, counter, counter), _part)
+    _batch(BatchKind.LOGGED, (PS, row), (PS, other))
+    _batch(BatchKind.COUNTER, counter, counter)
+    _batch(BatchKind.LOGGED, (PS, cond), (PS, row))
+    _batch(BatchKind.UNLOGGED, counter, counter)
     with pytest.raises(InvalidQueryError, match="counter updates cannot go in a logged batch"):
-        validate_batch(_batch(BatchKind.LOGGED, counter), _part)
+        _batch(BatchKind.LOGGED, counter)
     with pytest.raises(
         InvalidQueryError, match="counter and non-counter writes cannot share a batch"
     ):
-        validate_batch(_batch(BatchKind.UNLOGGED, counter, (PS, row)), _part)
+        _batch(BatchKind.UNLOGGED, counter, (PS, row))
     with pytest.raises(InvalidQueryError, match="a counter batch can only hold counter updates"):
-        validate_batch(_batch(BatchKind.COUNTER, counter, (PS, row)), _part)
+        _batch(BatchKind.COUNTER, counter, (PS, row))
     with pytest.raises(InvalidQueryError, match="cannot span several partitions"):
-        validate_batch(_batch(BatchKind.LOGGED, (PS, cond), (PS, other)), _part)
+        _batch(BatchKind.LOGGED, (PS, cond), (PS, other))
     with pytest.raises(InvalidQueryError, match="cannot span several tables"):
-        validate_batch(
-            _batch(
-                BatchKind.LOGGED,
-                (PS, cond),
-                (ES, Delete((Compare("tenant", Op.EQ, "t"), Compare("region", Op.EQ, "r")))),
-            ),
-            _part,
+        _batch(
+            BatchKind.LOGGED,
+            (PS, cond),
+            (ES, Delete((Compare("tenant", Op.EQ, "t"), Compare("region", Op.EQ, "r")))),
         )
 
 

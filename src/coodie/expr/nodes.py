@@ -18,7 +18,6 @@ __all__ = [
     "And",
     "AssignOp",
     "Assignment",
-    "Batch",
     "BatchKind",
     "Compare",
     "Condition",
@@ -194,11 +193,3 @@ class BatchKind(enum.Enum):
 
 
 Statement = Insert | Select | Update | Delete
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    """Statements of one batch, each with the schema of its table."""
-
-    kind: BatchKind
-    statements: tuple[tuple[Any, Statement], ...]  # (TableSchema, statement)

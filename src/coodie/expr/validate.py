@@ -8,13 +8,12 @@ as an `InvalidQueryError`). Rules and the server's messages: CQL-RULES.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 from coodie.exceptions import InvalidQueryError
 from coodie.expr.nodes import (
     AssignOp,
-    Batch,
     BatchKind,
     Compare,
     Condition,
@@ -620,31 +619,25 @@ def _validate_delete(s: Delete, schema: TableSchema) -> None:
 # ---------------------------------------------------------------- BATCH
 
 
-def validate_batch(batch: Batch, partition_of: Any = None) -> None:
+def validate_batch(kind: BatchKind, entries: Sequence[tuple[TableSchema, bool, Hashable]]) -> None:
     """Batch-level rules; each statement is validated on its own by the compiler.
 
-    `partition_of(schema, stmt)` returns a hashable partition identity or None if unknown.
+    `entries` has one `(schema, conditional, partition)` per statement: its table, whether
+    it has an IF, and a hashable identity of the partition it writes (unique per
+    statement when it may write several).
     """
-    counters = [sch.is_counter for sch, _ in batch.statements]
-    if batch.kind is BatchKind.COUNTER and not all(counters):
+    counters = [sch.is_counter for sch, _, _ in entries]
+    if kind is BatchKind.COUNTER and not all(counters):
         raise InvalidQueryError("a counter batch can only hold counter updates")
     if any(counters) and not all(counters):
         raise InvalidQueryError("counter and non-counter writes cannot share a batch")
-    if batch.kind is BatchKind.LOGGED and any(counters):
+    if kind is BatchKind.LOGGED and any(counters):
         raise InvalidQueryError(
             "counter updates cannot go in a logged batch: use BatchQuery(batch_type='counter')"
         )
-    conditional = [
-        (sch, st)
-        for sch, st in batch.statements
-        if (isinstance(st, Insert) and st.if_not_exists)
-        or (isinstance(st, (Update, Delete)) and (st.if_exists or st.if_conditions))
-    ]
-    if conditional:
-        tables = {(sch.keyspace, sch.name) for sch, _ in batch.statements}
+    if any(conditional for _, conditional, _ in entries):
+        tables = {(sch.keyspace, sch.name) for sch, _, _ in entries}
         if len(tables) > 1:
             raise InvalidQueryError("a batch with conditions cannot span several tables")
-        if partition_of is not None:
-            parts = {partition_of(sch, st) for sch, st in batch.statements}
-            if len(parts) > 1:
-                raise InvalidQueryError("a batch with conditions cannot span several partitions")
+        if len({part for _, _, part in entries}) > 1:
+            raise InvalidQueryError("a batch with conditions cannot span several partitions")
