@@ -81,11 +81,6 @@ def _batch_timestamp(timestamp: int | None, batch: BatchCore) -> int | None:
     return timestamp if timestamp is not None else batch.timestamp
 
 
-def _run(model: type[DocumentCore], compiled: Compiled) -> Flow[LWTResult | None]:
-    page: Page = yield Request(compiled)
-    return lwt_result(page, model._schema()) if compiled.lwt else None
-
-
 def save(
     doc: D,
     /,
@@ -98,7 +93,7 @@ def save(
     if batch is not None:
         _queue(doc, plans.insert(doc, False, ttl, _batch_timestamp(timestamp, batch)), batch)
         return
-    yield from _run(type(doc), plans.insert(doc, False, ttl, timestamp))
+    yield Request(plans.insert(doc, False, ttl, timestamp))
 
 
 def insert(
@@ -114,9 +109,8 @@ def insert(
     if batch is not None:
         _queue(doc, plans.insert(doc, True, ttl, _batch_timestamp(timestamp, batch)), batch)
         return LWTResult(False, pending=True)
-    result = yield from _run(type(doc), plans.insert(doc, True, ttl, timestamp))
-    assert result is not None
-    return result
+    page: Page = yield Request(plans.insert(doc, True, ttl, timestamp))
+    return lwt_result(page, type(doc)._schema())
 
 
 def update(
@@ -140,7 +134,8 @@ def update(
         _queue(doc, compiled, batch)
         batch._on_success.append(lambda: doc._apply_local(new_values))
         return None
-    result = yield from _run(type(doc), compiled)
+    page: Page = yield Request(compiled)
+    result = lwt_result(page, type(doc)._schema()) if compiled.lwt else None
     if result is None or result.applied:
         doc._apply_local(new_values)
     return result
@@ -162,7 +157,8 @@ def delete(
     if batch is not None:
         _queue(doc, compiled, batch)
         return None
-    return (yield from _run(type(doc), compiled))
+    page: Page = yield Request(compiled)
+    return lwt_result(page, type(doc)._schema()) if compiled.lwt else None
 
 
 def counter_flow(
@@ -174,8 +170,9 @@ def counter_flow(
     if batch is not None:
         _add_to_batch(model, _counter_statement(model, kwargs, sign), batch)
         return
-    compiled = plans.counter(model, kwargs, sign, lambda: _counter_statement(model, kwargs, sign))
-    yield from _run(model, compiled)
+    yield Request(
+        plans.counter(model, kwargs, sign, lambda: _counter_statement(model, kwargs, sign))
+    )
 
 
 def _counter_statement(model: type[DocumentCore], kwargs: Mapping[str, Any], sign: int) -> Update:

@@ -10,7 +10,7 @@ from typing_extensions import ParamSpec
 
 from coodie.query import Flow
 from coodie.registry import get_driver
-from coodie.requests import driver_method
+from coodie.requests import Request, driver_method
 
 __all__ = ["arun", "awaiting"]
 
@@ -27,6 +27,8 @@ S = TypeVar("S", bound=_HasDriver)
 
 def submit(driver: Any, request: Any) -> Any:
     """The awaitable that runs one thing a flow yielded."""
+    if type(request) is Request:
+        return driver.execute_async(request)
     return getattr(driver, driver_method(request) + "_async")(request)
 
 
@@ -42,7 +44,10 @@ async def arun(driver_name: str | None, flow: Flow[T]) -> T:
             return result
         if driver is None:
             driver = get_driver(driver_name)
-        answer = await submit(driver, request)
+        if type(request) is Request:  # the common case, without a call to submit()
+            answer = await driver.execute_async(request)
+        else:
+            answer = await submit(driver, request)
 
 
 def awaiting(

@@ -6,7 +6,7 @@ installs the `cassandra` module). Drivers are registered by name in `coodie.regi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Protocol
 
 from coodie.exceptions import ConfigurationError
@@ -25,11 +25,13 @@ class SyncDriver(Protocol):
 
 
 class AsyncDriver(Protocol):
+    """Each method returns an awaitable: a coroutine, or a future the driver resolves."""
+
     keyspace: str | None
 
-    async def execute_async(self, request: Request) -> Page: ...
-    async def execute_concurrent_async(self, requests: list[Request]) -> list[Page]: ...
-    async def execute_batch_async(self, batch: BatchRequest) -> Page: ...
+    def execute_async(self, request: Request) -> Awaitable[Page]: ...
+    def execute_concurrent_async(self, requests: list[Request]) -> Awaitable[list[Page]]: ...
+    def execute_batch_async(self, batch: BatchRequest) -> Awaitable[Page]: ...
     async def shutdown_async(self) -> None: ...
 
 

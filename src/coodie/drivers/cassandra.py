@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -311,44 +312,60 @@ class CassandraDriver:
     # ------------------------------------------------------------- async
 
     def _await(self, rf: ResponseFuture, cql: str) -> asyncio.Future[Page]:
+        """An asyncio future of `rf`'s first page. The driver calls back on its I/O
+        thread, which only hands the rows over; the Page is made on the event loop."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Page] = loop.create_future()
-
-        def done(rows: Any) -> None:
-            page = self._page(rf, rows)
-            loop.call_soon_threadsafe(_resolve, fut, page, None)
-
-        def failed(exc: BaseException) -> None:
-            loop.call_soon_threadsafe(_resolve, fut, None, translate_error(exc, cql))
-
-        rf.add_callbacks(done, failed)
+        # The ResponseFuture keeps its callbacks: were they to hold it, each request would
+        # leave a reference cycle for the cyclic GC, so they get a weak reference (the
+        # driver keeps `rf` alive while it calls them). Module functions with argument
+        # tuples, rather than closures, keep the objects alive per request few: a burst
+        # of async requests otherwise promotes enough of them to force full collections.
+        call = loop.call_soon_threadsafe
+        rf.add_callbacks(
+            _on_rows,
+            _on_error,
+            callback_args=(call, fut, weakref.ref(rf)),
+            errback_args=(call, fut, cql),
+        )
         return fut
 
-    async def execute_async(self, request: Request) -> Page:
-        return await self._await(self._start(request), request.compiled.cql)
+    # The async methods return the future itself (awaitable), without a coroutine around it.
+
+    def execute_async(self, request: Request) -> asyncio.Future[Page]:
+        return self._await(self._start(request), request.compiled.cql)
 
     async def execute_concurrent_async(self, requests: list[Request]) -> list[Page]:
         futures = [self._await(self._start(r), r.compiled.cql) for r in requests]
         return list(await asyncio.gather(*futures))
 
-    async def execute_batch_async(self, batch: BatchRequest) -> Page:
-        return await self._await(self._start_batch(batch), _batch_text(batch))
+    def execute_batch_async(self, batch: BatchRequest) -> asyncio.Future[Page]:
+        return self._await(self._start_batch(batch), _batch_text(batch))
 
-    async def execute_raw_async(self, raw: RawRequest) -> Page:
-        return await self._await(self._start_raw(raw), raw.cql)
+    def execute_raw_async(self, raw: RawRequest) -> asyncio.Future[Page]:
+        return self._await(self._start_raw(raw), raw.cql)
 
     async def shutdown_async(self) -> None:
         self.shutdown()
 
 
-def _resolve(fut: asyncio.Future[Page], page: Page | None, exc: Exception | None) -> None:
-    if fut.cancelled():
-        return
-    if exc is not None:
-        fut.set_exception(exc)
-    else:
-        assert page is not None
-        fut.set_result(page)
+def _on_rows(rows: Any, call: Any, fut: asyncio.Future[Page], ref: Any) -> None:
+    """Runs on the driver's I/O thread: hand the rows to the event loop."""
+    call(_resolve_rows, fut, ref(), rows)
+
+
+def _on_error(exc: BaseException, call: Any, fut: asyncio.Future[Page], cql: str) -> None:
+    call(_resolve_error, fut, exc, cql)
+
+
+def _resolve_rows(fut: asyncio.Future[Page], rf: ResponseFuture, rows: Any) -> None:
+    if not fut.cancelled():
+        fut.set_result(CassandraDriver._page(rf, rows))
+
+
+def _resolve_error(fut: asyncio.Future[Page], exc: BaseException, cql: str) -> None:
+    if not fut.cancelled():
+        fut.set_exception(translate_error(exc, cql))
 
 
 def _batch_text(batch: BatchRequest) -> str:
