@@ -418,11 +418,11 @@ class QuerySetCore(Generic[D]):
         def make(where: tuple[Condition, ...]) -> Delete:
             return Delete(where, timestamp=self._timestamp)
 
-        keys = self._model._schema().primary_key
-        self._probe_write(make, keys)
-        if self._whole_rows_by_key():
+        if self._whole_rows_by_key():  # (compiling validates it, once per shape)
             yield self._request(self._compile(make(self._where)))
             return None
+        keys = self._model._schema().primary_key
+        self._probe_write(make, keys)  # validate the write before reading anything
         return (yield from self._flow_bulk(make, [c.name for c in keys]))
 
     def _whole_rows_by_key(self) -> bool:
