@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["drop_table_flow", "sync_table_flow", "truncate_flow"]
 
 SASI_CLASS = "org.apache.cassandra.index.sasi.SASIIndex"
+
 DEFAULT_REPLICATION: Mapping[str, Any] = {"class": "SimpleStrategy", "replication_factor": 1}
 
 
@@ -105,20 +106,54 @@ def ensure_keyspace_flow(keyspace: str, replication: Mapping[str, Any] | None) -
 def sync_table_flow(
     model: type[DocumentCore], replication: Mapping[str, Any] | None = None
 ) -> Flow[list[str]]:
-    """Create the table, add new columns, create declared indexes. Returns the DDL it ran."""
+    """Create the table, add new columns, create declared indexes. Returns the DDL it ran.
+
+    A table this process has found in step with the model is not read again while the
+    cluster's schema version (system.local) stays the same: any DDL, from any client,
+    changes that version. (The driver's own schema metadata, which cqlengine answers
+    from, can lag DDL from other clients by the driver's refresh window.)"""
     schema = model._schema()
     keyspace = resolve_keyspace(model)
+    page: Page = yield RawRequest("SELECT schema_version FROM system.local")
+    version = page.rows[0][0] if page.rows else None
+    if version is not None and model.__dict__.get("__coodie_in_step__") == (keyspace, version):
+        return []
     ran = yield from ensure_keyspace_flow(keyspace, replication)
-    page: Page = yield RawRequest(
+    page = yield RawRequest(
         "SELECT column_name, type, kind, position, clustering_order FROM system_schema.columns "
         "WHERE keyspace_name = %s AND table_name = %s",
         (keyspace, schema.name),
     )
     existing = {r[0]: (r[1], r[2], r[3], r[4]) for r in page.rows}
-    if not existing:
-        cql = create_table_cql(schema, keyspace)
+    indexes: frozenset[str] = frozenset()
+    if existing and any(c.index is not None for c in schema.columns):
+        page = yield RawRequest(
+            "SELECT index_name FROM system_schema.indexes WHERE keyspace_name = %s AND table_name = %s",
+            (keyspace, schema.name),
+        )
+        indexes = frozenset(r[0] for r in page.rows)
+    for cql in table_ddl(model, keyspace, existing, indexes):
         yield RawRequest(cql)
         ran.append(cql)
+    if not ran and version is not None:
+        # the schema version under which this table was last found to match the model
+        type.__setattr__(model, "__coodie_in_step__", (keyspace, version))
+    return ran
+
+
+def table_ddl(
+    model: type[DocumentCore],
+    keyspace: str,
+    existing: Mapping[str, tuple[Any, ...]],
+    indexes: frozenset[str],
+) -> list[str]:
+    """The DDL that brings a table with columns `existing` (as system_schema.columns has
+    them; empty if there is no table) and indexes `indexes` to the model. Raises
+    `SchemaError` for what coodie never changes: a column's type, the key layout."""
+    schema = model._schema()
+    ddl: list[str] = []
+    if not existing:
+        ddl.append(create_table_cql(schema, keyspace))
     else:
         _check_key_unchanged(schema, existing)
         for c in schema.columns:
@@ -131,23 +166,13 @@ def sync_table_flow(
                     )
                 continue
             static = " static" if c.kind is ColumnKind.STATIC else ""
-            cql = f"ALTER TABLE {schema.qualified_name(keyspace)} ADD {c.quoted} {c.cql_type.cql}{static}"
-            yield RawRequest(cql)
-            ran.append(cql)
-    indexed = [(c, c.index) for c in schema.columns if c.index is not None]
-    if indexed:
-        page = yield RawRequest(
-            "SELECT index_name FROM system_schema.indexes WHERE keyspace_name = %s AND table_name = %s",
-            (keyspace, schema.name),
-        )
-        have_idx = {r[0] for r in page.rows}
-        for col, idx in indexed:
-            assert idx is not None
-            if idx.name not in have_idx:
-                cql = create_index_cql(schema, keyspace, col, idx)
-                yield RawRequest(cql)
-                ran.append(cql)
-    return ran
+            ddl.append(
+                f"ALTER TABLE {schema.qualified_name(keyspace)} ADD {c.quoted} {c.cql_type.cql}{static}"
+            )
+    for col in schema.columns:
+        if col.index is not None and col.index.name not in indexes:
+            ddl.append(create_index_cql(schema, keyspace, col, col.index))
+    return ddl
 
 
 def _check_key_unchanged(schema: TableSchema, existing: Mapping[str, tuple[Any, ...]]) -> None:

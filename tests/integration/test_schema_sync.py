@@ -232,3 +232,42 @@ def test_init_with_an_existing_session(session: Session, keyspace: str) -> None:
         assert Borrowed.get(id=3).id == 3
     finally:
         unregister_driver("borrowed")
+
+
+def test_an_unchanged_table_is_not_read_again_until_the_schema_changes(
+    session: Session, keyspace: str
+) -> None:
+    """Once sync_table() found the table in step, a second call reads only the cluster's
+    schema version; a DDL from another client changes that version, and the next call
+    reads the table again and puts back what was dropped."""
+    from coodie.registry import get_driver
+
+    class Meta(Document):
+        id: Annotated[UUID, PrimaryKey()]
+        name: Annotated[str, Indexed()] = ""
+
+        class Settings:
+            name = "it_meta"
+
+    Meta.sync_table()
+    assert Meta.sync_table() == []  # found in step under the current schema version
+    driver = get_driver()
+    reads: list[str] = []
+    real = driver.execute_raw
+
+    def counting(raw: Any) -> Any:  # the real driver, with its statements counted
+        reads.append(raw.cql)
+        return real(raw)
+
+    driver.execute_raw = counting
+    try:
+        assert Meta.sync_table() == []
+        assert reads == ["SELECT schema_version FROM system.local"]
+        index = Meta._schema().by_name["name"].index
+        assert index is not None
+        session.execute(f"DROP INDEX {keyspace}.{index.name}")  # another client's DDL
+        ddl = Meta.sync_table()
+        assert len(ddl) == 1 and ddl[0].startswith("CREATE INDEX IF NOT EXISTS")
+        assert any("system_schema.columns" in r for r in reads[1:])
+    finally:
+        del driver.execute_raw
