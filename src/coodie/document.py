@@ -94,27 +94,30 @@ class _Hydrator:
     build: Any = None  # rows -> documents, for a complete column list (see _row_builder)
 
 
-def _slot_setter(name: str) -> Any:
-    """The setter of one of BaseModel's own slots (what model_construct sets)."""
-    slot = BaseModel.__dict__.get(name)
-    setter = getattr(slot, "__set__", None)
-    if setter is None:  # not a slot in this pydantic version
-        return lambda obj, value: object.__setattr__(obj, name, value)
-    return setter
-
-
-_SET_DICT = _slot_setter("__dict__")
-_SET_FIELDS_SET = _slot_setter("__pydantic_fields_set__")
-_GET_FIELDS_SET = BaseModel.__dict__["__pydantic_fields_set__"].__get__
-_SET_EXTRA = _slot_setter("__pydantic_extra__")
-_SET_PRIVATE = _slot_setter("__pydantic_private__")
+_SLOTS = {
+    name: BaseModel.__dict__[name]
+    for name in (
+        "__dict__",
+        "__pydantic_fields_set__",
+        "__pydantic_extra__",
+        "__pydantic_private__",
+    )
+}  # BaseModel's own slots (what model_construct() sets)
+_SET_DICT = _SLOTS["__dict__"].__set__
+_GET_FIELDS_SET, _SET_FIELDS_SET = (
+    _SLOTS["__pydantic_fields_set__"].__get__,
+    _SLOTS["__pydantic_fields_set__"].__set__,
+)
+_SET_EXTRA = _SLOTS["__pydantic_extra__"].__set__
+_SET_PRIVATE = _SLOTS["__pydantic_private__"].__set__
 
 
 def _row_builder(cls: type[DocumentCore], h: _Hydrator) -> Any:
     """A function `rows -> [documents]` for a whole-document column list, generated once
     per (class, columns): each row becomes one dict display (no zip, no per-value loop
-    where no converter applies) and the instance gets what model_construct() gives it.
-    Only column indexes and repr()'d column names enter the generated source."""
+    where no converter applies) and the instance gets what model_construct() gives it,
+    but its fields-set (see DocumentCore). Only column indexes and repr()'d column names
+    enter the generated source."""
     convs, nulls = dict(h.converters), dict(h.nulls)
     env: dict[str, Any] = {
         "cls": cls,
@@ -122,8 +125,8 @@ def _row_builder(cls: type[DocumentCore], h: _Hydrator) -> Any:
         "set_dict": _SET_DICT,
         "set_extra": _SET_EXTRA,
         "set_private": _SET_PRIVATE,
-        "fields_set": h.fields_set,
     }
+    extra = "{}" if cls.model_config.get("extra") == "allow" else "None"
     items = []
     for i, name in enumerate(h.names):
         conv, null = convs.get(i), nulls.get(i)
@@ -135,12 +138,6 @@ def _row_builder(cls: type[DocumentCore], h: _Hydrator) -> Any:
             empty = f"n{i}()" if null is not None else "None"
             value = f"({converted} if (v := r[{i}]) is not None else {empty})"
         items.append(f"{name!r}: {value}")
-    privates = cls.__private_attributes__
-    if privates:
-        env["privates"] = privates
-        private = "{k: a.get_default() for k, a in privates.items()}"
-    else:
-        private = "None"
     source = (
         "def build(rows):\n"
         "    out = []\n"
@@ -148,9 +145,11 @@ def _row_builder(cls: type[DocumentCore], h: _Hydrator) -> Any:
         "    for r in rows:\n"
         "        o = new(cls)\n"
         f"        set_dict(o, {{{', '.join(items)}}})\n"
-        "        set_extra(o, None)\n"
-        f"        set_private(o, {private})\n"
-        "        add(o)\n"
+        f"        set_extra(o, {extra})\n"
+        "        set_private(o, None)\n"
+        # as model_construct() does: it also sets private attributes to their defaults
+        + ("        o.model_post_init(None)\n" if cls.__pydantic_post_init__ else "")
+        + "        add(o)\n"
         "    return out\n"
     )
     exec(compile(source, f"<coodie hydrator {cls.__name__}>", "exec"), env)
@@ -200,15 +199,16 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     __coodie_hydrators__: ClassVar[dict[tuple[str, ...], _Hydrator]]
     __coodie_plans__: ClassVar[dict[tuple[Any, ...], Any]]  # coodie.plans, per call shape
 
-    # pydantic keeps the names of the fields given a value in a slot of each instance. A
-    # document read from a whole row has them all: it gets its set on first use, not a
-    # set per row at hydration (a tenth of the cost of reading a page, and one GC-tracked
-    # object per row less). Everything else sets and reads the slot as pydantic does.
+    # pydantic keeps, in a slot of each instance, the names of the fields given a value.
+    # A document hydrated from a whole row has them all: it gets its set on first use
+    # rather than a set per row (a quarter of the cost of reading a page, and one
+    # GC-tracked object per row less). pydantic and everything else set and read the
+    # slot through this property.
     @property
     def __pydantic_fields_set__(self) -> set[str]:
         try:
             fields_set: set[str] = _GET_FIELDS_SET(self, type(self))
-        except AttributeError:
+        except AttributeError:  # hydrated from a whole row: every field has its value
             fields_set = set(type(self).model_fields)
             _SET_FIELDS_SET(self, fields_set)
         return fields_set

@@ -1,0 +1,103 @@
+"""Documents hydrated from rows behave as pydantic models built any other way."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+from pydantic import ConfigDict, PrivateAttr
+
+from coodie.fields import PrimaryKey
+from coodie.sync import Document
+from tests.unit.models import Product
+
+ROW = (UUID(int=7), "c", "n", "b", 1.5, {"a"}, [1, 2], {"k": "v"}, None)
+
+
+def hydrated(model: type[Any], row: tuple[Any, ...]) -> Any:
+    docs = model._from_rows(tuple(model.model_fields), [row])
+    assert len(docs) == 1
+    return docs[0]
+
+
+def test_a_hydrated_document_equals_the_validated_one() -> None:
+    doc = hydrated(Product, ROW)
+    built = Product(**dict(zip(Product.model_fields, ROW)))
+    assert doc == built
+    assert doc.model_dump() == built.model_dump()
+    assert doc.model_fields_set == set(Product.model_fields)  # a row sets every field
+    assert doc.model_dump(exclude_unset=True) == built.model_dump()
+    assert doc.model_extra is None
+    assert repr(doc) == repr(built)
+
+
+def test_assigning_copying_and_pickling_a_hydrated_document() -> None:
+    doc = hydrated(Product, ROW)
+    doc.price = 2.5
+    assert doc.price == 2.5 and "price" in doc.model_fields_set
+    twin = doc.model_copy(update={"name": "z"})
+    assert twin.name == "z" and doc.name == "n"
+    assert copy.deepcopy(doc) == doc
+    assert pickle.loads(pickle.dumps(doc)) == doc
+    # a model built by pydantic keeps only the fields it was given
+    assert Product(id=uuid4(), category="c", name="n").model_fields_set == {
+        "id",
+        "category",
+        "name",
+    }
+
+
+class WithPrivate(Document):
+    id: Annotated[int, PrimaryKey()]
+    name: str = ""
+    _seen: list[str] = PrivateAttr(default_factory=list)
+    _flag: bool = PrivateAttr(default=True)
+
+    class Settings:
+        keyspace = "shop"
+
+
+class AllowsExtra(Document):
+    model_config = ConfigDict(extra="allow")
+    id: Annotated[int, PrimaryKey()]
+
+    class Settings:
+        keyspace = "shop"
+
+
+def test_private_attributes_start_at_their_defaults_per_document() -> None:
+    a, b = WithPrivate._from_rows(("id", "name"), [(1, "a"), (2, "b")])
+    assert a._flag is True and a._seen == [] and a._seen is not b._seen
+    a._seen.append("x")
+    assert b._seen == [] and a._seen == ["x"]
+    built = WithPrivate(id=1, name="a")
+    assert built._seen == [] and built._flag is True
+    assert hydrated(WithPrivate, (1, "a")) == built
+
+
+class Derived(Document):
+    id: Annotated[int, PrimaryKey()]
+    name: str = ""
+    _upper: str = PrivateAttr(default="")
+
+    class Settings:
+        keyspace = "shop"
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._upper = self.name.upper()
+
+
+def test_model_post_init_runs_for_hydrated_documents_as_for_model_construct() -> None:
+    assert hydrated(Derived, (1, "ab"))._upper == "AB"
+    assert Derived.model_construct(id=1, name="ab")._upper == "AB"
+    assert Derived(id=1, name="ab")._upper == "AB"
+
+
+def test_a_model_that_allows_extra_fields_gets_an_empty_extra() -> None:
+    doc = hydrated(AllowsExtra, (3,))
+    assert doc.model_extra == {}
+    doc.anything = 1
+    assert doc.model_extra == {"anything": 1}
+    assert doc.model_dump() == {"id": 3, "anything": 1}
