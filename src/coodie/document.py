@@ -193,6 +193,8 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
 
     __coodie_abstract__: ClassVar[bool] = True
     __coodie_schema__: ClassVar[TableSchema]
+    # (class, schema): the schema's owner, since a subclass inherits the attribute
+    __coodie_owned_schema__: ClassVar[tuple[type | None, Any]] = (None, None)
     __coodie_columns__: ClassVar[Mapping[str, Column[Any]]]
     __coodie_counter__: ClassVar[bool] = False
     __coodie_view__: ClassVar[bool] = False
@@ -240,6 +242,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             own_settings=own_settings,
         )
         type.__setattr__(cls, "__coodie_schema__", schema)
+        type.__setattr__(cls, "__coodie_owned_schema__", (cls, schema))
         type.__setattr__(
             cls,
             "__coodie_columns__",
@@ -257,8 +260,8 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
 
     @classmethod
     def _schema(cls) -> TableSchema:
-        schema = cls.__dict__.get("__coodie_schema__")
-        if schema is None:
+        owner, schema = cls.__coodie_owned_schema__
+        if owner is not cls:
             return cls._deferred_schema()
         return schema  # type: ignore[no-any-return]
 

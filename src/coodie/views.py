@@ -46,6 +46,7 @@ class ViewMixin:
         if bschema.keyspace and not vschema.keyspace:  # it is created there: query it there
             vschema = dataclasses.replace(vschema, keyspace=bschema.keyspace)
             type.__setattr__(cls, "__coodie_schema__", vschema)
+            type.__setattr__(cls, "__coodie_owned_schema__", (cls, vschema))
         for c in vschema.columns:
             b = bschema.by_name.get(c.name)
             if b is None:
