@@ -41,7 +41,6 @@ _building = threading.local()
 # Documents read with only(...): id -> the columns they hold (kept beside the instance,
 # not in it, so that whole documents pay nothing for the feature).
 _PARTIAL: dict[int, frozenset[str]] = {}
-_setattr = object.__setattr__
 _GC_PAUSE_ROWS = 64  # pages at least this long are hydrated with the cyclic GC paused
 
 
@@ -386,11 +385,11 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             return {}
         # a shallow copy to validate on (what model_copy() does, without its overhead)
         probe = object.__new__(type(self))
-        _setattr(probe, "__dict__", dict(self.__dict__))
-        _setattr(probe, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
-        _setattr(probe, "__pydantic_extra__", self.__pydantic_extra__)
+        _SET_DICT(probe, dict(self.__dict__))
+        _SET_FIELDS_SET(probe, set(self.__pydantic_fields_set__))
+        _SET_EXTRA(probe, self.__pydantic_extra__)
         private = self.__pydantic_private__
-        _setattr(probe, "__pydantic_private__", dict(private) if private is not None else None)
+        _SET_PRIVATE(probe, dict(private) if private is not None else None)
         validator = type(self).__pydantic_validator__
         for name, value in changes.items():
             validator.validate_assignment(probe, name, value)

@@ -9,7 +9,7 @@ from typing import Any, Concatenate, Protocol, TypeVar
 from typing_extensions import ParamSpec
 
 from coodie.query import Flow, drive
-from coodie.requests import driver_method
+from coodie.requests import Request, driver_method
 
 __all__ = ["blocking", "run"]
 
@@ -25,6 +25,8 @@ S = TypeVar("S", bound=_HasDriver)
 
 
 def execute(driver: Any, request: Any) -> Any:
+    if type(request) is Request:  # the common case, without a lookup by name
+        return driver.execute(request)
     return getattr(driver, driver_method(request))(request)
 
 
@@ -37,6 +39,6 @@ def blocking(flow: Callable[Concatenate[S, P], Flow[T]]) -> Callable[Concatenate
 
     @functools.wraps(flow)
     def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return run(self._driver_name(), flow(self, *args, **kwargs))
+        return drive(flow(self, *args, **kwargs), self._driver_name(), execute)
 
     return method
