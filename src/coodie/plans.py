@@ -113,12 +113,13 @@ def insert(
     schema = model._schema()
     ks = resolve_keyspace(model)
     key = (ks, Insert, if_not_exists, ttl is not None, timestamp is not None)
-    plan = _plans(model).get(key)
+    plan: _Plan | None = model.__coodie_plans__.get(key)
     if plan and id(doc) not in _PARTIAL:
         params: list[Any] = []
         if plan.runs[0].bind(doc.__dict__, params):
-            check_using(schema, ttl, timestamp)
-            _using(params, ttl, timestamp)
+            if ttl is not None or timestamp is not None:
+                check_using(schema, ttl, timestamp)
+                _using(params, ttl, timestamp)
             return plan.compiled(params)
     stmt = doc._insert_statement(if_not_exists=if_not_exists, ttl=ttl, timestamp=timestamp)
     compiled = compile_statement(stmt, schema, ks)
@@ -157,7 +158,7 @@ def update(
         if_exists,
         tuple(conds),
     )
-    plan = _plans(model).get(key)
+    plan: _Plan | None = model.__coodie_plans__.get(key)
     if plan and id(doc) not in _PARTIAL:
         new_values = doc._validated_changes(values)
         params: list[Any] = []
@@ -207,7 +208,7 @@ def delete(
     ks = resolve_keyspace(model)
     conds = if_conditions or {}
     key = (ks, Delete, timestamp is not None, if_exists, tuple(conds))
-    plan = _plans(model).get(key)
+    plan: _Plan | None = model.__coodie_plans__.get(key)
     if plan and id(doc) not in _PARTIAL:
         params: list[Any] = []
         _using(params, None, timestamp)
@@ -242,7 +243,7 @@ def counter(
     # the direction of each counter is part of the shape (`+ ?` or `- ?`)
     signs = tuple(type(v) is int and v * sign < 0 for v in values.values())
     key = (ks, "counter", tuple(values), signs)
-    plan = _plans(model).get(key)
+    plan: _Plan | None = model.__coodie_plans__.get(key)
     if plan:
         counters, where = plan.runs
         params: list[Any] = []
@@ -275,7 +276,7 @@ def get_request(
 ) -> Request:
     """The SELECT of `Model.get(...)` / `find_one(...)`: LIMIT 2, to tell one row from several."""
     key = (resolve_keyspace(model), "get", tuple(lookups))
-    plan = _plans(model).get(key) if not conditions else None
+    plan: _Plan | None = model.__coodie_plans__.get(key) if not conditions else None
     if plan:
         params: list[Any] = []
         if plan.runs[0].bind(lookups, params):
