@@ -70,9 +70,11 @@ def _add_to_batch(model: type[DocumentCore], stmt: Update, batch: BatchCore) -> 
 def _queue(doc: DocumentCore, compiled: Compiled, batch: BatchCore) -> None:
     """Queue a write of `doc`'s own row (its partition is the document's)."""
     model = type(doc)
+    schema = model._schema()
     d = doc.__dict__
-    partition = (id(model._schema()), tuple(d.get(c.name) for c in model._schema().partition_key))
-    batch._add(model, compiled, partition)
+    batch._items.append(
+        (model, compiled, (id(schema), tuple([d.get(n) for n in schema.partition_names])))
+    )
 
 
 def _batch_timestamp(timestamp: int | None, batch: BatchCore) -> int | None:

@@ -84,6 +84,7 @@ class TableSchema:
     by_name: Mapping[str, ColumnSchema] = field(default_factory=dict, compare=False, repr=False)
     partition_key: tuple[ColumnSchema, ...] = field(default=(), compare=False, repr=False)
     clustering_key: tuple[ColumnSchema, ...] = field(default=(), compare=False, repr=False)
+    partition_names: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @staticmethod
     def create(
@@ -115,6 +116,7 @@ class TableSchema:
             by_name=MappingProxyType({c.name: c for c in columns}),
             partition_key=pk,
             clustering_key=ck,
+            partition_names=tuple(c.name for c in pk),
         )
 
     @property

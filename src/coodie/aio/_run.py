@@ -32,22 +32,28 @@ def submit(driver: Any, request: Any) -> Any:
     return getattr(driver, driver_method(request) + "_async")(request)
 
 
-async def arun(driver_name: str | None, flow: Flow[T]) -> T:
-    """`coodie.query.drive`, awaiting each request."""
+_FIRST: Any = object()  # arun(): the flow has not been started
+
+
+async def arun(driver_name: str | None, flow: Flow[T], request: Any = _FIRST) -> T:
+    """`coodie.query.drive`, awaiting each request (`request`: the flow's first, if the
+    caller has started it)."""
     answer: Any = None
     driver: Any = None
     while True:
-        try:
-            request = flow.send(answer)
-        except StopIteration as done:
-            result: T = done.value
-            return result
+        if request is _FIRST:
+            try:
+                request = flow.send(answer)
+            except StopIteration as done:
+                result: T = done.value
+                return result
         if driver is None:
             driver = get_driver(driver_name)
         if type(request) is Request:  # the common case, without a call to submit()
             answer = await driver.execute_async(request)
         else:
             answer = await submit(driver, request)
+        request = _FIRST
 
 
 def awaiting(
@@ -57,6 +63,12 @@ def awaiting(
 
     @functools.wraps(flow)
     async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return await arun(self._driver_name(), flow(self, *args, **kwargs))
+        running = flow(self, *args, **kwargs)
+        try:
+            request = running.send(None)
+        except StopIteration as done:  # nothing to run (a write queued in a batch)
+            result: T = done.value
+            return result
+        return await arun(self._driver_name(), running, request)
 
     return method
