@@ -144,7 +144,8 @@ def environment(bench: Bench, settings: Settings, seconds: float) -> dict[str, s
         "OS": platform.platform(),
         "method": (
             f"{settings.rounds} interleaved rounds; batches of about "
-            f"{settings.batch_seconds * 1000:g} ms; median of per-round means; "
+            f"{settings.batch_seconds * 1000:g} ms; medians of per-round times and of "
+            "per-round ratios; "
             f"whole run {seconds / 60:.1f} min"
         ),
     }
