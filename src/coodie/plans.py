@@ -9,7 +9,7 @@ convert and bind the values directly, with no nodes and no shape pass.
 
 Anything unusual (a document read with only(...), a None where the general path has a
 rule about None, a collection operator, an IN) takes the general path, which stays the
-reference: `tests/unit/test_plans.py` checks that both give the same `Compiled`.
+reference: `tests/property/test_plans.py` checks that both give the same `Compiled`.
 """
 
 from __future__ import annotations
@@ -160,15 +160,15 @@ def update(
     )
     plan: _Plan | None = model.__coodie_plans__.get(key)
     if plan and id(doc) not in _PARTIAL:
-        new_values = doc._validated_changes(values)
-        params: list[Any] = []
-        _using(params, ttl, timestamp)
         sets, where, ifs = plan.runs
-        if (
-            sets.bind(new_values, params)
-            and where.bind(doc.__dict__, params)
-            and ifs.bind(conds, params)
-        ):
+        key_values: list[Any] = []
+        if where.bind(doc.__dict__, key_values):  # (else the general path says what is wrong)
+            new_values = doc._validated_changes(values)
+            params: list[Any] = []
+            _using(params, ttl, timestamp)
+            sets.bind(new_values, params)  # (a SET value may be None: always binds)
+            params += key_values
+            ifs.bind(conds, params)
             check_using(schema, ttl, timestamp)
             return plan.compiled(params), new_values
     stmt, new_values = doc._update_statement(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Annotated, Any
 from uuid import uuid4
@@ -178,3 +179,65 @@ def test_deleting_a_partition_or_clustering_range_is_one_statement(f: Any) -> No
     assert qs._whole_rows_by_key() and f(qs.delete()) is None
     assert f(R.find(sensor=s).count()) == 0
     assert f(R.find(sensor=s).delete()) is None
+
+
+def test_a_batch_runs_on_its_models_driver(f: Any, session: Session, keyspace: str) -> None:
+    """A batch of writes to a model bound to a second driver runs on that driver (the
+    async batch once ran on the default one), and cannot mix drivers."""
+    import coodie.sync
+    from coodie.registry import unregister_driver
+    from tests.integration.conftest import _contact_points
+
+    other_ks = f"{keyspace}_b"
+    session.execute(
+        f"CREATE KEYSPACE IF NOT EXISTS {other_ks} WITH replication = "
+        "{'class': 'SimpleStrategy', 'replication_factor': 1}"
+    )
+    hosts, port = _contact_points()
+    driver = coodie.sync.init_coodie(hosts=hosts, port=port, keyspace=other_ks, name="second")
+    try:
+
+        class Elsewhere(f.module.Document):  # type: ignore[name-defined,misc]
+            id: Annotated[int, PrimaryKey()]
+            n: int = 0
+
+            class Settings:
+                name = "it_elsewhere"
+                driver = "second"
+
+        f(Elsewhere.sync_table())
+        with f.batch() as b:
+            f(Elsewhere(id=1, n=7).save(batch=b))
+        rows = list(session.execute(f"SELECT n FROM {other_ks}.it_elsewhere WHERE id = 1"))
+        assert [r.n for r in rows] == [7]
+        with (
+            pytest.raises(InvalidQueryError, match="cannot span several drivers"),
+            f.batch() as b,
+        ):
+            f(Elsewhere(id=2).save(batch=b))
+            f(f.m.Reading(sensor="x", day=D1, seq=1).save(batch=b))
+    finally:
+        unregister_driver("second")
+        driver.shutdown()
+        session.execute(f"DROP KEYSPACE IF EXISTS {other_ks}")
+
+
+def test_async_execution_outside_an_event_loop_sends_nothing(f: Any) -> None:
+    """execute_async asked outside a running loop sends nothing: the cassandra driver's
+    (which returns a future) raises before the statement leaves; acsylla's is a
+    coroutine function, which runs nothing until awaited."""
+    from coodie import plans
+    from coodie.registry import get_driver
+    from coodie.requests import Request
+
+    R, s = f.m.Reading, f"s-{uuid4()}"
+    request = Request(plans.insert(R(sensor=s, day=D1, seq=1), False, None, None))
+    driver = get_driver()
+    try:
+        pending = driver.execute_async(request)
+    except RuntimeError:
+        pass
+    else:
+        assert asyncio.iscoroutine(pending)
+        pending.close()
+    assert _seq(f, s) == []

@@ -63,12 +63,13 @@ def awaiting(
 
     @functools.wraps(flow)
     async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        driver_name = self._driver_name()  # before the flow runs (a batch empties itself)
         running = flow(self, *args, **kwargs)
         try:
             request = running.send(None)
         except StopIteration as done:  # nothing to run (a write queued in a batch)
             result: T = done.value
             return result
-        return await arun(self._driver_name(), running, request)
+        return await arun(driver_name, running, request)
 
     return method

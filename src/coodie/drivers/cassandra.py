@@ -316,10 +316,11 @@ class CassandraDriver:
 
     # ------------------------------------------------------------- async
 
-    def _await(self, rf: ResponseFuture, cql: str) -> asyncio.Future[Page]:
+    def _await(
+        self, loop: asyncio.AbstractEventLoop, rf: ResponseFuture, cql: str
+    ) -> asyncio.Future[Page]:
         """An asyncio future of `rf`'s first page. The driver calls back on its I/O
         thread, which only hands the rows over; the Page is made on the event loop."""
-        loop = asyncio.get_running_loop()
         fut: asyncio.Future[Page] = loop.create_future()
         # The ResponseFuture keeps its callbacks: were they to hold it, each request would
         # leave a reference cycle for the cyclic GC, so they get a weak reference (the
@@ -337,18 +338,24 @@ class CassandraDriver:
 
     # The async methods return the future itself (awaitable), without a coroutine around it.
 
+    # Each asks for the running loop before sending anything: outside a loop, nothing runs.
+
     def execute_async(self, request: Request) -> asyncio.Future[Page]:
-        return self._await(self._start(request), request.compiled.cql)
+        loop = asyncio.get_running_loop()
+        return self._await(loop, self._start(request), request.compiled.cql)
 
     async def execute_concurrent_async(self, requests: list[Request]) -> list[Page]:
-        futures = [self._await(self._start(r), r.compiled.cql) for r in requests]
+        loop = asyncio.get_running_loop()
+        futures = [self._await(loop, self._start(r), r.compiled.cql) for r in requests]
         return list(await asyncio.gather(*futures))
 
     def execute_batch_async(self, batch: BatchRequest) -> asyncio.Future[Page]:
-        return self._await(self._start_batch(batch), _batch_text(batch))
+        loop = asyncio.get_running_loop()
+        return self._await(loop, self._start_batch(batch), _batch_text(batch))
 
     def execute_raw_async(self, raw: RawRequest) -> asyncio.Future[Page]:
-        return self._await(self._start_raw(raw), raw.cql)
+        loop = asyncio.get_running_loop()
+        return self._await(loop, self._start_raw(raw), raw.cql)
 
     async def shutdown_async(self) -> None:
         self.shutdown()
