@@ -48,7 +48,7 @@ class Settings:
     concurrency: int  # operations in flight during a burst
 
 
-FULL = Settings(rounds=35, batch_seconds=0.04, max_k=5000, async_ops=2000, concurrency=100)
+FULL = Settings(rounds=35, batch_seconds=0.08, max_k=5000, async_ops=2000, concurrency=100)
 QUICK = Settings(rounds=2, batch_seconds=0.002, max_k=10, async_ops=100, concurrency=100)
 
 
