@@ -107,25 +107,25 @@ _GET_FIELDS_SET, _SET_FIELDS_SET = (
     _SLOTS["__pydantic_fields_set__"].__get__,
     _SLOTS["__pydantic_fields_set__"].__set__,
 )
-_SET_EXTRA = _SLOTS["__pydantic_extra__"].__set__
-_SET_PRIVATE = _SLOTS["__pydantic_private__"].__set__
+_GET_EXTRA, _SET_EXTRA = _SLOTS["__pydantic_extra__"].__get__, _SLOTS["__pydantic_extra__"].__set__
+_GET_PRIVATE, _SET_PRIVATE = (
+    _SLOTS["__pydantic_private__"].__get__,
+    _SLOTS["__pydantic_private__"].__set__,
+)
 
 
 def _row_builder(cls: type[DocumentCore], h: _Hydrator) -> Any:
     """A function `rows -> [documents]` for a whole-document column list, generated once
     per (class, columns): each row becomes one dict display (no zip, no per-value loop
-    where no converter applies) and the instance gets what model_construct() gives it,
-    but its fields-set (see DocumentCore). Only column indexes and repr()'d column names
-    enter the generated source."""
+    where no converter applies) set as the instance's __dict__; pydantic's other slots
+    are filled on first use (see DocumentCore). Only column indexes and repr()'d column
+    names enter the generated source."""
     convs, nulls = dict(h.converters), dict(h.nulls)
     env: dict[str, Any] = {
         "cls": cls,
         "new": object.__new__,
         "set_dict": _SET_DICT,
-        "set_extra": _SET_EXTRA,
-        "set_private": _SET_PRIVATE,
     }
-    extra = "{}" if cls.model_config.get("extra") == "allow" else "None"
     items = []
     for i, name in enumerate(h.names):
         conv, null = convs.get(i), nulls.get(i)
@@ -144,9 +144,7 @@ def _row_builder(cls: type[DocumentCore], h: _Hydrator) -> Any:
         "    for r in rows:\n"
         "        o = new(cls)\n"
         f"        set_dict(o, {{{', '.join(items)}}})\n"
-        f"        set_extra(o, {extra})\n"
-        "        set_private(o, None)\n"
-        # as model_construct() does: it also sets private attributes to their defaults
+        # as model_construct() does; it also sets private attributes to their defaults
         + ("        o.model_post_init(None)\n" if cls.__pydantic_post_init__ else "")
         + "        add(o)\n"
         "    return out\n"
@@ -200,11 +198,11 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     __coodie_hydrators__: ClassVar[dict[tuple[str, ...], _Hydrator]]
     __coodie_plans__: ClassVar[dict[tuple[Any, ...], Any]]  # coodie.plans, per call shape
 
-    # pydantic keeps, in a slot of each instance, the names of the fields given a value.
-    # A document hydrated from a whole row has them all: it gets its set on first use
-    # rather than a set per row (a quarter of the cost of reading a page, and one
-    # GC-tracked object per row less). pydantic and everything else set and read the
-    # slot through this property.
+    # pydantic keeps three things in slots of each instance: the names of the fields given
+    # a value, the extra fields and the private attributes. A document hydrated from a
+    # row gets them on first use instead of three slot writes and a set per row (together
+    # about a third of the cost of building a page, and one GC-tracked object per row
+    # less). pydantic and everything else set and read them through these properties.
     @property
     def __pydantic_fields_set__(self) -> set[str]:
         try:
@@ -217,6 +215,33 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     @__pydantic_fields_set__.setter
     def __pydantic_fields_set__(self, value: set[str]) -> None:
         _SET_FIELDS_SET(self, value)
+
+    @property
+    def __pydantic_extra__(self) -> dict[str, Any] | None:
+        try:
+            extra: dict[str, Any] | None = _GET_EXTRA(self, type(self))
+        except AttributeError:  # hydrated: a row holds no extra field
+            if self.model_config.get("extra") != "allow":
+                return None
+            extra = {}
+            _SET_EXTRA(self, extra)
+        return extra
+
+    @__pydantic_extra__.setter
+    def __pydantic_extra__(self, value: dict[str, Any] | None) -> None:
+        _SET_EXTRA(self, value)
+
+    @property
+    def __pydantic_private__(self) -> dict[str, Any] | None:
+        try:
+            private: dict[str, Any] | None = _GET_PRIVATE(self, type(self))
+        except AttributeError:  # hydrated: model_post_init() fills it if the model has
+            return None  # private attributes (hydration calls it, as model_construct() does)
+        return private
+
+    @__pydantic_private__.setter
+    def __pydantic_private__(self, value: dict[str, Any] | None) -> None:
+        _SET_PRIVATE(self, value)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
