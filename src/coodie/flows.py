@@ -83,6 +83,11 @@ def _batch_timestamp(timestamp: int | None, batch: BatchCore) -> int | None:
     return timestamp if timestamp is not None else batch.timestamp
 
 
+# Each write has a flow, and a plain function for the batch case (the write is queued,
+# nothing runs): the flow calls it, and the shells call it directly when given a batch,
+# which spares a generator and its driving per queued write.
+
+
 def save(
     doc: D,
     /,
@@ -93,9 +98,21 @@ def save(
 ) -> Flow[None]:
     """Upsert every column of the document (INSERT)."""
     if batch is not None:
-        _queue(doc, plans.insert(doc, False, ttl, _batch_timestamp(timestamp, batch)), batch)
+        queued_save(doc, ttl=ttl, timestamp=timestamp, batch=batch)
         return
     yield Request(plans.insert(doc, False, ttl, timestamp))
+
+
+def queued_save(
+    doc: D,
+    /,
+    *,
+    ttl: int | None = None,
+    timestamp: int | None = None,
+    batch: BatchCore | None = None,
+) -> None:
+    assert batch is not None
+    _queue(doc, plans.insert(doc, False, ttl, _batch_timestamp(timestamp, batch)), batch)
 
 
 def insert(
@@ -109,10 +126,22 @@ def insert(
     """INSERT ... IF NOT EXISTS: `.applied`, and the existing row when it was not.
     In a batch nothing has run yet: the result is pending and `batch.result` tells."""
     if batch is not None:
-        _queue(doc, plans.insert(doc, True, ttl, _batch_timestamp(timestamp, batch)), batch)
-        return LWTResult(False, pending=True)
+        return queued_insert(doc, ttl=ttl, timestamp=timestamp, batch=batch)
     page: Page = yield Request(plans.insert(doc, True, ttl, timestamp))
     return lwt_result(page, type(doc)._schema())
+
+
+def queued_insert(
+    doc: D,
+    /,
+    *,
+    ttl: int | None = None,
+    timestamp: int | None = None,
+    batch: BatchCore | None = None,
+) -> LWTResult:
+    assert batch is not None
+    _queue(doc, plans.insert(doc, True, ttl, _batch_timestamp(timestamp, batch)), batch)
+    return LWTResult(False, pending=True)
 
 
 def update(
@@ -130,17 +159,40 @@ def update(
     change collections. Conditional updates return an `LWTResult`; the instance takes the
     new values once the write is applied."""
     if batch is not None:
-        timestamp = _batch_timestamp(timestamp, batch)
-    compiled, new_values = plans.update(doc, values, ttl, timestamp, if_exists, if_conditions)
-    if batch is not None:
-        _queue(doc, compiled, batch)
-        batch._on_success.append(lambda: doc._apply_local(new_values))
+        queued_update(
+            doc,
+            ttl=ttl,
+            timestamp=timestamp,
+            if_exists=if_exists,
+            if_conditions=if_conditions,
+            batch=batch,
+            **values,
+        )
         return None
+    compiled, new_values = plans.update(doc, values, ttl, timestamp, if_exists, if_conditions)
     page: Page = yield Request(compiled)
     result = lwt_result(page, type(doc)._schema()) if compiled.lwt else None
     if result is None or result.applied:
         doc._apply_local(new_values)
     return result
+
+
+def queued_update(
+    doc: D,
+    /,
+    *,
+    ttl: int | None = None,
+    timestamp: int | None = None,
+    if_exists: bool = False,
+    if_conditions: Mapping[str, Any] | None = None,
+    batch: BatchCore | None = None,
+    **values: Any,
+) -> None:
+    assert batch is not None
+    timestamp = _batch_timestamp(timestamp, batch)
+    compiled, new_values = plans.update(doc, values, ttl, timestamp, if_exists, if_conditions)
+    _queue(doc, compiled, batch)
+    batch._on_success.append(lambda: doc._apply_local(new_values))
 
 
 def delete(
@@ -154,13 +206,27 @@ def delete(
 ) -> Flow[LWTResult | None]:
     """DELETE this row; conditional deletes return an `LWTResult`."""
     if batch is not None:
-        timestamp = _batch_timestamp(timestamp, batch)
-    compiled = plans.delete(doc, if_exists, if_conditions, timestamp)
-    if batch is not None:
-        _queue(doc, compiled, batch)
+        queued_delete(
+            doc, if_exists=if_exists, if_conditions=if_conditions, timestamp=timestamp, batch=batch
+        )
         return None
+    compiled = plans.delete(doc, if_exists, if_conditions, timestamp)
     page: Page = yield Request(compiled)
     return lwt_result(page, type(doc)._schema()) if compiled.lwt else None
+
+
+def queued_delete(
+    doc: D,
+    /,
+    *,
+    if_exists: bool = False,
+    if_conditions: Mapping[str, Any] | None = None,
+    timestamp: int | None = None,
+    batch: BatchCore | None = None,
+) -> None:
+    assert batch is not None
+    compiled = plans.delete(doc, if_exists, if_conditions, _batch_timestamp(timestamp, batch))
+    _queue(doc, compiled, batch)
 
 
 def counter_flow(

@@ -58,16 +58,20 @@ async def arun(driver_name: str | None, flow: Flow[T], request: Any = _FIRST) ->
 
 def awaiting(
     flow: Callable[Concatenate[S, P], Flow[T]],
+    queued: Callable[Concatenate[S, P], T] | None = None,
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
-    """A coroutine method that runs `flow` on the owner's driver."""
+    """A coroutine method that runs `flow` on the owner's driver (or, given `batch=`,
+    calls `queued`, the flow's batch case, directly: nothing runs until the batch does)."""
 
     @functools.wraps(flow)
     async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        if queued is not None and kwargs.get("batch") is not None:
+            return queued(self, *args, **kwargs)
         driver_name = self._driver_name()  # before the flow runs (a batch empties itself)
         running = flow(self, *args, **kwargs)
         try:
             request = running.send(None)
-        except StopIteration as done:  # nothing to run (a write queued in a batch)
+        except StopIteration as done:  # nothing to run
             result: T = done.value
             return result
         return await arun(driver_name, running, request)

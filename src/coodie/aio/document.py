@@ -24,10 +24,10 @@ class Document(DocumentCore):
     __coodie_abstract__ = True
 
     # Methods made from the core flows (pydantic ignores functions; its plugin does not).
-    save = awaiting(flows.save)  # type: ignore[pydantic-field]
-    insert = awaiting(flows.insert)  # type: ignore[pydantic-field]
-    update = awaiting(flows.update)  # type: ignore[pydantic-field]
-    delete = awaiting(flows.delete)  # type: ignore[pydantic-field]
+    save = awaiting(flows.save, flows.queued_save)  # type: ignore[pydantic-field]
+    insert = awaiting(flows.insert, flows.queued_insert)  # type: ignore[pydantic-field]
+    update = awaiting(flows.update, flows.queued_update)  # type: ignore[pydantic-field]
+    delete = awaiting(flows.delete, flows.queued_delete)  # type: ignore[pydantic-field]
 
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> AsyncQuerySet[Self]:

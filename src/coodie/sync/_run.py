@@ -34,11 +34,17 @@ def run(driver_name: str | None, flow: Flow[T]) -> T:
     return drive(flow, driver_name, execute)
 
 
-def blocking(flow: Callable[Concatenate[S, P], Flow[T]]) -> Callable[Concatenate[S, P], T]:
-    """A method that runs `flow` on the owner's driver and returns its result."""
+def blocking(
+    flow: Callable[Concatenate[S, P], Flow[T]],
+    queued: Callable[Concatenate[S, P], T] | None = None,
+) -> Callable[Concatenate[S, P], T]:
+    """A method that runs `flow` on the owner's driver (or, given `batch=`, calls
+    `queued`, the flow's batch case, directly: nothing runs until the batch does)."""
 
     @functools.wraps(flow)
     def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        if queued is not None and kwargs.get("batch") is not None:
+            return queued(self, *args, **kwargs)
         return drive(flow(self, *args, **kwargs), self._driver_name(), execute)
 
     return method

@@ -24,10 +24,10 @@ class Document(DocumentCore):
     __coodie_abstract__ = True
 
     # Methods made from the core flows (pydantic ignores functions; its plugin does not).
-    save = blocking(flows.save)  # type: ignore[pydantic-field]
-    insert = blocking(flows.insert)  # type: ignore[pydantic-field]
-    update = blocking(flows.update)  # type: ignore[pydantic-field]
-    delete = blocking(flows.delete)  # type: ignore[pydantic-field]
+    save = blocking(flows.save, flows.queued_save)  # type: ignore[pydantic-field]
+    insert = blocking(flows.insert, flows.queued_insert)  # type: ignore[pydantic-field]
+    update = blocking(flows.update, flows.queued_update)  # type: ignore[pydantic-field]
+    delete = blocking(flows.delete, flows.queued_delete)  # type: ignore[pydantic-field]
 
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> QuerySet[Self]:
