@@ -221,9 +221,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         try:
             extra: dict[str, Any] | None = _GET_EXTRA(self, type(self))
         except AttributeError:  # hydrated: a row holds no extra field
-            if self.model_config.get("extra") != "allow":
-                return None
-            extra = {}
+            extra = {} if self.model_config.get("extra") == "allow" else None
             _SET_EXTRA(self, extra)
         return extra
 
@@ -236,7 +234,8 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         try:
             private: dict[str, Any] | None = _GET_PRIVATE(self, type(self))
         except AttributeError:  # hydrated: model_post_init() fills it if the model has
-            return None  # private attributes (hydration calls it, as model_construct() does)
+            private = None  # private attributes (hydration calls it, as model_construct() does)
+            _SET_PRIVATE(self, private)
         return private
 
     @__pydantic_private__.setter
@@ -409,11 +408,15 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         if not changes:
             return {}
         # a shallow copy to validate on (what model_copy() does, without its overhead)
-        probe = object.__new__(type(self))
+        # (extra and private attributes are copied where the model has them, for its
+        # validators to see)
+        cls = type(self)
+        probe = object.__new__(cls)
         _SET_DICT(probe, dict(self.__dict__))
         _SET_FIELDS_SET(probe, set(self.__pydantic_fields_set__))
-        _SET_EXTRA(probe, self.__pydantic_extra__)
-        private = self.__pydantic_private__
+        extra = self.__pydantic_extra__ if cls.model_config.get("extra") == "allow" else None
+        _SET_EXTRA(probe, dict(extra) if extra is not None else None)
+        private = self.__pydantic_private__ if cls.__private_attributes__ else None
         _SET_PRIVATE(probe, dict(private) if private is not None else None)
         validator = type(self).__pydantic_validator__
         for name, value in changes.items():

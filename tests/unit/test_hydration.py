@@ -7,7 +7,8 @@ import pickle
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from pydantic import ConfigDict, PrivateAttr
+import pytest
+from pydantic import ConfigDict, PrivateAttr, ValidationError, model_validator
 
 from coodie.fields import PrimaryKey
 from coodie.sync import Document
@@ -101,3 +102,28 @@ def test_a_model_that_allows_extra_fields_gets_an_empty_extra() -> None:
     doc.anything = 1
     assert doc.model_extra == {"anything": 1}
     assert doc.model_dump() == {"id": 3, "anything": 1}
+
+
+class Guarded(Document):
+    id: Annotated[int, PrimaryKey()]
+    name: str = ""
+    _limit: int = PrivateAttr(default=3)
+
+    class Settings:
+        keyspace = "shop"
+
+    @model_validator(mode="after")
+    def short_name(self) -> Guarded:
+        if len(self.name) > self._limit:
+            raise ValueError(f"name longer than {self._limit}")
+        return self
+
+
+def test_update_validation_of_a_hydrated_document_sees_its_private_attributes() -> None:
+    doc = hydrated(Guarded, (1, "ab"))
+    assert doc._validated_changes({"name": "abc"}) == {"name": "abc"}
+    assert doc.name == "ab"  # validated on a copy: the document changes once written
+    with pytest.raises(ValidationError, match="name longer than 3"):
+        doc._validated_changes({"name": "abcd"})
+    doc._limit = 5
+    assert doc._validated_changes({"name": "abcd"}) == {"name": "abcd"}
