@@ -72,9 +72,7 @@ def _queue(doc: DocumentCore, compiled: Compiled, batch: BatchCore) -> None:
     model = type(doc)
     schema = model._schema()
     d = doc.__dict__
-    batch._items.append(
-        (model, compiled, (id(schema), tuple([d.get(n) for n in schema.partition_names])))
-    )
+    batch._add(model, compiled, (id(schema), tuple([d.get(n) for n in schema.partition_names])))
 
 
 def _batch_timestamp(timestamp: int | None, batch: BatchCore) -> int | None:
