@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
 from pydantic._internal._model_construction import ModelMetaclass
+from typing_extensions import Self
 
 from coodie.exceptions import InvalidQueryError, SchemaError, UnsupportedOperation
 from coodie.expr.columns import Column
@@ -314,8 +315,36 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     # ------------------------------------------------------------- statements
 
     def _loaded(self) -> frozenset[str] | None:
-        """The columns a document read with only(...) holds; None for a whole document."""
-        return _PARTIAL.get(id(self))
+        """The columns a document read with only(...) holds (those it read, and those
+        given a value since); None for a whole document."""
+        read = _PARTIAL.get(id(self))
+        return None if read is None else read | self.__pydantic_fields_set__
+
+    # A document read with only(...) stays partial through copies and pickling: a copy
+    # taken for a whole document would write defaults over the columns it never read.
+
+    def __copy__(self) -> Self:
+        new = super().__copy__()
+        _carry_partial(self, new)
+        return new
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        new = super().__deepcopy__(memo)
+        _carry_partial(self, new)
+        return new
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        read = _PARTIAL.get(id(self))
+        return state if read is None else {**state, "__coodie_read__": read}
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        read = state.get("__coodie_read__")
+        if read is not None:
+            state = {k: v for k, v in state.items() if k != "__coodie_read__"}
+        super().__setstate__(state)
+        if read is not None:
+            _mark_partial(self, frozenset(read))
 
     def _key_conditions(self) -> tuple[Compare, ...]:
         d = self.__dict__
@@ -500,10 +529,21 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
                 if v is not None:
                     values[i] = c(v)
             doc = cls.model_construct(**dict(zip(names, values)))
-            _PARTIAL[id(doc)] = loaded
-            weakref.finalize(doc, _PARTIAL.pop, id(doc), None)
+            _mark_partial(doc, loaded)
             out.append(doc)
         return out
+
+
+def _mark_partial(doc: DocumentCore, read: frozenset[str]) -> None:
+    """Remember that `doc` holds only the columns `read` (until it is collected)."""
+    _PARTIAL[id(doc)] = read
+    weakref.finalize(doc, _PARTIAL.pop, id(doc), None)
+
+
+def _carry_partial(original: DocumentCore, copy: DocumentCore) -> None:
+    read = _PARTIAL.get(id(original))
+    if read is not None:
+        _mark_partial(copy, read)
 
 
 def _null_value(info: Any, col: ColumnSchema) -> Any:

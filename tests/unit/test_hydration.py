@@ -127,3 +127,31 @@ def test_update_validation_of_a_hydrated_document_sees_its_private_attributes() 
         doc._validated_changes({"name": "abcd"})
     doc._limit = 5
     assert doc._validated_changes({"name": "abcd"}) == {"name": "abcd"}
+
+
+def _written(doc: Any) -> list[str]:
+    return [name for name, _ in doc._insert_statement().values]
+
+
+def test_a_partial_document_writes_what_it_read_and_what_was_set_since() -> None:
+    [doc] = Product._from_rows(("id", "category", "name"), [(UUID(int=1), "c", "n")])
+    assert _written(doc) == ["id", "category", "name"]
+    doc.price = 9.5  # given a value: written too
+    assert _written(doc) == ["id", "category", "name", "price"]
+
+
+def test_copies_and_pickles_of_a_partial_document_stay_partial() -> None:
+    [doc] = Product._from_rows(("id", "category", "name"), [(UUID(int=2), "c", "n")])
+    for twin in (
+        doc.model_copy(),
+        copy.copy(doc),
+        copy.deepcopy(doc),
+        pickle.loads(pickle.dumps(doc)),
+    ):
+        assert twin == doc
+        # a whole document would write the defaults of brand, price, tags... over the row
+        assert _written(twin) == ["id", "category", "name"]
+    changed = doc.model_copy(update={"brand": "b"})
+    assert _written(changed) == ["id", "category", "name", "brand"]
+    whole = hydrated(Product, ROW)
+    assert pickle.loads(pickle.dumps(whole))._loaded() is None
