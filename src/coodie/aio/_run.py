@@ -27,33 +27,24 @@ S = TypeVar("S", bound=_HasDriver)
 
 def submit(driver: Any, request: Any) -> Any:
     """The awaitable that runs one thing a flow yielded."""
-    if type(request) is Request:
+    if type(request) is Request:  # the common case, without a lookup by name
         return driver.execute_async(request)
     return getattr(driver, driver_method(request) + "_async")(request)
 
 
-_FIRST: Any = object()  # arun(): the flow has not been started
-
-
-async def arun(driver_name: str | None, flow: Flow[T], request: Any = _FIRST) -> T:
-    """`coodie.query.drive`, awaiting each request (`request`: the flow's first, if the
-    caller has started it)."""
+async def arun(driver_name: str | None, flow: Flow[T]) -> T:
+    """`coodie.query.drive`, awaiting each request."""
     answer: Any = None
     driver: Any = None
     while True:
-        if request is _FIRST:
-            try:
-                request = flow.send(answer)
-            except StopIteration as done:
-                result: T = done.value
-                return result
+        try:
+            request = flow.send(answer)
+        except StopIteration as done:
+            result: T = done.value
+            return result
         if driver is None:
             driver = get_driver(driver_name)
-        if type(request) is Request:  # the common case, without a call to submit()
-            answer = await driver.execute_async(request)
-        else:
-            answer = await submit(driver, request)
-        request = _FIRST
+        answer = await submit(driver, request)
 
 
 def awaiting(
@@ -67,13 +58,6 @@ def awaiting(
     async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
         if queued is not None and kwargs.get("batch") is not None:
             return queued(self, *args, **kwargs)
-        driver_name = self._driver_name()  # before the flow runs (a batch empties itself)
-        running = flow(self, *args, **kwargs)
-        try:
-            request = running.send(None)
-        except StopIteration as done:  # nothing to run
-            result: T = done.value
-            return result
-        return await arun(driver_name, running, request)
+        return await arun(self._driver_name(), flow(self, *args, **kwargs))
 
     return method

@@ -48,7 +48,6 @@ from coodie.exceptions import (
     OperationTimedOut,
     Unavailable,
 )
-from coodie.expr.compiler import Compiled
 from coodie.requests import BatchRequest, Page, RawRequest, Request
 
 __all__ = ["CassandraDriver"]
@@ -207,25 +206,25 @@ class CassandraDriver:
             self._prepared[cql] = ps
         return ps
 
-    def _bind(self, compiled: Compiled, request: Request | None = None) -> Any:
+    def _bind(self, request: Request) -> Any:
+        compiled = request.compiled
         ps = self._prepare(compiled.cql)
         try:
             bound = ps.bind(compiled.params)
         except Exception as e:
             raise translate_error(e, compiled.cql) from e
-        if request is not None:
-            if request.consistency:
-                bound.consistency_level = _consistency(request.consistency)
-            if request.serial_consistency:
-                bound.serial_consistency_level = _consistency(request.serial_consistency)
-            if request.fetch_size is not None:
-                bound.fetch_size = request.fetch_size or None
+        if request.consistency:
+            bound.consistency_level = _consistency(request.consistency)
+        if request.serial_consistency:
+            bound.serial_consistency_level = _consistency(request.serial_consistency)
+        if request.fetch_size is not None:
+            bound.fetch_size = request.fetch_size or None
         if compiled.lwt:
             bound.is_idempotent = False
         return bound
 
     def _start(self, request: Request) -> ResponseFuture:
-        bound = self._bind(request.compiled, request)
+        bound = self._bind(request)
         try:
             return self.session.execute_async(
                 bound,
