@@ -10,7 +10,7 @@ import dataclasses
 import gc
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -104,15 +104,23 @@ _SLOTS = {
     )
 }  # BaseModel's own slots (what model_construct() sets)
 _SET_DICT = _SLOTS["__dict__"].__set__
-_GET_FIELDS_SET, _SET_FIELDS_SET = (
-    _SLOTS["__pydantic_fields_set__"].__get__,
-    _SLOTS["__pydantic_fields_set__"].__set__,
-)
-_GET_EXTRA, _SET_EXTRA = _SLOTS["__pydantic_extra__"].__get__, _SLOTS["__pydantic_extra__"].__set__
-_GET_PRIVATE, _SET_PRIVATE = (
-    _SLOTS["__pydantic_private__"].__get__,
-    _SLOTS["__pydantic_private__"].__set__,
-)
+
+
+def _slot_on_first_use(name: str, initial: Callable[[Any], Any]) -> Any:
+    """A property over one of BaseModel's slots: reads and writes go to the slot (writes
+    straight to its setter), and while it is unset (a document hydrated from a row) the
+    first read stores and returns `initial(document)`."""
+    get, put = _SLOTS[name].__get__, _SLOTS[name].__set__
+
+    def read(doc: Any) -> Any:
+        try:
+            return get(doc, type(doc))
+        except AttributeError:
+            value = initial(doc)
+            put(doc, value)
+            return value
+
+    return property(read, put)
 
 
 def _row_builder(cls: type[DocumentCore], h: _Hydrator) -> Any:
@@ -204,44 +212,16 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     # row gets them on first use instead of three slot writes and a set per row (together
     # about a third of the cost of building a page, and one GC-tracked object per row
     # less). pydantic and everything else set and read them through these properties.
-    @property
-    def __pydantic_fields_set__(self) -> set[str]:
-        try:
-            fields_set: set[str] = _GET_FIELDS_SET(self, type(self))
-        except AttributeError:  # hydrated from a whole row: every field has its value
-            fields_set = set(type(self).model_fields)
-            _SET_FIELDS_SET(self, fields_set)
-        return fields_set
-
-    @__pydantic_fields_set__.setter
-    def __pydantic_fields_set__(self, value: set[str]) -> None:
-        _SET_FIELDS_SET(self, value)
-
-    @property
-    def __pydantic_extra__(self) -> dict[str, Any] | None:
-        try:
-            extra: dict[str, Any] | None = _GET_EXTRA(self, type(self))
-        except AttributeError:  # hydrated: a row holds no extra field
-            extra = {} if self.model_config.get("extra") == "allow" else None
-            _SET_EXTRA(self, extra)
-        return extra
-
-    @__pydantic_extra__.setter
-    def __pydantic_extra__(self, value: dict[str, Any] | None) -> None:
-        _SET_EXTRA(self, value)
-
-    @property
-    def __pydantic_private__(self) -> dict[str, Any] | None:
-        try:
-            private: dict[str, Any] | None = _GET_PRIVATE(self, type(self))
-        except AttributeError:  # hydrated: model_post_init() fills it if the model has
-            private = None  # private attributes (hydration calls it, as model_construct() does)
-            _SET_PRIVATE(self, private)
-        return private
-
-    @__pydantic_private__.setter
-    def __pydantic_private__(self, value: dict[str, Any] | None) -> None:
-        _SET_PRIVATE(self, value)
+    # Hydrated from a whole row: every field has its value; a row holds no extra field;
+    # model_post_init() fills the private attributes where the model has some (hydration
+    # calls it, as model_construct() does).
+    __pydantic_fields_set__ = _slot_on_first_use(
+        "__pydantic_fields_set__", lambda doc: set(type(doc).model_fields)
+    )
+    __pydantic_extra__ = _slot_on_first_use(
+        "__pydantic_extra__", lambda doc: {} if doc.model_config.get("extra") == "allow" else None
+    )
+    __pydantic_private__ = _slot_on_first_use("__pydantic_private__", lambda doc: None)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -442,11 +422,12 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         cls = type(self)
         probe = object.__new__(cls)
         _SET_DICT(probe, dict(self.__dict__))
-        _SET_FIELDS_SET(probe, set(self.__pydantic_fields_set__))
+        _SLOTS["__pydantic_fields_set__"].__set__(probe, set(self.__pydantic_fields_set__))
         extra = self.__pydantic_extra__ if cls.model_config.get("extra") == "allow" else None
-        _SET_EXTRA(probe, dict(extra) if extra is not None else None)
+        _SLOTS["__pydantic_extra__"].__set__(probe, dict(extra) if extra is not None else None)
         private = self.__pydantic_private__ if cls.__private_attributes__ else None
-        _SET_PRIVATE(probe, dict(private) if private is not None else None)
+        private = dict(private) if private is not None else None
+        _SLOTS["__pydantic_private__"].__set__(probe, private)
         validator = type(self).__pydantic_validator__
         for name, value in changes.items():
             validator.validate_assignment(probe, name, value)
