@@ -62,6 +62,8 @@ class _Plan:
 
     def compiled(self, params: list[Any]) -> Compiled:
         t = self.template
+        if t.types is not None:
+            t.types.check(params)
         return Compiled(t.cql, tuple(params), t.columns, t.lwt, t.paging, t.types)
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 import ipaddress
 import types as _types
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
 from uuid import UUID
 
 __all__ = [
@@ -35,6 +36,9 @@ class CqlType:
     name: str
     args: tuple[CqlType, ...] = ()
     frozen: bool = False
+    # The Python type when it needs more than the CQL type says (an Enum, a Literal's
+    # values, an aware datetime): it picks converters and value checks, not the CQL text.
+    py: Any = field(default=None, compare=False, repr=False)
 
     @property
     def is_collection(self) -> bool:
@@ -127,6 +131,49 @@ _SCALARS: tuple[tuple[type, str], ...] = (
 )
 
 
+def _pydantic_types() -> dict[Any, CqlType]:
+    import pydantic
+
+    aware = CqlType("timestamp", py=pydantic.AwareDatetime)
+    return {
+        pydantic.AwareDatetime: aware,
+        pydantic.NaiveDatetime: CqlType("timestamp"),
+        pydantic.PastDatetime: CqlType("timestamp"),
+        pydantic.FutureDatetime: CqlType("timestamp"),
+        pydantic.PastDate: CqlType("date"),
+        pydantic.FutureDate: CqlType("date"),
+    }
+
+
+_PYDANTIC_TYPES = _pydantic_types()
+
+
+def _scalar_of_values(values: list[Any], what: str) -> str:
+    """The CQL type that holds every one of `values` (a Literal's or an Enum's)."""
+    if values and all(type(v) is bool for v in values):
+        return "boolean"
+    if values and all(isinstance(v, str) for v in values):
+        return "text"
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "bigint" if any(not -(2**31) <= v < 2**31 for v in values) else "int"
+    raise UnsupportedType(
+        f"{what}: its values must be all str, all int or all bool to map to one CQL type, "
+        f"got {values!r}"
+    )
+
+
+def _enum_type(tp: type[enum.Enum]) -> CqlType:
+    values = [m.value for m in tp]
+    return CqlType(_scalar_of_values(values, f"enum {tp.__name__}"), py=tp)
+
+
+def _literal_type(tp: Any) -> CqlType:
+    values = list(get_args(tp))
+    if any(isinstance(v, enum.Enum) for v in values):
+        raise UnsupportedType(f"{tp!r}: a Literal of enum members; annotate the Enum instead")
+    return CqlType(_scalar_of_values(values, repr(tp)), py=frozenset(values))
+
+
 class UnsupportedType(TypeError):
     """Raised by `cql_type_of`; the schema turns it into a SchemaError naming the field."""
 
@@ -176,7 +223,14 @@ def cql_type_of(tp: Any, metadata: tuple[Any, ...] = (), *, nested: bool = False
             )
         return CqlType(marker.cql_name)
     origin = get_origin(tp)
+    if origin is Literal:
+        return _literal_type(tp)
     if origin is None:
+        if isinstance(tp, type) and issubclass(tp, enum.Enum):
+            return _enum_type(tp)
+        special = _PYDANTIC_TYPES.get(tp)
+        if special is not None:
+            return special
         if isinstance(tp, type):
             for py, name in _SCALARS:
                 if issubclass(tp, py):
@@ -227,17 +281,63 @@ def _time_from_db(v: Any) -> Any:
 
 
 def converter_for(
-    t: CqlType, leaf: Callable[[str], Converter | None], rebuild: frozenset[str] = frozenset()
+    t: CqlType, leaf: Callable[[CqlType], Converter | None], rebuild: frozenset[str] = frozenset()
 ) -> Converter | None:
-    """A converter for values of type `t`: `leaf(type name)` converts scalars, and
-    collections and tuples apply it to their elements. Containers named in `rebuild` are
-    rebuilt as builtins even when their elements need nothing."""
+    """A converter for values of type `t`: `leaf(type)` converts scalars, and collections
+    and tuples apply it to their elements. Containers named in `rebuild` are rebuilt as
+    builtins even when their elements need nothing."""
     if not t.args:
-        return leaf(t.name)
+        return leaf(t)
     inner = [converter_for(a, leaf, rebuild) for a in t.args]
     if not any(inner) and t.name not in rebuild:
         return None
     return _container_converter(t, inner)
+
+
+def by_name(table: dict[str, Converter]) -> Callable[[CqlType], Converter | None]:
+    """A `leaf` for `converter_for` that picks by CQL type name."""
+    return lambda t: table.get(t.name)
+
+
+def _enum_value(v: Any) -> Any:
+    return v.value if isinstance(v, enum.Enum) else v
+
+
+def plain(v: Any) -> Any:
+    """A scalar as the drivers bind it: enum members by value, addresses as text."""
+    if isinstance(v, enum.Enum):
+        return v.value
+    if isinstance(v, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return str(v)
+    return v
+
+
+def _to_db_leaf(t: CqlType) -> Converter | None:
+    if isinstance(t.py, type) and issubclass(t.py, enum.Enum):
+        return _enum_value
+    return _TO_DB.get(t.name)
+
+
+def _aware_utc(v: Any) -> Any:
+    return (
+        v.replace(tzinfo=_dt.timezone.utc)
+        if isinstance(v, _dt.datetime) and v.tzinfo is None
+        else v
+    )
+
+
+def _from_db_leaf(t: CqlType) -> Converter | None:
+    py = t.py
+    if isinstance(py, type) and issubclass(py, enum.Enum):
+        cls = py
+
+        def to_member(v: Any) -> Any:
+            return cls(v)
+
+        return to_member
+    if t.name == "timestamp" and py is not None:  # AwareDatetime: aware, in UTC
+        return _aware_utc
+    return _FROM_DB.get(t.name)
 
 
 _TO_DB: dict[str, Converter] = {"inet": _inet_to_db}
@@ -250,13 +350,14 @@ _FROM_DB: dict[str, Converter] = {
 
 def to_db_converter(t: CqlType) -> Converter | None:
     """Python value -> what the driver binds, for types the driver does not take as-is."""
-    return converter_for(t, _TO_DB.get)
+    return converter_for(t, _to_db_leaf)
 
 
 def from_db_converter(t: CqlType) -> Converter | None:
-    """Driver value -> what the pydantic field accepts. The driver returns SortedSet and
-    OrderedMapSerializedKey for sets and maps; pydantic wants builtins."""
-    return converter_for(t, _FROM_DB.get, frozenset({"set", "map"}))
+    """Driver value -> what the pydantic field holds. The driver returns SortedSet and
+    OrderedMapSerializedKey for sets and maps; pydantic wants builtins. Enum columns read
+    back as members, AwareDatetime columns as aware datetimes in UTC."""
+    return converter_for(t, _from_db_leaf, frozenset({"set", "map"}))
 
 
 def _container_converter(t: CqlType, inner: list[Converter | None]) -> Converter:
@@ -277,3 +378,118 @@ def _container_converter(t: CqlType, inner: list[Converter | None]) -> Converter
         ck, cv = conv
         return lambda v: None if v is None else {ck(k): cv(x) for k, x in v.items()}
     return lambda v: None if v is None else tuple(c(x) for c, x in zip(conv, v))
+
+
+# ---------------------------------------------------------------- value checks
+# What a bound value must be for its CQL type, checked by coodie before anything is sent,
+# the same on every driver (drivers differ: one raises a raw error, another converts
+# silently). Values are checked as they are bound, after the converters above.
+
+Check = Callable[[Any], bool]
+
+_INT_RANGES = {
+    "tinyint": 8,
+    "smallint": 16,
+    "int": 32,
+    "bigint": 64,
+    "counter": 64,
+}
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _int_check(bits: int) -> Check:
+    lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    return lambda v: _is_int(v) and lo <= v <= hi
+
+
+def _float32(v: Any) -> bool:
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    return not abs(v) > _FLOAT32_MAX or v != v or v in (float("inf"), float("-inf"))
+
+
+def _inet(v: Any) -> bool:
+    if not isinstance(v, str):
+        return False
+    try:
+        ipaddress.ip_address(v)
+    except ValueError:
+        return False
+    return True
+
+
+def _timeuuid(v: Any) -> bool:
+    return isinstance(v, UUID) and v.version == 1
+
+
+_SCALAR_CHECKS: dict[str, Check] = {
+    "boolean": lambda v: type(v) is bool,
+    "varint": _is_int,
+    "float": _float32,
+    "double": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "decimal": lambda v: isinstance(v, (Decimal, int)) and not isinstance(v, bool),
+    "text": lambda v: isinstance(v, str),
+    "varchar": lambda v: isinstance(v, str),
+    "ascii": lambda v: isinstance(v, str) and v.isascii(),
+    "blob": lambda v: isinstance(v, (bytes, bytearray, memoryview)),
+    "uuid": lambda v: isinstance(v, UUID),
+    "timeuuid": _timeuuid,
+    "timestamp": lambda v: isinstance(v, _dt.datetime),
+    "date": lambda v: isinstance(v, _dt.date) and not isinstance(v, _dt.datetime),
+    "time": lambda v: isinstance(v, _dt.time),
+    "inet": _inet,
+    **{name: _int_check(bits) for name, bits in _INT_RANGES.items()},
+}
+
+
+def value_check(t: CqlType) -> Check:
+    """A predicate: does a bound value fit `t`? (None is checked by the null rules.)"""
+    py = t.py
+    if not t.args:
+        base = _SCALAR_CHECKS.get(t.name)
+        if base is None:
+            return lambda v: True
+        if isinstance(py, type) and issubclass(py, enum.Enum):
+            values = frozenset(m.value for m in py)
+            return lambda v: base(v) and v in values
+        if isinstance(py, frozenset):  # a Literal's values
+            allowed = py
+            return lambda v: base(v) and v in allowed
+        return base
+    inner = [value_check(a) for a in t.args]
+    if t.name == "list":
+        elem = inner[0]
+        return lambda v: isinstance(v, (list, tuple)) and all(x is not None and elem(x) for x in v)
+    if t.name == "set":
+        elem = inner[0]
+        return lambda v: (
+            isinstance(v, (set, frozenset)) and all(x is not None and elem(x) for x in v)
+        )
+    if t.name == "map":
+        kc, vc = inner
+        return lambda v: (
+            isinstance(v, dict)
+            and all(k is not None and x is not None and kc(k) and vc(x) for k, x in v.items())
+        )
+    if t.name == "tuple":
+        n = len(inner)
+        return lambda v: (
+            isinstance(v, tuple)
+            and len(v) == n
+            and all(x is None or c(x) for c, x in zip(inner, v))
+        )
+    return lambda v: True
+
+
+def describe(t: CqlType) -> str:
+    """`t` as an error message names it, with the values an Enum or Literal allows."""
+    py = t.py
+    if isinstance(py, type) and issubclass(py, enum.Enum):
+        return f"{t.cql} ({py.__name__}: one of {', '.join(sorted(repr(m.value) for m in py))})"
+    if isinstance(py, frozenset):
+        return f"{t.cql} (one of {', '.join(sorted(repr(v) for v in py))})"
+    return t.cql
