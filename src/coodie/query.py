@@ -17,7 +17,18 @@ from coodie.exceptions import InvalidQueryError
 from coodie.expr.columns import Column
 from coodie.expr.compiler import Compiled, compile_statement
 from coodie.expr.lookups import parse_assignments
-from coodie.expr.nodes import Compare, Condition, Delete, Expr, Op, Ordering, Select, Update
+from coodie.expr.nodes import (
+    Assignment,
+    AssignOp,
+    Compare,
+    Condition,
+    Delete,
+    Expr,
+    Op,
+    Ordering,
+    Select,
+    Update,
+)
 from coodie.registry import get_driver
 from coodie.requests import Page, PagedResult, Request
 from coodie.schema import ColumnKind
@@ -331,10 +342,15 @@ class QuerySetCore(Generic[D]):
         names = tuple(c.name for c in schema.primary_key)
         c = self._compile(self._select(columns=names))  # the same rows: order and limits kept
         req: Request | None = self._request(c, fetch_size=self._page_size or 1000)
+        # key values as the model holds them (the driver's Date, SortedSet, ... are not)
+        convs = [schema.by_name[n].from_db for n in names]
         keys: list[dict[str, Any]] = []
         while req is not None:
             page: Page = yield req
-            keys.extend(dict(zip(names, row)) for row in page.rows)
+            keys.extend(
+                {n: v if f is None or v is None else f(v) for n, f, v in zip(names, convs, row)}
+                for row in page.rows
+            )
             req = req.next_page(page.paging_state)
         return keys
 
@@ -396,6 +412,13 @@ class QuerySetCore(Generic[D]):
             raise InvalidQueryError(
                 f"{self._model.__name__}: update() needs at least one column to set"
             )
+        # every write validates its values with the model, as Document.update() does
+        sets = {a.column: a.value for a in assignments if a.op is AssignOp.SET}
+        valid = self._model._validated_values(sets)
+        assignments = tuple(
+            Assignment(a.column, a.op, valid[a.column]) if a.op is AssignOp.SET else a
+            for a in assignments
+        )
 
         def make(where: tuple[Condition, ...]) -> Update:
             return Update(assignments, where, ttl=self._ttl, timestamp=self._timestamp)
