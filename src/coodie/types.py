@@ -10,6 +10,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
 from typing import Any, Literal, Union, get_args, get_origin
 from uuid import UUID
 
@@ -386,35 +387,31 @@ def _container_converter(t: CqlType, inner: list[Converter | None]) -> Converter
 # silently). Values are checked as they are bound, after the converters above.
 
 Check = Callable[[Any], bool]
+# A value fits when isinstance(value, classinfo) and the extra predicate (if any) holds:
+# most columns need the isinstance test alone, which costs no Python call.
+ValueCheck = tuple[Any, "Check | None"]
 
-_INT_RANGES = {
-    "tinyint": 8,
-    "smallint": 16,
-    "int": 32,
-    "bigint": 64,
-    "counter": 64,
-}
+_INT_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64, "counter": 64}
 _FLOAT32_MAX = 3.4028234663852886e38
 
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _int_check(bits: int) -> Check:
+def _int_range(bits: int) -> Check:
     lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-    return lambda v: _is_int(v) and lo <= v <= hi
+    return lambda v: type(v) is not bool and lo <= v <= hi
+
+
+def _not_bool(v: Any) -> bool:
+    return type(v) is not bool
 
 
 def _float32(v: Any) -> bool:
-    if not isinstance(v, (int, float)) or isinstance(v, bool):
-        return False
-    return not abs(v) > _FLOAT32_MAX or v != v or v in (float("inf"), float("-inf"))
+    return type(v) is not bool and (not abs(v) > _FLOAT32_MAX or v in (_INF, -_INF))
 
 
-def _inet(v: Any) -> bool:
-    if not isinstance(v, str):
-        return False
+_INF = float("inf")
+
+
+def _inet(v: str) -> bool:
     try:
         ipaddress.ip_address(v)
     except ValueError:
@@ -422,67 +419,71 @@ def _inet(v: Any) -> bool:
     return True
 
 
-def _timeuuid(v: Any) -> bool:
-    return isinstance(v, UUID) and v.version == 1
-
-
-_SCALAR_CHECKS: dict[str, Check] = {
-    "boolean": lambda v: type(v) is bool,
-    "varint": _is_int,
-    "float": _float32,
-    "double": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "decimal": lambda v: isinstance(v, (Decimal, int)) and not isinstance(v, bool),
-    "text": lambda v: isinstance(v, str),
-    "varchar": lambda v: isinstance(v, str),
-    "ascii": lambda v: isinstance(v, str) and v.isascii(),
-    "blob": lambda v: isinstance(v, (bytes, bytearray, memoryview)),
-    "uuid": lambda v: isinstance(v, UUID),
-    "timeuuid": _timeuuid,
-    "timestamp": lambda v: isinstance(v, _dt.datetime),
-    "date": lambda v: isinstance(v, _dt.date) and not isinstance(v, _dt.datetime),
-    "time": lambda v: isinstance(v, _dt.time),
-    "inet": _inet,
-    **{name: _int_check(bits) for name, bits in _INT_RANGES.items()},
+_SCALAR_CHECKS: dict[str, ValueCheck] = {
+    "boolean": (bool, None),
+    "varint": (int, _not_bool),
+    "float": ((int, float), _float32),
+    "double": ((int, float), _not_bool),
+    "decimal": ((Decimal, int), _not_bool),
+    "text": (str, None),
+    "varchar": (str, None),
+    "ascii": (str, str.isascii),
+    "blob": ((bytes, bytearray, memoryview), None),
+    "uuid": (UUID, None),
+    "timeuuid": (UUID, lambda v: v.version == 1),
+    "timestamp": (_dt.datetime, None),
+    "date": (_dt.date, lambda v: not isinstance(v, _dt.datetime)),
+    "time": (_dt.time, None),
+    "inet": (str, _inet),
+    **{name: (int, _int_range(bits)) for name, bits in _INT_BITS.items()},
 }
 
 
-def value_check(t: CqlType) -> Check:
-    """A predicate: does a bound value fit `t`? (None is checked by the null rules.)"""
+def _fits(check: ValueCheck) -> Check:
+    cls, extra = check
+    if extra is None:
+        return lambda v: isinstance(v, cls)
+    return lambda v: isinstance(v, cls) and extra(v)
+
+
+def _all_fit(check: ValueCheck) -> Check:
+    """A predicate on an iterable: every element fits `check` (None never does: CQL
+    collections hold no nulls)."""
+    cls, extra = check
+    if extra is None and cls is not object:
+        # isinstance mapped over the elements runs without a Python call per element
+        return lambda xs: all(map(isinstance, xs, repeat(cls)))
+    fits = _fits(check)
+    return lambda xs: all(x is not None and fits(x) for x in xs)
+
+
+def value_check(t: CqlType) -> ValueCheck:
+    """What a bound value of type `t` must be: (classinfo, extra predicate or None).
+    None itself is left to the null rules."""
     py = t.py
     if not t.args:
-        base = _SCALAR_CHECKS.get(t.name)
-        if base is None:
-            return lambda v: True
+        cls, extra = _SCALAR_CHECKS.get(t.name, (object, None))
+        allowed: frozenset[Any] | None = None
         if isinstance(py, type) and issubclass(py, enum.Enum):
-            values = frozenset(m.value for m in py)
-            return lambda v: base(v) and v in values
-        if isinstance(py, frozenset):  # a Literal's values
+            allowed = frozenset(m.value for m in py)
+        elif isinstance(py, frozenset):  # a Literal's values
             allowed = py
-            return lambda v: base(v) and v in allowed
-        return base
-    inner = [value_check(a) for a in t.args]
-    if t.name == "list":
-        elem = inner[0]
-        return lambda v: isinstance(v, (list, tuple)) and all(x is not None and elem(x) for x in v)
-    if t.name == "set":
-        elem = inner[0]
-        return lambda v: (
-            isinstance(v, (set, frozenset)) and all(x is not None and elem(x) for x in v)
-        )
+        if allowed is None:
+            return cls, extra
+        base = extra
+        return cls, lambda v: (base is None or base(v)) and v in allowed
+    checks = [value_check(a) for a in t.args]
+    inner = [_fits(c) for c in checks]
+    if t.name in ("list", "set"):
+        kind = (list, tuple) if t.name == "list" else (set, frozenset)
+        return kind, _all_fit(checks[0])
     if t.name == "map":
-        kc, vc = inner
-        return lambda v: (
-            isinstance(v, dict)
-            and all(k is not None and x is not None and kc(k) and vc(x) for k, x in v.items())
-        )
+        keys_fit, values_fit = (_all_fit(c) for c in checks)
+        return dict, lambda v: keys_fit(v.keys()) and values_fit(v.values())
     if t.name == "tuple":
         n = len(inner)
-        return lambda v: (
-            isinstance(v, tuple)
-            and len(v) == n
-            and all(x is None or c(x) for c, x in zip(inner, v))
-        )
-    return lambda v: True
+        return tuple, lambda v: len(v) == n and all(x is None or c(x) for c, x in zip(inner, v))
+    return object, None
 
 
 def describe(t: CqlType) -> str:

@@ -122,7 +122,9 @@ def _fits(annotation: object, value: object) -> bool:
 
     t = cql_type_of(annotation)
     conv = to_db_converter(t)
-    return value_check(t)(conv(value) if conv else value)
+    v = conv(value) if conv else value
+    cls, extra = value_check(t)
+    return isinstance(v, cls) and (extra is None or extra(v))
 
 
 @pytest.mark.parametrize(

@@ -75,15 +75,15 @@ class StatementTypes:
     # what each marker binds (a column name, or "ttl", "limit", ...), for error messages
     labels: tuple[str, ...] = ()
     # (marker index, predicate) for every marker whose values coodie checks
-    checks: tuple[tuple[int, Check], ...] = ()
+    checks: tuple[tuple[int, Any, Check | None], ...] = ()  # (marker, classinfo, extra)
     table: str = ""
 
     def check(self, params: Sequence[Any]) -> None:
         """Raise InvalidQueryError, naming the column, for a value that does not fit its
         marker's CQL type (drivers would convert it silently or fail obscurely)."""
-        for i, ok in self.checks:
+        for i, cls, extra in self.checks:
             v = params[i]
-            if v is not None and not ok(v):
+            if v is not None and not (isinstance(v, cls) and (extra is None or extra(v))):
                 t = self.params[i]
                 raise InvalidQueryError(
                     f"{self.table}.{self.labels[i]}: {v!r} ({type(v).__name__}) does not fit "
@@ -390,7 +390,7 @@ def _types_of(stmt: Statement, schema: TableSchema, tpl: _Template) -> Statement
         conditions(stmt.where)
         conditions(stmt.if_conditions)
     types = tuple(t for t, _ in marks)
-    checks = tuple((i, value_check(t)) for i, t in enumerate(types))
+    checks = tuple((i, *value_check(t)) for i, t in enumerate(types))
     return StatementTypes(types, columns, tuple(label for _, label in marks), checks, schema.name)
 
 
