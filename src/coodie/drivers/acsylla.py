@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+import struct
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
@@ -133,11 +134,24 @@ def _has_decimal(t: CqlType) -> bool:
     return t.name == "decimal" or any(_has_decimal(a) for a in t.args)
 
 
+def _vector_to_bytes(v: Any) -> Any:
+    # acsylla 1.2 knows vector<float, n> only as bytes: n big-endian 32-bit floats
+    return struct.pack(f">{len(v)}f", *v) if isinstance(v, (list, tuple)) else v
+
+
+def _vector_from_bytes(v: Any) -> Any:
+    if isinstance(v, (bytes, bytearray)):
+        return list(struct.unpack(f">{len(v) // 4}f", v))
+    return v
+
+
 _BIND: dict[str, Conv] = {
+    "vector": _vector_to_bytes,
     "varint": _varint_to_bytes,
     "ascii": _ascii_without_nul,
 }
 _READ: dict[str, Conv] = {
+    "vector": _vector_from_bytes,
     "uuid": _uuid,
     "timeuuid": _uuid,
     "varint": _varint_from_bytes,
