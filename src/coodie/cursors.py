@@ -1,0 +1,104 @@
+"""Paging cursors: a driver's paging state, signed, as an opaque URL-safe string.
+
+`paged_all()` hands out the state that fetches the next page as a cursor, and takes it
+back. A paging state the server did not make for the statement it is sent with can make
+the driver drop its connections (every other request in the process then fails for a
+while), so a cursor is only ever turned back into a paging state when its HMAC proves
+that coodie made it, with this key, for this statement shape (its CQL text). Anything
+else is an `InvalidQueryError` before the server sees it.
+
+Layout: base64url without padding of `version (1 byte) | tag (16 bytes) | state`, where
+tag = HMAC-SHA256(key, shape and state) truncated to 128 bits. The state is not
+encrypted: it is the server's own opaque token (a partition key and row position).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import re
+import secrets
+
+from coodie.exceptions import ConfigurationError, InvalidQueryError
+
+__all__ = ["MAX_CURSOR_CHARS", "PROCESS_KEY", "check_cursor_key", "decode", "encode"]
+
+_VERSION = b"\x01"
+_TAG_BYTES = 16
+_DOMAIN = b"coodie paging cursor v1\x00"
+MAX_CURSOR_CHARS = 4096  # a server paging state is tens of bytes; this bounds the work
+_MIN_KEY_BYTES = 16
+_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
+
+# The key of a driver given no `cursor_key`: random per process, so a cursor is good only
+# in the process that made it. Deployments with several processes behind one client
+# (workers, replicas) set the same `init_coodie(cursor_key=...)` in each.
+PROCESS_KEY = secrets.token_bytes(32)
+
+
+def check_cursor_key(key: object) -> bytes:
+    """`init_coodie(cursor_key=...)`: None (the per-process key), or str/bytes of 16+ bytes."""
+    if key is None:
+        return PROCESS_KEY
+    if isinstance(key, str):
+        raw = key.encode("utf-8")
+    elif isinstance(key, (bytes, bytearray)):
+        raw = bytes(key)
+    else:
+        raise ConfigurationError(
+            f"cursor_key: a secret str or bytes of at least {_MIN_KEY_BYTES} bytes, "
+            f"got {type(key).__name__}"
+        )
+    if len(raw) < _MIN_KEY_BYTES:
+        raise ConfigurationError(
+            f"cursor_key: at least {_MIN_KEY_BYTES} bytes of secret (e.g. secrets.token_hex(32)), "
+            f"got {len(raw)}"
+        )
+    return raw
+
+
+def _tag(key: bytes, shape: str, state: bytes) -> bytes:
+    text = shape.encode("utf-8")
+    msg = _DOMAIN + len(text).to_bytes(4, "big") + text + state
+    return hmac.new(key, msg, hashlib.sha256).digest()[:_TAG_BYTES]
+
+
+def encode(key: bytes, shape: str, state: bytes) -> str:
+    """The cursor for the paging state `state` of the statement `shape` (its CQL text)."""
+    raw = _VERSION + _tag(key, shape, state) + state
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def decode(key: bytes, shape: str, cursor: object, owner: str) -> bytes:
+    """The paging state in `cursor`, if coodie made it with `key` for `shape`;
+    `InvalidQueryError` (naming `owner` and `paging_state`) otherwise."""
+    where = f"{owner}.paged_all(paging_state=...)"
+    if not isinstance(cursor, str):
+        raise InvalidQueryError(
+            f"{where}: a paging state is the cursor string a previous paged_all() returned "
+            f"(its .paging_state), got {type(cursor).__name__}"
+        )
+    if len(cursor) > MAX_CURSOR_CHARS:
+        raise InvalidQueryError(
+            f"{where}: malformed cursor ({len(cursor)} characters; a cursor has at most "
+            f"{MAX_CURSOR_CHARS})"
+        )
+    if not _ALPHABET.fullmatch(cursor):
+        raise InvalidQueryError(
+            f"{where}: malformed cursor (a cursor is base64url: letters, digits, '-' and '_')"
+        )
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (binascii.Error, ValueError):
+        raise InvalidQueryError(f"{where}: malformed cursor (not base64url)") from None
+    if len(raw) <= 1 + _TAG_BYTES or raw[:1] != _VERSION:
+        raise InvalidQueryError(f"{where}: malformed cursor (truncated or of another version)")
+    tag, state = raw[1 : 1 + _TAG_BYTES], raw[1 + _TAG_BYTES :]
+    if not hmac.compare_digest(tag, _tag(key, shape, state)):
+        raise InvalidQueryError(
+            f"{where}: this cursor was not made for this query (it was altered, or another "
+            "query or another cursor_key made it)"
+        )
+    return state
