@@ -93,6 +93,9 @@ def decode(key: bytes, shape: str, cursor: object, owner: str) -> bytes:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     except (binascii.Error, ValueError):
         raise InvalidQueryError(f"{where}: malformed cursor (not base64url)") from None
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != cursor:
+        # only the one encoding coodie writes: no character may change unnoticed
+        raise InvalidQueryError(f"{where}: malformed cursor (not as coodie encodes one)")
     if len(raw) <= 1 + _TAG_BYTES or raw[:1] != _VERSION:
         raise InvalidQueryError(f"{where}: malformed cursor (truncated or of another version)")
     tag, state = raw[1 : 1 + _TAG_BYTES], raw[1 + _TAG_BYTES :]

@@ -1,0 +1,61 @@
+"""Paging cursors without a node: what the signed encoding refuses (issue 12 item 6).
+
+The integration tests (tests/integration/test_paging.py) send cursors through the real
+drivers; here every single-character change of a cursor is tried.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from coodie import cursors
+from coodie.exceptions import ConfigurationError, InvalidQueryError
+
+KEY = b"k" * 32
+CQL = "SELECT k, n FROM ks.t WHERE k = ?"
+STATE = bytes.fromhex("0006000400000002f07ffffffcf07ffffff0")  # as a server returns one
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def test_a_cursor_round_trips_for_its_own_query_and_key() -> None:
+    cursor = cursors.encode(KEY, CQL, STATE)
+    assert set(cursor) <= set(ALPHABET)
+    assert cursors.decode(KEY, CQL, cursor, "T") == STATE
+
+
+def test_every_single_character_change_is_refused() -> None:
+    cursor = cursors.encode(KEY, CQL, STATE)
+    tried = 0
+    for i, old in enumerate(cursor):
+        for c in ALPHABET:
+            if c == old:
+                continue
+            with pytest.raises(InvalidQueryError, match=r"T\.paged_all\(paging_state=\.\.\.\)"):
+                cursors.decode(KEY, CQL, cursor[:i] + c + cursor[i + 1 :], "T")
+            tried += 1
+    assert tried == len(cursor) * (len(ALPHABET) - 1)
+
+
+def test_another_query_or_key_is_refused() -> None:
+    cursor = cursors.encode(KEY, CQL, STATE)
+    with pytest.raises(InvalidQueryError, match="not made for this query"):
+        cursors.decode(KEY, CQL + " LIMIT ?", cursor, "T")
+    with pytest.raises(InvalidQueryError, match="not made for this query"):
+        cursors.decode(b"x" * 32, CQL, cursor, "T")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "A", "AB", "=", "a" * (cursors.MAX_CURSOR_CHARS + 1), "abc+/", "ab cd", None, 1, b"AQ"],
+)
+def test_malformed_cursors_are_refused(bad: object) -> None:
+    with pytest.raises(InvalidQueryError, match="paging_state"):
+        cursors.decode(KEY, CQL, bad, "T")
+
+
+def test_cursor_key_must_be_a_real_secret() -> None:
+    assert cursors.check_cursor_key(None) == cursors.PROCESS_KEY
+    assert cursors.check_cursor_key("s" * 16) == b"s" * 16
+    for bad in ("short", b"", 123, ["x" * 20]):
+        with pytest.raises(ConfigurationError, match="cursor_key"):
+            cursors.check_cursor_key(bad)
