@@ -3,12 +3,15 @@
 `paged_all()` hands out the state that fetches the next page as a cursor, and takes it
 back. A paging state the server did not make for the statement it is sent with can make
 the driver drop its connections (every other request in the process then fails for a
-while), so a cursor is only ever turned back into a paging state when its HMAC proves
-that coodie made it, with this key, for this statement shape (its CQL text). Anything
-else is an `InvalidQueryError` before the server sees it.
+while), and one made for the same statement with other values resumes where that other
+query stopped (the server then returns rows outside the query's own token range, or
+skips partitions of its IN list). So a cursor is only ever turned back into a paging
+state when its HMAC proves that coodie made it, with this key, for this query: the same
+statement shape (its CQL text) and the same bound values. Anything else is an
+`InvalidQueryError` before the server sees it.
 
 Layout: base64url without padding of `version (1 byte) | tag (16 bytes) | state`, where
-tag = HMAC-SHA256(key, shape and state) truncated to 128 bits. The state is not
+tag = HMAC-SHA256(key, shape, values and state) truncated to 128 bits. The state is not
 encrypted: it is the server's own opaque token (a partition key and row position).
 """
 
@@ -16,10 +19,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import hmac
 import re
 import secrets
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
 
 from coodie.exceptions import ConfigurationError, InvalidQueryError
 
@@ -59,21 +66,60 @@ def check_cursor_key(key: object) -> bytes:
     return raw
 
 
-def _tag(key: bytes, shape: str, state: bytes) -> bytes:
-    text = shape.encode("utf-8")
-    msg = _DOMAIN + len(text).to_bytes(4, "big") + text + state
+def _framed(kind: bytes, data: bytes) -> bytes:
+    return kind + len(data).to_bytes(4, "big") + data
+
+
+def _canonical(v: object) -> bytes:
+    """The same bytes for equal bound values in any process (sets and maps sorted)."""
+    if v is None:
+        return b"N"
+    if isinstance(v, bool):
+        return b"T" if v else b"F"
+    if isinstance(v, int):
+        return _framed(b"i", str(v).encode())
+    if isinstance(v, float):
+        return _framed(b"f", v.hex().encode())
+    if isinstance(v, str):
+        return _framed(b"s", v.encode("utf-8", "surrogatepass"))
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return _framed(b"b", bytes(v))
+    if isinstance(v, Decimal):
+        return _framed(b"d", str(v).encode())
+    if isinstance(v, uuid.UUID):
+        return _framed(b"u", v.bytes)
+    if isinstance(v, (dt.datetime, dt.date, dt.time, dt.timedelta)):
+        return _framed(b"t", f"{type(v).__name__}:{v!r}".encode())
+    if isinstance(v, (list, tuple)):
+        return _framed(b"l", b"".join(_canonical(x) for x in v))
+    if isinstance(v, (set, frozenset)):
+        return _framed(b"S", b"".join(sorted(_canonical(x) for x in v)))
+    if isinstance(v, dict):
+        items = sorted(_canonical(k) + _canonical(x) for k, x in v.items())
+        return _framed(b"m", b"".join(items))
+    return _framed(b"r", f"{type(v).__module__}.{type(v).__qualname__}:{v!r}".encode())
+
+
+def _tag(key: bytes, shape: str, params: Sequence[object], state: bytes) -> bytes:
+    msg = (
+        _DOMAIN
+        + _framed(b"q", shape.encode("utf-8"))
+        + _canonical(list(params))
+        + _framed(b"p", state)
+    )
     return hmac.new(key, msg, hashlib.sha256).digest()[:_TAG_BYTES]
 
 
-def encode(key: bytes, shape: str, state: bytes) -> str:
-    """The cursor for the paging state `state` of the statement `shape` (its CQL text)."""
-    raw = _VERSION + _tag(key, shape, state) + state
+def encode(key: bytes, shape: str, params: Sequence[object], state: bytes) -> str:
+    """The cursor for the paging state `state` of the statement `shape` (its CQL text)
+    run with the bound values `params`."""
+    raw = _VERSION + _tag(key, shape, params, state) + state
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def decode(key: bytes, shape: str, cursor: object, owner: str) -> bytes:
-    """The paging state in `cursor`, if coodie made it with `key` for `shape`;
-    `InvalidQueryError` (naming `owner` and `paging_state`) otherwise."""
+def decode(key: bytes, shape: str, params: Sequence[object], cursor: object, owner: str) -> bytes:
+    """The paging state in `cursor`, if coodie made it with `key` for `shape` run with
+    `params`; `InvalidQueryError` (naming `owner` and `paging_state`) otherwise."""
     where = f"{owner}.paged_all(paging_state=...)"
     if not isinstance(cursor, str):
         raise InvalidQueryError(
@@ -99,9 +145,9 @@ def decode(key: bytes, shape: str, cursor: object, owner: str) -> bytes:
     if len(raw) <= 1 + _TAG_BYTES or raw[:1] != _VERSION:
         raise InvalidQueryError(f"{where}: malformed cursor (truncated or of another version)")
     tag, state = raw[1 : 1 + _TAG_BYTES], raw[1 + _TAG_BYTES :]
-    if not hmac.compare_digest(tag, _tag(key, shape, state)):
+    if not hmac.compare_digest(tag, _tag(key, shape, params, state)):
         raise InvalidQueryError(
             f"{where}: this cursor was not made for this query (it was altered, or another "
-            "query or another cursor_key made it)"
+            "query, the same query with other values, or another cursor_key made it)"
         )
     return state

@@ -344,9 +344,9 @@ class QuerySetCore(Generic[D]):
     ) -> Flow[PagedResult[D]]:
         """One page of documents and the cursor that fetches the next (None after the last).
 
-        The cursor is an opaque URL-safe string signed for this query's shape: a cursor
-        that was altered, made by another query or not made by coodie is an
-        `InvalidQueryError` before anything is sent."""
+        The cursor is an opaque URL-safe string signed for this query (its CQL and its
+        values): a cursor that was altered, made by another query or not made by coodie
+        is an `InvalidQueryError` before anything is sent."""
         if page_size is not None:
             check_page_size(page_size, "paged_all(page_size=...)")
         c = self._compile(self._select())
@@ -359,7 +359,7 @@ class QuerySetCore(Generic[D]):
         state = (
             None
             if paging_state is None
-            else cursors.decode(key, c.cql, paging_state, self._model.__name__)
+            else cursors.decode(key, c.cql, c.params, paging_state, self._model.__name__)
         )
         req = Request(
             c,
@@ -369,7 +369,9 @@ class QuerySetCore(Generic[D]):
             paging_state=state,
         )
         page: Page = yield req
-        cursor = cursors.encode(key, c.cql, page.paging_state) if page.paging_state else None
+        cursor = (
+            cursors.encode(key, c.cql, c.params, page.paging_state) if page.paging_state else None
+        )
         return PagedResult(self._model._from_rows(c.columns, page.rows), cursor)
 
     def _flow_create(self, /, **kwargs: Any) -> Flow[D]:
