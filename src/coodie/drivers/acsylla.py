@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import acsylla
 from acsylla import errors as acs_errors
 
+from coodie.cursors import PROCESS_KEY
 from coodie.exceptions import (
     ConfigurationError,
     ExecutionError,
@@ -180,6 +181,7 @@ class AcsyllaDriver:
     ) -> None:
         self.keyspace = keyspace
         self.replication: dict[str, Any] | None = None
+        self.cursor_key: bytes = PROCESS_KEY  # signs paged_all() cursors (init_coodie(cursor_key=))
         options.setdefault("log_level", "critical")  # it logs shard-awareness noise as ERROR
         self._cluster_args: dict[str, Any] = {
             "contact_points": list(hosts or ["127.0.0.1"]),
