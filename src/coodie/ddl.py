@@ -83,6 +83,8 @@ def create_index_cql(
     cql = f"CREATE INDEX IF NOT EXISTS {quote(idx.name)} ON {table} ({target})"
     if idx.using == "sai":
         cql += " USING 'sai'"
+        if idx.options:
+            cql += f" WITH OPTIONS = {literal(dict(idx.options))}"
     return cql
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "TinyInt",
     "VarInt",
     "Vector",
+    "VectorIndex",
 ]
 
 
@@ -63,6 +64,16 @@ class Indexed:
     index_name: str | None = None
     using: Literal["sai", "sasi"] | None = None
     sasi_mode: Literal["PREFIX", "CONTAINS", "SPARSE"] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VectorIndex:
+    """A Storage-Attached index on a vector column, for `order_by_ann()` (Cassandra 5.0).
+
+    `similarity` is the function the nearest neighbours are ranked by."""
+
+    similarity: Literal["cosine", "dot_product", "euclidean"] = "cosine"
+    index_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from coodie.exceptions import SchemaError
-from coodie.fields import ClusteringKey, Counter, Indexed, PrimaryKey, Static
+from coodie.fields import ClusteringKey, Counter, Indexed, PrimaryKey, Static, VectorIndex
 from coodie.types import (
     IDENTIFIER,
     Converter,
@@ -236,6 +236,7 @@ def build_schema(
         pk = next((m for m in metadata if isinstance(m, PrimaryKey)), None)
         ck = next((m for m in metadata if isinstance(m, ClusteringKey)), None)
         idx = next((m for m in metadata if isinstance(m, Indexed)), None)
+        vidx = next((m for m in metadata if isinstance(m, VectorIndex)), None)
         is_static = any(isinstance(m, Static) for m in metadata)
         is_counter = any(isinstance(m, Counter) for m in metadata)
 
@@ -296,6 +297,27 @@ def build_schema(
                 f"a non-frozen user-defined type ({cql_type}) cannot be indexed; "
                 "add Frozen() to the annotation",
                 fname,
+            )
+        if vidx is not None:
+            if idx is not None:
+                raise fail("a column takes one index: Indexed() or VectorIndex(), not both", fname)
+            if not cql_type.size:
+                raise fail(
+                    f"VectorIndex() indexes a vector column (Annotated[list[float], "
+                    f"Vector(dimensions=n)]), not {cql_type}",
+                    fname,
+                )
+            similarity = vidx.similarity.upper()
+            if similarity not in ("COSINE", "DOT_PRODUCT", "EUCLIDEAN"):
+                raise fail(
+                    f"VectorIndex(similarity={vidx.similarity!r}): use 'cosine', "
+                    "'dot_product' or 'euclidean'",
+                    fname,
+                )
+            index = IndexSchema(
+                name=check_identifier(vidx.index_name or f"{table}_{fname}_idx", "index name"),
+                using="sai",
+                options=(("similarity_function", similarity),),
             )
         if idx is not None:
             if is_counter:
