@@ -8,8 +8,10 @@ from typing import Literal
 from coodie.types import (
     Ascii,
     BigInt,
+    CustomCql,
     Double,
     Frozen,
+    Json,
     SmallInt,
     Time,
     TimeUUID,
@@ -23,9 +25,11 @@ __all__ = [
     "BigInt",
     "ClusteringKey",
     "Counter",
+    "CqlType",
     "Double",
     "Frozen",
     "Indexed",
+    "Json",
     "PrimaryKey",
     "SmallInt",
     "Static",
@@ -36,6 +40,9 @@ __all__ = [
     "Vector",
     "VectorIndex",
 ]
+
+
+CqlType = CustomCql  # the escape hatch: Annotated[X, CqlType("duration")]
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,6 +166,44 @@ class Vector:
 
 
 @dataclass(frozen=True, slots=True)
+class Json:
+    """Store any pydantic-serialisable value as JSON text: `Annotated[Settings, Json()]`.
+    Read back validated into the annotated type."""
+
+
+class _JsonCodec:
+    """The JSON converters of one annotation (a pydantic TypeAdapter, built once)."""
+
+    def __init__(self, annotation: Any) -> None:
+        from pydantic import TypeAdapter
+
+        self.adapter: Any = TypeAdapter(annotation)
+
+    def dump(self, v: Any) -> Any:
+        return self.adapter.dump_json(v).decode()
+
+    def load(self, v: Any) -> Any:
+        return self.adapter.validate_json(v) if isinstance(v, (str, bytes)) else v
+
+
+@dataclass(frozen=True, slots=True)
+class CustomCql:
+    """The escape hatch: `Annotated[X, CqlType("duration", to_db=..., from_db=...)]` names
+    the column's CQL type as written, with converters for the values (identity if None).
+    coodie checks nothing of such values: the driver must take what `to_db` returns."""
+
+    cql: str
+    to_db: Callable[[Any], Any] | None = None
+    from_db: Callable[[Any], Any] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.cql, str) or not re.fullmatch(
+            r"[A-Za-z][A-Za-z0-9_<>, ]*", self.cql
+        ):
+            raise TypeError(f"CqlType({self.cql!r}): a CQL type name such as 'duration'")
+
+
+@dataclass(frozen=True, slots=True)
 class Frozen:
     """Freeze a collection, tuple or nested type: `Annotated[list[int], Frozen()]`."""
 
@@ -342,6 +380,11 @@ def cql_type_of(tp: Any, metadata: tuple[Any, ...] = (), *, nested: bool = False
     tp, more = split_annotated(tp)
     metadata = (*more, *metadata)
     frozen = any(isinstance(m, Frozen) for m in metadata)
+    custom = next((m for m in metadata if isinstance(m, CustomCql)), None)
+    if custom is not None:
+        return CqlType(custom.cql.strip(), py=custom)
+    if any(isinstance(m, Json) for m in metadata):
+        return CqlType("text", py=_JsonCodec(tp))
     vector = next((m for m in metadata if isinstance(m, Vector)), None)
     if vector is not None:
         if get_origin(tp) not in (list, typing.List) or get_args(tp) != (float,):  # noqa: UP006
@@ -518,6 +561,10 @@ def plain(v: Any) -> Any:
 def _to_db_leaf(t: CqlType) -> Converter | None:
     if isinstance(t.py, type) and issubclass(t.py, enum.Enum):
         return _enum_value
+    if isinstance(t.py, _JsonCodec):
+        return t.py.dump
+    if isinstance(t.py, CustomCql):
+        return t.py.to_db
     return _TO_DB.get(t.name)
 
 
@@ -540,6 +587,10 @@ def _from_db_leaf(t: CqlType) -> Converter | None:
         return to_member
     if t.name == "timestamp" and py is not None:  # AwareDatetime: aware, in UTC
         return _aware_utc
+    if isinstance(py, _JsonCodec):
+        return py.load
+    if isinstance(py, CustomCql):
+        return py.from_db
     return _FROM_DB.get(t.name)
 
 
