@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
@@ -321,10 +320,9 @@ class AcsyllaDriver:
         return self._page(result, None)
 
     async def _execute_raw(self, raw: RawRequest) -> Page:
-        cql = re.sub(r"%s", "?", raw.cql)
         try:
             st = acsylla.create_statement(
-                cql, parameters=list(raw.params) or None, timeout=raw.timeout
+                raw.text("?"), parameters=list(raw.params) or None, timeout=raw.timeout
             )
             result = await self._session.execute(st)
         except Exception as e:

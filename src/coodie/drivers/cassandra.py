@@ -293,8 +293,11 @@ class CassandraDriver:
 
     def _start_raw(self, raw: RawRequest) -> ResponseFuture:
         try:
+            # The driver formats values into the text with `%`: only the text around the
+            # values is escaped, and a statement without values is sent as written.
+            cql = raw.text("%s", _percent_escaped)
             return self.session.execute_async(
-                raw.cql, raw.params or None, timeout=raw.timeout, execution_profile=self._profile
+                cql, raw.params or None, timeout=raw.timeout, execution_profile=self._profile
             )
         except Exception as e:
             raise translate_error(e, raw.cql) from e
@@ -377,6 +380,10 @@ def _resolve_rows(fut: asyncio.Future[Page], rf: ResponseFuture, rows: Any) -> N
 def _resolve_error(fut: asyncio.Future[Page], exc: BaseException, cql: str) -> None:
     if not fut.cancelled():
         fut.set_exception(translate_error(exc, cql))
+
+
+def _percent_escaped(text: str) -> str:
+    return text.replace("%", "%%")
 
 
 def _batch_text(batch: BatchRequest) -> str:
