@@ -162,6 +162,7 @@ class AcsyllaDriver:
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop the session belongs to
         self._thread: threading.Thread | None = None  # set when that loop is ours
         self._session: Any = None
+        self._cluster: Any = None  # the acsylla Cluster of the session
         self._prepared: dict[str, Any] = {}
         self._bind_convs: dict[StatementTypes, list[Conv | None]] = {}
         self._read_convs: dict[StatementTypes, list[Conv | None]] = {}
@@ -169,12 +170,22 @@ class AcsyllaDriver:
 
     # ------------------------------------------------------------- connecting
 
+    @property
+    def connected(self) -> bool:
+        """Whether the driver holds an open session now."""
+        return self._session is not None
+
     async def _open(self) -> None:
         try:
             cluster = acsylla.create_cluster(**self._cluster_args)
-            self._session = await cluster.create_session()
         except Exception as e:
             raise translate_error(e, None) from e
+        try:
+            self._session = await cluster.create_session()
+        except Exception as e:
+            cluster.destroy()
+            raise translate_error(e, None) from e
+        self._cluster = cluster
 
     async def connect_async(self) -> None:
         """Connect in the running event loop, which then owns the session."""
@@ -330,9 +341,16 @@ class AcsyllaDriver:
         return self._page(result, None)
 
     async def _close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """Close the session, then the cluster: an acsylla cluster (and its logger) keeps
+        a socket pair registered with the event loop until it is destroyed."""
+        session, cluster = self._session, self._cluster
+        self._session = self._cluster = None
+        try:
+            if session is not None:
+                await session.close()
+        finally:
+            if cluster is not None:
+                cluster.destroy()
 
     # ------------------------------------------------------------- the driver API
 
@@ -379,16 +397,22 @@ class AcsyllaDriver:
             else:
                 loop.run_until_complete(self._close())
         self._loop = self._thread = None
-        self._session = None
+        self._session = self._cluster = None
         self._prepared.clear()
 
     async def shutdown_async(self) -> None:
-        if self._thread is None:
-            await self._close()
-            self._loop = None
-            self._prepared.clear()
-        else:
+        if self._thread is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.shutdown)
+            return
+        loop = self._loop
+        if loop is asyncio.get_running_loop():
+            await self._close()
+        elif loop is not None and loop.is_running():  # connected in a loop of another thread
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._close(), loop))
+        # else its loop is closed: the session, released below, closes as it is freed
+        self._session = self._cluster = None
+        self._loop = None
+        self._prepared.clear()
 
 
 def _consistency(name: str) -> Any:

@@ -132,6 +132,11 @@ class CassandraDriver:
             session = self.connect()
         return session
 
+    @property
+    def connected(self) -> bool:
+        """Whether the driver holds an open session now."""
+        return self._session is not None and not self._session.is_shutdown
+
     def connect(self) -> Session:
         """Open the connection now (it otherwise opens on first use)."""
         with self._lock:
@@ -360,7 +365,8 @@ class CassandraDriver:
         return self._await(loop, self._start_raw(raw), raw.cql)
 
     async def shutdown_async(self) -> None:
-        self.shutdown()
+        """Shut down without blocking the event loop (the driver joins its threads)."""
+        await asyncio.get_running_loop().run_in_executor(None, self.shutdown)
 
 
 def _on_rows(rows: Any, call: Any, fut: asyncio.Future[Page], ref: Any) -> None:
