@@ -3,7 +3,9 @@ named driver, DDL text sent as written, bad options and credentials."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
@@ -11,6 +13,7 @@ from typing import Annotated, Any
 import pytest
 from cassandra.cluster import Session
 
+import coodie.aio
 import coodie.sync
 from coodie.fields import PrimaryKey
 from coodie.registry import get_driver, unregister_driver
@@ -133,3 +136,132 @@ def test_init_coodie_again_shuts_the_replaced_driver_down(
             f(drivers[-1].shutdown_async())
         else:
             drivers[-1].shutdown()
+
+
+# ------------------------------------------------------------------ item 8
+
+CHILD_TIMEOUT = 60  # seconds a child may take before the test calls it hung
+
+
+def _in_child(work: Callable[[], Any]) -> Any:
+    """Run `work` in a forked child (multiprocessing's fork start method) and return its
+    result; a child that hangs is killed and fails the test."""
+    ctx = multiprocessing.get_context("fork")
+    results = ctx.Queue()
+
+    def run() -> None:
+        try:
+            results.put(("ok", work()))
+        except BaseException as e:
+            results.put(("error", f"{type(e).__name__}: {e}"))
+
+    child = ctx.Process(target=run)
+    child.start()
+    child.join(CHILD_TIMEOUT)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        pytest.fail(f"the forked child hung for {CHILD_TIMEOUT}s")
+    status, value = results.get(timeout=10)
+    assert (status, child.exitcode) == ("ok", 0), value
+    return value
+
+
+@pytest.mark.parametrize("driver_type", DRIVERS)
+def test_a_forked_child_reconnects_and_the_parent_keeps_working(
+    f: Any, keyspace: str, driver_type: str
+) -> None:
+    """A child forked after the parent connected (gunicorn --preload, Celery prefork)
+    reads and writes through the inherited driver, and through a new init_coodie(); the
+    parent keeps working after it exits (the child once blocked forever on both drivers)."""
+    driver_name = f"fork_{driver_type}"
+    hosts, port = _contact_points()
+    options = dict(hosts=hosts, port=port, keyspace=keyspace, name=driver_name)
+
+    class Forked(f.module.Document):  # type: ignore[name-defined,misc]
+        id: Annotated[int, PrimaryKey()]
+        label: str = ""
+
+        class Settings:
+            name = f"it_fork_{driver_type}"
+            driver = driver_name
+
+    driver = f(f.module.init_coodie(driver_type=driver_type, **options))
+    try:
+        f(Forked.sync_table())
+        f(Forked(id=0, label="parent").save())
+        assert f(Forked.get(id=0)).label == "parent"  # the parent is connected
+        assert driver.connected
+
+        for n, reinit in ((1, False), (2, True)):
+            if f.is_async:
+
+                async def work_async(n: int = n, reinit: bool = reinit) -> str:
+                    if reinit:
+                        await coodie.aio.init_coodie(driver_type=driver_type, **options)
+                    await Forked(id=n, label=f"child {n}").save()
+                    return str((await Forked.get(id=0)).label)
+
+                # the child's own event loop: the parent's shares its epoll with the parent
+                label = _in_child(lambda: asyncio.run(work_async()))
+            else:
+
+                def work(n: int = n, reinit: bool = reinit) -> str:
+                    if reinit:
+                        coodie.sync.init_coodie(driver_type=driver_type, **options)
+                    Forked(id=n, label=f"child {n}").save()
+                    return str(Forked.get(id=0).label)
+
+                label = _in_child(work)
+            assert label == "parent"
+            # the parent still answers on its own connection, and sees the child's write
+            assert get_driver(driver_name) is driver and driver.connected
+            assert f(Forked.get(id=n)).label == f"child {n}"
+        f(Forked(id=3, label="parent again").save())
+        assert sorted(d.label for d in f(Forked.find().all())) == [
+            "child 1",
+            "child 2",
+            "parent",
+            "parent again",
+        ]
+    finally:
+        unregister_driver(driver_name)
+        f(driver.shutdown_async()) if f.is_async else driver.shutdown()
+
+
+def test_a_session_given_in_the_parent_is_refused_in_a_forked_child(
+    f: Any, session: Session
+) -> None:
+    """init_coodie(session=...) in the parent: coodie cannot rebuild the user's session in
+    the child, so using it there says what to do instead of hanging."""
+    from coodie.exceptions import ConfigurationError
+
+    coodie.sync.init_coodie(session=session, name="fork_given")
+    try:
+
+        class Given(f.module.Document):  # type: ignore[name-defined,misc]
+            id: Annotated[int, PrimaryKey()]
+
+            class Settings:
+                name = "it_fork_given"
+                driver = "fork_given"
+
+        f(Given.sync_table())
+        assert f(Given.find(id=1).all()) == []
+
+        async def wait(x: Any) -> Any:
+            return await x
+
+        def work() -> str:
+            try:
+                found = Given.find(id=1).all()
+                if f.is_async:  # in the child's own event loop
+                    asyncio.run(wait(found))
+            except ConfigurationError as e:
+                return str(e)
+            return "no error"
+
+        assert "call init_coodie() again in the child" in _in_child(work)
+        assert f(Given.find(id=1).all()) == []  # the parent's session still works
+    finally:
+        unregister_driver("fork_given")

@@ -6,13 +6,46 @@ installs the `cassandra` module). Drivers are registered by name in `coodie.regi
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Protocol
 
 from coodie.exceptions import ConfigurationError
 from coodie.requests import BatchRequest, Page, Request
 
-__all__ = ["AsyncDriver", "SyncDriver", "create_driver"]
+__all__ = ["AsyncDriver", "SyncDriver", "create_driver", "forget_in_child", "fork_safe"]
+
+# ------------------------------------------------------------------ forks
+#
+# A forked child inherits the driver objects but not the threads that run them, and their
+# sockets and event-loop wake-up pipes are shared with the parent. In the child, each
+# driver drops its references to the parent's cluster, session, loop and threads (it
+# never closes or shuts them down: that would reach into the parent's connections or
+# wake the parent's loop) and connects again on first use. What it drops is kept here,
+# never freed in the child: freeing an acsylla session waits for its I/O threads, which
+# do not exist in the child.
+
+_drivers: weakref.WeakSet[Any] = weakref.WeakSet()
+_kept: list[Any] = []
+
+
+def fork_safe(driver: Any) -> None:
+    """Have `driver._after_fork()` called in every child forked from now on."""
+    _drivers.add(driver)
+
+
+def forget_in_child(*objects: Any) -> None:
+    """Keep the parent's objects alive and untouched in a forked child."""
+    _kept.extend(o for o in objects if o is not None)
+
+
+def _after_fork_in_child() -> None:
+    for driver in list(_drivers):
+        driver._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class SyncDriver(Protocol):

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import acsylla
 from acsylla import errors as acs_errors
 
+from coodie.drivers import forget_in_child, fork_safe
 from coodie.exceptions import (
     ConfigurationError,
     ExecutionError,
@@ -166,6 +167,18 @@ class AcsyllaDriver:
         self._prepared: dict[str, Any] = {}
         self._bind_convs: dict[StatementTypes, list[Conv | None]] = {}
         self._read_convs: dict[StatementTypes, list[Conv | None]] = {}
+        self._lock = threading.Lock()
+        fork_safe(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: drop the parent's session, cluster, loop and thread, untouched
+        (the C++ driver's threads did not survive the fork, and freeing the session would
+        wait for them), and connect again on first use, in a loop of the child's own."""
+        forget_in_child(self._session, self._cluster, self._loop, self._thread, self._prepared)
+        self._session = self._cluster = None
+        self._loop = None
+        self._thread = None
+        self._prepared = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------- connecting

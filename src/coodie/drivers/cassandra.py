@@ -8,6 +8,8 @@ thread) to asyncio futures with `loop.call_soon_threadsafe`: no thread per reque
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import threading
 import weakref
 from collections.abc import Sequence
@@ -41,6 +43,7 @@ from cassandra.protocol import ErrorMessage
 from cassandra.protocol import RequestValidationException as ProtocolValidationError
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_factory
 
+from coodie.drivers import forget_in_child, fork_safe
 from coodie.exceptions import (
     ConfigurationError,
     ExecutionError,
@@ -123,6 +126,21 @@ class CassandraDriver:
         self.replication: dict[str, Any] | None = None  # for keyspaces sync_table() creates
         # seconds per request unless a query says otherwise (init_coodie(request_timeout=))
         self.default_timeout: float = session.default_timeout if session is not None else 20.0
+        self._forked_from: int | None = None  # the parent's pid, for a given session lost to a fork
+        fork_safe(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: drop the parent's cluster and session (their threads did not
+        survive the fork; their sockets are the parent's) and connect again on first use.
+        A session the user gave cannot be rebuilt: using it raises ConfigurationError."""
+        forget_in_child(self._session, self.cluster, self._prepared)
+        if self._session is not None or self.cluster is not None:
+            if self._new_cluster is None:
+                self._forked_from = os.getppid()
+            self._session = self.cluster = None
+        self._prepared = {}
+        self._lock = threading.Lock()
+        _forget_reactor_in_child()
 
     @property
     def session(self) -> Session:
@@ -141,6 +159,12 @@ class CassandraDriver:
         """Open the connection now (it otherwise opens on first use)."""
         with self._lock:
             if self._session is None:
+                if self._forked_from is not None:
+                    raise ConfigurationError(
+                        f"this driver was given a session in the parent process (pid "
+                        f"{self._forked_from}), which a forked child cannot use: call "
+                        "init_coodie() again in the child (e.g. in a post-fork hook)"
+                    )
                 try:
                     if self.cluster is None:
                         self.cluster = self._new_cluster()
@@ -386,6 +410,17 @@ def _resolve_rows(fut: asyncio.Future[Page], rf: ResponseFuture, rows: Any) -> N
 def _resolve_error(fut: asyncio.Future[Page], exc: BaseException, cql: str) -> None:
     if not fut.cancelled():
         fut.set_exception(translate_error(exc, cql))
+
+
+def _forget_reactor_in_child() -> None:
+    """The driver's I/O reactors are per process: libev and asyncore keep a global loop
+    that the driver, seeing another pid, would clean up by closing the parent's
+    connections from the child. Drop it instead, so a new one starts."""
+    for module in ("cassandra.io.libevreactor", "cassandra.io.asyncorereactor"):
+        reactor: Any = sys.modules.get(module)
+        if reactor is not None and getattr(reactor, "_global_loop", None) is not None:
+            forget_in_child(reactor._global_loop)
+            reactor._global_loop = None
 
 
 def _percent_escaped(text: str) -> str:
