@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import re
 import typing
 from collections.abc import Mapping
@@ -372,10 +371,15 @@ def build_schema(
     )
 
 
-@functools.cache
-def _literal_fields(marker: Any) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+_LITERAL_FIELDS: dict[type, tuple[tuple[str, tuple[Any, ...]], ...]] = {}
+
+
+def _literal_fields(marker: type) -> tuple[tuple[str, tuple[Any, ...]], ...]:
     """The fields of a marker dataclass typed `Literal[...]` (or optional), with the values
     each allows."""
+    known = _LITERAL_FIELDS.get(marker)
+    if known is not None:
+        return known
     hints = typing.get_type_hints(marker)
     out = []
     for f in dataclasses.fields(marker):
@@ -390,7 +394,8 @@ def _literal_fields(marker: Any) -> tuple[tuple[str, tuple[Any, ...]], ...]:
             elif arm is type(None):
                 allowed.append(None)
         out.append((f.name, tuple(allowed)))
-    return tuple(out)
+    known = _LITERAL_FIELDS[marker] = tuple(out)
+    return known
 
 
 def literal_mismatch(marker: Any) -> str | None:
