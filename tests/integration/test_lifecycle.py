@@ -7,14 +7,20 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
+import subprocess
+import sys
+import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
+from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import Session
 
 import coodie.aio
 import coodie.sync
+from coodie.exceptions import InvalidQueryError, UnsupportedOperation
 from coodie.fields import PrimaryKey
 from coodie.registry import get_driver, unregister_driver
 from tests.integration.conftest import _contact_points
@@ -265,3 +271,107 @@ def test_a_session_given_in_the_parent_is_refused_in_a_forked_child(
         assert f(Given.find(id=1).all()) == []  # the parent's session still works
     finally:
         unregister_driver("fork_given")
+
+
+# ------------------------------------------------------------------ item 11
+
+
+def test_lwt_existing_shows_empty_collections_as_documents_do(f: Any) -> None:
+    """A conditional write that did not apply shows the row's empty collections as
+    set()/[]/{} like the document read back, not None (CQL stores them as null)."""
+    User = f.m.User
+    f(User.sync_table())
+    u = User(name="lwt-empty")
+    assert f(u.insert()).applied
+    r = f(User(id=u.id, name="other").insert())
+    assert not r.applied
+    stored = f(User.get(id=u.id))
+    got = (r.existing["tags"], r.existing["scores"], r.existing["metadata"])
+    assert got == (stored.tags, stored.scores, stored.metadata) == (set(), [], {})
+    assert [type(v) for v in got] == [set, list, dict]
+    assert r.existing["name"] == "lwt-empty"
+
+
+def test_unsupported_operation_is_an_invalid_query(f: Any) -> None:
+    """A write on a view or save() on a counter table is caught by `except
+    InvalidQueryError`, the spec's class for bad query construction."""
+    f(f.m.User.sync_table())
+    f(f.m.Hits.sync_table())
+    f(f.m.UsersByStatus.sync_view())
+    with pytest.raises(InvalidQueryError, match="materialized view") as e:
+        f(f.m.UsersByStatus(status="a", id=uuid.uuid4(), name="n", email="e").save())
+    assert isinstance(e.value, UnsupportedOperation)
+    with pytest.raises(InvalidQueryError, match="counter table"):
+        f(f.m.Hits(url="/u", views=1, visitors=1).save())
+
+
+AUTH_HOST = "127.0.0.21"  # a throwaway node with PasswordAuthenticator (the shared one has none)
+NODE = Path(__file__).resolve().parents[2] / "tools" / "cassandra" / "node"
+
+
+@pytest.fixture(scope="module")
+def auth_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second node from the same jars, on another loopback address, that requires
+    credentials (cassandra/cassandra); started for these tests and stopped after them."""
+    env = {
+        **os.environ,
+        "CASSANDRA_HOST": AUTH_HOST,
+        "CASSANDRA_ROOT": str(tmp_path_factory.mktemp("auth-node")),
+        "CASSANDRA_HEAP": "512m",
+        "CASSANDRA_START_TIMEOUT": "240",
+        "CASSANDRA_EXTRA_YAML": "authenticator: PasswordAuthenticator\n"
+        "cluster_name: coodie-auth-test",
+    }
+    up = subprocess.run(
+        [sys.executable, str(NODE), "up"], env=env, capture_output=True, text=True, timeout=300
+    )
+    try:
+        if up.returncode != 0:  # a node that does not start is a failure, never a skip
+            pytest.fail(f"the auth test node did not start:\n{up.stdout}{up.stderr}")
+        yield AUTH_HOST
+    finally:
+        subprocess.run(
+            [sys.executable, str(NODE), "down"], env=env, capture_output=True, timeout=120
+        )
+
+
+def _credentials(driver_type: str, user: str, password: str) -> dict[str, Any]:
+    if driver_type == "acsylla":
+        return {"username": user, "password": password}
+    return {"auth_provider": PlainTextAuthProvider(user, password)}
+
+
+@pytest.mark.parametrize("driver_type", DRIVERS)
+def test_refused_credentials_are_one_authentication_error(
+    f: Any, auth_node: str, driver_type: str
+) -> None:
+    """Wrong or missing credentials raise AuthenticationError (an ExecutionError) on both
+    drivers (once Unavailable on scylla's and a plain ExecutionError on acsylla's); the
+    right ones connect."""
+    from coodie.exceptions import AuthenticationError, ExecutionError
+    from coodie.requests import RawRequest
+
+    assert issubclass(AuthenticationError, ExecutionError)
+    name = f"auth_{driver_type}"
+    version = RawRequest("SELECT release_version FROM system.local")
+
+    def connect_and_ask(**options: Any) -> Any:
+        driver = f(
+            f.module.init_coodie(hosts=[auth_node], name=name, driver_type=driver_type, **options)
+        )
+        try:
+            if f.is_async:
+
+                async def ask() -> Any:
+                    return await driver.execute_raw_async(version)
+
+                return f(ask()).rows
+            return driver.execute_raw(version).rows
+        finally:
+            unregister_driver(name)
+            f(driver.shutdown_async()) if f.is_async else driver.shutdown()
+
+    for options in (_credentials(driver_type, "cassandra", "wrong"), {}):
+        with pytest.raises(AuthenticationError, match="refused the credentials"):
+            connect_and_ask(**options)
+    assert connect_and_ask(**_credentials(driver_type, "cassandra", "cassandra")) != []

@@ -68,6 +68,31 @@ class AsyncDriver(Protocol):
     async def shutdown_async(self) -> None: ...
 
 
+def _cassandra_driver_class(driver_type: str) -> Any:
+    extra = "scylla" if driver_type == "scylla" else "cassandra"
+    try:
+        from coodie.drivers.cassandra import CassandraDriver
+    except ImportError as e:
+        raise ConfigurationError(
+            f"driver_type={driver_type!r} needs the driver package: pip install 'coodie[{extra}]'"
+        ) from e
+    except Exception as e:
+        # cassandra-driver built without libev, on a Python without asyncore (3.12+), has
+        # no connection class: importing cassandra.cluster raises DependencyException.
+        # (scylla-driver falls back to its asyncio connection class instead.)
+        from cassandra import DependencyException
+
+        if not isinstance(e, DependencyException):
+            raise
+        raise ConfigurationError(
+            f"the installed `cassandra` driver has no connection class ({e}): it was built "
+            "without libev. Install libev and rebuild it (apt-get install libev-dev, then "
+            "pip install --force-reinstall --no-binary cassandra-driver cassandra-driver), "
+            "or use scylla-driver, which falls back to asyncio: pip install 'coodie[scylla]'"
+        ) from e
+    return CassandraDriver
+
+
 def create_driver(
     hosts: Sequence[str] | None,
     keyspace: str | None,
@@ -79,13 +104,7 @@ def create_driver(
 ) -> Any:
     driver: Any
     if driver_type in ("scylla", "cassandra"):
-        try:
-            from coodie.drivers.cassandra import CassandraDriver
-        except ImportError as e:
-            extra = "scylla" if driver_type == "scylla" else "cassandra"
-            raise ConfigurationError(
-                f"driver_type={driver_type!r} needs the driver package: pip install 'coodie[{extra}]'"
-            ) from e
+        CassandraDriver = _cassandra_driver_class(driver_type)
         if session is not None:
             driver = CassandraDriver(session, keyspace)
         else:

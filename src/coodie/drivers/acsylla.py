@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import inspect
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
@@ -27,6 +28,7 @@ from acsylla import errors as acs_errors
 
 from coodie.drivers import forget_in_child, fork_safe
 from coodie.exceptions import (
+    AuthenticationError,
     ConfigurationError,
     ExecutionError,
     InvalidQueryError,
@@ -47,7 +49,9 @@ _MAX_PREPARED = 2048
 def translate_error(e: BaseException, cql: str | None) -> Exception:
     msg = f"{type(e).__name__}: {e}"
     err: Exception
-    if isinstance(
+    if isinstance(e, acs_errors.CassErrorServerBadCredentials):
+        err = AuthenticationError(f"the cluster refused the credentials: {msg}", cql)
+    elif isinstance(
         e,
         (
             acs_errors.CassErrorServerInvalidQuery,
@@ -141,6 +145,13 @@ def _apply(convs: Sequence[Conv | None], values: Sequence[Any]) -> list[Any]:
     return [c(v) if c is not None and v is not None else v for c, v in zip(convs, values)]
 
 
+def cluster_options() -> list[str]:
+    """The init_coodie() options the acsylla driver takes: those of
+    `acsylla.create_cluster()`, but the hosts and port that init_coodie() sets itself."""
+    names = inspect.signature(acsylla.create_cluster).parameters
+    return [n for n in names if n not in ("contact_points", "port")]
+
+
 class AcsyllaDriver:
     """Executes coodie requests with acsylla."""
 
@@ -152,6 +163,17 @@ class AcsyllaDriver:
         port: int = 9042,
         **options: Any,
     ) -> None:
+        unknown = sorted(set(options) - set(cluster_options()))
+        if unknown:
+            hint = (
+                " (credentials are username= and password=)"
+                if {"auth_provider", "credentials"} & set(unknown)
+                else ""
+            )
+            raise ConfigurationError(
+                f"driver_type='acsylla' does not take {', '.join(unknown)}{hint}; "
+                f"the options it takes: {', '.join(cluster_options())}"
+            )
         self.keyspace = keyspace
         self.replication: dict[str, Any] | None = None
         options.setdefault("log_level", "critical")  # it logs shard-awareness noise as ERROR

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cassandra import (
+    AuthenticationFailed,
     ConsistencyLevel,
     DriverException,
     ReadTimeout,
@@ -45,6 +46,7 @@ from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_
 
 from coodie.drivers import forget_in_child, fork_safe
 from coodie.exceptions import (
+    AuthenticationError,
     ConfigurationError,
     ExecutionError,
     InvalidQueryError,
@@ -76,7 +78,9 @@ def translate_error(e: BaseException, cql: str | None) -> Exception:
     """A driver exception -> the coodie error a user catches (the driver's is `__cause__`)."""
     msg = f"{type(e).__name__}: {e}"
     err: Exception
-    if isinstance(e, (RequestValidationException, ProtocolValidationError)):
+    if _refused_credentials(e):
+        err = AuthenticationError(f"the cluster refused the credentials: {msg}", cql)
+    elif isinstance(e, (RequestValidationException, ProtocolValidationError)):
         err = InvalidQueryError(f"the server rejected the statement: {msg}\n  CQL: {cql}")
     elif isinstance(e, (ReadTimeout, WriteTimeout, DriverTimedOut)):
         err = OperationTimedOut(msg, cql)
@@ -91,6 +95,15 @@ def translate_error(e: BaseException, cql: str | None) -> Exception:
         return e if isinstance(e, Exception) else ExecutionError(msg, cql)
     err.__cause__ = e
     return err
+
+
+def _refused_credentials(e: BaseException) -> bool:
+    """Authentication failed (on every host tried, when connecting)."""
+    if isinstance(e, AuthenticationFailed):
+        return True
+    if isinstance(e, NoHostAvailable) and e.errors:
+        return all(isinstance(x, AuthenticationFailed) for x in e.errors.values())
+    return False
 
 
 def _rows(rows: Sequence[Any] | None, columns: Sequence[str] | None) -> list[Any]:
@@ -226,8 +239,9 @@ class CassandraDriver:
     def _prepare(self, cql: str) -> PreparedStatement:
         ps = self._prepared.get(cql)
         if ps is None:
+            session = self.session  # connecting raises coodie's error, the driver's as cause
             try:
-                ps = self.session.prepare(cql)
+                ps = session.prepare(cql)
             except Exception as e:
                 raise translate_error(e, cql) from e
             if len(self._prepared) >= _MAX_PREPARED:
@@ -321,11 +335,12 @@ class CassandraDriver:
         return self._page(rf, rows)
 
     def _start_raw(self, raw: RawRequest) -> ResponseFuture:
+        session = self.session
         try:
             # The driver formats values into the text with `%`: only the text around the
             # values is escaped, and a statement without values is sent as written.
             cql = raw.text("%s", _percent_escaped)
-            return self.session.execute_async(
+            return session.execute_async(
                 cql, raw.params or None, timeout=raw.timeout, execution_profile=self._profile
             )
         except Exception as e:
