@@ -20,7 +20,7 @@ from cassandra.cluster import Session
 
 import coodie.aio
 import coodie.sync
-from coodie.exceptions import InvalidQueryError, UnsupportedOperation
+from coodie.exceptions import InvalidQueryError, Unavailable, UnsupportedOperation
 from coodie.fields import PrimaryKey
 from coodie.registry import get_driver, unregister_driver
 from tests.integration.conftest import _contact_points
@@ -136,6 +136,15 @@ def test_init_coodie_again_shuts_the_replaced_driver_down(
         assert _sockets() <= sockets + 2, (sockets, _sockets())
         assert [d.connected for d in drivers] == [False] * 15 + [True]
         assert get_driver(driver_name) is drivers[-1]
+        if f.is_async:  # a replacement that cannot connect leaves the driver in place, open
+            with pytest.raises(Unavailable):
+                f(
+                    coodie.aio.init_coodie(
+                        hosts=["127.0.0.1"], port=1, name=driver_name, driver_type=driver_type
+                    )
+                )
+            assert get_driver(driver_name) is drivers[-1] and drivers[-1].connected
+            assert f(Pinged.find(id=1).all()) == []
     finally:
         unregister_driver(driver_name)
         if f.is_async:
