@@ -38,6 +38,7 @@ def _connecting(init: Callable[P, Any]) -> Callable[P, Coroutine[Any, Any, Any]]
                 a["port"],
                 a["replication"],
                 a["default"],
+                a["cursor_key"],
                 dict(a["cluster_options"]),
             )
             await driver.connect_async()
