@@ -89,8 +89,8 @@ def create_index_cql(
 
 
 def ensure_keyspace_flow(keyspace: str, replication: Mapping[str, Any] | None) -> Flow[list[str]]:
-    page: Page = yield RawRequest(
-        "SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = %s", (keyspace,)
+    page: Page = yield RawRequest.where(
+        "SELECT keyspace_name FROM system_schema.keyspaces", keyspace_name=keyspace
     )
     if page.rows:
         return []
@@ -123,17 +123,18 @@ def sync_table_flow(
     from coodie.usertype import sync_types_flow, table_udts
 
     ran += yield from sync_types_flow(table_udts(schema), keyspace)
-    page = yield RawRequest(
-        "SELECT column_name, type, kind, position, clustering_order FROM system_schema.columns "
-        "WHERE keyspace_name = %s AND table_name = %s",
-        (keyspace, schema.name),
+    page = yield RawRequest.where(
+        "SELECT column_name, type, kind, position, clustering_order FROM system_schema.columns",
+        keyspace_name=keyspace,
+        table_name=schema.name,
     )
     existing = {r[0]: (r[1], r[2], r[3], r[4]) for r in page.rows}
     indexes: frozenset[str] = frozenset()
     if existing and any(c.index is not None for c in schema.columns):
-        page = yield RawRequest(
-            "SELECT index_name FROM system_schema.indexes WHERE keyspace_name = %s AND table_name = %s",
-            (keyspace, schema.name),
+        page = yield RawRequest.where(
+            "SELECT index_name FROM system_schema.indexes",
+            keyspace_name=keyspace,
+            table_name=schema.name,
         )
         indexes = frozenset(r[0] for r in page.rows)
     for cql in table_ddl(model, keyspace, existing, indexes):

@@ -76,10 +76,9 @@ def sync_types_flow(types: list[CqlType], keyspace: str) -> Flow[list[str]]:
     ran: list[str] = []
     if not types:
         return ran
-    page: Page = yield RawRequest(
-        "SELECT type_name, field_names, field_types FROM system_schema.types "
-        "WHERE keyspace_name = %s",
-        (keyspace,),
+    page: Page = yield RawRequest.where(
+        "SELECT type_name, field_names, field_types FROM system_schema.types",
+        keyspace_name=keyspace,
     )
     existing = {r[0]: dict(zip(r[1], r[2])) for r in page.rows}
     for t in types:
