@@ -23,13 +23,16 @@ __all__ = [
     "BigInt",
     "CqlType",
     "Double",
+    "Duration",
     "Frozen",
+    "Json",
     "SmallInt",
     "Time",
     "TimeUUID",
     "TinyInt",
     "TypeMarker",
     "VarInt",
+    "Vector",
     "cql_type_of",
 ]
 
@@ -166,6 +169,53 @@ class Vector:
 
 
 @dataclass(frozen=True, slots=True)
+class Duration:
+    """A CQL `duration`: months, days and nanoseconds, kept apart and exact (a month has
+    no fixed number of days). The three have one sign, as the server requires."""
+
+    months: int = 0
+    days: int = 0
+    nanoseconds: int = 0
+
+    def __post_init__(self) -> None:
+        parts = (self.months, self.days, self.nanoseconds)
+        if any(not isinstance(p, int) or isinstance(p, bool) for p in parts):
+            raise ValueError(f"Duration{parts}: months, days and nanoseconds are ints")
+        if any(p > 0 for p in parts) and any(p < 0 for p in parts):
+            raise ValueError(f"Duration{parts}: months, days and nanoseconds must have one sign")
+        if not (-(2**31) <= self.months < 2**31 and -(2**31) <= self.days < 2**31):
+            raise ValueError(f"Duration{parts}: months and days are 32-bit")
+        if not -(2**63) <= self.nanoseconds < 2**63:
+            raise ValueError(f"Duration{parts}: nanoseconds are 64-bit")
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        def coerce(v: Any) -> Duration:
+            if isinstance(v, Duration):
+                return v
+            if isinstance(v, dict):
+                return Duration(**v)
+            if isinstance(v, (list, tuple)) and len(v) == 3:
+                return Duration(*v)
+            raise ValueError("a Duration, a (months, days, nanoseconds) tuple or such a dict")
+
+        return core_schema.no_info_plain_validator_function(
+            coerce,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda d: {"months": d.months, "days": d.days, "nanoseconds": d.nanoseconds}
+            ),
+        )
+
+
+def _duration_from_db(v: Any) -> Any:
+    if isinstance(v, Duration) or v is None:
+        return v
+    return Duration(v.months, v.days, v.nanoseconds)  # the Python driver's Duration
+
+
+@dataclass(frozen=True, slots=True)
 class Json:
     """Store any pydantic-serialisable value as JSON text: `Annotated[Settings, Json()]`.
     Read back validated into the annotated type."""
@@ -222,6 +272,7 @@ _SCALARS: tuple[tuple[type, str], ...] = (
     (bytes, "blob"),
     (ipaddress.IPv4Address, "inet"),
     (ipaddress.IPv6Address, "inet"),
+    (Duration, "duration"),
 )
 
 
@@ -596,6 +647,7 @@ def _from_db_leaf(t: CqlType) -> Converter | None:
 
 _TO_DB: dict[str, Converter] = {"inet": _inet_to_db}
 _FROM_DB: dict[str, Converter] = {
+    "duration": _duration_from_db,
     "inet": _inet_from_db,
     "date": _date_from_db,
     "time": _time_from_db,
@@ -688,6 +740,7 @@ _SCALAR_CHECKS: dict[str, ValueCheck] = {
     "date": (_dt.date, lambda v: not isinstance(v, _dt.datetime)),
     "time": (_dt.time, None),
     "inet": (str, _inet),
+    "duration": (Duration, None),
     **{name: (int, _int_range(bits)) for name, bits in _INT_BITS.items()},
 }
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import inspect
+import re
 import struct
 import threading
 import uuid
@@ -38,7 +39,7 @@ from coodie.exceptions import (
 )
 from coodie.expr.compiler import Compiled, StatementTypes
 from coodie.requests import BatchRequest, Page, RawRequest, Request
-from coodie.types import CqlType, by_name, converter_for
+from coodie.types import CqlType, Duration, by_name, converter_for
 
 __all__ = ["AcsyllaDriver"]
 
@@ -150,12 +151,60 @@ def _vector_from_bytes(v: Any) -> Any:
     return v
 
 
+_DURATION_UNITS = {
+    "y": (12, 0, 0),
+    "mo": (1, 0, 0),
+    "w": (0, 7, 0),
+    "d": (0, 1, 0),
+    "h": (0, 0, 3_600_000_000_000),
+    "m": (0, 0, 60_000_000_000),
+    "s": (0, 0, 1_000_000_000),
+    "ms": (0, 0, 1_000_000),
+    "us": (0, 0, 1_000),
+    "µs": (0, 0, 1_000),
+    "ns": (0, 0, 1),
+}
+_DURATION_PART = re.compile(r"(\d+)(y|mo|w|d|h|ms|m|s|us|µs|ns)")
+
+
+def _duration_from_text(v: Any) -> Any:
+    """acsylla reads a duration as its CQL text ('1y2mo3d5s123ns')."""
+    if not isinstance(v, str):
+        return v
+    sign = -1 if v.startswith("-") else 1
+    months = days = nanos = 0
+    for amount, unit in _DURATION_PART.findall(v):
+        mo, d, ns = _DURATION_UNITS[unit]
+        months, days, nanos = (
+            months + int(amount) * mo,
+            days + int(amount) * d,
+            nanos + int(amount) * ns,
+        )
+    return Duration(sign * months, sign * days, sign * nanos)
+
+
+def _duration_to_timedelta(v: Any) -> Any:
+    # acsylla 1.2 binds a duration only from a timedelta, which has no months, counts
+    # microseconds, and splits a negative one into days and positive seconds
+    if not isinstance(v, Duration):
+        return v
+    if v.months or v.nanoseconds % 1000 or v.nanoseconds < 0:
+        raise ValueError(
+            f"{v}: acsylla binds a duration only as days and non-negative microseconds "
+            "(no months, no nanosecond remainder, no negative time of day): use the scylla "
+            "driver for this value"
+        )
+    return dt.timedelta(days=v.days, microseconds=v.nanoseconds // 1000)
+
+
 _BIND: dict[str, Conv] = {
+    "duration": _duration_to_timedelta,
     "vector": _vector_to_bytes,
     "varint": _varint_to_bytes,
     "ascii": _ascii_without_nul,
 }
 _READ: dict[str, Conv] = {
+    "duration": _duration_from_text,
     "vector": _vector_from_bytes,
     "uuid": _uuid,
     "timeuuid": _uuid,
