@@ -163,9 +163,15 @@ def _row_builder(cls: type[DocumentCore], h: _Hydrator) -> Any:
 
 
 def conditions_from(
-    schema: TableSchema, exprs: Sequence[Expr], kwargs: Mapping[str, Any]
+    schema: TableSchema,
+    exprs: Sequence[Expr],
+    kwargs: Mapping[str, Any],
+    model: type[DocumentCore] | None = None,
 ) -> tuple[Condition, ...]:
-    """Positional expressions and kwargs lookups -> one AND-ed tuple of conditions."""
+    """Positional expressions and kwargs lookups -> one AND-ed tuple of conditions.
+
+    Given the queried `model`, a condition built from another model's column (one that
+    is not the model or a base of it) is refused, even where the column names agree."""
     out: list[Condition] = []
     for e in exprs:
         items: tuple[Condition, ...]
@@ -184,6 +190,16 @@ def conditions_from(
                 f"find()/filter() take expressions such as User.price > 10, got {e!r}{hint}"
             )
         for c in items:
+            if (
+                model is not None
+                and isinstance(c, Compare)
+                and c.model is not None
+                and not issubclass(model, c.model)
+            ):
+                raise InvalidQueryError(
+                    f"{c.model.__name__}.{c.column} is a column of {c.model.__name__}, "
+                    f"not of {model.__name__}: use {model.__name__}.{c.column}"
+                )
             if isinstance(c, Compare) and c.column not in schema.by_name:
                 raise InvalidQueryError(
                     f"{schema.name} has no column {c.column!r} (was the column taken from another model?)"

@@ -282,7 +282,7 @@ def get_request(
         if plan.runs[0].bind(lookups, params):
             params.append(2)
             return Request(plan.compiled(params))
-    where = conditions_from(model._schema(), conditions, lookups)
+    where = conditions_from(model._schema(), conditions, lookups, model)
     request = QuerySetCore(model, where)._copy(_limit=2)._select_request()
     if not conditions and key not in _plans(model):
         names = _eq_names(where)

@@ -157,7 +157,7 @@ class QuerySetCore(Generic[D]):
     def filter(self, *exprs: Expr, **lookups: Any) -> Self:
         from coodie.document import conditions_from
 
-        more = conditions_from(self._model._schema(), exprs, lookups)
+        more = conditions_from(self._model._schema(), exprs, lookups, self._model)
         return self._copy(_where=self._where + more)
 
     def limit(self, n: int) -> Self:

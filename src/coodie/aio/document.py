@@ -32,7 +32,7 @@ class Document(DocumentCore):
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> AsyncQuerySet[Self]:
         """A lazy QuerySet (no I/O until awaited or iterated with `async for`)."""
-        return AsyncQuerySet(cls, conditions_from(cls._schema(), conditions, lookups))
+        return AsyncQuerySet(cls, conditions_from(cls._schema(), conditions, lookups, cls))
 
     @classmethod
     async def get(cls, *conditions: Expr, **lookups: Any) -> Self:

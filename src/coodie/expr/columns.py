@@ -45,7 +45,7 @@ class Column(Generic[T]):
                 f"{self.name} {op.value} {value.name}: CQL compares columns with values only, "
                 "not with other columns"
             )
-        return Compare(self.name, op, value)
+        return Compare(self.name, op, value, self.model)
 
     # Comparisons take the column's type; they return expressions, never bool.
     def __eq__(self, value: T) -> Compare:  # type: ignore[override]

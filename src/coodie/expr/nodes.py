@@ -9,7 +9,7 @@ the table's schema, the compiler renders them.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from coodie.exceptions import InvalidQueryError
@@ -94,11 +94,14 @@ def _flatten(e: Expr) -> tuple[Condition, ...]:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Compare(Expr):
-    """`column op value` (value is a list for IN)."""
+    """`column op value` (value is a list for IN). `model` is the Document class whose
+    column built it (None for kwargs lookups and internal conditions): a column of one
+    model used in another model's query is refused."""
 
     column: str
     op: Op
     value: Any
+    model: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"Compare({self.column} {self.op.value} {self.value!r})"

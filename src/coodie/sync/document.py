@@ -32,7 +32,7 @@ class Document(DocumentCore):
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> QuerySet[Self]:
         """A lazy QuerySet: expressions (`User.age > 3`) and lookups (`age__gt=3`), ANDed."""
-        return QuerySet(cls, conditions_from(cls._schema(), conditions, lookups))
+        return QuerySet(cls, conditions_from(cls._schema(), conditions, lookups, cls))
 
     @classmethod
     def get(cls, *conditions: Expr, **lookups: Any) -> Self:
