@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coodie.exceptions import InvalidQueryError
 
@@ -78,11 +78,13 @@ class Expr:
     def __invert__(self) -> Expr:
         raise InvalidQueryError("CQL has no NOT: restate the condition positively")
 
-    def __bool__(self) -> bool:
-        raise TypeError(
-            "a coodie condition has no truth value: pass it to find() or filter() "
-            "instead of using it in an if, and, or, or chained comparison"
-        )
+    if not TYPE_CHECKING:  # declared to no checker: mypy's truthy-bool flags `if cond:`
+
+        def __bool__(self) -> bool:
+            raise TypeError(
+                "a coodie condition has no truth value: pass it to find() or filter() "
+                "instead of using it in an if, and, or, or chained comparison"
+            )
 
 
 def _flatten(e: Expr) -> tuple[Condition, ...]:
