@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
-from pydantic._internal._model_construction import ModelMetaclass
-from typing_extensions import Self
+from pydantic._internal._model_construction import ModelMetaclass, NoInitField
+from pydantic.fields import Field, PrivateAttr
+from typing_extensions import Self, dataclass_transform
 
 from coodie.exceptions import InvalidQueryError, SchemaError, UnsupportedOperation
 from coodie.expr.columns import Column
@@ -45,8 +46,12 @@ _PARTIAL: dict[int, frozenset[str]] = {}
 _GC_PAUSE_ROWS = 64  # pages at least this long are hydrated with the cyclic GC paused
 
 
+@dataclass_transform(kw_only_default=True, field_specifiers=(Field, PrivateAttr, NoInitField))
 class DocumentMeta(ModelMetaclass):
-    """Answers `Model.field` with the field's `Column` object (built once per class)."""
+    """Answers `Model.field` with the field's `Column` object (built once per class).
+
+    Declared a dataclass transform as pydantic's own metaclass is, for checkers without
+    plugins (pyright): Document constructors are checked field by field."""
 
     def __new__(
         mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any

@@ -75,6 +75,7 @@ from mypy.types import (
     NoneType,
     ProperType,
     Type,
+    TypeOfAny,
     TypeType,
     UnionType,
     get_proper_type,
@@ -409,17 +410,46 @@ class CoodiePlugin(Plugin):
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         fullname = self._canonical(fullname)
+        general = fullname in _CONDITIONAL
         if fullname in _CONDITIONS:
-            return self._signature("conditions")
+            return self._signature("conditions", general)
         if fullname in _WRITES:
-            return self._signature("writes")
+            return self._signature("writes", general)
         if fullname in _CREATES:
-            return self._signature("create")
+            return self._signature("create", general)
         if fullname in _COUNTS:
-            return self._signature("counts")
-        if fullname.endswith(".delete") and fullname in _CONDITIONAL:
-            return self._signature("none")
+            return self._signature("counts", general)
+        if general:
+            return self._signature("none", general)
         return None
+
+    def _general(self, sig: CallableType, api: CheckerPluginInterface) -> CallableType:
+        """An overload of a document's update()/delete() with its condition arguments
+        widened: every overload is then the same to mypy, which reports a bad value as
+        the argument it is rather than as "no overload matches"; the method hook
+        computes the result type from the conditions given."""
+        batch = self.lookup_fully_qualified("coodie.flows.BatchCore")
+        if batch is None or not isinstance(batch.node, TypeInfo):
+            return sig
+        none = NoneType()
+        wide: dict[str, Type] = {
+            "if_exists": api.named_generic_type("builtins.bool", []),
+            "if_conditions": UnionType.make_union(
+                [
+                    api.named_generic_type(
+                        "typing.Mapping",
+                        [api.named_generic_type("builtins.str", []), AnyType(TypeOfAny.explicit)],
+                    ),
+                    none,
+                ]
+            ),
+            "batch": UnionType.make_union([Instance(batch.node, []), none]),
+        }
+        arg_types = [wide.get(n or "", t) for n, t in zip(sig.arg_names, sig.arg_types)]
+        arg_kinds = [
+            ARG_NAMED_OPT if n in wide else k for n, k in zip(sig.arg_names, sig.arg_kinds)
+        ]
+        return sig.copy_modified(arg_types=arg_types, arg_kinds=arg_kinds)
 
     def _formals(self, info: TypeInfo, kind: str, api: CheckerPluginInterface) -> dict[str, Type]:
         key = (info.fullname, kind)
@@ -441,9 +471,11 @@ class CoodiePlugin(Plugin):
             self._cache[key] = got
         return got
 
-    def _signature(self, kind: str) -> Callable[[MethodSigContext], FunctionLike]:
+    def _signature(self, kind: str, general: bool) -> Callable[[MethodSigContext], FunctionLike]:
         def hook(ctx: MethodSigContext) -> FunctionLike:
             sig = ctx.default_signature
+            if general:
+                sig = self._general(sig, ctx.api)
             info = _model_of(ctx.type)
             if info is None or ARG_STAR2 not in sig.arg_kinds:
                 return sig
@@ -455,7 +487,10 @@ class CoodiePlugin(Plugin):
             arg_kinds = list(sig.arg_kinds)
             arg_names = list(sig.arg_names)
             arg_names[star] = KWARGS
-            arg_types[star:star] = [formals[n] for n in names]
+            if general:  # (values checked by the method hook: see _write_values)
+                arg_types[star:star] = [AnyType(TypeOfAny.special_form)] * len(names)
+            else:
+                arg_types[star:star] = [formals[n] for n in names]
             arg_kinds[star:star] = [ARG_NAMED_OPT] * len(names)
             arg_names[star:star] = names
             return sig.copy_modified(arg_types=arg_types, arg_kinds=arg_kinds, arg_names=arg_names)
@@ -473,6 +508,8 @@ class CoodiePlugin(Plugin):
             checks.append(self._unknown(explain_write if fullname in _WRITES else _explain_field))
         if fullname in _CONDITIONAL:
             checks.append(self._if_conditions)
+            if fullname in _WRITES:
+                checks.append(self._write_values)
         if fullname in _NAMES:
             checks.append(self._literal_names(_NAMES[fullname]))
         narrow = fullname in _CONDITIONAL
@@ -482,8 +519,8 @@ class CoodiePlugin(Plugin):
                 self._scan(ctx.api)
                 for check in checks:
                     check(ctx)
-                if narrow and _is_conditional(ctx):
-                    return _lwt_result(ctx.default_return_type)
+                if narrow:
+                    return _lwt_result(ctx.default_return_type, optional=not _is_conditional(ctx))
                 return ctx.default_return_type
 
             return hook
@@ -516,6 +553,26 @@ class CoodiePlugin(Plugin):
                     ctx.api.fail(explain(info.name, fields, name, ctx.api, where), expr)
 
         return check
+
+    def _write_values(self, ctx: MethodContext) -> None:
+        """A document's update() is overloaded, and mypy says only "no overload
+        matches" for a value of the wrong type: its field arguments are Any to mypy,
+        and checked here against their types, naming the argument."""
+        info = _model_of(ctx.type)
+        if info is None:
+            return
+        formals = self._formals(info, "writes", ctx.api)
+        for name, types, exprs in zip(ctx.callee_arg_names, ctx.arg_types, ctx.args):
+            want = formals.get(name or "")
+            if want is None or not types:
+                continue
+            got = ctx.api.get_expression_type(exprs[0], want)
+            if not is_subtype(got, want):
+                ctx.api.fail(
+                    f"{_method_name(ctx)}({name}=...): expected {_type_name(want, ctx.api)}, "
+                    f"got {_type_name(got, ctx.api)}",
+                    exprs[0],
+                )
 
     def _foreign_columns(self, ctx: MethodContext) -> None:
         info = _model_of(ctx.type)
@@ -717,16 +774,17 @@ def _is_conditional(ctx: MethodContext) -> bool:
     return bool(if_exists and _is_true(if_exists[0])) or bool(conds and not _is_none(conds[0]))
 
 
-def _lwt_result(t: Type) -> Type:
-    """`LWTResult | None` -> `LWTResult` (inside the coroutine of the async flavour)."""
+def _lwt_result(t: Type, *, optional: bool) -> Type:
+    """The result of update()/delete(): `LWTResult` for a conditional write outside a
+    batch, else `LWTResult | None` (inside the coroutine of the async flavour)."""
     p = get_proper_type(t)
-    if isinstance(p, UnionType):
-        return UnionType.make_union(
-            [i for i in p.items if not isinstance(get_proper_type(i), NoneType)]
-        )
     if isinstance(p, Instance) and p.type.fullname == "typing.Coroutine" and len(p.args) == 3:
-        return p.copy_modified(args=[p.args[0], p.args[1], _lwt_result(p.args[2])])
-    return t
+        return p.copy_modified(
+            args=[p.args[0], p.args[1], _lwt_result(p.args[2], optional=optional)]
+        )
+    items = p.items if isinstance(p, UnionType) else [p]
+    lwt = [i for i in items if not isinstance(get_proper_type(i), NoneType)]
+    return UnionType.make_union([*lwt, NoneType()] if optional else lwt)
 
 
 def _column_type(t: Type) -> Type | None:
