@@ -84,13 +84,13 @@ def pyright_command() -> list[str]:
     return [str(exe)]
 
 
-def run_pyright(cases: Path) -> Messages:
+def run_pyright(cases: Path, config: Path | None = None) -> Messages:
     proc = subprocess.run(
         [
             *pyright_command(),
             "--outputjson",
             "-p",
-            str(cases / "pyrightconfig.json"),
+            str(config or cases / "pyrightconfig.json"),
             "--pythonpath",
             sys.executable,
         ],
@@ -144,6 +144,7 @@ def test_each_marked_line(
     got = outputs[suite].get(where, [])
     if kind == "R":
         assert ("R", text) in got, got
+        assert not [m for k, m in got if k == "E"], got
     elif kind == "E":
         assert any(k == "E" and text in msg for k, msg in got), got
     else:
