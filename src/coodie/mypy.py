@@ -88,14 +88,13 @@ __all__ = ["CoodiePlugin", "plugin"]
 DOCUMENT = "coodie.document.DocumentCore"
 COLUMN = "coodie.expr.columns.Column"
 COMPARE = "coodie.expr.nodes.Compare"
-LWT = "coodie.document.LWTResult"
 QUERYSET = "coodie.query.QuerySetCore"
 COUNTERS = ("coodie.sync.document.CounterDocument", "coodie.aio.document.CounterDocument")
 KWARGS = "__coodie_kwargs__"  # the **kwargs formal, renamed so the method hook finds it
 
 _FLAVOURS = ("coodie.sync.document.Document", "coodie.aio.document.Document")
 _QUERYSETS = ("coodie.sync.query.QuerySet", "coodie.aio.query.AsyncQuerySet")
-# method fullname -> what its kwargs are
+# Methods by the fullname of the class that defines them (see CoodiePlugin._canonical).
 _CONDITIONS = {f"{d}.{m}" for d in _FLAVOURS for m in ("find", "get", "find_one")} | {
     f"{QUERYSET}.filter"
 }
@@ -356,8 +355,10 @@ def explain_write(
 class CoodiePlugin(Plugin):
     def __init__(self, options: object) -> None:
         super().__init__(options)  # type: ignore[arg-type]
-        self._cache: dict[tuple[str, str], dict[str, Type]] = {}
-        self._scanned: set[str] = set()
+        # (per TypeInfo and module tree object: the mypy daemon rebuilds those when a
+        # module changes, and keeps the plugin)
+        self._cache: dict[tuple[str, str], tuple[TypeInfo, dict[str, Type]]] = {}
+        self._scanned: dict[str, MypyFile] = {}
 
     def _scan(self, api: CheckerPluginInterface) -> None:
         """Once per module: conditions used as truth values (`if User.price > 3:`,
@@ -366,11 +367,11 @@ class CoodiePlugin(Plugin):
         trial checks, whose errors it would discard."""
         tree = getattr(api, "tree", None)
         errors = api.msg.errors
-        if not isinstance(tree, MypyFile) or tree.fullname in self._scanned:
+        if not isinstance(tree, MypyFile) or self._scanned.get(tree.fullname) is tree:
             return
         if any(True for _ in errors.get_watchers()):
             return
-        self._scanned.add(tree.fullname)
+        self._scanned[tree.fullname] = tree
         _TruthScan(api).walk(tree.defs)
 
     # -------------------------------------------------------------- columns
@@ -457,7 +458,8 @@ class CoodiePlugin(Plugin):
 
     def _formals(self, info: TypeInfo, kind: str, api: CheckerPluginInterface) -> dict[str, Type]:
         key = (info.fullname, kind)
-        got = self._cache.get(key)
+        cached = self._cache.get(key)
+        got = cached[1] if cached is not None and cached[0] is info else None
         if got is None:
             fields = fields_of(info)
             t = _Types(api)
@@ -472,7 +474,7 @@ class CoodiePlugin(Plugin):
                 got = dict(fields)
             else:
                 got = {}
-            self._cache[key] = got
+            self._cache[key] = (info, got)
         return got
 
     def _signature(self, kind: str, general: bool) -> Callable[[MethodSigContext], FunctionLike]:
