@@ -37,7 +37,7 @@ from coodie.expr.nodes import (
 from coodie.schema import ColumnKind, ColumnSchema, TableSchema, build_schema
 from coodie.types import split_annotated, strip_optional
 
-__all__ = ["DocumentCore", "DocumentMeta", "LWTResult", "conditions_from"]
+__all__ = ["DocumentCore", "DocumentMeta", "LWTResult", "check_owner", "conditions_from"]
 
 _building = threading.local()
 # Documents read with only(...): id -> the columns they hold (kept beside the instance,
@@ -167,6 +167,17 @@ def _row_builder(cls: type[DocumentCore], h: _Hydrator) -> Any:
     return env["build"]
 
 
+def check_owner(model: type[DocumentCore], owner: type[Any] | None, column: str) -> None:
+    """A column of `owner` used in a query of `model`: refused unless `owner` is the
+    model or a base of it (columns of another model would silently name this model's
+    column of the same name)."""
+    if owner is not None and not issubclass(model, owner):
+        raise InvalidQueryError(
+            f"{owner.__name__}.{column} is a column of {owner.__name__}, "
+            f"not of {model.__name__}: use {model.__name__}.{column}"
+        )
+
+
 def conditions_from(
     schema: TableSchema,
     exprs: Sequence[Expr],
@@ -195,16 +206,8 @@ def conditions_from(
                 f"find()/filter() take expressions such as User.price > 10, got {e!r}{hint}"
             )
         for c in items:
-            if (
-                model is not None
-                and isinstance(c, Compare)
-                and c.model is not None
-                and not issubclass(model, c.model)
-            ):
-                raise InvalidQueryError(
-                    f"{c.model.__name__}.{c.column} is a column of {c.model.__name__}, "
-                    f"not of {model.__name__}: use {model.__name__}.{c.column}"
-                )
+            if model is not None:
+                check_owner(model, c.model, c.column if isinstance(c, Compare) else c.columns[0])
             if isinstance(c, Compare) and c.column not in schema.by_name:
                 raise InvalidQueryError(
                     f"{schema.name} has no column {c.column!r} (was the column taken from another model?)"

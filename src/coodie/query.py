@@ -167,11 +167,15 @@ class QuerySetCore(Generic[D]):
         return self._copy(_per_partition_limit=n)
 
     def order_by(self, *keys: str | Ordering | Column[Any]) -> Self:
+        from coodie.document import check_owner
+
         out = []
         for k in keys:
             if isinstance(k, Ordering):
+                check_owner(self._model, k.model, k.column)
                 out.append(k)
             elif isinstance(k, Column):
+                check_owner(self._model, k.model, k.name)
                 out.append(Ordering(k.name))
             elif isinstance(k, str):
                 desc = k.startswith("-")
@@ -183,6 +187,11 @@ class QuerySetCore(Generic[D]):
         return self._copy(_order_by=tuple(out))
 
     def only(self, *names: str | Column[Any]) -> Self:
+        from coodie.document import check_owner
+
+        for n in names:
+            if isinstance(n, Column):
+                check_owner(self._model, n.model, n.name)
         cols = tuple(n.name if isinstance(n, Column) else n for n in names)
         schema = self._model._schema()
         for n in cols:

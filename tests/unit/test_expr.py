@@ -207,6 +207,30 @@ def test_a_column_of_another_model_with_the_same_name_is_refused_not_used() -> N
         Product.find_one(Shelf.name == "x")
 
 
+def test_token_order_by_and_only_refuse_columns_of_another_model() -> None:
+    # Shelf's id, name and price share their names with Product's columns
+    with pytest.raises(InvalidQueryError, match=r"Shelf\.id is a column of Shelf, not of Product"):
+        Product.find(token(Shelf.id) > 3)
+    with pytest.raises(InvalidQueryError, match=r"Shelf\.price is a column of Shelf"):
+        Product.find().order_by(Shelf.price.desc())
+    with pytest.raises(InvalidQueryError, match=r"Shelf\.price is a column of Shelf"):
+        Product.find().order_by(Shelf.price)
+    with pytest.raises(InvalidQueryError, match=r"Shelf\.name is a column of Shelf"):
+        Product.find().only(Shelf.name)
+    # the columns of a base model are the subclass's too
+    cql, _ = (
+        Discounted.find(Product.id == UUID(int=1))
+        .order_by(Product.category.desc())
+        .only(Product.name, Product.id, Product.category)
+        .to_cql()
+    )
+    assert cql == (
+        "SELECT name, id, category FROM shop.discounted WHERE id = ? ORDER BY category DESC"
+    )
+    cql, _ = Discounted.find(token(Product.id) > 3).to_cql()
+    assert cql.endswith("FROM shop.discounted WHERE token(id) > ?")
+
+
 async def test_async_find_refuses_a_column_of_another_model() -> None:
     from coodie import aio
 

@@ -111,11 +111,12 @@ class Compare(Expr):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class TokenCompare(Expr):
-    """`token(col, ...) op value` over the partition key."""
+    """`token(col, ...) op value` over the partition key (`model`: as in Compare)."""
 
     columns: tuple[str, ...]
     op: Op
     value: Any
+    model: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"TokenCompare(token({', '.join(self.columns)}) {self.op.value} {self.value!r})"
@@ -133,6 +134,8 @@ Condition = Compare | TokenCompare
 class Ordering:
     column: str
     descending: bool = False
+    # the Document class of the column that built it (`User.price.desc()`), else None
+    model: Any = field(default=None, compare=False, repr=False)
 
 
 class AssignOp(enum.Enum):
