@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coodie.expr.columns import col
+from coodie.expr.columns import col, token
 
 from .models import Admin, AUser, Item, User
 
@@ -36,6 +36,9 @@ User.find().order_by("name", "agee")  # E: order_by("agee"): User has no column 
 User.find().only("nme")  # E: only("nme"): User has no column "nme"
 User.find().order_by(Admin.level.desc())  # E: Admin.level is a column of Admin, not of User
 User.find().only(Item.sku)  # E: Item.sku is a column of Item, not of User
+User.find(token(Item.sku) > 3)  # E: Item.sku is a column of Item, not of User
+User.find().filter(Item.stock == 3)  # E: Item.stock is a column of Item, not of User
+User.find().order_by(Item.stock)  # E: Item.stock is a column of Item, not of User
 if User.price > 3:  # E: a condition used as a truth value (if)
     pass
 while User.tags.contains("x"):  # E: a condition used as a truth value (while)
