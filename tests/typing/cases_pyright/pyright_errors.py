@@ -37,3 +37,13 @@ async def main() -> None:
     au.save()  # E: Result of async function call is not used
     for _ in AUser.find():  # E: "AsyncQuerySet[AUser]" is not iterable
         pass
+
+
+# kwargs are **Any to pyright: none of these is caught (the runtime refuses each)
+User.find(nme="x")  # MISS: unknown column in a lookup
+User.find(price__gt="x")  # MISS: a value of the wrong type in a lookup
+User.find(price__gtt=3)  # MISS: unknown lookup
+User(id=uid, name="a").update(add__tags="x")  # MISS: a str for a set operation
+User(id=uid, name="a").update(nme="b")  # MISS: unknown column in an update
+User.find(col(AUser.name) == "x")  # MISS: a column of another model
+c8 = col(User.price) > 3 and col(User.age) < 2  # MISS: a condition used as a truth value
