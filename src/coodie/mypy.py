@@ -22,7 +22,7 @@ What it tells mypy:
   `if_conditions={...}` mapping. A conditional `update()`/`delete()` (`if_exists=True` or
   `if_conditions=`) returns an `LWTResult`, not an Optional one.
 - conditions misused where they are written: `!=` on a column, `|` and `~` (CQL has no
-  OR or NOT), chained comparisons (`1 < User.price < 10`), `3 == User.price` is a
+  OR or NOT), `in_("abc")`, chained comparisons (`1 < User.price < 10`), `3 == User.price` is a
   condition like `User.price == 3`, and a comparison with a value of the wrong type is an
   error at the comparison. (`if cond:` and `a and b` are mypy's `truthy-bool` errors: the
   condition types declare no `__bool__` to the checker.)
@@ -537,6 +537,8 @@ class CoodiePlugin(Plugin):
             return _column_comparison
         if fullname == f"{COLUMN}.__ne__":
             return _no_ne
+        if fullname == f"{COLUMN}.in_":
+            return _in_not_a_string
         if fullname in _NO_OR:
             return _no_or
         if fullname.endswith((".__eq__", ".__ne__")):
@@ -813,6 +815,17 @@ def _column_comparison(ctx: MethodContext) -> Type:
             "e.g. (User.price > 1) & (User.price < 10)",
             c,
         )
+    return ctx.default_return_type
+
+
+def _in_not_a_string(ctx: MethodContext) -> Type:
+    """`User.name.in_("abc")`: a str is an iterable of str, and the runtime refuses it."""
+    for t in ctx.arg_types[0] if ctx.arg_types else []:
+        p = get_proper_type(t)
+        if isinstance(p, Instance) and p.type.fullname in ("builtins.str", "builtins.bytes"):
+            ctx.api.fail(
+                "in_() takes a collection of values, not a string: in_([...])", ctx.context
+            )
     return ctx.default_return_type
 
 

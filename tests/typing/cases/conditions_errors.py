@@ -25,6 +25,7 @@ User.tags == "a"  # E: Unsupported operand types for == ("Column[set[str]]" and 
 Item.labels.contains(1)  # E: Argument 1 to "contains" of "Column" has incompatible type "int"; expected "str"
 Item.attrs.contains_key(1)  # E: Argument 1 to "contains_key" of "Column" has incompatible type "int"; expected "str"
 User.age.in_([1.5])  # E: List item 0 has incompatible type "float"; expected "int"
+User.find(User.name.in_("abc"))  # E: in_() takes a collection of values, not a string
 col(User.price) > "x"  # E: Unsupported operand types for > ("Column[float]" and "str")
 User.find(Admin.level > 3)  # E: Admin.level is a column of Admin, not of User: use User.level
 User.find(Item.sku == "x")  # E: Item.sku is a column of Item, not of User: use User.sku
