@@ -16,9 +16,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, create_model, field_validator
-from pydantic._internal._model_construction import ModelMetaclass, build_lenient_weakvaluedict
+from pydantic._internal._model_construction import (
+    ModelMetaclass,
+    NoInitField,
+    build_lenient_weakvaluedict,
+)
 from pydantic._internal._typing_extra import parent_frame_namespace
-from typing_extensions import Self
+from pydantic.fields import Field, PrivateAttr
+from typing_extensions import Self, dataclass_transform
 
 from coodie import polymorphic
 from coodie.exceptions import InvalidQueryError, SchemaError, UnsupportedOperation
@@ -39,7 +44,7 @@ from coodie.expr.nodes import (
 from coodie.schema import ColumnKind, ColumnSchema, TableSchema, build_schema
 from coodie.types import split_annotated, strip_optional
 
-__all__ = ["DocumentCore", "DocumentMeta", "LWTResult", "conditions_from"]
+__all__ = ["DocumentCore", "DocumentMeta", "LWTResult", "check_owner", "conditions_from"]
 
 _building = threading.local()
 # Documents read with only(...): id -> the columns they hold (kept beside the instance,
@@ -48,8 +53,12 @@ _PARTIAL: dict[int, frozenset[str]] = {}
 _GC_PAUSE_ROWS = 64  # pages at least this long are hydrated with the cyclic GC paused
 
 
+@dataclass_transform(kw_only_default=True, field_specifiers=(Field, PrivateAttr, NoInitField))
 class DocumentMeta(ModelMetaclass):
-    """Answers `Model.field` with the field's `Column` object (built once per class)."""
+    """Answers `Model.field` with the field's `Column` object (built once per class).
+
+    Declared a dataclass transform as pydantic's own metaclass is, for checkers without
+    plugins (pyright): Document constructors are checked field by field."""
 
     def __new__(
         mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
@@ -189,10 +198,27 @@ def _row_builder(cls: type[DocumentCore], h: _Hydrator) -> Any:
     return env["build"]
 
 
+def check_owner(model: type[DocumentCore], owner: type[Any] | None, column: str) -> None:
+    """A column of `owner` used in a query of `model`: refused unless `owner` is the
+    model or a base of it (columns of another model would silently name this model's
+    column of the same name)."""
+    if owner is not None and not issubclass(model, owner):
+        raise InvalidQueryError(
+            f"{owner.__name__}.{column} is a column of {owner.__name__}, "
+            f"not of {model.__name__}: use {model.__name__}.{column}"
+        )
+
+
 def conditions_from(
-    schema: TableSchema, exprs: Sequence[Expr], kwargs: Mapping[str, Any]
+    schema: TableSchema,
+    exprs: Sequence[Expr],
+    kwargs: Mapping[str, Any],
+    model: type[DocumentCore] | None = None,
 ) -> tuple[Condition, ...]:
-    """Positional expressions and kwargs lookups -> one AND-ed tuple of conditions."""
+    """Positional expressions and kwargs lookups -> one AND-ed tuple of conditions.
+
+    Given the queried `model`, a condition built from another model's column (one that
+    is not the model or a base of it) is refused, even where the column names agree."""
     out: list[Condition] = []
     for e in exprs:
         items: tuple[Condition, ...]
@@ -211,6 +237,8 @@ def conditions_from(
                 f"find()/filter() take expressions such as User.price > 10, got {e!r}{hint}"
             )
         for c in items:
+            if model is not None:
+                check_owner(model, c.model, c.column if isinstance(c, Compare) else c.columns[0])
             if isinstance(c, Compare) and c.column not in schema.by_name:
                 raise InvalidQueryError(
                     f"{schema.name} has no column {c.column!r} (was the column taken from another model?)"

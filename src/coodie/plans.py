@@ -285,7 +285,7 @@ def get_request(
             params.append(2)
             # the general path's request, page size included
             return Request(plan.compiled(params), fetch_size=DEFAULT_PAGE_SIZE)
-    qs = QuerySetCore(model, conditions_from(model._schema(), conditions, lookups))
+    qs = QuerySetCore(model, conditions_from(model._schema(), conditions, lookups, model))
     where = qs._where  # (with what the QuerySet adds: a polymorphic subclass's filter)
     request = qs._copy(_limit=2)._select_request()
     if not conditions and key not in _plans(model):

@@ -219,7 +219,7 @@ class QuerySetCore(Generic[D]):
     def filter(self, *exprs: Expr, **lookups: Any) -> Self:
         from coodie.document import conditions_from
 
-        more = conditions_from(self._model._schema(), exprs, lookups)
+        more = conditions_from(self._model._schema(), exprs, lookups, self._model)
         return self._copy(_where=self._where + more)
 
     def limit(self, n: int) -> Self:
@@ -229,11 +229,15 @@ class QuerySetCore(Generic[D]):
         return self._copy(_per_partition_limit=n)
 
     def order_by(self, *keys: str | Ordering | Column[Any]) -> Self:
+        from coodie.document import check_owner
+
         out = []
         for k in keys:
             if isinstance(k, Ordering):
+                check_owner(self._model, k.model, k.column)
                 out.append(k)
             elif isinstance(k, Column):
+                check_owner(self._model, k.model, k.name)
                 out.append(Ordering(k.name))
             elif isinstance(k, str):
                 desc = k.startswith("-")
@@ -252,6 +256,11 @@ class QuerySetCore(Generic[D]):
         return self._copy(_ann=Ann(name, vector))
 
     def only(self, *names: str | Column[Any]) -> Self:
+        from coodie.document import check_owner
+
+        for n in names:
+            if isinstance(n, Column):
+                check_owner(self._model, n.model, n.name)
         cols = tuple(n.name if isinstance(n, Column) else n for n in names)
         schema = self._model._schema()
         for n in cols:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 from typing_extensions import Self
 
 from coodie import ddl, flows
 from coodie.aio._run import arun, awaiting
 from coodie.aio.query import AsyncQuerySet
-from coodie.document import DocumentCore, conditions_from
+from coodie.document import DocumentCore, LWTResult, conditions_from
 from coodie.expr.nodes import Expr
 from coodie.flows import BatchCore
 from coodie.registry import get_driver
@@ -26,13 +27,79 @@ class Document(DocumentCore):
     # Methods made from the core flows (pydantic ignores functions; its plugin does not).
     save = awaiting(flows.save, flows.queued_save)  # type: ignore[pydantic-field]
     insert = awaiting(flows.insert, flows.queued_insert)  # type: ignore[pydantic-field]
-    update = awaiting(flows.update, flows.queued_update)  # type: ignore[pydantic-field]
-    delete = awaiting(flows.delete, flows.queued_delete)  # type: ignore[pydantic-field]
+    if TYPE_CHECKING:
+        # update() and delete() as checkers see them: a conditional write outside a batch
+        # returns its LWTResult, an unconditional one None (overloads on the conditions).
+        @overload
+        async def update(
+            self,
+            *,
+            ttl: int | None = None,
+            timestamp: int | None = None,
+            if_exists: Literal[True],
+            if_conditions: None = None,
+            batch: None = None,
+            **values: Any,
+        ) -> LWTResult: ...
+        @overload
+        async def update(
+            self,
+            *,
+            ttl: int | None = None,
+            timestamp: int | None = None,
+            if_exists: Literal[False] = False,
+            if_conditions: Mapping[str, Any],
+            batch: None = None,
+            **values: Any,
+        ) -> LWTResult: ...
+        @overload
+        async def update(
+            self,
+            *,
+            ttl: int | None = None,
+            timestamp: int | None = None,
+            if_exists: bool = False,
+            if_conditions: Mapping[str, Any] | None = None,
+            batch: BatchCore | None = None,
+            **values: Any,
+        ) -> LWTResult | None: ...
+        async def update(self, **kwargs: Any) -> LWTResult | None: ...
+        @overload
+        async def delete(
+            self,
+            *,
+            if_exists: Literal[True],
+            if_conditions: None = None,
+            timestamp: int | None = None,
+            batch: None = None,
+        ) -> LWTResult: ...
+        @overload
+        async def delete(
+            self,
+            *,
+            if_exists: Literal[False] = False,
+            if_conditions: Mapping[str, Any],
+            timestamp: int | None = None,
+            batch: None = None,
+        ) -> LWTResult: ...
+        @overload
+        async def delete(
+            self,
+            *,
+            if_exists: bool = False,
+            if_conditions: Mapping[str, Any] | None = None,
+            timestamp: int | None = None,
+            batch: BatchCore | None = None,
+        ) -> LWTResult | None: ...
+        async def delete(self, **kwargs: Any) -> LWTResult | None: ...
+    else:
+        update = awaiting(flows.update, flows.queued_update)
+        delete = awaiting(flows.delete, flows.queued_delete)
 
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> AsyncQuerySet[Self]:
         """A lazy QuerySet (no I/O until awaited or iterated with `async for`)."""
-        return AsyncQuerySet(cls, conditions_from(cls._schema(), conditions, lookups))
+        return AsyncQuerySet(cls, conditions_from(cls._schema(), conditions, lookups, cls))
 
     @classmethod
     async def get(cls, *conditions: Expr, **lookups: Any) -> Self:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from coodie.aio._run import awaiting
 from coodie.document import DocumentCore
 from coodie.query import QuerySetCore
 from coodie.registry import get_driver
-from coodie.requests import Request
+from coodie.requests import PagedResult, Request
 
 __all__ = ["AsyncQuerySet"]
 
@@ -21,14 +21,28 @@ class AsyncQuerySet(QuerySetCore[D]):
 
     __slots__ = ()
 
-    all = awaiting(QuerySetCore._flow_all)
-    first = awaiting(QuerySetCore._flow_first)
-    get = awaiting(QuerySetCore._flow_get)
-    count = awaiting(QuerySetCore._flow_count)
-    paged_all = awaiting(QuerySetCore._flow_paged)
-    create = awaiting(QuerySetCore._flow_create)
-    update = awaiting(QuerySetCore._flow_update)
-    delete = awaiting(QuerySetCore._flow_delete)
+    if TYPE_CHECKING:
+        # The same methods as declared to checkers: pyright does not bind the QuerySet's
+        # type parameter through awaiting() (mypy does), and results would be Unknown.
+        async def all(self) -> list[D]: ...
+        async def first(self) -> D | None: ...
+        async def get(self) -> D: ...
+        async def count(self) -> int: ...
+        async def paged_all(
+            self, paging_state: str | None = None, page_size: int | None = None
+        ) -> PagedResult[D]: ...
+        async def create(self, /, **kwargs: Any) -> D: ...
+        async def update(self, /, **kwargs: Any) -> int: ...
+        async def delete(self) -> int | None: ...
+    else:
+        all = awaiting(QuerySetCore._flow_all)
+        first = awaiting(QuerySetCore._flow_first)
+        get = awaiting(QuerySetCore._flow_get)
+        count = awaiting(QuerySetCore._flow_count)
+        paged_all = awaiting(QuerySetCore._flow_paged)
+        create = awaiting(QuerySetCore._flow_create)
+        update = awaiting(QuerySetCore._flow_update)
+        delete = awaiting(QuerySetCore._flow_delete)
 
     async def __aiter__(self) -> AsyncIterator[D]:
         """Stream the rows page by page (`page_size()` sets the page length)."""

@@ -9,8 +9,8 @@ the table's schema, the compiler renders them.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from coodie.exceptions import InvalidQueryError
 
@@ -78,11 +78,13 @@ class Expr:
     def __invert__(self) -> Expr:
         raise InvalidQueryError("CQL has no NOT: restate the condition positively")
 
-    def __bool__(self) -> bool:
-        raise TypeError(
-            "a coodie condition has no truth value: pass it to find() or filter() "
-            "instead of using it in an if, and, or, or chained comparison"
-        )
+    if not TYPE_CHECKING:  # declared to no checker: mypy's truthy-bool flags `if cond:`
+
+        def __bool__(self) -> bool:
+            raise TypeError(
+                "a coodie condition has no truth value: pass it to find() or filter() "
+                "instead of using it in an if, and, or, or chained comparison"
+            )
 
 
 def _flatten(e: Expr) -> tuple[Condition, ...]:
@@ -94,11 +96,14 @@ def _flatten(e: Expr) -> tuple[Condition, ...]:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Compare(Expr):
-    """`column op value` (value is a list for IN)."""
+    """`column op value` (value is a list for IN). `model` is the Document class whose
+    column built it (None for kwargs lookups and internal conditions): a column of one
+    model used in another model's query is refused."""
 
     column: str
     op: Op
     value: Any
+    model: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"Compare({self.column} {self.op.value} {self.value!r})"
@@ -106,11 +111,12 @@ class Compare(Expr):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class TokenCompare(Expr):
-    """`token(col, ...) op value` over the partition key."""
+    """`token(col, ...) op value` over the partition key (`model`: as in Compare)."""
 
     columns: tuple[str, ...]
     op: Op
     value: Any
+    model: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"TokenCompare(token({', '.join(self.columns)}) {self.op.value} {self.value!r})"
@@ -128,6 +134,8 @@ Condition = Compare | TokenCompare
 class Ordering:
     column: str
     descending: bool = False
+    # the Document class of the column that built it (`User.price.desc()`), else None
+    model: Any = field(default=None, compare=False, repr=False)
 
 
 class AssignOp(enum.Enum):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from coodie.document import DocumentCore
 from coodie.query import QuerySetCore
 from coodie.registry import get_driver
-from coodie.requests import Request
+from coodie.requests import PagedResult, Request
 from coodie.sync._run import blocking
 
 __all__ = ["QuerySet"]
@@ -21,14 +21,28 @@ class QuerySet(QuerySetCore[D]):
 
     __slots__ = ()
 
-    all = blocking(QuerySetCore._flow_all)
-    first = blocking(QuerySetCore._flow_first)
-    get = blocking(QuerySetCore._flow_get)
-    count = blocking(QuerySetCore._flow_count)
-    paged_all = blocking(QuerySetCore._flow_paged)
-    create = blocking(QuerySetCore._flow_create)
-    update = blocking(QuerySetCore._flow_update)
-    delete = blocking(QuerySetCore._flow_delete)
+    if TYPE_CHECKING:
+        # The same methods as declared to checkers: pyright does not bind the QuerySet's
+        # type parameter through blocking() (mypy does), and results would be Unknown.
+        def all(self) -> list[D]: ...
+        def first(self) -> D | None: ...
+        def get(self) -> D: ...
+        def count(self) -> int: ...
+        def paged_all(
+            self, paging_state: str | None = None, page_size: int | None = None
+        ) -> PagedResult[D]: ...
+        def create(self, /, **kwargs: Any) -> D: ...
+        def update(self, /, **kwargs: Any) -> int: ...
+        def delete(self) -> int | None: ...
+    else:
+        all = blocking(QuerySetCore._flow_all)
+        first = blocking(QuerySetCore._flow_first)
+        get = blocking(QuerySetCore._flow_get)
+        count = blocking(QuerySetCore._flow_count)
+        paged_all = blocking(QuerySetCore._flow_paged)
+        create = blocking(QuerySetCore._flow_create)
+        update = blocking(QuerySetCore._flow_update)
+        delete = blocking(QuerySetCore._flow_delete)
 
     def __iter__(self) -> Iterator[D]:
         """Stream the rows page by page (`page_size()` sets the page length)."""

@@ -42,7 +42,7 @@ reveal_type(Admin.get(Admin.level > 2))  # R: tests.typing.cases.models.Admin
 reveal_type(u.insert())  # R: coodie.document.LWTResult
 reveal_type(u.update(name="b"))  # R: coodie.document.LWTResult | None
 reveal_type(u.save(ttl=5))  # R: None
-reveal_type(u.delete(if_exists=True))  # R: coodie.document.LWTResult | None
+reveal_type(u.delete(if_exists=True))  # R: coodie.document.LWTResult
 reveal_type(User.find(name="a").update(age=3))  # R: int
 reveal_type(User.find(name="a").paged_all(page_size=10).documents)  # R: list[tests.typing.cases.models.User]
 reveal_type(User.find(name="a").paged_all(paging_state="c").paging_state)  # R: str | None
