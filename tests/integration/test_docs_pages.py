@@ -1,0 +1,71 @@
+"""Every ```python block of every docs/*.md page runs as written against the node.
+
+A page's blocks run in order in one namespace (a page defines its models, later blocks
+use them), with the driver the suite tests (`COODIE_TEST_DRIVER`) connected as the
+default driver on a keyspace of the page's own, dropped afterwards, with every keyspace
+the page's models or drivers created. Nothing is supplied around the blocks: a page
+that uses a name must define it. New pages are picked up by the glob.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from cassandra.cluster import Cluster, Session
+
+from coodie import registry
+from coodie.sync import init_coodie
+from tests.integration.conftest import _contact_points
+from tests.integration.docblocks import (
+    keyspaces,
+    keyspaces_named,
+    python_blocks,
+    restored_registry,
+    run_block,
+)
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+PAGES = sorted(DOCS.glob("*.md"))
+
+
+def test_the_docs_have_pages_with_python_blocks() -> None:
+    assert len([p for p in PAGES if python_blocks(p)]) >= 8
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_page_blocks_run(page: Path, session: Session) -> None:
+    blocks = python_blocks(page)
+    before = keyspaces(session)
+    ns: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
+    own = f"docs_{uuid.uuid4().hex[:16]}"
+    hosts, port = _contact_points()
+    out = io.StringIO()
+    with restored_registry():
+        # The page's own default driver; the suite's is put back afterwards.
+        registry._drivers.pop("default", None)
+        registry._default.clear()
+        init_coodie(
+            hosts=hosts,
+            keyspace=own,
+            port=port,
+            driver_type=os.environ.get("COODIE_TEST_DRIVER", "scylla"),
+        )
+        try:
+            with contextlib.redirect_stdout(out):
+                for b in blocks:
+                    try:
+                        run_block(b, ns)
+                    except Exception as e:
+                        pytest.fail(f"the block at {b.where} fails: {e!r}", pytrace=True)
+        finally:
+            for value in ns.values():  # clusters a page opened itself
+                if isinstance(value, Cluster):
+                    value.shutdown()
+            made = (keyspaces_named(ns) | {own}) - before
+            for ks in made:
+                session.execute(f'DROP KEYSPACE IF EXISTS "{ks}"', timeout=120)
