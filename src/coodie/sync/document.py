@@ -25,9 +25,13 @@ class Document(DocumentCore):
 
     # Methods made from the core flows (pydantic ignores functions; its plugin does not).
     save = blocking(flows.save, flows.queued_save)  # type: ignore[pydantic-field]
+    """Write every column (an upsert); `ttl=`, `timestamp=`, `batch=`."""
     insert = blocking(flows.insert, flows.queued_insert)  # type: ignore[pydantic-field]
+    """`INSERT ... IF NOT EXISTS`; returns an `LWTResult`. `ttl=`, `batch=`."""
     update = blocking(flows.update, flows.queued_update)  # type: ignore[pydantic-field]
+    """Update the given columns by primary key; `add__`/`remove__`/... collection operations, `ttl=`, `if_exists=`, `if_conditions=`."""
     delete = blocking(flows.delete, flows.queued_delete)  # type: ignore[pydantic-field]
+    """Delete the row by primary key; `if_exists=True` makes it conditional (returns an `LWTResult`)."""
 
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> QuerySet[Self]:
