@@ -49,9 +49,10 @@ def create_driver(
         try:
             from coodie.drivers.cassandra import CassandraDriver
         except ImportError as e:
-            extra = "scylla" if driver_type == "scylla" else "cassandra"
+            package = "scylla-driver" if driver_type == "scylla" else "cassandra-driver"
             raise ConfigurationError(
-                f"driver_type={driver_type!r} needs the driver package: pip install 'coodie[{extra}]'"
+                f"driver_type={driver_type!r} needs the {package} package: "
+                f"pip install {package} (or install coodie with its [{driver_type}] extra)"
             ) from e
         if session is not None:
             driver = CassandraDriver(session, keyspace)
@@ -66,7 +67,8 @@ def create_driver(
             from coodie.drivers.acsylla import AcsyllaDriver
         except ImportError as e:
             raise ConfigurationError(
-                "driver_type='acsylla' needs the acsylla package: pip install 'coodie[acsylla]'"
+                "driver_type='acsylla' needs the acsylla package: "
+                "pip install acsylla (or install coodie with its [acsylla] extra)"
             ) from e
         driver = AcsyllaDriver(hosts, keyspace, port=port, **cluster_options)
     else:
