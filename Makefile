@@ -58,7 +58,7 @@ package: install
 # examples and integration tests against the real node, then the integration suite and
 # the examples again with coodie's models on the acsylla driver.
 test: install cassandra-up lint typecheck docs package
-	$(PY) -m pytest tests examples -q -p no:cacheprovider
+	COODIE_TEST_WHEEL=$$(ls dist/coodie-*.whl) $(PY) -m pytest tests examples -q -p no:cacheprovider
 	COODIE_TEST_DRIVER=acsylla $(PY) -m pytest tests/integration examples -q -p no:cacheprovider
 	$(PY) benchmarks/run.py --quick  # a smoke pass so the benchmarks keep working; times nothing
 
