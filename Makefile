@@ -51,7 +51,7 @@ docs: install
 # sdist and wheel into dist/, checked by twine (tests/packaging installs the wheel).
 package: install
 	rm -rf dist
-	$(PY) -m build --sdist --wheel --outdir dist . > /dev/null
+	$(PY) -m build --quiet --sdist --wheel --outdir dist . > /dev/null
 	$(VENV)/bin/twine check --strict dist/*
 
 # Everything: lint, types, the docs site, the package, unit, typing, property, packaging,

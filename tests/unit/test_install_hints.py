@@ -17,7 +17,7 @@ from coodie.exceptions import ConfigurationError
 
 ROOT = Path(__file__).resolve().parents[2]
 # `pip install coodie`, `pip install "coodie[x]"`, `pip install -U coodie==1` ...
-PYPI_COODIE = re.compile(r"pip install\s+(?:-\S+\s+)*['\"]?coodie(?![\w.-]*/)(?:\[|\b)")
+PYPI_COODIE = re.compile(r"pip install\s+(?:-\S+\s+)*['\"]?coodie(?=$|[\s\[=<>~!'\"])")
 
 
 @pytest.mark.parametrize(
@@ -39,9 +39,11 @@ def test_a_missing_driver_names_its_own_package(
 
 
 def test_the_pattern_catches_the_pypi_name() -> None:
-    for bad in ("pip install coodie", "pip install 'coodie[scylla]'", "pip install -U coodie"):
+    bad_ones = ("pip install coodie", "pip install 'coodie[scylla]'", "pip install -U coodie>=1")
+    for bad in bad_ones:
         assert PYPI_COODIE.search(bad), bad
-    for good in ('pip install ".[scylla]"', "pip install acsylla", "pip install coodie-x/"):
+    good_ones = ('pip install ".[scylla]"', "pip install acsylla", "pip install coodie-0.1-py3.whl")
+    for good in good_ones:
         assert not PYPI_COODIE.search(good), good
 
 
