@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import builtins
 import contextlib
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,3 +90,33 @@ def keyspaces_named(ns: dict[str, Any]) -> set[str]:
         schema = getattr(value, "__coodie_schema__", None) if isinstance(value, type) else None
         names.add(getattr(schema, "keyspace", None))
     return {n for n in names if isinstance(n, str)}
+
+
+# `print(...)  # 2 2 2 20.5` or `print(...)  # [] : why`: the comment (up to " : ") is
+# what the line prints.
+EXPECTED = re.compile(r"^\s*print\(.*\)\s+#\s*(?P<out>.+?)(?:\s+:\s.*)?$")
+
+
+def expected_prints(block: Block) -> dict[int, str]:
+    """Page line -> the output the block's comment promises for the print on that line."""
+    found = {}
+    for i, line in enumerate(block.code.splitlines()):
+        m = EXPECTED.match(line)
+        if m:
+            found[block.line + i] = m.group("out")
+    return found
+
+
+class PrintRecorder:
+    """Stands in for `print` in a page's namespace: records what each page line printed."""
+
+    def __init__(self, page: str) -> None:
+        self.page = page
+        self.printed: dict[int, list[str]] = {}
+
+    def __call__(self, *args: Any, sep: str | None = " ", **kwargs: Any) -> None:
+        frame = sys._getframe(1)
+        if frame.f_code.co_filename == self.page:
+            text = (" " if sep is None else sep).join(map(str, args))
+            self.printed.setdefault(frame.f_lineno, []).append(text)
+        builtins.print(*args, sep=sep, **kwargs)

@@ -4,7 +4,8 @@ A page's blocks run in order in one namespace (a page defines its models, later 
 use them), with the driver the suite tests (`COODIE_TEST_DRIVER`) connected as the
 default driver on a keyspace of the page's own, dropped afterwards, with every keyspace
 the page's models or drivers created. Nothing is supplied around the blocks: a page
-that uses a name must define it. New pages are picked up by the glob.
+that uses a name must define it. A `print(...)` line with a comment (`print(n)  # 120`,
+or `# 120 : why`) must print what the comment says. New pages are picked up by the glob.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from coodie import registry
 from coodie.sync import init_coodie
 from tests.integration.conftest import _contact_points
 from tests.integration.docblocks import (
+    PrintRecorder,
+    expected_prints,
     keyspaces,
     keyspaces_named,
     python_blocks,
@@ -41,7 +44,8 @@ def test_the_docs_have_pages_with_python_blocks() -> None:
 def test_page_blocks_run(page: Path, session: Session) -> None:
     blocks = python_blocks(page)
     before = keyspaces(session)
-    ns: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
+    recorder = PrintRecorder(page.name)
+    ns: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}", "print": recorder}
     own = f"docs_{uuid.uuid4().hex[:16]}"
     hosts, port = _contact_points()
     out = io.StringIO()
@@ -62,6 +66,9 @@ def test_page_blocks_run(page: Path, session: Session) -> None:
                         run_block(b, ns)
                     except Exception as e:
                         pytest.fail(f"the block at {b.where} fails: {e!r}", pytrace=True)
+                    for line, promised in expected_prints(b).items():
+                        got = " | ".join(recorder.printed.get(line, ["<nothing>"]))
+                        assert got == promised, f"{page.name}:{line} prints {got!r}"
         finally:
             for value in ns.values():  # clusters a page opened itself
                 if isinstance(value, Cluster):
