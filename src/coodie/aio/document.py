@@ -60,10 +60,12 @@ class Document(DocumentCore):
 
     @classmethod
     async def drop_table(cls) -> None:
+        """`DROP TABLE IF EXISTS`: the table and its data."""
         await arun(cls._driver_name(), ddl.drop_table_flow(cls))
 
     @classmethod
     async def truncate(cls) -> None:
+        """`TRUNCATE`: delete every row, keep the table."""
         await arun(cls._driver_name(), ddl.truncate_flow(cls))
 
 
@@ -80,6 +82,7 @@ class CounterDocument(Document):
 
     @classmethod
     async def decrement(cls, *, batch: BatchCore | None = None, **values: Any) -> None:
+        """`PageViews.decrement(url="/home", views=1)`: keys by value, counters by delta."""
         await arun(cls._driver_name(), flows.counter_flow(cls, values, -1, batch))
 
 

@@ -59,10 +59,12 @@ class Document(DocumentCore):
 
     @classmethod
     def drop_table(cls) -> None:
+        """`DROP TABLE IF EXISTS`: the table and its data."""
         run(cls._driver_name(), ddl.drop_table_flow(cls))
 
     @classmethod
     def truncate(cls) -> None:
+        """`TRUNCATE`: delete every row, keep the table."""
         run(cls._driver_name(), ddl.truncate_flow(cls))
 
 
@@ -79,6 +81,7 @@ class CounterDocument(Document):
 
     @classmethod
     def decrement(cls, *, batch: BatchCore | None = None, **values: Any) -> None:
+        """`PageViews.decrement(url="/home", views=1)`: keys by value, counters by delta."""
         run(cls._driver_name(), flows.counter_flow(cls, values, -1, batch))
 
 
