@@ -37,7 +37,7 @@ PAGES = sorted(DOCS.glob("*.md"))
 
 
 def test_the_docs_have_pages_with_python_blocks() -> None:
-    assert len([p for p in PAGES if python_blocks(p)]) >= 8
+    assert len([p for p in PAGES if python_blocks(p)]) >= 10
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
@@ -76,3 +76,32 @@ def test_page_blocks_run(page: Path, session: Session) -> None:
             made = (keyspaces_named(ns) | {own}) - before
             for ks in made:
                 session.execute(f'DROP KEYSPACE IF EXISTS "{ks}"', timeout=120)
+
+
+def test_blocks_are_found_with_their_page_lines(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# T\n\n```python\nx = 1\nprint(x)   # 1\n```\n\n```text\nnot code\n```\n"
+        "```bash\nls\n```\n\n```python\nprint(x, 2)  # 1 2 : why\nprint(x)\n```\n"
+    )
+    blocks = python_blocks(page)
+    assert [(b.line, b.code) for b in blocks] == [
+        (4, "x = 1\nprint(x)   # 1\n"),
+        (16, "print(x, 2)  # 1 2 : why\nprint(x)\n"),
+    ]
+    assert [expected_prints(b) for b in blocks] == [{5: "1"}, {16: "1 2"}]
+    recorder = PrintRecorder("page.md")
+    ns: dict[str, object] = {"print": recorder}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for b in blocks:
+            run_block(b, ns)
+    assert recorder.printed == {5: ["1"], 16: ["1 2"], 17: ["1"]}
+
+
+def test_a_failing_block_points_at_its_page_line(tmp_path: Path) -> None:
+    page = tmp_path / "bad.md"
+    page.write_text("text\n\n```python\nok = 1\nundefined_name\n```\n")
+    (block,) = python_blocks(page)
+    with pytest.raises(NameError) as e:
+        run_block(block, {})
+    assert str(e.traceback[-1]).startswith("bad.md:5")  # the line of `undefined_name`
