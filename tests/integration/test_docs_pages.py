@@ -104,4 +104,7 @@ def test_a_failing_block_points_at_its_page_line(tmp_path: Path) -> None:
     (block,) = python_blocks(page)
     with pytest.raises(NameError) as e:
         run_block(block, {})
-    assert str(e.traceback[-1]).startswith("bad.md:5")  # the line of `undefined_name`
+    tb = e.tb
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    assert (tb.tb_frame.f_code.co_filename, tb.tb_lineno) == ("bad.md", 5)  # `undefined_name`
