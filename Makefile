@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The examples' programs (their tests are not type-checked, like tests/).
+EXAMPLES := examples/fastapi_app/app.py examples/batch_import/importer.py examples/timeseries/timeseries.py
 
 .PHONY: install cassandra-up cassandra-down cassandra-status lint format typecheck \
         unit integration test demo bench fuzz clean docs package
@@ -37,6 +39,7 @@ format: install
 
 typecheck: install
 	$(VENV)/bin/mypy --config-file mypy.ini
+	$(VENV)/bin/mypy --config-file mypy.ini $(EXAMPLES)
 
 unit: install
 	$(PY) -m pytest tests --ignore=tests/integration -q

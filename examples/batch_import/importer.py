@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 from pydantic import Field, ValidationError
-from tqdm import tqdm
+from tqdm import tqdm  # type: ignore[import-untyped]
 
 from coodie.aio import AsyncBatchQuery, Document, init_coodie
 from coodie.fields import BigInt, ClusteringKey, PrimaryKey
