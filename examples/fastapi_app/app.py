@@ -13,8 +13,6 @@ Run it (the node on 127.0.0.1:9042, see the repository README):
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -57,30 +55,20 @@ class ItemPage(BaseModel):
     )
 
 
-def encode_cursor(state: bytes | None) -> str | None:
-    return base64.urlsafe_b64encode(state).decode() if state is not None else None
-
-
-def decode_cursor(cursor: str | None) -> bytes | None:
-    if cursor is None:
-        return None
-    try:
-        state = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError):
-        state = b""
-    if not state:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "malformed cursor")
-    return state
-
-
 def create_app(
     hosts: Sequence[str] = ("127.0.0.1",),
     keyspace: str = "items_app",
     driver_type: str = "scylla",
+    cursor_key: str | None = None,
 ) -> FastAPI:
+    """The app; `cursor_key` signs the paging cursors (every process serving the same
+    clients needs the same key; without one, a cursor is good only in this process)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        driver = await init_coodie(hosts=list(hosts), keyspace=keyspace, driver_type=driver_type)
+        driver = await init_coodie(
+            hosts=list(hosts), keyspace=keyspace, driver_type=driver_type, cursor_key=cursor_key
+        )
         await Item.sync_table()
         yield
         await driver.shutdown_async()
@@ -132,10 +120,12 @@ def create_app(
         if min_price is not None or max_price is not None:
             qs = qs.allow_filtering()  # price is not indexed: filtered within the category
         try:
-            page = await qs.paged_all(paging_state=decode_cursor(cursor), page_size=page_size)
+            # coodie's cursors are signed for this query: a forged, foreign or truncated
+            # one is an InvalidQueryError before the server sees it.
+            page = await qs.paged_all(paging_state=cursor, page_size=page_size)
         except InvalidQueryError as e:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(e)) from None
-        return ItemPage(items=page.documents, next_cursor=encode_cursor(page.paging_state))
+        return ItemPage(items=page.documents, next_cursor=page.paging_state)
 
     return app
 
@@ -144,4 +134,5 @@ app = create_app(
     hosts=os.environ.get("COODIE_HOSTS", "127.0.0.1").split(","),
     keyspace=os.environ.get("COODIE_KEYSPACE", "items_app"),
     driver_type=os.environ.get("COODIE_DRIVER", "scylla"),
+    cursor_key=os.environ.get("COODIE_CURSOR_KEY"),
 )

@@ -87,6 +87,13 @@ async def test_filtered_list_and_cursor_paging(client: httpx.AsyncClient) -> Non
     assert sorted(i["price"] for i in r.json()["items"]) == [5.0, 6.0, 7.0]
     r = await client.get("/items", params={"category": "paged", "cursor": "***"})
     assert r.status_code == 400
+    first = await client.get("/items", params={"category": "paged", "page_size": 5})
+    cursor = first.json()["next_cursor"]
+    assert cursor is not None
+    r = await client.get("/items", params={"category": "other", "cursor": cursor})
+    assert r.status_code == 400  # a cursor of another query
+    r = await client.get("/items", params={"category": "paged", "cursor": cursor[:-4]})
+    assert r.status_code == 400  # a truncated one
 
 
 async def test_openapi_schema(client: httpx.AsyncClient) -> None:

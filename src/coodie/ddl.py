@@ -13,6 +13,7 @@ from coodie.exceptions import SchemaError
 from coodie.query import Flow, resolve_keyspace
 from coodie.requests import Page, RawRequest
 from coodie.schema import ColumnKind, ColumnSchema, IndexSchema, TableSchema, quote
+from coodie.types import normalize_cql_type
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
@@ -35,10 +36,6 @@ def literal(v: Any) -> str:
     if isinstance(v, Mapping):
         return "{" + ", ".join(f"{literal(str(k))}: {literal(x)}" for k, x in v.items()) + "}"
     raise SchemaError(f"cannot write {v!r} as a CQL option value")
-
-
-def _norm_type(t: str) -> str:
-    return t.replace(" ", "").lower().replace("varchar", "text")
 
 
 def create_table_cql(schema: TableSchema, keyspace: str) -> str:
@@ -86,6 +83,8 @@ def create_index_cql(
     cql = f"CREATE INDEX IF NOT EXISTS {quote(idx.name)} ON {table} ({target})"
     if idx.using == "sai":
         cql += " USING 'sai'"
+        if idx.options:
+            cql += f" WITH OPTIONS = {literal(dict(idx.options))}"
     return cql
 
 
@@ -119,6 +118,9 @@ def sync_table_flow(
     if version is not None and model.__dict__.get("__coodie_in_step__") == (keyspace, version):
         return []
     ran = yield from ensure_keyspace_flow(keyspace, replication)
+    from coodie.usertype import sync_types_flow, table_udts
+
+    ran += yield from sync_types_flow(table_udts(schema), keyspace)
     page = yield RawRequest(
         "SELECT column_name, type, kind, position, clustering_order FROM system_schema.columns "
         "WHERE keyspace_name = %s AND table_name = %s",
@@ -159,7 +161,7 @@ def table_ddl(
         for c in schema.columns:
             if c.name in existing:
                 have = existing[c.name][0]
-                if _norm_type(have) != _norm_type(c.cql_type.cql):
+                if normalize_cql_type(have) != normalize_cql_type(c.cql_type.cql):
                     raise SchemaError(
                         f"{model.__name__}.{c.name}: the table has {have}, the model says {c.cql_type}; "
                         "coodie never rewrites a column: migrate it by hand"
