@@ -111,6 +111,8 @@ def sync_table_flow(
     cluster's schema version (system.local) stays the same: any DDL, from any client,
     changes that version. (The driver's own schema metadata, which cqlengine answers
     from, can lag DDL from other clients by the driver's refresh window.)"""
+    # a polymorphic subclass's table is its root's, with every subclass's columns
+    model = getattr(model, "__coodie_poly_root__", None) or model
     schema = model._schema()
     keyspace = resolve_keyspace(model)
     page: Page = yield RawRequest("SELECT schema_version FROM system.local")

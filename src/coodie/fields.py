@@ -26,6 +26,7 @@ __all__ = [
     "ClusteringKey",
     "Counter",
     "CqlType",
+    "Discriminator",
     "Double",
     "Frozen",
     "Indexed",
@@ -81,6 +82,14 @@ class VectorIndex:
 
     similarity: Literal["cosine", "dot_product", "euclidean"] = "cosine"
     index_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Discriminator:
+    """The column that tells which subclass a row belongs to (polymorphic documents).
+
+    Subclasses of the document share its table and set `__discriminator_value__`; the
+    column is indexed so that `Subclass.find()` can filter by it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,6 +169,12 @@ class QuerySetCore(Generic[D]):
 
     def __init__(self, model: type[D], where: tuple[Condition, ...] = ()) -> None:
         self._model = model
+        if "__coodie_poly_value__" in model.__dict__:  # a polymorphic subclass: its rows only
+            from coodie.polymorphic import condition
+
+            disc = condition(model)
+            if disc is not None and disc not in where:
+                where = (disc, *where)
         self._where = where
         self._order_by: tuple[Ordering, ...] = ()
         self._ann: Ann | None = None

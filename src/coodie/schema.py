@@ -13,7 +13,15 @@ from types import MappingProxyType
 from typing import Any
 
 from coodie.exceptions import SchemaError
-from coodie.fields import ClusteringKey, Counter, Indexed, PrimaryKey, Static, VectorIndex
+from coodie.fields import (
+    ClusteringKey,
+    Counter,
+    Discriminator,
+    Indexed,
+    PrimaryKey,
+    Static,
+    VectorIndex,
+)
 from coodie.types import (
     IDENTIFIER,
     Converter,
@@ -237,6 +245,14 @@ def build_schema(
         ck = next((m for m in metadata if isinstance(m, ClusteringKey)), None)
         idx = next((m for m in metadata if isinstance(m, Indexed)), None)
         vidx = next((m for m in metadata if isinstance(m, VectorIndex)), None)
+        if any(isinstance(m, Discriminator) for m in metadata):
+            if pk or ck or cql_type.name not in ("text", "ascii", "int", "bigint"):
+                raise fail(
+                    "a Discriminator() column is a regular text or int column "
+                    f"(not a key, not {cql_type})",
+                    fname,
+                )
+            idx = idx or Indexed()  # Subclass.find() filters by it
         is_static = any(isinstance(m, Static) for m in metadata)
         is_counter = any(isinstance(m, Counter) for m in metadata)
 
