@@ -1,20 +1,23 @@
 # coodie developer commands. Targets other tooling relies on:
 # install, cassandra-up, cassandra-down, test, demo, bench, typecheck.
+# Also: docs (the site, strict), package (sdist + wheel, twine check), examples.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The examples' programs (their tests are not type-checked, like tests/).
+EXAMPLES := examples/fastapi_app/app.py examples/batch_import/importer.py examples/timeseries/timeseries.py
 
 .PHONY: install cassandra-up cassandra-down cassandra-status lint format typecheck \
-        node-check typing-score unit integration test demo bench fuzz clean
+        node-check typing-score unit integration test demo bench fuzz clean docs package
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[scylla,acsylla,dev]"
+	$(PY) -m pip install -q -e ".[scylla,acsylla,dev,docs]"
 	touch $(STAMP)
 
 cassandra-up:
@@ -36,6 +39,7 @@ format: install
 
 typecheck: install
 	$(VENV)/bin/mypy --config-file mypy.ini
+	$(VENV)/bin/mypy --config-file mypy.ini $(EXAMPLES)
 
 # pyright (from PyPI, in the dev extra) runs tests/typing/cases_pyright on the system's
 # Node.js; its first run fetches the pyright release it wraps (needs the network once).
@@ -56,11 +60,22 @@ unit: install node-check
 integration: install cassandra-up
 	$(PY) -m pytest tests/integration -q
 
-# Everything: lint, types, unit, typing, property and integration tests against the real
-# node, then the integration suite again with coodie's models on the acsylla driver.
-test: install cassandra-up node-check lint typecheck
-	$(PY) -m pytest tests -q -p no:cacheprovider
-	COODIE_TEST_DRIVER=acsylla $(PY) -m pytest tests/integration -q -p no:cacheprovider
+# The documentation site, from docs/ and the docstrings, into site/; any warning fails.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+# sdist and wheel into dist/, checked by twine (tests/packaging installs the wheel).
+package: install
+	rm -rf dist
+	$(PY) -m build --quiet --sdist --wheel --outdir dist . > /dev/null
+	$(VENV)/bin/twine check --strict dist/*
+
+# Everything: lint, types, the docs site, the package, unit, typing, property, packaging,
+# examples and integration tests against the real node, then the integration suite and
+# the examples again with coodie's models on the acsylla driver.
+test: install cassandra-up node-check lint typecheck docs package
+	COODIE_TEST_WHEEL=$$(ls dist/coodie-*.whl) $(PY) -m pytest tests examples -q -p no:cacheprovider
+	COODIE_TEST_DRIVER=acsylla $(PY) -m pytest tests/integration examples -q -p no:cacheprovider
 	$(PY) benchmarks/run.py --quick  # a smoke pass so the benchmarks keep working; times nothing
 
 demo: install cassandra-up
@@ -77,4 +92,4 @@ fuzz: install cassandra-up
 	  $(PY) -m pytest tests/property -q -p no:cacheprovider --hypothesis-show-statistics
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis site dist

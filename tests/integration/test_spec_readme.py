@@ -8,11 +8,9 @@ that shows the sync and the async call side by side runs as its two commented ha
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import contextlib
 import io
-import re
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,12 +20,13 @@ import pytest
 from cassandra.cluster import Session
 
 from coodie import registry
+from tests.integration.docblocks import keyspaces, python_blocks, restored_registry, run_block
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "spec" / "coodie-README.md"
 VENDORED = ROOT / "docs" / "spec" / "coodie-README.md"
 SPEC = SHARED if SHARED.exists() else VENDORED
-BLOCKS = re.findall(r"```python\n(.*?)```", SPEC.read_text(), re.S)
+BLOCKS = [b.code for b in python_blocks(SPEC)]
 
 IMPORTS = """
 import datetime as _dt
@@ -55,16 +54,6 @@ User.sync_table()
 """
 
 
-def run_block(code: str, ns: dict[str, Any]) -> None:
-    """Run a block; a block with top-level `await`/`async with` runs on an event loop."""
-    compiled = compile(
-        code, "<spec block>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
-    )
-    result = eval(compiled, ns)
-    if asyncio.iscoroutine(result):
-        asyncio.run(result)
-
-
 def block(n: int) -> str:
     return BLOCKS[n]
 
@@ -73,17 +62,10 @@ def block(n: int) -> str:
 def ns(keyspace: str) -> Iterator[dict[str, Any]]:
     """A namespace for blocks, with the registry restored afterwards (the quick start
     registers its own default driver)."""
-    saved = (dict(registry._drivers), list(registry._default))
     namespace: dict[str, Any] = {"__name__": "spec_readme"}
     exec(IMPORTS, namespace)
-    yield namespace
-    for name, drv in registry._drivers.items():
-        if name not in saved[0] or saved[0][name] is not drv:
-            with contextlib.suppress(Exception):
-                drv.shutdown()
-    registry._drivers.clear()
-    registry._drivers.update(saved[0])
-    registry._default[:] = saved[1]
+    with restored_registry():
+        yield namespace
 
 
 @pytest.fixture
@@ -98,10 +80,7 @@ def program_start(ns: dict[str, Any]) -> None:
 @pytest.fixture
 def spare_keyspaces(session: Session) -> Iterator[None]:
     """The spec's blocks name keyspaces my_ks and my_keyspace: drop them if this test made them."""
-    before = {
-        r.keyspace_name
-        for r in session.execute("SELECT keyspace_name FROM system_schema.keyspaces")
-    }
+    before = keyspaces(session)
     yield
     for ks in ("my_ks", "my_keyspace"):
         if ks not in before:

@@ -26,7 +26,9 @@ class Document(DocumentCore):
 
     # Methods made from the core flows (pydantic ignores functions; its plugin does not).
     save = awaiting(flows.save, flows.queued_save)  # type: ignore[pydantic-field]
+    """Write every column (an upsert); `ttl=`, `timestamp=`, `batch=`."""
     insert = awaiting(flows.insert, flows.queued_insert)  # type: ignore[pydantic-field]
+    """`INSERT ... IF NOT EXISTS`; returns an `LWTResult`. `ttl=`, `batch=`."""
     if TYPE_CHECKING:
         # update() and delete() as checkers see them: a conditional write outside a batch
         # returns its LWTResult, an unconditional one None (overloads on the conditions).
@@ -94,7 +96,9 @@ class Document(DocumentCore):
         async def delete(self, **kwargs: Any) -> LWTResult | None: ...
     else:
         update = awaiting(flows.update, flows.queued_update)
+        """Update the given columns by primary key; `add__`/`remove__`/... collection operations, `ttl=`, `if_exists=`, `if_conditions=`."""
         delete = awaiting(flows.delete, flows.queued_delete)
+        """Delete the row by primary key; `if_exists=True` makes it conditional (returns an `LWTResult`)."""
 
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> AsyncQuerySet[Self]:
@@ -123,10 +127,12 @@ class Document(DocumentCore):
 
     @classmethod
     async def drop_table(cls) -> None:
+        """`DROP TABLE IF EXISTS`: the table and its data."""
         await arun(cls._driver_name(), ddl.drop_table_flow(cls))
 
     @classmethod
     async def truncate(cls) -> None:
+        """`TRUNCATE`: delete every row, keep the table."""
         await arun(cls._driver_name(), ddl.truncate_flow(cls))
 
 
@@ -143,6 +149,7 @@ class CounterDocument(Document):
 
     @classmethod
     async def decrement(cls, *, batch: BatchCore | None = None, **values: Any) -> None:
+        """`PageViews.decrement(url="/home", views=1)`: keys by value, counters by delta."""
         await arun(cls._driver_name(), flows.counter_flow(cls, values, -1, batch))
 
 

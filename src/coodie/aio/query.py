@@ -36,13 +36,21 @@ class AsyncQuerySet(QuerySetCore[D]):
         async def delete(self) -> int | None: ...
     else:
         all = awaiting(QuerySetCore._flow_all)
+        """Run the query; a list of documents."""
         first = awaiting(QuerySetCore._flow_first)
+        """The first matching document, or None."""
         get = awaiting(QuerySetCore._flow_get)
+        """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
         count = awaiting(QuerySetCore._flow_count)
+        """`SELECT COUNT(*)` of the matching rows."""
         paged_all = awaiting(QuerySetCore._flow_paged)
+        """One page: a `PagedResult` with `.documents` and `.paging_state` (None on the last page)."""
         create = awaiting(QuerySetCore._flow_create)
+        """Insert a document built from the query's equalities and `values`."""
         update = awaiting(QuerySetCore._flow_update)
+        """Update the matching rows by primary key; returns how many rows were written."""
         delete = awaiting(QuerySetCore._flow_delete)
+        """Delete the matching rows; how many (None for a single partition or range DELETE)."""
 
     async def __aiter__(self) -> AsyncIterator[D]:
         """Stream the rows page by page (`page_size()` sets the page length)."""

@@ -70,12 +70,13 @@ class AsyncDriver(Protocol):
 
 
 def _cassandra_driver_class(driver_type: str) -> Any:
-    extra = "scylla" if driver_type == "scylla" else "cassandra"
     try:
         from coodie.drivers.cassandra import CassandraDriver
     except ImportError as e:
+        package = "scylla-driver" if driver_type == "scylla" else "cassandra-driver"
         raise ConfigurationError(
-            f"driver_type={driver_type!r} needs the driver package: pip install 'coodie[{extra}]'"
+            f"driver_type={driver_type!r} needs the {package} package: "
+            f"pip install {package} (or install coodie with its [{driver_type}] extra)"
         ) from e
     except Exception as e:
         # cassandra-driver built without libev, on a Python without asyncore (3.12+), has
@@ -89,7 +90,7 @@ def _cassandra_driver_class(driver_type: str) -> Any:
             f"the installed `cassandra` driver has no connection class ({e}): it was built "
             "without libev. Install libev and rebuild it (apt-get install libev-dev, then "
             "pip install --force-reinstall --no-binary cassandra-driver cassandra-driver), "
-            "or use scylla-driver, which falls back to asyncio: pip install 'coodie[scylla]'"
+            "or use scylla-driver, which falls back to asyncio: pip install scylla-driver"
         ) from e
     return CassandraDriver
 
@@ -121,7 +122,8 @@ def create_driver(
             from coodie.drivers.acsylla import AcsyllaDriver
         except ImportError as e:
             raise ConfigurationError(
-                "driver_type='acsylla' needs the acsylla package: pip install 'coodie[acsylla]'"
+                "driver_type='acsylla' needs the acsylla package: "
+                "pip install acsylla (or install coodie with its [acsylla] extra)"
             ) from e
         driver = AcsyllaDriver(hosts, keyspace, port=port, **cluster_options)
     else:

@@ -26,7 +26,9 @@ class Document(DocumentCore):
 
     # Methods made from the core flows (pydantic ignores functions; its plugin does not).
     save = blocking(flows.save, flows.queued_save)  # type: ignore[pydantic-field]
+    """Write every column (an upsert); `ttl=`, `timestamp=`, `batch=`."""
     insert = blocking(flows.insert, flows.queued_insert)  # type: ignore[pydantic-field]
+    """`INSERT ... IF NOT EXISTS`; returns an `LWTResult`. `ttl=`, `batch=`."""
     if TYPE_CHECKING:
         # update() and delete() as checkers see them: a conditional write outside a batch
         # returns its LWTResult, an unconditional one None (overloads on the conditions).
@@ -94,7 +96,9 @@ class Document(DocumentCore):
         def delete(self, **kwargs: Any) -> LWTResult | None: ...
     else:
         update = blocking(flows.update, flows.queued_update)
+        """Update the given columns by primary key; `add__`/`remove__`/... collection operations, `ttl=`, `if_exists=`, `if_conditions=`."""
         delete = blocking(flows.delete, flows.queued_delete)
+        """Delete the row by primary key; `if_exists=True` makes it conditional (returns an `LWTResult`)."""
 
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> QuerySet[Self]:
@@ -122,10 +126,12 @@ class Document(DocumentCore):
 
     @classmethod
     def drop_table(cls) -> None:
+        """`DROP TABLE IF EXISTS`: the table and its data."""
         run(cls._driver_name(), ddl.drop_table_flow(cls))
 
     @classmethod
     def truncate(cls) -> None:
+        """`TRUNCATE`: delete every row, keep the table."""
         run(cls._driver_name(), ddl.truncate_flow(cls))
 
 
@@ -142,6 +148,7 @@ class CounterDocument(Document):
 
     @classmethod
     def decrement(cls, *, batch: BatchCore | None = None, **values: Any) -> None:
+        """`PageViews.decrement(url="/home", views=1)`: keys by value, counters by delta."""
         run(cls._driver_name(), flows.counter_flow(cls, values, -1, batch))
 
 

@@ -36,13 +36,21 @@ class QuerySet(QuerySetCore[D]):
         def delete(self) -> int | None: ...
     else:
         all = blocking(QuerySetCore._flow_all)
+        """Run the query; a list of documents."""
         first = blocking(QuerySetCore._flow_first)
+        """The first matching document, or None."""
         get = blocking(QuerySetCore._flow_get)
+        """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
         count = blocking(QuerySetCore._flow_count)
+        """`SELECT COUNT(*)` of the matching rows."""
         paged_all = blocking(QuerySetCore._flow_paged)
+        """One page: a `PagedResult` with `.documents` and `.paging_state` (None on the last page)."""
         create = blocking(QuerySetCore._flow_create)
+        """Insert a document built from the query's equalities and `values`."""
         update = blocking(QuerySetCore._flow_update)
+        """Update the matching rows by primary key; returns how many rows were written."""
         delete = blocking(QuerySetCore._flow_delete)
+        """Delete the matching rows; how many (None for a single partition or range DELETE)."""
 
     def __iter__(self) -> Iterator[D]:
         """Stream the rows page by page (`page_size()` sets the page length)."""
