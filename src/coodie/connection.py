@@ -21,6 +21,8 @@ def init_coodie(
     port: int = 9042,
     replication: Mapping[str, Any] | None = None,
     default: bool | None = None,
+    consistency: Any = None,
+    serial_consistency: Any = None,
     **cluster_options: Any,
 ) -> Any:
     """Register a driver for a cluster; returns it. The connection opens on first use
@@ -31,11 +33,24 @@ def init_coodie(
     one. `name=` registers a named driver for another cluster (models pick it with
     `Settings.driver`). `replication` is used when `sync_table()` creates the keyspace
     (default: SimpleStrategy, replication_factor 1).
+
+    `consistency` ("QUORUM", "LOCAL_QUORUM", ...) is the level of every read and write that
+    does not choose its own (`.consistency(...)`, a batch's `consistency=`), and
+    `serial_consistency` ("SERIAL" or "LOCAL_SERIAL") the serial level of lightweight
+    transactions; unset, the driver's defaults apply (LOCAL_ONE, SERIAL).
     """
     if hosts is None and session is None:
         hosts = ["127.0.0.1"]
     driver = create_driver(
-        hosts, keyspace, driver_type, session, port, replication, cluster_options
+        hosts,
+        keyspace,
+        driver_type,
+        session,
+        port,
+        replication,
+        cluster_options,
+        consistency=consistency,
+        serial_consistency=serial_consistency,
     )
     register_driver(name, driver, default=default if default is not None else name == "default")
     return driver

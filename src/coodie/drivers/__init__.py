@@ -12,7 +12,25 @@ from typing import Any, Protocol
 from coodie.exceptions import ConfigurationError
 from coodie.requests import BatchRequest, Page, Request
 
-__all__ = ["AsyncDriver", "SyncDriver", "create_driver"]
+__all__ = ["CONSISTENCY_LEVELS", "AsyncDriver", "SyncDriver", "create_driver"]
+
+CONSISTENCY_LEVELS = (
+    "ANY", "ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_QUORUM", "EACH_QUORUM",
+    "SERIAL", "LOCAL_SERIAL", "LOCAL_ONE",
+)  # fmt: skip
+SERIAL_LEVELS = ("SERIAL", "LOCAL_SERIAL")
+
+
+def _level(option: str, value: Any, allowed: Sequence[str]) -> str | None:
+    """A consistency level given to init_coodie(), as its CQL name (None: the driver's own)."""
+    if value is None:
+        return None
+    name = getattr(value, "name", value)
+    if not isinstance(name, str) or name.upper() not in allowed:
+        raise ConfigurationError(
+            f"init_coodie({option}={value!r}): not a consistency level; use one of {', '.join(allowed)}"
+        )
+    return name.upper()
 
 
 class SyncDriver(Protocol):
@@ -43,7 +61,11 @@ def create_driver(
     port: int,
     replication: Mapping[str, Any] | None,
     cluster_options: dict[str, Any],
+    consistency: Any = None,
+    serial_consistency: Any = None,
 ) -> Any:
+    default_consistency = _level("consistency", consistency, CONSISTENCY_LEVELS)
+    default_serial = _level("serial_consistency", serial_consistency, SERIAL_LEVELS)
     driver: Any
     if driver_type in ("scylla", "cassandra"):
         try:
@@ -74,4 +96,8 @@ def create_driver(
             f"unknown driver_type {driver_type!r}: use 'scylla', 'cassandra' or 'acsylla'"
         )
     driver.replication = dict(replication) if replication else None
+    # the levels of every statement that does not set its own (.consistency(...), a batch's):
+    # both drivers apply them when they bind
+    driver.default_consistency = default_consistency
+    driver.default_serial_consistency = default_serial
     return driver

@@ -154,6 +154,8 @@ class AcsyllaDriver:
     ) -> None:
         self.keyspace = keyspace
         self.replication: dict[str, Any] | None = None
+        self.default_consistency: str | None = None  # init_coodie(consistency=...)
+        self.default_serial_consistency: str | None = None
         options.setdefault("log_level", "critical")  # it logs shard-awareness noise as ERROR
         self._cluster_args: dict[str, Any] = {
             "contact_points": list(hosts or ["127.0.0.1"]),
@@ -266,10 +268,16 @@ class AcsyllaDriver:
                 if request.timeout is not None:
                     # acsylla counts whole milliseconds, and 0 means no timeout at all
                     st.set_timeout(max(request.timeout, 0.001))
-                if request.consistency:
-                    st.set_consistency(_consistency(request.consistency))
-                if request.serial_consistency:
-                    st.set_serial_consistency(_consistency(request.serial_consistency))
+            level = (
+                request.consistency if request is not None else None
+            ) or self.default_consistency
+            if level:
+                st.set_consistency(_consistency(level))
+            serial = (
+                request.serial_consistency if request is not None else None
+            ) or self.default_serial_consistency
+            if serial and compiled.lwt:
+                st.set_serial_consistency(_consistency(serial))
         except Exception as e:
             raise translate_error(e, compiled.cql) from e
         if compiled.lwt:
@@ -310,8 +318,11 @@ class AcsyllaDriver:
         b = make()
         for item in batch.items:
             b.add_statement(await self._bound(item))
-        if batch.consistency:
-            b.set_consistency(_consistency(batch.consistency))
+        level = batch.consistency or self.default_consistency
+        if level:
+            b.set_consistency(_consistency(level))
+        if self.default_serial_consistency and any(item.lwt for item in batch.items):
+            b.set_serial_consistency(_consistency(self.default_serial_consistency))
         if batch.timeout is not None:
             b.set_request_timeout(int(batch.timeout * 1000))
         try:
