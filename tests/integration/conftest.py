@@ -10,7 +10,9 @@ On a cluster (`make test-cluster`):
   '{"class": "NetworkTopologyStrategy", "dc1": 2, "dc2": 1}' (default: SimpleStrategy, 1);
 - COODIE_TEST_CONSISTENCY: the level of every read and write of the tests, coodie's and the
   raw session's (QUORUM, LOCAL_QUORUM; default: the drivers' own, LOCAL_ONE);
-- COODIE_TEST_SERIAL_CONSISTENCY: the serial level of their LWTs (SERIAL, LOCAL_SERIAL).
+- COODIE_TEST_SERIAL_CONSISTENCY: the serial level of their LWTs (SERIAL, LOCAL_SERIAL);
+- COODIE_TEST_LOCAL_DC: the data centre every client of the tests calls local (LOCAL_QUORUM
+  means the same replicas for coodie's writes and the raw session's checks).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 import pytest
 from cassandra import ConsistencyLevel
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
+from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 
 
 def _contact_points() -> tuple[list[str], int]:
@@ -69,9 +72,25 @@ def consistency_options() -> dict[str, str]:
     return options
 
 
+def driver_options(driver_type: str) -> dict[str, Any]:
+    """init_coodie() options for the tests' levels and local data centre."""
+    options: dict[str, Any] = dict(consistency_options())
+    local_dc = os.environ.get("COODIE_TEST_LOCAL_DC")
+    if local_dc and driver_type == "acsylla":
+        options["load_balance_dc_aware"] = local_dc
+    elif local_dc:
+        options["load_balancing_policy"] = TokenAwarePolicy(
+            DCAwareRoundRobinPolicy(local_dc=local_dc)
+        )
+    return options
+
+
 def raw_profile() -> ExecutionProfile:
     """The raw driver session's default profile, at the tests' levels."""
-    profile = ExecutionProfile()
+    local_dc = os.environ.get("COODIE_TEST_LOCAL_DC")
+    profile = ExecutionProfile(
+        load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=local_dc))
+    )
     levels = consistency_options()
     if "consistency" in levels:
         profile.consistency_level = ConsistencyLevel.name_to_value[levels["consistency"]]
@@ -136,7 +155,7 @@ def coodie_driver(cluster: Cluster, keyspace: str) -> Iterator[object]:
         port=port,
         driver_type=driver_type,
         replication=replication(),
-        **consistency_options(),
+        **driver_options(driver_type),
     )
     yield driver
     unregister_driver("default")

@@ -44,8 +44,13 @@ Conv = Callable[[Any], Any]
 _MAX_PREPARED = 2048
 
 
-def translate_error(e: BaseException, cql: str | None) -> Exception:
+def translate_error(e: BaseException, cql: str | None, consistency: str | None = None) -> Exception:
     msg = f"{type(e).__name__}: {e}"
+    if consistency and isinstance(e, acs_errors.CassErrorLibNoHostsAvailable):
+        # The C++ driver retries a server's Unavailable on the next host; with no host left
+        # it reports only "no hosts available" and the server's message (the level it could
+        # not reach) is lost: say which level the statement asked for.
+        msg += f" (the statement asked for consistency {consistency})"
     err: Exception
     if isinstance(
         e,
@@ -303,7 +308,8 @@ class AcsyllaDriver:
         try:
             result = await self._session.execute(st)
         except Exception as e:
-            raise translate_error(e, request.compiled.cql) from e
+            level = request.consistency or self.default_consistency
+            raise translate_error(e, request.compiled.cql, level) from e
         return self._page(result, request.compiled.types)
 
     async def _execute_concurrent(self, requests: list[Request]) -> list[Page]:
@@ -328,7 +334,8 @@ class AcsyllaDriver:
         try:
             result = await self._session.execute_batch(b)
         except Exception as e:
-            raise translate_error(e, "BATCH: " + "; ".join(i.cql for i in batch.items)) from e
+            text = "BATCH: " + "; ".join(i.cql for i in batch.items)
+            raise translate_error(e, text, level) from e
         return self._page(result, None)
 
     async def _execute_raw(self, raw: RawRequest) -> Page:
