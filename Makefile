@@ -1,5 +1,6 @@
 # coodie developer commands. Targets other tooling relies on:
-# install, cassandra-up, cassandra-down, test, demo, bench, typecheck.
+# install, cassandra-up, cassandra-down, test, demo, bench, typecheck; cluster-up,
+# cluster-down, test-cluster (a 3-node cluster on 127.0.0.11-13, see docs/cluster.md).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: install cassandra-up cassandra-down cassandra-status lint format typecheck \
-        unit integration test demo bench fuzz clean
+        unit integration test demo bench fuzz clean \
+        cluster-up cluster-down cluster-status test-cluster
 
 install: $(STAMP)
 
@@ -38,7 +40,7 @@ typecheck: install
 	$(VENV)/bin/mypy --config-file mypy.ini
 
 unit: install
-	$(PY) -m pytest tests --ignore=tests/integration -q
+	$(PY) -m pytest tests --ignore=tests/integration --ignore=tests/cluster -q
 
 integration: install cassandra-up
 	$(PY) -m pytest tests/integration -q
@@ -46,9 +48,41 @@ integration: install cassandra-up
 # Everything: lint, types, unit, typing, property and integration tests against the real
 # node, then the integration suite again with coodie's models on the acsylla driver.
 test: install cassandra-up lint typecheck
-	$(PY) -m pytest tests -q -p no:cacheprovider
+	$(PY) -m pytest tests -q -p no:cacheprovider --ignore=tests/cluster
 	COODIE_TEST_DRIVER=acsylla $(PY) -m pytest tests/integration -q -p no:cacheprovider
 	$(PY) benchmarks/run.py --quick  # a smoke pass so the benchmarks keep working; times nothing
+
+# The cluster: 3 nodes (dc1: 127.0.0.11 and .12, dc2: .13), files under .cassandra/cluster/.
+# It never touches the single node above. Bring it down when done: 3 x ~1.2 GB.
+cluster-up:
+	tools/cassandra/node cluster up
+
+cluster-down:
+	tools/cassandra/node cluster down
+
+cluster-status: install
+	tools/cassandra/node cluster status
+
+# The integration suite on the cluster, both drivers, twice: a keyspace at SimpleStrategy RF 3
+# with QUORUM reads and writes and SERIAL LWTs, then NetworkTopologyStrategy dc1: 2, dc2: 1 at
+# LOCAL_QUORUM / LOCAL_SERIAL; then the cluster tests (node loss, routing, schema agreement).
+CLUSTER_ENV := COODIE_TEST_HOSTS=127.0.0.11,127.0.0.12,127.0.0.13
+SIMPLE_RF3 := COODIE_TEST_REPLICATION='{"class": "SimpleStrategy", "replication_factor": 3}' \
+              COODIE_TEST_CONSISTENCY=QUORUM COODIE_TEST_SERIAL_CONSISTENCY=SERIAL
+NTS_2_1 := COODIE_TEST_REPLICATION='{"class": "NetworkTopologyStrategy", "dc1": 2, "dc2": 1}' \
+           COODIE_TEST_CONSISTENCY=LOCAL_QUORUM COODIE_TEST_SERIAL_CONSISTENCY=LOCAL_SERIAL \
+           COODIE_TEST_LOCAL_DC=dc1
+test-cluster: install cluster-up
+	@set -e; for driver in scylla acsylla; do \
+	  echo "== integration suite on the cluster, $$driver: SimpleStrategy RF 3, QUORUM, SERIAL"; \
+	  $(CLUSTER_ENV) $(SIMPLE_RF3) COODIE_TEST_DRIVER=$$driver \
+	    $(PY) -m pytest tests/integration -q -p no:cacheprovider; \
+	  echo "== integration suite on the cluster, $$driver: dc1 2 + dc2 1, LOCAL_QUORUM, LOCAL_SERIAL"; \
+	  $(CLUSTER_ENV) $(NTS_2_1) COODIE_TEST_DRIVER=$$driver \
+	    $(PY) -m pytest tests/integration -q -p no:cacheprovider; \
+	  echo "== cluster tests (node loss, routing, schema agreement), $$driver"; \
+	  COODIE_TEST_DRIVER=$$driver $(PY) -m pytest tests/cluster -q -p no:cacheprovider; \
+	done
 
 demo: install cassandra-up
 	$(PY) examples/quickstart.py
