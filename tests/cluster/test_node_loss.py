@@ -7,6 +7,7 @@ Both APIs (coodie.sync and coodie.aio) run inside the same outage: a restart cos
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Annotated, Any
@@ -17,7 +18,8 @@ import coodie.aio
 import coodie.sync
 from coodie.exceptions import Unavailable
 from coodie.fields import PrimaryKey
-from tests.cluster.conftest import Flavour, Nodes
+from coodie.registry import unregister_driver
+from tests.cluster.conftest import HOSTS, Flavour, Nodes
 
 
 def account_model(module: ModuleType, table: str) -> Any:
@@ -28,26 +30,41 @@ def account_model(module: ModuleType, table: str) -> Any:
 
         class Settings:
             name = table
+            driver = "loss"
 
     return Account
-
-
-@pytest.fixture(scope="module")
-def flavours(coodie_driver: Any, loop: Any) -> list[tuple[Flavour, Any]]:
-    """(flavour, its Account model) for coodie.sync and coodie.aio, on one fresh table."""
-    out = [
-        (Flavour(coodie.sync, None), account_model(coodie.sync, "cl_accounts")),
-        (Flavour(coodie.aio, loop), account_model(coodie.aio, "cl_accounts")),
-    ]
-    out[0][1].sync_table()
-    return out
 
 
 @pytest.fixture
 def restores(nodes: Nodes) -> Iterator[Nodes]:
     """Whatever a test kills is started again, even when it fails."""
+    nodes.all_up()
     yield nodes
     nodes.all_up()
+
+
+@pytest.fixture
+def flavours(restores: Nodes, keyspace: str, loop: Any) -> Iterator[list[tuple[Flavour, Any]]]:
+    """(flavour, its Account model) for coodie.sync and coodie.aio, on a driver opened with
+    every node up: a driver that saw a node die reconnects to it with growing back-off, and
+    a test must not depend on how far that got."""
+    driver = coodie.sync.init_coodie(
+        hosts=HOSTS,
+        keyspace=keyspace,
+        driver_type=os.environ.get("COODIE_TEST_DRIVER", "scylla"),
+        consistency="QUORUM",
+        serial_consistency="SERIAL",
+        name="loss",
+    )
+    out = [
+        (Flavour(coodie.sync, None), account_model(coodie.sync, "cl_accounts")),
+        (Flavour(coodie.aio, loop), account_model(coodie.aio, "cl_accounts")),
+    ]
+    out[0][1].sync_table()
+    out[0][1].truncate()
+    yield out
+    unregister_driver("loss")
+    driver.shutdown()
 
 
 def test_one_node_down_quorum_goes_on_all_fails_lwt_applies(
