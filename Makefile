@@ -1,5 +1,6 @@
 # coodie developer commands. Targets other tooling relies on:
-# install, cassandra-up, cassandra-down, test, demo, bench, typecheck.
+# install, cassandra-up, cassandra-down, test, demo, bench, typecheck; cluster-up,
+# cluster-down, test-cluster (a 3-node cluster on 127.0.0.11-13, see docs/cluster.md).
 # Also: docs (the site, strict), package (sdist + wheel, twine check), examples.
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -10,7 +11,8 @@ STAMP := $(VENV)/.installed
 EXAMPLES := examples/fastapi_app/app.py examples/batch_import/importer.py examples/timeseries/timeseries.py
 
 .PHONY: install cassandra-up cassandra-down cassandra-status lint format typecheck \
-        node-check typing-score unit integration test demo bench fuzz clean docs package
+        node-check typing-score unit integration test demo bench fuzz clean docs package \
+        cluster-up cluster-down cluster-status test-cluster test-cluster-smoke
 
 install: $(STAMP)
 
@@ -55,7 +57,7 @@ typing-score: install node-check
 	$(PY) tools/typing_score.py
 
 unit: install node-check
-	$(PY) -m pytest tests --ignore=tests/integration -q
+	$(PY) -m pytest tests --ignore=tests/integration --ignore=tests/cluster -q
 
 integration: install cassandra-up
 	$(PY) -m pytest tests/integration -q
@@ -74,9 +76,49 @@ package: install
 # examples and integration tests against the real node, then the integration suite and
 # the examples again with coodie's models on the acsylla driver.
 test: install cassandra-up node-check lint typecheck docs package
-	COODIE_TEST_WHEEL=$$(ls dist/coodie-*.whl) $(PY) -m pytest tests examples -q -p no:cacheprovider
+	COODIE_TEST_WHEEL=$$(ls dist/coodie-*.whl) $(PY) -m pytest tests examples -q -p no:cacheprovider --ignore=tests/cluster
 	COODIE_TEST_DRIVER=acsylla $(PY) -m pytest tests/integration examples -q -p no:cacheprovider
 	$(PY) benchmarks/run.py --quick  # a smoke pass so the benchmarks keep working; times nothing
+
+# The cluster: 3 nodes (dc1: 127.0.0.11 and .12, dc2: .13), files under .cassandra/cluster/.
+# It never touches the single node above. Bring it down when done: 3 x ~1.2 GB.
+cluster-up:
+	tools/cassandra/node cluster up
+
+cluster-down:
+	tools/cassandra/node cluster down
+
+cluster-status: install
+	tools/cassandra/node cluster status
+
+# The integration suite on the cluster, both drivers, twice: a keyspace at SimpleStrategy RF 3
+# with QUORUM reads and writes and SERIAL LWTs, then NetworkTopologyStrategy dc1: 2, dc2: 1 at
+# LOCAL_QUORUM / LOCAL_SERIAL; then the cluster tests (node loss, routing, schema agreement).
+CLUSTER_ENV := COODIE_TEST_HOSTS=127.0.0.11,127.0.0.12,127.0.0.13
+SIMPLE_RF3 := COODIE_TEST_REPLICATION='{"class": "SimpleStrategy", "replication_factor": 3}' \
+              COODIE_TEST_CONSISTENCY=QUORUM COODIE_TEST_SERIAL_CONSISTENCY=SERIAL
+NTS_2_1 := COODIE_TEST_REPLICATION='{"class": "NetworkTopologyStrategy", "dc1": 2, "dc2": 1}' \
+           COODIE_TEST_CONSISTENCY=LOCAL_QUORUM COODIE_TEST_SERIAL_CONSISTENCY=LOCAL_SERIAL \
+           COODIE_TEST_LOCAL_DC=dc1
+test-cluster: install cluster-up
+	@set -e; for driver in scylla acsylla; do \
+	  echo "== integration suite on the cluster, $$driver: SimpleStrategy RF 3, QUORUM, SERIAL"; \
+	  $(CLUSTER_ENV) $(SIMPLE_RF3) COODIE_TEST_DRIVER=$$driver \
+	    $(PY) -m pytest tests/integration -q -p no:cacheprovider; \
+	  echo "== integration suite on the cluster, $$driver: dc1 2 + dc2 1, LOCAL_QUORUM, LOCAL_SERIAL"; \
+	  $(CLUSTER_ENV) $(NTS_2_1) COODIE_TEST_DRIVER=$$driver \
+	    $(PY) -m pytest tests/integration -q -p no:cacheprovider; \
+	  echo "== cluster tests (node loss, routing, schema agreement), $$driver"; \
+	  COODIE_TEST_DRIVER=$$driver $(PY) -m pytest tests/cluster -q -p no:cacheprovider; \
+	done
+
+# What CI runs on the cluster (the full suite above takes about half an hour here): the
+# cluster tests (node loss, routing, schema agreement) on both drivers.
+test-cluster-smoke: install cluster-up
+	@set -e; for driver in scylla acsylla; do \
+	  echo "== cluster tests (node loss, routing, schema agreement), $$driver"; \
+	  COODIE_TEST_DRIVER=$$driver $(PY) -m pytest tests/cluster -q -p no:cacheprovider; \
+	done
 
 demo: install cassandra-up
 	$(PY) examples/quickstart.py

@@ -22,6 +22,8 @@ def register_new_driver(
     default: bool | None,
     cursor_key: str | bytes | None,
     cluster_options: dict[str, Any],
+    consistency: Any = None,
+    serial_consistency: Any = None,
 ) -> tuple[Any, Any]:
     """Create a driver and register it as `name`. Returns it and the driver it replaced,
     which the caller shuts down (None if there was none, or if that driver is still
@@ -30,7 +32,16 @@ def register_new_driver(
         hosts = ["127.0.0.1"]
     before = registered()
     driver = create_driver(
-        hosts, keyspace, driver_type, session, port, replication, cluster_options, cursor_key
+        hosts,
+        keyspace,
+        driver_type,
+        session,
+        port,
+        replication,
+        cluster_options,
+        cursor_key,
+        consistency=consistency,
+        serial_consistency=serial_consistency,
     )
     register_driver(name, driver, default=default if default is not None else name == "default")
     replaced = before.get(name)
@@ -50,6 +61,8 @@ def init_coodie(
     replication: Mapping[str, Any] | None = None,
     default: bool | None = None,
     cursor_key: str | bytes | None = None,
+    consistency: Any = None,
+    serial_consistency: Any = None,
     **cluster_options: Any,
 ) -> Any:
     """Register a driver for a cluster; returns it. The connection opens on first use
@@ -63,6 +76,11 @@ def init_coodie(
     `paged_all()` hands out (default: a random key per process, so set the same secret
     in every process that may receive another's cursor). A driver already registered
     under `name` is replaced and shut down (its connections and threads closed).
+
+    `consistency` ("QUORUM", "LOCAL_QUORUM", ...) is the level of every read and write that
+    does not choose its own (`.consistency(...)`, a batch's `consistency=`), and
+    `serial_consistency` ("SERIAL" or "LOCAL_SERIAL") the serial level of lightweight
+    transactions; unset, the driver's defaults apply (LOCAL_ONE, SERIAL).
     """
     driver, replaced = register_new_driver(
         hosts,
@@ -75,6 +93,8 @@ def init_coodie(
         default,
         cursor_key,
         cluster_options,
+        consistency,
+        serial_consistency,
     )
     if replaced is not None:
         replaced.shutdown()

@@ -4,16 +4,29 @@ The node is the one `make cassandra-up` starts on 127.0.0.1:9042; set COODIE_TES
 (comma separated, optionally host:port) to run against another cluster. A node that does
 not answer fails the run: nothing here skips. COODIE_TEST_DRIVER picks the driver
 coodie's models use ("scylla", the default, or "acsylla"); `make test` runs both.
+
+On a cluster (`make test-cluster`):
+- COODIE_TEST_REPLICATION: the replication of the test keyspace, as JSON, e.g.
+  '{"class": "NetworkTopologyStrategy", "dc1": 2, "dc2": 1}' (default: SimpleStrategy, 1);
+- COODIE_TEST_CONSISTENCY: the level of every read and write of the tests, coodie's and the
+  raw session's (QUORUM, LOCAL_QUORUM; default: the drivers' own, LOCAL_ONE);
+- COODIE_TEST_SERIAL_CONSISTENCY: the serial level of their LWTs (SERIAL, LOCAL_SERIAL);
+- COODIE_TEST_LOCAL_DC: the data centre every client of the tests calls local (LOCAL_QUORUM
+  means the same replicas for coodie's writes and the raw session's checks).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from cassandra.cluster import Cluster, Session
+from cassandra import ConsistencyLevel
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
+from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 
 
 def _contact_points() -> tuple[list[str], int]:
@@ -33,10 +46,70 @@ def _contact_points() -> tuple[list[str], int]:
     return hosts, port
 
 
+def replication() -> dict[str, Any]:
+    """The replication of the test keyspace (COODIE_TEST_REPLICATION)."""
+    raw = os.environ.get("COODIE_TEST_REPLICATION")
+    if not raw:
+        return {"class": "SimpleStrategy", "replication_factor": 1}
+    value = json.loads(raw)
+    if not isinstance(value, dict) or "class" not in value:
+        raise pytest.UsageError(f"COODIE_TEST_REPLICATION={raw!r}: a JSON object with a 'class'")
+    return value
+
+
+def replication_cql(replication: dict[str, Any]) -> str:
+    return "{" + ", ".join(f"'{k}': '{v}'" for k, v in replication.items()) + "}"
+
+
+def consistency_options() -> dict[str, str]:
+    """init_coodie() options for the levels the tests run at (COODIE_TEST_CONSISTENCY,
+    COODIE_TEST_SERIAL_CONSISTENCY); empty on the single node: the drivers' defaults."""
+    options = {}
+    if os.environ.get("COODIE_TEST_CONSISTENCY"):
+        options["consistency"] = os.environ["COODIE_TEST_CONSISTENCY"].upper()
+    if os.environ.get("COODIE_TEST_SERIAL_CONSISTENCY"):
+        options["serial_consistency"] = os.environ["COODIE_TEST_SERIAL_CONSISTENCY"].upper()
+    return options
+
+
+def driver_options(driver_type: str) -> dict[str, Any]:
+    """init_coodie() options for the tests' levels and local data centre."""
+    options: dict[str, Any] = dict(consistency_options())
+    local_dc = os.environ.get("COODIE_TEST_LOCAL_DC")
+    if local_dc and driver_type == "acsylla":
+        options["load_balance_dc_aware"] = local_dc
+    elif local_dc:
+        options["load_balancing_policy"] = TokenAwarePolicy(
+            DCAwareRoundRobinPolicy(local_dc=local_dc)
+        )
+    return options
+
+
+def raw_profile() -> ExecutionProfile:
+    """The raw driver session's default profile, at the tests' levels."""
+    local_dc = os.environ.get("COODIE_TEST_LOCAL_DC")
+    profile = ExecutionProfile(
+        load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=local_dc))
+    )
+    levels = consistency_options()
+    if "consistency" in levels:
+        profile.consistency_level = ConsistencyLevel.name_to_value[levels["consistency"]]
+    if "serial_consistency" in levels:
+        profile.serial_consistency_level = ConsistencyLevel.name_to_value[
+            levels["serial_consistency"]
+        ]
+    return profile
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
     hosts, port = _contact_points()
-    c = Cluster(contact_points=hosts, port=port, protocol_version=5)
+    c = Cluster(
+        contact_points=hosts,
+        port=port,
+        protocol_version=5,
+        execution_profiles={EXEC_PROFILE_DEFAULT: raw_profile()},
+    )
     try:
         c.connect().shutdown()
     except Exception as e:  # a missing node is a failure, never a skip
@@ -55,10 +128,7 @@ def keyspace(cluster: Cluster) -> Iterator[str]:
     """A fresh keyspace for this test run, dropped at the end."""
     name = f"coodie_test_{uuid.uuid4().hex[:12]}"
     s = cluster.connect()
-    s.execute(
-        f"CREATE KEYSPACE {name} WITH replication = "
-        "{'class': 'SimpleStrategy', 'replication_factor': 1}"
-    )
+    s.execute(f"CREATE KEYSPACE {name} WITH replication = {replication_cql(replication())}")
     yield name
     s.execute(f"DROP KEYSPACE IF EXISTS {name}", timeout=120)
     s.shutdown()
@@ -79,7 +149,14 @@ def coodie_driver(cluster: Cluster, keyspace: str) -> Iterator[object]:
 
     hosts, port = _contact_points()
     driver_type = os.environ.get("COODIE_TEST_DRIVER", "scylla")
-    driver = init_coodie(hosts=hosts, keyspace=keyspace, port=port, driver_type=driver_type)
+    driver = init_coodie(
+        hosts=hosts,
+        keyspace=keyspace,
+        port=port,
+        driver_type=driver_type,
+        replication=replication(),
+        **driver_options(driver_type),
+    )
     yield driver
     unregister_driver("default")
     driver.shutdown()

@@ -40,6 +40,8 @@ def _connecting(init: Callable[P, Any]) -> Callable[P, Coroutine[Any, Any, Any]]
                 a["default"],
                 a["cursor_key"],
                 dict(a["cluster_options"]),
+                a["consistency"],
+                a["serial_consistency"],
             )
             await driver.connect_async()
         if replaced is not None:

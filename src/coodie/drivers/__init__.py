@@ -15,7 +15,14 @@ from coodie.cursors import check_cursor_key
 from coodie.exceptions import ConfigurationError
 from coodie.requests import BatchRequest, Page, Request
 
-__all__ = ["AsyncDriver", "SyncDriver", "create_driver", "forget_in_child", "fork_safe"]
+__all__ = [
+    "CONSISTENCY_LEVELS",
+    "AsyncDriver",
+    "SyncDriver",
+    "create_driver",
+    "forget_in_child",
+    "fork_safe",
+]
 
 # ------------------------------------------------------------------ forks
 #
@@ -95,6 +102,25 @@ def _cassandra_driver_class(driver_type: str) -> Any:
     return CassandraDriver
 
 
+CONSISTENCY_LEVELS = (
+    "ANY", "ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_QUORUM", "EACH_QUORUM",
+    "SERIAL", "LOCAL_SERIAL", "LOCAL_ONE",
+)  # fmt: skip
+SERIAL_LEVELS = ("SERIAL", "LOCAL_SERIAL")
+
+
+def _level(option: str, value: Any, allowed: Sequence[str]) -> str | None:
+    """A consistency level given to init_coodie(), as its CQL name (None: the driver's own)."""
+    if value is None:
+        return None
+    name = getattr(value, "name", value)
+    if not isinstance(name, str) or name.upper() not in allowed:
+        raise ConfigurationError(
+            f"init_coodie({option}={value!r}): not a consistency level; use one of {', '.join(allowed)}"
+        )
+    return name.upper()
+
+
 def create_driver(
     hosts: Sequence[str] | None,
     keyspace: str | None,
@@ -104,8 +130,14 @@ def create_driver(
     replication: Mapping[str, Any] | None,
     cluster_options: dict[str, Any],
     cursor_key: str | bytes | None = None,
+    *,
+    consistency: Any = None,
+    serial_consistency: Any = None,
 ) -> Any:
-    key = check_cursor_key(cursor_key)  # a bad key fails before anything connects
+    # bad options fail before anything connects
+    key = check_cursor_key(cursor_key)
+    default_consistency = _level("consistency", consistency, CONSISTENCY_LEVELS)
+    default_serial = _level("serial_consistency", serial_consistency, SERIAL_LEVELS)
     driver: Any
     if driver_type in ("scylla", "cassandra"):
         CassandraDriver = _cassandra_driver_class(driver_type)
@@ -132,4 +164,8 @@ def create_driver(
         )
     driver.replication = dict(replication) if replication else None
     driver.cursor_key = key
+    # the levels of every statement that does not set its own (.consistency(...), a batch's):
+    # both drivers apply them when they bind
+    driver.default_consistency = default_consistency
+    driver.default_serial_consistency = default_serial
     return driver

@@ -48,8 +48,13 @@ Conv = Callable[[Any], Any]
 _MAX_PREPARED = 2048
 
 
-def translate_error(e: BaseException, cql: str | None) -> Exception:
+def translate_error(e: BaseException, cql: str | None, consistency: str | None = None) -> Exception:
     msg = f"{type(e).__name__}: {e}"
+    if consistency and isinstance(e, acs_errors.CassErrorLibNoHostsAvailable):
+        # The C++ driver retries a server's Unavailable on the next host; with no host left
+        # it reports only "no hosts available" and the server's message (the level it could
+        # not reach) is lost: say which level the statement asked for.
+        msg += f" (the statement asked for consistency {consistency})"
     err: Exception
     if isinstance(e, acs_errors.CassErrorServerBadCredentials):
         err = AuthenticationError(f"the cluster refused the credentials: {msg}", cql)
@@ -253,6 +258,8 @@ class AcsyllaDriver:
         self.keyspace = keyspace
         self.replication: dict[str, Any] | None = None
         self.cursor_key: bytes = PROCESS_KEY  # signs paged_all() cursors (init_coodie(cursor_key=))
+        self.default_consistency: str | None = None  # init_coodie(consistency=...)
+        self.default_serial_consistency: str | None = None
         options.setdefault("log_level", "critical")  # it logs shard-awareness noise as ERROR
         self._cluster_args: dict[str, Any] = {
             "contact_points": list(hosts or ["127.0.0.1"]),
@@ -393,10 +400,16 @@ class AcsyllaDriver:
                 if request.timeout is not None:
                     # acsylla counts whole milliseconds, and 0 means no timeout at all
                     st.set_timeout(max(request.timeout, 0.001))
-                if request.consistency:
-                    st.set_consistency(_consistency(request.consistency))
-                if request.serial_consistency:
-                    st.set_serial_consistency(_consistency(request.serial_consistency))
+            level = (
+                request.consistency if request is not None else None
+            ) or self.default_consistency
+            if level:
+                st.set_consistency(_consistency(level))
+            serial = (
+                request.serial_consistency if request is not None else None
+            ) or self.default_serial_consistency
+            if serial and compiled.lwt:
+                st.set_serial_consistency(_consistency(serial))
         except Exception as e:
             raise translate_error(e, compiled.cql) from e
         if compiled.lwt:
@@ -422,7 +435,8 @@ class AcsyllaDriver:
         try:
             result = await self._session.execute(st)
         except Exception as e:
-            raise translate_error(e, request.compiled.cql) from e
+            level = request.consistency or self.default_consistency
+            raise translate_error(e, request.compiled.cql, level) from e
         return self._page(result, request.compiled.types)
 
     async def _execute_concurrent(self, requests: list[Request]) -> list[Page]:
@@ -437,14 +451,18 @@ class AcsyllaDriver:
         b = make()
         for item in batch.items:
             b.add_statement(await self._bound(item))
-        if batch.consistency:
-            b.set_consistency(_consistency(batch.consistency))
+        level = batch.consistency or self.default_consistency
+        if level:
+            b.set_consistency(_consistency(level))
+        if self.default_serial_consistency and any(item.lwt for item in batch.items):
+            b.set_serial_consistency(_consistency(self.default_serial_consistency))
         if batch.timeout is not None:
             b.set_request_timeout(int(batch.timeout * 1000))
         try:
             result = await self._session.execute_batch(b)
         except Exception as e:
-            raise translate_error(e, "BATCH: " + "; ".join(i.cql for i in batch.items)) from e
+            text = "BATCH: " + "; ".join(i.cql for i in batch.items)
+            raise translate_error(e, text, level) from e
         return self._page(result, None)
 
     async def _execute_raw(self, raw: RawRequest) -> Page:

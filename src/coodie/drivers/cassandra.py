@@ -139,6 +139,8 @@ class CassandraDriver:
         self._new_cluster: Any = None  # builds the Cluster (again, after a failed connect)
         self.replication: dict[str, Any] | None = None  # for keyspaces sync_table() creates
         self.cursor_key: bytes = PROCESS_KEY  # signs paged_all() cursors (init_coodie(cursor_key=))
+        self.default_consistency: str | None = None  # init_coodie(consistency=...)
+        self.default_serial_consistency: str | None = None
         # seconds per request unless a query says otherwise (init_coodie(request_timeout=))
         self.default_timeout: float = session.default_timeout if session is not None else 20.0
         self._forked_from: int | None = None  # the parent's pid, for a given session lost to a fork
@@ -258,10 +260,12 @@ class CassandraDriver:
             bound = ps.bind(compiled.params)
         except Exception as e:
             raise translate_error(e, compiled.cql) from e
-        if request.consistency:
-            bound.consistency_level = _consistency(request.consistency)
-        if request.serial_consistency:
-            bound.serial_consistency_level = _consistency(request.serial_consistency)
+        level = request.consistency or self.default_consistency
+        if level:
+            bound.consistency_level = _consistency(level)
+        serial = request.serial_consistency or self.default_serial_consistency
+        if serial and compiled.lwt:
+            bound.serial_consistency_level = _consistency(serial)
         if request.fetch_size is not None:
             bound.fetch_size = request.fetch_size or None
         if compiled.lwt:
@@ -289,8 +293,11 @@ class CassandraDriver:
                 add(ps, item.params)
             except Exception as e:
                 raise translate_error(e, item.cql) from e
-        if batch.consistency:
-            stmt.consistency_level = _consistency(batch.consistency)
+        level = batch.consistency or self.default_consistency
+        if level:
+            stmt.consistency_level = _consistency(level)
+        if self.default_serial_consistency and any(item.lwt for item in batch.items):
+            stmt.serial_consistency_level = _consistency(self.default_serial_consistency)
         try:
             return self.session.execute_async(
                 stmt,
