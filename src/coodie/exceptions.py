@@ -8,6 +8,9 @@ __all__ = [
     "DocumentNotFound",
     "ExecutionError",
     "InvalidQueryError",
+    "MigrationChecksumError",
+    "MigrationError",
+    "MigrationLockError",
     "MultipleDocumentsFound",
     "OperationTimedOut",
     "SchemaError",
@@ -58,3 +61,17 @@ class OperationTimedOut(ExecutionError):
 
 class Unavailable(ExecutionError):
     """Not enough replicas were alive, or no host could be reached."""
+
+
+class MigrationError(CoodieError):
+    """A migration cannot be loaded, planned or run (coodie.migrations)."""
+
+
+class MigrationChecksumError(MigrationError):
+    """A migration file was edited after it was applied: its checksum differs from the
+    one recorded in coodie_migrations."""
+
+
+class MigrationLockError(MigrationError):
+    """Another runner holds the migration lock (and did not release it in time), or this
+    runner lost it."""
