@@ -5,6 +5,7 @@ and `AsyncMigrator` (asyncio) drive them."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import inspect
 import os
@@ -384,7 +385,14 @@ class Migrator:
     def _call(self, step: RunMigration) -> None:
         driver = self.core.get_driver()
         if inspect.iscoroutinefunction(step.fn):
-            asyncio.run(step.fn(AsyncMigrationContext(step.core, lambda f: adrive(driver, f))))
+            ctx = AsyncMigrationContext(step.core, lambda f: adrive(driver, f))
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                asyncio.run(step.fn(ctx))
+            else:  # called from a coroutine: the migration gets an event loop of its own
+                with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                    pool.submit(lambda: asyncio.run(step.fn(ctx))).result()
         else:
             step.fn(MigrationContext(step.core, lambda f: drive(driver, f)))
 
