@@ -341,7 +341,7 @@ def _option_equal(want: Any, have: Any) -> bool:
             v, got = str(v).lower(), str(got).lower()
             if k == "class":
                 v, got = v.rsplit(".", 1)[-1], got.rsplit(".", 1)[-1]
-            if v != got and _number(v) != _number(got):
+            if v != got and (_number(v) is None or _number(v) != _number(got)):
                 return False
         return True
     if isinstance(want, bool) or isinstance(have, bool):
