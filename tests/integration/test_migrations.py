@@ -545,6 +545,49 @@ def test_lock_held_by_another_runner_fails_clearly_then_expires(
     assert Migrator(tmp_path, keyspace=mks, lock_timeout=60).upgrade().done == ["0001_items"]
 
 
+def test_a_long_run_renews_its_lock_and_a_stalled_one_loses_it(
+    session: Session, mks: str, tmp_path: Path
+) -> None:
+    write(
+        tmp_path,
+        "0001_steady",
+        """
+        import time
+
+        id = "0001_steady"
+        depends_on = []
+
+
+        def upgrade(ctx):
+            ctx.execute("CREATE TABLE {keyspace}.steps (n int PRIMARY KEY)")
+            for n in range(10):  # 5 s in all, past the 3 s TTL: each step renews the lock
+                time.sleep(0.5)
+                ctx.execute("INSERT INTO {keyspace}.steps (n) VALUES (?)", (n,))
+        """,
+    )
+    assert Migrator(tmp_path, keyspace=mks, lock_ttl=3).upgrade().done == ["0001_steady"]
+    assert session.execute(f"SELECT count(*) FROM {mks}.steps").one()[0] == 10
+    write(
+        tmp_path,
+        "0002_stalled",
+        """
+        import time
+
+        id = "0002_stalled"
+        depends_on = ["0001_steady"]
+
+
+        def upgrade(ctx):
+            time.sleep(3.5)  # longer than the TTL without a statement: the lock expires
+            ctx.execute("INSERT INTO {keyspace}.steps (n) VALUES (?)", (99,))
+        """,
+    )
+    with pytest.raises(MigrationLockError, match="lost the migration lock"):
+        Migrator(tmp_path, keyspace=mks, lock_ttl=2).upgrade()
+    assert session.execute(f"SELECT n FROM {mks}.steps WHERE n = 99").one() is None
+    assert applied(session, mks) == {"0001_steady"}
+
+
 def test_failed_migration_is_not_recorded_and_frees_the_lock(
     session: Session, mks: str, tmp_path: Path
 ) -> None:
@@ -664,6 +707,15 @@ def test_cli_exit_codes_and_commands(session: Session, mks: str, tmp_path: Path)
     down = cli(mks, "down", "base", cwd=tmp_path)
     assert down.returncode == 0 and "reverted: 0001_orders_table" in down.stdout
     assert "orders" not in tables(session, mks)
+    empty = cli(mks, "make", "-m", "backfill by hand", "--empty", cwd=tmp_path)
+    assert empty.returncode == 0 and "0002_backfill_by_hand.py" in empty.stdout
+    assert "    pass" in (tmp_path / "migrations" / "0002_backfill_by_hand.py").read_text()
+    up = cli(mks, "up", cwd=tmp_path)
+    assert up.returncode == 0, up.stderr
+    assert up.stdout.splitlines() == [
+        "applied: 0001_orders_table",
+        "applied: 0002_backfill_by_hand",
+    ]
     # errors: unknown target (1), no keyspace (1), bad command line (2)
     bad = cli(mks, "up", "0009_nope", cwd=tmp_path)
     assert bad.returncode == 1 and "no migration '0009_nope'" in bad.stderr
