@@ -354,6 +354,58 @@ async def test_up_down_round_trips(
     assert session.execute(f"SELECT count(*) FROM {mks}.items").one()[0] == 5
 
 
+def test_model_operations_create_and_drop_a_models_table(
+    session: Session, mks: str, tmp_path: Path
+) -> None:
+    write(
+        tmp_path,
+        "0001_widgets",
+        """
+        from typing import Annotated
+
+        from coodie.fields import ClusteringKey, Indexed, PrimaryKey
+        from coodie.sync import Document, MaterializedView
+
+        id = "0001_widgets"
+        depends_on = []
+
+
+        class Widget(Document):
+            id: Annotated[int, PrimaryKey()]
+            color: Annotated[str, Indexed()] = ""
+
+            class Settings:
+                name = "widgets"
+
+
+        class WidgetsByColor(MaterializedView):
+            color: Annotated[str, PrimaryKey()]
+            id: Annotated[int, ClusteringKey()]
+
+            class Settings:
+                name = "widgets_by_color"
+                base = Widget
+
+
+        def upgrade(ctx):
+            ctx.create_table(Widget)
+            ctx.create_table(WidgetsByColor)
+
+
+        async def downgrade(ctx):
+            await ctx.drop_table(WidgetsByColor)
+            await ctx.drop_table(Widget)
+        """,
+    )
+    m = Migrator(tmp_path, keyspace=mks)
+    m.upgrade()
+    assert columns(session, mks, "widgets") == {"id": "int", "color": "text"}
+    assert indexes(session, mks) == {"widgets_color_idx"}
+    assert views(session, mks) == {"widgets_by_color"}
+    m.downgrade("base")
+    assert tables(session, mks) == {"coodie_migrations"} and views(session, mks) == set()
+
+
 def test_data_migration_rewrites_10000_rows_page_by_page(
     session: Session, mks: str, tmp_path: Path
 ) -> None:

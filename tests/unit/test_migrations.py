@@ -3,6 +3,7 @@ option comparison, schema agreement's retry, and the command line's parsing."""
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,7 @@ import pytest
 from coodie.cli import main
 from coodie.ddl import SchemaChange, _option_equal
 from coodie.exceptions import MigrationError
+from coodie.migrations import AsyncMigrationContext, AsyncMigrator, MigrationContext, Migrator
 from coodie.migrations.autogen import heads, next_id, py_str, render
 from coodie.migrations.context import Pause, schema_agreement_flow, simple_types
 from coodie.migrations.files import (
@@ -211,3 +213,25 @@ def test_command_line_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
             main(argv)
         assert e.value.code == 2, argv
     assert "usage: coodie" in capsys.readouterr().err
+
+
+def _methods(cls: type) -> dict[str, inspect.Signature]:
+    return {
+        n: inspect.signature(getattr(cls, n))
+        for n in dir(cls)
+        if not n.startswith("_") and callable(getattr(cls, n))
+    }
+
+
+@pytest.mark.parametrize(
+    ("sync", "aio"),
+    [(Migrator, AsyncMigrator), (MigrationContext, AsyncMigrationContext)],
+)
+def test_the_asyncio_classes_mirror_the_blocking_ones(sync: type, aio: type) -> None:
+    s, a = _methods(sync), _methods(aio)
+    assert s.keys() == a.keys()
+    for name in s:
+        assert list(s[name].parameters) == list(a[name].parameters), name
+        assert inspect.iscoroutinefunction(getattr(aio, name)) or inspect.isasyncgenfunction(
+            getattr(aio, name)
+        ), name

@@ -263,8 +263,9 @@ def render(
 def ruff_format(text: str, path: Path) -> str:
     """`text` as `ruff format` leaves it, with the project's settings (unchanged when no
     ruff is installed: the text is written to be stable already)."""
-    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
-    if not Path(ruff).exists() and shutil.which("ruff") is None:
+    beside = Path(sys.executable).with_name("ruff")  # the virtualenv's, first
+    ruff = str(beside) if beside.exists() else shutil.which("ruff")
+    if ruff is None:
         return text
     try:
         done = subprocess.run(
