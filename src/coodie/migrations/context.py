@@ -161,14 +161,15 @@ class ContextCore:
 
     def execute_flow(self, cql: str, params: Sequence[Any]) -> Flow[list[dict[str, Any]]]:
         cql = self.cql(cql)
-        self.statements.append(cql)
         if self.dry_run:
+            self.statements.append(cql)
             return []
         yield from self.heartbeat()
         if _DDL.match(cql):
             if params:
                 raise MigrationError(f"DDL takes no bound values: {cql}")
             yield RawRequest(cql)
+            self.statements.append(cql)  # (what ran: a failed statement is not listed)
             yield from schema_agreement_flow(self.agreement_timeout)
             return []
         page: Page = yield Request(Compiled(cql, tuple(params)))
@@ -176,17 +177,17 @@ class ContextCore:
         while page.paging_state:
             page = yield Request(Compiled(cql, tuple(params)), paging_state=page.paging_state)
             rows += [dict(zip(page.columns, r)) for r in page.rows]
+        self.statements.append(cql)
         return rows
 
     def execute_many_flow(self, cql: str, rows: Sequence[Sequence[Any]]) -> Flow[int]:
         cql = self.cql(cql)
+        if not self.dry_run:
+            for i in range(0, len(rows), WRITE_CONCURRENCY):
+                yield from self.heartbeat()
+                yield [Request(Compiled(cql, tuple(p))) for p in rows[i : i + WRITE_CONCURRENCY]]
         self.statements.append(f"{cql}  -- x {len(rows)}")
-        if self.dry_run:
-            return 0
-        for i in range(0, len(rows), WRITE_CONCURRENCY):
-            yield from self.heartbeat()
-            yield [Request(Compiled(cql, tuple(p))) for p in rows[i : i + WRITE_CONCURRENCY]]
-        return len(rows)
+        return 0 if self.dry_run else len(rows)
 
     def page_flow(
         self, cql: str, params: Sequence[Any], page_size: int, state: bytes | None
@@ -232,7 +233,6 @@ class ContextCore:
         select = f"SELECT {', '.join(map(quote, names))} FROM {qualified}"
         col_types = simple_types([type_of[n] for n in names])
         select_types = StatementTypes((), col_types) if col_types is not None else None
-        self.statements.append(f"{select}  -- rewrite, page by page")
         updates: dict[tuple[str, ...], tuple[str, StatementTypes | None]] = {}
         state: bytes | None = None
         done = 0
@@ -284,6 +284,7 @@ class ContextCore:
                 break
         if self.progress is not None:
             self.progress.write("\n")
+        self.statements.append(f"{select}  -- rewrote {done} rows, page by page")
         return done
 
     def model_ddl(self, model: Any, create: bool) -> list[str]:
