@@ -21,6 +21,7 @@ def init_coodie(
     port: int = 9042,
     replication: Mapping[str, Any] | None = None,
     default: bool | None = None,
+    cursor_key: str | bytes | None = None,
     **cluster_options: Any,
 ) -> Any:
     """Register a driver for a cluster; returns it. The connection opens on first use
@@ -30,12 +31,14 @@ def init_coodie(
     load_balancing_policy, protocol_version, ...) open a new cluster; `session=` reuses
     one. `name=` registers a named driver for another cluster (models pick it with
     `Settings.driver`). `replication` is used when `sync_table()` creates the keyspace
-    (default: SimpleStrategy, replication_factor 1).
+    (default: SimpleStrategy, replication_factor 1). `cursor_key` signs the cursors
+    `paged_all()` hands out (default: a random key per process, so set the same secret
+    in every process that may receive another's cursor).
     """
     if hosts is None and session is None:
         hosts = ["127.0.0.1"]
     driver = create_driver(
-        hosts, keyspace, driver_type, session, port, replication, cluster_options
+        hosts, keyspace, driver_type, session, port, replication, cluster_options, cursor_key
     )
     register_driver(name, driver, default=default if default is not None else name == "default")
     return driver

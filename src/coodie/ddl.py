@@ -14,6 +14,7 @@ from coodie.exceptions import SchemaError
 from coodie.query import Flow, resolve_keyspace
 from coodie.requests import Page, RawRequest
 from coodie.schema import ColumnKind, ColumnSchema, IndexSchema, TableSchema, quote
+from coodie.types import normalize_cql_type
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
@@ -44,10 +45,6 @@ def literal(v: Any) -> str:
     if isinstance(v, Mapping):
         return "{" + ", ".join(f"{literal(str(k))}: {literal(x)}" for k, x in v.items()) + "}"
     raise SchemaError(f"cannot write {v!r} as a CQL option value")
-
-
-def _norm_type(t: str) -> str:
-    return t.replace(" ", "").lower().replace("varchar", "text")
 
 
 def create_table_cql(schema: TableSchema, keyspace: str) -> str:
@@ -160,6 +157,9 @@ def sync_table_flow(
     if version is not None and model.__dict__.get("__coodie_in_step__") == (keyspace, version):
         return []
     ran = yield from ensure_keyspace_flow(keyspace, replication)
+    from coodie.usertype import sync_types_flow, table_udts
+
+    ran += yield from sync_types_flow(table_udts(schema), keyspace)
     columns = yield from live_columns_flow(keyspace, schema.name)
     existing = columns.get(schema.name, {})
     indexes: frozenset[str] = frozenset()
@@ -241,7 +241,7 @@ def table_changes(
         for c in schema.columns:
             if c.name in existing:
                 have = existing[c.name][0]
-                if _norm_type(have) != _norm_type(c.cql_type.cql):
+                if normalize_cql_type(have) != normalize_cql_type(c.cql_type.cql):
                     out.append(
                         SchemaChange(
                             "type_change",

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import inspect
 import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel
-from pydantic._internal._model_construction import ModelMetaclass
+from pydantic import BaseModel, ConfigDict, create_model, field_validator
+from pydantic._internal._model_construction import ModelMetaclass, build_lenient_weakvaluedict
+from pydantic._internal._typing_extra import parent_frame_namespace
 from typing_extensions import Self
 
 from coodie.exceptions import InvalidQueryError, SchemaError, UnsupportedOperation
@@ -53,6 +55,14 @@ class DocumentMeta(ModelMetaclass):
     ) -> Any:
         # While pydantic builds a class it probes its bases with hasattr(); columns must
         # not look like inherited defaults then.
+        if "__pydantic_reset_parent_namespace__" not in kwargs:
+            # pydantic keeps the namespace of the frame that calls its __new__, to resolve
+            # annotations of classes defined in functions; that frame is this one, so
+            # hand it the frame of the class statement instead
+            namespace["__pydantic_parent_namespace__"] = build_lenient_weakvaluedict(
+                parent_frame_namespace()
+            )
+            kwargs["__pydantic_reset_parent_namespace__"] = False
         _building.depth = getattr(_building, "depth", 0) + 1
         try:
             return super().__new__(mcs, name, bases, namespace, **kwargs)
@@ -68,6 +78,22 @@ class DocumentMeta(ModelMetaclass):
                 if col is not None:
                     return col
             return super().__getattr__(item)
+
+
+def _values_model(cls: type[BaseModel]) -> type[BaseModel]:
+    """A model with `cls`'s fields, config and field validators, but not its model
+    validators, to validate column values one at a time."""
+    validators: dict[str, Any] = {}
+    for name, dec in cls.__pydantic_decorators__.field_validators.items():
+        validators[name] = field_validator(
+            *dec.info.fields, mode=dec.info.mode, check_fields=False
+        )(inspect.getattr_static(cls, name))
+    fields: dict[str, Any] = {n: (f.annotation, f) for n, f in cls.model_fields.items()}
+    config = ConfigDict(**{**cls.model_config, "title": cls.__name__})  # errors name the model
+    model: type[BaseModel] = create_model(
+        f"{cls.__name__}Values", __config__=config, __validators__=validators, **fields
+    )
+    return model
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,6 +455,23 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         private = dict(private) if private is not None else None
         _SLOTS["__pydantic_private__"].__set__(probe, private)
         validator = type(self).__pydantic_validator__
+        for name, value in changes.items():
+            validator.validate_assignment(probe, name, value)
+        return {name: probe.__dict__[name] for name in changes}
+
+    @classmethod
+    def _validated_values(cls, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate new column values without a document (`QuerySet.update()`): each value
+        goes through its field's type, constraints and field validators, as in
+        `Document.update()`. Model validators need a whole document and do not run."""
+        if not changes:
+            return {}
+        values_model = cls.__dict__.get("__coodie_values_model__")
+        if values_model is None:
+            values_model = _values_model(cls)
+            type.__setattr__(cls, "__coodie_values_model__", values_model)
+        probe = values_model.model_construct()
+        validator = values_model.__pydantic_validator__
         for name, value in changes.items():
             validator.validate_assignment(probe, name, value)
         return {name: probe.__dict__[name] for name in changes}

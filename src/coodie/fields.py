@@ -15,6 +15,7 @@ from coodie.types import (
     TimeUUID,
     TinyInt,
     VarInt,
+    Vector,
 )
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "TimeUUID",
     "TinyInt",
     "VarInt",
+    "Vector",
 ]
 
 

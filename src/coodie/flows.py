@@ -26,7 +26,7 @@ from coodie.expr.nodes import (
     Update,
 )
 from coodie.expr.validate import validate_batch
-from coodie.query import Flow, one_document, resolve_keyspace
+from coodie.query import Flow, check_timeout, one_document, resolve_keyspace
 from coodie.requests import BatchRequest, Page, Request
 from coodie.schema import TableSchema
 
@@ -314,7 +314,7 @@ class BatchCore:
                 f"unknown batch type {batch_type!r}: use 'logged', 'unlogged' or 'counter'"
             ) from None
         self.consistency = consistency
-        self.timeout = timeout
+        self.timeout = check_timeout(timeout, "batch timeout=")
         self.timestamp = timestamp
         self.result: LWTResult | None = None
         # (model, compiled statement, identity of the partition it writes)

@@ -8,16 +8,29 @@ concurrently) and receive `Page`s; `coodie.sync` and `coodie.aio` only drive the
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from typing_extensions import Self
 
+from coodie import cursors
 from coodie.exceptions import InvalidQueryError
 from coodie.expr.columns import Column
 from coodie.expr.compiler import Compiled, compile_statement
 from coodie.expr.lookups import parse_assignments
-from coodie.expr.nodes import Compare, Condition, Delete, Expr, Op, Ordering, Select, Update
+from coodie.expr.nodes import (
+    Assignment,
+    AssignOp,
+    Compare,
+    Condition,
+    Delete,
+    Expr,
+    Op,
+    Ordering,
+    Select,
+    Update,
+)
 from coodie.registry import get_driver
 from coodie.requests import Page, PagedResult, Request
 from coodie.schema import ColumnKind
@@ -27,8 +40,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BULK_CONCURRENCY",
+    "DEFAULT_PAGE_SIZE",
+    "PAGED_ALL_PAGE_SIZE",
     "Flow",
     "QuerySetCore",
+    "check_page_size",
+    "check_timeout",
     "drive",
     "one_document",
     "resolve_keyspace",
@@ -39,7 +56,42 @@ R = TypeVar("R")
 Flow = Generator[Any, Any, R]  # yields Request | list[Request] | BatchRequest; receives Page(s)
 
 BULK_CONCURRENCY = 64  # key-by-key writes of QuerySet.update()/.delete() run in groups of this size
+DEFAULT_PAGE_SIZE = 5000  # rows per round trip of all(), count() and iteration, on every driver
+PAGED_ALL_PAGE_SIZE = 100  # rows per paged_all() page unless page_size is given
+MAX_PAGE_SIZE = 2**31 - 1  # the protocol's page size is a 32-bit int
+MAX_TIMEOUT = 2_147_483.0  # seconds: 2**31 - 1 milliseconds, which every driver can carry
 _UNSET: Any = object()
+
+
+def check_page_size(n: object, option: str) -> int:
+    """A page size as given to `option`: a whole number of rows, at least 1.
+
+    0 and negative sizes would turn paging off (one unbounded response): refused."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_PAGE_SIZE:
+        raise InvalidQueryError(
+            f"{option}: a page size is a whole number of rows from 1 to {MAX_PAGE_SIZE}, got {n!r}"
+        )
+    return n
+
+
+def check_timeout(seconds: object, option: str) -> float | None:
+    """A timeout as given to `option`: seconds > 0, finite (None: the driver's default).
+
+    Refused here, before anything is sent: a zero or negative timeout would send the
+    statement and then report a timeout (a write may still apply)."""
+    if seconds is None:
+        return None
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not math.isfinite(seconds)
+        or not 0 < seconds <= MAX_TIMEOUT
+    ):
+        raise InvalidQueryError(
+            f"{option}: a timeout is a number of seconds above 0 and at most {MAX_TIMEOUT:g}, "
+            f"got {seconds!r}"
+        )
+    return float(seconds)
 
 
 def drive(flow: Flow[R], driver_name: str | None, execute: Any) -> R:
@@ -204,11 +256,13 @@ class QuerySetCore(Generic[D]):
             name = _consistency_name(level)
         return self._copy(_consistency=str(name).upper())
 
-    def timeout(self, seconds: float) -> Self:
-        return self._copy(_timeout=seconds)
+    def timeout(self, seconds: float | None) -> Self:
+        """Seconds each request of this query may take (None: the driver's default)."""
+        return self._copy(_timeout=check_timeout(seconds, "timeout()"))
 
     def page_size(self, n: int) -> Self:
-        return self._copy(_page_size=n)
+        """Rows per round trip (default 5,000; paged_all(): rows per page, default 100)."""
+        return self._copy(_page_size=check_page_size(n, "page_size()"))
 
     # ------------------------------------------------------------- compiling
 
@@ -243,7 +297,7 @@ class QuerySetCore(Generic[D]):
         c = self._compile(self._select())
         if not c.paging:
             return self._request(c, fetch_size=0)
-        return self._request(c)
+        return self._request(c, fetch_size=self._page_size or DEFAULT_PAGE_SIZE)
 
     def _driver_name(self) -> str | None:
         return self._model._driver_name()
@@ -283,7 +337,10 @@ class QuerySetCore(Generic[D]):
 
     def _flow_count(self) -> Flow[int]:
         """SELECT COUNT(*) of the matching rows."""
-        req: Request | None = self._request(self._compile(self._select(count=True)))
+        req: Request | None = self._request(
+            self._compile(self._select(count=True)),
+            fetch_size=self._page_size or DEFAULT_PAGE_SIZE,
+        )
         total = 0
         while req is not None:  # COUNT(*) over several partitions may come in pages
             page: Page = yield req
@@ -294,24 +351,39 @@ class QuerySetCore(Generic[D]):
         return total
 
     def _flow_paged(
-        self, paging_state: bytes | None = None, page_size: int | None = None
+        self, paging_state: str | None = None, page_size: int | None = None
     ) -> Flow[PagedResult[D]]:
-        """One page of documents and the state that fetches the next (None after the last)."""
+        """One page of documents and the cursor that fetches the next (None after the last).
+
+        The cursor is an opaque URL-safe string signed for this query (its CQL and its
+        values): a cursor that was altered, made by another query or not made by coodie
+        is an `InvalidQueryError` before anything is sent."""
+        if page_size is not None:
+            check_page_size(page_size, "paged_all(page_size=...)")
         c = self._compile(self._select())
         if not c.paging:
             raise InvalidQueryError(
                 f"{self._model.__name__}: the server cannot page a query with both ORDER BY and IN "
                 "on the partition key; drop one of them, or use .all()"
             )
+        key: bytes = getattr(get_driver(self._driver_name()), "cursor_key", cursors.PROCESS_KEY)
+        state = (
+            None
+            if paging_state is None
+            else cursors.decode(key, c.cql, c.params, paging_state, self._model.__name__)
+        )
         req = Request(
             c,
             consistency=self._consistency,
             timeout=self._timeout,
-            fetch_size=page_size or self._page_size or 100,
-            paging_state=paging_state,
+            fetch_size=page_size or self._page_size or PAGED_ALL_PAGE_SIZE,
+            paging_state=state,
         )
         page: Page = yield req
-        return PagedResult(self._model._from_rows(c.columns, page.rows), page.paging_state)
+        cursor = (
+            cursors.encode(key, c.cql, c.params, page.paging_state) if page.paging_state else None
+        )
+        return PagedResult(self._model._from_rows(c.columns, page.rows), cursor)
 
     def _flow_create(self, /, **kwargs: Any) -> Flow[D]:
         """Insert a document made of the QuerySet's equality filters plus `kwargs`."""
@@ -331,10 +403,15 @@ class QuerySetCore(Generic[D]):
         names = tuple(c.name for c in schema.primary_key)
         c = self._compile(self._select(columns=names))  # the same rows: order and limits kept
         req: Request | None = self._request(c, fetch_size=self._page_size or 1000)
+        # key values as the model holds them (the driver's Date, SortedSet, ... are not)
+        convs = [schema.by_name[n].from_db for n in names]
         keys: list[dict[str, Any]] = []
         while req is not None:
             page: Page = yield req
-            keys.extend(dict(zip(names, row)) for row in page.rows)
+            keys.extend(
+                {n: v if f is None or v is None else f(v) for n, f, v in zip(names, convs, row)}
+                for row in page.rows
+            )
             req = req.next_page(page.paging_state)
         return keys
 
@@ -396,6 +473,13 @@ class QuerySetCore(Generic[D]):
             raise InvalidQueryError(
                 f"{self._model.__name__}: update() needs at least one column to set"
             )
+        # every write validates its values with the model, as Document.update() does
+        sets = {a.column: a.value for a in assignments if a.op is AssignOp.SET}
+        valid = self._model._validated_values(sets)
+        assignments = tuple(
+            Assignment(a.column, a.op, valid[a.column]) if a.op is AssignOp.SET else a
+            for a in assignments
+        )
 
         def make(where: tuple[Condition, ...]) -> Update:
             return Update(assignments, where, ttl=self._ttl, timestamp=self._timestamp)

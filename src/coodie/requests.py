@@ -47,11 +47,12 @@ class Page:
 
 @dataclass(slots=True)  # not frozen: built per request, and frozen costs 0.4 µs each
 class PagedResult(Generic[T]):
-    """`paged_all()`: a page of documents and the state that fetches the next page
-    (None after the last page)."""
+    """`paged_all()`: a page of documents and the cursor that fetches the next page
+    (None after the last page): an opaque URL-safe string, signed for the query that
+    made it, to pass back as `paged_all(paging_state=...)`."""
 
     documents: list[T]
-    paging_state: bytes | None
+    paging_state: str | None
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.documents)

@@ -7,7 +7,6 @@ hydrator all work from the `TableSchema`.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -16,11 +15,14 @@ from typing import Any
 from coodie.exceptions import SchemaError
 from coodie.fields import ClusteringKey, Counter, Indexed, PrimaryKey, Static
 from coodie.types import (
+    IDENTIFIER,
     Converter,
     CqlType,
     UnsupportedType,
     cql_type_of,
     from_db_converter,
+    quote_name,
+    snake_case,
     split_annotated,
     strip_optional,
     to_db_converter,
@@ -140,21 +142,9 @@ class TableSchema:
 
 # ------------------------------------------------------------------ identifiers
 
-_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_UNQUOTED = re.compile(r"^[a-z][a-z0-9_]*$")
-# Cassandra's reserved keywords (they need quoting as identifiers).
-RESERVED = frozenset(
-    """add aggregate allow alter and any apply asc authorize batch begin by columnfamily create
-    default delete desc describe drop each_quorum entries execute from full grant if in index
-    infinity insert into is keyspace keyspaces limit local_one local_quorum materialized mbean
-    mbeans modify nan norecursive not null of on one or order password primary quorum rename
-    replace revoke schema select set table three to token truncate two unlogged unset update
-    use using view where with""".split()
-)
-
 
 def check_identifier(name: str, what: str = "identifier") -> str:
-    if not _IDENT.match(name) or len(name) > 222:
+    if not IDENTIFIER.match(name) or len(name) > 222:
         raise SchemaError(
             f"{what} {name!r} is not a valid CQL identifier: use letters, digits and "
             "underscores, starting with a letter (at most 222 characters)"
@@ -162,16 +152,7 @@ def check_identifier(name: str, what: str = "identifier") -> str:
     return name
 
 
-def quote(name: str) -> str:
-    """Quote an identifier where CQL needs it (upper case, reserved words)."""
-    if _UNQUOTED.match(name) and name not in RESERVED:
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
-def snake_case(name: str) -> str:
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+quote = quote_name
 
 
 # ------------------------------------------------------------------ building
@@ -284,9 +265,10 @@ def build_schema(
                     fname,
                 )
             ck_seen[position] = fname
-        if (pk or ck) and cql_type.is_collection and not cql_type.frozen:
+        if (pk or ck) and (cql_type.is_collection or cql_type.is_udt) and not cql_type.frozen:
+            what = "user-defined type" if cql_type.is_udt else "collection"
             raise fail(
-                f"a primary key column cannot be a non-frozen collection ({cql_type}); "
+                f"a primary key column cannot be a non-frozen {what} ({cql_type}); "
                 "add Frozen() to the annotation",
                 fname,
             )
@@ -309,6 +291,12 @@ def build_schema(
                 fname,
             )
         index = None
+        if idx is not None and cql_type.is_udt and not cql_type.frozen:
+            raise fail(
+                f"a non-frozen user-defined type ({cql_type}) cannot be indexed; "
+                "add Frozen() to the annotation",
+                fname,
+            )
         if idx is not None:
             if is_counter:
                 raise fail("a counter column cannot have a secondary index", fname)

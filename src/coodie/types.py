@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
+import enum
 import ipaddress
+import re
 import types as _types
 import typing
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Union, get_args, get_origin
+from itertools import repeat
+from typing import Any, Literal, Union, cast, get_args, get_origin
 from uuid import UUID
+
+from pydantic import BaseModel
 
 __all__ = [
     "Ascii",
@@ -35,15 +41,45 @@ class CqlType:
     name: str
     args: tuple[CqlType, ...] = ()
     frozen: bool = False
+    # The Python type when it needs more than the CQL type says (an Enum, a Literal's
+    # values, an aware datetime): it picks converters and value checks, not the CQL text.
+    py: Any = field(default=None, compare=False, repr=False)
+    # A user-defined type: its field names (`args` are their types, `py` the model class)
+    fields: tuple[str, ...] = ()
+    size: int = 0  # vector<float, size>
 
     @property
     def is_collection(self) -> bool:
         return self.name in ("list", "set", "map")
 
     @property
+    def is_udt(self) -> bool:
+        return bool(self.fields)
+
+    @property
     def cql(self) -> str:
-        text = f"{self.name}<{', '.join(a.cql for a in self.args)}>" if self.args else self.name
+        if self.fields:
+            text = quote_name(self.name)
+        elif self.size:
+            text = f"vector<{self.args[0].cql}, {self.size}>"
+        elif self.args:
+            text = f"{self.name}<{', '.join(a.cql for a in self.args)}>"
+        else:
+            text = self.name
         return f"frozen<{text}>" if self.frozen else text
+
+    def udts(self) -> list[CqlType]:
+        """The user-defined types this type uses, each after those its fields use."""
+        out: list[CqlType] = []
+        for a in self.args:
+            for u in a.udts():
+                if u not in out:
+                    out.append(u)
+        if self.fields:
+            me = dataclasses.replace(self, frozen=False)
+            if me not in out:
+                out.append(me)
+        return out
 
     def __str__(self) -> str:
         return self.cql
@@ -106,6 +142,30 @@ class Time(TypeMarker):
 
 
 @dataclass(frozen=True, slots=True)
+class Vector:
+    """A fixed-size vector: `Annotated[list[float], Vector(dimensions=3)]` -> vector<float, 3>.
+
+    Documents refuse a list of another length (pydantic's ValidationError)."""
+
+    dimensions: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.dimensions, int) or isinstance(self.dimensions, bool):
+            raise TypeError(f"Vector(dimensions=...) takes an int, got {self.dimensions!r}")
+        if not 1 <= self.dimensions <= 8192:
+            raise TypeError(f"Vector(dimensions={self.dimensions}): CQL vectors have 1 to 8192")
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        schema = handler(source)
+        inner = schema
+        while inner.get("type") in ("nullable", "default"):
+            inner = inner["schema"]
+        if inner.get("type") == "list":
+            inner["min_length"] = inner["max_length"] = self.dimensions
+        return schema
+
+
+@dataclass(frozen=True, slots=True)
 class Frozen:
     """Freeze a collection, tuple or nested type: `Annotated[list[int], Frozen()]`."""
 
@@ -125,6 +185,125 @@ _SCALARS: tuple[tuple[type, str], ...] = (
     (ipaddress.IPv4Address, "inet"),
     (ipaddress.IPv6Address, "inet"),
 )
+
+
+def _pydantic_types() -> dict[Any, CqlType]:
+    import pydantic
+
+    aware = CqlType("timestamp", py=pydantic.AwareDatetime)
+    return {
+        pydantic.AwareDatetime: aware,
+        pydantic.NaiveDatetime: CqlType("timestamp"),
+        pydantic.PastDatetime: CqlType("timestamp"),
+        pydantic.FutureDatetime: CqlType("timestamp"),
+        pydantic.PastDate: CqlType("date"),
+        pydantic.FutureDate: CqlType("date"),
+    }
+
+
+_PYDANTIC_TYPES = _pydantic_types()
+
+
+def _scalar_of_values(values: list[Any], what: str) -> str:
+    """The CQL type that holds every one of `values` (a Literal's or an Enum's)."""
+    if values and all(type(v) is bool for v in values):
+        return "boolean"
+    if values and all(isinstance(v, str) for v in values):
+        return "text"
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "bigint" if any(not -(2**31) <= v < 2**31 for v in values) else "int"
+    raise UnsupportedType(
+        f"{what}: its values must be all str, all int or all bool to map to one CQL type, "
+        f"got {values!r}"
+    )
+
+
+def _enum_type(tp: type[enum.Enum]) -> CqlType:
+    values = [m.value for m in tp]
+    return CqlType(_scalar_of_values(values, f"enum {tp.__name__}"), py=tp)
+
+
+def _literal_type(tp: Any) -> CqlType:
+    values = list(get_args(tp))
+    if any(isinstance(v, enum.Enum) for v in values):
+        raise UnsupportedType(f"{tp!r}: a Literal of enum members; annotate the Enum instead")
+    return CqlType(_scalar_of_values(values, repr(tp)), py=frozenset(values))
+
+
+_UDT_BUILDING: set[type] = set()
+
+
+def snake_case(name: str) -> str:
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+def quote_name(name: str) -> str:
+    """Quote an identifier where CQL needs it (upper case, reserved words)."""
+    if _UNQUOTED.match(name) and name not in RESERVED:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+_UNQUOTED = re.compile(r"^[a-z][a-z0-9_]*$")
+# Cassandra's reserved keywords (they need quoting as identifiers).
+RESERVED = frozenset(
+    """add aggregate allow alter and any apply asc authorize batch begin by columnfamily create
+    default delete desc describe drop each_quorum entries execute from full grant if in index
+    infinity insert into is keyspace keyspaces limit local_one local_quorum materialized mbean
+    mbeans modify nan norecursive not null of on one or order password primary quorum rename
+    replace revoke schema select set table three to token truncate two unlogged unset update
+    use using view where with""".split()
+)
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def normalize_cql_type(t: str) -> str:
+    """A CQL type as system_schema writes it or coodie does, in one spelling to compare."""
+    return t.replace(" ", "").replace('"', "").lower().replace("varchar", "text")
+
+
+def udt_name(model: type) -> str:
+    """The CQL name of the user-defined type a pydantic model maps to."""
+    settings = model.__dict__.get("Settings")
+    return getattr(settings, "name", None) or snake_case(model.__name__)
+
+
+def udt_type(model: type) -> CqlType:
+    """A pydantic model (a `UserType`, or any plain nested model) -> its user-defined type.
+    Its fields are frozen where CQL needs it (UDTs and collections inside a UDT)."""
+    cached = model.__dict__.get("__coodie_udt__")
+    if cached is not None:
+        return cast(CqlType, cached)
+    if hasattr(model, "__coodie_build__"):
+        raise UnsupportedType(
+            f"{model.__name__} is a Document (a table), not a column type: nest a UserType "
+            "or a plain pydantic model instead"
+        )
+    if model in _UDT_BUILDING:
+        raise UnsupportedType(f"{model.__name__} contains itself: CQL types cannot be recursive")
+    name = udt_name(model)
+    if not IDENTIFIER.match(name):
+        raise UnsupportedType(f"type name {name!r} of {model.__name__} is not a CQL identifier")
+    fields = model.model_fields  # type: ignore[attr-defined]
+    if not fields:
+        raise UnsupportedType(f"{model.__name__} has no fields: a CQL type needs at least one")
+    _UDT_BUILDING.add(model)
+    try:
+        names, types = [], []
+        for fname, info in fields.items():
+            if not IDENTIFIER.match(fname):
+                raise UnsupportedType(f"{model.__name__}.{fname} is not a CQL identifier")
+            try:
+                types.append(cql_type_of(info.annotation, tuple(info.metadata), nested=True))
+            except UnsupportedType as e:
+                raise UnsupportedType(f"{model.__name__}.{fname}: {e}") from None
+            names.append(fname)
+    finally:
+        _UDT_BUILDING.discard(model)
+    t = CqlType(name, tuple(types), py=model, fields=tuple(names))
+    type.__setattr__(model, "__coodie_udt__", t)
+    return t
 
 
 class UnsupportedType(TypeError):
@@ -163,6 +342,11 @@ def cql_type_of(tp: Any, metadata: tuple[Any, ...] = (), *, nested: bool = False
     tp, more = split_annotated(tp)
     metadata = (*more, *metadata)
     frozen = any(isinstance(m, Frozen) for m in metadata)
+    vector = next((m for m in metadata if isinstance(m, Vector)), None)
+    if vector is not None:
+        if get_origin(tp) not in (list, typing.List) or get_args(tp) != (float,):  # noqa: UP006
+            raise UnsupportedType(f"Vector() annotates list[float], not {tp!r}")
+        return CqlType("vector", (CqlType("float"),), size=vector.dimensions)
     markers = [m for m in metadata if isinstance(m, TypeMarker)]
     if len(markers) > 1:
         raise UnsupportedType(f"several type markers {markers}: pick one")
@@ -176,7 +360,17 @@ def cql_type_of(tp: Any, metadata: tuple[Any, ...] = (), *, nested: bool = False
             )
         return CqlType(marker.cql_name)
     origin = get_origin(tp)
+    if origin is Literal:
+        return _literal_type(tp)
     if origin is None:
+        if isinstance(tp, type) and issubclass(tp, enum.Enum):
+            return _enum_type(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            udt = udt_type(tp)
+            return dataclasses.replace(udt, frozen=frozen or nested)
+        special = _PYDANTIC_TYPES.get(tp)
+        if special is not None:
+            return special
         if isinstance(tp, type):
             for py, name in _SCALARS:
                 if issubclass(tp, py):
@@ -227,17 +421,126 @@ def _time_from_db(v: Any) -> Any:
 
 
 def converter_for(
-    t: CqlType, leaf: Callable[[str], Converter | None], rebuild: frozenset[str] = frozenset()
+    t: CqlType,
+    leaf: Callable[[CqlType], Converter | None],
+    rebuild: frozenset[str] = frozenset(),
+    udt_out: Callable[[CqlType, dict[str, Any]], Any] | None = None,
 ) -> Converter | None:
-    """A converter for values of type `t`: `leaf(type name)` converts scalars, and
-    collections and tuples apply it to their elements. Containers named in `rebuild` are
-    rebuilt as builtins even when their elements need nothing."""
-    if not t.args:
-        return leaf(t.name)
-    inner = [converter_for(a, leaf, rebuild) for a in t.args]
+    """A converter for values of type `t`: `leaf(type)` converts scalars, and collections
+    and tuples apply it to their elements. Containers named in `rebuild` are rebuilt as
+    builtins even when their elements need nothing."""
+    if not t.args or t.size:  # (a vector is converted whole)
+        return leaf(t)
+    inner = [converter_for(a, leaf, rebuild, udt_out) for a in t.args]
+    if t.is_udt:
+        if not any(inner) and "udt" not in rebuild:
+            return None
+        return _udt_converter(t, inner, udt_out)
     if not any(inner) and t.name not in rebuild:
         return None
     return _container_converter(t, inner)
+
+
+class UdtValue(dict):  # type: ignore[type-arg]
+    """A user-defined type's value as the drivers bind it: a dict by field name (acsylla
+    binds dicts), whose fields are also attributes (the Python driver reads them so; its
+    first try, indexing by position, raises TypeError here as it expects)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, int):
+            raise TypeError("a UDT value is read by field name")
+        return dict.__getitem__(self, key)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return dict.__getitem__(self, name)
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _udt_converter(
+    t: CqlType, inner: list[Converter | None], out: Callable[[CqlType, dict[str, Any]], Any] | None
+) -> Converter:
+    pairs = [(name, c) for name, c in zip(t.fields, inner)]
+    make = out or (lambda _t, d: UdtValue(d))
+
+    def convert(v: Any) -> Any:
+        if v is None:
+            return None
+        if isinstance(v, Mapping):
+            get = v.get
+        else:
+
+            def get(n: str, _v: Any = v) -> Any:
+                return getattr(_v, n, None)
+
+        values = {}
+        for name, c in pairs:
+            x = get(name)
+            values[name] = c(x) if c is not None and x is not None else x
+        return make(t, values)
+
+    return convert
+
+
+def _udt_model(t: CqlType, values: dict[str, Any]) -> Any:
+    """A UDT value read from a row -> the field's model, trusted like a row (the way
+    model_construct builds one); fields the stored type lacks take their defaults."""
+    fields = t.py.model_fields
+    present = {
+        k: v
+        for k, v in values.items()
+        if k in fields and (v is not None or fields[k].is_required())
+    }
+    return t.py.model_construct(**present)
+
+
+def by_name(table: dict[str, Converter]) -> Callable[[CqlType], Converter | None]:
+    """A `leaf` for `converter_for` that picks by CQL type name."""
+    return lambda t: table.get(t.name)
+
+
+def _enum_value(v: Any) -> Any:
+    return v.value if isinstance(v, enum.Enum) else v
+
+
+def plain(v: Any) -> Any:
+    """A scalar as the drivers bind it: enum members by value, addresses as text."""
+    if isinstance(v, enum.Enum):
+        return v.value
+    if isinstance(v, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return str(v)
+    return v
+
+
+def _to_db_leaf(t: CqlType) -> Converter | None:
+    if isinstance(t.py, type) and issubclass(t.py, enum.Enum):
+        return _enum_value
+    return _TO_DB.get(t.name)
+
+
+def _aware_utc(v: Any) -> Any:
+    return (
+        v.replace(tzinfo=_dt.timezone.utc)
+        if isinstance(v, _dt.datetime) and v.tzinfo is None
+        else v
+    )
+
+
+def _from_db_leaf(t: CqlType) -> Converter | None:
+    py = t.py
+    if isinstance(py, type) and issubclass(py, enum.Enum):
+        cls = py
+
+        def to_member(v: Any) -> Any:
+            return cls(v)
+
+        return to_member
+    if t.name == "timestamp" and py is not None:  # AwareDatetime: aware, in UTC
+        return _aware_utc
+    return _FROM_DB.get(t.name)
 
 
 _TO_DB: dict[str, Converter] = {"inet": _inet_to_db}
@@ -250,13 +553,14 @@ _FROM_DB: dict[str, Converter] = {
 
 def to_db_converter(t: CqlType) -> Converter | None:
     """Python value -> what the driver binds, for types the driver does not take as-is."""
-    return converter_for(t, _TO_DB.get)
+    return converter_for(t, _to_db_leaf, frozenset({"udt"}))
 
 
 def from_db_converter(t: CqlType) -> Converter | None:
-    """Driver value -> what the pydantic field accepts. The driver returns SortedSet and
-    OrderedMapSerializedKey for sets and maps; pydantic wants builtins."""
-    return converter_for(t, _FROM_DB.get, frozenset({"set", "map"}))
+    """Driver value -> what the pydantic field holds. The driver returns SortedSet and
+    OrderedMapSerializedKey for sets and maps; pydantic wants builtins. Enum columns read
+    back as members, AwareDatetime columns as aware datetimes in UTC."""
+    return converter_for(t, _from_db_leaf, frozenset({"set", "map", "udt"}), _udt_model)
 
 
 def _container_converter(t: CqlType, inner: list[Converter | None]) -> Converter:
@@ -277,3 +581,133 @@ def _container_converter(t: CqlType, inner: list[Converter | None]) -> Converter
         ck, cv = conv
         return lambda v: None if v is None else {ck(k): cv(x) for k, x in v.items()}
     return lambda v: None if v is None else tuple(c(x) for c, x in zip(conv, v))
+
+
+# ---------------------------------------------------------------- value checks
+# What a bound value must be for its CQL type, checked by coodie before anything is sent,
+# the same on every driver (drivers differ: one raises a raw error, another converts
+# silently). Values are checked as they are bound, after the converters above.
+
+Check = Callable[[Any], bool]
+# A value fits when isinstance(value, classinfo) and the extra predicate (if any) holds:
+# most columns need the isinstance test alone, which costs no Python call.
+ValueCheck = tuple[Any, "Check | None"]
+
+_INT_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64, "counter": 64}
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
+def _int_range(bits: int) -> Check:
+    lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    return lambda v: type(v) is not bool and lo <= v <= hi
+
+
+def _not_bool(v: Any) -> bool:
+    return type(v) is not bool
+
+
+def _float32(v: Any) -> bool:
+    return type(v) is not bool and (not abs(v) > _FLOAT32_MAX or v in (_INF, -_INF))
+
+
+_INF = float("inf")
+
+
+def _inet(v: str) -> bool:
+    try:
+        ipaddress.ip_address(v)
+    except ValueError:
+        return False
+    return True
+
+
+_SCALAR_CHECKS: dict[str, ValueCheck] = {
+    "boolean": (bool, None),
+    "varint": (int, _not_bool),
+    "float": ((int, float), _float32),
+    "double": ((int, float), _not_bool),
+    "decimal": ((Decimal, int), _not_bool),
+    "text": (str, None),
+    "varchar": (str, None),
+    "ascii": (str, str.isascii),
+    "blob": ((bytes, bytearray, memoryview), None),
+    "uuid": (UUID, None),
+    "timeuuid": (UUID, lambda v: v.version == 1),
+    "timestamp": (_dt.datetime, None),
+    "date": (_dt.date, lambda v: not isinstance(v, _dt.datetime)),
+    "time": (_dt.time, None),
+    "inet": (str, _inet),
+    **{name: (int, _int_range(bits)) for name, bits in _INT_BITS.items()},
+}
+
+
+def _fits(check: ValueCheck) -> Check:
+    cls, extra = check
+    if extra is None:
+        return lambda v: isinstance(v, cls)
+    return lambda v: isinstance(v, cls) and extra(v)
+
+
+def _all_fit(check: ValueCheck) -> Check:
+    """A predicate on an iterable: every element fits `check` (None never does: CQL
+    collections hold no nulls)."""
+    cls, extra = check
+    if extra is None and cls is not object:
+        # isinstance mapped over the elements runs without a Python call per element
+        return lambda xs: all(map(isinstance, xs, repeat(cls)))
+    fits = _fits(check)
+    return lambda xs: all(x is not None and fits(x) for x in xs)
+
+
+def value_check(t: CqlType) -> ValueCheck:
+    """What a bound value of type `t` must be: (classinfo, extra predicate or None).
+    None itself is left to the null rules."""
+    py = t.py
+    if not t.args:
+        cls, extra = _SCALAR_CHECKS.get(t.name, (object, None))
+        allowed: frozenset[Any] | None = None
+        if isinstance(py, type) and issubclass(py, enum.Enum):
+            allowed = frozenset(m.value for m in py)
+        elif isinstance(py, frozenset):  # a Literal's values
+            allowed = py
+        if allowed is None:
+            return cls, extra
+        base = extra
+        return cls, lambda v: (base is None or base(v)) and v in allowed
+    if t.size:
+        n = t.size
+        return (
+            list,
+            tuple,
+        ), lambda v: len(v) == n and all(map(isinstance, v, repeat((int, float))))
+    checks = [value_check(a) for a in t.args]
+    inner = [_fits(c) for c in checks]
+    if t.is_udt:
+        fields = list(zip(t.fields, inner))
+        return (
+            dict,
+            lambda v: (
+                all(v.get(n) is None or ok(v.get(n)) for n, ok in fields)
+                and set(v) <= set(t.fields)
+            ),
+        )
+    if t.name in ("list", "set"):
+        kind = (list, tuple) if t.name == "list" else (set, frozenset)
+        return kind, _all_fit(checks[0])
+    if t.name == "map":
+        keys_fit, values_fit = (_all_fit(c) for c in checks)
+        return dict, lambda v: keys_fit(v.keys()) and values_fit(v.values())
+    if t.name == "tuple":
+        n = len(inner)
+        return tuple, lambda v: len(v) == n and all(x is None or c(x) for c, x in zip(inner, v))
+    return object, None
+
+
+def describe(t: CqlType) -> str:
+    """`t` as an error message names it, with the values an Enum or Literal allows."""
+    py = t.py
+    if isinstance(py, type) and issubclass(py, enum.Enum):
+        return f"{t.cql} ({py.__name__}: one of {', '.join(sorted(repr(m.value) for m in py))})"
+    if isinstance(py, frozenset):
+        return f"{t.cql} (one of {', '.join(sorted(repr(v) for v in py))})"
+    return t.cql

@@ -25,6 +25,7 @@ from coodie.exceptions import MigrationChecksumError, MigrationError, MigrationL
 from coodie.fields import ClusteringKey, Indexed, PrimaryKey
 from coodie.migrations import AsyncMigrator, Migrator
 from coodie.sync import Document, MaterializedView
+from coodie.usertype import UserType
 from tests.integration.conftest import _contact_points
 
 COODIE = str(Path(sys.executable).with_name("coodie"))
@@ -236,6 +237,86 @@ def test_drops_and_type_changes_are_only_comments_with_warnings(
     }
     assert {"old_stuff", "customers"} <= tables(session, mks)
     assert indexes(session, mks) == {"stray_idx", "customer_email_idx"}
+
+
+class Geo(UserType):
+    lat: float
+    lon: float
+
+    class Settings:
+        name = "mig_geo"
+
+
+class Place(UserType):
+    street: str
+    geo: Geo
+
+    class Settings:
+        name = "mig_place"
+
+
+class Place2(UserType):  # the same type, one field more
+    street: str
+    geo: Geo
+    zip: str = ""
+
+    class Settings:
+        name = "mig_place"
+
+
+class Shop(Document):
+    id: Annotated[int, PrimaryKey()]
+    place: Place
+
+    class Settings:
+        name = "shops"
+
+
+class Shop2(Document):
+    id: Annotated[int, PrimaryKey()]
+    place: Place2
+
+    class Settings:
+        name = "shops"
+
+
+def test_autogenerate_user_defined_types_and_their_new_fields(
+    session: Session, mks: str, tmp_path: Path
+) -> None:
+    session.execute(f"CREATE TYPE {mks}.unused_type (a int)")
+    m = Migrator(tmp_path, keyspace=mks)
+    made = m.make("shops", [Shop])
+    assert made is not None
+    text = made.path.read_text()
+    # each type before what uses it: geo, place, then the table
+    order = [
+        text.index("CREATE TYPE IF NOT EXISTS {keyspace}.mig_geo (lat float, lon float)"),
+        text.index("CREATE TYPE IF NOT EXISTS {keyspace}.mig_place"),
+        text.index("CREATE TABLE IF NOT EXISTS {keyspace}.shops"),
+    ]
+    assert order == sorted(order)
+    assert made.warnings == ["type unused_type is in the keyspace but no model uses it"]
+    m.upgrade()
+    session.execute(
+        f"INSERT INTO {mks}.shops (id, place) "
+        "VALUES (1, {street: 'Main St', geo: {lat: 1.5, lon: 2.5}})"
+    )
+
+    added = m.make("zip codes", [Shop2])
+    assert added is not None and added.warnings == [made.warnings[0]]
+    text = added.path.read_text()
+    assert "ALTER TYPE {keyspace}.mig_place ADD zip text" in text
+    assert "# cannot undo: ALTER TYPE {keyspace}.mig_place ADD zip text" in text
+    m.upgrade()
+    place = session.execute(f"SELECT place FROM {mks}.shops WHERE id = 1").one().place
+    assert (place.street, place.geo.lat, place.zip) == ("Main St", 1.5, None)
+    assert m.make("nothing", [Shop2]) is not None  # only the unused type, as a warning
+    m.downgrade("base")
+    rows = session.execute(
+        "SELECT type_name FROM system_schema.types WHERE keyspace_name = %s", (mks,)
+    )
+    assert {r.type_name for r in rows} == {"unused_type"}
+    assert "shops" not in tables(session, mks)
 
 
 def test_generated_file_is_stable_and_ruff_formatted(mks: str, tmp_path: Path) -> None:

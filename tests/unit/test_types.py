@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import uuid
 from decimal import Decimal
 from typing import Annotated, Optional
 from uuid import UUID
@@ -111,3 +112,71 @@ def test_unsupported_field_fails_at_class_definition_naming_class_and_field() ->
 
             class Settings:
                 keyspace = "ks"
+
+
+# ---------------------------------------------------------------- value checks (issue 12.2)
+
+
+def _fits(annotation: object, value: object) -> bool:
+    from coodie.types import to_db_converter, value_check
+
+    t = cql_type_of(annotation)
+    conv = to_db_converter(t)
+    v = conv(value) if conv else value
+    cls, extra = value_check(t)
+    return isinstance(v, cls) and (extra is None or extra(v))
+
+
+@pytest.mark.parametrize(
+    ("annotation", "good", "bad"),
+    [
+        (int, [0, -(2**31), 2**31 - 1], [1.5, "7", True, 2**31]),
+        (Annotated[int, BigInt()], [2**63 - 1], [2**63, 1.0]),
+        (Annotated[int, TinyInt()], [-128, 127], [128]),
+        (float, [1.5, 3, float("inf")], ["1.5", True, 1e39]),
+        (str, ["", "x"], [1, b"x"]),
+        (Annotated[str, Ascii()], ["abc"], ["é"]),
+        (bool, [True, False], [1, 0]),
+        (UUID, [uuid.uuid4()], ["00000000-0000-0000-0000-000000000000"]),
+        (Annotated[UUID, TimeUUID()], [uuid.uuid1()], [uuid.uuid4()]),
+        (dt.datetime, [dt.datetime(2024, 1, 1)], [dt.date(2024, 1, 1), 0]),
+        (dt.date, [dt.date(2024, 1, 1)], [dt.datetime(2024, 1, 1)]),
+        (Decimal, [Decimal("1.5"), 2], [1.5]),
+        (bytes, [b"x", bytearray(b"x")], ["x"]),
+        (ipaddress.IPv4Address, [ipaddress.IPv4Address("1.2.3.4"), "1.2.3.4"], ["not-an-ip", 1]),
+        (list[int], [[1, 2], []], [[1, "2"], [None], {1}, "12"]),
+        (set[str], [{"a"}, frozenset()], [["a"], {1}]),
+        (dict[str, int], [{"a": 1}], [{"a": "1"}, {1: 1}, [("a", 1)]]),
+        (tuple[int, str], [(1, "a"), (None, "a")], [(1,), (1, 2), [1, "a"]]),
+    ],
+)
+def test_values_are_checked_against_their_cql_type(
+    annotation: object, good: list[object], bad: list[object]
+) -> None:
+    for v in good:
+        assert _fits(annotation, v), v
+    for v in bad:
+        assert not _fits(annotation, v), v
+
+
+def test_enum_and_literal_columns_take_their_members_and_values_only() -> None:
+    import enum
+    from typing import Literal
+
+    class Color(enum.Enum):
+        red = "r"
+        blue = "b"
+
+    class Level(enum.IntEnum):
+        low = 1
+
+    assert cql_type_of(Color).cql == "text"
+    assert cql_type_of(Level).cql == "int"
+    assert cql_type_of(Literal["a", "b"]).cql == "text"
+    assert cql_type_of(Literal[1, 2**40]).cql == "bigint"
+    assert _fits(Color, Color.red) and _fits(Color, "b")
+    assert not _fits(Color, "red") and not _fits(Color, 1)
+    assert _fits(Literal["a", "b"], "a") and not _fits(Literal["a", "b"], "c")
+    assert _fits(list[Color], [Color.blue, "r"]) and not _fits(list[Color], ["x"])
+    with pytest.raises(UnsupportedType, match="all str, all int or all bool"):
+        cql_type_of(Literal["a", 1])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Protocol
 
+from coodie.cursors import check_cursor_key
 from coodie.exceptions import ConfigurationError
 from coodie.requests import BatchRequest, Page, Request
 
@@ -43,7 +44,9 @@ def create_driver(
     port: int,
     replication: Mapping[str, Any] | None,
     cluster_options: dict[str, Any],
+    cursor_key: str | bytes | None = None,
 ) -> Any:
+    key = check_cursor_key(cursor_key)  # a bad key fails before anything connects
     driver: Any
     if driver_type in ("scylla", "cassandra"):
         try:
@@ -74,4 +77,5 @@ def create_driver(
             f"unknown driver_type {driver_type!r}: use 'scylla', 'cassandra' or 'acsylla'"
         )
     driver.replication = dict(replication) if replication else None
+    driver.cursor_key = key
     return driver

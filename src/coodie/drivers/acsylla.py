@@ -17,15 +17,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+import struct
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
-from decimal import Decimal
 from typing import Any, TypeVar
 
 import acsylla
 from acsylla import errors as acs_errors
 
+from coodie.cursors import PROCESS_KEY
 from coodie.exceptions import (
     ConfigurationError,
     ExecutionError,
@@ -35,7 +36,7 @@ from coodie.exceptions import (
 )
 from coodie.expr.compiler import Compiled, StatementTypes
 from coodie.requests import BatchRequest, Page, RawRequest, Request
-from coodie.types import converter_for
+from coodie.types import CqlType, by_name, converter_for
 
 __all__ = ["AcsyllaDriver"]
 
@@ -96,10 +97,6 @@ def _varint_to_bytes(v: Any) -> Any:
     return v
 
 
-def _decimal_plain(v: Any) -> Any:
-    return format(v, "f") if isinstance(v, Decimal) else v
-
-
 def _ascii_without_nul(v: Any) -> Any:
     if isinstance(v, str) and "\x00" in v:
         # acsylla passes ascii values as C strings: it would silently cut at the NUL.
@@ -124,17 +121,47 @@ def _naive_utc(v: Any) -> Any:
     return v
 
 
+def _refuse_decimal(t: CqlType, cql: str, column: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"acsylla cannot carry decimal values: column {column!r} ({t.cql}) of the statement "
+        f"{cql!r}. acsylla 1.2 binds a decimal's text as its unscaled integer (1.25 is "
+        "stored as 8251110.93) and cannot decode the decimals other clients write, so coodie "
+        "refuses decimal columns on it rather than store or read wrong numbers: use "
+        "driver_type='scylla' for models with decimal columns"
+    )
+
+
+def _has_decimal(t: CqlType) -> bool:
+    return t.name == "decimal" or any(_has_decimal(a) for a in t.args)
+
+
+def _vector_to_bytes(v: Any) -> Any:
+    # acsylla 1.2 knows vector<float, n> only as bytes: n big-endian 32-bit floats
+    return struct.pack(f">{len(v)}f", *v) if isinstance(v, (list, tuple)) else v
+
+
+def _vector_from_bytes(v: Any) -> Any:
+    if isinstance(v, (bytes, bytearray)):
+        return list(struct.unpack(f">{len(v) // 4}f", v))
+    return v
+
+
 _BIND: dict[str, Conv] = {
+    "vector": _vector_to_bytes,
     "varint": _varint_to_bytes,
-    "decimal": _decimal_plain,
     "ascii": _ascii_without_nul,
 }
 _READ: dict[str, Conv] = {
+    "vector": _vector_from_bytes,
     "uuid": _uuid,
     "timeuuid": _uuid,
     "varint": _varint_from_bytes,
     "timestamp": _naive_utc,
 }
+
+
+_BIND_LEAF = by_name(_BIND)
+_READ_LEAF = by_name(_READ)
 
 
 def _apply(convs: Sequence[Conv | None], values: Sequence[Any]) -> list[Any]:
@@ -154,6 +181,7 @@ class AcsyllaDriver:
     ) -> None:
         self.keyspace = keyspace
         self.replication: dict[str, Any] | None = None
+        self.cursor_key: bytes = PROCESS_KEY  # signs paged_all() cursors (init_coodie(cursor_key=))
         options.setdefault("log_level", "critical")  # it logs shard-awareness noise as ERROR
         self._cluster_args: dict[str, Any] = {
             "contact_points": list(hosts or ["127.0.0.1"]),
@@ -251,7 +279,12 @@ class AcsyllaDriver:
             return list(compiled.params)
         convs = self._bind_convs.get(types)
         if convs is None:
-            convs = self._bind_convs[types] = [converter_for(t, _BIND.get) for t in types.params]
+            # (once per shape, before the first request of it is sent)
+            named = [*zip(types.params, types.labels), *zip(types.columns, compiled.columns)]
+            for t, column in named:
+                if _has_decimal(t):
+                    raise _refuse_decimal(t, compiled.cql, column)
+            convs = self._bind_convs[types] = [converter_for(t, _BIND_LEAF) for t in types.params]
         return _apply(convs, compiled.params) if any(convs) else list(compiled.params)
 
     async def _bound(self, compiled: Compiled, request: Request | None = None) -> Any:
@@ -283,7 +316,7 @@ class AcsyllaDriver:
             convs = self._read_convs.get(types)
             if convs is None:
                 convs = self._read_convs[types] = [
-                    converter_for(t, _READ.get) for t in types.columns
+                    converter_for(t, _READ_LEAF) for t in types.columns
                 ]
             if any(convs):
                 rows = [tuple(_apply(convs, r)) for r in rows]

@@ -41,6 +41,7 @@ from cassandra.protocol import ErrorMessage
 from cassandra.protocol import RequestValidationException as ProtocolValidationError
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_factory
 
+from coodie.cursors import PROCESS_KEY
 from coodie.exceptions import (
     ConfigurationError,
     ExecutionError,
@@ -121,6 +122,7 @@ class CassandraDriver:
         self._lock = threading.Lock()
         self._new_cluster: Any = None  # builds the Cluster (again, after a failed connect)
         self.replication: dict[str, Any] | None = None  # for keyspaces sync_table() creates
+        self.cursor_key: bytes = PROCESS_KEY  # signs paged_all() cursors (init_coodie(cursor_key=))
         # seconds per request unless a query says otherwise (init_coodie(request_timeout=))
         self.default_timeout: float = session.default_timeout if session is not None else 20.0
 

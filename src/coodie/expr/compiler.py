@@ -9,8 +9,7 @@ bound (`IN ?`), so the number of shapes stays small. Values never enter the CQL 
 from __future__ import annotations
 
 import contextlib
-import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +29,7 @@ from coodie.expr.nodes import (
 )
 from coodie.expr.validate import validate
 from coodie.schema import TableSchema, quote
-from coodie.types import CqlType
+from coodie.types import Check, CqlType, describe, plain, value_check
 
 __all__ = [
     "Compiled",
@@ -73,6 +72,23 @@ class StatementTypes:
 
     params: tuple[CqlType, ...]
     columns: tuple[CqlType, ...] = ()
+    # what each marker binds (a column name, or "ttl", "limit", ...), for error messages
+    labels: tuple[str, ...] = ()
+    # (marker index, predicate) for every marker whose values coodie checks
+    checks: tuple[tuple[int, Any, Check | None], ...] = ()  # (marker, classinfo, extra)
+    table: str = ""
+
+    def check(self, params: Sequence[Any]) -> None:
+        """Raise InvalidQueryError, naming the column, for a value that does not fit its
+        marker's CQL type (drivers would convert it silently or fail obscurely)."""
+        for i, cls, extra in self.checks:
+            v = params[i]
+            if v is not None and not (isinstance(v, cls) and (extra is None or extra(v))):
+                t = self.params[i]
+                raise InvalidQueryError(
+                    f"{self.table}.{self.labels[i]}: {v!r} ({type(v).__name__}) does not fit "
+                    f"CQL type {describe(t)}"
+                )
 
 
 _MAX_SHAPES = 4096
@@ -106,16 +122,12 @@ def compile_statement(
         _cache[key] = tpl
     else:
         _stats["hits"] += 1
+    if tpl.types is not None:
+        tpl.types.check(params)
     return Compiled(tpl.cql, tuple(params), tpl.columns, tpl.lwt, tpl.paging, tpl.types)
 
 
 # ------------------------------------------------------------------ values
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
-        return str(v)
-    return v
 
 
 def _where_values(
@@ -148,7 +160,7 @@ def _where_values(
                 )
             out.append([conv(x) for x in v] if conv else list(v))
         elif op is Op.CONTAINS or op is Op.CONTAINS_KEY:
-            out.append(_plain(v))
+            out.append(plain(v))
         else:
             out.append(conv(v) if conv else v)
     return tuple(shape)
@@ -258,23 +270,23 @@ def _assignment_value(a: Assignment, schema: TableSchema) -> Any:
         return col.to_db(v) if col.to_db else v
     iterable = not isinstance(v, (str, bytes)) and hasattr(v, "__iter__")
     if kind == "map" and op is AssignOp.REMOVE:
-        return {_plain(k) for k in v} if iterable else {_plain(v)}
+        return {plain(k) for k in v} if iterable else {plain(v)}
     if kind == "map" and op is AssignOp.PUT:
         if not isinstance(v, dict):
             raise InvalidQueryError(f"{schema.name}: put__{a.column} takes a dict, got {v!r}")
-        return {_plain(k): _plain(x) for k, x in v.items()}
+        return {plain(k): plain(x) for k, x in v.items()}
     if kind == "set" and op in (AssignOp.ADD, AssignOp.REMOVE):
         if not iterable:
             raise InvalidQueryError(
                 f"{schema.name}: {op.value}__{a.column} takes a set of values, got {v!r}"
             )
-        return {_plain(x) for x in v}
+        return {plain(x) for x in v}
     if kind == "list" and op in (AssignOp.APPEND, AssignOp.PREPEND, AssignOp.REMOVE):
         if not iterable:
             raise InvalidQueryError(
                 f"{schema.name}: {op.value}__{a.column} takes a list of values, got {v!r}"
             )
-        return [_plain(x) for x in v]
+        return [plain(x) for x in v]
     return v
 
 
@@ -350,26 +362,42 @@ def _assignment_type(a: Assignment, schema: TableSchema) -> CqlType:
 
 
 def _types_of(stmt: Statement, schema: TableSchema, tpl: _Template) -> StatementTypes:
-    """Marker types in the order the shapers emit values (validated statements only)."""
-    types: list[CqlType] = []
+    """Marker types and labels in the order the shapers emit values (validated statements only)."""
+    marks: list[tuple[CqlType, str]] = []
+
+    def using(ttl: bool, timestamp: bool) -> None:
+        marks.extend([(_INT, "ttl")] * ttl + [(_BIGINT, "timestamp")] * timestamp)
+
+    def conditions(conds: tuple[Condition, ...]) -> None:
+        marks.extend((_condition_type(c, schema), _condition_label(c)) for c in conds)
+
+    columns: tuple[CqlType, ...] = ()
     if isinstance(stmt, Select):
-        types += [_condition_type(c, schema) for c in stmt.where]
-        types += [_INT] * ((stmt.per_partition_limit is not None) + (stmt.limit is not None))
+        conditions(stmt.where)
+        marks.extend([(_INT, "per_partition_limit")] * (stmt.per_partition_limit is not None))
+        marks.extend([(_INT, "limit")] * (stmt.limit is not None))
         columns = tuple(schema.by_name[n].cql_type for n in tpl.columns)
-        return StatementTypes(tuple(types), columns)
-    if isinstance(stmt, Insert):
-        types += [schema.by_name[n].cql_type for n, _ in stmt.values]
-        types += [_INT] * (stmt.ttl is not None) + [_BIGINT] * (stmt.timestamp is not None)
+    elif isinstance(stmt, Insert):
+        marks.extend((schema.by_name[n].cql_type, n) for n, _ in stmt.values)
+        using(stmt.ttl is not None, stmt.timestamp is not None)
     elif isinstance(stmt, Update):
-        types += [_INT] * (stmt.ttl is not None) + [_BIGINT] * (stmt.timestamp is not None)
-        types += [_assignment_type(a, schema) for a in stmt.assignments]
-        types += [_condition_type(c, schema) for c in stmt.where]
-        types += [_condition_type(c, schema) for c in stmt.if_conditions]
+        using(stmt.ttl is not None, stmt.timestamp is not None)
+        marks.extend((_assignment_type(a, schema), a.column) for a in stmt.assignments)
+        conditions(stmt.where)
+        conditions(stmt.if_conditions)
     else:
-        types += [_BIGINT] * (stmt.timestamp is not None)
-        types += [_condition_type(c, schema) for c in stmt.where]
-        types += [_condition_type(c, schema) for c in stmt.if_conditions]
-    return StatementTypes(tuple(types))
+        using(False, stmt.timestamp is not None)
+        conditions(stmt.where)
+        conditions(stmt.if_conditions)
+    types = tuple(t for t, _ in marks)
+    checks = tuple((i, *value_check(t)) for i, t in enumerate(types))
+    return StatementTypes(types, columns, tuple(label for _, label in marks), checks, schema.name)
+
+
+def _condition_label(c: Condition) -> str:
+    if isinstance(c, TokenCompare):
+        return f"token({', '.join(c.columns)})"
+    return c.column
 
 
 # ------------------------------------------------------------------ rendering

@@ -1,9 +1,9 @@
 """Autogenerate: compare the models with the live schema (system_schema) and write a
 migration with the CQL for the difference.
 
-What coodie can do safely (new tables, columns, indexes, views, table options) is
-written as statements; what loses data or that CQL cannot do (drops, type and key
-changes) only as comments under a WARNING. The same difference gives the same file,
+What coodie can do safely (new user-defined types and type fields, tables, columns,
+indexes, views, table options) is written as statements; what loses data or that CQL
+cannot do (drops, type and key changes) only as comments under a WARNING. The same difference gives the same file,
 apart from its id and date, and the file is ruff-format stable.
 """
 
@@ -28,6 +28,7 @@ from coodie.migrations.files import Migration, check_id
 from coodie.query import Flow
 from coodie.requests import Page, RawRequest
 from coodie.schema import quote
+from coodie.usertype import live_types_flow, table_udts, type_changes
 from coodie.views import create_view_cql
 
 __all__ = ["Generated", "collect_models", "diff_flow", "render", "write_migration"]
@@ -103,6 +104,7 @@ def diff_flow(models: Sequence[Any], keyspace: str) -> Flow[list[SchemaChange]]:
     live_tables: dict[str, dict[str, Any]] = {}
     live_views: dict[str, set[str]] = {}
     columns: dict[str, dict[str, dict[str, tuple[Any, ...]]]] = {}
+    live_types: dict[str, dict[str, dict[str, str]]] = {}
     indexes: dict[str, dict[str, frozenset[str]]] = {}
     for ks in keyspaces:
         page: Page = yield RawRequest(
@@ -117,7 +119,18 @@ def diff_flow(models: Sequence[Any], keyspace: str) -> Flow[list[SchemaChange]]:
         live_views[ks] = {r[0] for r in page.rows}
         columns[ks] = yield from live_columns_flow(ks)
         indexes[ks] = yield from live_indexes_flow(ks)
+        live_types[ks] = yield from live_types_flow(ks)
     out: list[SchemaChange] = []
+    # user-defined types first (each after the types it uses): tables use them
+    needed: dict[str, list[Any]] = {}
+    for m in tables:
+        s = m._schema()
+        for t in table_udts(s):
+            if t not in needed.setdefault(s.keyspace or keyspace, []):
+                needed[s.keyspace or keyspace].append(t)
+    for ks, types in sorted(needed.items()):
+        named = ks if ks != keyspace else _PLACEHOLDER
+        out += [_placeheld(c) for c in type_changes(types, named, live_types[ks])]
     for m in tables:
         s = m._schema()
         ks = s.keyspace or keyspace
@@ -150,6 +163,16 @@ def diff_flow(models: Sequence[Any], keyspace: str) -> Flow[list[SchemaChange]]:
                 name,
                 f"DROP MATERIALIZED VIEW IF EXISTS {{keyspace}}.{quote(name)}",
                 warning=f"view {name} is in the keyspace but no model declares it",
+            )
+        )
+    used = {t.name for t in needed.get(keyspace, [])}
+    for name in sorted(set(live_types[keyspace]) - used):
+        out.append(
+            SchemaChange(
+                "drop_type",
+                name,
+                f"DROP TYPE IF EXISTS {{keyspace}}.{quote(name)}",
+                warning=f"type {name} is in the keyspace but no model uses it",
             )
         )
     for key in sorted(live_tables):

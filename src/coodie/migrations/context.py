@@ -23,6 +23,7 @@ from coodie.query import Flow
 from coodie.requests import BatchRequest, Page, RawRequest, Request
 from coodie.schema import quote
 from coodie.types import CqlType
+from coodie.usertype import table_udts, type_changes
 from coodie.views import create_view_cql
 
 __all__ = [
@@ -295,9 +296,9 @@ class ContextCore:
             if create:
                 return [create_view_cql(model, model._view_base(), ks)]
             return [f"DROP MATERIALIZED VIEW IF EXISTS {schema.qualified_name(ks)}"]
-        changes = table_changes(model, ks, {}, frozenset())
         if create:
-            return [c.cql for c in changes]
+            types = type_changes(table_udts(schema), ks, {})
+            return [c.cql for c in (*types, *table_changes(model, ks, {}, frozenset()))]
         return [f"DROP TABLE IF EXISTS {schema.qualified_name(ks)}"]
 
     def run_all_flow(self, statements: Sequence[str]) -> Flow[None]:
