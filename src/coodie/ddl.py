@@ -92,12 +92,14 @@ def create_index_cql(
     cql = f"CREATE INDEX IF NOT EXISTS {quote(idx.name)} ON {table} ({target})"
     if idx.using == "sai":
         cql += " USING 'sai'"
+        if idx.options:
+            cql += f" WITH OPTIONS = {literal(dict(idx.options))}"
     return cql
 
 
 def ensure_keyspace_flow(keyspace: str, replication: Mapping[str, Any] | None) -> Flow[list[str]]:
-    page: Page = yield RawRequest(
-        "SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = %s", (keyspace,)
+    page: Page = yield RawRequest.where(
+        "SELECT keyspace_name FROM system_schema.keyspaces", keyspace_name=keyspace
     )
     if page.rows:
         return []
@@ -114,14 +116,16 @@ def live_columns_flow(
 ) -> Flow[dict[str, dict[str, tuple[Any, ...]]]]:
     """The columns of one table (or of every table and view of the keyspace) as
     system_schema.columns has them: {table: {column: (type, kind, position, order)}}."""
-    cql = (
-        "SELECT table_name, column_name, type, kind, position, clustering_order "
-        "FROM system_schema.columns WHERE keyspace_name = %s"
+    where = (
+        {"keyspace_name": keyspace}
+        if table is None
+        else {"keyspace_name": keyspace, "table_name": table}
     )
-    params: tuple[Any, ...] = (keyspace,)
-    if table is not None:
-        cql, params = cql + " AND table_name = %s", (keyspace, table)
-    page: Page = yield RawRequest(cql, params)
+    page: Page = yield RawRequest.where(
+        "SELECT table_name, column_name, type, kind, position, clustering_order "
+        "FROM system_schema.columns",
+        **where,
+    )
     found: dict[str, dict[str, tuple[Any, ...]]] = {}
     for r in page.rows:
         found.setdefault(r[0], {})[r[1]] = (r[2], r[3], r[4], r[5])
@@ -130,11 +134,14 @@ def live_columns_flow(
 
 def live_indexes_flow(keyspace: str, table: str | None = None) -> Flow[dict[str, frozenset[str]]]:
     """The index names of one table (or of every table of the keyspace): {table: names}."""
-    cql = "SELECT table_name, index_name FROM system_schema.indexes WHERE keyspace_name = %s"
-    params: tuple[Any, ...] = (keyspace,)
-    if table is not None:
-        cql, params = cql + " AND table_name = %s", (keyspace, table)
-    page: Page = yield RawRequest(cql, params)
+    where = (
+        {"keyspace_name": keyspace}
+        if table is None
+        else {"keyspace_name": keyspace, "table_name": table}
+    )
+    page: Page = yield RawRequest.where(
+        "SELECT table_name, index_name FROM system_schema.indexes", **where
+    )
     found: dict[str, set[str]] = {}
     for r in page.rows:
         found.setdefault(r[0], set()).add(r[1])
@@ -150,6 +157,8 @@ def sync_table_flow(
     cluster's schema version (system.local) stays the same: any DDL, from any client,
     changes that version. (The driver's own schema metadata, which cqlengine answers
     from, can lag DDL from other clients by the driver's refresh window.)"""
+    # a polymorphic subclass's table is its root's, with every subclass's columns
+    model = getattr(model, "__coodie_poly_root__", None) or model
     schema = model._schema()
     keyspace = resolve_keyspace(model)
     page: Page = yield RawRequest("SELECT schema_version FROM system.local")

@@ -20,6 +20,7 @@ from pydantic._internal._model_construction import ModelMetaclass, build_lenient
 from pydantic._internal._typing_extra import parent_frame_namespace
 from typing_extensions import Self
 
+from coodie import polymorphic
 from coodie.exceptions import InvalidQueryError, SchemaError, UnsupportedOperation
 from coodie.expr.columns import Column
 from coodie.expr.lookups import parse_assignments, parse_conditions
@@ -271,6 +272,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             counter_table=cls.__coodie_counter__,
             own_settings=own_settings,
         )
+        schema = polymorphic.build(cls, schema)
         type.__setattr__(cls, "__coodie_schema__", schema)
         type.__setattr__(cls, "__coodie_owned_schema__", (cls, schema))
         type.__setattr__(
@@ -280,6 +282,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         )
         type.__setattr__(cls, "__coodie_hydrators__", {})
         type.__setattr__(cls, "__coodie_plans__", {})
+        type.__setattr__(cls, "__coodie_in_step__", None)
         cls.__coodie_init_class__()
 
     @classmethod
@@ -390,8 +393,10 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
                 (c.name, d[c.name])
                 for c in self._schema().columns
                 # a partial document writes what it read; a None static is left alone,
-                # since the partition's other rows share it
+                # since the partition's other rows share it; a polymorphic root's table
+                # has its subclasses' columns too, which are not its fields
                 if (loaded is None or c.name in loaded)
+                and c.name in d
                 and not (c.kind is ColumnKind.STATIC and d[c.name] is None)
             ),
             if_not_exists=if_not_exists,
@@ -523,7 +528,14 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     def _from_rows(cls, names: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[Any]:
         """Rows from the database -> documents. Rows are trusted for shape (they come from
         the table this class describes): values get the type conversions the driver
-        needs, not a second validation."""
+        needs, not a second validation. A polymorphic root builds each row as the
+        subclass its discriminator names."""
+        if cls.__dict__.get("__coodie_poly_subs__") is not None:
+            return polymorphic.dispatch_rows(cls, names, rows)
+        return cls._build_rows(names, rows)
+
+    @classmethod
+    def _build_rows(cls, names: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[Any]:
         h = cls.__coodie_hydrators__.get(names) or cls._hydrator(names)
         if h.build is not None:
             if len(rows) < _GC_PAUSE_ROWS or not gc.isenabled():

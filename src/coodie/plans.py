@@ -285,8 +285,9 @@ def get_request(
             params.append(2)
             # the general path's request, page size included
             return Request(plan.compiled(params), fetch_size=DEFAULT_PAGE_SIZE)
-    where = conditions_from(model._schema(), conditions, lookups)
-    request = QuerySetCore(model, where)._copy(_limit=2)._select_request()
+    qs = QuerySetCore(model, conditions_from(model._schema(), conditions, lookups))
+    where = qs._where  # (with what the QuerySet adds: a polymorphic subclass's filter)
+    request = qs._copy(_limit=2)._select_request()
     if not conditions and key not in _plans(model):
         names = _eq_names(where)
         if names == tuple(lookups) and request.compiled.paging:

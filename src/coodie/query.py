@@ -20,6 +20,7 @@ from coodie.expr.columns import Column
 from coodie.expr.compiler import Compiled, compile_statement
 from coodie.expr.lookups import parse_assignments
 from coodie.expr.nodes import (
+    Ann,
     Assignment,
     AssignOp,
     Compare,
@@ -152,6 +153,7 @@ class QuerySetCore(Generic[D]):
 
     __slots__ = (
         "_allow_filtering",
+        "_ann",
         "_consistency",
         "_limit",
         "_model",
@@ -167,8 +169,15 @@ class QuerySetCore(Generic[D]):
 
     def __init__(self, model: type[D], where: tuple[Condition, ...] = ()) -> None:
         self._model = model
+        if "__coodie_poly_value__" in model.__dict__:  # a polymorphic subclass: its rows only
+            from coodie.polymorphic import condition
+
+            disc = condition(model)
+            if disc is not None and disc not in where:
+                where = (disc, *where)
         self._where = where
         self._order_by: tuple[Ordering, ...] = ()
+        self._ann: Ann | None = None
         self._limit: int | None = None
         self._per_partition_limit: int | None = None
         self._allow_filtering = False
@@ -184,6 +193,7 @@ class QuerySetCore(Generic[D]):
         new._model = self._model
         new._where = self._where
         new._order_by = self._order_by
+        new._ann = self._ann
         new._limit = self._limit
         new._per_partition_limit = self._per_partition_limit
         new._allow_filtering = self._allow_filtering
@@ -234,6 +244,13 @@ class QuerySetCore(Generic[D]):
                 )
         return self._copy(_order_by=tuple(out))
 
+    def order_by_ann(self, column: str | Column[list[float]], vector: Sequence[float]) -> Self:
+        """The rows whose `column` vectors are nearest `vector` (Cassandra 5.0 vector
+        search): `ORDER BY column ANN OF ?`, ranked by the similarity function of the
+        column's `VectorIndex()`. Needs `limit(k)`, k <= 1000."""
+        name = column.name if isinstance(column, Column) else column
+        return self._copy(_ann=Ann(name, vector))
+
     def only(self, *names: str | Column[Any]) -> Self:
         cols = tuple(n.name if isinstance(n, Column) else n for n in names)
         schema = self._model._schema()
@@ -271,6 +288,7 @@ class QuerySetCore(Generic[D]):
             where=self._where,
             columns=columns if columns is not None else self._only,
             order_by=() if count else self._order_by,
+            ann=self._ann,
             limit=None if count else self._limit,
             per_partition_limit=self._per_partition_limit,
             allow_filtering=self._allow_filtering,
@@ -362,9 +380,13 @@ class QuerySetCore(Generic[D]):
             check_page_size(page_size, "paged_all(page_size=...)")
         c = self._compile(self._select())
         if not c.paging:
+            why = (
+                "an ANN (top-k) query: it returns its LIMIT rows at once"
+                if self._ann is not None
+                else "a query with both ORDER BY and IN on the partition key; drop one of them"
+            )
             raise InvalidQueryError(
-                f"{self._model.__name__}: the server cannot page a query with both ORDER BY and IN "
-                "on the partition key; drop one of them, or use .all()"
+                f"{self._model.__name__}: the server cannot page {why}, or use .all()"
             )
         key: bytes = getattr(get_driver(self._driver_name()), "cursor_key", cursors.PROCESS_KEY)
         state = (

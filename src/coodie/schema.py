@@ -6,14 +6,24 @@ hydrator all work from the `TableSchema`.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from coodie.exceptions import SchemaError
-from coodie.fields import ClusteringKey, Counter, Indexed, PrimaryKey, Static
+from coodie.fields import (
+    ClusteringKey,
+    Counter,
+    Discriminator,
+    Indexed,
+    PrimaryKey,
+    Static,
+    VectorIndex,
+)
 from coodie.types import (
     IDENTIFIER,
     Converter,
@@ -236,6 +246,15 @@ def build_schema(
         pk = next((m for m in metadata if isinstance(m, PrimaryKey)), None)
         ck = next((m for m in metadata if isinstance(m, ClusteringKey)), None)
         idx = next((m for m in metadata if isinstance(m, Indexed)), None)
+        vidx = next((m for m in metadata if isinstance(m, VectorIndex)), None)
+        if any(isinstance(m, Discriminator) for m in metadata):
+            if pk or ck or cql_type.name not in ("text", "ascii", "int", "bigint"):
+                raise fail(
+                    "a Discriminator() column is a regular text or int column "
+                    f"(not a key, not {cql_type})",
+                    fname,
+                )
+            idx = idx or Indexed()  # Subclass.find() filters by it
         is_static = any(isinstance(m, Static) for m in metadata)
         is_counter = any(isinstance(m, Counter) for m in metadata)
 
@@ -297,7 +316,31 @@ def build_schema(
                 "add Frozen() to the annotation",
                 fname,
             )
+        if vidx is not None:
+            if idx is not None:
+                raise fail("a column takes one index: Indexed() or VectorIndex(), not both", fname)
+            if not cql_type.size:
+                raise fail(
+                    f"VectorIndex() indexes a vector column (Annotated[list[float], "
+                    f"Vector(dimensions=n)]), not {cql_type}",
+                    fname,
+                )
+            similarity = vidx.similarity.upper()
+            if similarity not in ("COSINE", "DOT_PRODUCT", "EUCLIDEAN"):
+                raise fail(
+                    f"VectorIndex(similarity={vidx.similarity!r}): use 'cosine', "
+                    "'dot_product' or 'euclidean'",
+                    fname,
+                )
+            index = IndexSchema(
+                name=check_identifier(vidx.index_name or f"{table}_{fname}_idx", "index name"),
+                using="sai",
+                options=(("similarity_function", similarity),),
+            )
         if idx is not None:
+            bad = literal_mismatch(idx)
+            if bad:
+                raise fail(bad, fname)
             if is_counter:
                 raise fail("a counter column cannot have a secondary index", fname)
             index = IndexSchema(
@@ -352,3 +395,43 @@ def build_schema(
         options=tuple(sorted(options.items())),
         driver_name=getattr(settings, "driver", None) or getattr(settings, "connection", None),
     )
+
+
+_LITERAL_FIELDS: dict[type, tuple[tuple[str, tuple[Any, ...]], ...]] = {}
+
+
+def _literal_fields(marker: type) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    """The fields of a marker dataclass typed `Literal[...]` (or optional), with the values
+    each allows."""
+    known = _LITERAL_FIELDS.get(marker)
+    if known is not None:
+        return known
+    hints = typing.get_type_hints(marker)
+    out = []
+    for f in dataclasses.fields(marker):
+        hint = hints[f.name]
+        arms = [hint] if typing.get_origin(hint) is Literal else list(typing.get_args(hint))
+        if not any(typing.get_origin(arm) is Literal for arm in arms):
+            continue
+        allowed: list[Any] = []
+        for arm in arms:
+            if typing.get_origin(arm) is Literal:
+                allowed.extend(typing.get_args(arm))
+            elif arm is type(None):
+                allowed.append(None)
+        out.append((f.name, tuple(allowed)))
+    known = _LITERAL_FIELDS[marker] = tuple(out)
+    return known
+
+
+def literal_mismatch(marker: Any) -> str | None:
+    """What is wrong with a marker whose `Literal` field has a value it does not allow
+    (the annotation is not enforced at runtime), or None."""
+    for name, allowed in _literal_fields(type(marker)):
+        value = getattr(marker, name)
+        if value not in allowed:
+            choices = ", ".join(repr(a) for a in allowed)
+            return (
+                f"{type(marker).__name__}({name}={value!r}) is not a choice: use one of {choices}"
+            )
+    return None

@@ -23,13 +23,16 @@ __all__ = [
     "BigInt",
     "CqlType",
     "Double",
+    "Duration",
     "Frozen",
+    "Json",
     "SmallInt",
     "Time",
     "TimeUUID",
     "TinyInt",
     "TypeMarker",
     "VarInt",
+    "Vector",
     "cql_type_of",
 ]
 
@@ -166,6 +169,91 @@ class Vector:
 
 
 @dataclass(frozen=True, slots=True)
+class Duration:
+    """A CQL `duration`: months, days and nanoseconds, kept apart and exact (a month has
+    no fixed number of days). The three have one sign, as the server requires."""
+
+    months: int = 0
+    days: int = 0
+    nanoseconds: int = 0
+
+    def __post_init__(self) -> None:
+        parts = (self.months, self.days, self.nanoseconds)
+        if any(not isinstance(p, int) or isinstance(p, bool) for p in parts):
+            raise ValueError(f"Duration{parts}: months, days and nanoseconds are ints")
+        if any(p > 0 for p in parts) and any(p < 0 for p in parts):
+            raise ValueError(f"Duration{parts}: months, days and nanoseconds must have one sign")
+        if not (-(2**31) <= self.months < 2**31 and -(2**31) <= self.days < 2**31):
+            raise ValueError(f"Duration{parts}: months and days are 32-bit")
+        if not -(2**63) <= self.nanoseconds < 2**63:
+            raise ValueError(f"Duration{parts}: nanoseconds are 64-bit")
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        def coerce(v: Any) -> Duration:
+            if isinstance(v, Duration):
+                return v
+            if isinstance(v, dict):
+                return Duration(**v)
+            if isinstance(v, (list, tuple)) and len(v) == 3:
+                return Duration(*v)
+            raise ValueError("a Duration, a (months, days, nanoseconds) tuple or such a dict")
+
+        return core_schema.no_info_plain_validator_function(
+            coerce,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda d: {"months": d.months, "days": d.days, "nanoseconds": d.nanoseconds}
+            ),
+        )
+
+
+def _duration_from_db(v: Any) -> Any:
+    if isinstance(v, Duration) or v is None:
+        return v
+    return Duration(v.months, v.days, v.nanoseconds)  # the Python driver's Duration
+
+
+@dataclass(frozen=True, slots=True)
+class Json:
+    """Store any pydantic-serialisable value as JSON text: `Annotated[Settings, Json()]`.
+    Read back validated into the annotated type."""
+
+
+class _JsonCodec:
+    """The JSON converters of one annotation (a pydantic TypeAdapter, built once)."""
+
+    def __init__(self, annotation: Any) -> None:
+        from pydantic import TypeAdapter
+
+        self.adapter: Any = TypeAdapter(annotation)
+
+    def dump(self, v: Any) -> Any:
+        return self.adapter.dump_json(v).decode()
+
+    def load(self, v: Any) -> Any:
+        return self.adapter.validate_json(v) if isinstance(v, (str, bytes)) else v
+
+
+@dataclass(frozen=True, slots=True)
+class CustomCql:
+    """The escape hatch: `Annotated[X, CqlType("duration", to_db=..., from_db=...)]` names
+    the column's CQL type as written, with converters for the values (identity if None).
+    coodie checks nothing of such values: the driver must take what `to_db` returns."""
+
+    cql: str
+    to_db: Callable[[Any], Any] | None = None
+    from_db: Callable[[Any], Any] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.cql, str) or not re.fullmatch(
+            r"[A-Za-z][A-Za-z0-9_<>, ]*", self.cql
+        ):
+            raise TypeError(f"CqlType({self.cql!r}): a CQL type name such as 'duration'")
+
+
+@dataclass(frozen=True, slots=True)
 class Frozen:
     """Freeze a collection, tuple or nested type: `Annotated[list[int], Frozen()]`."""
 
@@ -184,6 +272,7 @@ _SCALARS: tuple[tuple[type, str], ...] = (
     (bytes, "blob"),
     (ipaddress.IPv4Address, "inet"),
     (ipaddress.IPv6Address, "inet"),
+    (Duration, "duration"),
 )
 
 
@@ -342,6 +431,11 @@ def cql_type_of(tp: Any, metadata: tuple[Any, ...] = (), *, nested: bool = False
     tp, more = split_annotated(tp)
     metadata = (*more, *metadata)
     frozen = any(isinstance(m, Frozen) for m in metadata)
+    custom = next((m for m in metadata if isinstance(m, CustomCql)), None)
+    if custom is not None:
+        return CqlType(custom.cql.strip(), py=custom)
+    if any(isinstance(m, Json) for m in metadata):
+        return CqlType("text", py=_JsonCodec(tp))
     vector = next((m for m in metadata if isinstance(m, Vector)), None)
     if vector is not None:
         if get_origin(tp) not in (list, typing.List) or get_args(tp) != (float,):  # noqa: UP006
@@ -518,6 +612,10 @@ def plain(v: Any) -> Any:
 def _to_db_leaf(t: CqlType) -> Converter | None:
     if isinstance(t.py, type) and issubclass(t.py, enum.Enum):
         return _enum_value
+    if isinstance(t.py, _JsonCodec):
+        return t.py.dump
+    if isinstance(t.py, CustomCql):
+        return t.py.to_db
     return _TO_DB.get(t.name)
 
 
@@ -540,11 +638,16 @@ def _from_db_leaf(t: CqlType) -> Converter | None:
         return to_member
     if t.name == "timestamp" and py is not None:  # AwareDatetime: aware, in UTC
         return _aware_utc
+    if isinstance(py, _JsonCodec):
+        return py.load
+    if isinstance(py, CustomCql):
+        return py.from_db
     return _FROM_DB.get(t.name)
 
 
 _TO_DB: dict[str, Converter] = {"inet": _inet_to_db}
 _FROM_DB: dict[str, Converter] = {
+    "duration": _duration_from_db,
     "inet": _inet_from_db,
     "date": _date_from_db,
     "time": _time_from_db,
@@ -637,6 +740,7 @@ _SCALAR_CHECKS: dict[str, ValueCheck] = {
     "date": (_dt.date, lambda v: not isinstance(v, _dt.datetime)),
     "time": (_dt.time, None),
     "inet": (str, _inet),
+    "duration": (Duration, None),
     **{name: (int, _int_range(bits)) for name, bits in _INT_BITS.items()},
 }
 

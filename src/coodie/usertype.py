@@ -81,10 +81,9 @@ def create_type_cql(t: CqlType, keyspace: str) -> str:
 
 def live_types_flow(keyspace: str) -> Flow[dict[str, dict[str, str]]]:
     """The keyspace's user-defined types as system_schema.types has them: {type: {field: type}}."""
-    page: Page = yield RawRequest(
-        "SELECT type_name, field_names, field_types FROM system_schema.types "
-        "WHERE keyspace_name = %s",
-        (keyspace,),
+    page: Page = yield RawRequest.where(
+        "SELECT type_name, field_names, field_types FROM system_schema.types",
+        keyspace_name=keyspace,
     )
     return {r[0]: dict(zip(r[1], r[2])) for r in page.rows}
 

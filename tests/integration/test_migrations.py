@@ -666,7 +666,7 @@ def test_lock_held_by_another_runner_fails_clearly_then_expires(
     )
     session.execute(
         f"INSERT INTO {mks}.coodie_migrations (id, owner) VALUES ('~lock', 'ghost-deployer') "
-        "IF NOT EXISTS USING TTL 4"
+        "IF NOT EXISTS USING TTL 20"  # outlives the two refusals below, even on a busy machine
     )
     with pytest.raises(MigrationLockError, match="ghost-deployer"):
         m.upgrade()
@@ -693,13 +693,13 @@ def test_a_long_run_renews_its_lock_and_a_stalled_one_loses_it(
 
         def upgrade(ctx):
             ctx.execute("CREATE TABLE {keyspace}.steps (n int PRIMARY KEY)")
-            for n in range(10):  # 5 s in all, past the 3 s TTL: each step renews the lock
+            for n in range(12):  # 6 s in all, past the 4 s TTL: the steps renew the lock
                 time.sleep(0.5)
                 ctx.execute("INSERT INTO {keyspace}.steps (n) VALUES (?)", (n,))
         """,
     )
-    assert Migrator(tmp_path, keyspace=mks, lock_ttl=3).upgrade().done == ["0001_steady"]
-    assert session.execute(f"SELECT count(*) FROM {mks}.steps").one()[0] == 10
+    assert Migrator(tmp_path, keyspace=mks, lock_ttl=4).upgrade().done == ["0001_steady"]
+    assert session.execute(f"SELECT count(*) FROM {mks}.steps").one()[0] == 12
     write(
         tmp_path,
         "0002_stalled",

@@ -149,10 +149,19 @@ class Assignment:
 
 
 @dataclass(frozen=True, slots=True)
+class Ann:
+    """`ORDER BY column ANN OF vector`: the rows whose vectors are nearest `vector`."""
+
+    column: str
+    vector: Any
+
+
+@dataclass(frozen=True, slots=True)
 class Select:
     where: tuple[Condition, ...] = ()
     columns: tuple[str, ...] | None = None  # None: every column of the model
     order_by: tuple[Ordering, ...] = ()
+    ann: Ann | None = None
     limit: int | None = None
     per_partition_limit: int | None = None
     allow_filtering: bool = False

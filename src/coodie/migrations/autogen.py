@@ -107,15 +107,11 @@ def diff_flow(models: Sequence[Any], keyspace: str) -> Flow[list[SchemaChange]]:
     live_types: dict[str, dict[str, dict[str, str]]] = {}
     indexes: dict[str, dict[str, frozenset[str]]] = {}
     for ks in keyspaces:
-        page: Page = yield RawRequest(
-            "SELECT * FROM system_schema.tables WHERE keyspace_name = %s", (ks,)
-        )
+        page: Page = yield RawRequest.where("SELECT * FROM system_schema.tables", keyspace_name=ks)
         for row in page.rows:
             r = dict(zip(page.columns, row))
             live_tables[f"{ks}.{r['table_name']}"] = r
-        page = yield RawRequest(
-            "SELECT view_name FROM system_schema.views WHERE keyspace_name = %s", (ks,)
-        )
+        page = yield RawRequest.where("SELECT view_name FROM system_schema.views", keyspace_name=ks)
         live_views[ks] = {r[0] for r in page.rows}
         columns[ks] = yield from live_columns_flow(ks)
         indexes[ks] = yield from live_indexes_flow(ks)
