@@ -22,7 +22,7 @@ import pytest
 from cassandra.cluster import Session
 
 from coodie.exceptions import MigrationChecksumError, MigrationError, MigrationLockError
-from coodie.fields import ClusteringKey, Indexed, PrimaryKey
+from coodie.fields import ClusteringKey, Discriminator, Indexed, PrimaryKey
 from coodie.migrations import AsyncMigrator, Migrator
 from coodie.sync import Document, MaterializedView
 from coodie.usertype import UserType
@@ -317,6 +317,33 @@ def test_autogenerate_user_defined_types_and_their_new_fields(
     )
     assert {r.type_name for r in rows} == {"unused_type"}
     assert "shops" not in tables(session, mks)
+
+
+class Pet(Document):
+    id: Annotated[int, PrimaryKey()]
+    kind: Annotated[str, Discriminator()] = "pet"
+    name: str = ""
+
+    class Settings:
+        name = "pets"
+
+
+class Dog(Pet):
+    __discriminator_value__ = "dog"
+    barks: bool = True
+
+
+def test_autogenerate_polymorphic_documents_one_table(mks: str, tmp_path: Path) -> None:
+    m = Migrator(tmp_path, keyspace=mks)
+    made = m.make("pets", [Dog, Pet])  # the subclass stands for the root's whole table
+    assert made is not None and made.warnings == []
+    text = made.path.read_text()
+    assert text.count("CREATE TABLE") == 1
+    assert "{keyspace}.pets (id int, kind text, name text, barks boolean" in text
+    m.upgrade()
+    assert m.make("again", [Dog]) is None
+    with pytest.raises(MigrationError, match="Customer and Customer2 both map to the table"):
+        m.make("ambiguous", [Customer, Customer2])
 
 
 def test_generated_file_is_stable_and_ruff_formatted(mks: str, tmp_path: Path) -> None:

@@ -95,9 +95,29 @@ def _placeheld(change: SchemaChange) -> SchemaChange:
     )
 
 
+def _one_per_table(models: Sequence[Any], keyspace: str) -> list[Any]:
+    """One model per table: a polymorphic subclass stands for its root (whose table has
+    every subclass's columns); two other models of one table are an error."""
+    from coodie.polymorphic import root_of
+
+    by_table: dict[tuple[str, str], Any] = {}
+    for m in models:
+        m = root_of(m) or m
+        s = m._schema()
+        key = (s.keyspace or keyspace, s.name)
+        other = by_table.setdefault(key, m)
+        if other is not m:
+            raise MigrationError(
+                f"{other.__name__} and {m.__name__} both map to the table {s.name}: "
+                "give autogenerate one model per table"
+            )
+    return list(by_table.values())
+
+
 def diff_flow(models: Sequence[Any], keyspace: str) -> Flow[list[SchemaChange]]:
     """The changes that bring the live keyspace to the models: tables (sorted by name),
     then views, then what the keyspace has that no model declares (as warnings)."""
+    models = _one_per_table(models, keyspace)
     tables = sorted((m for m in models if not m.__coodie_view__), key=lambda m: m._schema().name)
     views = sorted((m for m in models if m.__coodie_view__), key=lambda m: m._schema().name)
     keyspaces = sorted({m._schema().keyspace or keyspace for m in models} | {keyspace})
