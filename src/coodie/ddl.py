@@ -7,6 +7,7 @@ changed, is an error to resolve by hand. A second run with no model change issue
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from coodie.exceptions import SchemaError
@@ -18,7 +19,15 @@ from coodie.types import normalize_cql_type
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
 
-__all__ = ["drop_table_flow", "sync_table_flow", "truncate_flow"]
+__all__ = [
+    "SchemaChange",
+    "drop_table_flow",
+    "live_columns_flow",
+    "live_indexes_flow",
+    "sync_table_flow",
+    "table_changes",
+    "truncate_flow",
+]
 
 SASI_CLASS = "org.apache.cassandra.index.sasi.SASIIndex"
 
@@ -102,6 +111,43 @@ def ensure_keyspace_flow(keyspace: str, replication: Mapping[str, Any] | None) -
     return [cql]
 
 
+def live_columns_flow(
+    keyspace: str, table: str | None = None
+) -> Flow[dict[str, dict[str, tuple[Any, ...]]]]:
+    """The columns of one table (or of every table and view of the keyspace) as
+    system_schema.columns has them: {table: {column: (type, kind, position, order)}}."""
+    where = (
+        {"keyspace_name": keyspace}
+        if table is None
+        else {"keyspace_name": keyspace, "table_name": table}
+    )
+    page: Page = yield RawRequest.where(
+        "SELECT table_name, column_name, type, kind, position, clustering_order "
+        "FROM system_schema.columns",
+        **where,
+    )
+    found: dict[str, dict[str, tuple[Any, ...]]] = {}
+    for r in page.rows:
+        found.setdefault(r[0], {})[r[1]] = (r[2], r[3], r[4], r[5])
+    return found
+
+
+def live_indexes_flow(keyspace: str, table: str | None = None) -> Flow[dict[str, frozenset[str]]]:
+    """The index names of one table (or of every table of the keyspace): {table: names}."""
+    where = (
+        {"keyspace_name": keyspace}
+        if table is None
+        else {"keyspace_name": keyspace, "table_name": table}
+    )
+    page: Page = yield RawRequest.where(
+        "SELECT table_name, index_name FROM system_schema.indexes", **where
+    )
+    found: dict[str, set[str]] = {}
+    for r in page.rows:
+        found.setdefault(r[0], set()).add(r[1])
+    return {t: frozenset(names) for t, names in found.items()}
+
+
 def sync_table_flow(
     model: type[DocumentCore], replication: Mapping[str, Any] | None = None
 ) -> Flow[list[str]]:
@@ -123,20 +169,12 @@ def sync_table_flow(
     from coodie.usertype import sync_types_flow, table_udts
 
     ran += yield from sync_types_flow(table_udts(schema), keyspace)
-    page = yield RawRequest.where(
-        "SELECT column_name, type, kind, position, clustering_order FROM system_schema.columns",
-        keyspace_name=keyspace,
-        table_name=schema.name,
-    )
-    existing = {r[0]: (r[1], r[2], r[3], r[4]) for r in page.rows}
+    columns = yield from live_columns_flow(keyspace, schema.name)
+    existing = columns.get(schema.name, {})
     indexes: frozenset[str] = frozenset()
     if existing and any(c.index is not None for c in schema.columns):
-        page = yield RawRequest.where(
-            "SELECT index_name FROM system_schema.indexes",
-            keyspace_name=keyspace,
-            table_name=schema.name,
-        )
-        indexes = frozenset(r[0] for r in page.rows)
+        found = yield from live_indexes_flow(keyspace, schema.name)
+        indexes = found.get(schema.name, frozenset())
     for cql in table_ddl(model, keyspace, existing, indexes):
         yield RawRequest(cql)
         ran.append(cql)
@@ -144,6 +182,22 @@ def sync_table_flow(
         # the schema version under which this table was last found to match the model
         type.__setattr__(model, "__coodie_in_step__", (keyspace, version))
     return ran
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaChange:
+    """One difference between a model and the live schema.
+
+    `cql` brings the live schema to the model; `undo` reverses it ("" when nothing
+    can). A change with a `warning` (a drop, a type or key change) is never run by
+    coodie: sync_table() raises it, autogenerate writes it commented out."""
+
+    kind: str  # create_table, add_column, create_index, create_view, alter_options,
+    # drop_table, drop_view, drop_column, drop_index, type_change, key_change
+    table: str
+    cql: str
+    undo: str = ""
+    warning: str = ""
 
 
 def table_ddl(
@@ -155,34 +209,167 @@ def table_ddl(
     """The DDL that brings a table with columns `existing` (as system_schema.columns has
     them; empty if there is no table) and indexes `indexes` to the model. Raises
     `SchemaError` for what coodie never changes: a column's type, the key layout."""
+    changes = table_changes(model, keyspace, existing, indexes)
+    for change in changes:
+        if change.warning:
+            raise SchemaError(change.warning)
+    return [c.cql for c in changes]
+
+
+def table_changes(
+    model: type[DocumentCore],
+    keyspace: str,
+    existing: Mapping[str, tuple[Any, ...]],
+    indexes: frozenset[str],
+    *,
+    live_options: Mapping[str, Any] | None = None,
+    drops: bool = False,
+) -> list[SchemaChange]:
+    """The differences between a model's table and the live one (columns `existing` as
+    system_schema.columns has them, empty if there is no table; index names `indexes`).
+
+    A key change stops the comparison (nothing else can be compared safely). With
+    `live_options` (the system_schema.tables row) the options the model declares are
+    compared too; with `drops`, what the table has and the model does not is listed."""
     schema = model._schema()
-    ddl: list[str] = []
+    table = schema.qualified_name(keyspace)
+    out: list[SchemaChange] = []
     if not existing:
-        ddl.append(create_table_cql(schema, keyspace))
+        out.append(
+            SchemaChange(
+                "create_table",
+                schema.name,
+                create_table_cql(schema, keyspace),
+                f"DROP TABLE IF EXISTS {table}",
+            )
+        )
     else:
-        _check_key_unchanged(schema, existing)
+        problem = _key_change(schema, existing)
+        if problem:
+            return [SchemaChange("key_change", schema.name, "", warning=problem)]
         for c in schema.columns:
             if c.name in existing:
                 have = existing[c.name][0]
                 if normalize_cql_type(have) != normalize_cql_type(c.cql_type.cql):
-                    raise SchemaError(
-                        f"{model.__name__}.{c.name}: the table has {have}, the model says {c.cql_type}; "
-                        "coodie never rewrites a column: migrate it by hand"
+                    out.append(
+                        SchemaChange(
+                            "type_change",
+                            schema.name,
+                            "",
+                            warning=f"{model.__name__}.{c.name}: the table has {have}, the model "
+                            f"says {c.cql_type}; coodie never rewrites a column: migrate it by hand",
+                        )
                     )
                 continue
             static = " static" if c.kind is ColumnKind.STATIC else ""
-            ddl.append(
-                f"ALTER TABLE {schema.qualified_name(keyspace)} ADD {c.quoted} {c.cql_type.cql}{static}"
+            out.append(
+                SchemaChange(
+                    "add_column",
+                    schema.name,
+                    f"ALTER TABLE {table} ADD {c.quoted} {c.cql_type.cql}{static}",
+                    f"ALTER TABLE {table} DROP {c.quoted}",
+                )
             )
+        if drops:
+            for name in existing:
+                if name not in schema.by_name:
+                    out.append(
+                        SchemaChange(
+                            "drop_column",
+                            schema.name,
+                            f"ALTER TABLE {table} DROP {quote(name)}",
+                            warning=f"{schema.name}.{name} is not in the model {model.__name__}; "
+                            "dropping it loses its data",
+                        )
+                    )
+        if live_options is not None:
+            out.extend(_option_changes(schema, table, live_options))
+    declared = set()
     for col in schema.columns:
-        if col.index is not None and col.index.name not in indexes:
-            ddl.append(create_index_cql(schema, keyspace, col, col.index))
-    return ddl
+        if col.index is not None:
+            declared.add(col.index.name)
+            if col.index.name not in indexes:
+                ks = quote(schema.keyspace or keyspace)
+                out.append(
+                    SchemaChange(
+                        "create_index",
+                        schema.name,
+                        create_index_cql(schema, keyspace, col, col.index),
+                        f"DROP INDEX IF EXISTS {ks}.{quote(col.index.name)}",
+                    )
+                )
+    if drops and existing:
+        ks = quote(schema.keyspace or keyspace)
+        for name in sorted(indexes - declared):
+            out.append(
+                SchemaChange(
+                    "drop_index",
+                    schema.name,
+                    f"DROP INDEX IF EXISTS {ks}.{quote(name)}",
+                    warning=f"index {name} on {schema.name} is not declared by {model.__name__}",
+                )
+            )
+    return out
 
 
-def _check_key_unchanged(schema: TableSchema, existing: Mapping[str, tuple[Any, ...]]) -> None:
-    """The table's key layout (which columns, partition or clustering, in what position
-    and clustering order) must be the model's: a key cannot be altered."""
+def _option_changes(schema: TableSchema, table: str, live: Mapping[str, Any]) -> list[SchemaChange]:
+    """ALTER TABLE ... WITH for each option the model declares that the table does not have."""
+    out = []
+    for name, want in schema.options:
+        have = live.get(name)
+        if _option_equal(want, have):
+            continue
+        undo = (
+            f"ALTER TABLE {table} WITH {name} = {literal(dict(have) if isinstance(have, Mapping) else have)}"
+            if have is not None
+            else ""
+        )
+        out.append(
+            SchemaChange(
+                "alter_options",
+                schema.name,
+                f"ALTER TABLE {table} WITH {name} = {literal(want)}",
+                undo,
+            )
+        )
+    return out
+
+
+def _option_equal(want: Any, have: Any) -> bool:
+    """Whether the live option value `have` already is what the model declares: for a map,
+    each declared key (a class name matches by its last part)."""
+    if have is None:
+        return False
+    if isinstance(want, Mapping):
+        if not isinstance(have, Mapping):
+            return False
+        for k, v in want.items():
+            got = have.get(str(k))
+            if got is None:
+                return False
+            v, got = str(v).lower(), str(got).lower()
+            if k == "class":
+                v, got = v.rsplit(".", 1)[-1], got.rsplit(".", 1)[-1]
+            if v != got and (_number(v) is None or _number(v) != _number(got)):
+                return False
+        return True
+    if isinstance(want, bool) or isinstance(have, bool):
+        return bool(want) == bool(have) and type(have) is not str
+    if isinstance(want, (int, float)):
+        return _number(str(have)) == float(want)
+    return str(want) == str(have)
+
+
+def _number(v: str) -> float | None:
+    try:
+        return float(v)
+    except ValueError:
+        return None
+
+
+def _key_change(schema: TableSchema, existing: Mapping[str, tuple[Any, ...]]) -> str:
+    """Why the table's key layout (which columns, partition or clustering, in what position
+    and clustering order) is not the model's, or "": a key cannot be altered."""
 
     def layout(kind: str, position: int, order: str) -> tuple[str, int, str]:
         return (kind, position, order.upper() if kind == "clustering" else "")
@@ -198,16 +385,17 @@ def _check_key_unchanged(schema: TableSchema, existing: Mapping[str, tuple[Any, 
         n for n in want if n in have and have[n][2] != want[n][2] and have[n][:2] == want[n][:2]
     ]
     if have_pk == want_pk and orders:
-        raise SchemaError(
+        return (
             f"{schema.name}: the clustering order of {', '.join(orders)} differs from the table's; "
             "a clustering order cannot be altered: create a new table and copy the data"
         )
     if have_pk != want_pk or have != want:
-        raise SchemaError(
+        return (
             f"{schema.name}: the table's primary key is ({', '.join(sorted(have_pk))}) but the model "
             f"declares ({', '.join(sorted(want_pk))}); a primary key cannot be altered: "
             "create a new table and copy the data"
         )
+    return ""
 
 
 def drop_table_flow(model: type[DocumentCore]) -> Flow[None]:

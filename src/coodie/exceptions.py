@@ -9,6 +9,9 @@ __all__ = [
     "DocumentNotFound",
     "ExecutionError",
     "InvalidQueryError",
+    "MigrationChecksumError",
+    "MigrationError",
+    "MigrationLockError",
     "MultipleDocumentsFound",
     "OperationTimedOut",
     "SchemaError",
@@ -60,6 +63,20 @@ class OperationTimedOut(ExecutionError):
 
 class Unavailable(ExecutionError):
     """Not enough replicas were alive, or no host could be reached."""
+
+
+class MigrationError(CoodieError):
+    """A migration cannot be loaded, planned or run (coodie.migrations)."""
+
+
+class MigrationChecksumError(MigrationError):
+    """A migration file was edited after it was applied: its checksum differs from the
+    one recorded in coodie_migrations."""
+
+
+class MigrationLockError(MigrationError):
+    """Another runner holds the migration lock (and did not release it in time), or this
+    runner lost it."""
 
 
 class AuthenticationError(ExecutionError):

@@ -10,7 +10,7 @@ primary key); `Annotated[Address, Frozen()]` freezes a top-level one.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
 
@@ -20,7 +20,17 @@ from coodie.requests import Page, RawRequest
 from coodie.schema import TableSchema, quote
 from coodie.types import CqlType, UnsupportedType, normalize_cql_type, udt_type
 
-__all__ = ["UserType", "create_type_cql", "sync_types_flow", "table_udts"]
+if TYPE_CHECKING:
+    from coodie.ddl import SchemaChange
+
+__all__ = [
+    "UserType",
+    "create_type_cql",
+    "live_types_flow",
+    "sync_types_flow",
+    "table_udts",
+    "type_changes",
+]
 
 
 class UserType(BaseModel):
@@ -69,6 +79,56 @@ def create_type_cql(t: CqlType, keyspace: str) -> str:
     return f"CREATE TYPE IF NOT EXISTS {quote(keyspace)}.{quote(t.name)} ({fields})"
 
 
+def live_types_flow(keyspace: str) -> Flow[dict[str, dict[str, str]]]:
+    """The keyspace's user-defined types as system_schema.types has them: {type: {field: type}}."""
+    page: Page = yield RawRequest.where(
+        "SELECT type_name, field_names, field_types FROM system_schema.types",
+        keyspace_name=keyspace,
+    )
+    return {r[0]: dict(zip(r[1], r[2])) for r in page.rows}
+
+
+def type_changes(
+    types: list[CqlType], keyspace: str, existing: dict[str, dict[str, str]]
+) -> list[SchemaChange]:
+    """The changes that bring the live types `existing` to `types` (dependencies first):
+    new types, new fields; a field whose type changed is a warning (CQL cannot change it)."""
+    from coodie.ddl import SchemaChange
+
+    out: list[SchemaChange] = []
+    for t in types:
+        qualified = f"{quote(keyspace)}.{quote(t.name)}"
+        have = existing.get(t.name)
+        if have is None:
+            out.append(
+                SchemaChange(
+                    "create_type",
+                    t.name,
+                    create_type_cql(t, keyspace),
+                    f"DROP TYPE IF EXISTS {qualified}",
+                )
+            )
+            continue
+        for name, ftype in zip(t.fields, t.args):
+            if name not in have:
+                out.append(
+                    SchemaChange(
+                        "add_field", t.name, f"ALTER TYPE {qualified} ADD {quote(name)} {ftype.cql}"
+                    )
+                )
+            elif normalize_cql_type(have[name]) != normalize_cql_type(ftype.cql):
+                out.append(
+                    SchemaChange(
+                        "type_change",
+                        t.name,
+                        "",
+                        warning=f"{t.py.__name__}.{name}: the type {t.name} has {have[name]}, the "
+                        f"model says {ftype.cql}; CQL cannot change a field's type: migrate by hand",
+                    )
+                )
+    return out
+
+
 def sync_types_flow(types: list[CqlType], keyspace: str) -> Flow[list[str]]:
     """Create the types that do not exist, in the order given (dependencies first), and
     add the fields a type gained. A field whose type changed is a SchemaError: CQL cannot
@@ -76,28 +136,10 @@ def sync_types_flow(types: list[CqlType], keyspace: str) -> Flow[list[str]]:
     ran: list[str] = []
     if not types:
         return ran
-    page: Page = yield RawRequest.where(
-        "SELECT type_name, field_names, field_types FROM system_schema.types",
-        keyspace_name=keyspace,
-    )
-    existing = {r[0]: dict(zip(r[1], r[2])) for r in page.rows}
-    for t in types:
-        have = existing.get(t.name)
-        if have is None:
-            ddl = [create_type_cql(t, keyspace)]
-        else:
-            ddl = []
-            for name, ftype in zip(t.fields, t.args):
-                if name not in have:
-                    ddl.append(
-                        f"ALTER TYPE {quote(keyspace)}.{quote(t.name)} ADD {quote(name)} {ftype.cql}"
-                    )
-                elif normalize_cql_type(have[name]) != normalize_cql_type(ftype.cql):
-                    raise SchemaError(
-                        f"{t.py.__name__}.{name}: the type {t.name} has {have[name]}, the model "
-                        f"says {ftype.cql}; CQL cannot change a field's type: migrate by hand"
-                    )
-        for cql in ddl:
-            yield RawRequest(cql)
-            ran.append(cql)
+    existing = yield from live_types_flow(keyspace)
+    for change in type_changes(types, keyspace, existing):
+        if change.warning:
+            raise SchemaError(change.warning)
+        yield RawRequest(change.cql)
+        ran.append(change.cql)
     return ran
