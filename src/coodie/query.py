@@ -221,6 +221,10 @@ class QuerySetCore(Generic[D]):
     def page_size(self, n: int) -> Self:
         return self._copy(_page_size=n)
 
+    def fetch_size(self, n: int) -> Self:
+        """`page_size(n)` under the name coodie 1.9 used."""
+        return self.page_size(n)
+
     # ------------------------------------------------------------- compiling
 
     def _select(self, *, count: bool = False, columns: tuple[str, ...] | None = None) -> Select:

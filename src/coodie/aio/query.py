@@ -11,7 +11,7 @@ from coodie.query import QuerySetCore
 from coodie.registry import get_driver
 from coodie.requests import Request
 
-__all__ = ["AsyncQuerySet"]
+__all__ = ["AsyncQuerySet", "QuerySet"]
 
 D = TypeVar("D", bound=DocumentCore)
 
@@ -39,3 +39,6 @@ class AsyncQuerySet(QuerySetCore[D]):
             for doc in self._model._from_rows(request.compiled.columns, page.rows):
                 yield doc
             request = request.next_page(page.paging_state)
+
+
+QuerySet = AsyncQuerySet  # the name `coodie.aio.query` had in coodie 1.9

@@ -7,12 +7,26 @@ installs the `cassandra` module). Drivers are registered by name in `coodie.regi
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from coodie.exceptions import ConfigurationError
+from coodie.registry import get_driver
 from coodie.requests import BatchRequest, Page, Request
 
-__all__ = ["AsyncDriver", "SyncDriver", "create_driver"]
+if TYPE_CHECKING:
+    from coodie.connection import init_coodie
+
+__all__ = ["AsyncDriver", "SyncDriver", "create_driver", "get_driver", "init_coodie"]
+
+
+def __getattr__(name: str) -> Any:
+    # `from coodie.drivers import init_coodie` (coodie 1.9's path): imported on use,
+    # since coodie.connection imports this module
+    if name == "init_coodie":
+        from coodie.connection import init_coodie
+
+        return init_coodie
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class SyncDriver(Protocol):
