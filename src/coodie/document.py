@@ -10,6 +10,7 @@ import dataclasses
 import gc
 import inspect
 import threading
+import types
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,13 @@ from coodie.expr.nodes import (
 from coodie.schema import ColumnKind, ColumnSchema, TableSchema, build_schema
 from coodie.types import split_annotated, strip_optional
 
-__all__ = ["DocumentCore", "DocumentMeta", "LWTResult", "conditions_from"]
+__all__ = [
+    "DocumentCore",
+    "DocumentMeta",
+    "LWTResult",
+    "class_or_instance_method",
+    "conditions_from",
+]
 
 _building = threading.local()
 # Documents read with only(...): id -> the columns they hold (kept beside the instance,
@@ -94,6 +101,14 @@ def _values_model(cls: type[BaseModel]) -> type[BaseModel]:
         f"{cls.__name__}Values", __config__=config, __validators__=validators, **fields
     )
     return model
+
+
+class class_or_instance_method(classmethod):  # type: ignore[type-arg]
+    """A classmethod that, called on an instance, receives the instance instead of the
+    class (`PageView.increment(url=u, views=1)` and `PageView(url=u).increment(views=1)`)."""
+
+    def __get__(self, obj: Any, cls: type | None = None) -> Any:
+        return types.MethodType(self.__func__, cls if obj is None else obj)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +295,8 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         )
         type.__setattr__(cls, "__coodie_hydrators__", {})
         type.__setattr__(cls, "__coodie_plans__", {})
+        if schema.is_counter:
+            _counters_start_at_zero(cls, schema)
         cls.__coodie_init_class__()
 
     @classmethod
@@ -558,6 +575,19 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         return out
 
 
+def _counters_start_at_zero(cls: type[DocumentCore], schema: TableSchema) -> None:
+    """A counter column with no default defaults to 0 (what an absent counter counts),
+    so that a document made of its key alone can be incremented: `PageView(url=u)`."""
+    changed = False
+    for c in schema.columns:
+        info = cls.model_fields[c.name]
+        if c.is_counter and info.is_required():
+            info.default = 0
+            changed = True
+    if changed:
+        cls.model_rebuild(force=True)
+
+
 def _mark_partial(doc: DocumentCore, read: frozenset[str]) -> None:
     """Remember that `doc` holds only the columns `read` (until it is collected)."""
     _PARTIAL[id(doc)] = read
@@ -621,4 +651,10 @@ def _apply_collection_op(current: Any, op: AssignOp, value: Any) -> Any:
         return (current or 0) + value
     if op is AssignOp.DECR:
         return (current or 0) - value
+    if op is AssignOp.SETINDEX:
+        index, element = value
+        items = list(current or [])
+        if index < len(items):  # (else the server refuses the write)
+            items[index] = element
+        return items
     return value

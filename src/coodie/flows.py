@@ -228,17 +228,39 @@ def queued_delete(
 
 
 def counter_flow(
-    model: type[DocumentCore], kwargs: Mapping[str, Any], sign: int, batch: BatchCore | None
+    owner: Any, kwargs: Mapping[str, Any], sign: int, batch: BatchCore | None
 ) -> Flow[None]:
-    """`increment(url="/home", views=1)`: key columns by value, counters by delta."""
+    """`increment(url="/home", views=1)`: key columns by value, counters by delta.
+    `owner` is the class, or a document (`PageView(url=u).increment(views=1)`): its key
+    columns name the row, and its counters take the change once it is written."""
+    model: type[DocumentCore] = owner if isinstance(owner, type) else type(owner)
     if not model.__coodie_counter__:
         raise UnsupportedOperation(f"{model.__name__} is not a CounterDocument")
+    apply: Callable[[], None] | None = None
+    if not isinstance(owner, type):
+        doc = owner
+        keys = {c.name: doc.__dict__.get(c.name) for c in model._schema().primary_key}
+        kwargs = {**{k: v for k, v in keys.items() if k not in kwargs}, **kwargs}
+        schema = model._schema()
+        deltas = {
+            n: v * sign
+            for n, v in kwargs.items()
+            if n in schema.by_name and schema.by_name[n].is_counter
+        }
+
+        def apply() -> None:
+            doc._apply_local({n: (doc.__dict__.get(n) or 0) + d for n, d in deltas.items()})
+
     if batch is not None:
         _add_to_batch(model, _counter_statement(model, kwargs, sign), batch)
+        if apply is not None:
+            batch._on_success.append(apply)
         return
     yield Request(
         plans.counter(model, kwargs, sign, lambda: _counter_statement(model, kwargs, sign))
     )
+    if apply is not None:
+        apply()
 
 
 def _counter_statement(model: type[DocumentCore], kwargs: Mapping[str, Any], sign: int) -> Update:

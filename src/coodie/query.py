@@ -328,6 +328,10 @@ class QuerySetCore(Generic[D]):
         page: Page = yield req
         return PagedResult(self._model._from_rows(c.columns, page.rows), page.paging_state)
 
+    def _flow_page(self, paging_state: bytes | None = None) -> Flow[PagedResult[D]]:
+        """`paged_all(paging_state=...)` under coodie 1.9's name: `qs.page(state)`."""
+        return (yield from self._flow_paged(paging_state))
+
     def _flow_create(self, /, **kwargs: Any) -> Flow[D]:
         """Insert a document made of the QuerySet's equality filters plus `kwargs`."""
         values: dict[str, Any] = {}

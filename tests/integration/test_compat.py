@@ -130,3 +130,135 @@ def test_settings_dunder_default_ttl_sets_the_table_option(
         "SELECT TTL(note) FROM compat_events WHERE kind = %s AND seq = 1", (kind,)
     ).one()[0]
     assert 3500 < ttl <= 3600
+
+
+# ------------------------------------------------------------------ (b) spellings
+
+
+def _item(f: Any, m: Any, **values: Any) -> Any:
+    item = m.Item(id=uuid4(), **values)
+    f(item.save())
+    return item
+
+
+def test_column_first_collection_updates_on_a_document(f: Any, m: Any, session: Session) -> None:
+    item = _item(f, m, tags={"a", "b"}, items=["x", "y"], meta={"k": "v", "old": "o"})
+    f(item.update(tags__add={"c"}, items__append=["z"], meta__update={"n": "1"}))
+    f(item.update(tags__remove={"a"}, items__prepend=["w"], meta__remove={"old"}))
+    f(item.update(meta__put=("p", "2"), items__setindex=(1, "X")))
+    row = session.execute(
+        "SELECT tags, items, meta FROM compat_items WHERE id = %s", (item.id,)
+    ).one()
+    assert set(row.tags) == {"b", "c"}
+    assert list(row.items) == ["w", "X", "y", "z"]
+    assert dict(row.meta) == {"k": "v", "n": "1", "p": "2"}
+    # the instance took the same changes
+    assert (item.tags, item.items, item.meta) == (set(row.tags), list(row.items), dict(row.meta))
+
+
+def test_both_spellings_build_the_same_statement(m: Any) -> None:
+    from coodie.expr.lookups import parse_assignments
+
+    schema = m.Item._schema()
+    ours = parse_assignments(
+        schema, {"add__tags": {"a"}, "append__items": ["b"], "put__meta": {"k": "v"}}
+    )
+    theirs = parse_assignments(
+        schema, {"tags__add": {"a"}, "items__append": ["b"], "meta__put": ("k", "v")}
+    )
+    assert ours == theirs
+
+
+def test_column_first_updates_on_a_queryset(f: Any, m: Any, session: Session) -> None:
+    a = _item(f, m, name="qs-spell", tags={"a"}, items=["x"])
+    b = _item(f, m, name="qs-spell", tags={"b"}, items=["y"])
+    n = f(m.Item.find(id__in=[a.id, b.id]).update(tags__add={"new"}, items__setindex=(0, "Z")))
+    assert n == 2
+    rows = session.execute(
+        "SELECT id, tags, items FROM compat_items WHERE id IN (%s, %s)", (a.id, b.id)
+    )
+    got = {r.id: (set(r.tags), list(r.items)) for r in rows}
+    assert got == {a.id: ({"a", "new"}, ["Z"]), b.id: ({"b", "new"}, ["Z"])}
+
+
+def test_bad_column_first_updates_are_refused_before_sending(f: Any, m: Any) -> None:
+    from coodie.exceptions import InvalidQueryError
+
+    item = _item(f, m)
+    with pytest.raises(InvalidQueryError, match=r"meta__put= takes a \(key, value\) pair"):
+        f(item.update(meta__put="k"))
+    with pytest.raises(InvalidQueryError, match=r"items__setindex= takes an \(index, value\) pair"):
+        f(item.update(items__setindex="x"))
+    with pytest.raises(InvalidQueryError, match="not valid for set<text> column tags"):
+        f(item.update(tags__setindex=(0, "x")))
+    with pytest.raises(InvalidQueryError, match="no column 'nope'"):
+        f(item.update(nope__add={"x"}))
+
+
+def test_increment_on_an_instance(f: Any, m: Any, session: Session) -> None:
+    url = f"/p/{uuid4().hex[:8]}"
+    page = m.PageView(url=url)
+    f(page.increment(view_count=2))
+    f(page.increment(view_count=3))
+    f(m.PageView.increment(url=url, view_count=1))
+    f(page.decrement(view_count=1))
+    count = session.execute(
+        "SELECT view_count FROM compat_page_views WHERE url = %s", (url,)
+    ).one()[0]
+    assert count == 5
+    assert page.view_count == 4  # the instance counts its own changes
+    assert f(m.PageView.get(url=url)).view_count == 5
+
+
+def test_page_state_reads_the_next_page(f: Any, m: Any) -> None:
+    kind = f"pg-{uuid4().hex[:8]}"
+    for i in range(3):
+        f(m.Event(kind=kind, seq=i).save())
+    qs = m.Event.find(kind=kind).page_size(2)
+    first = f(qs.page())
+    second = f(qs.page(first.paging_state))
+    assert [e.seq for e in first] == [0, 1]
+    assert [e.seq for e in second] == [2]
+    assert second.paging_state is None
+
+
+def test_view_by_base_table_name_and_drop_view(
+    f: Any, m: Any, session: Session, keyspace: str
+) -> None:
+    import time
+
+    class ItemsByName(f.module.MaterializedView):  # type: ignore[misc,name-defined]
+        name: Annotated[str, PrimaryKey()]
+        id: Annotated[UUID, ClusteringKey()]
+        price: int = 0
+
+        class Settings:
+            name = f"compat_items_by_name_{f.name}"
+            __base_table__ = "compat_items"
+
+    assert ItemsByName._view_base() is m.Item
+    ran = f(ItemsByName.sync_view())
+    assert ran and "FROM" in ran[0] and "compat_items " in ran[0]
+    item = _item(f, m, name=f"view-{uuid4().hex[:8]}", price=7)
+    deadline = time.monotonic() + 10
+    rows: list[Any] = []
+    while time.monotonic() < deadline and not rows:
+        rows = f(ItemsByName.find(name=item.name).all())
+    assert [(r.id, r.price) for r in rows] == [(item.id, 7)]
+    f(ItemsByName.drop_view())
+    rows = session.execute(
+        "SELECT view_name FROM system_schema.views WHERE keyspace_name = %s", (keyspace,)
+    )
+    assert f"compat_items_by_name_{f.name}" not in {r.view_name for r in rows}
+
+
+def test_base_table_naming_no_model_is_a_schema_error(f: Any) -> None:
+    from coodie.exceptions import SchemaError
+
+    with pytest.raises(SchemaError, match="__base_table__ = 'no_such_table' names no Document"):
+
+        class Orphan(f.module.MaterializedView):  # type: ignore[misc,name-defined]
+            id: Annotated[UUID, PrimaryKey()]
+
+            class Settings:
+                __base_table__ = "no_such_table"

@@ -9,7 +9,7 @@ from typing_extensions import Self
 from coodie import ddl, flows
 from coodie.aio._run import arun, awaiting
 from coodie.aio.query import AsyncQuerySet
-from coodie.document import DocumentCore, conditions_from
+from coodie.document import DocumentCore, class_or_instance_method, conditions_from
 from coodie.expr.nodes import Expr
 from coodie.flows import BatchCore
 from coodie.registry import get_driver
@@ -69,14 +69,15 @@ class CounterDocument(Document):
     __coodie_abstract__ = True
     __coodie_counter__: ClassVar[bool] = True
 
-    @classmethod
-    async def increment(cls, *, batch: BatchCore | None = None, **values: Any) -> None:
-        """`await PageViews.increment(url="/home", views=1)`: keys by value, counters by delta."""
-        await arun(cls._driver_name(), flows.counter_flow(cls, values, 1, batch))
+    @class_or_instance_method
+    async def increment(owner: Any, *, batch: BatchCore | None = None, **values: Any) -> None:
+        """`PageViews.increment(url="/home", views=1)`: keys by value, counters by delta;
+        on a document (`PageViews(url="/home").increment(views=1)`) its key names the row."""
+        await arun(owner._driver_name(), flows.counter_flow(owner, values, 1, batch))
 
-    @classmethod
-    async def decrement(cls, *, batch: BatchCore | None = None, **values: Any) -> None:
-        await arun(cls._driver_name(), flows.counter_flow(cls, values, -1, batch))
+    @class_or_instance_method
+    async def decrement(owner: Any, *, batch: BatchCore | None = None, **values: Any) -> None:
+        await arun(owner._driver_name(), flows.counter_flow(owner, values, -1, batch))
 
 
 class MaterializedView(ViewMixin, Document):
@@ -93,3 +94,8 @@ class MaterializedView(ViewMixin, Document):
     @classmethod
     async def sync_table(cls) -> list[str]:
         return await cls.sync_view()
+
+    @classmethod
+    async def drop_view(cls) -> None:
+        """DROP MATERIALIZED VIEW IF EXISTS."""
+        await arun(cls._driver_name(), ddl.drop_table_flow(cls))

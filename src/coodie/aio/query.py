@@ -26,6 +26,7 @@ class AsyncQuerySet(QuerySetCore[D]):
     get = awaiting(QuerySetCore._flow_get)
     count = awaiting(QuerySetCore._flow_count)
     paged_all = awaiting(QuerySetCore._flow_paged)
+    page = awaiting(QuerySetCore._flow_page)
     create = awaiting(QuerySetCore._flow_create)
     update = awaiting(QuerySetCore._flow_update)
     delete = awaiting(QuerySetCore._flow_delete)

@@ -298,7 +298,13 @@ def _shape_update(s: Update, schema: TableSchema) -> tuple[tuple[Any, ...], list
     if s.timestamp is not None:
         params.append(s.timestamp)
     assigns = tuple((a.column, a.op) for a in s.assignments)
-    params.extend(_assignment_value(a, schema) for a in s.assignments)
+    for a in s.assignments:
+        if a.op is AssignOp.SETINDEX:  # c[?] = ?: the index, then the element
+            index, element = a.value
+            col = schema.by_name.get(a.column)
+            params += [index, plain(element) if col is not None else element]
+        else:
+            params.append(_assignment_value(a, schema))
     where = _where_values(s.where, schema, params)
     conds = _condition_values(s.if_conditions, schema, params)
     return (
@@ -358,6 +364,8 @@ def _assignment_type(a: Assignment, schema: TableSchema) -> CqlType:
         return _BIGINT
     if a.op is AssignOp.REMOVE and t.name == "map":
         return CqlType("set", (t.args[0],))
+    if a.op is AssignOp.SETINDEX:
+        return t.args[0]
     return t
 
 
@@ -382,7 +390,10 @@ def _types_of(stmt: Statement, schema: TableSchema, tpl: _Template) -> Statement
         using(stmt.ttl is not None, stmt.timestamp is not None)
     elif isinstance(stmt, Update):
         using(stmt.ttl is not None, stmt.timestamp is not None)
-        marks.extend((_assignment_type(a, schema), a.column) for a in stmt.assignments)
+        for a in stmt.assignments:
+            if a.op is AssignOp.SETINDEX:
+                marks.append((_INT, f"{a.column}[index]"))
+            marks.append((_assignment_type(a, schema), a.column))
         conditions(stmt.where)
         conditions(stmt.if_conditions)
     else:
@@ -464,6 +475,7 @@ _ASSIGN_TEXT = {
     AssignOp.REMOVE: "{c} = {c} - ?",
     AssignOp.DECR: "{c} = {c} - ?",
     AssignOp.PREPEND: "{c} = ? + {c}",
+    AssignOp.SETINDEX: "{c}[?] = ?",
 }
 
 

@@ -139,6 +139,7 @@ class AssignOp(enum.Enum):
     PUT = "put"  # map: c = c + ?
     INCR = "incr"  # counter: c = c + ?
     DECR = "decr"  # counter: c = c - ?
+    SETINDEX = "setindex"  # list: c[?] = ? (the value is an (index, element) pair)
 
 
 @dataclass(frozen=True, slots=True)

@@ -540,13 +540,13 @@ def _validate_update(s: Update, schema: TableSchema) -> None:
 
 _OPS_FOR = {
     "set": (AssignOp.SET, AssignOp.ADD, AssignOp.REMOVE),
-    "list": (AssignOp.SET, AssignOp.APPEND, AssignOp.PREPEND, AssignOp.REMOVE),
+    "list": (AssignOp.SET, AssignOp.APPEND, AssignOp.PREPEND, AssignOp.REMOVE, AssignOp.SETINDEX),
     "map": (AssignOp.SET, AssignOp.PUT, AssignOp.REMOVE),
     "counter": (AssignOp.INCR, AssignOp.DECR),
 }
 _HINT = {
     "set": "sets take add__ and remove__",
-    "list": "lists take append__, prepend__ and remove__",
+    "list": "lists take append__, prepend__, remove__ and <column>__setindex=(i, v)",
     "map": "maps take put__ and remove__ (of keys)",
     "counter": "counters take increment()/decrement() (incr__/decr__)",
 }
@@ -563,6 +563,14 @@ def _check_assignment(schema: TableSchema, col: ColumnSchema, op: AssignOp, valu
         not isinstance(value, int) or isinstance(value, bool)
     ):
         raise _err(schema, f"counter {col.name} changes by an integer, got {value!r}")
+    if op is AssignOp.SETINDEX and not (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], int)
+        and not isinstance(value[0], bool)
+        and value[0] >= 0
+    ):
+        raise _err(schema, f"{col.name}__setindex takes an (index, value) pair, got {value!r}")
 
 
 def _validate_delete(s: Delete, schema: TableSchema) -> None:

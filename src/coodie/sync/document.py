@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from typing_extensions import Self
 
 from coodie import ddl, flows
-from coodie.document import DocumentCore, conditions_from
+from coodie.document import DocumentCore, class_or_instance_method, conditions_from
 from coodie.expr.nodes import Expr
 from coodie.flows import BatchCore
 from coodie.registry import get_driver
@@ -68,14 +68,15 @@ class CounterDocument(Document):
     __coodie_abstract__ = True
     __coodie_counter__: ClassVar[bool] = True
 
-    @classmethod
-    def increment(cls, *, batch: BatchCore | None = None, **values: Any) -> None:
-        """`PageViews.increment(url="/home", views=1)`: keys by value, counters by delta."""
-        run(cls._driver_name(), flows.counter_flow(cls, values, 1, batch))
+    @class_or_instance_method
+    def increment(owner: Any, *, batch: BatchCore | None = None, **values: Any) -> None:
+        """`PageViews.increment(url="/home", views=1)`: keys by value, counters by delta;
+        on a document (`PageViews(url="/home").increment(views=1)`) its key names the row."""
+        run(owner._driver_name(), flows.counter_flow(owner, values, 1, batch))
 
-    @classmethod
-    def decrement(cls, *, batch: BatchCore | None = None, **values: Any) -> None:
-        run(cls._driver_name(), flows.counter_flow(cls, values, -1, batch))
+    @class_or_instance_method
+    def decrement(owner: Any, *, batch: BatchCore | None = None, **values: Any) -> None:
+        run(owner._driver_name(), flows.counter_flow(owner, values, -1, batch))
 
 
 class MaterializedView(ViewMixin, Document):
@@ -92,3 +93,8 @@ class MaterializedView(ViewMixin, Document):
     @classmethod
     def sync_table(cls) -> list[str]:
         return cls.sync_view()
+
+    @classmethod
+    def drop_view(cls) -> None:
+        """DROP MATERIALIZED VIEW IF EXISTS."""
+        run(cls._driver_name(), ddl.drop_table_flow(cls))

@@ -26,6 +26,7 @@ class QuerySet(QuerySetCore[D]):
     get = blocking(QuerySetCore._flow_get)
     count = blocking(QuerySetCore._flow_count)
     paged_all = blocking(QuerySetCore._flow_paged)
+    page = blocking(QuerySetCore._flow_page)
     create = blocking(QuerySetCore._flow_create)
     update = blocking(QuerySetCore._flow_update)
     delete = blocking(QuerySetCore._flow_delete)
