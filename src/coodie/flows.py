@@ -342,12 +342,20 @@ class BatchCore:
         # (model, compiled statement, identity of the partition it writes)
         self._items: list[tuple[type[DocumentCore], Compiled, Any]] = []
         self._on_success: list[Callable[[], None]] = []  # local changes made once it applied
-
-    def __len__(self) -> int:
-        return len(self._items)
+        self._raw: list[Compiled] = []  # raw CQL statements (`add()`), sent after the others
 
     def _add(self, model: type[DocumentCore], compiled: Compiled, partition: Any) -> None:
         self._items.append((model, compiled, partition))
+
+    def add(self, cql: str, params: Sequence[Any] | None = None) -> None:
+        """Queue a raw CQL write (values bound, `?` or `%s` markers) beside model writes.
+        coodie does not check it against batch rules: the server does."""
+        from coodie.raw import raw_request
+
+        self._raw.append(raw_request(cql, params).compiled)
+
+    def __len__(self) -> int:
+        return len(self._items) + len(self._raw)
 
     def _driver_name(self) -> str | None:
         names = {m._schema().driver_name for m, _, _ in self._items}
@@ -358,16 +366,19 @@ class BatchCore:
     def _discard(self) -> None:
         self._items.clear()
         self._on_success.clear()
+        self._raw.clear()
 
     def _flow(self) -> Flow[LWTResult | None]:
         """Send the queued writes as one BATCH; a conditional batch returns its LWTResult."""
         self.result = None
-        if not self._items:
+        if not self._items and not self._raw:
             return None
-        validate_batch(self.kind, [(m._schema(), c.lwt, p) for m, c, p in self._items])
-        items = tuple(c for _, c, _ in self._items)
-        schema = self._items[0][0]._schema()
+        if self._items:
+            validate_batch(self.kind, [(m._schema(), c.lwt, p) for m, c, p in self._items])
+        items = tuple(c for _, c, _ in self._items) + tuple(self._raw)
+        schema = self._items[0][0]._schema() if self._items else None
         on_success, self._items, self._on_success = self._on_success, [], []
+        self._raw = []
         page: Page = yield BatchRequest(
             self.kind.value, items, consistency=self.consistency, timeout=self.timeout
         )

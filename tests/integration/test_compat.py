@@ -262,3 +262,134 @@ def test_base_table_naming_no_model_is_a_schema_error(f: Any) -> None:
 
             class Settings:
                 __base_table__ = "no_such_table"
+
+
+# ------------------------------------------------------------------ (c) raw CQL, keyspaces
+
+
+def test_execute_raw_binds_values_and_returns_dicts(f: Any, m: Any, keyspace: str) -> None:
+    ks = keyspace  # raw CQL names its keyspace: the driver's session has none
+    item = _item(f, m, name="it's raw", price=3)
+    rows = f(
+        f.module.execute_raw(
+            f"SELECT id, name, price FROM {ks}.compat_items WHERE id = ?", [item.id]
+        )
+    )
+    # values as the driver returns them (acsylla gives a uuid as its text)
+    assert [{**r, "id": UUID(str(r["id"]))} for r in rows] == [
+        {"id": item.id, "name": "it's raw", "price": 3}
+    ]
+    # %s markers too; a value with a quote is bound, never formatted into the text
+    f(
+        f.module.execute_raw(
+            f"UPDATE {ks}.compat_items SET name = %s WHERE id = %s", ("x' OR '1", item.id)
+        )
+    )
+    assert f(m.Item.get(id=item.id)).name == "x' OR '1"
+
+
+def test_execute_raw_reads_every_page(f: Any, m: Any, keyspace: str) -> None:
+    ks = keyspace  # raw CQL names its keyspace: the driver's session has none
+    kind = f"raw-{uuid4().hex[:8]}"
+    for i in range(7):
+        f(m.Event(kind=kind, seq=i).save())
+    from coodie.drivers import get_driver
+
+    rows = f(f.module.execute_raw(f"SELECT seq FROM {ks}.compat_events WHERE kind = ?", [kind]))
+    assert [r["seq"] for r in rows] == list(range(7))
+    if f.is_async:
+        got = f(
+            get_driver().execute_raw_async(
+                f"SELECT seq FROM {ks}.compat_events WHERE kind = ?", [kind]
+            )
+        )
+    else:
+        got = get_driver().execute_raw(
+            f"SELECT seq FROM {ks}.compat_events WHERE kind = %s", [kind]
+        )
+    assert got == rows
+
+
+def test_model_execute_raw_hydrates_documents(f: Any, m: Any, keyspace: str) -> None:
+    ks = keyspace  # raw CQL names its keyspace: the driver's session has none
+    from coodie.exceptions import InvalidQueryError
+
+    item = _item(f, m, name="hydrated", tags={"t"}, meta={"a": "b"})
+    docs = f(m.Item.execute_raw(f"SELECT * FROM {ks}.compat_items WHERE id = ?", [item.id]))
+    assert docs == [item]
+    assert isinstance(docs[0], m.Item)
+    with pytest.raises(InvalidQueryError, match="columns the model lacks"):
+        f(
+            m.Item.execute_raw(
+                f"SELECT id, price + 1 AS more FROM {ks}.compat_items WHERE id = ?", [item.id]
+            )
+        )
+
+
+def test_execute_raw_refuses_params_it_cannot_bind(f: Any, keyspace: str) -> None:
+    ks = keyspace  # raw CQL names its keyspace: the driver's session has none
+    from coodie.exceptions import InvalidQueryError
+
+    with pytest.raises(InvalidQueryError, match="binds params from a list or tuple"):
+        f(f.module.execute_raw(f"SELECT * FROM {ks}.compat_items WHERE id = ?", "abc"))
+
+
+def test_batch_add_raw_statement_beside_model_writes(f: Any, m: Any, keyspace: str) -> None:
+    ks = keyspace  # raw CQL names its keyspace: the driver's session has none
+    a = m.Item(id=uuid4(), name="in batch")
+    b_id = uuid4()
+    with f.batch() as batch:
+        f(a.save(batch=batch))
+        batch.add(
+            f"INSERT INTO {ks}.compat_items (id, name, price) VALUES (?, ?, ?)", (b_id, "raw", 9)
+        )
+        assert len(batch) == 2
+    assert f(m.Item.get(id=a.id)).name == "in batch"
+    got = f(m.Item.get(id=b_id))
+    assert (got.name, got.price) == ("raw", 9)
+
+
+def test_create_and_drop_keyspace(f: Any, session: Session) -> None:
+    from coodie.exceptions import SchemaError
+
+    simple = f"compat_ks_{uuid4().hex[:10]}"
+    nts = f"compat_ks_{uuid4().hex[:10]}"
+    try:
+        cql = f(
+            f.module.create_keyspace(
+                simple, replication={"class": "SimpleStrategy", "replication_factor": 1}
+            )
+        )
+        assert cql.startswith(f"CREATE KEYSPACE IF NOT EXISTS {simple}")
+        dc = session.execute("SELECT data_center FROM system.local").one()[0]
+        f(
+            f.module.create_keyspace(
+                nts, {"class": "NetworkTopologyStrategy", dc: 1}, durable_writes=False
+            )
+        )
+        rows = {
+            r.keyspace_name: (dict(r.replication), r.durable_writes)
+            for r in session.execute(
+                "SELECT keyspace_name, replication, durable_writes FROM system_schema.keyspaces"
+            )
+        }
+        assert rows[simple][0]["class"].endswith("SimpleStrategy")
+        assert rows[simple][0]["replication_factor"] == "1"
+        assert rows[simple][1] is True
+        assert rows[nts][0]["class"].endswith("NetworkTopologyStrategy")
+        assert rows[nts][0][dc] == "1"
+        assert rows[nts][1] is False
+    finally:
+        f(f.module.drop_keyspace(simple))
+        f(f.module.drop_keyspace(nts))
+    names = {
+        r.keyspace_name
+        for r in session.execute("SELECT keyspace_name FROM system_schema.keyspaces")
+    }
+    assert simple not in names and nts not in names
+    with pytest.raises(SchemaError, match="not a valid CQL identifier"):
+        f(f.module.create_keyspace("bad; DROP KEYSPACE x"))
+    with pytest.raises(SchemaError, match="replication class 'Everywhere'"):
+        f(f.module.create_keyspace("compat_never", {"class": "Everywhere"}))
+    with pytest.raises(SchemaError, match="not a valid CQL identifier"):
+        f(f.module.drop_keyspace("x-y"))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from typing_extensions import Self
 
-from coodie import ddl, flows
+from coodie import ddl, flows, raw
 from coodie.aio._run import arun, awaiting
 from coodie.aio.query import AsyncQuerySet
 from coodie.document import DocumentCore, class_or_instance_method, conditions_from
@@ -47,6 +48,11 @@ class Document(DocumentCore):
         """The matching document or None; `MultipleDocumentsFound` if several match."""
         flow = flows.get_flow(cls, conditions, lookups, required=False)
         return await arun(cls._driver_name(), flow)
+
+    @classmethod
+    async def execute_raw(cls, cql: str, params: Sequence[Any] | None = None) -> list[Self]:
+        """Run a SELECT of this model's table written in CQL (values bound); rows as documents."""
+        return await arun(cls._driver_name(), raw.documents_flow(cls, cql, params))
 
     @classmethod
     async def sync_table(cls) -> list[str]:

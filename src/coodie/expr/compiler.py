@@ -9,7 +9,7 @@ bound (`IN ?`), so the number of shapes stays small. Values never enter the CQL 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +77,9 @@ class StatementTypes:
     # (marker index, predicate) for every marker whose values coodie checks
     checks: tuple[tuple[int, Any, Check | None], ...] = ()  # (marker, classinfo, extra)
     table: str = ""
+    # raw CQL of a model's table (`Model.execute_raw()`): the type of each column by
+    # name, for results whose columns are known only once they arrive
+    by_column: Mapping[str, CqlType] | None = None
 
     def check(self, params: Sequence[Any]) -> None:
         """Raise InvalidQueryError, naming the column, for a value that does not fit its

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from typing_extensions import Self
 
-from coodie import ddl, flows
+from coodie import ddl, flows, raw
 from coodie.document import DocumentCore, class_or_instance_method, conditions_from
 from coodie.expr.nodes import Expr
 from coodie.flows import BatchCore
@@ -45,6 +46,11 @@ class Document(DocumentCore):
     def find_one(cls, *conditions: Expr, **lookups: Any) -> Self | None:
         """The matching document or None; `MultipleDocumentsFound` if several match."""
         return run(cls._driver_name(), flows.get_flow(cls, conditions, lookups, required=False))
+
+    @classmethod
+    def execute_raw(cls, cql: str, params: Sequence[Any] | None = None) -> list[Self]:
+        """Run a SELECT of this model's table written in CQL (values bound); rows as documents."""
+        return run(cls._driver_name(), raw.documents_flow(cls, cql, params))
 
     @classmethod
     def sync_table(cls) -> list[str]:
