@@ -20,6 +20,7 @@ from coodie.expr.nodes import (
     AssignOp,
     BatchKind,
     Compare,
+    Expr,
     Insert,
     Op,
     Statement,
@@ -293,7 +294,19 @@ def _counter_statement(model: type[DocumentCore], kwargs: Mapping[str, Any], sig
 def get_flow(
     model: type[D], conditions: Sequence[Any], lookups: Mapping[str, Any], *, required: bool
 ) -> Flow[D | None]:
-    """`Model.get(...)` (required) and `Model.find_one(...)`: the one matching document."""
+    """`Model.get(...)` (required) and `Model.find_one(...)`: the one matching document.
+    A lone value (`Model.get(some_id)`) is the value of a one-column primary key."""
+    if len(conditions) == 1 and not isinstance(conditions[0], Expr):
+        key = model._schema().primary_key
+        if len(key) != 1:
+            raise InvalidQueryError(
+                f"{model.__name__}: get(value) takes the value of a one-column primary key; "
+                f"the key is ({', '.join(c.name for c in key)}): name each column"
+            )
+        if key[0].name in lookups:
+            raise InvalidQueryError(f"{model.__name__}: {key[0].name} is given twice")
+        lookups = {key[0].name: conditions[0], **lookups}
+        conditions = ()
     request = plans.get_request(model, conditions, lookups)
     page: Page = yield request
     return one_document(model, request, page.rows, required=required)

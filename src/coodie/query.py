@@ -112,6 +112,7 @@ class QuerySetCore(Generic[D]):
     __slots__ = (
         "_allow_filtering",
         "_consistency",
+        "_distinct",
         "_limit",
         "_model",
         "_only",
@@ -137,6 +138,7 @@ class QuerySetCore(Generic[D]):
         self._consistency: str | None = None
         self._timeout: float | None = None
         self._page_size: int | None = None
+        self._distinct = False
 
     def _copy(self, **changes: Any) -> Self:
         new = object.__new__(type(self))
@@ -152,6 +154,7 @@ class QuerySetCore(Generic[D]):
         new._consistency = self._consistency
         new._timeout = self._timeout
         new._page_size = self._page_size
+        new._distinct = self._distinct
         for name, value in changes.items():
             setattr(new, name, value)
         return new
@@ -200,6 +203,25 @@ class QuerySetCore(Generic[D]):
             schema.column(n)
         return self._copy(_only=cols or None)
 
+    def defer(self, *names: str | Column[Any]) -> Self:
+        """Read every column but these (the inverse of `only()`)."""
+        cols = {n.name if isinstance(n, Column) else n for n in names}
+        schema = self._model._schema()
+        for n in cols:
+            schema.column(n)
+        keep = tuple(c.name for c in schema.columns if c.name not in cols)
+        if not keep:
+            raise InvalidQueryError(f"{self._model.__name__}: defer() left no column to read")
+        return self._copy(_only=keep if cols else None)
+
+    def distinct(self) -> Self:
+        """SELECT DISTINCT the partition keys (and the static columns `only()` names):
+        one partial document per partition."""
+        schema = self._model._schema()
+        keys = tuple(c.name for c in schema.partition_key)
+        extra = tuple(n for n in (self._only or ()) if n not in keys)
+        return self._copy(_distinct=True, _only=keys + extra)
+
     def allow_filtering(self) -> Self:
         return self._copy(_allow_filtering=True)
 
@@ -236,6 +258,7 @@ class QuerySetCore(Generic[D]):
             per_partition_limit=self._per_partition_limit,
             allow_filtering=self._allow_filtering,
             count=count,
+            distinct=self._distinct,
         )
 
     def _compile(self, stmt: Any) -> Compiled:
@@ -295,6 +318,36 @@ class QuerySetCore(Generic[D]):
         req = self._copy(_limit=2)._select_request()
         page: Page = yield req
         return one_document(self._model, req, page.rows, required=required)
+
+    def _flow_exists(self) -> Flow[bool]:
+        """Whether any row matches (reads at most one row's key)."""
+        keys = tuple(c.name for c in self._model._schema().primary_key)
+        qs = self._copy(_limit=1, _only=None if self._distinct else keys)
+        page: Page = yield qs._select_request()
+        return bool(page.rows)
+
+    def _flow_values_list(self, *names: str | Column[Any], flat: bool = False) -> Flow[list[Any]]:
+        """The values of `names` (every column if none) for each matching row: tuples, or
+        with `flat=True` and one column, the values themselves."""
+        cols = tuple(n.name if isinstance(n, Column) else n for n in names)
+        schema = self._model._schema()
+        for n in cols:
+            schema.column(n)
+        if flat and len(cols) != 1:
+            raise InvalidQueryError(
+                f"{self._model.__name__}: values_list(flat=True) takes exactly one column, got {len(cols)}"
+            )
+        c = self._compile(self._select(columns=cols or None))
+        req: Request | None = self._request(c) if c.paging else self._request(c, fetch_size=0)
+        convs = [schema.by_name[n].from_db for n in c.columns]
+        out: list[Any] = []
+        while req is not None:
+            page: Page = yield req
+            for row in page.rows:
+                values = tuple(v if f is None or v is None else f(v) for f, v in zip(convs, row))
+                out.append(values[0] if flat else values)
+            req = req.next_page(page.paging_state)
+        return out
 
     def _flow_count(self) -> Flow[int]:
         """SELECT COUNT(*) of the matching rows."""

@@ -393,3 +393,78 @@ def test_create_and_drop_keyspace(f: Any, session: Session) -> None:
         f(f.module.create_keyspace("compat_never", {"class": "Everywhere"}))
     with pytest.raises(SchemaError, match="not a valid CQL identifier"):
         f(f.module.drop_keyspace("x-y"))
+
+
+# ------------------------------------------------------------------ (d) projections
+
+
+def test_values_list_tuples_and_flat(f: Any, m: Any) -> None:
+    kind = f"vl-{uuid4().hex[:8]}"
+    for i in range(3):
+        f(m.Event(kind=kind, seq=i, note=f"n{i}").save())
+    qs = m.Event.find(kind=kind)
+    assert f(qs.values_list("seq", "note")) == [(0, "n0"), (1, "n1"), (2, "n2")]
+    assert f(qs.values_list("note", flat=True)) == ["n0", "n1", "n2"]
+    assert f(qs.values_list(m.Event.seq, flat=True)) == [0, 1, 2]
+    from coodie.exceptions import InvalidQueryError
+
+    with pytest.raises(InvalidQueryError, match=r"flat=True\) takes exactly one column"):
+        f(qs.values_list("seq", "note", flat=True))
+
+
+def test_values_list_converts_values_to_the_model_types(f: Any, m: Any) -> None:
+    item = _item(f, m, tags={"a"}, meta={"k": "v"})
+    got = f(m.Item.find(id=item.id).values_list("id", "tags", "meta"))
+    assert got == [(item.id, {"a"}, {"k": "v"})]
+    assert isinstance(got[0][0], UUID)
+
+
+def test_defer_reads_every_other_column(f: Any, m: Any, keyspace: str) -> None:
+    item = _item(f, m, name="deferred", price=4, tags={"x"})
+    qs = m.Item.find(id=item.id).defer("tags", "meta")
+    assert qs.to_cql()[0] == (
+        f"SELECT id, name, price, items FROM {keyspace}.compat_items WHERE id = ?"
+    )
+    doc = f(qs.first())
+    assert (doc.name, doc.price) == ("deferred", 4)
+
+
+def test_len_exists_and_count(f: Any, m: Any) -> None:
+    kind = f"len-{uuid4().hex[:8]}"
+    for i in range(4):
+        f(m.Event(kind=kind, seq=i).save())
+    qs = m.Event.find(kind=kind)
+    assert f(qs.exists()) is True
+    assert f(m.Event.find(kind=f"{kind}-none").exists()) is False
+    assert f(qs.count()) == 4
+    if not f.is_async:  # len() cannot await: the asyncio flavour has count()
+        assert len(qs) == 4
+        assert len(qs.limit(2)) == 2
+
+
+def test_distinct_partition_keys(f: Any, m: Any) -> None:
+    kinds = {f"d-{uuid4().hex[:8]}" for _ in range(3)}
+    for k in kinds:
+        for i in range(2):
+            f(m.Event(kind=k, seq=i).save())
+    got = f(m.Event.find(kind__in=sorted(kinds)).distinct().all())
+    assert sorted(e.kind for e in got) == sorted(kinds)
+    assert "DISTINCT kind" in m.Event.find().distinct().to_cql()[0]
+    from coodie.exceptions import InvalidQueryError
+
+    with pytest.raises(
+        InvalidQueryError, match=r"distinct\(\) can only filter on the partition key"
+    ):
+        f(m.Event.find(kind="x", seq=1).distinct().all())
+
+
+def test_get_by_a_lone_primary_key_value(f: Any, m: Any) -> None:
+    from coodie.exceptions import DocumentNotFound, InvalidQueryError
+
+    item = _item(f, m, name="by pk")
+    assert f(m.Item.get(item.id)) == item
+    assert f(m.Item.find_one(uuid4())) is None
+    with pytest.raises(DocumentNotFound):
+        f(m.Item.get(uuid4()))
+    with pytest.raises(InvalidQueryError, match="one-column primary key"):
+        f(m.Event.get("kind-only"))

@@ -25,6 +25,8 @@ class AsyncQuerySet(QuerySetCore[D]):
     first = awaiting(QuerySetCore._flow_first)
     get = awaiting(QuerySetCore._flow_get)
     count = awaiting(QuerySetCore._flow_count)
+    exists = awaiting(QuerySetCore._flow_exists)
+    values_list = awaiting(QuerySetCore._flow_values_list)
     paged_all = awaiting(QuerySetCore._flow_paged)
     page = awaiting(QuerySetCore._flow_page)
     create = awaiting(QuerySetCore._flow_create)

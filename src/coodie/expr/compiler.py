@@ -226,6 +226,7 @@ def _shape_select(s: Select, schema: TableSchema) -> tuple[tuple[Any, ...], list
             s.per_partition_limit is not None,
             s.allow_filtering,
             s.count,
+            s.distinct,
         ),
         params,
     )
@@ -443,6 +444,8 @@ def _if(if_exists: bool, conds: tuple[Compare, ...]) -> str:
 def visit_select(s: Select, schema: TableSchema, keyspace: str | None) -> _Template:
     columns = s.columns if s.columns else tuple(c.name for c in schema.columns)
     what = "COUNT(*)" if s.count else ", ".join(quote(n) for n in columns)
+    if s.distinct:
+        what = "DISTINCT " + what
     cql = f"SELECT {what} FROM {schema.qualified_name(keyspace)}{_where(s.where)}"
     if s.order_by:
         cql += " ORDER BY " + ", ".join(

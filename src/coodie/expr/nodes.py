@@ -158,6 +158,7 @@ class Select:
     per_partition_limit: int | None = None
     allow_filtering: bool = False
     count: bool = False
+    distinct: bool = False  # SELECT DISTINCT (partition key and static columns)
 
 
 @dataclass(frozen=True, slots=True)

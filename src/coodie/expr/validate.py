@@ -432,6 +432,8 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
                         schema,
                         f"cannot restrict clustering column(s) {', '.join(ck_r)} when selecting only static columns",
                     )
+    if s.distinct:
+        _check_distinct(s, schema, by_col)
     if s.count and s.per_partition_limit is not None:
         raise _err(
             schema,
@@ -440,6 +442,33 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
     for v, what in ((s.limit, "limit"), (s.per_partition_limit, "per_partition_limit")):
         if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v <= 0):
             raise _err(schema, f"{what}() takes a positive integer, got {v!r}")
+
+
+def _check_distinct(s: Select, schema: TableSchema, by_col: dict[str, list[Op]]) -> None:
+    """SELECT DISTINCT: partition key and static columns only, filtered on the partition key."""
+    if s.count:
+        raise _err(schema, "count() cannot be combined with distinct()")
+    cols = s.columns or ()
+    wrong = [
+        n
+        for n in cols
+        if schema.by_name[n].kind not in (ColumnKind.PARTITION_KEY, ColumnKind.STATIC)
+    ]
+    if wrong:
+        raise _err(
+            schema,
+            f"distinct() selects partition key and static columns only, not {', '.join(wrong)}",
+        )
+    if not all(c.name in cols for c in schema.partition_key):
+        raise _err(schema, "distinct() must select every partition key column")
+    others = [n for n in by_col if schema.by_name[n].kind is not ColumnKind.PARTITION_KEY]
+    if others:
+        raise _err(
+            schema,
+            f"distinct() can only filter on the partition key, not {', '.join(others)}",
+        )
+    if s.order_by:
+        raise _err(schema, "distinct() cannot be combined with order_by()")
 
 
 # ---------------------------------------------------------------- writes
