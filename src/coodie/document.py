@@ -42,10 +42,14 @@ from coodie.types import split_annotated, strip_optional
 __all__ = [
     "DocumentCore",
     "DocumentMeta",
+    "IfConditions",
     "LWTResult",
     "class_or_instance_method",
     "conditions_from",
 ]
+
+# IF conditions: lookups by name (`{"age__ne": 3}`) or expressions (`[Model.age != 3]`)
+IfConditions = Mapping[str, Any] | Expr | Sequence[Expr]
 
 _building = threading.local()
 # Documents read with only(...): id -> the columns they hold (kept beside the instance,
@@ -232,6 +236,11 @@ def conditions_from(
         out.extend(items)
     if kwargs:
         out.extend(parse_conditions(schema, kwargs))
+    for c in out:
+        if isinstance(c, Compare) and c.op is Op.NE:
+            from coodie.expr.validate import _NE_IN_WHERE
+
+            raise InvalidQueryError(f"{schema.name}: " + _NE_IN_WHERE.format(c.column))
     return tuple(out)
 
 
@@ -423,7 +432,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         ttl: int | None = None,
         timestamp: int | None = None,
         if_exists: bool = False,
-        if_conditions: Mapping[str, Any] | None = None,
+        if_conditions: IfConditions | None = None,
     ) -> tuple[Update, dict[str, Any]]:
         """The UPDATE, and the field values the instance takes once it is applied."""
         self._check_writable("update")
@@ -498,7 +507,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         *,
         if_exists: bool = False,
         timestamp: int | None = None,
-        if_conditions: Mapping[str, Any] | None = None,
+        if_conditions: IfConditions | None = None,
     ) -> Delete:
         self._check_writable("delete")
         return Delete(
@@ -618,11 +627,31 @@ def _null_value(info: Any, col: ColumnSchema) -> Any:
     return lambda: info.get_default(call_default_factory=True)
 
 
-def _if_conditions(schema: TableSchema, conds: Mapping[str, Any] | None) -> tuple[Compare, ...]:
+def _if_conditions(schema: TableSchema, conds: Any) -> tuple[Compare, ...]:
+    """IF conditions: a mapping of lookups (`{"name": "x", "age__ne": 3}`), or expressions
+    (`[Model.name == "x", Model.age != 3]`)."""
     if not conds:
         return ()
+    items: list[Any]
+    if isinstance(conds, Mapping):
+        items = list(parse_conditions(schema, conds))
+    else:
+        exprs = [conds] if isinstance(conds, Expr) else list(conds)
+        items = []
+        for e in exprs:
+            if not isinstance(e, Expr):
+                raise InvalidQueryError(
+                    f"{schema.name}: if_conditions takes a dict of lookups or expressions "
+                    f"such as Model.name != 'x', got {e!r}"
+                )
+            items.extend(e.items if isinstance(e, And) else (e,))
+        for c in items:
+            if isinstance(c, Compare) and c.column not in schema.by_name:
+                raise InvalidQueryError(
+                    f"{schema.name} has no column {c.column!r} (in if_conditions)"
+                )
     out = []
-    for c in parse_conditions(schema, conds):
+    for c in items:
         if not isinstance(c, Compare):
             raise InvalidQueryError(f"{schema.name}: token() cannot be used in IF conditions")
         out.append(c)

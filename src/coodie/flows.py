@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from coodie import plans
-from coodie.document import LWTResult
+from coodie.document import IfConditions, LWTResult
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
 from coodie.expr.compiler import Compiled, compile_statement
 from coodie.expr.nodes import (
@@ -150,7 +150,7 @@ def update(
     ttl: int | None = None,
     timestamp: int | None = None,
     if_exists: bool = False,
-    if_conditions: Mapping[str, Any] | None = None,
+    if_conditions: IfConditions | None = None,
     batch: BatchCore | None = None,
     **values: Any,
 ) -> Flow[LWTResult | None]:
@@ -183,7 +183,7 @@ def queued_update(
     ttl: int | None = None,
     timestamp: int | None = None,
     if_exists: bool = False,
-    if_conditions: Mapping[str, Any] | None = None,
+    if_conditions: IfConditions | None = None,
     batch: BatchCore | None = None,
     **values: Any,
 ) -> None:
@@ -199,7 +199,7 @@ def delete(
     /,
     *,
     if_exists: bool = False,
-    if_conditions: Mapping[str, Any] | None = None,
+    if_conditions: IfConditions | None = None,
     timestamp: int | None = None,
     batch: BatchCore | None = None,
 ) -> Flow[LWTResult | None]:
@@ -219,7 +219,7 @@ def queued_delete(
     /,
     *,
     if_exists: bool = False,
-    if_conditions: Mapping[str, Any] | None = None,
+    if_conditions: IfConditions | None = None,
     timestamp: int | None = None,
     batch: BatchCore | None = None,
 ) -> None:

@@ -113,6 +113,8 @@ class QuerySetCore(Generic[D]):
         "_allow_filtering",
         "_consistency",
         "_distinct",
+        "_if_exists",
+        "_if_not_exists",
         "_limit",
         "_model",
         "_only",
@@ -139,6 +141,8 @@ class QuerySetCore(Generic[D]):
         self._timeout: float | None = None
         self._page_size: int | None = None
         self._distinct = False
+        self._if_exists = False
+        self._if_not_exists = False
 
     def _copy(self, **changes: Any) -> Self:
         new = object.__new__(type(self))
@@ -155,6 +159,8 @@ class QuerySetCore(Generic[D]):
         new._timeout = self._timeout
         new._page_size = self._page_size
         new._distinct = self._distinct
+        new._if_exists = self._if_exists
+        new._if_not_exists = self._if_not_exists
         for name, value in changes.items():
             setattr(new, name, value)
         return new
@@ -221,6 +227,14 @@ class QuerySetCore(Generic[D]):
         keys = tuple(c.name for c in schema.partition_key)
         extra = tuple(n for n in (self._only or ()) if n not in keys)
         return self._copy(_distinct=True, _only=keys + extra)
+
+    def if_exists(self) -> Self:
+        """Make `update()` / `delete()` conditional (IF EXISTS): they return an LWTResult."""
+        return self._copy(_if_exists=True)
+
+    def if_not_exists(self) -> Self:
+        """Make `create()` conditional (INSERT ... IF NOT EXISTS): it returns an LWTResult."""
+        return self._copy(_if_not_exists=True)
 
     def allow_filtering(self) -> Self:
         return self._copy(_allow_filtering=True)
@@ -385,16 +399,27 @@ class QuerySetCore(Generic[D]):
         """`paged_all(paging_state=...)` under coodie 1.9's name: `qs.page(state)`."""
         return (yield from self._flow_paged(paging_state))
 
-    def _flow_create(self, /, **kwargs: Any) -> Flow[D]:
-        """Insert a document made of the QuerySet's equality filters plus `kwargs`."""
+    def _flow_create(self, /, **kwargs: Any) -> Flow[Any]:
+        """Insert a document made of the QuerySet's equality filters plus `kwargs`; returns
+        it, or after `if_not_exists()` the LWTResult of INSERT ... IF NOT EXISTS."""
+        if self._if_exists:
+            raise InvalidQueryError(
+                f"{self._model.__name__}: create() takes if_not_exists(), not if_exists()"
+            )
         values: dict[str, Any] = {}
         for c in self._where:
             if isinstance(c, Compare) and c.op is Op.EQ:
                 values[c.column] = c.value
         values.update(kwargs)
         doc = self._model(**values)
-        stmt = doc._insert_statement(ttl=self._ttl, timestamp=self._timestamp)
-        yield self._request(self._compile(stmt))
+        stmt = doc._insert_statement(
+            if_not_exists=self._if_not_exists, ttl=self._ttl, timestamp=self._timestamp
+        )
+        page: Page = yield self._request(self._compile(stmt))
+        if self._if_not_exists:
+            from coodie.flows import lwt_result
+
+            return lwt_result(page, self._model._schema())
         return doc
 
     def _key_rows_flow(self) -> Flow[list[dict[str, Any]]]:
@@ -463,11 +488,19 @@ class QuerySetCore(Generic[D]):
             yield reqs
         return len(keys)
 
-    def _flow_update(self, /, **kwargs: Any) -> Flow[int]:
+    def _flow_update(self, /, *, if_conditions: Any = None, **kwargs: Any) -> Flow[Any]:
         """UPDATE every matching row (by primary key); returns how many rows were written.
-        A filter on other columns reads the matching keys first."""
+        A filter on other columns reads the matching keys first. After `if_exists()`, or
+        given `if_conditions` (`{"name__ne": "x"}` or `[Model.name != "x"]`), it is one
+        conditional UPDATE of the row the filter names, and returns its LWTResult."""
         if self._model.__coodie_view__:
             self._model._check_writable("update")
+        if self._if_not_exists:
+            raise InvalidQueryError(
+                f"{self._model.__name__}: update() takes if_exists(), not if_not_exists()"
+            )
+        if self._if_exists or if_conditions:
+            return (yield from self._conditional_update(kwargs, if_conditions))
         assignments = tuple(parse_assignments(self._model._schema(), kwargs))
         if not assignments:
             raise InvalidQueryError(
@@ -490,7 +523,39 @@ class QuerySetCore(Generic[D]):
         self._probe_write(make, keys)  # validate the write before reading anything
         return (yield from self._flow_bulk(make, [c.name for c in keys]))
 
-    def _flow_delete(self) -> Flow[int | None]:
+    def _conditional_write(self, stmt: Any) -> Flow[Any]:
+        from coodie.flows import lwt_result
+
+        if self._limit is not None or self._per_partition_limit is not None:
+            raise InvalidQueryError(
+                f"{self._model.__name__}: a conditional write names one row by its key; "
+                "drop limit()/per_partition_limit()"
+            )
+        page: Page = yield self._request(self._compile(stmt))
+        return lwt_result(page, self._model._schema())
+
+    def _conditional_update(self, kwargs: dict[str, Any], if_conditions: Any) -> Flow[Any]:
+        from coodie.document import _if_conditions
+
+        schema = self._model._schema()
+        assignments = tuple(parse_assignments(schema, kwargs))
+        sets = {a.column: a.value for a in assignments if a.op is AssignOp.SET}
+        valid = self._model._validated_values(sets)
+        assignments = tuple(
+            Assignment(a.column, a.op, valid[a.column]) if a.op is AssignOp.SET else a
+            for a in assignments
+        )
+        stmt = Update(
+            assignments,
+            self._where,
+            ttl=self._ttl,
+            timestamp=self._timestamp,
+            if_exists=self._if_exists,
+            if_conditions=_if_conditions(schema, if_conditions),
+        )
+        return (yield from self._conditional_write(stmt))
+
+    def _flow_delete(self, /, *, if_conditions: Any = None) -> Flow[Any]:
         """DELETE every matching row (by primary key).
 
         A filter that is a partition, or a clustering range in one, is sent as one DELETE
@@ -498,6 +563,20 @@ class QuerySetCore(Generic[D]):
         the result is None. Otherwise coodie finds the rows' keys (named in the filter, or
         read first) and deletes them by key: the result is how many keys it deleted."""
         self._model._check_writable("delete")
+        if self._if_not_exists:
+            raise InvalidQueryError(
+                f"{self._model.__name__}: delete() takes if_exists(), not if_not_exists()"
+            )
+        if self._if_exists or if_conditions:
+            from coodie.document import _if_conditions
+
+            stmt = Delete(
+                self._where,
+                timestamp=self._timestamp,
+                if_exists=self._if_exists,
+                if_conditions=_if_conditions(self._model._schema(), if_conditions),
+            )
+            return (yield from self._conditional_write(stmt))
 
         def make(where: tuple[Condition, ...]) -> Delete:
             return Delete(where, timestamp=self._timestamp)

@@ -468,3 +468,66 @@ def test_get_by_a_lone_primary_key_value(f: Any, m: Any) -> None:
         f(m.Item.get(uuid4()))
     with pytest.raises(InvalidQueryError, match="one-column primary key"):
         f(m.Event.get("kind-only"))
+
+
+# ------------------------------------------------------------------ (e) conditional QuerySet writes
+
+
+def test_queryset_if_not_exists_create(f: Any, m: Any) -> None:
+    from coodie.results import LWTResult
+
+    new_id = uuid4()
+    first = f(m.Item.find(id=new_id).if_not_exists().create(name="first", price=1))
+    assert isinstance(first, LWTResult) and first.applied
+    second = f(m.Item.find(id=new_id).if_not_exists().create(name="second", price=2))
+    assert not second.applied
+    assert (second.existing["name"], second.existing["id"]) == ("first", new_id)
+    assert f(m.Item.get(id=new_id)).name == "first"
+
+
+def test_queryset_if_exists_update_and_delete(f: Any, m: Any) -> None:
+    missing = uuid4()
+    assert not f(m.Item.find(id=missing).if_exists().update(name="ghost")).applied
+    assert f(m.Item.find_one(id=missing)) is None  # no row was created
+    item = _item(f, m, name="here", price=1)
+    assert f(m.Item.find(id=item.id).if_exists().update(price=2, tags__add={"t"})).applied
+    got = f(m.Item.get(id=item.id))
+    assert (got.price, got.tags) == (2, {"t"})
+    assert f(m.Item.find(id=item.id).if_exists().delete()).applied
+    assert f(m.Item.find_one(id=item.id)) is None
+    assert not f(m.Item.find(id=item.id).if_exists().delete()).applied
+
+
+def test_queryset_if_conditions_with_not_equal(f: Any, m: Any) -> None:
+    item = _item(f, m, name="cond", price=5)
+    qs = m.Item.find(id=item.id)
+    refused = f(qs.update(price=6, if_conditions={"name__ne": "cond"}))
+    assert not refused.applied and refused.existing["name"] == "cond"
+    assert f(qs.update(price=7, if_conditions={"name__ne": "other", "price": 5})).applied
+    assert f(qs.update(price=8, if_conditions=[m.Item.price != 5])).applied
+    assert f(m.Item.get(id=item.id)).price == 8
+    assert not f(qs.delete(if_conditions=[m.Item.name != "cond"])).applied
+    assert f(qs.delete(if_conditions={"price": 8})).applied
+    assert f(m.Item.find_one(id=item.id)) is None
+
+
+def test_document_writes_take_not_equal_conditions(f: Any, m: Any) -> None:
+    item = _item(f, m, name="doc-cond", price=1)
+    assert not f(item.update(price=2, if_conditions={"price__ne": 1})).applied
+    assert f(item.update(price=3, if_conditions=[m.Item.price != 2])).applied
+    assert f(m.Item.get(id=item.id)).price == 3
+
+
+def test_not_equal_and_bad_conditional_writes_are_refused(f: Any, m: Any) -> None:
+    from coodie.exceptions import InvalidQueryError
+
+    with pytest.raises(InvalidQueryError, match="!= relation in WHERE"):
+        f(m.Item.find(m.Item.price != 3).all())
+    with pytest.raises(InvalidQueryError, match="!= relation in WHERE"):
+        f(m.Item.find(name__ne="x").allow_filtering().all())
+    with pytest.raises(InvalidQueryError, match="UPDATE needs every partition key column: missing id"):
+        f(m.Item.find(name="x").if_exists().update(price=1))
+    with pytest.raises(InvalidQueryError, match="IN on the partition key"):
+        f(m.Item.find(id__in=[uuid4(), uuid4()]).if_exists().delete())
+    with pytest.raises(InvalidQueryError, match="takes if_not_exists"):
+        f(m.Item.find(id=uuid4()).if_exists().create())

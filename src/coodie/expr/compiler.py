@@ -406,7 +406,11 @@ def _types_of(stmt: Statement, schema: TableSchema, tpl: _Template) -> Statement
         conditions(stmt.if_conditions)
     types = tuple(t for t, _ in marks)
     checks = tuple((i, *value_check(t)) for i, t in enumerate(types))
-    return StatementTypes(types, columns, tuple(label for _, label in marks), checks, schema.name)
+    # a conditional write answers with the row as it was: its columns by name
+    by_column = {c.name: c.cql_type for c in schema.columns} if tpl.lwt else None
+    return StatementTypes(
+        types, columns, tuple(label for _, label in marks), checks, schema.name, by_column
+    )
 
 
 def _condition_label(c: Condition) -> str:

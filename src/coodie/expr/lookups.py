@@ -34,6 +34,7 @@ LOOKUPS: Mapping[str, Op] = {
     "contains": Op.CONTAINS,
     "contains_key": Op.CONTAINS_KEY,
     "like": Op.LIKE,
+    "ne": Op.NE,  # IF conditions only
 }
 TOKEN_LOOKUPS: Mapping[str, Op] = {k: LOOKUPS[k] for k in ("eq", "gt", "gte", "lt", "lte")}
 

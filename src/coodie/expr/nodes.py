@@ -45,6 +45,7 @@ class Op(enum.Enum):
     CONTAINS = "CONTAINS"
     CONTAINS_KEY = "CONTAINS KEY"
     LIKE = "LIKE"
+    NE = "!="  # in IF conditions only: CQL has no != in WHERE
 
     @property
     def is_slice(self) -> bool:

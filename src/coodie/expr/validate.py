@@ -61,10 +61,18 @@ def _column(schema: TableSchema, name: str, where: str) -> ColumnSchema:
     return col
 
 
+_NE_IN_WHERE = (
+    "{0} != ...: Cassandra does not support the != relation in WHERE; restate it with <, > "
+    "or IN (!= is allowed in IF conditions: if_conditions={{'{0}__ne': ...}})"
+)
+
+
 def _check_relation(schema: TableSchema, c: Compare) -> ColumnSchema:
     """Operator against column type."""
     col = _column(schema, c.column, "WHERE")
     t = col.cql_type
+    if c.op is Op.NE:
+        raise _err(schema, _NE_IN_WHERE.format(c.column))
     if c.op is Op.CONTAINS and not t.is_collection:
         raise _err(
             schema,
