@@ -517,6 +517,62 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             if_conditions=_if_conditions(self._schema(), if_conditions),
         )
 
+    def _delete_columns_statement(
+        self,
+        targets: Sequence[Any],
+        *,
+        if_exists: bool = False,
+        timestamp: int | None = None,
+        if_conditions: IfConditions | None = None,
+    ) -> tuple[Delete, dict[str, Any]]:
+        """`DELETE a, meta[?], items[?] ... WHERE <key>`: whole columns by name, collection
+        elements as `(column, key or index)`; and the values the instance takes then."""
+        self._check_writable("delete")
+        schema = self._schema()
+        columns: list[str] = []
+        elements: list[tuple[str, Any]] = []
+        for t in targets:
+            if isinstance(t, str):
+                columns.append(schema.column(t).name)
+            elif isinstance(t, tuple) and len(t) == 2 and isinstance(t[0], str):
+                elements.append((schema.column(t[0]).name, t[1]))
+            else:
+                raise InvalidQueryError(
+                    f"{type(self).__name__}.delete_columns() takes column names and "
+                    f"(column, key) pairs for collection elements, got {t!r}"
+                )
+        if not columns and not elements:
+            raise InvalidQueryError(
+                f"{type(self).__name__}.delete_columns() needs at least one column"
+            )
+        where = self._key_conditions()
+        if all(
+            schema.by_name[n].kind is ColumnKind.STATIC
+            for n in (*columns, *(e for e, _ in elements))
+        ):
+            partition = {c.name for c in schema.partition_key}
+            where = tuple(c for c in where if c.column in partition)
+        stmt = Delete(
+            where,
+            columns=tuple(columns),
+            timestamp=timestamp,
+            if_exists=if_exists,
+            if_conditions=_if_conditions(schema, if_conditions),
+            elements=tuple(elements),
+        )
+        d = self.__dict__
+        new_values: dict[str, Any] = {}
+        for name in columns:
+            null = _null_value(type(self).model_fields[name], schema.by_name[name])
+            new_values[name] = null() if null is not None else None
+        for name, key in elements:
+            current = new_values.get(name, d.get(name))
+            if isinstance(current, dict):
+                new_values[name] = {k: v for k, v in current.items() if k != key}
+            elif isinstance(current, list):
+                new_values[name] = [v for i, v in enumerate(current) if i != key]
+        return stmt, new_values
+
     def _apply_local(self, values: Mapping[str, Any]) -> None:
         d = self.__dict__
         fields_set = self.__pydantic_fields_set__

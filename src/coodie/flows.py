@@ -228,6 +228,36 @@ def queued_delete(
     _queue(doc, compiled, batch)
 
 
+def delete_columns(
+    doc: D,
+    /,
+    *targets: Any,
+    if_exists: bool = False,
+    if_conditions: IfConditions | None = None,
+    timestamp: int | None = None,
+    batch: BatchCore | None = None,
+) -> Flow[LWTResult | None]:
+    """DELETE some columns of this row (`"name"`) or collection elements (`("meta", "k")`,
+    `("items", 2)`); conditional deletes return an `LWTResult`. The instance takes the
+    change once it is applied."""
+    stmt, new_values = doc._delete_columns_statement(
+        targets,
+        if_exists=if_exists,
+        timestamp=_batch_timestamp(timestamp, batch) if batch else timestamp,
+        if_conditions=if_conditions,
+    )
+    compiled = compile_for(type(doc), stmt)
+    if batch is not None:
+        _queue(doc, compiled, batch)
+        batch._on_success.append(lambda: doc._apply_local(new_values))
+        return None
+    page: Page = yield Request(compiled)
+    result = lwt_result(page, type(doc)._schema()) if compiled.lwt else None
+    if result is None or result.applied:
+        doc._apply_local(new_values)
+    return result
+
+
 def counter_flow(
     owner: Any, kwargs: Mapping[str, Any], sign: int, batch: BatchCore | None
 ) -> Flow[None]:

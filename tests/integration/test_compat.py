@@ -525,9 +525,63 @@ def test_not_equal_and_bad_conditional_writes_are_refused(f: Any, m: Any) -> Non
         f(m.Item.find(m.Item.price != 3).all())
     with pytest.raises(InvalidQueryError, match="!= relation in WHERE"):
         f(m.Item.find(name__ne="x").allow_filtering().all())
-    with pytest.raises(InvalidQueryError, match="UPDATE needs every partition key column: missing id"):
+    with pytest.raises(
+        InvalidQueryError, match="UPDATE needs every partition key column: missing id"
+    ):
         f(m.Item.find(name="x").if_exists().update(price=1))
     with pytest.raises(InvalidQueryError, match="IN on the partition key"):
         f(m.Item.find(id__in=[uuid4(), uuid4()]).if_exists().delete())
     with pytest.raises(InvalidQueryError, match="takes if_not_exists"):
         f(m.Item.find(id=uuid4()).if_exists().create())
+
+
+# ------------------------------------------------------------------ (f) deletes of parts
+
+
+def test_delete_columns_and_elements(f: Any, m: Any, session: Session) -> None:
+    item = _item(f, m, name="parts", price=3, items=["a", "b", "c"], meta={"k": "v", "j": "w"})
+    assert f(item.delete_columns("name", "price")) is None
+    f(item.delete_columns(("meta", "k"), ("items", 1)))
+    row = session.execute(
+        "SELECT name, price, items, meta FROM compat_items WHERE id = %s", (item.id,)
+    ).one()
+    assert (row.name, row.price) == (None, None)
+    assert (list(row.items), dict(row.meta)) == (["a", "c"], {"j": "w"})
+    # the instance took the same change (null columns read back as the model's defaults)
+    assert (item.items, item.meta) == (["a", "c"], {"j": "w"})
+    assert f(m.Item.get(id=item.id)) == item
+
+
+def test_delete_columns_with_conditions(f: Any, m: Any) -> None:
+    item = _item(f, m, name="lwt-parts", price=1, meta={"k": "v"})
+    refused = f(item.delete_columns("name", if_conditions={"price__ne": 1}))
+    assert not refused.applied and refused.existing["price"] == 1
+    assert f(item.delete_columns(("meta", "k"), if_conditions=[m.Item.price == 1])).applied
+    assert f(item.delete_columns("name", if_exists=True)).applied
+    got = f(m.Item.get(id=item.id))
+    assert (got.name, got.meta) == ("", {})
+    gone = m.Item(id=uuid4())
+    assert not f(gone.delete_columns("name", if_exists=True)).applied
+
+
+def test_delete_columns_in_a_batch(f: Any, m: Any) -> None:
+    item = _item(f, m, name="batched", meta={"k": "v"})
+    with f.batch() as batch:
+        f(item.delete_columns(("meta", "k"), batch=batch))
+        assert item.meta == {"k": "v"}  # nothing ran yet
+    assert item.meta == {}
+    assert f(m.Item.get(id=item.id)).meta == {}
+
+
+def test_bad_partial_deletes_are_refused(f: Any, m: Any) -> None:
+    from coodie.exceptions import InvalidQueryError
+
+    item = _item(f, m)
+    with pytest.raises(InvalidQueryError, match=r"only a map \(by key\) or a list"):
+        f(item.delete_columns(("tags", "x")))
+    with pytest.raises(InvalidQueryError, match="primary key column id cannot be deleted"):
+        f(item.delete_columns("id"))
+    with pytest.raises(InvalidQueryError, match="index must be an int"):
+        f(item.delete_columns(("items", "first")))
+    with pytest.raises(InvalidQueryError, match="needs at least one column"):
+        f(item.delete_columns())

@@ -29,6 +29,7 @@ class Document(DocumentCore):
     insert = awaiting(flows.insert, flows.queued_insert)  # type: ignore[pydantic-field]
     update = awaiting(flows.update, flows.queued_update)  # type: ignore[pydantic-field]
     delete = awaiting(flows.delete, flows.queued_delete)  # type: ignore[pydantic-field]
+    delete_columns = awaiting(flows.delete_columns)  # type: ignore[pydantic-field]
 
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> AsyncQuerySet[Self]:

@@ -324,12 +324,21 @@ def _shape_update(s: Update, schema: TableSchema) -> tuple[tuple[Any, ...], list
 
 def _shape_delete(s: Delete, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
     check_using(schema, None, s.timestamp)
-    params: list[Any] = []
+    params: list[Any] = [plain(key) for _, key in s.elements]  # DELETE c[?]: first in the text
     if s.timestamp is not None:
         params.append(s.timestamp)
     where = _where_values(s.where, schema, params)
     conds = _condition_values(s.if_conditions, schema, params)
-    return (Delete, s.columns, where, conds, s.if_exists, s.timestamp is not None), params
+    elements = tuple(name for name, _ in s.elements)
+    return (
+        Delete,
+        s.columns,
+        elements,
+        where,
+        conds,
+        s.if_exists,
+        s.timestamp is not None,
+    ), params
 
 
 _SHAPERS: dict[type, Callable[[Any, TableSchema], tuple[tuple[Any, ...], list[Any]]]] = {
@@ -401,6 +410,9 @@ def _types_of(stmt: Statement, schema: TableSchema, tpl: _Template) -> Statement
         conditions(stmt.where)
         conditions(stmt.if_conditions)
     else:
+        for name, _ in stmt.elements:
+            t = schema.by_name[name].cql_type
+            marks.append((t.args[0] if t.name == "map" else _INT, f"{name}[key]"))
         using(False, stmt.timestamp is not None)
         conditions(stmt.where)
         conditions(stmt.if_conditions)
@@ -499,7 +511,8 @@ def visit_update(s: Update, schema: TableSchema, keyspace: str | None) -> _Templ
 
 
 def visit_delete(s: Delete, schema: TableSchema, keyspace: str | None) -> _Template:
-    cols = " " + ", ".join(quote(n) for n in s.columns) if s.columns else ""
+    targets = [quote(n) for n in s.columns] + [f"{quote(n)}[?]" for n, _ in s.elements]
+    cols = " " + ", ".join(targets) if targets else ""
     cql = (
         f"DELETE{cols} FROM {schema.qualified_name(keyspace)}{_using(False, s.timestamp is not None)}"
         f"{_where(s.where)}{_if(s.if_exists, s.if_conditions)}"

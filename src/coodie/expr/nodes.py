@@ -183,10 +183,12 @@ class Update:
 @dataclass(frozen=True, slots=True)
 class Delete:
     where: tuple[Condition, ...]
-    columns: tuple[str, ...] = ()  # empty: the whole row(s)
+    columns: tuple[str, ...] = ()  # empty (and no elements): the whole row(s)
     timestamp: int | None = None
     if_exists: bool = False
     if_conditions: tuple[Compare, ...] = ()
+    # collection elements: (column, map key or list index) -> `DELETE c[?]`
+    elements: tuple[tuple[str, Any], ...] = ()
 
 
 class BatchKind(enum.Enum):

@@ -639,14 +639,27 @@ def _validate_delete(s: Delete, schema: TableSchema) -> None:
             )
         if any(o.is_slice for o in ops):
             ranged = c.name
-    non_static = [n for n in s.columns if schema.by_name[n].kind is not ColumnKind.STATIC]
-    if s.columns and not non_static and any(c.name in by_col for c in schema.clustering_key):
+    for n, key in s.elements:
+        t = _column(schema, n, "DELETE").cql_type
+        if t.frozen or t.name not in ("map", "list"):
+            raise _err(
+                schema,
+                f"delete of an element of {n}: only a map (by key) or a list (by index) column "
+                f"has elements to delete; {n} is {t}",
+            )
+        if key is None:
+            raise _err(schema, f"delete of an element of {n}: the key is None")
+        if t.name == "list" and (not isinstance(key, int) or isinstance(key, bool) or key < 0):
+            raise _err(schema, f"delete of an element of list {n}: the index must be an int >= 0")
+    targets = (*s.columns, *(n for n, _ in s.elements))
+    non_static = [n for n in targets if schema.by_name[n].kind is not ColumnKind.STATIC]
+    if targets and not non_static and any(c.name in by_col for c in schema.clustering_key):
         raise _err(
             schema,
             "deleting static columns only applies to the whole partition: "
             "do not restrict clustering columns",
         )
-    if s.columns and non_static and (ranged or prev_gap is not None):
+    if targets and non_static and (ranged or prev_gap is not None):
         raise _err(
             schema,
             f"deleting specific columns ({', '.join(non_static)}) needs every clustering column by =; "

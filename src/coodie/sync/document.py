@@ -29,6 +29,7 @@ class Document(DocumentCore):
     insert = blocking(flows.insert, flows.queued_insert)  # type: ignore[pydantic-field]
     update = blocking(flows.update, flows.queued_update)  # type: ignore[pydantic-field]
     delete = blocking(flows.delete, flows.queued_delete)  # type: ignore[pydantic-field]
+    delete_columns = blocking(flows.delete_columns)  # type: ignore[pydantic-field]
 
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> QuerySet[Self]:
