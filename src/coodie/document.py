@@ -55,6 +55,9 @@ _building = threading.local()
 # Documents read with only(...): id -> the columns they hold (kept beside the instance,
 # not in it, so that whole documents pay nothing for the feature).
 _PARTIAL: dict[int, frozenset[str]] = {}
+# Documents with fields assigned since they were read or last written: id -> those
+# fields (beside the instance, as _PARTIAL; `save_changes()` writes them).
+_CHANGED: dict[int, set[str]] = {}
 _GC_PAUSE_ROWS = 64  # pages at least this long are hydrated with the cyclic GC paused
 
 
@@ -352,6 +355,28 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         read = _PARTIAL.get(id(self))
         return None if read is None else read | self.__pydantic_fields_set__
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in type(self).model_fields:
+            changed = _CHANGED.get(id(self))
+            if changed is None:
+                changed = _CHANGED[id(self)] = set()
+                weakref.finalize(self, _CHANGED.pop, id(self), None)
+            changed.add(name)
+
+    def _changed_fields(self) -> set[str]:
+        """The fields assigned since the document was read or last written."""
+        return set(_CHANGED.get(id(self), ()))
+
+    def _mark_written(self, names: Any = None) -> None:
+        """The fields `names` (every field if None) now hold what the table holds."""
+        changed = _CHANGED.get(id(self))
+        if changed is not None:
+            if names is None:
+                changed.clear()
+            else:
+                changed.difference_update(names)
+
     # A document read with only(...) stays partial through copies and pickling: a copy
     # taken for a whole document would write defaults over the columns it never read.
 
@@ -579,6 +604,8 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         for k, v in values.items():
             d[k] = v
             fields_set.add(k)
+        if id(self) in _CHANGED:
+            self._mark_written(values)
 
     # ------------------------------------------------------------- hydration
 

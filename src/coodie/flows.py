@@ -100,6 +100,7 @@ def save(
         queued_save(doc, ttl=ttl, timestamp=timestamp, batch=batch)
         return
     yield Request(plans.insert(doc, False, ttl, timestamp))
+    doc._mark_written()
 
 
 def queued_save(
@@ -112,6 +113,8 @@ def queued_save(
 ) -> None:
     assert batch is not None
     _queue(doc, plans.insert(doc, False, ttl, _batch_timestamp(timestamp, batch)), batch)
+    if doc._changed_fields():
+        batch._on_success.append(doc._mark_written)
 
 
 def insert(
@@ -127,7 +130,10 @@ def insert(
     if batch is not None:
         return queued_insert(doc, ttl=ttl, timestamp=timestamp, batch=batch)
     page: Page = yield Request(plans.insert(doc, True, ttl, timestamp))
-    return lwt_result(page, type(doc)._schema())
+    result = lwt_result(page, type(doc)._schema())
+    if result.applied:
+        doc._mark_written()
+    return result
 
 
 def queued_insert(
@@ -226,6 +232,52 @@ def queued_delete(
     assert batch is not None
     compiled = plans.delete(doc, if_exists, if_conditions, _batch_timestamp(timestamp, batch))
     _queue(doc, compiled, batch)
+
+
+# update()'s own options: a column with one of these names is written as set__<name>
+_UPDATE_OPTIONS = frozenset({"ttl", "timestamp", "if_exists", "if_conditions", "batch"})
+
+
+def save_changes(
+    doc: D,
+    /,
+    *,
+    ttl: int | None = None,
+    timestamp: int | None = None,
+    if_exists: bool = False,
+    if_conditions: IfConditions | None = None,
+    batch: BatchCore | None = None,
+) -> Flow[LWTResult | None]:
+    """UPDATE only the fields assigned since the document was read or last written
+    (nothing is sent if there are none). Changes made inside a collection in place are
+    not seen: assign the field (`doc.tags = doc.tags | {"x"}`)."""
+    schema = type(doc)._schema()
+    changed = [c.name for c in schema.columns if c.name in doc._changed_fields()]
+    keys = [n for n in changed if schema.by_name[n].is_primary_key]
+    if keys:
+        raise InvalidQueryError(
+            f"{type(doc).__name__}: primary key field(s) {', '.join(keys)} changed; a key cannot "
+            "be updated: save() writes the document as a new row"
+        )
+    if not changed:
+        return None
+    d = doc.__dict__
+    values = {(f"set__{n}" if n in _UPDATE_OPTIONS else n): d[n] for n in changed}
+    options: dict[str, Any] = {
+        "ttl": ttl,
+        "timestamp": timestamp,
+        "if_exists": if_exists,
+        "if_conditions": if_conditions,
+        "batch": batch,
+    }
+    if batch is not None:
+        queued_update(doc, **options, **values)
+        batch._on_success.append(lambda: doc._mark_written(changed))
+        return None
+    result = yield from update(doc, **options, **values)
+    if result is None or result.applied:
+        doc._mark_written(changed)
+    return result
 
 
 def delete_columns(

@@ -585,3 +585,49 @@ def test_bad_partial_deletes_are_refused(f: Any, m: Any) -> None:
         f(item.delete_columns(("items", "first")))
     with pytest.raises(InvalidQueryError, match="needs at least one column"):
         f(item.delete_columns())
+
+
+# ------------------------------------------------------------------ (g) saving what changed
+
+
+def test_save_changes_writes_only_assigned_fields(f: Any, m: Any, session: Session) -> None:
+    item = _item(f, m, name="before", price=1)
+    mine = f(m.Item.get(id=item.id))
+    # another writer changes price meanwhile: a whole-row save would undo it
+    session.execute("UPDATE compat_items SET price = 50 WHERE id = %s", (item.id,))
+    mine.name = "after"
+    assert f(mine.save_changes()) is None
+    row = session.execute("SELECT name, price FROM compat_items WHERE id = %s", (item.id,)).one()
+    assert (row.name, row.price) == ("after", 50)
+    # nothing assigned since: nothing is sent (the other writer's name stays)
+    session.execute("UPDATE compat_items SET name = 'theirs' WHERE id = %s", (item.id,))
+    f(mine.save_changes())
+    assert f(m.Item.get(id=item.id)).name == "theirs"
+
+
+def test_update_changed_with_conditions_and_after_save(f: Any, m: Any) -> None:
+    item = _item(f, m, name="c", price=1)
+    item.price = 2
+    refused = f(item.update_changed(if_conditions={"name__ne": "c"}))
+    assert not refused.applied
+    assert f(item.update_changed(if_conditions={"name": "c"})).applied
+    assert f(m.Item.get(id=item.id)).price == 2
+    item.tags = {"x"}
+    f(item.save())  # a save writes everything: nothing is left changed
+    item.name = "only-name"
+    f(item.save_changes())
+    got = f(m.Item.get(id=item.id))
+    assert (got.name, got.price, got.tags) == ("only-name", 2, {"x"})
+
+
+def test_save_changes_in_a_batch_and_key_changes_refused(f: Any, m: Any) -> None:
+    from coodie.exceptions import InvalidQueryError
+
+    item = _item(f, m, name="b", price=1)
+    item.price = 9
+    with f.batch() as batch:
+        f(item.save_changes(batch=batch))
+    assert f(m.Item.get(id=item.id)).price == 9
+    item.id = uuid4()
+    with pytest.raises(InvalidQueryError, match=r"primary key field\(s\) id changed"):
+        f(item.save_changes())

@@ -30,6 +30,8 @@ class Document(DocumentCore):
     update = awaiting(flows.update, flows.queued_update)  # type: ignore[pydantic-field]
     delete = awaiting(flows.delete, flows.queued_delete)  # type: ignore[pydantic-field]
     delete_columns = awaiting(flows.delete_columns)  # type: ignore[pydantic-field]
+    save_changes = awaiting(flows.save_changes)  # type: ignore[pydantic-field]
+    update_changed = save_changes  # type: ignore[pydantic-field]  # (cqlengine, coodie 1.9)
 
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> AsyncQuerySet[Self]:

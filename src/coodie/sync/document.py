@@ -30,6 +30,8 @@ class Document(DocumentCore):
     update = blocking(flows.update, flows.queued_update)  # type: ignore[pydantic-field]
     delete = blocking(flows.delete, flows.queued_delete)  # type: ignore[pydantic-field]
     delete_columns = blocking(flows.delete_columns)  # type: ignore[pydantic-field]
+    save_changes = blocking(flows.save_changes)  # type: ignore[pydantic-field]
+    update_changed = save_changes  # type: ignore[pydantic-field]  # (cqlengine, coodie 1.9)
 
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> QuerySet[Self]:
