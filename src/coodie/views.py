@@ -83,7 +83,7 @@ class ViewMixin:
             )
 
     @classmethod
-    def _sync_view_flow(cls) -> Flow[list[str]]:
+    def _sync_view_flow(cls, dry_run: bool = False) -> Flow[list[str]]:
         model: Any = cls
         base = cls._view_base()
         keyspace = resolve_keyspace(base)
@@ -94,7 +94,8 @@ class ViewMixin:
         if page.rows:
             return []
         cql = create_view_cql(model, base, keyspace)
-        yield RawRequest(cql)
+        if not dry_run:
+            yield RawRequest(cql)
         return [cql]
 
 

@@ -631,3 +631,99 @@ def test_save_changes_in_a_batch_and_key_changes_refused(f: Any, m: Any) -> None
     item.id = uuid4()
     with pytest.raises(InvalidQueryError, match=r"primary key field\(s\) id changed"):
         f(item.save_changes())
+
+
+# ------------------------------------------------------------------ (h) sync_table options
+
+
+def _table_option(session: Session, keyspace: str, table: str, option: str) -> Any:
+    return session.execute(
+        f"SELECT {option} FROM system_schema.tables WHERE keyspace_name = %s AND table_name = %s",
+        (keyspace, table),
+    ).one()[0]
+
+
+def test_sync_table_dry_run_runs_nothing(f: Any, session: Session, keyspace: str) -> None:
+    table = f"compat_dry_{f.name}_{uuid4().hex[:6]}"
+
+    class Dry(f.module.Document):  # type: ignore[misc,name-defined]
+        id: Annotated[int, PrimaryKey()]
+        note: str = ""
+
+        class Settings:
+            name = table
+
+    planned = f(Dry.sync_table(dry_run=True))
+    assert planned == [
+        f"CREATE TABLE IF NOT EXISTS {keyspace}.{table} (id int, note text, PRIMARY KEY (id))"
+    ]
+    rows = session.execute(
+        "SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s AND table_name = %s",
+        (keyspace, table),
+    )
+    assert list(rows) == []
+    assert f(Dry.sync_table()) == planned
+    assert f(Dry.sync_table(dry_run=True)) == []
+
+
+def test_sync_table_alters_options_drops_removed_indexes_and_warns(
+    f: Any, session: Session, keyspace: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from coodie.fields import Indexed
+
+    table = f"compat_opts_{f.name}_{uuid4().hex[:6]}"
+
+    class V1(f.module.Document):  # type: ignore[misc,name-defined]
+        id: Annotated[int, PrimaryKey()]
+        email: Annotated[str, Indexed()] = ""
+        old: str = ""
+
+        class Settings:
+            name = table
+            options = {"comment": "v1", "gc_grace_seconds": 3600}
+
+    f(V1.sync_table())
+    index = f"{table}_email_idx"
+    indexes = {
+        r.index_name
+        for r in session.execute(
+            "SELECT index_name FROM system_schema.indexes WHERE keyspace_name = %s AND table_name = %s",
+            (keyspace, table),
+        )
+    }
+    assert indexes == {index}
+
+    class V2(f.module.Document):  # type: ignore[misc,name-defined]
+        id: Annotated[int, PrimaryKey()]
+        email: str = ""
+
+        class Settings:
+            name = table
+            options = {"comment": "v2", "gc_grace_seconds": 3600}
+
+    alter = f"ALTER TABLE {keyspace}.{table} WITH comment = 'v2'"
+    drop = f"DROP INDEX IF EXISTS {keyspace}.{index}"
+    with caplog.at_level(logging.WARNING, logger="coodie.schema"):
+        assert f(V2.sync_table(dry_run=True, drop_removed_indexes=True)) == [alter, drop]
+    assert "has columns the model lacks: old" in caplog.text
+    assert _table_option(session, keyspace, table, "comment") == "v1"  # dry run: unchanged
+    assert f(V2.sync_table()) == [alter]  # indexes stay unless asked
+    assert _table_option(session, keyspace, table, "comment") == "v2"
+    assert f(V2.sync_table(drop_removed_indexes=True)) == [drop]
+    assert f(V2.sync_table(drop_removed_indexes=True)) == []
+    left = session.execute(
+        "SELECT index_name FROM system_schema.indexes WHERE keyspace_name = %s AND table_name = %s",
+        (keyspace, table),
+    )
+    assert list(left) == []
+    # the column the model dropped is still there: coodie never drops columns
+    cols = {
+        r.column_name
+        for r in session.execute(
+            "SELECT column_name FROM system_schema.columns WHERE keyspace_name = %s AND table_name = %s",
+            (keyspace, table),
+        )
+    }
+    assert "old" in cols

@@ -58,10 +58,16 @@ class Document(DocumentCore):
         return await arun(cls._driver_name(), raw.documents_flow(cls, cql, params))
 
     @classmethod
-    async def sync_table(cls) -> list[str]:
-        """Create the table (and keyspace), add new columns and indexes; returns the DDL run."""
+    async def sync_table(
+        cls, *, dry_run: bool = False, drop_removed_indexes: bool = False
+    ) -> list[str]:
+        """Create the table (and keyspace), add new columns and indexes, apply changed
+        table options; returns the DDL run (with `dry_run=True`, the DDL it would run)."""
         replication = get_driver(cls._driver_name()).replication
-        return await arun(cls._driver_name(), ddl.sync_table_flow(cls, replication))
+        flow = ddl.sync_table_flow(
+            cls, replication, dry_run=dry_run, drop_removed_indexes=drop_removed_indexes
+        )
+        return await arun(cls._driver_name(), flow)
 
     @classmethod
     async def drop_table(cls) -> None:
@@ -96,13 +102,15 @@ class MaterializedView(ViewMixin, Document):
     __coodie_view__: ClassVar[bool] = True
 
     @classmethod
-    async def sync_view(cls) -> list[str]:
+    async def sync_view(cls, *, dry_run: bool = False) -> list[str]:
         """Create the view if it does not exist; returns the DDL run."""
-        return await arun(cls._driver_name(), cls._sync_view_flow())
+        return await arun(cls._driver_name(), cls._sync_view_flow(dry_run))
 
     @classmethod
-    async def sync_table(cls) -> list[str]:
-        return await cls.sync_view()
+    async def sync_table(
+        cls, *, dry_run: bool = False, drop_removed_indexes: bool = False
+    ) -> list[str]:
+        return await cls.sync_view(dry_run=dry_run)
 
     @classmethod
     async def drop_view(cls) -> None:

@@ -56,11 +56,14 @@ class Document(DocumentCore):
         return run(cls._driver_name(), raw.documents_flow(cls, cql, params))
 
     @classmethod
-    def sync_table(cls) -> list[str]:
-        """Create the table (and keyspace), add new columns and indexes; returns the DDL run."""
-        return run(
-            cls._driver_name(), ddl.sync_table_flow(cls, get_driver(cls._driver_name()).replication)
+    def sync_table(cls, *, dry_run: bool = False, drop_removed_indexes: bool = False) -> list[str]:
+        """Create the table (and keyspace), add new columns and indexes, apply changed
+        table options; returns the DDL run (with `dry_run=True`, the DDL it would run)."""
+        replication = get_driver(cls._driver_name()).replication
+        flow = ddl.sync_table_flow(
+            cls, replication, dry_run=dry_run, drop_removed_indexes=drop_removed_indexes
         )
+        return run(cls._driver_name(), flow)
 
     @classmethod
     def drop_table(cls) -> None:
@@ -95,13 +98,13 @@ class MaterializedView(ViewMixin, Document):
     __coodie_view__: ClassVar[bool] = True
 
     @classmethod
-    def sync_view(cls) -> list[str]:
+    def sync_view(cls, *, dry_run: bool = False) -> list[str]:
         """Create the view if it does not exist; returns the DDL run."""
-        return run(cls._driver_name(), cls._sync_view_flow())
+        return run(cls._driver_name(), cls._sync_view_flow(dry_run))
 
     @classmethod
-    def sync_table(cls) -> list[str]:
-        return cls.sync_view()
+    def sync_table(cls, *, dry_run: bool = False, drop_removed_indexes: bool = False) -> list[str]:
+        return cls.sync_view(dry_run=dry_run)
 
     @classmethod
     def drop_view(cls) -> None:
