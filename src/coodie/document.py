@@ -14,12 +14,12 @@ import types
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, create_model, field_validator
 from pydantic._internal._model_construction import ModelMetaclass, build_lenient_weakvaluedict
 from pydantic._internal._typing_extra import parent_frame_namespace
-from typing_extensions import Self
+from typing_extensions import ParamSpec, Self
 
 from coodie.exceptions import InvalidQueryError, SchemaError, UnsupportedOperation
 from coodie.expr.columns import Column
@@ -50,6 +50,9 @@ __all__ = [
 
 # IF conditions: lookups by name (`{"age__ne": 3}`) or expressions (`[Model.age != 3]`)
 IfConditions = Mapping[str, Any] | Expr | Sequence[Expr]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 _building = threading.local()
 # Documents read with only(...): id -> the columns they hold (kept beside the instance,
@@ -110,12 +113,16 @@ def _values_model(cls: type[BaseModel]) -> type[BaseModel]:
     return model
 
 
-class class_or_instance_method(classmethod):  # type: ignore[type-arg]
+class class_or_instance_method(classmethod, Generic[_P, _R]):  # type: ignore[type-arg]
     """A classmethod that, called on an instance, receives the instance instead of the
     class (`PageView.increment(url=u, views=1)` and `PageView(url=u).increment(views=1)`)."""
 
-    def __get__(self, obj: Any, cls: type | None = None) -> Any:
-        return types.MethodType(self.__func__, cls if obj is None else obj)
+    def __init__(self, func: Callable[Concatenate[Any, _P], _R]) -> None:
+        super().__init__(func)
+
+    def __get__(self, obj: Any, cls: type | None = None) -> Callable[_P, _R]:
+        bound: Callable[_P, _R] = types.MethodType(self.__func__, cls if obj is None else obj)
+        return bound
 
 
 @dataclass(frozen=True, slots=True)

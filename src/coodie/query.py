@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from typing_extensions import Self
 
@@ -34,7 +34,7 @@ from coodie.requests import Page, PagedResult, Request
 from coodie.schema import ColumnKind
 
 if TYPE_CHECKING:
-    from coodie.document import DocumentCore
+    from coodie.document import DocumentCore, IfConditions, LWTResult
 
 __all__ = [
     "BULK_CONCURRENCY",
@@ -228,12 +228,14 @@ class QuerySetCore(Generic[D]):
         extra = tuple(n for n in (self._only or ()) if n not in keys)
         return self._copy(_distinct=True, _only=keys + extra)
 
-    def if_exists(self) -> Self:
-        """Make `update()` / `delete()` conditional (IF EXISTS): they return an LWTResult."""
+    def if_exists(self) -> Any:
+        """Make `update()` / `delete()` conditional (IF EXISTS): they return an LWTResult.
+        (Typed Any: the result of the writes after it is not what the plain ones return.)"""
         return self._copy(_if_exists=True)
 
-    def if_not_exists(self) -> Self:
-        """Make `create()` conditional (INSERT ... IF NOT EXISTS): it returns an LWTResult."""
+    def if_not_exists(self) -> Any:
+        """Make `create()` conditional (INSERT ... IF NOT EXISTS): it returns an LWTResult.
+        (Typed Any, as `if_exists()`.)"""
         return self._copy(_if_not_exists=True)
 
     def allow_filtering(self) -> Self:
@@ -399,7 +401,7 @@ class QuerySetCore(Generic[D]):
         """`paged_all(paging_state=...)` under coodie 1.9's name: `qs.page(state)`."""
         return (yield from self._flow_paged(paging_state))
 
-    def _flow_create(self, /, **kwargs: Any) -> Flow[Any]:
+    def _flow_create(self, /, **kwargs: Any) -> Flow[D]:
         """Insert a document made of the QuerySet's equality filters plus `kwargs`; returns
         it, or after `if_not_exists()` the LWTResult of INSERT ... IF NOT EXISTS."""
         if self._if_exists:
@@ -419,7 +421,8 @@ class QuerySetCore(Generic[D]):
         if self._if_not_exists:
             from coodie.flows import lwt_result
 
-            return lwt_result(page, self._model._schema())
+            result: Any = lwt_result(page, self._model._schema())  # (after if_not_exists())
+            return result  # type: ignore[no-any-return]
         return doc
 
     def _key_rows_flow(self) -> Flow[list[dict[str, Any]]]:
@@ -488,6 +491,10 @@ class QuerySetCore(Generic[D]):
             yield reqs
         return len(keys)
 
+    @overload
+    def _flow_update(self, /, *, if_conditions: None = None, **kwargs: Any) -> Flow[int]: ...
+    @overload
+    def _flow_update(self, /, *, if_conditions: IfConditions, **kwargs: Any) -> Flow[LWTResult]: ...
     def _flow_update(self, /, *, if_conditions: Any = None, **kwargs: Any) -> Flow[Any]:
         """UPDATE every matching row (by primary key); returns how many rows were written.
         A filter on other columns reads the matching keys first. After `if_exists()`, or
@@ -555,6 +562,10 @@ class QuerySetCore(Generic[D]):
         )
         return (yield from self._conditional_write(stmt))
 
+    @overload
+    def _flow_delete(self, /, *, if_conditions: None = None) -> Flow[int | None]: ...
+    @overload
+    def _flow_delete(self, /, *, if_conditions: IfConditions) -> Flow[LWTResult]: ...
     def _flow_delete(self, /, *, if_conditions: Any = None) -> Flow[Any]:
         """DELETE every matching row (by primary key).
 

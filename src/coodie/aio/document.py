@@ -85,13 +85,13 @@ class CounterDocument(Document):
     __coodie_counter__: ClassVar[bool] = True
 
     @class_or_instance_method
-    async def increment(owner: Any, *, batch: BatchCore | None = None, **values: Any) -> None:
+    async def increment(owner: Any, /, *, batch: BatchCore | None = None, **values: Any) -> None:
         """`PageViews.increment(url="/home", views=1)`: keys by value, counters by delta;
         on a document (`PageViews(url="/home").increment(views=1)`) its key names the row."""
         await arun(owner._driver_name(), flows.counter_flow(owner, values, 1, batch))
 
     @class_or_instance_method
-    async def decrement(owner: Any, *, batch: BatchCore | None = None, **values: Any) -> None:
+    async def decrement(owner: Any, /, *, batch: BatchCore | None = None, **values: Any) -> None:
         await arun(owner._driver_name(), flows.counter_flow(owner, values, -1, batch))
 
 

@@ -81,13 +81,13 @@ class CounterDocument(Document):
     __coodie_counter__: ClassVar[bool] = True
 
     @class_or_instance_method
-    def increment(owner: Any, *, batch: BatchCore | None = None, **values: Any) -> None:
+    def increment(owner: Any, /, *, batch: BatchCore | None = None, **values: Any) -> None:
         """`PageViews.increment(url="/home", views=1)`: keys by value, counters by delta;
         on a document (`PageViews(url="/home").increment(views=1)`) its key names the row."""
         run(owner._driver_name(), flows.counter_flow(owner, values, 1, batch))
 
     @class_or_instance_method
-    def decrement(owner: Any, *, batch: BatchCore | None = None, **values: Any) -> None:
+    def decrement(owner: Any, /, *, batch: BatchCore | None = None, **values: Any) -> None:
         run(owner._driver_name(), flows.counter_flow(owner, values, -1, batch))
 
 
