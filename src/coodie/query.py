@@ -112,6 +112,7 @@ class QuerySetCore(Generic[D]):
     __slots__ = (
         "_allow_filtering",
         "_consistency",
+        "_counted",
         "_distinct",
         "_if_exists",
         "_if_not_exists",
@@ -143,6 +144,7 @@ class QuerySetCore(Generic[D]):
         self._distinct = False
         self._if_exists = False
         self._if_not_exists = False
+        self._counted: list[D] | None = None  # what len(qs) read, for the next iteration
 
     def _copy(self, **changes: Any) -> Self:
         new = object.__new__(type(self))
@@ -161,6 +163,7 @@ class QuerySetCore(Generic[D]):
         new._distinct = self._distinct
         new._if_exists = self._if_exists
         new._if_not_exists = self._if_not_exists
+        new._counted = None
         for name, value in changes.items():
             setattr(new, name, value)
         return new
@@ -334,6 +337,18 @@ class QuerySetCore(Generic[D]):
         req = self._copy(_limit=2)._select_request()
         page: Page = yield req
         return one_document(self._model, req, page.rows, required=required)
+
+    def _flow_len(self) -> Flow[int]:
+        """`len(qs)` (blocking API): the number of matching documents, read whole. They
+        are kept for the iteration that follows (`list(qs)` calls len() first), which
+        takes them, so that `list(qs)` reads the rows once; a later iteration reads anew."""
+        docs = yield from self._flow_all()
+        self._counted = docs
+        return len(docs)
+
+    def _take_counted(self) -> list[D] | None:
+        docs, self._counted = self._counted, None
+        return docs
 
     def _flow_exists(self) -> Flow[bool]:
         """Whether any row matches (reads at most one row's key)."""

@@ -440,6 +440,11 @@ def test_len_exists_and_count(f: Any, m: Any) -> None:
     if not f.is_async:  # len() cannot await: the asyncio flavour has count()
         assert len(qs) == 4
         assert len(qs.limit(2)) == 2
+        # list() calls len() first: queries that count() refuses still list
+        assert [e.seq for e in list(qs.per_partition_limit(1))] == [0]
+        assert [e.kind for e in list(qs.distinct())] == [kind]
+        f(m.Event(kind=kind, seq=9).save())
+        assert len(list(qs)) == 5  # each list() reads anew
 
 
 def test_distinct_partition_keys(f: Any, m: Any) -> None:

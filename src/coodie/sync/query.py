@@ -27,7 +27,7 @@ class QuerySet(QuerySetCore[D]):
     count = blocking(QuerySetCore._flow_count)
     exists = blocking(QuerySetCore._flow_exists)
     values_list = blocking(QuerySetCore._flow_values_list)
-    __len__ = blocking(QuerySetCore._flow_count)  # len(qs): SELECT COUNT(*)
+    __len__ = blocking(QuerySetCore._flow_len)  # len(qs): the rows, read once with list(qs)
     paged_all = blocking(QuerySetCore._flow_paged)
     page = blocking(QuerySetCore._flow_page)
     create = blocking(QuerySetCore._flow_create)
@@ -36,6 +36,10 @@ class QuerySet(QuerySetCore[D]):
 
     def __iter__(self) -> Iterator[D]:
         """Stream the rows page by page (`page_size()` sets the page length)."""
+        counted = self._take_counted()
+        if counted is not None:  # read by the len() that list(qs) called first
+            yield from counted
+            return
         driver = get_driver(self._driver_name())
         request: Request | None = self._select_request()
         while request is not None:
