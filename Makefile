@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: install cassandra-up cassandra-down cassandra-status lint format typecheck \
-        unit integration test demo bench fuzz clean
+        node-check typing-score unit integration test demo bench fuzz clean
 
 install: $(STAMP)
 
@@ -37,7 +37,20 @@ format: install
 typecheck: install
 	$(VENV)/bin/mypy --config-file mypy.ini
 
-unit: install
+# pyright (from PyPI, in the dev extra) runs tests/typing/cases_pyright on the system's
+# Node.js; its first run fetches the pyright release it wraps (needs the network once).
+node-check:
+	@command -v node >/dev/null || { \
+	  echo "tests/typing runs pyright, which needs Node.js on the PATH:"; \
+	  echo "  sudo apt-get install nodejs    (Debian/Ubuntu; or https://nodejs.org)"; \
+	  echo "  or: $(PY) -m pip install 'pyright[nodejs]'   (a Node.js wheel for pyright)"; \
+	  exit 1; }
+
+# Caught/false-positive figures of the typing suites, per checker.
+typing-score: install node-check
+	$(PY) tools/typing_score.py
+
+unit: install node-check
 	$(PY) -m pytest tests --ignore=tests/integration -q
 
 integration: install cassandra-up
@@ -45,7 +58,7 @@ integration: install cassandra-up
 
 # Everything: lint, types, unit, typing, property and integration tests against the real
 # node, then the integration suite again with coodie's models on the acsylla driver.
-test: install cassandra-up lint typecheck
+test: install cassandra-up node-check lint typecheck
 	$(PY) -m pytest tests -q -p no:cacheprovider
 	COODIE_TEST_DRIVER=acsylla $(PY) -m pytest tests/integration -q -p no:cacheprovider
 	$(PY) benchmarks/run.py --quick  # a smoke pass so the benchmarks keep working; times nothing

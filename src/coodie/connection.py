@@ -6,9 +6,37 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coodie.drivers import create_driver
-from coodie.registry import register_driver
+from coodie.registry import register_driver, registered
 
-__all__ = ["init_coodie"]
+__all__ = ["init_coodie", "register_new_driver"]
+
+
+def register_new_driver(
+    hosts: Sequence[str] | None,
+    keyspace: str | None,
+    driver_type: str,
+    session: Any,
+    name: str,
+    port: int,
+    replication: Mapping[str, Any] | None,
+    default: bool | None,
+    cursor_key: str | bytes | None,
+    cluster_options: dict[str, Any],
+) -> tuple[Any, Any]:
+    """Create a driver and register it as `name`. Returns it and the driver it replaced,
+    which the caller shuts down (None if there was none, or if that driver is still
+    registered under another name)."""
+    if hosts is None and session is None:
+        hosts = ["127.0.0.1"]
+    before = registered()
+    driver = create_driver(
+        hosts, keyspace, driver_type, session, port, replication, cluster_options, cursor_key
+    )
+    register_driver(name, driver, default=default if default is not None else name == "default")
+    replaced = before.get(name)
+    if replaced is None or replaced is driver or any(d is replaced for d in registered().values()):
+        return driver, None
+    return driver, replaced
 
 
 def init_coodie(
@@ -21,6 +49,7 @@ def init_coodie(
     port: int = 9042,
     replication: Mapping[str, Any] | None = None,
     default: bool | None = None,
+    cursor_key: str | bytes | None = None,
     **cluster_options: Any,
 ) -> Any:
     """Register a driver for a cluster; returns it. The connection opens on first use
@@ -30,12 +59,23 @@ def init_coodie(
     load_balancing_policy, protocol_version, ...) open a new cluster; `session=` reuses
     one. `name=` registers a named driver for another cluster (models pick it with
     `Settings.driver`). `replication` is used when `sync_table()` creates the keyspace
-    (default: SimpleStrategy, replication_factor 1).
+    (default: SimpleStrategy, replication_factor 1). `cursor_key` signs the cursors
+    `paged_all()` hands out (default: a random key per process, so set the same secret
+    in every process that may receive another's cursor). A driver already registered
+    under `name` is replaced and shut down (its connections and threads closed).
     """
-    if hosts is None and session is None:
-        hosts = ["127.0.0.1"]
-    driver = create_driver(
-        hosts, keyspace, driver_type, session, port, replication, cluster_options
+    driver, replaced = register_new_driver(
+        hosts,
+        keyspace,
+        driver_type,
+        session,
+        name,
+        port,
+        replication,
+        default,
+        cursor_key,
+        cluster_options,
     )
-    register_driver(name, driver, default=default if default is not None else name == "default")
+    if replaced is not None:
+        replaced.shutdown()
     return driver

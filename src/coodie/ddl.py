@@ -13,6 +13,7 @@ from coodie.exceptions import SchemaError
 from coodie.query import Flow, resolve_keyspace
 from coodie.requests import Page, RawRequest
 from coodie.schema import ColumnKind, ColumnSchema, IndexSchema, TableSchema, quote
+from coodie.types import normalize_cql_type
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
@@ -35,10 +36,6 @@ def literal(v: Any) -> str:
     if isinstance(v, Mapping):
         return "{" + ", ".join(f"{literal(str(k))}: {literal(x)}" for k, x in v.items()) + "}"
     raise SchemaError(f"cannot write {v!r} as a CQL option value")
-
-
-def _norm_type(t: str) -> str:
-    return t.replace(" ", "").lower().replace("varchar", "text")
 
 
 def create_table_cql(schema: TableSchema, keyspace: str) -> str:
@@ -86,14 +83,16 @@ def create_index_cql(
     cql = f"CREATE INDEX IF NOT EXISTS {quote(idx.name)} ON {table} ({target})"
     if idx.using == "sai":
         cql += " USING 'sai'"
+        if idx.options:
+            cql += f" WITH OPTIONS = {literal(dict(idx.options))}"
     return cql
 
 
 def ensure_keyspace_flow(
     keyspace: str, replication: Mapping[str, Any] | None, dry_run: bool = False
 ) -> Flow[list[str]]:
-    page: Page = yield RawRequest(
-        "SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = %s", (keyspace,)
+    page: Page = yield RawRequest.where(
+        "SELECT keyspace_name FROM system_schema.keyspaces", keyspace_name=keyspace
     )
     if page.rows:
         return []
@@ -124,6 +123,9 @@ def sync_table_flow(
     drops the table's indexes the model no longer declares. Changed `Settings.options`
     are applied with ALTER TABLE ... WITH; live columns the model lacks are logged
     (logger `coodie.schema`), never dropped."""
+
+    # a polymorphic subclass's table is its root's, with every subclass's columns
+    model = getattr(model, "__coodie_poly_root__", None) or model
     schema = model._schema()
     keyspace = resolve_keyspace(model)
     page: Page = yield RawRequest("SELECT schema_version FROM system.local")
@@ -132,17 +134,21 @@ def sync_table_flow(
     if version is not None and cached and not drop_removed_indexes:
         return []
     ran = yield from ensure_keyspace_flow(keyspace, replication, dry_run)
-    page = yield RawRequest(
-        "SELECT column_name, type, kind, position, clustering_order FROM system_schema.columns "
-        "WHERE keyspace_name = %s AND table_name = %s",
-        (keyspace, schema.name),
+    from coodie.usertype import sync_types_flow, table_udts
+
+    ran += yield from sync_types_flow(table_udts(schema), keyspace)
+    page = yield RawRequest.where(
+        "SELECT column_name, type, kind, position, clustering_order FROM system_schema.columns",
+        keyspace_name=keyspace,
+        table_name=schema.name,
     )
     existing = {r[0]: (r[1], r[2], r[3], r[4]) for r in page.rows}
     indexes: frozenset[str] = frozenset()
     if existing and (drop_removed_indexes or any(c.index is not None for c in schema.columns)):
-        page = yield RawRequest(
-            "SELECT index_name FROM system_schema.indexes WHERE keyspace_name = %s AND table_name = %s",
-            (keyspace, schema.name),
+        page = yield RawRequest.where(
+            "SELECT index_name FROM system_schema.indexes",
+            keyspace_name=keyspace,
+            table_name=schema.name,
         )
         indexes = frozenset(r[0] for r in page.rows)
     planned = table_ddl(model, keyspace, existing, indexes)
@@ -179,7 +185,7 @@ def table_ddl(
         for c in schema.columns:
             if c.name in existing:
                 have = existing[c.name][0]
-                if _norm_type(have) != _norm_type(c.cql_type.cql):
+                if normalize_cql_type(have) != normalize_cql_type(c.cql_type.cql):
                     raise SchemaError(
                         f"{model.__name__}.{c.name}: the table has {have}, the model says {c.cql_type}; "
                         "coodie never rewrites a column: migrate it by hand"

@@ -17,10 +17,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, create_model, field_validator
-from pydantic._internal._model_construction import ModelMetaclass, build_lenient_weakvaluedict
+from pydantic._internal._model_construction import (
+    ModelMetaclass,
+    NoInitField,
+    build_lenient_weakvaluedict,
+)
 from pydantic._internal._typing_extra import parent_frame_namespace
-from typing_extensions import ParamSpec, Self
+from pydantic.fields import Field, PrivateAttr
+from typing_extensions import ParamSpec, Self, dataclass_transform
 
+from coodie import polymorphic
 from coodie.exceptions import InvalidQueryError, SchemaError, UnsupportedOperation
 from coodie.expr.columns import Column
 from coodie.expr.lookups import parse_assignments, parse_conditions
@@ -44,6 +50,7 @@ __all__ = [
     "DocumentMeta",
     "IfConditions",
     "LWTResult",
+    "check_owner",
     "class_or_instance_method",
     "conditions_from",
 ]
@@ -64,8 +71,12 @@ _CHANGED: dict[int, set[str]] = {}
 _GC_PAUSE_ROWS = 64  # pages at least this long are hydrated with the cyclic GC paused
 
 
+@dataclass_transform(kw_only_default=True, field_specifiers=(Field, PrivateAttr, NoInitField))
 class DocumentMeta(ModelMetaclass):
-    """Answers `Model.field` with the field's `Column` object (built once per class)."""
+    """Answers `Model.field` with the field's `Column` object (built once per class).
+
+    Declared a dataclass transform as pydantic's own metaclass is, for checkers without
+    plugins (pyright): Document constructors are checked field by field."""
 
     def __new__(
         mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
@@ -217,10 +228,27 @@ def _row_builder(cls: type[DocumentCore], h: _Hydrator) -> Any:
     return env["build"]
 
 
+def check_owner(model: type[DocumentCore], owner: type[Any] | None, column: str) -> None:
+    """A column of `owner` used in a query of `model`: refused unless `owner` is the
+    model or a base of it (columns of another model would silently name this model's
+    column of the same name)."""
+    if owner is not None and not issubclass(model, owner):
+        raise InvalidQueryError(
+            f"{owner.__name__}.{column} is a column of {owner.__name__}, "
+            f"not of {model.__name__}: use {model.__name__}.{column}"
+        )
+
+
 def conditions_from(
-    schema: TableSchema, exprs: Sequence[Expr], kwargs: Mapping[str, Any]
+    schema: TableSchema,
+    exprs: Sequence[Expr],
+    kwargs: Mapping[str, Any],
+    model: type[DocumentCore] | None = None,
 ) -> tuple[Condition, ...]:
-    """Positional expressions and kwargs lookups -> one AND-ed tuple of conditions."""
+    """Positional expressions and kwargs lookups -> one AND-ed tuple of conditions.
+
+    Given the queried `model`, a condition built from another model's column (one that
+    is not the model or a base of it) is refused, even where the column names agree."""
     out: list[Condition] = []
     for e in exprs:
         items: tuple[Condition, ...]
@@ -239,6 +267,8 @@ def conditions_from(
                 f"find()/filter() take expressions such as User.price > 10, got {e!r}{hint}"
             )
         for c in items:
+            if model is not None:
+                check_owner(model, c.model, c.column if isinstance(c, Compare) else c.columns[0])
             if isinstance(c, Compare) and c.column not in schema.by_name:
                 raise InvalidQueryError(
                     f"{schema.name} has no column {c.column!r} (was the column taken from another model?)"
@@ -305,6 +335,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             counter_table=cls.__coodie_counter__,
             own_settings=own_settings,
         )
+        schema = polymorphic.build(cls, schema)
         type.__setattr__(cls, "__coodie_schema__", schema)
         type.__setattr__(cls, "__coodie_owned_schema__", (cls, schema))
         type.__setattr__(
@@ -314,6 +345,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         )
         type.__setattr__(cls, "__coodie_hydrators__", {})
         type.__setattr__(cls, "__coodie_plans__", {})
+        type.__setattr__(cls, "__coodie_in_step__", None)
         if schema.is_counter:
             _counters_start_at_zero(cls, schema)
         cls.__coodie_init_class__()
@@ -448,8 +480,10 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
                 (c.name, d[c.name])
                 for c in self._schema().columns
                 # a partial document writes what it read; a None static is left alone,
-                # since the partition's other rows share it
+                # since the partition's other rows share it; a polymorphic root's table
+                # has its subclasses' columns too, which are not its fields
                 if (loaded is None or c.name in loaded)
+                and c.name in d
                 and not (c.kind is ColumnKind.STATIC and d[c.name] is None)
             ),
             if_not_exists=if_not_exists,
@@ -639,7 +673,14 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     def _from_rows(cls, names: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[Any]:
         """Rows from the database -> documents. Rows are trusted for shape (they come from
         the table this class describes): values get the type conversions the driver
-        needs, not a second validation."""
+        needs, not a second validation. A polymorphic root builds each row as the
+        subclass its discriminator names."""
+        if cls.__dict__.get("__coodie_poly_subs__") is not None:
+            return polymorphic.dispatch_rows(cls, names, rows)
+        return cls._build_rows(names, rows)
+
+    @classmethod
+    def _build_rows(cls, names: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[Any]:
         h = cls.__coodie_hydrators__.get(names) or cls._hydrator(names)
         if h.build is not None:
             if len(rows) < _GC_PAUSE_ROWS or not gc.isenabled():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
     "ConfigurationError",
     "CoodieError",
     "DocumentNotFound",
@@ -32,8 +33,9 @@ class InvalidQueryError(CoodieError):
     """A query or write that CQL would reject, caught before it reaches the driver."""
 
 
-class UnsupportedOperation(CoodieError):
-    """The operation is not available here (a write on a view, save() on a counter table...)."""
+class UnsupportedOperation(InvalidQueryError):
+    """The operation is not available here (a write on a view, save() on a counter table...).
+    A kind of bad query construction, so `except InvalidQueryError` catches it too."""
 
 
 class DocumentNotFound(CoodieError):
@@ -58,3 +60,8 @@ class OperationTimedOut(ExecutionError):
 
 class Unavailable(ExecutionError):
     """Not enough replicas were alive, or no host could be reached."""
+
+
+class AuthenticationError(ExecutionError):
+    """The cluster refused the credentials (wrong user name or password, or none given
+    where the cluster requires them). The same on every driver."""

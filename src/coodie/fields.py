@@ -8,13 +8,16 @@ from typing import Literal
 from coodie.types import (
     Ascii,
     BigInt,
+    CustomCql,
     Double,
     Frozen,
+    Json,
     SmallInt,
     Time,
     TimeUUID,
     TinyInt,
     VarInt,
+    Vector,
 )
 
 __all__ = [
@@ -22,9 +25,12 @@ __all__ = [
     "BigInt",
     "ClusteringKey",
     "Counter",
+    "CqlType",
+    "Discriminator",
     "Double",
     "Frozen",
     "Indexed",
+    "Json",
     "PrimaryKey",
     "SmallInt",
     "Static",
@@ -32,7 +38,12 @@ __all__ = [
     "TimeUUID",
     "TinyInt",
     "VarInt",
+    "Vector",
+    "VectorIndex",
 ]
+
+
+CqlType = CustomCql  # the escape hatch: Annotated[X, CqlType("duration")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,24 @@ class Indexed:
     index_name: str | None = None
     using: Literal["sai", "sasi"] | None = None
     sasi_mode: Literal["PREFIX", "CONTAINS", "SPARSE"] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VectorIndex:
+    """A Storage-Attached index on a vector column, for `order_by_ann()` (Cassandra 5.0).
+
+    `similarity` is the function the nearest neighbours are ranked by."""
+
+    similarity: Literal["cosine", "dot_product", "euclidean"] = "cosine"
+    index_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Discriminator:
+    """The column that tells which subclass a row belongs to (polymorphic documents).
+
+    Subclasses of the document share its table and set `__discriminator_value__`; the
+    column is indexed so that `Subclass.find()` can filter by it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from coodie import plans
-from coodie.document import IfConditions, LWTResult
+from coodie.document import IfConditions, LWTResult, _null_value
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
 from coodie.expr.compiler import Compiled, compile_statement
 from coodie.expr.nodes import (
@@ -27,7 +27,7 @@ from coodie.expr.nodes import (
     Update,
 )
 from coodie.expr.validate import validate_batch
-from coodie.query import Flow, one_document, resolve_keyspace
+from coodie.query import Flow, check_timeout, one_document, resolve_keyspace
 from coodie.requests import BatchRequest, Page, Request
 from coodie.schema import TableSchema
 
@@ -39,19 +39,28 @@ __all__ = ["BatchCore", "counter_flow", "delete", "insert", "lwt_result", "save"
 D = TypeVar("D", bound="DocumentCore")
 
 
-def lwt_result(page: Page, schema: TableSchema | None = None) -> LWTResult:
+def lwt_result(page: Page, model: type[DocumentCore] | None = None) -> LWTResult:
     """The `[applied]` row of a conditional write; the existing values are converted to
-    the model's Python types where the table is known."""
+    the model's Python types where the model is known, and a null collection shows as the
+    empty collection a document would hold (CQL stores an empty collection as null)."""
     if not page.rows:
         return LWTResult(False)
     row = page.rows[0]
     if bool(row[0]):
         return LWTResult(True)
     existing = dict(zip(page.columns[1:], row[1:]))
-    if schema is not None:
+    if model is not None:
+        schema = model._schema()
         for name, v in existing.items():
             col = schema.by_name.get(name)
-            if col is not None and col.from_db is not None and v is not None:
+            if col is None:
+                continue
+            if v is None:
+                if col.cql_type.is_collection and name in model.model_fields:
+                    empty = _null_value(model.model_fields[name], col)
+                    if empty is not None:
+                        existing[name] = empty()
+            elif col.from_db is not None:
                 existing[name] = col.from_db(v)
     return LWTResult(False, existing)
 
@@ -130,7 +139,7 @@ def insert(
     if batch is not None:
         return queued_insert(doc, ttl=ttl, timestamp=timestamp, batch=batch)
     page: Page = yield Request(plans.insert(doc, True, ttl, timestamp))
-    result = lwt_result(page, type(doc)._schema())
+    result = lwt_result(page, type(doc))
     if result.applied:
         doc._mark_written()
     return result
@@ -176,7 +185,7 @@ def update(
         return None
     compiled, new_values = plans.update(doc, values, ttl, timestamp, if_exists, if_conditions)
     page: Page = yield Request(compiled)
-    result = lwt_result(page, type(doc)._schema()) if compiled.lwt else None
+    result = lwt_result(page, type(doc)) if compiled.lwt else None
     if result is None or result.applied:
         doc._apply_local(new_values)
     return result
@@ -217,7 +226,7 @@ def delete(
         return None
     compiled = plans.delete(doc, if_exists, if_conditions, timestamp)
     page: Page = yield Request(compiled)
-    return lwt_result(page, type(doc)._schema()) if compiled.lwt else None
+    return lwt_result(page, type(doc)) if compiled.lwt else None
 
 
 def queued_delete(
@@ -304,7 +313,7 @@ def delete_columns(
         batch._on_success.append(lambda: doc._apply_local(new_values))
         return None
     page: Page = yield Request(compiled)
-    result = lwt_result(page, type(doc)._schema()) if compiled.lwt else None
+    result = lwt_result(page, type(doc)) if compiled.lwt else None
     if result is None or result.applied:
         doc._apply_local(new_values)
     return result
@@ -431,7 +440,7 @@ class BatchCore:
                 f"unknown batch type {batch_type!r}: use 'logged', 'unlogged' or 'counter'"
             ) from None
         self.consistency = consistency
-        self.timeout = timeout
+        self.timeout = check_timeout(timeout, "batch timeout=")
         self.timestamp = timestamp
         self.result: LWTResult | None = None
         # (model, compiled statement, identity of the partition it writes)
@@ -471,14 +480,14 @@ class BatchCore:
         if self._items:
             validate_batch(self.kind, [(m._schema(), c.lwt, p) for m, c, p in self._items])
         items = tuple(c for _, c, _ in self._items) + tuple(self._raw)
-        schema = self._items[0][0]._schema() if self._items else None
+        model = self._items[0][0] if self._items else None
         on_success, self._items, self._on_success = self._on_success, [], []
         self._raw = []
         page: Page = yield BatchRequest(
             self.kind.value, items, consistency=self.consistency, timeout=self.timeout
         )
         if any(c.lwt for c in items):
-            self.result = lwt_result(page, schema)
+            self.result = lwt_result(page, model)
         if self.result is None or self.result.applied:
             for apply in on_success:
                 apply()

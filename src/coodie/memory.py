@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from coodie.document import LWTResult
+from coodie.exceptions import UnsupportedOperation
 from coodie.expr.nodes import (
     AssignOp,
     Compare,
@@ -303,6 +304,10 @@ class MemoryStore:
         self, stmt: Select, schema: TableSchema, keyspace: str | None = None
     ) -> list[tuple[Any, ...]]:
         """The rows a SELECT returns (tuples in `stmt.columns` order), or [(count,)]."""
+        if stmt.ann is not None:
+            raise UnsupportedOperation(
+                f"{schema.name}: the in-memory store does not run ANN (vector) queries"
+            )
         table = self.table(schema, keyspace)
         pk_names = [c.name for c in schema.partition_key]
         ck_names = [c.name for c in schema.clustering_key]

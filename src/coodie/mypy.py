@@ -1,40 +1,389 @@
-"""mypy plugin: `User.price` is a `Column[float]` where `user.price` stays a `float`.
+"""mypy plugin: typed columns, checked kwargs lookups and writes, and misused conditions.
 
-Enable it beside pydantic's in mypy.ini (either order):
+Enable it in mypy.ini (with or without pydantic's plugin, in either order):
 
     [mypy]
     plugins = pydantic.mypy, coodie.mypy
+    enable_error_code = truthy-bool   # flags `if User.price > 3:` and `a and b`
 
-At runtime the Document metaclass answers class-attribute access for fields with their
-`Column`; this plugin tells mypy the same, for every Document subclass of either flavour
-at any depth. ClassVars, private attributes and methods are left alone; unknown
-attributes stay errors.
+What it tells mypy:
+
+- `User.price` is a `Column[float]` where `user.price` stays a `float` (at runtime the
+  Document metaclass answers class-attribute access for fields with their `Column`), for
+  every Document subclass of either flavour at any depth. ClassVars, private attributes
+  and methods are left alone; unknown attributes stay errors.
+- kwargs lookups (`find`, `filter`, `get`, `find_one`, sync and async): each field and
+  lookup is a keyword argument of its own type (`price__gt: float`, `id__in: Sequence[UUID]`,
+  `tags__contains: str` on a `set[str]`, `name: str`, never None: CQL cannot match
+  null); an unknown column or lookup is an error naming both.
+- writes: `update(**)` of a document and of a QuerySet, `QuerySet.create(**)`,
+  `increment/decrement(**)`, the collection operations (`add__`, `remove__`, `append__`,
+  `prepend__`, `put__`) with the element types of the column, and a literal
+  `if_conditions={...}` mapping. A conditional `update()`/`delete()` (`if_exists=True` or
+  `if_conditions=`) returns an `LWTResult`, not an Optional one.
+- conditions misused where they are written: `!=` on a column, `|` and `~` (CQL has no
+  OR or NOT), `in_("abc")`, chained comparisons (`1 < User.price < 10`), `3 == User.price` is a
+  condition like `User.price == 3`, and a comparison with a value of the wrong type is an
+  error at the comparison. (`if cond:` and `a and b` are mypy's `truthy-bool` errors: the
+  condition types declare no `__bool__` to the checker.)
+- columns belong to their model: `User.find(Product.name == "x")` is an error (spelled
+  out in the call; the runtime refuses it too), as are unknown literal names in
+  `order_by("-price")` and `only("name")`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from mypy.nodes import TypeInfo, Var
-from mypy.plugin import AttributeContext, Plugin
-from mypy.types import Instance, Type
+from mypy.messages import format_type
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_NAMED_OPT,
+    ARG_STAR2,
+    AssertStmt,
+    CallExpr,
+    ComparisonExpr,
+    ConditionalExpr,
+    DictExpr,
+    Expression,
+    IfStmt,
+    MemberExpr,
+    MypyFile,
+    NameExpr,
+    Node,
+    OpExpr,
+    RefExpr,
+    StrExpr,
+    TypeInfo,
+    UnaryExpr,
+    Var,
+    WhileStmt,
+)
+from mypy.plugin import (
+    AttributeContext,
+    CheckerPluginInterface,
+    MethodContext,
+    MethodSigContext,
+    Plugin,
+)
+from mypy.subtypes import is_subtype
+from mypy.types import (
+    AnyType,
+    CallableType,
+    FunctionLike,
+    Instance,
+    NoneType,
+    ProperType,
+    Type,
+    TypeOfAny,
+    TypeType,
+    UnionType,
+    get_proper_type,
+)
+
+from coodie.expr.lookups import LOOKUPS, TOKEN_LOOKUPS, UPDATE_PREFIXES
 
 __all__ = ["CoodiePlugin", "plugin"]
 
 DOCUMENT = "coodie.document.DocumentCore"
 COLUMN = "coodie.expr.columns.Column"
+COMPARE = "coodie.expr.nodes.Compare"
+QUERYSET = "coodie.query.QuerySetCore"
+COUNTERS = ("coodie.sync.document.CounterDocument", "coodie.aio.document.CounterDocument")
+KWARGS = "__coodie_kwargs__"  # the **kwargs formal, renamed so the method hook finds it
+
+_FLAVOURS = ("coodie.sync.document.Document", "coodie.aio.document.Document")
+_QUERYSETS = ("coodie.sync.query.QuerySet", "coodie.aio.query.AsyncQuerySet")
+# Methods by the fullname of the class that defines them (see CoodiePlugin._canonical).
+_CONDITIONS = {f"{d}.{m}" for d in _FLAVOURS for m in ("find", "get", "find_one")} | {
+    f"{QUERYSET}.filter"
+}
+_WRITES = {f"{d}.update" for d in _FLAVOURS} | {f"{q}.update" for q in _QUERYSETS}
+_CREATES = {f"{q}.create" for q in _QUERYSETS}
+_COUNTS = {f"{c}.{m}" for c in COUNTERS for m in ("increment", "decrement")}
+_CONDITIONAL = {f"{d}.{m}" for d in _FLAVOURS for m in ("update", "delete")}
+_NAMES = {f"{QUERYSET}.order_by": "order_by", f"{QUERYSET}.only": "only"}
+_COMPARISONS = {f"{COLUMN}.__{op}__" for op in ("eq", "lt", "le", "gt", "ge")}
+_NO_OR = {f"coodie.expr.nodes.Expr.{m}" for m in ("__or__", "__ror__", "__invert__")}
+_COLLECTIONS = ("builtins.list", "builtins.set", "builtins.frozenset", "builtins.dict")
+
+
+# ------------------------------------------------------------------ models and fields
+
+
+def _is_model(info: TypeInfo) -> bool:
+    return info.has_base(DOCUMENT) and not info.module_name.startswith("coodie.")
+
+
+def _field_var(info: TypeInfo, name: str) -> Var | None:
+    """The Var of field `name` of the model `info` (inherited ones included)."""
+    if name.startswith("_") or name == "model_config":
+        return None
+    for base in info.mro:
+        if not _is_model(base):
+            continue
+        sym = base.names.get(name)
+        if sym is None:
+            continue
+        node = sym.node
+        if isinstance(node, Var) and not node.is_classvar and not node.is_property:
+            return node
+        return None
+    return None
+
+
+def fields_of(info: TypeInfo) -> dict[str, Type]:
+    """Field name -> its Python type, in declaration order, bases first."""
+    out: dict[str, Type] = {}
+    for base in reversed(info.mro):
+        if not _is_model(base):
+            continue
+        for name in base.names:
+            var = _field_var(info, name)
+            if var is not None and var.type is not None:
+                out[name] = var.type
+    return out
+
+
+def _model_of(t: ProperType) -> TypeInfo | None:
+    """The Document class a method is called on: `User.find`, `user.update`,
+    `User.find().filter` (QuerySet[User])."""
+    if isinstance(t, CallableType) and t.is_type_obj():
+        t = get_proper_type(t.ret_type)
+    elif isinstance(t, TypeType):
+        t = get_proper_type(t.item)
+    if not isinstance(t, Instance):
+        return None
+    if t.type.has_base(QUERYSET):
+        if not t.args:
+            return None
+        t = get_proper_type(t.args[0])
+        if not isinstance(t, Instance):
+            return None
+    return t.type if _is_model(t.type) else None
+
+
+def _without_none(t: Type) -> Type:
+    p = get_proper_type(t)
+    if isinstance(p, UnionType):
+        items = [i for i in p.items if not isinstance(get_proper_type(i), NoneType)]
+        return UnionType.make_union(items)
+    return t
+
+
+def _collection(t: Type) -> tuple[str, list[Type]] | None:
+    """("list" | "set" | "map", type arguments) of a collection field type."""
+    p = get_proper_type(_without_none(t))
+    if isinstance(p, Instance) and p.type.fullname in _COLLECTIONS and p.args:
+        kind = {"builtins.frozenset": "set", "builtins.dict": "map"}.get(
+            p.type.fullname, p.type.fullname.rpartition(".")[2]
+        )
+        return kind, list(p.args)
+    return None
+
+
+def _is_str(t: Type) -> bool:
+    p = get_proper_type(_without_none(t))
+    return isinstance(p, Instance) and p.type.fullname == "builtins.str"
+
+
+class _Types:
+    """Builders of the types the formals use."""
+
+    def __init__(self, api: CheckerPluginInterface) -> None:
+        self.api = api
+
+    def of(self, name: str, *args: Type) -> Instance:
+        return self.api.named_generic_type(name, list(args))
+
+    def seq(self, t: Type) -> Type:
+        """What `__in` takes: values of the column's type (for a text column not a
+        Sequence, which a str is: `name__in="abc"` would be refused at runtime)."""
+        if _is_str(t):
+            return self.bag("set", t)
+        return UnionType.make_union(
+            [self.of("typing.Sequence", t), self.of("typing.AbstractSet", t)]
+        )
+
+    def bag(self, kind: str, t: Type) -> Type:
+        """What a collection operation takes: a set, list or tuple of elements (not a
+        str, which is iterable too: `add__tags="vip"` would add "v", "i" and "p")."""
+        items = [self.of("builtins.list", t), self.of("builtins.tuple", t)]
+        if kind != "list":
+            items.insert(0, self.of("typing.AbstractSet", t))
+        return UnionType.make_union(items)
+
+
+def condition_formals(
+    fields: dict[str, Type], t: _Types, *, in_if: bool = False
+) -> dict[str, Type]:
+    """`name__lookup` -> the value type it takes."""
+    out: dict[str, Type] = {}
+    integer = t.of("builtins.int")
+    for name, ftype in fields.items():
+        base = _without_none(ftype)
+        out[name] = base
+        for lookup in ("eq", "gt", "gte", "lt", "lte"):
+            out[f"{name}__{lookup}"] = base
+        out[f"{name}__in"] = t.seq(base)
+        coll = _collection(ftype)
+        if coll is not None:
+            kind, args = coll
+            out[f"{name}__contains"] = args[-1]
+            if kind == "map":
+                out[f"{name}__contains_key"] = args[0]
+        if _is_str(ftype) and not in_if:
+            out[f"{name}__like"] = t.of("builtins.str")
+        if not in_if:
+            out[f"{name}__token"] = integer
+            for lookup in TOKEN_LOOKUPS:
+                out[f"{name}__token__{lookup}"] = integer
+    return out
+
+
+def write_formals(fields: dict[str, Type], t: _Types, *, counter: bool) -> dict[str, Type]:
+    """`name`, `set__name`, `add__name`... -> the value type each takes."""
+    out: dict[str, Type] = {}
+    integer = t.of("builtins.int")
+    for name, ftype in fields.items():
+        out[name] = ftype
+        out[f"set__{name}"] = ftype
+        coll = _collection(ftype)
+        if coll is not None:
+            kind, args = coll
+            if kind == "set":
+                out[f"add__{name}"] = out[f"remove__{name}"] = t.bag("set", args[0])
+            elif kind == "list":
+                for op in ("append", "prepend", "remove"):
+                    out[f"{op}__{name}"] = t.bag("list", args[0])
+            else:
+                out[f"put__{name}"] = t.of("builtins.dict", args[0], args[1])
+                out[f"remove__{name}"] = UnionType.make_union([args[0], t.bag("map", args[0])])
+        if counter:
+            out[f"incr__{name}"] = out[f"decr__{name}"] = integer
+    return out
+
+
+# ------------------------------------------------------------------ explanations
+
+
+def _columns(fields: dict[str, Type]) -> str:
+    return ", ".join(fields)
+
+
+def _split(fields: dict[str, Type], key: str) -> tuple[str | None, str]:
+    """As `coodie.expr.lookups._split`: the column and the lookup of a kwarg."""
+    splits = []
+    start = 0
+    while (p := key.find("__", start)) != -1:
+        if key[:p] in fields:
+            splits.append((key[:p], key[p + 2 :]))
+        start = p + 1
+    for name, rest in splits:
+        if rest in LOOKUPS or rest == "token" or rest.startswith("token__"):
+            return name, rest
+    return splits[0] if splits else (None, key)
+
+
+def _type_name(t: Type, api: CheckerPluginInterface) -> str:
+    return format_type(t, api.options)
+
+
+def explain_condition(
+    model: str, fields: dict[str, Type], key: str, api: CheckerPluginInterface, where: str
+) -> str:
+    name, lookup = _split(fields, key)
+    if name is None:
+        column = key.partition("__")[0]
+        return (
+            f'{where}({key}=...): {model} has no column "{column}"; columns are: {_columns(fields)}'
+        )
+    ftype = _type_name(fields[name], api)
+    if lookup.startswith("token"):
+        return f'{where}({key}=...): unknown token lookup "{lookup[7:]}"; valid: ' + ", ".join(
+            f"__token__{k}" for k in TOKEN_LOOKUPS
+        )
+    if lookup == "contains":
+        return f"{where}({key}=...): CONTAINS needs a list, set or map column; {model}.{name} is {ftype}"
+    if lookup == "contains_key":
+        return f"{where}({key}=...): CONTAINS KEY needs a map column; {model}.{name} is {ftype}"
+    if lookup == "like":
+        what = "in IF conditions" if where == "if_conditions" else f"{model}.{name} is {ftype}"
+        return f"{where}({key}=...): LIKE needs a text column; {what}"
+    return (
+        f'{where}({key}=...): unknown lookup "{lookup}" on {model}.{name}; valid lookups: '
+        + ", ".join(f"__{k}" for k in LOOKUPS)
+        + ", __token__gt/gte/lt/lte"
+    )
+
+
+_OPS_HINT = {
+    "set": "sets take add__ and remove__",
+    "list": "lists take append__, prepend__ and remove__",
+    "map": "maps take put__ and remove__ (of keys)",
+}
+
+
+def explain_write(
+    model: str, fields: dict[str, Type], key: str, api: CheckerPluginInterface, where: str
+) -> str:
+    prefix, sep, name = key.partition("__")
+    if not sep:
+        prefix, name = "set", key
+    elif prefix not in UPDATE_PREFIXES:
+        return f'{where}({key}=...): unknown update prefix "{prefix}"; valid: ' + ", ".join(
+            f"{p}__" for p in UPDATE_PREFIXES
+        )
+    if name not in fields:
+        return (
+            f'{where}({key}=...): {model} has no column "{name}"; columns are: {_columns(fields)}'
+        )
+    coll = _collection(fields[name])
+    ftype = _type_name(fields[name], api)
+    if prefix in ("incr", "decr"):
+        hint = "counters are changed by increment()/decrement() of a CounterDocument"
+    elif coll is None:
+        hint = "only plain assignment applies"
+    else:
+        hint = _OPS_HINT[coll[0]]
+    return f"{where}({key}=...): not valid for {model}.{name} ({ftype}); {hint}"
+
+
+# ------------------------------------------------------------------ the plugin
 
 
 class CoodiePlugin(Plugin):
+    def __init__(self, options: object) -> None:
+        super().__init__(options)  # type: ignore[arg-type]
+        # (per TypeInfo and module tree object: the mypy daemon rebuilds those when a
+        # module changes, and keeps the plugin)
+        self._cache: dict[tuple[str, str], tuple[TypeInfo, dict[str, Type]]] = {}
+        self._scanned: dict[str, MypyFile] = {}
+
+    def _scan(self, api: CheckerPluginInterface) -> None:
+        """Once per module: conditions used as truth values (`if User.price > 3:`,
+        `(User.price > 1) and (...)`, `not ...`), found in the syntax tree since no hook
+        sees the `if` around an expression. Waits for a hook called outside mypy's
+        trial checks, whose errors it would discard."""
+        tree = getattr(api, "tree", None)
+        errors = api.msg.errors
+        if not isinstance(tree, MypyFile) or self._scanned.get(tree.fullname) is tree:
+            return
+        if any(True for _ in errors.get_watchers()):
+            return
+        self._scanned[tree.fullname] = tree
+        _TruthScan(api).walk(tree.defs)
+
+    # -------------------------------------------------------------- columns
+
     def get_class_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
-        sym = self.lookup_fully_qualified(fullname)
-        if sym is None or not isinstance(sym.node, Var):
+        owner, _, attr = fullname.rpartition(".")
+        sym = self.lookup_fully_qualified(owner)
+        if sym is None or not isinstance(sym.node, TypeInfo) or not _is_model(sym.node):
             return None
-        var = sym.node
-        if var.is_classvar or var.name.startswith("_") or var.name == "model_config":
-            return None
-        info = var.info
-        if info is None or not info.has_base(DOCUMENT) or info.fullname == DOCUMENT:
+        # (an inherited field is looked up through the model's MRO: without pydantic's
+        # plugin mypy names the subclass here, where the field is not declared)
+        if _field_var(sym.node, attr) is None:
             return None
         column = self.lookup_fully_qualified(COLUMN)
         if column is None or not isinstance(column.node, TypeInfo):
@@ -42,11 +391,486 @@ class CoodiePlugin(Plugin):
         column_info = column.node
 
         def column_of_field(ctx: AttributeContext) -> Type:
+            self._scan(ctx.api)
             if ctx.is_lvalue:  # `User.price = ...` is not a query
                 return ctx.default_attr_type
             return Instance(column_info, [ctx.default_attr_type])
 
         return column_of_field
+
+    # -------------------------------------------------------------- signatures
+
+    def _canonical(self, fullname: str) -> str:
+        """`pkg.User.find` -> `coodie.sync.document.Document.find`: the class that defines
+        the method (mypy names the class a method is called on)."""
+        owner, _, name = fullname.rpartition(".")
+        sym = self.lookup_fully_qualified(owner) if owner else None
+        if sym is not None and isinstance(sym.node, TypeInfo):
+            defining = sym.node.get_containing_type_info(name)
+            if defining is not None:
+                return f"{defining.fullname}.{name}"
+        return fullname
+
+    def get_method_signature_hook(
+        self, fullname: str
+    ) -> Callable[[MethodSigContext], FunctionLike] | None:
+        fullname = self._canonical(fullname)
+        general = fullname in _CONDITIONAL
+        if fullname in _CONDITIONS:
+            return self._signature("conditions", general)
+        if fullname in _WRITES:
+            return self._signature("writes", general)
+        if fullname in _CREATES:
+            return self._signature("create", general)
+        if fullname in _COUNTS:
+            return self._signature("counts", general)
+        if general:
+            return self._signature("none", general)
+        return None
+
+    def _general(self, sig: CallableType, api: CheckerPluginInterface) -> CallableType:
+        """An overload of a document's update()/delete() with its condition arguments
+        widened: every overload is then the same to mypy, which reports a bad value as
+        the argument it is rather than as "no overload matches"; the method hook
+        computes the result type from the conditions given."""
+        batch = self.lookup_fully_qualified("coodie.flows.BatchCore")
+        if batch is None or not isinstance(batch.node, TypeInfo):
+            return sig
+        none = NoneType()
+        wide: dict[str, Type] = {
+            "if_exists": api.named_generic_type("builtins.bool", []),
+            "if_conditions": UnionType.make_union(
+                [
+                    api.named_generic_type(
+                        "typing.Mapping",
+                        [api.named_generic_type("builtins.str", []), AnyType(TypeOfAny.explicit)],
+                    ),
+                    none,
+                ]
+            ),
+            "batch": UnionType.make_union([Instance(batch.node, []), none]),
+        }
+        arg_types = [wide.get(n or "", t) for n, t in zip(sig.arg_names, sig.arg_types)]
+        arg_kinds = [
+            ARG_NAMED_OPT if n in wide else k for n, k in zip(sig.arg_names, sig.arg_kinds)
+        ]
+        return sig.copy_modified(arg_types=arg_types, arg_kinds=arg_kinds)
+
+    def _formals(self, info: TypeInfo, kind: str, api: CheckerPluginInterface) -> dict[str, Type]:
+        key = (info.fullname, kind)
+        cached = self._cache.get(key)
+        got = cached[1] if cached is not None and cached[0] is info else None
+        if got is None:
+            fields = fields_of(info)
+            t = _Types(api)
+            counter = any(info.has_base(c) for c in COUNTERS)
+            if kind == "conditions":
+                got = condition_formals(fields, t)
+            elif kind == "if":
+                got = condition_formals(fields, t, in_if=True)
+            elif kind == "writes":
+                got = write_formals(fields, t, counter=counter)
+            elif kind in ("create", "counts"):
+                got = dict(fields)
+            else:
+                got = {}
+            self._cache[key] = (info, got)
+        return got
+
+    def _signature(self, kind: str, general: bool) -> Callable[[MethodSigContext], FunctionLike]:
+        def hook(ctx: MethodSigContext) -> FunctionLike:
+            sig = ctx.default_signature
+            if general:
+                sig = self._general(sig, ctx.api)
+            info = _model_of(ctx.type)
+            if info is None or ARG_STAR2 not in sig.arg_kinds:
+                return sig
+            call = ctx.context
+            if isinstance(call, CallExpr) and ARG_STAR2 in call.arg_kinds:
+                return sig  # `find(**filters)`: names unknown to the checker, left unchecked
+            formals = self._formals(info, kind, ctx.api)
+            star = sig.arg_kinds.index(ARG_STAR2)
+            taken = set(sig.arg_names)
+            names = [n for n in formals if n not in taken]
+            arg_types = list(sig.arg_types)
+            arg_kinds = list(sig.arg_kinds)
+            arg_names = list(sig.arg_names)
+            arg_names[star] = KWARGS
+            if general:  # (values checked by the method hook: see _write_values)
+                arg_types[star:star] = [AnyType(TypeOfAny.special_form)] * len(names)
+            else:
+                arg_types[star:star] = [formals[n] for n in names]
+            arg_kinds[star:star] = [ARG_NAMED_OPT] * len(names)
+            arg_names[star:star] = names
+            return sig.copy_modified(arg_types=arg_types, arg_kinds=arg_kinds, arg_names=arg_names)
+
+        return hook
+
+    # -------------------------------------------------------------- checks after the call
+
+    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        fullname = self._canonical(fullname)
+        checks: list[Callable[[MethodContext], None]] = []
+        if fullname in _CONDITIONS:
+            checks += [self._unknown(explain_condition), self._foreign_columns]
+        if fullname in _WRITES or fullname in _CREATES or fullname in _COUNTS:
+            checks.append(self._unknown(explain_write if fullname in _WRITES else _explain_field))
+        if fullname in _CONDITIONAL:
+            checks.append(self._if_conditions)
+            if fullname in _WRITES:
+                checks.append(self._write_values)
+        if fullname in _NAMES:
+            checks.append(self._literal_names(_NAMES[fullname]))
+        narrow = fullname in _CONDITIONAL
+        if checks or narrow:
+
+            def hook(ctx: MethodContext) -> Type:
+                self._scan(ctx.api)
+                for check in checks:
+                    check(ctx)
+                if narrow:
+                    return _lwt_result(ctx.default_return_type, optional=not _is_conditional(ctx))
+                return ctx.default_return_type
+
+            return hook
+        if fullname in _COMPARISONS:
+            return _column_comparison
+        if fullname == f"{COLUMN}.__ne__":
+            return _no_ne
+        if fullname == f"{COLUMN}.in_":
+            return _in_not_a_string
+        if fullname in _NO_OR:
+            return _no_or
+        if fullname.endswith((".__eq__", ".__ne__")):
+            compare = self.lookup_fully_qualified(COMPARE)
+            if compare is not None and isinstance(compare.node, TypeInfo):
+                return _value_compared_to_column(Instance(compare.node, []))
+        return None
+
+    def _unknown(
+        self, explain: Callable[[str, dict[str, Type], str, CheckerPluginInterface, str], str]
+    ) -> Callable[[MethodContext], None]:
+        def check(ctx: MethodContext) -> None:
+            if KWARGS not in ctx.callee_arg_names:
+                return
+            info = _model_of(ctx.type)
+            if info is None:
+                return
+            i = ctx.callee_arg_names.index(KWARGS)
+            fields = fields_of(info)
+            where = _method_name(ctx)
+            for name, kind, expr in zip(ctx.arg_names[i], ctx.arg_kinds[i], ctx.args[i]):
+                if name is not None and kind in (ARG_NAMED, ARG_NAMED_OPT):
+                    ctx.api.fail(explain(info.name, fields, name, ctx.api, where), expr)
+
+        return check
+
+    def _write_values(self, ctx: MethodContext) -> None:
+        """A document's update() is overloaded, and mypy says only "no overload
+        matches" for a value of the wrong type: its field arguments are Any to mypy,
+        and checked here against their types, naming the argument."""
+        info = _model_of(ctx.type)
+        if info is None:
+            return
+        formals = self._formals(info, "writes", ctx.api)
+        for name, types, exprs in zip(ctx.callee_arg_names, ctx.arg_types, ctx.args):
+            want = formals.get(name or "")
+            if want is None or not types:
+                continue
+            got = ctx.api.get_expression_type(exprs[0], want)
+            if not is_subtype(got, want):
+                ctx.api.fail(
+                    f"{_method_name(ctx)}({name}=...): expected {_type_name(want, ctx.api)}, "
+                    f"got {_type_name(got, ctx.api)}",
+                    exprs[0],
+                )
+
+    def _foreign_columns(self, ctx: MethodContext) -> None:
+        info = _model_of(ctx.type)
+        if info is None:
+            return
+        for i, name in enumerate(ctx.callee_arg_names):
+            if name in ("conditions", "exprs"):
+                for expr in ctx.args[i]:
+                    _check_owner(expr, info, ctx)
+
+    def _if_conditions(self, ctx: MethodContext) -> None:
+        info = _model_of(ctx.type)
+        if info is None or "if_conditions" not in ctx.callee_arg_names:
+            return
+        args = ctx.args[ctx.callee_arg_names.index("if_conditions")]
+        if len(args) != 1 or not isinstance(args[0], DictExpr):
+            return
+        formals = self._formals(info, "if", ctx.api)
+        fields = fields_of(info)
+        for k, v in args[0].items:
+            if not isinstance(k, StrExpr):
+                continue
+            want = formals.get(k.value)
+            if want is None:
+                ctx.api.fail(
+                    explain_condition(info.name, fields, k.value, ctx.api, "if_conditions"), k
+                )
+                continue
+            got = ctx.api.get_expression_type(v, want)
+            if not is_subtype(got, want):
+                ctx.api.fail(
+                    f'if_conditions["{k.value}"]: expected {_type_name(want, ctx.api)}, '
+                    f"got {_type_name(got, ctx.api)}",
+                    v,
+                )
+
+    def _literal_names(self, method: str) -> Callable[[MethodContext], None]:
+        def check(ctx: MethodContext) -> None:
+            info = _model_of(ctx.type)
+            if info is None:
+                return
+            fields = fields_of(info)
+            for exprs in ctx.args:
+                for expr in exprs:
+                    if isinstance(expr, StrExpr):
+                        name = expr.value.lstrip("-+") if method == "order_by" else expr.value
+                        if name not in fields:
+                            ctx.api.fail(
+                                f'{method}("{expr.value}"): {info.name} has no column "{name}"; '
+                                f"columns are: {_columns(fields)}",
+                                expr,
+                            )
+                    else:
+                        _check_owner(expr, info, ctx)
+
+        return check
+
+
+def _is_column(e: Expression) -> bool:
+    """`User.price`, `col(...)` or `token(...)`, spelled out."""
+    if isinstance(e, MemberExpr):
+        base = e.expr
+        return (
+            isinstance(base, RefExpr)
+            and isinstance(base.node, TypeInfo)
+            and _is_model(base.node)
+            and _field_var(base.node, e.name) is not None
+        )
+    if isinstance(e, CallExpr) and isinstance(e.callee, RefExpr):
+        return e.callee.fullname in ("coodie.expr.columns.col", "coodie.expr.columns.token")
+    return False
+
+
+def _is_condition(e: Expression) -> bool:
+    """A condition spelled out: a comparison of a column, `.in_()`/`.contains()`... of
+    one, or conditions joined with `&`."""
+    if isinstance(e, ComparisonExpr):
+        return any(_is_column(o) for o in e.operands)
+    if isinstance(e, OpExpr) and e.op == "&":
+        return _is_condition(e.left) or _is_condition(e.right)
+    if isinstance(e, CallExpr) and isinstance(e.callee, MemberExpr):
+        return e.callee.name in ("in_", "contains", "contains_key", "like") and _is_column(
+            e.callee.expr
+        )
+    return False
+
+
+# Attributes through which the scan reaches statements and expressions (mypy's own
+# traverser is compiled and cannot be subclassed here).
+_CHILDREN = (
+    "defs", "body", "else_body", "expr", "exprs", "left", "right", "operands", "callee",
+    "args", "rvalue", "cond", "if_expr", "else_expr", "items", "func", "handlers",
+    "finally_body", "base", "index", "condlists", "sequences", "left_expr", "value",
+)  # fmt: skip
+
+
+class _TruthScan:
+    def __init__(self, api: CheckerPluginInterface) -> None:
+        self.api = api
+
+    def walk(self, root: object) -> None:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (list, tuple)):
+                stack.extend(node)
+                continue
+            if not isinstance(node, Node):
+                continue
+            self.visit(node)
+            for name in _CHILDREN:
+                child = getattr(node, name, None)
+                if child is not None:
+                    stack.append(child)
+
+    def visit(self, o: Node) -> None:
+        if isinstance(o, IfStmt):
+            for e in o.expr:
+                self._flag(e, "if")
+        elif isinstance(o, WhileStmt):
+            self._flag(o.expr, "while")
+        elif isinstance(o, AssertStmt):
+            self._flag(o.expr, "assert")
+        elif isinstance(o, ConditionalExpr):
+            self._flag(o.cond, "if-else")
+        elif isinstance(o, UnaryExpr) and o.op == "not":
+            self._flag(o.expr, "not")
+        elif isinstance(o, OpExpr) and o.op in ("and", "or"):
+            self._flag(o.left, o.op)
+
+    def _flag(self, e: Expression, where: str) -> None:
+        if _is_condition(e):
+            self.api.fail(
+                f"a condition used as a truth value ({where}): it has none; pass it to "
+                "find() or filter(), and combine conditions with &",
+                e,
+            )
+
+
+def _explain_field(
+    model: str, fields: dict[str, Type], key: str, api: CheckerPluginInterface, where: str
+) -> str:
+    return f'{where}({key}=...): {model} has no column "{key}"; columns are: {_columns(fields)}'
+
+
+def _method_name(ctx: MethodContext) -> str:
+    c = ctx.context
+    if isinstance(c, CallExpr) and isinstance(c.callee, MemberExpr):
+        return c.callee.name
+    return "call"
+
+
+def _check_owner(expr: Expression, model: TypeInfo, ctx: MethodContext) -> None:
+    """Columns spelled `Other.name` inside a condition given to `model`'s query."""
+    if isinstance(expr, MemberExpr):
+        base = expr.expr
+        if isinstance(base, RefExpr) and isinstance(base.node, TypeInfo):
+            owner = base.node
+            if _is_model(owner) and _field_var(owner, expr.name) is not None:
+                if not model.has_base(owner.fullname):
+                    ctx.api.fail(
+                        f"{owner.name}.{expr.name} is a column of {owner.name}, not of "
+                        f"{model.name}: use {model.name}.{expr.name}",
+                        expr,
+                    )
+                return
+        _check_owner(base, model, ctx)
+    elif isinstance(expr, OpExpr):
+        _check_owner(expr.left, model, ctx)
+        _check_owner(expr.right, model, ctx)
+    elif isinstance(expr, ComparisonExpr):
+        for e in expr.operands:
+            _check_owner(e, model, ctx)
+    elif isinstance(expr, CallExpr):
+        _check_owner(expr.callee, model, ctx)
+        for e in expr.args:
+            _check_owner(e, model, ctx)
+    elif isinstance(expr, UnaryExpr):
+        _check_owner(expr.expr, model, ctx)
+
+
+def _is_true(e: Expression) -> bool:
+    return isinstance(e, NameExpr) and e.fullname == "builtins.True"
+
+
+def _is_none(e: Expression) -> bool:
+    return isinstance(e, NameExpr) and e.fullname == "builtins.None"
+
+
+def _is_conditional(ctx: MethodContext) -> bool:
+    """`if_exists=True` or `if_conditions=<not None>`, outside a batch (queued writes
+    return None: the batch's result tells)."""
+    given = dict(zip(ctx.callee_arg_names, ctx.args))
+    batch = given.get("batch", [])
+    if batch and not _is_none(batch[0]):
+        return False
+    if_exists = given.get("if_exists", [])
+    conds = given.get("if_conditions", [])
+    return bool(if_exists and _is_true(if_exists[0])) or bool(conds and not _is_none(conds[0]))
+
+
+def _lwt_result(t: Type, *, optional: bool) -> Type:
+    """The result of update()/delete(): `LWTResult` for a conditional write outside a
+    batch, else `LWTResult | None` (inside the coroutine of the async flavour)."""
+    p = get_proper_type(t)
+    if isinstance(p, Instance) and p.type.fullname == "typing.Coroutine" and len(p.args) == 3:
+        return p.copy_modified(
+            args=[p.args[0], p.args[1], _lwt_result(p.args[2], optional=optional)]
+        )
+    items = p.items if isinstance(p, UnionType) else [p]
+    lwt = [i for i in items if not isinstance(get_proper_type(i), NoneType)]
+    return UnionType.make_union([*lwt, NoneType()] if optional else lwt)
+
+
+def _column_type(t: Type) -> Type | None:
+    p = get_proper_type(t)
+    if isinstance(p, Instance) and p.type.fullname == COLUMN and p.args:
+        return p.args[0]
+    return None
+
+
+def _column_comparison(ctx: MethodContext) -> Type:
+    """`Column.__lt__` etc.: a chained comparison is two conditions AND-ed by Python's
+    `and`, which asks the first one for a truth value."""
+    c = ctx.context
+    if isinstance(c, ComparisonExpr) and len(c.operators) > 1:
+        ctx.api.fail(
+            "chained comparison of a column: CQL conditions are combined with &, "
+            "e.g. (User.price > 1) & (User.price < 10)",
+            c,
+        )
+    return ctx.default_return_type
+
+
+def _in_not_a_string(ctx: MethodContext) -> Type:
+    """`User.name.in_("abc")`: a str is an iterable of str, and the runtime refuses it."""
+    for t in ctx.arg_types[0] if ctx.arg_types else []:
+        p = get_proper_type(t)
+        if isinstance(p, Instance) and p.type.fullname in ("builtins.str", "builtins.bytes"):
+            ctx.api.fail(
+                "in_() takes a collection of values, not a string: in_([...])", ctx.context
+            )
+    return ctx.default_return_type
+
+
+def _no_ne(ctx: MethodContext) -> Type:
+    ctx.api.fail(
+        "!= on a column: Cassandra has no != relation in queries; restate it with <, > or in_()",
+        ctx.context,
+    )
+    return ctx.default_return_type
+
+
+def _no_or(ctx: MethodContext) -> Type:
+    c = ctx.context
+    op = c.op if isinstance(c, (OpExpr, UnaryExpr)) else "|"
+    what = (
+        "NOT: restate the condition positively"
+        if op == "~"
+        else ("OR: run one query per alternative, or use .in_([...]) on one column")
+    )
+    ctx.api.fail(f"{op} on a condition: CQL has no {what}", ctx.context)
+    return ctx.default_return_type
+
+
+def _value_compared_to_column(compare: Instance) -> Callable[[MethodContext], Type]:
+    def hook(ctx: MethodContext) -> Type:
+        """`3 == User.price` is the condition `User.price == 3` (Python asks the column
+        when the int cannot compare); `"x" == User.price` or mypy's fallback for
+        `User.price == "x"` compare a value of the wrong type."""
+        if not ctx.arg_types or not ctx.arg_types[0]:
+            return ctx.default_return_type
+        column = _column_type(ctx.arg_types[0][0])
+        if column is None:
+            return ctx.default_return_type
+        value = ctx.type
+        if isinstance(ctx.context, ComparisonExpr) and "!=" in ctx.context.operators:
+            return _no_ne(ctx)
+        if not is_subtype(value, column) and not isinstance(value, AnyType):
+            ctx.api.fail(
+                f"comparison of a {_type_name(column, ctx.api)} column with a value of type "
+                f"{_type_name(value, ctx.api)}",
+                ctx.context,
+            )
+        return compare
+
+    return hook
 
 
 def plugin(version: str) -> type[Plugin]:

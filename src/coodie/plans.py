@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from coodie.document import _PARTIAL, IfConditions, conditions_from
 from coodie.expr.compiler import Compiled, check_using, compile_statement
 from coodie.expr.nodes import AssignOp, Compare, Condition, Delete, Insert, Op, Update
-from coodie.query import QuerySetCore, resolve_keyspace
+from coodie.query import DEFAULT_PAGE_SIZE, QuerySetCore, resolve_keyspace
 from coodie.requests import Request
 from coodie.schema import ColumnKind, TableSchema
 
@@ -294,9 +294,11 @@ def get_request(
         params: list[Any] = []
         if plan.runs[0].bind(lookups, params):
             params.append(2)
-            return Request(plan.compiled(params))
-    where = conditions_from(model._schema(), conditions, lookups)
-    request = QuerySetCore(model, where)._copy(_limit=2)._select_request()
+            # the general path's request, page size included
+            return Request(plan.compiled(params), fetch_size=DEFAULT_PAGE_SIZE)
+    qs = QuerySetCore(model, conditions_from(model._schema(), conditions, lookups, model))
+    where = qs._where  # (with what the QuerySet adds: a polymorphic subclass's filter)
+    request = qs._copy(_limit=2)._select_request()
     if not conditions and key not in _plans(model):
         names = _eq_names(where)
         if names == tuple(lookups) and request.compiled.paging:

@@ -8,16 +8,19 @@ concurrently) and receive `Page`s; `coodie.sync` and `coodie.aio` only drive the
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from typing_extensions import Self
 
+from coodie import cursors
 from coodie.exceptions import InvalidQueryError
 from coodie.expr.columns import Column
 from coodie.expr.compiler import Compiled, compile_statement
 from coodie.expr.lookups import parse_assignments
 from coodie.expr.nodes import (
+    Ann,
     Assignment,
     AssignOp,
     Compare,
@@ -38,8 +41,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BULK_CONCURRENCY",
+    "DEFAULT_PAGE_SIZE",
+    "PAGED_ALL_PAGE_SIZE",
     "Flow",
     "QuerySetCore",
+    "check_page_size",
+    "check_timeout",
     "drive",
     "one_document",
     "resolve_keyspace",
@@ -50,7 +57,42 @@ R = TypeVar("R")
 Flow = Generator[Any, Any, R]  # yields Request | list[Request] | BatchRequest; receives Page(s)
 
 BULK_CONCURRENCY = 64  # key-by-key writes of QuerySet.update()/.delete() run in groups of this size
+DEFAULT_PAGE_SIZE = 5000  # rows per round trip of all(), count() and iteration, on every driver
+PAGED_ALL_PAGE_SIZE = 100  # rows per paged_all() page unless page_size is given
+MAX_PAGE_SIZE = 2**31 - 1  # the protocol's page size is a 32-bit int
+MAX_TIMEOUT = 2_147_483.0  # seconds: 2**31 - 1 milliseconds, which every driver can carry
 _UNSET: Any = object()
+
+
+def check_page_size(n: object, option: str) -> int:
+    """A page size as given to `option`: a whole number of rows, at least 1.
+
+    0 and negative sizes would turn paging off (one unbounded response): refused."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_PAGE_SIZE:
+        raise InvalidQueryError(
+            f"{option}: a page size is a whole number of rows from 1 to {MAX_PAGE_SIZE}, got {n!r}"
+        )
+    return n
+
+
+def check_timeout(seconds: object, option: str) -> float | None:
+    """A timeout as given to `option`: seconds > 0, finite (None: the driver's default).
+
+    Refused here, before anything is sent: a zero or negative timeout would send the
+    statement and then report a timeout (a write may still apply)."""
+    if seconds is None:
+        return None
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not math.isfinite(seconds)
+        or not 0 < seconds <= MAX_TIMEOUT
+    ):
+        raise InvalidQueryError(
+            f"{option}: a timeout is a number of seconds above 0 and at most {MAX_TIMEOUT:g}, "
+            f"got {seconds!r}"
+        )
+    return float(seconds)
 
 
 def drive(flow: Flow[R], driver_name: str | None, execute: Any) -> R:
@@ -111,6 +153,7 @@ class QuerySetCore(Generic[D]):
 
     __slots__ = (
         "_allow_filtering",
+        "_ann",
         "_consistency",
         "_counted",
         "_distinct",
@@ -130,8 +173,15 @@ class QuerySetCore(Generic[D]):
 
     def __init__(self, model: type[D], where: tuple[Condition, ...] = ()) -> None:
         self._model = model
+        if "__coodie_poly_value__" in model.__dict__:  # a polymorphic subclass: its rows only
+            from coodie.polymorphic import condition
+
+            disc = condition(model)
+            if disc is not None and disc not in where:
+                where = (disc, *where)
         self._where = where
         self._order_by: tuple[Ordering, ...] = ()
+        self._ann: Ann | None = None
         self._limit: int | None = None
         self._per_partition_limit: int | None = None
         self._allow_filtering = False
@@ -151,6 +201,7 @@ class QuerySetCore(Generic[D]):
         new._model = self._model
         new._where = self._where
         new._order_by = self._order_by
+        new._ann = self._ann
         new._limit = self._limit
         new._per_partition_limit = self._per_partition_limit
         new._allow_filtering = self._allow_filtering
@@ -180,7 +231,7 @@ class QuerySetCore(Generic[D]):
     def filter(self, *exprs: Expr, **lookups: Any) -> Self:
         from coodie.document import conditions_from
 
-        more = conditions_from(self._model._schema(), exprs, lookups)
+        more = conditions_from(self._model._schema(), exprs, lookups, self._model)
         return self._copy(_where=self._where + more)
 
     def limit(self, n: int) -> Self:
@@ -190,11 +241,15 @@ class QuerySetCore(Generic[D]):
         return self._copy(_per_partition_limit=n)
 
     def order_by(self, *keys: str | Ordering | Column[Any]) -> Self:
+        from coodie.document import check_owner
+
         out = []
         for k in keys:
             if isinstance(k, Ordering):
+                check_owner(self._model, k.model, k.column)
                 out.append(k)
             elif isinstance(k, Column):
+                check_owner(self._model, k.model, k.name)
                 out.append(Ordering(k.name))
             elif isinstance(k, str):
                 desc = k.startswith("-")
@@ -205,7 +260,19 @@ class QuerySetCore(Generic[D]):
                 )
         return self._copy(_order_by=tuple(out))
 
+    def order_by_ann(self, column: str | Column[list[float]], vector: Sequence[float]) -> Self:
+        """The rows whose `column` vectors are nearest `vector` (Cassandra 5.0 vector
+        search): `ORDER BY column ANN OF ?`, ranked by the similarity function of the
+        column's `VectorIndex()`. Needs `limit(k)`, k <= 1000."""
+        name = column.name if isinstance(column, Column) else column
+        return self._copy(_ann=Ann(name, vector))
+
     def only(self, *names: str | Column[Any]) -> Self:
+        from coodie.document import check_owner
+
+        for n in names:
+            if isinstance(n, Column):
+                check_owner(self._model, n.model, n.name)
         cols = tuple(n.name if isinstance(n, Column) else n for n in names)
         schema = self._model._schema()
         for n in cols:
@@ -256,11 +323,13 @@ class QuerySetCore(Generic[D]):
             name = _consistency_name(level)
         return self._copy(_consistency=str(name).upper())
 
-    def timeout(self, seconds: float) -> Self:
-        return self._copy(_timeout=seconds)
+    def timeout(self, seconds: float | None) -> Self:
+        """Seconds each request of this query may take (None: the driver's default)."""
+        return self._copy(_timeout=check_timeout(seconds, "timeout()"))
 
     def page_size(self, n: int) -> Self:
-        return self._copy(_page_size=n)
+        """Rows per round trip (default 5,000; paged_all(): rows per page, default 100)."""
+        return self._copy(_page_size=check_page_size(n, "page_size()"))
 
     def fetch_size(self, n: int) -> Self:
         """`page_size(n)` under the name coodie 1.9 used."""
@@ -273,6 +342,7 @@ class QuerySetCore(Generic[D]):
             where=self._where,
             columns=columns if columns is not None else self._only,
             order_by=() if count else self._order_by,
+            ann=self._ann,
             limit=None if count else self._limit,
             per_partition_limit=self._per_partition_limit,
             allow_filtering=self._allow_filtering,
@@ -300,7 +370,7 @@ class QuerySetCore(Generic[D]):
         c = self._compile(self._select())
         if not c.paging:
             return self._request(c, fetch_size=0)
-        return self._request(c)
+        return self._request(c, fetch_size=self._page_size or DEFAULT_PAGE_SIZE)
 
     def _driver_name(self) -> str | None:
         return self._model._driver_name()
@@ -382,7 +452,10 @@ class QuerySetCore(Generic[D]):
 
     def _flow_count(self) -> Flow[int]:
         """SELECT COUNT(*) of the matching rows."""
-        req: Request | None = self._request(self._compile(self._select(count=True)))
+        req: Request | None = self._request(
+            self._compile(self._select(count=True)),
+            fetch_size=self._page_size or DEFAULT_PAGE_SIZE,
+        )
         total = 0
         while req is not None:  # COUNT(*) over several partitions may come in pages
             page: Page = yield req
@@ -393,26 +466,45 @@ class QuerySetCore(Generic[D]):
         return total
 
     def _flow_paged(
-        self, paging_state: bytes | None = None, page_size: int | None = None
+        self, paging_state: str | None = None, page_size: int | None = None
     ) -> Flow[PagedResult[D]]:
-        """One page of documents and the state that fetches the next (None after the last)."""
+        """One page of documents and the cursor that fetches the next (None after the last).
+
+        The cursor is an opaque URL-safe string signed for this query (its CQL and its
+        values): a cursor that was altered, made by another query or not made by coodie
+        is an `InvalidQueryError` before anything is sent."""
+        if page_size is not None:
+            check_page_size(page_size, "paged_all(page_size=...)")
         c = self._compile(self._select())
         if not c.paging:
-            raise InvalidQueryError(
-                f"{self._model.__name__}: the server cannot page a query with both ORDER BY and IN "
-                "on the partition key; drop one of them, or use .all()"
+            why = (
+                "an ANN (top-k) query: it returns its LIMIT rows at once"
+                if self._ann is not None
+                else "a query with both ORDER BY and IN on the partition key; drop one of them"
             )
+            raise InvalidQueryError(
+                f"{self._model.__name__}: the server cannot page {why}, or use .all()"
+            )
+        key: bytes = getattr(get_driver(self._driver_name()), "cursor_key", cursors.PROCESS_KEY)
+        state = (
+            None
+            if paging_state is None
+            else cursors.decode(key, c.cql, c.params, paging_state, self._model.__name__)
+        )
         req = Request(
             c,
             consistency=self._consistency,
             timeout=self._timeout,
-            fetch_size=page_size or self._page_size or 100,
-            paging_state=paging_state,
+            fetch_size=page_size or self._page_size or PAGED_ALL_PAGE_SIZE,
+            paging_state=state,
         )
         page: Page = yield req
-        return PagedResult(self._model._from_rows(c.columns, page.rows), page.paging_state)
+        cursor = (
+            cursors.encode(key, c.cql, c.params, page.paging_state) if page.paging_state else None
+        )
+        return PagedResult(self._model._from_rows(c.columns, page.rows), cursor)
 
-    def _flow_page(self, paging_state: bytes | None = None) -> Flow[PagedResult[D]]:
+    def _flow_page(self, paging_state: str | None = None) -> Flow[PagedResult[D]]:
         """`paged_all(paging_state=...)` under coodie 1.9's name: `qs.page(state)`."""
         return (yield from self._flow_paged(paging_state))
 
@@ -436,7 +528,7 @@ class QuerySetCore(Generic[D]):
         if self._if_not_exists:
             from coodie.flows import lwt_result
 
-            result: Any = lwt_result(page, self._model._schema())  # (after if_not_exists())
+            result: Any = lwt_result(page, self._model)  # (after if_not_exists())
             return result  # type: ignore[no-any-return]
         return doc
 
@@ -554,7 +646,7 @@ class QuerySetCore(Generic[D]):
                 "drop limit()/per_partition_limit()"
             )
         page: Page = yield self._request(self._compile(stmt))
-        return lwt_result(page, self._model._schema())
+        return lwt_result(page, self._model)
 
     def _conditional_update(self, kwargs: dict[str, Any], if_conditions: Any) -> Flow[Any]:
         from coodie.document import _if_conditions

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
@@ -47,11 +47,12 @@ class Page:
 
 @dataclass(slots=True)  # not frozen: built per request, and frozen costs 0.4 µs each
 class PagedResult(Generic[T]):
-    """`paged_all()`: a page of documents and the state that fetches the next page
-    (None after the last page)."""
+    """`paged_all()`: a page of documents and the cursor that fetches the next page
+    (None after the last page): an opaque URL-safe string, signed for the query that
+    made it, to pass back as `paged_all(paging_state=...)`."""
 
     documents: list[T]
-    paging_state: bytes | None
+    paging_state: str | None
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.documents)
@@ -67,11 +68,39 @@ class PagedResult(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class RawRequest:
-    """DDL or a metadata query: not prepared; `%s` placeholders."""
+    """DDL or a metadata query, not prepared. `cql` goes to the server exactly as written
+    (a `%s` or `?` in it is text, not a marker). A query with values is built by
+    `RawRequest.where()`, which records the text around each value in `parts`: each driver
+    joins them with its own marker, so only real value positions ever become markers."""
 
     cql: str
     params: tuple[Any, ...] = ()
     timeout: float = 120.0
+    parts: tuple[str, ...] = ()  # with params: the text before, between and after the values
+
+    def __post_init__(self) -> None:
+        if len(self.parts) != (len(self.params) + 1 if self.params else 0):
+            raise ValueError("a RawRequest with values is built by RawRequest.where()")
+
+    @classmethod
+    def where(cls, select: str, **equal: Any) -> RawRequest:
+        """`<select> WHERE <name> = <value> AND ...`, the values bound by the driver. The
+        names are coodie's own column names, never user input."""
+        names = list(equal)
+        parts = (
+            f"{select} WHERE {names[0]} = ",
+            *(f" AND {n} = " for n in names[1:]),
+            "",
+        )
+        return cls("?".join(parts), tuple(equal.values()), parts=parts)
+
+    def text(self, marker: str, escape: Callable[[str], str] | None = None) -> str:
+        """The statement with `marker` at each value (and `escape` applied to the text
+        around them, for a driver that formats values into the text)."""
+        if not self.params:
+            return self.cql
+        parts = self.parts if escape is None else tuple(escape(p) for p in self.parts)
+        return marker.join(parts)
 
 
 def driver_method(request: object) -> str:

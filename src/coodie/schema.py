@@ -6,21 +6,33 @@ hydrator all work from the `TableSchema`.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-import re
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from coodie.exceptions import SchemaError
-from coodie.fields import ClusteringKey, Counter, Indexed, PrimaryKey, Static
+from coodie.fields import (
+    ClusteringKey,
+    Counter,
+    Discriminator,
+    Indexed,
+    PrimaryKey,
+    Static,
+    VectorIndex,
+)
 from coodie.types import (
+    IDENTIFIER,
     Converter,
     CqlType,
     UnsupportedType,
     cql_type_of,
     from_db_converter,
+    quote_name,
+    snake_case,
     split_annotated,
     strip_optional,
     to_db_converter,
@@ -140,21 +152,9 @@ class TableSchema:
 
 # ------------------------------------------------------------------ identifiers
 
-_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_UNQUOTED = re.compile(r"^[a-z][a-z0-9_]*$")
-# Cassandra's reserved keywords (they need quoting as identifiers).
-RESERVED = frozenset(
-    """add aggregate allow alter and any apply asc authorize batch begin by columnfamily create
-    default delete desc describe drop each_quorum entries execute from full grant if in index
-    infinity insert into is keyspace keyspaces limit local_one local_quorum materialized mbean
-    mbeans modify nan norecursive not null of on one or order password primary quorum rename
-    replace revoke schema select set table three to token truncate two unlogged unset update
-    use using view where with""".split()
-)
-
 
 def check_identifier(name: str, what: str = "identifier") -> str:
-    if not _IDENT.match(name) or len(name) > 222:
+    if not IDENTIFIER.match(name) or len(name) > 222:
         raise SchemaError(
             f"{what} {name!r} is not a valid CQL identifier: use letters, digits and "
             "underscores, starting with a letter (at most 222 characters)"
@@ -162,16 +162,7 @@ def check_identifier(name: str, what: str = "identifier") -> str:
     return name
 
 
-def quote(name: str) -> str:
-    """Quote an identifier where CQL needs it (upper case, reserved words)."""
-    if _UNQUOTED.match(name) and name not in RESERVED:
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
-def snake_case(name: str) -> str:
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+quote = quote_name
 
 
 # ------------------------------------------------------------------ building
@@ -256,6 +247,15 @@ def build_schema(
         pk = next((m for m in metadata if isinstance(m, PrimaryKey)), None)
         ck = next((m for m in metadata if isinstance(m, ClusteringKey)), None)
         idx = next((m for m in metadata if isinstance(m, Indexed)), None)
+        vidx = next((m for m in metadata if isinstance(m, VectorIndex)), None)
+        if any(isinstance(m, Discriminator) for m in metadata):
+            if pk or ck or cql_type.name not in ("text", "ascii", "int", "bigint"):
+                raise fail(
+                    "a Discriminator() column is a regular text or int column "
+                    f"(not a key, not {cql_type})",
+                    fname,
+                )
+            idx = idx or Indexed()  # Subclass.find() filters by it
         is_static = any(isinstance(m, Static) for m in metadata)
         is_counter = any(isinstance(m, Counter) for m in metadata)
 
@@ -285,9 +285,10 @@ def build_schema(
                     fname,
                 )
             ck_seen[position] = fname
-        if (pk or ck) and cql_type.is_collection and not cql_type.frozen:
+        if (pk or ck) and (cql_type.is_collection or cql_type.is_udt) and not cql_type.frozen:
+            what = "user-defined type" if cql_type.is_udt else "collection"
             raise fail(
-                f"a primary key column cannot be a non-frozen collection ({cql_type}); "
+                f"a primary key column cannot be a non-frozen {what} ({cql_type}); "
                 "add Frozen() to the annotation",
                 fname,
             )
@@ -310,7 +311,37 @@ def build_schema(
                 fname,
             )
         index = None
+        if idx is not None and cql_type.is_udt and not cql_type.frozen:
+            raise fail(
+                f"a non-frozen user-defined type ({cql_type}) cannot be indexed; "
+                "add Frozen() to the annotation",
+                fname,
+            )
+        if vidx is not None:
+            if idx is not None:
+                raise fail("a column takes one index: Indexed() or VectorIndex(), not both", fname)
+            if not cql_type.size:
+                raise fail(
+                    f"VectorIndex() indexes a vector column (Annotated[list[float], "
+                    f"Vector(dimensions=n)]), not {cql_type}",
+                    fname,
+                )
+            similarity = vidx.similarity.upper()
+            if similarity not in ("COSINE", "DOT_PRODUCT", "EUCLIDEAN"):
+                raise fail(
+                    f"VectorIndex(similarity={vidx.similarity!r}): use 'cosine', "
+                    "'dot_product' or 'euclidean'",
+                    fname,
+                )
+            index = IndexSchema(
+                name=check_identifier(vidx.index_name or f"{table}_{fname}_idx", "index name"),
+                using="sai",
+                options=(("similarity_function", similarity),),
+            )
         if idx is not None:
+            bad = literal_mismatch(idx)
+            if bad:
+                raise fail(bad, fname)
             if is_counter:
                 raise fail("a counter column cannot have a secondary index", fname)
             index = IndexSchema(
@@ -365,3 +396,43 @@ def build_schema(
         options=tuple(sorted(options.items())),
         driver_name=getattr(settings, "driver", None) or getattr(settings, "connection", None),
     )
+
+
+_LITERAL_FIELDS: dict[type, tuple[tuple[str, tuple[Any, ...]], ...]] = {}
+
+
+def _literal_fields(marker: type) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    """The fields of a marker dataclass typed `Literal[...]` (or optional), with the values
+    each allows."""
+    known = _LITERAL_FIELDS.get(marker)
+    if known is not None:
+        return known
+    hints = typing.get_type_hints(marker)
+    out = []
+    for f in dataclasses.fields(marker):
+        hint = hints[f.name]
+        arms = [hint] if typing.get_origin(hint) is Literal else list(typing.get_args(hint))
+        if not any(typing.get_origin(arm) is Literal for arm in arms):
+            continue
+        allowed: list[Any] = []
+        for arm in arms:
+            if typing.get_origin(arm) is Literal:
+                allowed.extend(typing.get_args(arm))
+            elif arm is type(None):
+                allowed.append(None)
+        out.append((f.name, tuple(allowed)))
+    known = _LITERAL_FIELDS[marker] = tuple(out)
+    return known
+
+
+def literal_mismatch(marker: Any) -> str | None:
+    """What is wrong with a marker whose `Literal` field has a value it does not allow
+    (the annotation is not enforced at runtime), or None."""
+    for name, allowed in _literal_fields(type(marker)):
+        value = getattr(marker, name)
+        if value not in allowed:
+            choices = ", ".join(repr(a) for a in allowed)
+            return (
+                f"{type(marker).__name__}({name}={value!r}) is not a choice: use one of {choices}"
+            )
+    return None

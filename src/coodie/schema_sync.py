@@ -65,10 +65,10 @@ def more_ddl(
     ddl: list[str] = []
     if schema.options:
         names = [k for k, _ in schema.options]
-        page: Page = yield RawRequest(
-            f"SELECT {', '.join(quote(n) for n in names)} FROM system_schema.tables "
-            "WHERE keyspace_name = %s AND table_name = %s",
-            (keyspace, schema.name),
+        page: Page = yield RawRequest.where(
+            f"SELECT {', '.join(quote(n) for n in names)} FROM system_schema.tables",
+            keyspace_name=keyspace,
+            table_name=schema.name,
         )
         if page.rows:
             have = dict(zip(names, page.rows[0]))

@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import enum
 import ipaddress
+import re
 import types as _types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import repeat
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, Union, cast, get_args, get_origin
 from uuid import UUID
+
+from pydantic import BaseModel
 
 __all__ = [
     "Ascii",
     "BigInt",
     "CqlType",
     "Double",
+    "Duration",
     "Frozen",
+    "Json",
     "SmallInt",
     "Time",
     "TimeUUID",
     "TinyInt",
     "TypeMarker",
     "VarInt",
+    "Vector",
     "cql_type_of",
 ]
 
@@ -40,15 +47,42 @@ class CqlType:
     # The Python type when it needs more than the CQL type says (an Enum, a Literal's
     # values, an aware datetime): it picks converters and value checks, not the CQL text.
     py: Any = field(default=None, compare=False, repr=False)
+    # A user-defined type: its field names (`args` are their types, `py` the model class)
+    fields: tuple[str, ...] = ()
+    size: int = 0  # vector<float, size>
 
     @property
     def is_collection(self) -> bool:
         return self.name in ("list", "set", "map")
 
     @property
+    def is_udt(self) -> bool:
+        return bool(self.fields)
+
+    @property
     def cql(self) -> str:
-        text = f"{self.name}<{', '.join(a.cql for a in self.args)}>" if self.args else self.name
+        if self.fields:
+            text = quote_name(self.name)
+        elif self.size:
+            text = f"vector<{self.args[0].cql}, {self.size}>"
+        elif self.args:
+            text = f"{self.name}<{', '.join(a.cql for a in self.args)}>"
+        else:
+            text = self.name
         return f"frozen<{text}>" if self.frozen else text
+
+    def udts(self) -> list[CqlType]:
+        """The user-defined types this type uses, each after those its fields use."""
+        out: list[CqlType] = []
+        for a in self.args:
+            for u in a.udts():
+                if u not in out:
+                    out.append(u)
+        if self.fields:
+            me = dataclasses.replace(self, frozen=False)
+            if me not in out:
+                out.append(me)
+        return out
 
     def __str__(self) -> str:
         return self.cql
@@ -111,6 +145,115 @@ class Time(TypeMarker):
 
 
 @dataclass(frozen=True, slots=True)
+class Vector:
+    """A fixed-size vector: `Annotated[list[float], Vector(dimensions=3)]` -> vector<float, 3>.
+
+    Documents refuse a list of another length (pydantic's ValidationError)."""
+
+    dimensions: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.dimensions, int) or isinstance(self.dimensions, bool):
+            raise TypeError(f"Vector(dimensions=...) takes an int, got {self.dimensions!r}")
+        if not 1 <= self.dimensions <= 8192:
+            raise TypeError(f"Vector(dimensions={self.dimensions}): CQL vectors have 1 to 8192")
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        schema = handler(source)
+        inner = schema
+        while inner.get("type") in ("nullable", "default"):
+            inner = inner["schema"]
+        if inner.get("type") == "list":
+            inner["min_length"] = inner["max_length"] = self.dimensions
+        return schema
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A CQL `duration`: months, days and nanoseconds, kept apart and exact (a month has
+    no fixed number of days). The three have one sign, as the server requires."""
+
+    months: int = 0
+    days: int = 0
+    nanoseconds: int = 0
+
+    def __post_init__(self) -> None:
+        parts = (self.months, self.days, self.nanoseconds)
+        if any(not isinstance(p, int) or isinstance(p, bool) for p in parts):
+            raise ValueError(f"Duration{parts}: months, days and nanoseconds are ints")
+        if any(p > 0 for p in parts) and any(p < 0 for p in parts):
+            raise ValueError(f"Duration{parts}: months, days and nanoseconds must have one sign")
+        if not (-(2**31) <= self.months < 2**31 and -(2**31) <= self.days < 2**31):
+            raise ValueError(f"Duration{parts}: months and days are 32-bit")
+        if not -(2**63) <= self.nanoseconds < 2**63:
+            raise ValueError(f"Duration{parts}: nanoseconds are 64-bit")
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        def coerce(v: Any) -> Duration:
+            if isinstance(v, Duration):
+                return v
+            if isinstance(v, dict):
+                return Duration(**v)
+            if isinstance(v, (list, tuple)) and len(v) == 3:
+                return Duration(*v)
+            raise ValueError("a Duration, a (months, days, nanoseconds) tuple or such a dict")
+
+        return core_schema.no_info_plain_validator_function(
+            coerce,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda d: {"months": d.months, "days": d.days, "nanoseconds": d.nanoseconds}
+            ),
+        )
+
+
+def _duration_from_db(v: Any) -> Any:
+    if isinstance(v, Duration) or v is None:
+        return v
+    return Duration(v.months, v.days, v.nanoseconds)  # the Python driver's Duration
+
+
+@dataclass(frozen=True, slots=True)
+class Json:
+    """Store any pydantic-serialisable value as JSON text: `Annotated[Settings, Json()]`.
+    Read back validated into the annotated type."""
+
+
+class _JsonCodec:
+    """The JSON converters of one annotation (a pydantic TypeAdapter, built once)."""
+
+    def __init__(self, annotation: Any) -> None:
+        from pydantic import TypeAdapter
+
+        self.adapter: Any = TypeAdapter(annotation)
+
+    def dump(self, v: Any) -> Any:
+        return self.adapter.dump_json(v).decode()
+
+    def load(self, v: Any) -> Any:
+        return self.adapter.validate_json(v) if isinstance(v, (str, bytes)) else v
+
+
+@dataclass(frozen=True, slots=True)
+class CustomCql:
+    """The escape hatch: `Annotated[X, CqlType("duration", to_db=..., from_db=...)]` names
+    the column's CQL type as written, with converters for the values (identity if None).
+    coodie checks nothing of such values: the driver must take what `to_db` returns."""
+
+    cql: str
+    to_db: Callable[[Any], Any] | None = None
+    from_db: Callable[[Any], Any] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.cql, str) or not re.fullmatch(
+            r"[A-Za-z][A-Za-z0-9_<>, ]*", self.cql
+        ):
+            raise TypeError(f"CqlType({self.cql!r}): a CQL type name such as 'duration'")
+
+
+@dataclass(frozen=True, slots=True)
 class Frozen:
     """Freeze a collection, tuple or nested type: `Annotated[list[int], Frozen()]`."""
 
@@ -129,6 +272,7 @@ _SCALARS: tuple[tuple[type, str], ...] = (
     (bytes, "blob"),
     (ipaddress.IPv4Address, "inet"),
     (ipaddress.IPv6Address, "inet"),
+    (Duration, "duration"),
 )
 
 
@@ -175,6 +319,82 @@ def _literal_type(tp: Any) -> CqlType:
     return CqlType(_scalar_of_values(values, repr(tp)), py=frozenset(values))
 
 
+_UDT_BUILDING: set[type] = set()
+
+
+def snake_case(name: str) -> str:
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+def quote_name(name: str) -> str:
+    """Quote an identifier where CQL needs it (upper case, reserved words)."""
+    if _UNQUOTED.match(name) and name not in RESERVED:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+_UNQUOTED = re.compile(r"^[a-z][a-z0-9_]*$")
+# Cassandra's reserved keywords (they need quoting as identifiers).
+RESERVED = frozenset(
+    """add aggregate allow alter and any apply asc authorize batch begin by columnfamily create
+    default delete desc describe drop each_quorum entries execute from full grant if in index
+    infinity insert into is keyspace keyspaces limit local_one local_quorum materialized mbean
+    mbeans modify nan norecursive not null of on one or order password primary quorum rename
+    replace revoke schema select set table three to token truncate two unlogged unset update
+    use using view where with""".split()
+)
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def normalize_cql_type(t: str) -> str:
+    """A CQL type as system_schema writes it or coodie does, in one spelling to compare."""
+    return t.replace(" ", "").replace('"', "").lower().replace("varchar", "text")
+
+
+def udt_name(model: type) -> str:
+    """The CQL name of the user-defined type a pydantic model maps to."""
+    settings = model.__dict__.get("Settings")
+    return getattr(settings, "name", None) or snake_case(model.__name__)
+
+
+def udt_type(model: type) -> CqlType:
+    """A pydantic model (a `UserType`, or any plain nested model) -> its user-defined type.
+    Its fields are frozen where CQL needs it (UDTs and collections inside a UDT)."""
+    cached = model.__dict__.get("__coodie_udt__")
+    if cached is not None:
+        return cast(CqlType, cached)
+    if hasattr(model, "__coodie_build__"):
+        raise UnsupportedType(
+            f"{model.__name__} is a Document (a table), not a column type: nest a UserType "
+            "or a plain pydantic model instead"
+        )
+    if model in _UDT_BUILDING:
+        raise UnsupportedType(f"{model.__name__} contains itself: CQL types cannot be recursive")
+    name = udt_name(model)
+    if not IDENTIFIER.match(name):
+        raise UnsupportedType(f"type name {name!r} of {model.__name__} is not a CQL identifier")
+    fields = model.model_fields  # type: ignore[attr-defined]
+    if not fields:
+        raise UnsupportedType(f"{model.__name__} has no fields: a CQL type needs at least one")
+    _UDT_BUILDING.add(model)
+    try:
+        names, types = [], []
+        for fname, info in fields.items():
+            if not IDENTIFIER.match(fname):
+                raise UnsupportedType(f"{model.__name__}.{fname} is not a CQL identifier")
+            try:
+                types.append(cql_type_of(info.annotation, tuple(info.metadata), nested=True))
+            except UnsupportedType as e:
+                raise UnsupportedType(f"{model.__name__}.{fname}: {e}") from None
+            names.append(fname)
+    finally:
+        _UDT_BUILDING.discard(model)
+    t = CqlType(name, tuple(types), py=model, fields=tuple(names))
+    type.__setattr__(model, "__coodie_udt__", t)
+    return t
+
+
 class UnsupportedType(TypeError):
     """Raised by `cql_type_of`; the schema turns it into a SchemaError naming the field."""
 
@@ -211,6 +431,16 @@ def cql_type_of(tp: Any, metadata: tuple[Any, ...] = (), *, nested: bool = False
     tp, more = split_annotated(tp)
     metadata = (*more, *metadata)
     frozen = any(isinstance(m, Frozen) for m in metadata)
+    custom = next((m for m in metadata if isinstance(m, CustomCql)), None)
+    if custom is not None:
+        return CqlType(custom.cql.strip(), py=custom)
+    if any(isinstance(m, Json) for m in metadata):
+        return CqlType("text", py=_JsonCodec(tp))
+    vector = next((m for m in metadata if isinstance(m, Vector)), None)
+    if vector is not None:
+        if get_origin(tp) not in (list, typing.List) or get_args(tp) != (float,):  # noqa: UP006
+            raise UnsupportedType(f"Vector() annotates list[float], not {tp!r}")
+        return CqlType("vector", (CqlType("float"),), size=vector.dimensions)
     markers = [m for m in metadata if isinstance(m, TypeMarker)]
     if len(markers) > 1:
         raise UnsupportedType(f"several type markers {markers}: pick one")
@@ -229,6 +459,9 @@ def cql_type_of(tp: Any, metadata: tuple[Any, ...] = (), *, nested: bool = False
     if origin is None:
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
             return _enum_type(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            udt = udt_type(tp)
+            return dataclasses.replace(udt, frozen=frozen or nested)
         special = _PYDANTIC_TYPES.get(tp)
         if special is not None:
             return special
@@ -282,17 +515,80 @@ def _time_from_db(v: Any) -> Any:
 
 
 def converter_for(
-    t: CqlType, leaf: Callable[[CqlType], Converter | None], rebuild: frozenset[str] = frozenset()
+    t: CqlType,
+    leaf: Callable[[CqlType], Converter | None],
+    rebuild: frozenset[str] = frozenset(),
+    udt_out: Callable[[CqlType, dict[str, Any]], Any] | None = None,
 ) -> Converter | None:
     """A converter for values of type `t`: `leaf(type)` converts scalars, and collections
     and tuples apply it to their elements. Containers named in `rebuild` are rebuilt as
     builtins even when their elements need nothing."""
-    if not t.args:
+    if not t.args or t.size:  # (a vector is converted whole)
         return leaf(t)
-    inner = [converter_for(a, leaf, rebuild) for a in t.args]
+    inner = [converter_for(a, leaf, rebuild, udt_out) for a in t.args]
+    if t.is_udt:
+        if not any(inner) and "udt" not in rebuild:
+            return None
+        return _udt_converter(t, inner, udt_out)
     if not any(inner) and t.name not in rebuild:
         return None
     return _container_converter(t, inner)
+
+
+class UdtValue(dict):  # type: ignore[type-arg]
+    """A user-defined type's value as the drivers bind it: a dict by field name (acsylla
+    binds dicts), whose fields are also attributes (the Python driver reads them so; its
+    first try, indexing by position, raises TypeError here as it expects)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, int):
+            raise TypeError("a UDT value is read by field name")
+        return dict.__getitem__(self, key)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return dict.__getitem__(self, name)
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _udt_converter(
+    t: CqlType, inner: list[Converter | None], out: Callable[[CqlType, dict[str, Any]], Any] | None
+) -> Converter:
+    pairs = [(name, c) for name, c in zip(t.fields, inner)]
+    make = out or (lambda _t, d: UdtValue(d))
+
+    def convert(v: Any) -> Any:
+        if v is None:
+            return None
+        if isinstance(v, Mapping):
+            get = v.get
+        else:
+
+            def get(n: str, _v: Any = v) -> Any:
+                return getattr(_v, n, None)
+
+        values = {}
+        for name, c in pairs:
+            x = get(name)
+            values[name] = c(x) if c is not None and x is not None else x
+        return make(t, values)
+
+    return convert
+
+
+def _udt_model(t: CqlType, values: dict[str, Any]) -> Any:
+    """A UDT value read from a row -> the field's model, trusted like a row (the way
+    model_construct builds one); fields the stored type lacks take their defaults."""
+    fields = t.py.model_fields
+    present = {
+        k: v
+        for k, v in values.items()
+        if k in fields and (v is not None or fields[k].is_required())
+    }
+    return t.py.model_construct(**present)
 
 
 def by_name(table: dict[str, Converter]) -> Callable[[CqlType], Converter | None]:
@@ -316,6 +612,10 @@ def plain(v: Any) -> Any:
 def _to_db_leaf(t: CqlType) -> Converter | None:
     if isinstance(t.py, type) and issubclass(t.py, enum.Enum):
         return _enum_value
+    if isinstance(t.py, _JsonCodec):
+        return t.py.dump
+    if isinstance(t.py, CustomCql):
+        return t.py.to_db
     return _TO_DB.get(t.name)
 
 
@@ -338,11 +638,16 @@ def _from_db_leaf(t: CqlType) -> Converter | None:
         return to_member
     if t.name == "timestamp" and py is not None:  # AwareDatetime: aware, in UTC
         return _aware_utc
+    if isinstance(py, _JsonCodec):
+        return py.load
+    if isinstance(py, CustomCql):
+        return py.from_db
     return _FROM_DB.get(t.name)
 
 
 _TO_DB: dict[str, Converter] = {"inet": _inet_to_db}
 _FROM_DB: dict[str, Converter] = {
+    "duration": _duration_from_db,
     "inet": _inet_from_db,
     "date": _date_from_db,
     "time": _time_from_db,
@@ -351,14 +656,14 @@ _FROM_DB: dict[str, Converter] = {
 
 def to_db_converter(t: CqlType) -> Converter | None:
     """Python value -> what the driver binds, for types the driver does not take as-is."""
-    return converter_for(t, _to_db_leaf)
+    return converter_for(t, _to_db_leaf, frozenset({"udt"}))
 
 
 def from_db_converter(t: CqlType) -> Converter | None:
     """Driver value -> what the pydantic field holds. The driver returns SortedSet and
     OrderedMapSerializedKey for sets and maps; pydantic wants builtins. Enum columns read
     back as members, AwareDatetime columns as aware datetimes in UTC."""
-    return converter_for(t, _from_db_leaf, frozenset({"set", "map"}))
+    return converter_for(t, _from_db_leaf, frozenset({"set", "map", "udt"}), _udt_model)
 
 
 def _container_converter(t: CqlType, inner: list[Converter | None]) -> Converter:
@@ -435,6 +740,7 @@ _SCALAR_CHECKS: dict[str, ValueCheck] = {
     "date": (_dt.date, lambda v: not isinstance(v, _dt.datetime)),
     "time": (_dt.time, None),
     "inet": (str, _inet),
+    "duration": (Duration, None),
     **{name: (int, _int_range(bits)) for name, bits in _INT_BITS.items()},
 }
 
@@ -472,8 +778,23 @@ def value_check(t: CqlType) -> ValueCheck:
             return cls, extra
         base = extra
         return cls, lambda v: (base is None or base(v)) and v in allowed
+    if t.size:
+        n = t.size
+        return (
+            list,
+            tuple,
+        ), lambda v: len(v) == n and all(map(isinstance, v, repeat((int, float))))
     checks = [value_check(a) for a in t.args]
     inner = [_fits(c) for c in checks]
+    if t.is_udt:
+        fields = list(zip(t.fields, inner))
+        return (
+            dict,
+            lambda v: (
+                all(v.get(n) is None or ok(v.get(n)) for n, ok in fields)
+                and set(v) <= set(t.fields)
+            ),
+        )
     if t.name in ("list", "set"):
         kind = (list, tuple) if t.name == "list" else (set, frozenset)
         return kind, _all_fit(checks[0])

@@ -87,9 +87,10 @@ class ViewMixin:
         model: Any = cls
         base = cls._view_base()
         keyspace = resolve_keyspace(base)
-        page: Page = yield RawRequest(
-            "SELECT view_name FROM system_schema.views WHERE keyspace_name = %s AND view_name = %s",
-            (keyspace, model._schema().name),
+        page: Page = yield RawRequest.where(
+            "SELECT view_name FROM system_schema.views",
+            keyspace_name=keyspace,
+            view_name=model._schema().name,
         )
         if page.rows:
             return []

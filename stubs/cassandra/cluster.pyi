@@ -52,6 +52,7 @@ class ResponseFuture:
 
 class Session:
     cluster: Cluster
+    is_shutdown: bool
     keyspace: str | None
     row_factory: Any
     default_timeout: float

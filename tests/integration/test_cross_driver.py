@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, Optional
 
 import pytest
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel
 
 from coodie.exceptions import ConfigurationError
 from coodie.fields import (
@@ -32,6 +32,7 @@ from coodie.fields import (
     TimeUUID,
     TinyInt,
     VarInt,
+    Vector,
 )
 from coodie.registry import unregister_driver
 from coodie.sync import Document, init_coodie
@@ -55,6 +56,17 @@ class Level(enum.IntEnum):
 class Color(enum.Enum):
     red = "r"
     blue = "b"
+
+
+class Spot(BaseModel):
+    x: int
+    y: int = 0
+
+
+class Place(BaseModel):
+    name: str
+    spot: Optional[Spot] = None
+    level: Level = Level.low
 
 
 def models(which: str) -> tuple[type[Document], type[Document]]:
@@ -90,6 +102,9 @@ def models(which: str) -> tuple[type[Document], type[Document]]:
         counts: dict[str, int] = {}
         pair: Optional[tuple[int, str]] = None
         statuses: set[Status] = set()
+        place: Optional[Place] = None
+        places: list[Place] = []
+        emb: Annotated[list[float], Vector(dimensions=2)] = [0.0, 0.0]
 
         class Settings:
             name = "xd_all_types"
@@ -166,6 +181,15 @@ ROWS: list[dict[str, tuple[Any, str | None]]] = [
         "counts": ({"a": 1}, '{"a": 1}'),
         "pair": ((1, "x"), '[1, "x"]'),
         "statuses": ({Status.active}, '["active"]'),
+        "place": (
+            Place(name="hq", spot=Spot(x=1, y=-2), level=Level.high),
+            '{"name": "hq", "spot": {"x": 1, "y": -2}, "level": 3}',
+        ),
+        "places": (
+            [Place(name="a"), Place(name="b")],
+            '[{"name": "a", "spot": null, "level": 1}, {"name": "b", "spot": null, "level": 1}]',
+        ),
+        "emb": ([0.5, -2.0], "[0.5, -2.0]"),
     },
     {
         "i64": (-9223372036854775808, "-9223372036854775808"),
@@ -188,7 +212,17 @@ ROWS: list[dict[str, tuple[Any, str | None]]] = [
     },
 ]
 FLOAT32_OF = {0.5: 0.5}
-CAST_TEXT = {"blob", "ints", "names", "counts", "pair", "statuses"}  # read with toJson
+CAST_TEXT = {
+    "blob",
+    "ints",
+    "names",
+    "counts",
+    "pair",
+    "statuses",
+    "place",
+    "places",
+    "emb",
+}  # read with toJson
 
 
 def _server_text(session: Any, table: str, column: str, key: uuid.UUID) -> Any:

@@ -87,6 +87,15 @@ def ns(keyspace: str) -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture
+def program_start(ns: dict[str, Any]) -> None:
+    """For a block that starts a program with init_coodie(): no driver registered yet.
+    (Under the name of a registered driver, init_coodie() shuts that one down: it would
+    be the test run's own.) `ns` restores the registry afterwards."""
+    registry._drivers.clear()
+    registry._default.clear()
+
+
+@pytest.fixture
 def spare_keyspaces(session: Session) -> Iterator[None]:
     """The spec's blocks name keyspaces my_ks and my_keyspace: drop them if this test made them."""
     before = {
@@ -106,7 +115,10 @@ def test_spec_has_the_blocks_this_test_knows() -> None:
 
 
 def test_quick_start(
-    ns: dict[str, Any], spare_keyspaces: None, capsys: pytest.CaptureFixture[str]
+    ns: dict[str, Any],
+    program_start: None,
+    spare_keyspaces: None,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     run_block(block(0), ns)
     out = capsys.readouterr().out
@@ -264,7 +276,7 @@ def test_sync_vs_async_halves(ns: dict[str, Any]) -> None:
 
 
 def test_drivers_and_initialization(
-    ns: dict[str, Any], session: Session, spare_keyspaces: None
+    ns: dict[str, Any], session: Session, program_start: None, spare_keyspaces: None
 ) -> None:
     ns["existing_session"] = session
     run_block(block(22), ns)

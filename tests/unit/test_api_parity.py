@@ -65,6 +65,7 @@ def test_async_methods_are_coroutines_where_sync_ones_do_io(sync_name: str, aio_
         "filter",
         "limit",
         "order_by",
+        "order_by_ann",
         "only",
         "allow_filtering",
         "ttl",

@@ -172,8 +172,90 @@ def test_find_rejects_a_bool_positional_argument() -> None:
 
 
 def test_find_rejects_columns_of_another_model() -> None:
-    with pytest.raises(InvalidQueryError, match="products has no column 'tenant'"):
+    with pytest.raises(
+        InvalidQueryError, match=r"Event\.tenant is a column of Event, not of Product"
+    ):
         Product.find(Event.tenant == "x")  # type: ignore[arg-type]
+
+
+class Shelf(Document):
+    """Shares the column names `name` and `price` with Product."""
+
+    id: Annotated[UUID, PrimaryKey()]
+    name: str = ""
+    price: float = 0.0
+
+    class Settings:
+        keyspace = "shop"
+
+
+class Discounted(Product):
+    class Settings:
+        name = "discounted"
+        keyspace = "shop"
+
+
+def test_a_column_of_another_model_with_the_same_name_is_refused_not_used() -> None:
+    # Shelf.name == "x" would otherwise filter products.name silently
+    wrong = r"Shelf\.name is a column of Shelf, not of Product: use Product\.name"
+    with pytest.raises(InvalidQueryError, match=wrong):
+        Product.find(Shelf.name == "x")
+    with pytest.raises(InvalidQueryError, match=wrong):
+        Product.find(Product.price > 1).filter(Shelf.name == "x")
+    with pytest.raises(InvalidQueryError, match=r"Shelf\.price is a column of Shelf"):
+        Product.find((Product.name == "a") & (Shelf.price > 1))
+    with pytest.raises(InvalidQueryError, match=wrong):
+        Product.get(Shelf.name == "x")  # refused before any request is sent
+    with pytest.raises(InvalidQueryError, match=wrong):
+        Product.find_one(Shelf.name == "x")
+
+
+def test_token_order_by_and_only_refuse_columns_of_another_model() -> None:
+    # Shelf's id, name and price share their names with Product's columns
+    with pytest.raises(InvalidQueryError, match=r"Shelf\.id is a column of Shelf, not of Product"):
+        Product.find(token(Shelf.id) > 3)
+    with pytest.raises(InvalidQueryError, match=r"Shelf\.price is a column of Shelf"):
+        Product.find().order_by(Shelf.price.desc())
+    with pytest.raises(InvalidQueryError, match=r"Shelf\.price is a column of Shelf"):
+        Product.find().order_by(Shelf.price)
+    with pytest.raises(InvalidQueryError, match=r"Shelf\.name is a column of Shelf"):
+        Product.find().only(Shelf.name)
+    # the columns of a base model are the subclass's too
+    cql, _ = (
+        Discounted.find(Product.id == UUID(int=1))
+        .order_by(Product.category.desc())
+        .only(Product.name, Product.id, Product.category)
+        .to_cql()
+    )
+    assert cql == (
+        "SELECT name, id, category FROM shop.discounted WHERE id = ? ORDER BY category DESC"
+    )
+    cql, _ = Discounted.find(token(Product.id) > 3).to_cql()
+    assert cql.endswith("FROM shop.discounted WHERE token(id) > ?")
+
+
+async def test_async_find_refuses_a_column_of_another_model() -> None:
+    from coodie import aio
+
+    class AShelf(aio.Document):
+        id: Annotated[UUID, PrimaryKey()]
+        name: str = ""
+
+        class Settings:
+            keyspace = "shop"
+
+    with pytest.raises(
+        InvalidQueryError, match=r"Product\.name is a column of Product, not of AShelf"
+    ):
+        AShelf.find(Product.name == "x")
+    with pytest.raises(InvalidQueryError, match=r"Product\.name is a column of Product"):
+        await AShelf.get(Product.name == "x")
+
+
+def test_a_column_of_a_base_model_is_accepted_by_its_subclass() -> None:
+    cql, params = Discounted.find(Product.price > 1).allow_filtering().to_cql()
+    assert cql.endswith("FROM shop.discounted WHERE price > ? ALLOW FILTERING")
+    assert params == (1,)
 
 
 def test_find_combines_positional_and_kwargs() -> None:

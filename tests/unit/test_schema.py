@@ -181,3 +181,36 @@ def test_instances_keep_plain_values_while_the_class_answers_columns() -> None:
     assert Product.price.name == "price"
     with pytest.raises(AttributeError):
         _ = Product.pricee  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("marker", "message"),
+    [
+        (
+            Indexed(using="bogus"),  # type: ignore[arg-type]
+            r"Bad\.e: Indexed\(using='bogus'\) is not a choice: use one of 'sai', 'sasi', None",
+        ),
+        (
+            Indexed(using="sasi", sasi_mode="prefix"),  # type: ignore[arg-type]
+            r"Bad\.e: Indexed\(sasi_mode='prefix'\) is not a choice: "
+            r"use one of 'PREFIX', 'CONTAINS', 'SPARSE', None",
+        ),
+    ],
+)
+def test_an_index_option_outside_its_literal_is_refused(marker: Indexed, message: str) -> None:
+    """Indexed(using="bogus") once created a default index without a word."""
+    with pytest.raises(SchemaError, match=message):
+        _define({"a": Annotated[int, PrimaryKey()], "e": Annotated[str, marker]})
+
+
+def test_the_index_choices_are_accepted() -> None:
+    cls = _define(
+        {
+            "a": Annotated[int, PrimaryKey()],
+            "b": Annotated[str, Indexed(using="sai")],
+            "c": Annotated[str, Indexed(using="sasi", sasi_mode="CONTAINS")],
+            "d": Annotated[str, Indexed()],
+        }
+    )
+    by_name = cls.__coodie_schema__.by_name
+    assert [by_name[n].index.using for n in "bcd"] == ["sai", "sasi", None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -16,14 +17,33 @@ P = ParamSpec("P")
 
 
 def _connecting(init: Callable[P, Any]) -> Callable[P, Coroutine[Any, Any, Any]]:
+    signature = inspect.signature(init)
+
     @functools.wraps(init)
     async def init_coodie(*args: P.args, **kwargs: P.kwargs) -> Any:
         """Connect and register a driver (same options as `coodie.sync.init_coodie`).
         Awaiting it opens the connection: an unreachable cluster fails here and leaves
-        the registered drivers as they were."""
+        the registered drivers as they were. A driver it replaces is shut down once the
+        new one is connected."""
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        a = bound.arguments
         with registry.rollback():
-            driver = init(*args, **kwargs)
+            driver, replaced = connection.register_new_driver(
+                a["hosts"],
+                a["keyspace"],
+                a["driver_type"],
+                a["session"],
+                a["name"],
+                a["port"],
+                a["replication"],
+                a["default"],
+                a["cursor_key"],
+                dict(a["cluster_options"]),
+            )
             await driver.connect_async()
+        if replaced is not None:
+            await replaced.shutdown_async()
         return driver
 
     return init_coodie

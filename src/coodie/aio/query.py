@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from coodie.aio._run import awaiting
-from coodie.document import DocumentCore
+from coodie.document import DocumentCore, IfConditions
+from coodie.expr.columns import Column
 from coodie.query import QuerySetCore
 from coodie.registry import get_driver
-from coodie.requests import Request
+from coodie.requests import PagedResult, Request
 
 __all__ = ["AsyncQuerySet", "QuerySet"]
 
@@ -21,17 +22,38 @@ class AsyncQuerySet(QuerySetCore[D]):
 
     __slots__ = ()
 
-    all = awaiting(QuerySetCore._flow_all)
-    first = awaiting(QuerySetCore._flow_first)
-    get = awaiting(QuerySetCore._flow_get)
-    count = awaiting(QuerySetCore._flow_count)
-    exists = awaiting(QuerySetCore._flow_exists)
-    values_list = awaiting(QuerySetCore._flow_values_list)
-    paged_all = awaiting(QuerySetCore._flow_paged)
-    page = awaiting(QuerySetCore._flow_page)
-    create = awaiting(QuerySetCore._flow_create)
-    update = awaiting(QuerySetCore._flow_update)
-    delete = awaiting(QuerySetCore._flow_delete)
+    if TYPE_CHECKING:
+        # The same methods as declared to checkers: pyright does not bind the QuerySet's
+        # type parameter through awaiting() (mypy does), and results would be Unknown.
+        async def all(self) -> list[D]: ...
+        async def first(self) -> D | None: ...
+        async def get(self) -> D: ...
+        async def count(self) -> int: ...
+        async def paged_all(
+            self, paging_state: str | None = None, page_size: int | None = None
+        ) -> PagedResult[D]: ...
+        async def create(self, /, **kwargs: Any) -> D: ...
+        # (with if_conditions, or after if_exists(), the result is an LWTResult: see
+        # docs/coming-from-1.9.md; declared int here so coodie's mypy plugin checks the values)
+        async def update(
+            self, /, *, if_conditions: IfConditions | None = None, **kwargs: Any
+        ) -> int: ...
+        async def delete(self, /, *, if_conditions: IfConditions | None = None) -> int | None: ...
+        async def exists(self) -> bool: ...
+        async def values_list(self, *names: str | Column[Any], flat: bool = False) -> list[Any]: ...
+        async def page(self, paging_state: str | None = None) -> PagedResult[D]: ...
+    else:
+        all = awaiting(QuerySetCore._flow_all)
+        first = awaiting(QuerySetCore._flow_first)
+        get = awaiting(QuerySetCore._flow_get)
+        count = awaiting(QuerySetCore._flow_count)
+        paged_all = awaiting(QuerySetCore._flow_paged)
+        create = awaiting(QuerySetCore._flow_create)
+        update = awaiting(QuerySetCore._flow_update)
+        delete = awaiting(QuerySetCore._flow_delete)
+        exists = awaiting(QuerySetCore._flow_exists)
+        values_list = awaiting(QuerySetCore._flow_values_list)
+        page = awaiting(QuerySetCore._flow_page)
 
     async def __aiter__(self) -> AsyncIterator[D]:
         """Stream the rows page by page (`page_size()` sets the page length)."""

@@ -6,9 +6,12 @@ installs the `cassandra` module). Drivers are registered by name in `coodie.regi
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from coodie.cursors import check_cursor_key
 from coodie.exceptions import ConfigurationError
 from coodie.registry import get_driver
 from coodie.requests import BatchRequest, Page, Request
@@ -16,7 +19,15 @@ from coodie.requests import BatchRequest, Page, Request
 if TYPE_CHECKING:
     from coodie.connection import init_coodie
 
-__all__ = ["AsyncDriver", "SyncDriver", "create_driver", "get_driver", "init_coodie"]
+__all__ = [
+    "AsyncDriver",
+    "SyncDriver",
+    "create_driver",
+    "forget_in_child",
+    "fork_safe",
+    "get_driver",
+    "init_coodie",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -27,6 +38,38 @@ def __getattr__(name: str) -> Any:
 
         return init_coodie
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# ------------------------------------------------------------------ forks
+#
+# A forked child inherits the driver objects but not the threads that run them, and their
+# sockets and event-loop wake-up pipes are shared with the parent. In the child, each
+# driver drops its references to the parent's cluster, session, loop and threads (it
+# never closes or shuts them down: that would reach into the parent's connections or
+# wake the parent's loop) and connects again on first use. What it drops is kept here,
+# never freed in the child: freeing an acsylla session waits for its I/O threads, which
+# do not exist in the child.
+
+_drivers: weakref.WeakSet[Any] = weakref.WeakSet()
+_kept: list[Any] = []
+
+
+def fork_safe(driver: Any) -> None:
+    """Have `driver._after_fork()` called in every child forked from now on."""
+    _drivers.add(driver)
+
+
+def forget_in_child(*objects: Any) -> None:
+    """Keep the parent's objects alive and untouched in a forked child."""
+    _kept.extend(o for o in objects if o is not None)
+
+
+def _after_fork_in_child() -> None:
+    for driver in list(_drivers):
+        driver._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class SyncDriver(Protocol):
@@ -49,6 +92,31 @@ class AsyncDriver(Protocol):
     async def shutdown_async(self) -> None: ...
 
 
+def _cassandra_driver_class(driver_type: str) -> Any:
+    extra = "scylla" if driver_type == "scylla" else "cassandra"
+    try:
+        from coodie.drivers.cassandra import CassandraDriver
+    except ImportError as e:
+        raise ConfigurationError(
+            f"driver_type={driver_type!r} needs the driver package: pip install 'coodie[{extra}]'"
+        ) from e
+    except Exception as e:
+        # cassandra-driver built without libev, on a Python without asyncore (3.12+), has
+        # no connection class: importing cassandra.cluster raises DependencyException.
+        # (scylla-driver falls back to its asyncio connection class instead.)
+        from cassandra import DependencyException
+
+        if not isinstance(e, DependencyException):
+            raise
+        raise ConfigurationError(
+            f"the installed `cassandra` driver has no connection class ({e}): it was built "
+            "without libev. Install libev and rebuild it (apt-get install libev-dev, then "
+            "pip install --force-reinstall --no-binary cassandra-driver cassandra-driver), "
+            "or use scylla-driver, which falls back to asyncio: pip install 'coodie[scylla]'"
+        ) from e
+    return CassandraDriver
+
+
 def create_driver(
     hosts: Sequence[str] | None,
     keyspace: str | None,
@@ -57,16 +125,12 @@ def create_driver(
     port: int,
     replication: Mapping[str, Any] | None,
     cluster_options: dict[str, Any],
+    cursor_key: str | bytes | None = None,
 ) -> Any:
+    key = check_cursor_key(cursor_key)  # a bad key fails before anything connects
     driver: Any
     if driver_type in ("scylla", "cassandra"):
-        try:
-            from coodie.drivers.cassandra import CassandraDriver
-        except ImportError as e:
-            extra = "scylla" if driver_type == "scylla" else "cassandra"
-            raise ConfigurationError(
-                f"driver_type={driver_type!r} needs the driver package: pip install 'coodie[{extra}]'"
-            ) from e
+        CassandraDriver = _cassandra_driver_class(driver_type)
         if session is not None:
             driver = CassandraDriver(session, keyspace)
         else:
@@ -88,4 +152,5 @@ def create_driver(
             f"unknown driver_type {driver_type!r}: use 'scylla', 'cassandra' or 'acsylla'"
         )
     driver.replication = dict(replication) if replication else None
+    driver.cursor_key = key
     return driver

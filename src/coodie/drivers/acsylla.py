@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import inspect
 import re
+import struct
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
@@ -25,7 +27,10 @@ from typing import Any, TypeVar
 import acsylla
 from acsylla import errors as acs_errors
 
+from coodie.cursors import PROCESS_KEY
+from coodie.drivers import forget_in_child, fork_safe
 from coodie.exceptions import (
+    AuthenticationError,
     ConfigurationError,
     ExecutionError,
     InvalidQueryError,
@@ -34,7 +39,7 @@ from coodie.exceptions import (
 )
 from coodie.expr.compiler import Compiled, StatementTypes
 from coodie.requests import BatchRequest, Page, RawRequest, Request
-from coodie.types import CqlType, by_name, converter_for
+from coodie.types import CqlType, Duration, by_name, converter_for
 
 __all__ = ["AcsyllaDriver"]
 
@@ -46,7 +51,9 @@ _MAX_PREPARED = 2048
 def translate_error(e: BaseException, cql: str | None) -> Exception:
     msg = f"{type(e).__name__}: {e}"
     err: Exception
-    if isinstance(
+    if isinstance(e, acs_errors.CassErrorServerBadCredentials):
+        err = AuthenticationError(f"the cluster refused the credentials: {msg}", cql)
+    elif isinstance(
         e,
         (
             acs_errors.CassErrorServerInvalidQuery,
@@ -133,11 +140,72 @@ def _has_decimal(t: CqlType) -> bool:
     return t.name == "decimal" or any(_has_decimal(a) for a in t.args)
 
 
+def _vector_to_bytes(v: Any) -> Any:
+    # acsylla 1.2 knows vector<float, n> only as bytes: n big-endian 32-bit floats
+    return struct.pack(f">{len(v)}f", *v) if isinstance(v, (list, tuple)) else v
+
+
+def _vector_from_bytes(v: Any) -> Any:
+    if isinstance(v, (bytes, bytearray)):
+        return list(struct.unpack(f">{len(v) // 4}f", v))
+    return v
+
+
+_DURATION_UNITS = {
+    "y": (12, 0, 0),
+    "mo": (1, 0, 0),
+    "w": (0, 7, 0),
+    "d": (0, 1, 0),
+    "h": (0, 0, 3_600_000_000_000),
+    "m": (0, 0, 60_000_000_000),
+    "s": (0, 0, 1_000_000_000),
+    "ms": (0, 0, 1_000_000),
+    "us": (0, 0, 1_000),
+    "µs": (0, 0, 1_000),
+    "ns": (0, 0, 1),
+}
+_DURATION_PART = re.compile(r"(\d+)(y|mo|w|d|h|ms|m|s|us|µs|ns)")
+
+
+def _duration_from_text(v: Any) -> Any:
+    """acsylla reads a duration as its CQL text ('1y2mo3d5s123ns')."""
+    if not isinstance(v, str):
+        return v
+    sign = -1 if v.startswith("-") else 1
+    months = days = nanos = 0
+    for amount, unit in _DURATION_PART.findall(v):
+        mo, d, ns = _DURATION_UNITS[unit]
+        months, days, nanos = (
+            months + int(amount) * mo,
+            days + int(amount) * d,
+            nanos + int(amount) * ns,
+        )
+    return Duration(sign * months, sign * days, sign * nanos)
+
+
+def _duration_to_timedelta(v: Any) -> Any:
+    # acsylla 1.2 binds a duration only from a timedelta, which has no months, counts
+    # microseconds, and splits a negative one into days and positive seconds
+    if not isinstance(v, Duration):
+        return v
+    if v.months or v.nanoseconds % 1000 or v.nanoseconds < 0:
+        raise ValueError(
+            f"{v}: acsylla binds a duration only as days and non-negative microseconds "
+            "(no months, no nanosecond remainder, no negative time of day): use the scylla "
+            "driver for this value"
+        )
+    return dt.timedelta(days=v.days, microseconds=v.nanoseconds // 1000)
+
+
 _BIND: dict[str, Conv] = {
+    "duration": _duration_to_timedelta,
+    "vector": _vector_to_bytes,
     "varint": _varint_to_bytes,
     "ascii": _ascii_without_nul,
 }
 _READ: dict[str, Conv] = {
+    "duration": _duration_from_text,
+    "vector": _vector_from_bytes,
     "uuid": _uuid,
     "timeuuid": _uuid,
     "varint": _varint_from_bytes,
@@ -153,6 +221,13 @@ def _apply(convs: Sequence[Conv | None], values: Sequence[Any]) -> list[Any]:
     return [c(v) if c is not None and v is not None else v for c, v in zip(convs, values)]
 
 
+def cluster_options() -> list[str]:
+    """The init_coodie() options the acsylla driver takes: those of
+    `acsylla.create_cluster()`, but the hosts and port that init_coodie() sets itself."""
+    names = inspect.signature(acsylla.create_cluster).parameters
+    return [n for n in names if n not in ("contact_points", "port")]
+
+
 class AcsyllaDriver:
     """Executes coodie requests with acsylla."""
 
@@ -164,8 +239,20 @@ class AcsyllaDriver:
         port: int = 9042,
         **options: Any,
     ) -> None:
+        unknown = sorted(set(options) - set(cluster_options()))
+        if unknown:
+            hint = (
+                " (credentials are username= and password=)"
+                if {"auth_provider", "credentials"} & set(unknown)
+                else ""
+            )
+            raise ConfigurationError(
+                f"driver_type='acsylla' does not take {', '.join(unknown)}{hint}; "
+                f"the options it takes: {', '.join(cluster_options())}"
+            )
         self.keyspace = keyspace
         self.replication: dict[str, Any] | None = None
+        self.cursor_key: bytes = PROCESS_KEY  # signs paged_all() cursors (init_coodie(cursor_key=))
         options.setdefault("log_level", "critical")  # it logs shard-awareness noise as ERROR
         self._cluster_args: dict[str, Any] = {
             "contact_points": list(hosts or ["127.0.0.1"]),
@@ -175,19 +262,42 @@ class AcsyllaDriver:
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop the session belongs to
         self._thread: threading.Thread | None = None  # set when that loop is ours
         self._session: Any = None
+        self._cluster: Any = None  # the acsylla Cluster of the session
         self._prepared: dict[str, Any] = {}
         self._bind_convs: dict[StatementTypes, list[Conv | None]] = {}
         self._read_convs: dict[StatementTypes, list[Conv | None]] = {}
         self._lock = threading.Lock()
+        fork_safe(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: drop the parent's session, cluster, loop and thread, untouched
+        (the C++ driver's threads did not survive the fork, and freeing the session would
+        wait for them), and connect again on first use, in a loop of the child's own."""
+        forget_in_child(self._session, self._cluster, self._loop, self._thread, self._prepared)
+        self._session = self._cluster = None
+        self._loop = None
+        self._thread = None
+        self._prepared = {}
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------- connecting
+
+    @property
+    def connected(self) -> bool:
+        """Whether the driver holds an open session now."""
+        return self._session is not None
 
     async def _open(self) -> None:
         try:
             cluster = acsylla.create_cluster(**self._cluster_args)
-            self._session = await cluster.create_session()
         except Exception as e:
             raise translate_error(e, None) from e
+        try:
+            self._session = await cluster.create_session()
+        except Exception as e:
+            cluster.destroy()
+            raise translate_error(e, None) from e
+        self._cluster = cluster
 
     async def connect_async(self) -> None:
         """Connect in the running event loop, which then owns the session."""
@@ -349,10 +459,9 @@ class AcsyllaDriver:
         return self._page(result, None)
 
     async def _execute_raw(self, raw: RawRequest) -> Page:
-        cql = re.sub(r"%s", "?", raw.cql)
         try:
             st = acsylla.create_statement(
-                cql, parameters=list(raw.params) or None, timeout=raw.timeout
+                raw.text("?"), parameters=list(raw.params) or None, timeout=raw.timeout
             )
             result = await self._session.execute(st)
         except Exception as e:
@@ -360,9 +469,16 @@ class AcsyllaDriver:
         return self._page(result, None)
 
     async def _close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """Close the session, then the cluster: an acsylla cluster (and its logger) keeps
+        a socket pair registered with the event loop until it is destroyed."""
+        session, cluster = self._session, self._cluster
+        self._session = self._cluster = None
+        try:
+            if session is not None:
+                await session.close()
+        finally:
+            if cluster is not None:
+                cluster.destroy()
 
     # ------------------------------------------------------------- the driver API
 
@@ -421,16 +537,22 @@ class AcsyllaDriver:
             else:
                 loop.run_until_complete(self._close())
         self._loop = self._thread = None
-        self._session = None
+        self._session = self._cluster = None
         self._prepared.clear()
 
     async def shutdown_async(self) -> None:
-        if self._thread is None:
-            await self._close()
-            self._loop = None
-            self._prepared.clear()
-        else:
+        if self._thread is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.shutdown)
+            return
+        loop = self._loop
+        if loop is asyncio.get_running_loop():
+            await self._close()
+        elif loop is not None and loop.is_running():  # connected in a loop of another thread
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._close(), loop))
+        # else its loop is closed: the session, released below, closes as it is freed
+        self._session = self._cluster = None
+        self._loop = None
+        self._prepared.clear()
 
 
 def _consistency(name: str) -> Any:

@@ -8,12 +8,15 @@ thread) to asyncio futures with `loop.call_soon_threadsafe`: no thread per reque
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import threading
 import weakref
 from collections.abc import Sequence
 from typing import Any
 
 from cassandra import (
+    AuthenticationFailed,
     ConsistencyLevel,
     DriverException,
     ReadTimeout,
@@ -41,7 +44,10 @@ from cassandra.protocol import ErrorMessage
 from cassandra.protocol import RequestValidationException as ProtocolValidationError
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_factory
 
+from coodie.cursors import PROCESS_KEY
+from coodie.drivers import forget_in_child, fork_safe
 from coodie.exceptions import (
+    AuthenticationError,
     ConfigurationError,
     ExecutionError,
     InvalidQueryError,
@@ -73,7 +79,9 @@ def translate_error(e: BaseException, cql: str | None) -> Exception:
     """A driver exception -> the coodie error a user catches (the driver's is `__cause__`)."""
     msg = f"{type(e).__name__}: {e}"
     err: Exception
-    if isinstance(e, (RequestValidationException, ProtocolValidationError)):
+    if _refused_credentials(e):
+        err = AuthenticationError(f"the cluster refused the credentials: {msg}", cql)
+    elif isinstance(e, (RequestValidationException, ProtocolValidationError)):
         err = InvalidQueryError(f"the server rejected the statement: {msg}\n  CQL: {cql}")
     elif isinstance(e, (ReadTimeout, WriteTimeout, DriverTimedOut)):
         err = OperationTimedOut(msg, cql)
@@ -88,6 +96,15 @@ def translate_error(e: BaseException, cql: str | None) -> Exception:
         return e if isinstance(e, Exception) else ExecutionError(msg, cql)
     err.__cause__ = e
     return err
+
+
+def _refused_credentials(e: BaseException) -> bool:
+    """Authentication failed (on every host tried, when connecting)."""
+    if isinstance(e, AuthenticationFailed):
+        return True
+    if isinstance(e, NoHostAvailable) and e.errors:
+        return all(isinstance(x, AuthenticationFailed) for x in e.errors.values())
+    return False
 
 
 def _rows(rows: Sequence[Any] | None, columns: Sequence[str] | None) -> list[Any]:
@@ -121,8 +138,24 @@ class CassandraDriver:
         self._lock = threading.Lock()
         self._new_cluster: Any = None  # builds the Cluster (again, after a failed connect)
         self.replication: dict[str, Any] | None = None  # for keyspaces sync_table() creates
+        self.cursor_key: bytes = PROCESS_KEY  # signs paged_all() cursors (init_coodie(cursor_key=))
         # seconds per request unless a query says otherwise (init_coodie(request_timeout=))
         self.default_timeout: float = session.default_timeout if session is not None else 20.0
+        self._forked_from: int | None = None  # the parent's pid, for a given session lost to a fork
+        fork_safe(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: drop the parent's cluster and session (their threads did not
+        survive the fork; their sockets are the parent's) and connect again on first use.
+        A session the user gave cannot be rebuilt: using it raises ConfigurationError."""
+        forget_in_child(self._session, self.cluster, self._prepared)
+        if self._session is not None or self.cluster is not None:
+            if self._new_cluster is None:
+                self._forked_from = os.getppid()
+            self._session = self.cluster = None
+        self._prepared = {}
+        self._lock = threading.Lock()
+        _forget_reactor_in_child()
 
     @property
     def session(self) -> Session:
@@ -132,10 +165,21 @@ class CassandraDriver:
             session = self.connect()
         return session
 
+    @property
+    def connected(self) -> bool:
+        """Whether the driver holds an open session now."""
+        return self._session is not None and not self._session.is_shutdown
+
     def connect(self) -> Session:
         """Open the connection now (it otherwise opens on first use)."""
         with self._lock:
             if self._session is None:
+                if self._forked_from is not None:
+                    raise ConfigurationError(
+                        f"this driver was given a session in the parent process (pid "
+                        f"{self._forked_from}), which a forked child cannot use: call "
+                        "init_coodie() again in the child (e.g. in a post-fork hook)"
+                    )
                 try:
                     if self.cluster is None:
                         self.cluster = self._new_cluster()
@@ -197,8 +241,9 @@ class CassandraDriver:
     def _prepare(self, cql: str) -> PreparedStatement:
         ps = self._prepared.get(cql)
         if ps is None:
+            session = self.session  # connecting raises coodie's error, the driver's as cause
             try:
-                ps = self.session.prepare(cql)
+                ps = session.prepare(cql)
             except Exception as e:
                 raise translate_error(e, cql) from e
             if len(self._prepared) >= _MAX_PREPARED:
@@ -292,9 +337,13 @@ class CassandraDriver:
         return self._page(rf, rows)
 
     def _start_raw(self, raw: RawRequest) -> ResponseFuture:
+        session = self.session
         try:
-            return self.session.execute_async(
-                raw.cql, raw.params or None, timeout=raw.timeout, execution_profile=self._profile
+            # The driver formats values into the text with `%`: only the text around the
+            # values is escaped, and a statement without values is sent as written.
+            cql = raw.text("%s", _percent_escaped)
+            return session.execute_async(
+                cql, raw.params or None, timeout=raw.timeout, execution_profile=self._profile
             )
         except Exception as e:
             raise translate_error(e, raw.cql) from e
@@ -367,7 +416,8 @@ class CassandraDriver:
         return self._await(loop, self._start_raw(raw), raw.cql)
 
     async def shutdown_async(self) -> None:
-        self.shutdown()
+        """Shut down without blocking the event loop (the driver joins its threads)."""
+        await asyncio.get_running_loop().run_in_executor(None, self.shutdown)
 
 
 def _on_rows(rows: Any, call: Any, fut: asyncio.Future[Page], ref: Any) -> None:
@@ -387,6 +437,21 @@ def _resolve_rows(fut: asyncio.Future[Page], rf: ResponseFuture, rows: Any) -> N
 def _resolve_error(fut: asyncio.Future[Page], exc: BaseException, cql: str) -> None:
     if not fut.cancelled():
         fut.set_exception(translate_error(exc, cql))
+
+
+def _forget_reactor_in_child() -> None:
+    """The driver's I/O reactors are per process: libev and asyncore keep a global loop
+    that the driver, seeing another pid, would clean up by closing the parent's
+    connections from the child. Drop it instead, so a new one starts."""
+    for module in ("cassandra.io.libevreactor", "cassandra.io.asyncorereactor"):
+        reactor: Any = sys.modules.get(module)
+        if reactor is not None and getattr(reactor, "_global_loop", None) is not None:
+            forget_in_child(reactor._global_loop)
+            reactor._global_loop = None
+
+
+def _percent_escaped(text: str) -> str:
+    return text.replace("%", "%%")
 
 
 def _batch_text(batch: BatchRequest) -> str:

@@ -45,7 +45,7 @@ class Column(Generic[T]):
                 f"{self.name} {op.value} {value.name}: CQL compares columns with values only, "
                 "not with other columns"
             )
-        return Compare(self.name, op, value)
+        return Compare(self.name, op, value, self.model)
 
     # Comparisons take the column's type; they return expressions, never bool.
     def __eq__(self, value: T) -> Compare:  # type: ignore[override]
@@ -86,6 +86,8 @@ class Column(Generic[T]):
     @overload
     def contains(self: Column[set[E] | None], value: E) -> Compare: ...
     @overload
+    def contains(self: Column[frozenset[E] | None], value: E) -> Compare: ...
+    @overload
     def contains(self: Column[dict[Any, E] | None], value: E) -> Compare: ...
     def contains(self, value: Any) -> Compare:
         """`CONTAINS`: an element of a list or set, or a value of a map."""
@@ -104,25 +106,26 @@ class Column(Generic[T]):
         return self._compare(Op.LIKE, pattern)
 
     def asc(self) -> Ordering:
-        return Ordering(self.name, False)
+        return Ordering(self.name, False, self.model)
 
     def desc(self) -> Ordering:
-        return Ordering(self.name, True)
+        return Ordering(self.name, True, self.model)
 
 
 class Token:
     """`token(User.a, User.b)`: compare the partition-key token with `>`, `>=`, `<`, `<=`, `==`."""
 
-    __slots__ = ("columns",)
+    __slots__ = ("columns", "model")
 
-    def __init__(self, columns: tuple[str, ...]) -> None:
+    def __init__(self, columns: tuple[str, ...], model: type[Any] | None = None) -> None:
         self.columns = columns
+        self.model = model
 
     def __hash__(self) -> int:
         return hash((Token, self.columns))
 
     def _compare(self, op: Op, value: int) -> TokenCompare:
-        return TokenCompare(self.columns, op, value)
+        return TokenCompare(self.columns, op, value, self.model)
 
     def __eq__(self, value: int) -> TokenCompare:  # type: ignore[override]
         return self._compare(Op.EQ, value)
@@ -144,7 +147,8 @@ def token(*columns: Column[Any]) -> Token:
     """The token of the partition key: `token(User.id) > 0` (list every partition-key column)."""
     if not columns:
         raise InvalidQueryError("token() needs the partition-key columns, e.g. token(User.id)")
-    return Token(tuple(c.name for c in columns))
+    models = {c.model for c in columns}
+    return Token(tuple(c.name for c in columns), models.pop() if len(models) == 1 else None)
 
 
 @overload

@@ -27,7 +27,7 @@ from coodie.expr.nodes import (
     TokenCompare,
     Update,
 )
-from coodie.expr.validate import validate
+from coodie.expr.validate import ANN_MAX_LIMIT, validate
 from coodie.schema import TableSchema, quote
 from coodie.types import Check, CqlType, describe, plain, value_check
 
@@ -208,8 +208,17 @@ def check_using(schema: TableSchema, ttl: Any, timestamp: Any) -> None:
 def _shape_select(s: Select, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
     params: list[Any] = []
     where = _where_values(s.where, schema, params)
+    if s.ann is not None:
+        col = schema.by_name.get(s.ann.column)
+        v = s.ann.vector
+        params.append(col.to_db(v) if col is not None and col.to_db and v is not None else v)
     if s.limit is not None:
         _positive(schema, "limit", s.limit)
+        if s.ann is not None and s.limit > ANN_MAX_LIMIT:  # (a value: checked every call)
+            raise InvalidQueryError(
+                f"{schema.name}: an ANN query needs limit(k) with k at most {ANN_MAX_LIMIT} "
+                f"(got {s.limit})"
+            )
     if s.per_partition_limit is not None:
         _positive(schema, "per_partition_limit", s.per_partition_limit)
     if s.per_partition_limit is not None:
@@ -222,6 +231,7 @@ def _shape_select(s: Select, schema: TableSchema) -> tuple[tuple[Any, ...], list
             where,
             s.columns,
             s.order_by,
+            s.ann.column if s.ann is not None else None,
             s.limit is not None,
             s.per_partition_limit is not None,
             s.allow_filtering,
@@ -395,6 +405,8 @@ def _types_of(stmt: Statement, schema: TableSchema, tpl: _Template) -> Statement
     columns: tuple[CqlType, ...] = ()
     if isinstance(stmt, Select):
         conditions(stmt.where)
+        if stmt.ann is not None:
+            marks.append((schema.by_name[stmt.ann.column].cql_type, stmt.ann.column))
         marks.extend([(_INT, "per_partition_limit")] * (stmt.per_partition_limit is not None))
         marks.extend([(_INT, "limit")] * (stmt.limit is not None))
         columns = tuple(schema.by_name[n].cql_type for n in tpl.columns)
@@ -463,7 +475,9 @@ def visit_select(s: Select, schema: TableSchema, keyspace: str | None) -> _Templ
     if s.distinct:
         what = "DISTINCT " + what
     cql = f"SELECT {what} FROM {schema.qualified_name(keyspace)}{_where(s.where)}"
-    if s.order_by:
+    if s.ann is not None:
+        cql += f" ORDER BY {quote(s.ann.column)} ANN OF ?"
+    elif s.order_by:
         cql += " ORDER BY " + ", ".join(
             f"{quote(o.column)} {'DESC' if o.descending else 'ASC'}" for o in s.order_by
         )
@@ -475,7 +489,10 @@ def visit_select(s: Select, schema: TableSchema, keyspace: str | None) -> _Templ
         cql += " ALLOW FILTERING"
     pk = {c.name for c in schema.partition_key}
     in_on_pk = any(isinstance(c, Compare) and c.op is Op.IN and c.column in pk for c in s.where)
-    return _Template(cql, () if s.count else columns, False, not (in_on_pk and s.order_by))
+    # the server pages neither ORDER BY with IN on the partition key nor a top-k (ANN)
+    # query, which returns at most its LIMIT rows at once
+    pageable = not (in_on_pk and s.order_by) and s.ann is None
+    return _Template(cql, () if s.count else columns, False, pageable)
 
 
 def visit_insert(s: Insert, schema: TableSchema, keyspace: str | None) -> _Template:

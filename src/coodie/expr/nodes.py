@@ -9,8 +9,8 @@ the table's schema, the compiler renders them.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from coodie.exceptions import InvalidQueryError
 
@@ -79,11 +79,13 @@ class Expr:
     def __invert__(self) -> Expr:
         raise InvalidQueryError("CQL has no NOT: restate the condition positively")
 
-    def __bool__(self) -> bool:
-        raise TypeError(
-            "a coodie condition has no truth value: pass it to find() or filter() "
-            "instead of using it in an if, and, or, or chained comparison"
-        )
+    if not TYPE_CHECKING:  # declared to no checker: mypy's truthy-bool flags `if cond:`
+
+        def __bool__(self) -> bool:
+            raise TypeError(
+                "a coodie condition has no truth value: pass it to find() or filter() "
+                "instead of using it in an if, and, or, or chained comparison"
+            )
 
 
 def _flatten(e: Expr) -> tuple[Condition, ...]:
@@ -95,11 +97,14 @@ def _flatten(e: Expr) -> tuple[Condition, ...]:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Compare(Expr):
-    """`column op value` (value is a list for IN)."""
+    """`column op value` (value is a list for IN). `model` is the Document class whose
+    column built it (None for kwargs lookups and internal conditions): a column of one
+    model used in another model's query is refused."""
 
     column: str
     op: Op
     value: Any
+    model: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"Compare({self.column} {self.op.value} {self.value!r})"
@@ -107,11 +112,12 @@ class Compare(Expr):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class TokenCompare(Expr):
-    """`token(col, ...) op value` over the partition key."""
+    """`token(col, ...) op value` over the partition key (`model`: as in Compare)."""
 
     columns: tuple[str, ...]
     op: Op
     value: Any
+    model: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"TokenCompare(token({', '.join(self.columns)}) {self.op.value} {self.value!r})"
@@ -129,6 +135,8 @@ Condition = Compare | TokenCompare
 class Ordering:
     column: str
     descending: bool = False
+    # the Document class of the column that built it (`User.price.desc()`), else None
+    model: Any = field(default=None, compare=False, repr=False)
 
 
 class AssignOp(enum.Enum):
@@ -151,10 +159,19 @@ class Assignment:
 
 
 @dataclass(frozen=True, slots=True)
+class Ann:
+    """`ORDER BY column ANN OF vector`: the rows whose vectors are nearest `vector`."""
+
+    column: str
+    vector: Any
+
+
+@dataclass(frozen=True, slots=True)
 class Select:
     where: tuple[Condition, ...] = ()
     columns: tuple[str, ...] | None = None  # None: every column of the model
     order_by: tuple[Ordering, ...] = ()
+    ann: Ann | None = None
     limit: int | None = None
     per_partition_limit: int | None = None
     allow_filtering: bool = False

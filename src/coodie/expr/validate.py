@@ -229,8 +229,49 @@ def _uses_index(col: ColumnSchema, op: Op) -> bool:
     return op is not Op.IN  # the server filters IN on indexed columns
 
 
+ANN_MAX_LIMIT = 1000  # Cassandra 5.0: "requires a LIMIT that is not greater than 1000"
+
+
+def _check_ann(s: Select, schema: TableSchema, by_col: dict[str, list[Op]]) -> None:
+    """The rules of `ORDER BY v ANN OF ?` (Cassandra 5.0 SAI vector search)."""
+    assert s.ann is not None
+    col = _column(schema, s.ann.column, "ORDER BY ... ANN OF")
+    if not col.cql_type.size:
+        raise _err(schema, f"ANN OF orders by a vector column; {col.name} is {col.cql_type}")
+    if col.index is None or col.index.using != "sai":
+        raise _err(
+            schema,
+            f"ANN ordering by {col.name} needs an SAI index on it: declare it "
+            "Annotated[list[float], Vector(dimensions=n), VectorIndex()]",
+        )
+    if s.count:
+        raise _err(schema, "an ANN (top-k) query cannot be counted")
+    if s.order_by:
+        raise _err(schema, "ANN ordering does not support any other ORDER BY")
+    if s.per_partition_limit is not None:
+        raise _err(schema, "an ANN (top-k) query does not support per_partition_limit()")
+    if s.limit is None or s.limit > ANN_MAX_LIMIT:
+        raise _err(
+            schema,
+            f"an ANN query needs limit(k) with k at most {ANN_MAX_LIMIT} (got "
+            f"{'none' if s.limit is None else s.limit}): it returns the k nearest rows",
+        )
+    for name, ops in by_col.items():
+        c = schema.by_name[name]
+        if c.kind is ColumnKind.PARTITION_KEY and Op.IN in ops:
+            raise _err(schema, f"an ANN query cannot restrict the partition key {name} with IN")
+        if not c.is_primary_key and (c.index is None or c.index.using != "sai"):
+            raise _err(
+                schema,
+                f"ANN ordering needs every restricted column to be SAI-indexed; {name} is not "
+                "(ALLOW FILTERING does not help)",
+            )
+
+
 def _validate_select(s: Select, schema: TableSchema) -> None:
     by_col, tokens = _group(schema, s.where)
+    if s.ann is not None:
+        _check_ann(s, schema, by_col)
     af = s.allow_filtering
     pk_names = [c.name for c in schema.partition_key]
 

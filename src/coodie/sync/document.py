@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 from typing_extensions import Self
 
 from coodie import ddl, flows, raw
-from coodie.document import DocumentCore, class_or_instance_method, conditions_from
+from coodie.document import (
+    DocumentCore,
+    IfConditions,
+    LWTResult,
+    class_or_instance_method,
+    conditions_from,
+)
 from coodie.expr.nodes import Expr
 from coodie.flows import BatchCore
 from coodie.registry import get_driver
@@ -27,8 +33,74 @@ class Document(DocumentCore):
     # Methods made from the core flows (pydantic ignores functions; its plugin does not).
     save = blocking(flows.save, flows.queued_save)  # type: ignore[pydantic-field]
     insert = blocking(flows.insert, flows.queued_insert)  # type: ignore[pydantic-field]
-    update = blocking(flows.update, flows.queued_update)  # type: ignore[pydantic-field]
-    delete = blocking(flows.delete, flows.queued_delete)  # type: ignore[pydantic-field]
+    if TYPE_CHECKING:
+        # update() and delete() as checkers see them: a conditional write outside a batch
+        # returns its LWTResult, an unconditional one None (overloads on the conditions).
+        @overload
+        def update(
+            self,
+            *,
+            ttl: int | None = None,
+            timestamp: int | None = None,
+            if_exists: Literal[True],
+            if_conditions: None = None,
+            batch: None = None,
+            **values: Any,
+        ) -> LWTResult: ...
+        @overload
+        def update(
+            self,
+            *,
+            ttl: int | None = None,
+            timestamp: int | None = None,
+            if_exists: Literal[False] = False,
+            if_conditions: IfConditions,
+            batch: None = None,
+            **values: Any,
+        ) -> LWTResult: ...
+        @overload
+        def update(
+            self,
+            *,
+            ttl: int | None = None,
+            timestamp: int | None = None,
+            if_exists: bool = False,
+            if_conditions: IfConditions | None = None,
+            batch: BatchCore | None = None,
+            **values: Any,
+        ) -> LWTResult | None: ...
+        def update(self, **kwargs: Any) -> LWTResult | None: ...
+        @overload
+        def delete(
+            self,
+            *,
+            if_exists: Literal[True],
+            if_conditions: None = None,
+            timestamp: int | None = None,
+            batch: None = None,
+        ) -> LWTResult: ...
+        @overload
+        def delete(
+            self,
+            *,
+            if_exists: Literal[False] = False,
+            if_conditions: IfConditions,
+            timestamp: int | None = None,
+            batch: None = None,
+        ) -> LWTResult: ...
+        @overload
+        def delete(
+            self,
+            *,
+            if_exists: bool = False,
+            if_conditions: IfConditions | None = None,
+            timestamp: int | None = None,
+            batch: BatchCore | None = None,
+        ) -> LWTResult | None: ...
+        def delete(self, **kwargs: Any) -> LWTResult | None: ...
+    else:
+        update = blocking(flows.update, flows.queued_update)
+        delete = blocking(flows.delete, flows.queued_delete)
     delete_columns = blocking(flows.delete_columns)  # type: ignore[pydantic-field]
     save_changes = blocking(flows.save_changes)  # type: ignore[pydantic-field]
     update_changed = save_changes  # type: ignore[pydantic-field]  # (cqlengine, coodie 1.9)
@@ -36,7 +108,7 @@ class Document(DocumentCore):
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> QuerySet[Self]:
         """A lazy QuerySet: expressions (`User.age > 3`) and lookups (`age__gt=3`), ANDed."""
-        return QuerySet(cls, conditions_from(cls._schema(), conditions, lookups))
+        return QuerySet(cls, conditions_from(cls._schema(), conditions, lookups, cls))
 
     @classmethod
     def get(cls, *conditions: Expr, **lookups: Any) -> Self:
@@ -80,15 +152,25 @@ class CounterDocument(Document):
     __coodie_abstract__ = True
     __coodie_counter__: ClassVar[bool] = True
 
-    @class_or_instance_method
-    def increment(owner: Any, /, *, batch: BatchCore | None = None, **values: Any) -> None:
-        """`PageViews.increment(url="/home", views=1)`: keys by value, counters by delta;
-        on a document (`PageViews(url="/home").increment(views=1)`) its key names the row."""
-        run(owner._driver_name(), flows.counter_flow(owner, values, 1, batch))
+    if TYPE_CHECKING:
+        # as checkers (and coodie's mypy plugin) see them: classmethods, callable on a
+        # document too
 
-    @class_or_instance_method
-    def decrement(owner: Any, /, *, batch: BatchCore | None = None, **values: Any) -> None:
-        run(owner._driver_name(), flows.counter_flow(owner, values, -1, batch))
+        @classmethod
+        def increment(cls, *, batch: BatchCore | None = None, **values: Any) -> None: ...
+        @classmethod
+        def decrement(cls, *, batch: BatchCore | None = None, **values: Any) -> None: ...
+    else:
+
+        @class_or_instance_method
+        def increment(owner, /, *, batch=None, **values):
+            """`PageViews.increment(url="/home", views=1)`: keys by value, counters by delta;
+            on a document (`PageViews(url="/home").increment(views=1)`) its key names the row."""
+            run(owner._driver_name(), flows.counter_flow(owner, values, 1, batch))
+
+        @class_or_instance_method
+        def decrement(owner, /, *, batch=None, **values):
+            run(owner._driver_name(), flows.counter_flow(owner, values, -1, batch))
 
 
 class MaterializedView(ViewMixin, Document):

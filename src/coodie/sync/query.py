@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from coodie.document import DocumentCore
+from coodie.document import DocumentCore, IfConditions
+from coodie.expr.columns import Column
 from coodie.query import QuerySetCore
 from coodie.registry import get_driver
-from coodie.requests import Request
+from coodie.requests import PagedResult, Request
 from coodie.sync._run import blocking
 
 __all__ = ["QuerySet"]
@@ -21,18 +22,38 @@ class QuerySet(QuerySetCore[D]):
 
     __slots__ = ()
 
-    all = blocking(QuerySetCore._flow_all)
-    first = blocking(QuerySetCore._flow_first)
-    get = blocking(QuerySetCore._flow_get)
-    count = blocking(QuerySetCore._flow_count)
-    exists = blocking(QuerySetCore._flow_exists)
-    values_list = blocking(QuerySetCore._flow_values_list)
-    __len__ = blocking(QuerySetCore._flow_len)  # len(qs): the rows, read once with list(qs)
-    paged_all = blocking(QuerySetCore._flow_paged)
-    page = blocking(QuerySetCore._flow_page)
-    create = blocking(QuerySetCore._flow_create)
-    update = blocking(QuerySetCore._flow_update)
-    delete = blocking(QuerySetCore._flow_delete)
+    if TYPE_CHECKING:
+        # The same methods as declared to checkers: pyright does not bind the QuerySet's
+        # type parameter through blocking() (mypy does), and results would be Unknown.
+        def all(self) -> list[D]: ...
+        def first(self) -> D | None: ...
+        def get(self) -> D: ...
+        def count(self) -> int: ...
+        def paged_all(
+            self, paging_state: str | None = None, page_size: int | None = None
+        ) -> PagedResult[D]: ...
+        def create(self, /, **kwargs: Any) -> D: ...
+        # (with if_conditions, or after if_exists(), the result is an LWTResult: see
+        # docs/coming-from-1.9.md; declared int here so coodie's mypy plugin checks the values)
+        def update(self, /, *, if_conditions: IfConditions | None = None, **kwargs: Any) -> int: ...
+        def delete(self, /, *, if_conditions: IfConditions | None = None) -> int | None: ...
+        def __len__(self) -> int: ...
+        def exists(self) -> bool: ...
+        def values_list(self, *names: str | Column[Any], flat: bool = False) -> list[Any]: ...
+        def page(self, paging_state: str | None = None) -> PagedResult[D]: ...
+    else:
+        all = blocking(QuerySetCore._flow_all)
+        first = blocking(QuerySetCore._flow_first)
+        get = blocking(QuerySetCore._flow_get)
+        count = blocking(QuerySetCore._flow_count)
+        paged_all = blocking(QuerySetCore._flow_paged)
+        create = blocking(QuerySetCore._flow_create)
+        update = blocking(QuerySetCore._flow_update)
+        delete = blocking(QuerySetCore._flow_delete)
+        exists = blocking(QuerySetCore._flow_exists)
+        values_list = blocking(QuerySetCore._flow_values_list)
+        page = blocking(QuerySetCore._flow_page)
+        __len__ = blocking(QuerySetCore._flow_len)  # len(qs): the rows, read once with list(qs)
 
     def __iter__(self) -> Iterator[D]:
         """Stream the rows page by page (`page_size()` sets the page length)."""

@@ -18,7 +18,7 @@ async def main() -> None:
     reveal_type(await AUser.find(AUser.tags.contains("x")).first())  # R: tests.typing.cases.models.AUser | None
     reveal_type(await AUser.get(id=u.id))  # R: tests.typing.cases.models.AUser
     pending = AUser.get(id=u.id)
-    reveal_type(pending)  # R: typing.Coroutine[Any, Any, tests.typing.cases.models.AUser]
+    _ = reveal_type(pending)  # R: typing.Coroutine[Any, Any, tests.typing.cases.models.AUser]
     pending.close()
     reveal_type(await u.insert())  # R: coodie.document.LWTResult
     reveal_type(await u.update(name="b"))  # R: coodie.document.LWTResult | None

@@ -41,3 +41,16 @@ class AUser(aio.Document):
     name: str
     price: float = 0.0
     tags: list[str] = []
+
+
+class Item(Document):
+    sku: Annotated[str, PrimaryKey()]
+    labels: Optional[frozenset[str]] = None
+    sizes: Optional[list[int]] = None
+    attrs: Optional[dict[str, int]] = None
+    stock: int = 0
+
+
+class AViews(aio.CounterDocument):
+    url: Annotated[str, PrimaryKey()]
+    hits: Annotated[int, Counter()]

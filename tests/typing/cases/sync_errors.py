@@ -7,8 +7,8 @@ from .models import User
 u = User(id=UUID(int=1), name="a")
 User.price > "x"  # E: Unsupported operand types for > ("Column[float]" and "str")
 User.age <= 1.5  # E: Unsupported operand types for <= ("Column[int]" and "float")
-User.find(User.price == "x")  # E: Argument 1 to "find" of "Document" has incompatible type "bool"; expected "Expr"
-User.find(User.name == "a").filter(User.age == "3")  # E: Argument 1 to "filter" of "QuerySetCore" has incompatible type "bool"
+User.find(User.price == "x")  # E: Unsupported operand types for == ("Column[float]" and "str")
+User.find(User.name == "a").filter(User.age == "3")  # E: Unsupported operand types for == ("Column[int]" and "str")
 User.find(u.price > 3)  # E: Argument 1 to "find" of "Document" has incompatible type "bool"; expected "Expr"
 User.find(True)  # E: Argument 1 to "find" of "Document" has incompatible type "bool"; expected "Expr"
 User.tags.contains(1)  # E: Argument 1 to "contains" of "Column" has incompatible type "int"; expected "str"

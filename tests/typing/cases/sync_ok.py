@@ -42,9 +42,10 @@ reveal_type(Admin.get(Admin.level > 2))  # R: tests.typing.cases.models.Admin
 reveal_type(u.insert())  # R: coodie.document.LWTResult
 reveal_type(u.update(name="b"))  # R: coodie.document.LWTResult | None
 reveal_type(u.save(ttl=5))  # R: None
-reveal_type(u.delete(if_exists=True))  # R: coodie.document.LWTResult | None
+reveal_type(u.delete(if_exists=True))  # R: coodie.document.LWTResult
 reveal_type(User.find(name="a").update(age=3))  # R: int
 reveal_type(User.find(name="a").paged_all(page_size=10).documents)  # R: list[tests.typing.cases.models.User]
+reveal_type(User.find(name="a").paged_all(paging_state="c").paging_state)  # R: str | None
 reveal_type([x for x in User.find(name="a")])  # R: list[tests.typing.cases.models.User]
 reveal_type(Views.increment(url="/", hits=1))  # R: None
 reveal_type(col(User.price))  # R: coodie.expr.columns.Column[float]

@@ -1,0 +1,103 @@
+"""User-defined types: pydantic models stored as CQL `CREATE TYPE` values.
+
+A field annotated with a `UserType` subclass, or with any plain pydantic model, is a UDT
+column: `sync_table()` creates the types it needs (those a type uses first) and adds the
+fields a model gained with `ALTER TYPE ... ADD`. `sync_type()` does the same for one type.
+A UDT column is frozen where CQL requires it (inside collections, other UDTs and the
+primary key); `Annotated[Address, Frozen()]` freezes a top-level one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from coodie.exceptions import SchemaError
+from coodie.query import Flow
+from coodie.requests import Page, RawRequest
+from coodie.schema import TableSchema, quote
+from coodie.types import CqlType, UnsupportedType, normalize_cql_type, udt_type
+
+__all__ = ["UserType", "create_type_cql", "sync_types_flow", "table_udts"]
+
+
+class UserType(BaseModel):
+    """A pydantic model that maps to a CQL user-defined type.
+
+    The type is named after the class in snake_case, or `Settings.name`:
+
+        class Address(UserType):
+            street: str
+            city: str = ""
+
+            class Settings:
+                name = "address"
+    """
+
+    Settings: ClassVar[type[Any]]
+
+    @classmethod
+    def cql_type(cls) -> CqlType:
+        """The user-defined type this model maps to (SchemaError if it cannot map)."""
+        return udt_of(cls)
+
+
+def udt_of(model: type[BaseModel]) -> CqlType:
+    try:
+        return udt_type(model)
+    except UnsupportedType as e:
+        raise SchemaError(f"{model.__name__}: {e}") from None
+
+
+def table_udts(schema: TableSchema) -> list[CqlType]:
+    """The user-defined types a table's columns use, each after the types it uses."""
+    return _ordered(t for c in schema.columns for t in c.cql_type.udts())
+
+
+def _ordered(types: Iterable[CqlType]) -> list[CqlType]:
+    out: list[CqlType] = []
+    for t in types:
+        if t not in out:
+            out.append(t)
+    return out
+
+
+def create_type_cql(t: CqlType, keyspace: str) -> str:
+    fields = ", ".join(f"{quote(n)} {a.cql}" for n, a in zip(t.fields, t.args))
+    return f"CREATE TYPE IF NOT EXISTS {quote(keyspace)}.{quote(t.name)} ({fields})"
+
+
+def sync_types_flow(types: list[CqlType], keyspace: str) -> Flow[list[str]]:
+    """Create the types that do not exist, in the order given (dependencies first), and
+    add the fields a type gained. A field whose type changed is a SchemaError: CQL cannot
+    change it."""
+    ran: list[str] = []
+    if not types:
+        return ran
+    page: Page = yield RawRequest.where(
+        "SELECT type_name, field_names, field_types FROM system_schema.types",
+        keyspace_name=keyspace,
+    )
+    existing = {r[0]: dict(zip(r[1], r[2])) for r in page.rows}
+    for t in types:
+        have = existing.get(t.name)
+        if have is None:
+            ddl = [create_type_cql(t, keyspace)]
+        else:
+            ddl = []
+            for name, ftype in zip(t.fields, t.args):
+                if name not in have:
+                    ddl.append(
+                        f"ALTER TYPE {quote(keyspace)}.{quote(t.name)} ADD {quote(name)} {ftype.cql}"
+                    )
+                elif normalize_cql_type(have[name]) != normalize_cql_type(ftype.cql):
+                    raise SchemaError(
+                        f"{t.py.__name__}.{name}: the type {t.name} has {have[name]}, the model "
+                        f"says {ftype.cql}; CQL cannot change a field's type: migrate by hand"
+                    )
+        for cql in ddl:
+            yield RawRequest(cql)
+            ran.append(cql)
+    return ran

@@ -1,0 +1,98 @@
+"""Polymorphic documents (issue 15, item 3): subclasses share their base's table."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import pytest
+
+from coodie.exceptions import SchemaError
+from coodie.fields import Discriminator, PrimaryKey
+
+
+def _models(flavour: Any) -> Any:
+    class Pet(flavour.Document):  # type: ignore[name-defined,misc]
+        owner: Annotated[str, PrimaryKey()]
+        id: Annotated[uuid.UUID, PrimaryKey(partition_key_index=1)]
+        kind: Annotated[str, Discriminator()] = "pet"
+        name: str = ""
+
+        class Settings:
+            name = "it_pets"
+
+    class Dog(Pet):
+        __discriminator_value__ = "dog"
+        barks: bool = True
+
+    class Cat(Pet):
+        __discriminator_value__ = "cat"
+        lives: int = 9
+
+    return Pet, Dog, Cat
+
+
+@pytest.fixture
+def m(f: Any) -> Any:
+    models = f.__dict__.setdefault("_poly_models", _models(f.module))
+    f(models[1].sync_table())  # a subclass syncs the shared table
+    return models
+
+
+def test_subclasses_share_the_table_and_read_back_as_themselves(
+    f: Any, m: Any, session: Any
+) -> None:
+    Pet, Dog, Cat = m
+    owner = f"o-{uuid.uuid4()}"
+    rex = Dog(owner=owner, id=uuid.uuid4(), name="Rex", barks=False)
+    tom = Cat(owner=owner, id=uuid.uuid4(), name="Tom", lives=7)
+    blob = Pet(owner=owner, id=uuid.uuid4(), name="Blob")
+    assert (rex.kind, tom.kind, blob.kind) == ("dog", "cat", "pet")
+    for doc in (rex, tom, blob):
+        f(doc.save())
+    columns = {
+        r.column_name
+        for r in session.execute(
+            "SELECT column_name FROM system_schema.columns WHERE keyspace_name = %s "
+            "AND table_name = 'it_pets'",
+            (session.keyspace,),
+        )
+    }
+    assert columns == {"owner", "id", "kind", "name", "barks", "lives"}
+    rows = {
+        r.name: (r.kind, r.barks, r.lives)
+        for r in session.execute(
+            "SELECT name, kind, barks, lives FROM it_pets WHERE owner = %s ALLOW FILTERING",
+            (owner,),
+        )
+    }
+    assert rows == {
+        "Rex": ("dog", False, None),
+        "Tom": ("cat", None, 7),
+        "Blob": ("pet", None, None),
+    }
+
+    got = {p.name: p for p in f(Pet.find(owner=owner).allow_filtering().all())}
+    assert type(got["Rex"]) is Dog and got["Rex"] == rex
+    assert type(got["Tom"]) is Cat and got["Tom"] == tom
+    assert type(got["Blob"]) is Pet and got["Blob"] == blob
+
+    assert [d.name for d in f(Dog.find(owner=owner).allow_filtering().all())] == ["Rex"]
+    assert [c.name for c in f(Cat.find(owner=owner).allow_filtering().all())] == ["Tom"]
+    assert f(Cat.find(owner=owner).allow_filtering().count()) == 1
+    assert f(Dog.get(owner=owner, id=rex.id)) == rex
+    assert f(Dog.find_one(owner=owner, id=tom.id)) is None  # Tom's key, but not a dog
+    assert type(f(Pet.get(owner=owner, id=tom.id))) is Cat
+
+
+def test_a_subclass_without_a_value_or_with_a_taken_one_is_refused(f: Any, m: Any) -> None:
+    Pet, _, _ = m
+    with pytest.raises(SchemaError, match="__discriminator_value__"):
+
+        class Fish(Pet):
+            fins: int = 2
+
+    with pytest.raises(SchemaError, match="'dog' is Dog's already"):
+
+        class Wolf(Pet):
+            __discriminator_value__ = "dog"

@@ -1,0 +1,218 @@
+"""User-defined types and vectors (issue 15): nested pydantic models as CQL types."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Optional
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from coodie.exceptions import SchemaError
+from coodie.fields import Frozen, PrimaryKey, Vector
+from coodie.usertype import UserType
+
+
+class Geo(UserType):
+    lat: float = 0.0
+    lon: float = 0.0
+
+
+class Address(UserType):
+    street: str
+    city: str = ""
+    zip: int = 0
+    geo: Optional[Geo] = None  # a UDT inside a UDT (frozen, as CQL requires)
+    lines: list[str] = []  # a collection inside a UDT (frozen too)
+
+    class Settings:
+        name = "it_address"
+
+
+class Contact(BaseModel):  # a plain nested model works the same way
+    kind: str
+    value: str
+
+
+def _models(flavour: Any) -> Any:
+    class Customer(flavour.Document):  # type: ignore[name-defined,misc]
+        id: Annotated[uuid.UUID, PrimaryKey()]
+        home: Optional[Address] = None  # non-frozen: one field can be set alone
+        billing: Annotated[Optional[Address], Frozen()] = None
+        contacts: list[Contact] = []
+        by_kind: dict[str, Contact] = {}
+        embedding: Annotated[list[float], Vector(dimensions=3)] = [0.0, 0.0, 0.0]
+
+        class Settings:
+            name = "it_customers"
+
+    return Customer
+
+
+@pytest.fixture
+def Customer(f: Any) -> Any:
+    model = f.__dict__.setdefault("_udt_model", _models(f.module))
+    f(model.sync_table())
+    return model
+
+
+def test_sync_table_creates_the_types_in_dependency_order(
+    f: Any, Customer: Any, session: Any
+) -> None:
+    types = {
+        r.type_name: dict(zip(r.field_names, r.field_types))
+        for r in session.execute(
+            "SELECT type_name, field_names, field_types FROM system_schema.types "
+            "WHERE keyspace_name = %s",
+            (session.keyspace,),
+        )
+    }
+    assert types["geo"] == {"lat": "float", "lon": "float"}
+    assert types["it_address"] == {
+        "street": "text",
+        "city": "text",
+        "zip": "int",
+        "geo": "frozen<geo>",
+        "lines": "frozen<list<text>>",
+    }
+    assert types["contact"] == {"kind": "text", "value": "text"}
+    columns = {
+        r.column_name: r.type
+        for r in session.execute(
+            "SELECT column_name, type FROM system_schema.columns "
+            "WHERE keyspace_name = %s AND table_name = 'it_customers'",
+            (session.keyspace,),
+        )
+    }
+    assert columns["home"] == "it_address"
+    assert columns["billing"] == "frozen<it_address>"
+    assert columns["contacts"] == "list<frozen<contact>>"
+    assert columns["embedding"] == "vector<float, 3>"
+    assert f(Customer.sync_table()) == []  # in step: nothing to do
+
+
+def test_nested_documents_read_back_equal(f: Any, Customer: Any, session: Any) -> None:
+    doc = Customer(
+        id=uuid.uuid4(),
+        home=Address(
+            street="1 Main", city="Oslo", zip=150, geo=Geo(lat=59.5, lon=10.75), lines=["a"]
+        ),
+        billing=Address(street="PO Box 7"),
+        contacts=[Contact(kind="mail", value="a@b.c"), Contact(kind="tel", value="1")],
+        by_kind={"mail": Contact(kind="mail", value="a@b.c")},
+        embedding=[0.5, -0.25, 1.0],
+    )
+    f(doc.save())
+    got = f(Customer.get(id=doc.id))
+    assert got == doc
+    assert type(got.home) is Address and type(got.home.geo) is Geo
+    assert type(got.contacts[0]) is Contact
+    # what the server holds, read without coodie
+    row = session.execute(
+        "SELECT toJson(home), toJson(contacts) FROM it_customers WHERE id = %s", (doc.id,)
+    ).one()
+    assert row[0] == (
+        '{"street": "1 Main", "city": "Oslo", "zip": 150, "geo": {"lat": 59.5, "lon": 10.75}, '
+        '"lines": ["a"]}'
+    )
+    assert row[1] == '[{"kind": "mail", "value": "a@b.c"}, {"kind": "tel", "value": "1"}]'
+
+
+def test_udt_columns_update_and_filter(f: Any, Customer: Any) -> None:
+    doc = Customer(id=uuid.uuid4(), home=Address(street="old"))
+    f(doc.save())
+    f(Customer.find(id=doc.id).update(home=Address(street="new", zip=9)))
+    assert f(Customer.get(id=doc.id)).home == Address(street="new", zip=9)
+    f(doc.update(contacts=[Contact(kind="x", value="y")]))
+    assert f(Customer.get(id=doc.id)).contacts == [Contact(kind="x", value="y")]
+    # a value of the wrong shape never reaches the server
+    with pytest.raises(ValidationError):
+        f(Customer.find(id=doc.id).update(home={"zip": "not a number"}))
+
+
+def test_a_vector_of_the_wrong_size_is_refused_before_the_server(f: Any, Customer: Any) -> None:
+    with pytest.raises(ValidationError, match="embedding"):
+        Customer(id=uuid.uuid4(), embedding=[1.0, 2.0])
+    with pytest.raises(ValidationError, match="embedding"):
+        f(Customer.find(id=uuid.uuid4()).update(embedding=[1.0] * 4))
+
+
+def test_a_type_gains_fields_and_old_values_read_their_defaults(f: Any, session: Any) -> None:
+    flavour = f.name
+
+    def version(extra: bool) -> Any:
+        class Badge(BaseModel):
+            label: str
+            if extra:
+                colour: str = "grey"
+
+            class Settings:
+                name = f"it_badge_{flavour}"
+
+        class Holder(f.module.Document):  # type: ignore[name-defined,misc]
+            id: Annotated[uuid.UUID, PrimaryKey()]
+            badge: Optional[Badge] = None
+
+            class Settings:
+                name = f"it_badge_holders_{flavour}"
+
+        return Holder, Badge
+
+    v1, b1 = version(False)
+    f(v1.sync_table())
+    key = uuid.uuid4()
+    f(v1(id=key, badge=b1(label="x")).save())
+    v2, b2 = version(True)
+    ran = f(v2.sync_table())
+    assert any(c.startswith("ALTER TYPE") and "colour" in c for c in ran)
+    got = f(v2.get(id=key))
+    assert got.badge == b2(label="x", colour="grey")
+
+
+def test_a_field_whose_type_changed_is_a_schema_error(f: Any) -> None:
+    class Tag(BaseModel):
+        label: str
+
+        class Settings:
+            name = "it_tag_changed"
+
+    class Tag2(BaseModel):
+        label: int
+
+        class Settings:
+            name = "it_tag_changed"
+
+    class A(f.module.Document):  # type: ignore[name-defined,misc]
+        id: Annotated[uuid.UUID, PrimaryKey()]
+        tag: Optional[Tag] = None
+
+        class Settings:
+            name = "it_tag_a"
+
+    class B(f.module.Document):  # type: ignore[name-defined,misc]
+        id: Annotated[uuid.UUID, PrimaryKey()]
+        tag: Optional[Tag2] = None
+
+        class Settings:
+            name = "it_tag_b"
+
+    f(A.sync_table())
+    with pytest.raises(SchemaError, match=r"Tag2.label: the type it_tag_changed has text"):
+        f(B.sync_table())
+
+
+def test_bad_nested_models_fail_at_class_definition(f: Any) -> None:
+    class Loop(BaseModel):
+        name: str
+        next: Optional[Loop] = None
+
+    with pytest.raises(SchemaError, match="contains itself"):
+
+        class Bad(f.module.Document):  # type: ignore[name-defined,misc]
+            id: Annotated[uuid.UUID, PrimaryKey()]
+            loop: Optional[Loop] = None
+
+    with pytest.raises(SchemaError, match="non-frozen"):
+
+        class BadKey(f.module.Document):  # type: ignore[name-defined,misc]
+            home: Annotated[Address, PrimaryKey()]
