@@ -136,7 +136,7 @@ def sync_table_flow(
     ran = yield from ensure_keyspace_flow(keyspace, replication, dry_run)
     from coodie.usertype import sync_types_flow, table_udts
 
-    ran += yield from sync_types_flow(table_udts(schema), keyspace)
+    ran += yield from sync_types_flow(table_udts(schema), keyspace, dry_run)
     page = yield RawRequest.where(
         "SELECT column_name, type, kind, position, clustering_order FROM system_schema.columns",
         keyspace_name=keyspace,

@@ -69,10 +69,10 @@ def create_type_cql(t: CqlType, keyspace: str) -> str:
     return f"CREATE TYPE IF NOT EXISTS {quote(keyspace)}.{quote(t.name)} ({fields})"
 
 
-def sync_types_flow(types: list[CqlType], keyspace: str) -> Flow[list[str]]:
+def sync_types_flow(types: list[CqlType], keyspace: str, dry_run: bool = False) -> Flow[list[str]]:
     """Create the types that do not exist, in the order given (dependencies first), and
     add the fields a type gained. A field whose type changed is a SchemaError: CQL cannot
-    change it."""
+    change it. `dry_run=True`: the DDL, not run."""
     ran: list[str] = []
     if not types:
         return ran
@@ -98,6 +98,7 @@ def sync_types_flow(types: list[CqlType], keyspace: str) -> Flow[list[str]]:
                         f"says {ftype.cql}; CQL cannot change a field's type: migrate by hand"
                     )
         for cql in ddl:
-            yield RawRequest(cql)
+            if not dry_run:
+                yield RawRequest(cql)
             ran.append(cql)
     return ran
