@@ -6,11 +6,12 @@ Every test runs once per flavour: `f(x)` is `x` for coodie.sync and `await x` fo
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 from uuid import UUID, uuid4
 
 import pytest
 from cassandra.cluster import Session
+from pydantic import BaseModel
 
 from coodie.fields import ClusteringKey, Counter, PrimaryKey
 
@@ -732,3 +733,28 @@ def test_sync_table_alters_options_drops_removed_indexes_and_warns(
         )
     }
     assert "old" in cols
+
+
+class CompatSpot(BaseModel):  # a user-defined type: a dry run does not create it either
+    x: int = 0
+
+
+def test_sync_table_dry_run_creates_no_user_type(f: Any, session: Session, keyspace: str) -> None:
+    table = f"compat_dry_udt_{f.name}_{uuid4().hex[:6]}"
+
+    class Placed(f.module.Document):  # type: ignore[misc,name-defined]
+        id: Annotated[int, PrimaryKey()]
+        spot: Optional[CompatSpot] = None
+
+        class Settings:
+            name = table
+
+    planned = f(Placed.sync_table(dry_run=True))
+    assert [c.split(" (")[0] for c in planned] == [
+        f"CREATE TYPE IF NOT EXISTS {keyspace}.compat_spot",
+        f"CREATE TABLE IF NOT EXISTS {keyspace}.{table}",
+    ]
+    types = session.execute(
+        "SELECT type_name FROM system_schema.types WHERE keyspace_name = %s", (keyspace,)
+    )
+    assert "compat_spot" not in {r.type_name for r in types}
