@@ -97,7 +97,9 @@ def create_index_cql(
     return cql
 
 
-def ensure_keyspace_flow(keyspace: str, replication: Mapping[str, Any] | None) -> Flow[list[str]]:
+def ensure_keyspace_flow(
+    keyspace: str, replication: Mapping[str, Any] | None, dry_run: bool = False
+) -> Flow[list[str]]:
     page: Page = yield RawRequest.where(
         "SELECT keyspace_name FROM system_schema.keyspaces", keyspace_name=keyspace
     )
@@ -107,7 +109,8 @@ def ensure_keyspace_flow(keyspace: str, replication: Mapping[str, Any] | None) -
         f"CREATE KEYSPACE IF NOT EXISTS {quote(keyspace)} WITH replication = "
         f"{literal(replication or DEFAULT_REPLICATION)}"
     )
-    yield RawRequest(cql)
+    if not dry_run:
+        yield RawRequest(cql)
     return [cql]
 
 
@@ -149,34 +152,52 @@ def live_indexes_flow(keyspace: str, table: str | None = None) -> Flow[dict[str,
 
 
 def sync_table_flow(
-    model: type[DocumentCore], replication: Mapping[str, Any] | None = None
+    model: type[DocumentCore],
+    replication: Mapping[str, Any] | None = None,
+    *,
+    dry_run: bool = False,
+    drop_removed_indexes: bool = False,
 ) -> Flow[list[str]]:
     """Create the table, add new columns, create declared indexes. Returns the DDL it ran.
 
     A table this process has found in step with the model is not read again while the
     cluster's schema version (system.local) stays the same: any DDL, from any client,
     changes that version. (The driver's own schema metadata, which cqlengine answers
-    from, can lag DDL from other clients by the driver's refresh window.)"""
+    from, can lag DDL from other clients by the driver's refresh window.)
+
+    `dry_run=True` returns the DDL without running it; `drop_removed_indexes=True` also
+    drops the table's indexes the model no longer declares. Changed `Settings.options`
+    are applied with ALTER TABLE ... WITH; live columns the model lacks are logged
+    (logger `coodie.schema`), never dropped."""
+
     # a polymorphic subclass's table is its root's, with every subclass's columns
     model = getattr(model, "__coodie_poly_root__", None) or model
     schema = model._schema()
     keyspace = resolve_keyspace(model)
     page: Page = yield RawRequest("SELECT schema_version FROM system.local")
     version = page.rows[0][0] if page.rows else None
-    if version is not None and model.__dict__.get("__coodie_in_step__") == (keyspace, version):
+    cached = model.__dict__.get("__coodie_in_step__") == (keyspace, version)
+    if version is not None and cached and not drop_removed_indexes:
         return []
-    ran = yield from ensure_keyspace_flow(keyspace, replication)
+    ran = yield from ensure_keyspace_flow(keyspace, replication, dry_run)
     from coodie.usertype import sync_types_flow, table_udts
 
-    ran += yield from sync_types_flow(table_udts(schema), keyspace)
+    ran += yield from sync_types_flow(table_udts(schema), keyspace, dry_run)
     columns = yield from live_columns_flow(keyspace, schema.name)
     existing = columns.get(schema.name, {})
     indexes: frozenset[str] = frozenset()
-    if existing and any(c.index is not None for c in schema.columns):
+    if existing and (drop_removed_indexes or any(c.index is not None for c in schema.columns)):
         found = yield from live_indexes_flow(keyspace, schema.name)
         indexes = found.get(schema.name, frozenset())
-    for cql in table_ddl(model, keyspace, existing, indexes):
-        yield RawRequest(cql)
+    planned = table_ddl(model, keyspace, existing, indexes)
+    if existing:
+        from coodie.schema_sync import more_ddl  # (options, removed indexes, warnings)
+
+        more = yield from more_ddl(model, keyspace, existing, indexes, drop_removed_indexes)
+        planned += more
+    for cql in planned:
+        if not dry_run:
+            yield RawRequest(cql)
         ran.append(cql)
     if not ran and version is not None:
         # the schema version under which this table was last found to match the model

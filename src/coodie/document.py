@@ -10,10 +10,11 @@ import dataclasses
 import gc
 import inspect
 import threading
+import types
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, create_model, field_validator
 from pydantic._internal._model_construction import (
@@ -23,7 +24,7 @@ from pydantic._internal._model_construction import (
 )
 from pydantic._internal._typing_extra import parent_frame_namespace
 from pydantic.fields import Field, PrivateAttr
-from typing_extensions import Self, dataclass_transform
+from typing_extensions import ParamSpec, Self, dataclass_transform
 
 from coodie import polymorphic
 from coodie.exceptions import InvalidQueryError, SchemaError, UnsupportedOperation
@@ -44,12 +45,29 @@ from coodie.expr.nodes import (
 from coodie.schema import ColumnKind, ColumnSchema, TableSchema, build_schema
 from coodie.types import split_annotated, strip_optional
 
-__all__ = ["DocumentCore", "DocumentMeta", "LWTResult", "check_owner", "conditions_from"]
+__all__ = [
+    "DocumentCore",
+    "DocumentMeta",
+    "IfConditions",
+    "LWTResult",
+    "check_owner",
+    "class_or_instance_method",
+    "conditions_from",
+]
+
+# IF conditions: lookups by name (`{"age__ne": 3}`) or expressions (`[Model.age != 3]`)
+IfConditions = Mapping[str, Any] | Expr | Sequence[Expr]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 _building = threading.local()
 # Documents read with only(...): id -> the columns they hold (kept beside the instance,
 # not in it, so that whole documents pay nothing for the feature).
 _PARTIAL: dict[int, frozenset[str]] = {}
+# Documents with fields assigned since they were read or last written: id -> those
+# fields (beside the instance, as _PARTIAL; `save_changes()` writes them).
+_CHANGED: dict[int, set[str]] = {}
 _GC_PAUSE_ROWS = 64  # pages at least this long are hydrated with the cyclic GC paused
 
 
@@ -104,6 +122,18 @@ def _values_model(cls: type[BaseModel]) -> type[BaseModel]:
         f"{cls.__name__}Values", __config__=config, __validators__=validators, **fields
     )
     return model
+
+
+class class_or_instance_method(classmethod, Generic[_P, _R]):  # type: ignore[type-arg]
+    """A classmethod that, called on an instance, receives the instance instead of the
+    class (`PageView.increment(url=u, views=1)` and `PageView(url=u).increment(views=1)`)."""
+
+    def __init__(self, func: Callable[Concatenate[Any, _P], _R]) -> None:
+        super().__init__(func)
+
+    def __get__(self, obj: Any, cls: type | None = None) -> Callable[_P, _R]:
+        bound: Callable[_P, _R] = types.MethodType(self.__func__, cls if obj is None else obj)
+        return bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +276,11 @@ def conditions_from(
         out.extend(items)
     if kwargs:
         out.extend(parse_conditions(schema, kwargs))
+    for c in out:
+        if isinstance(c, Compare) and c.op is Op.NE:
+            from coodie.expr.validate import _NE_IN_WHERE
+
+            raise InvalidQueryError(f"{schema.name}: " + _NE_IN_WHERE.format(c.column))
     return tuple(out)
 
 
@@ -311,6 +346,8 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         type.__setattr__(cls, "__coodie_hydrators__", {})
         type.__setattr__(cls, "__coodie_plans__", {})
         type.__setattr__(cls, "__coodie_in_step__", None)
+        if schema.is_counter:
+            _counters_start_at_zero(cls, schema)
         cls.__coodie_init_class__()
 
     @classmethod
@@ -356,6 +393,28 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         given a value since); None for a whole document."""
         read = _PARTIAL.get(id(self))
         return None if read is None else read | self.__pydantic_fields_set__
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in type(self).model_fields:
+            changed = _CHANGED.get(id(self))
+            if changed is None:
+                changed = _CHANGED[id(self)] = set()
+                weakref.finalize(self, _CHANGED.pop, id(self), None)
+            changed.add(name)
+
+    def _changed_fields(self) -> set[str]:
+        """The fields assigned since the document was read or last written."""
+        return set(_CHANGED.get(id(self), ()))
+
+    def _mark_written(self, names: Any = None) -> None:
+        """The fields `names` (every field if None) now hold what the table holds."""
+        changed = _CHANGED.get(id(self))
+        if changed is not None:
+            if names is None:
+                changed.clear()
+            else:
+                changed.difference_update(names)
 
     # A document read with only(...) stays partial through copies and pickling: a copy
     # taken for a whole document would write defaults over the columns it never read.
@@ -439,7 +498,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         ttl: int | None = None,
         timestamp: int | None = None,
         if_exists: bool = False,
-        if_conditions: Mapping[str, Any] | None = None,
+        if_conditions: IfConditions | None = None,
     ) -> tuple[Update, dict[str, Any]]:
         """The UPDATE, and the field values the instance takes once it is applied."""
         self._check_writable("update")
@@ -514,7 +573,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         *,
         if_exists: bool = False,
         timestamp: int | None = None,
-        if_conditions: Mapping[str, Any] | None = None,
+        if_conditions: IfConditions | None = None,
     ) -> Delete:
         self._check_writable("delete")
         return Delete(
@@ -524,12 +583,70 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             if_conditions=_if_conditions(self._schema(), if_conditions),
         )
 
+    def _delete_columns_statement(
+        self,
+        targets: Sequence[Any],
+        *,
+        if_exists: bool = False,
+        timestamp: int | None = None,
+        if_conditions: IfConditions | None = None,
+    ) -> tuple[Delete, dict[str, Any]]:
+        """`DELETE a, meta[?], items[?] ... WHERE <key>`: whole columns by name, collection
+        elements as `(column, key or index)`; and the values the instance takes then."""
+        self._check_writable("delete")
+        schema = self._schema()
+        columns: list[str] = []
+        elements: list[tuple[str, Any]] = []
+        for t in targets:
+            if isinstance(t, str):
+                columns.append(schema.column(t).name)
+            elif isinstance(t, tuple) and len(t) == 2 and isinstance(t[0], str):
+                elements.append((schema.column(t[0]).name, t[1]))
+            else:
+                raise InvalidQueryError(
+                    f"{type(self).__name__}.delete_columns() takes column names and "
+                    f"(column, key) pairs for collection elements, got {t!r}"
+                )
+        if not columns and not elements:
+            raise InvalidQueryError(
+                f"{type(self).__name__}.delete_columns() needs at least one column"
+            )
+        where = self._key_conditions()
+        if all(
+            schema.by_name[n].kind is ColumnKind.STATIC
+            for n in (*columns, *(e for e, _ in elements))
+        ):
+            partition = {c.name for c in schema.partition_key}
+            where = tuple(c for c in where if c.column in partition)
+        stmt = Delete(
+            where,
+            columns=tuple(columns),
+            timestamp=timestamp,
+            if_exists=if_exists,
+            if_conditions=_if_conditions(schema, if_conditions),
+            elements=tuple(elements),
+        )
+        d = self.__dict__
+        new_values: dict[str, Any] = {}
+        for name in columns:
+            null = _null_value(type(self).model_fields[name], schema.by_name[name])
+            new_values[name] = null() if null is not None else None
+        for name, key in elements:
+            current = new_values.get(name, d.get(name))
+            if isinstance(current, dict):
+                new_values[name] = {k: v for k, v in current.items() if k != key}
+            elif isinstance(current, list):
+                new_values[name] = [v for i, v in enumerate(current) if i != key]
+        return stmt, new_values
+
     def _apply_local(self, values: Mapping[str, Any]) -> None:
         d = self.__dict__
         fields_set = self.__pydantic_fields_set__
         for k, v in values.items():
             d[k] = v
             fields_set.add(k)
+        if id(self) in _CHANGED:
+            self._mark_written(values)
 
     # ------------------------------------------------------------- hydration
 
@@ -598,6 +715,19 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         return out
 
 
+def _counters_start_at_zero(cls: type[DocumentCore], schema: TableSchema) -> None:
+    """A counter column with no default defaults to 0 (what an absent counter counts),
+    so that a document made of its key alone can be incremented: `PageView(url=u)`."""
+    changed = False
+    for c in schema.columns:
+        info = cls.model_fields[c.name]
+        if c.is_counter and info.is_required():
+            info.default = 0
+            changed = True
+    if changed:
+        cls.model_rebuild(force=True)
+
+
 def _mark_partial(doc: DocumentCore, read: frozenset[str]) -> None:
     """Remember that `doc` holds only the columns `read` (until it is collected)."""
     _PARTIAL[id(doc)] = read
@@ -628,11 +758,31 @@ def _null_value(info: Any, col: ColumnSchema) -> Any:
     return lambda: info.get_default(call_default_factory=True)
 
 
-def _if_conditions(schema: TableSchema, conds: Mapping[str, Any] | None) -> tuple[Compare, ...]:
+def _if_conditions(schema: TableSchema, conds: Any) -> tuple[Compare, ...]:
+    """IF conditions: a mapping of lookups (`{"name": "x", "age__ne": 3}`), or expressions
+    (`[Model.name == "x", Model.age != 3]`)."""
     if not conds:
         return ()
+    items: list[Any]
+    if isinstance(conds, Mapping):
+        items = list(parse_conditions(schema, conds))
+    else:
+        exprs = [conds] if isinstance(conds, Expr) else list(conds)
+        items = []
+        for e in exprs:
+            if not isinstance(e, Expr):
+                raise InvalidQueryError(
+                    f"{schema.name}: if_conditions takes a dict of lookups or expressions "
+                    f"such as Model.name != 'x', got {e!r}"
+                )
+            items.extend(e.items if isinstance(e, And) else (e,))
+        for c in items:
+            if isinstance(c, Compare) and c.column not in schema.by_name:
+                raise InvalidQueryError(
+                    f"{schema.name} has no column {c.column!r} (in if_conditions)"
+                )
     out = []
-    for c in parse_conditions(schema, conds):
+    for c in items:
         if not isinstance(c, Compare):
             raise InvalidQueryError(f"{schema.name}: token() cannot be used in IF conditions")
         out.append(c)
@@ -661,4 +811,10 @@ def _apply_collection_op(current: Any, op: AssignOp, value: Any) -> Any:
         return (current or 0) + value
     if op is AssignOp.DECR:
         return (current or 0) - value
+    if op is AssignOp.SETINDEX:
+        index, element = value
+        items = list(current or [])
+        if index < len(items):  # (else the server refuses the write)
+            items[index] = element
+        return items
     return value

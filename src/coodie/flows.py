@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from coodie import plans
-from coodie.document import LWTResult, _null_value
+from coodie.document import IfConditions, LWTResult, _null_value
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
 from coodie.expr.compiler import Compiled, compile_statement
 from coodie.expr.nodes import (
@@ -20,6 +20,7 @@ from coodie.expr.nodes import (
     AssignOp,
     BatchKind,
     Compare,
+    Expr,
     Insert,
     Op,
     Statement,
@@ -108,6 +109,7 @@ def save(
         queued_save(doc, ttl=ttl, timestamp=timestamp, batch=batch)
         return
     yield Request(plans.insert(doc, False, ttl, timestamp))
+    doc._mark_written()
 
 
 def queued_save(
@@ -120,6 +122,8 @@ def queued_save(
 ) -> None:
     assert batch is not None
     _queue(doc, plans.insert(doc, False, ttl, _batch_timestamp(timestamp, batch)), batch)
+    if doc._changed_fields():
+        batch._on_success.append(doc._mark_written)
 
 
 def insert(
@@ -135,7 +139,10 @@ def insert(
     if batch is not None:
         return queued_insert(doc, ttl=ttl, timestamp=timestamp, batch=batch)
     page: Page = yield Request(plans.insert(doc, True, ttl, timestamp))
-    return lwt_result(page, type(doc))
+    result = lwt_result(page, type(doc))
+    if result.applied:
+        doc._mark_written()
+    return result
 
 
 def queued_insert(
@@ -158,7 +165,7 @@ def update(
     ttl: int | None = None,
     timestamp: int | None = None,
     if_exists: bool = False,
-    if_conditions: Mapping[str, Any] | None = None,
+    if_conditions: IfConditions | None = None,
     batch: BatchCore | None = None,
     **values: Any,
 ) -> Flow[LWTResult | None]:
@@ -191,7 +198,7 @@ def queued_update(
     ttl: int | None = None,
     timestamp: int | None = None,
     if_exists: bool = False,
-    if_conditions: Mapping[str, Any] | None = None,
+    if_conditions: IfConditions | None = None,
     batch: BatchCore | None = None,
     **values: Any,
 ) -> None:
@@ -207,7 +214,7 @@ def delete(
     /,
     *,
     if_exists: bool = False,
-    if_conditions: Mapping[str, Any] | None = None,
+    if_conditions: IfConditions | None = None,
     timestamp: int | None = None,
     batch: BatchCore | None = None,
 ) -> Flow[LWTResult | None]:
@@ -227,7 +234,7 @@ def queued_delete(
     /,
     *,
     if_exists: bool = False,
-    if_conditions: Mapping[str, Any] | None = None,
+    if_conditions: IfConditions | None = None,
     timestamp: int | None = None,
     batch: BatchCore | None = None,
 ) -> None:
@@ -236,18 +243,116 @@ def queued_delete(
     _queue(doc, compiled, batch)
 
 
+# update()'s own options: a column with one of these names is written as set__<name>
+_UPDATE_OPTIONS = frozenset({"ttl", "timestamp", "if_exists", "if_conditions", "batch"})
+
+
+def save_changes(
+    doc: D,
+    /,
+    *,
+    ttl: int | None = None,
+    timestamp: int | None = None,
+    if_exists: bool = False,
+    if_conditions: IfConditions | None = None,
+    batch: BatchCore | None = None,
+) -> Flow[LWTResult | None]:
+    """UPDATE only the fields assigned since the document was read or last written
+    (nothing is sent if there are none). Changes made inside a collection in place are
+    not seen: assign the field (`doc.tags = doc.tags | {"x"}`)."""
+    schema = type(doc)._schema()
+    changed = [c.name for c in schema.columns if c.name in doc._changed_fields()]
+    keys = [n for n in changed if schema.by_name[n].is_primary_key]
+    if keys:
+        raise InvalidQueryError(
+            f"{type(doc).__name__}: primary key field(s) {', '.join(keys)} changed; a key cannot "
+            "be updated: save() writes the document as a new row"
+        )
+    if not changed:
+        return None
+    d = doc.__dict__
+    values = {(f"set__{n}" if n in _UPDATE_OPTIONS else n): d[n] for n in changed}
+    options: dict[str, Any] = {
+        "ttl": ttl,
+        "timestamp": timestamp,
+        "if_exists": if_exists,
+        "if_conditions": if_conditions,
+        "batch": batch,
+    }
+    if batch is not None:
+        queued_update(doc, **options, **values)
+        batch._on_success.append(lambda: doc._mark_written(changed))
+        return None
+    result = yield from update(doc, **options, **values)
+    if result is None or result.applied:
+        doc._mark_written(changed)
+    return result
+
+
+def delete_columns(
+    doc: D,
+    /,
+    *targets: Any,
+    if_exists: bool = False,
+    if_conditions: IfConditions | None = None,
+    timestamp: int | None = None,
+    batch: BatchCore | None = None,
+) -> Flow[LWTResult | None]:
+    """DELETE some columns of this row (`"name"`) or collection elements (`("meta", "k")`,
+    `("items", 2)`); conditional deletes return an `LWTResult`. The instance takes the
+    change once it is applied."""
+    stmt, new_values = doc._delete_columns_statement(
+        targets,
+        if_exists=if_exists,
+        timestamp=_batch_timestamp(timestamp, batch) if batch else timestamp,
+        if_conditions=if_conditions,
+    )
+    compiled = compile_for(type(doc), stmt)
+    if batch is not None:
+        _queue(doc, compiled, batch)
+        batch._on_success.append(lambda: doc._apply_local(new_values))
+        return None
+    page: Page = yield Request(compiled)
+    result = lwt_result(page, type(doc)) if compiled.lwt else None
+    if result is None or result.applied:
+        doc._apply_local(new_values)
+    return result
+
+
 def counter_flow(
-    model: type[DocumentCore], kwargs: Mapping[str, Any], sign: int, batch: BatchCore | None
+    owner: Any, kwargs: Mapping[str, Any], sign: int, batch: BatchCore | None
 ) -> Flow[None]:
-    """`increment(url="/home", views=1)`: key columns by value, counters by delta."""
+    """`increment(url="/home", views=1)`: key columns by value, counters by delta.
+    `owner` is the class, or a document (`PageView(url=u).increment(views=1)`): its key
+    columns name the row, and its counters take the change once it is written."""
+    model: type[DocumentCore] = owner if isinstance(owner, type) else type(owner)
     if not model.__coodie_counter__:
         raise UnsupportedOperation(f"{model.__name__} is not a CounterDocument")
+    apply: Callable[[], None] | None = None
+    if not isinstance(owner, type):
+        doc = owner
+        keys = {c.name: doc.__dict__.get(c.name) for c in model._schema().primary_key}
+        kwargs = {**{k: v for k, v in keys.items() if k not in kwargs}, **kwargs}
+        schema = model._schema()
+        deltas = {
+            n: v * sign
+            for n, v in kwargs.items()
+            if n in schema.by_name and schema.by_name[n].is_counter
+        }
+
+        def apply() -> None:
+            doc._apply_local({n: (doc.__dict__.get(n) or 0) + d for n, d in deltas.items()})
+
     if batch is not None:
         _add_to_batch(model, _counter_statement(model, kwargs, sign), batch)
+        if apply is not None:
+            batch._on_success.append(apply)
         return
     yield Request(
         plans.counter(model, kwargs, sign, lambda: _counter_statement(model, kwargs, sign))
     )
+    if apply is not None:
+        apply()
 
 
 def _counter_statement(model: type[DocumentCore], kwargs: Mapping[str, Any], sign: int) -> Update:
@@ -280,7 +385,19 @@ def _counter_statement(model: type[DocumentCore], kwargs: Mapping[str, Any], sig
 def get_flow(
     model: type[D], conditions: Sequence[Any], lookups: Mapping[str, Any], *, required: bool
 ) -> Flow[D | None]:
-    """`Model.get(...)` (required) and `Model.find_one(...)`: the one matching document."""
+    """`Model.get(...)` (required) and `Model.find_one(...)`: the one matching document.
+    A lone value (`Model.get(some_id)`) is the value of a one-column primary key."""
+    if len(conditions) == 1 and not isinstance(conditions[0], Expr):
+        key = model._schema().primary_key
+        if len(key) != 1:
+            raise InvalidQueryError(
+                f"{model.__name__}: get(value) takes the value of a one-column primary key; "
+                f"the key is ({', '.join(c.name for c in key)}): name each column"
+            )
+        if key[0].name in lookups:
+            raise InvalidQueryError(f"{model.__name__}: {key[0].name} is given twice")
+        lookups = {key[0].name: conditions[0], **lookups}
+        conditions = ()
     request = plans.get_request(model, conditions, lookups)
     page: Page = yield request
     return one_document(model, request, page.rows, required=required)
@@ -329,12 +446,20 @@ class BatchCore:
         # (model, compiled statement, identity of the partition it writes)
         self._items: list[tuple[type[DocumentCore], Compiled, Any]] = []
         self._on_success: list[Callable[[], None]] = []  # local changes made once it applied
-
-    def __len__(self) -> int:
-        return len(self._items)
+        self._raw: list[Compiled] = []  # raw CQL statements (`add()`), sent after the others
 
     def _add(self, model: type[DocumentCore], compiled: Compiled, partition: Any) -> None:
         self._items.append((model, compiled, partition))
+
+    def add(self, cql: str, params: Sequence[Any] | None = None) -> None:
+        """Queue a raw CQL write (values bound, `?` or `%s` markers) beside model writes.
+        coodie does not check it against batch rules: the server does."""
+        from coodie.raw import raw_request
+
+        self._raw.append(raw_request(cql, params).compiled)
+
+    def __len__(self) -> int:
+        return len(self._items) + len(self._raw)
 
     def _driver_name(self) -> str | None:
         names = {m._schema().driver_name for m, _, _ in self._items}
@@ -345,16 +470,19 @@ class BatchCore:
     def _discard(self) -> None:
         self._items.clear()
         self._on_success.clear()
+        self._raw.clear()
 
     def _flow(self) -> Flow[LWTResult | None]:
         """Send the queued writes as one BATCH; a conditional batch returns its LWTResult."""
         self.result = None
-        if not self._items:
+        if not self._items and not self._raw:
             return None
-        validate_batch(self.kind, [(m._schema(), c.lwt, p) for m, c, p in self._items])
-        items = tuple(c for _, c, _ in self._items)
-        model = self._items[0][0]
+        if self._items:
+            validate_batch(self.kind, [(m._schema(), c.lwt, p) for m, c, p in self._items])
+        items = tuple(c for _, c, _ in self._items) + tuple(self._raw)
+        model = self._items[0][0] if self._items else None
         on_success, self._items, self._on_success = self._on_success, [], []
+        self._raw = []
         page: Page = yield BatchRequest(
             self.kind.value, items, consistency=self.consistency, timeout=self.timeout
         )

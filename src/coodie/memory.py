@@ -554,6 +554,8 @@ def _condition_holds(row: dict[str, Any], c: Compare, schema: TableSchema) -> bo
     """An IF condition; an empty collection is null, as the server stores it."""
     want = _collection(c.value, schema.by_name[c.column].cql_type)
     have = row.get(c.column)
+    if c.op is Op.NE:
+        return bool(have != want)
     if want is None:
         return have is None if c.op is Op.EQ else False
     return _matches(c.op, have, want)

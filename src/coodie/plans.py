@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from coodie.document import _PARTIAL, conditions_from
+from coodie.document import _PARTIAL, IfConditions, conditions_from
 from coodie.expr.compiler import Compiled, check_using, compile_statement
 from coodie.expr.nodes import AssignOp, Compare, Condition, Delete, Insert, Op, Update
 from coodie.query import DEFAULT_PAGE_SIZE, QuerySetCore, resolve_keyspace
@@ -144,12 +144,18 @@ def update(
     ttl: int | None,
     timestamp: int | None,
     if_exists: bool,
-    if_conditions: Mapping[str, Any] | None,
+    if_conditions: IfConditions | None,
 ) -> tuple[Compiled, dict[str, Any]]:
     """The UPDATE of `doc.update(...)`, and the values the instance takes once applied."""
     model = type(doc)
     schema = model._schema()
     ks = resolve_keyspace(model)
+    if if_conditions is not None and not isinstance(if_conditions, Mapping):
+        # conditions given as expressions: the general path, every time
+        stmt, new_values = doc._update_statement(
+            values, ttl=ttl, timestamp=timestamp, if_exists=if_exists, if_conditions=if_conditions
+        )
+        return compile_statement(stmt, schema, ks), new_values
     conds = if_conditions or {}
     key = (
         ks,
@@ -201,13 +207,18 @@ def update(
 def delete(
     doc: DocumentCore,
     if_exists: bool,
-    if_conditions: Mapping[str, Any] | None,
+    if_conditions: IfConditions | None,
     timestamp: int | None,
 ) -> Compiled:
     """The DELETE of `doc.delete(...)`."""
     model = type(doc)
     schema = model._schema()
     ks = resolve_keyspace(model)
+    if if_conditions is not None and not isinstance(if_conditions, Mapping):
+        stmt = doc._delete_statement(
+            if_exists=if_exists, timestamp=timestamp, if_conditions=if_conditions
+        )
+        return compile_statement(stmt, schema, ks)
     conds = if_conditions or {}
     key = (ks, Delete, timestamp is not None, if_exists, tuple(conds))
     plan: _Plan | None = model.__coodie_plans__.get(key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from typing_extensions import Self
 
@@ -37,7 +37,7 @@ from coodie.requests import Page, PagedResult, Request
 from coodie.schema import ColumnKind
 
 if TYPE_CHECKING:
-    from coodie.document import DocumentCore
+    from coodie.document import DocumentCore, IfConditions, LWTResult
 
 __all__ = [
     "BULK_CONCURRENCY",
@@ -155,6 +155,10 @@ class QuerySetCore(Generic[D]):
         "_allow_filtering",
         "_ann",
         "_consistency",
+        "_counted",
+        "_distinct",
+        "_if_exists",
+        "_if_not_exists",
         "_limit",
         "_model",
         "_only",
@@ -187,6 +191,10 @@ class QuerySetCore(Generic[D]):
         self._consistency: str | None = None
         self._timeout: float | None = None
         self._page_size: int | None = None
+        self._distinct = False
+        self._if_exists = False
+        self._if_not_exists = False
+        self._counted: list[D] | None = None  # what len(qs) read, for the next iteration
 
     def _copy(self, **changes: Any) -> Self:
         new = object.__new__(type(self))
@@ -203,6 +211,10 @@ class QuerySetCore(Generic[D]):
         new._consistency = self._consistency
         new._timeout = self._timeout
         new._page_size = self._page_size
+        new._distinct = self._distinct
+        new._if_exists = self._if_exists
+        new._if_not_exists = self._if_not_exists
+        new._counted = None
         for name, value in changes.items():
             setattr(new, name, value)
         return new
@@ -267,6 +279,35 @@ class QuerySetCore(Generic[D]):
             schema.column(n)
         return self._copy(_only=cols or None)
 
+    def defer(self, *names: str | Column[Any]) -> Self:
+        """Read every column but these (the inverse of `only()`)."""
+        cols = {n.name if isinstance(n, Column) else n for n in names}
+        schema = self._model._schema()
+        for n in cols:
+            schema.column(n)
+        keep = tuple(c.name for c in schema.columns if c.name not in cols)
+        if not keep:
+            raise InvalidQueryError(f"{self._model.__name__}: defer() left no column to read")
+        return self._copy(_only=keep if cols else None)
+
+    def distinct(self) -> Self:
+        """SELECT DISTINCT the partition keys (and the static columns `only()` names):
+        one partial document per partition."""
+        schema = self._model._schema()
+        keys = tuple(c.name for c in schema.partition_key)
+        extra = tuple(n for n in (self._only or ()) if n not in keys)
+        return self._copy(_distinct=True, _only=keys + extra)
+
+    def if_exists(self) -> Any:
+        """Make `update()` / `delete()` conditional (IF EXISTS): they return an LWTResult.
+        (Typed Any: the result of the writes after it is not what the plain ones return.)"""
+        return self._copy(_if_exists=True)
+
+    def if_not_exists(self) -> Any:
+        """Make `create()` conditional (INSERT ... IF NOT EXISTS): it returns an LWTResult.
+        (Typed Any, as `if_exists()`.)"""
+        return self._copy(_if_not_exists=True)
+
     def allow_filtering(self) -> Self:
         return self._copy(_allow_filtering=True)
 
@@ -290,6 +331,10 @@ class QuerySetCore(Generic[D]):
         """Rows per round trip (default 5,000; paged_all(): rows per page, default 100)."""
         return self._copy(_page_size=check_page_size(n, "page_size()"))
 
+    def fetch_size(self, n: int) -> Self:
+        """`page_size(n)` under the name coodie 1.9 used."""
+        return self.page_size(n)
+
     # ------------------------------------------------------------- compiling
 
     def _select(self, *, count: bool = False, columns: tuple[str, ...] | None = None) -> Select:
@@ -302,6 +347,7 @@ class QuerySetCore(Generic[D]):
             per_partition_limit=self._per_partition_limit,
             allow_filtering=self._allow_filtering,
             count=count,
+            distinct=self._distinct,
         )
 
     def _compile(self, stmt: Any) -> Compiled:
@@ -362,6 +408,48 @@ class QuerySetCore(Generic[D]):
         page: Page = yield req
         return one_document(self._model, req, page.rows, required=required)
 
+    def _flow_len(self) -> Flow[int]:
+        """`len(qs)` (blocking API): the number of matching documents, read whole. They
+        are kept for the iteration that follows (`list(qs)` calls len() first), which
+        takes them, so that `list(qs)` reads the rows once; a later iteration reads anew."""
+        docs = yield from self._flow_all()
+        self._counted = docs
+        return len(docs)
+
+    def _take_counted(self) -> list[D] | None:
+        docs, self._counted = self._counted, None
+        return docs
+
+    def _flow_exists(self) -> Flow[bool]:
+        """Whether any row matches (reads at most one row's key)."""
+        keys = tuple(c.name for c in self._model._schema().primary_key)
+        qs = self._copy(_limit=1, _only=None if self._distinct else keys)
+        page: Page = yield qs._select_request()
+        return bool(page.rows)
+
+    def _flow_values_list(self, *names: str | Column[Any], flat: bool = False) -> Flow[list[Any]]:
+        """The values of `names` (every column if none) for each matching row: tuples, or
+        with `flat=True` and one column, the values themselves."""
+        cols = tuple(n.name if isinstance(n, Column) else n for n in names)
+        schema = self._model._schema()
+        for n in cols:
+            schema.column(n)
+        if flat and len(cols) != 1:
+            raise InvalidQueryError(
+                f"{self._model.__name__}: values_list(flat=True) takes exactly one column, got {len(cols)}"
+            )
+        c = self._compile(self._select(columns=cols or None))
+        req: Request | None = self._request(c) if c.paging else self._request(c, fetch_size=0)
+        convs = [schema.by_name[n].from_db for n in c.columns]
+        out: list[Any] = []
+        while req is not None:
+            page: Page = yield req
+            for row in page.rows:
+                values = tuple(v if f is None or v is None else f(v) for f, v in zip(convs, row))
+                out.append(values[0] if flat else values)
+            req = req.next_page(page.paging_state)
+        return out
+
     def _flow_count(self) -> Flow[int]:
         """SELECT COUNT(*) of the matching rows."""
         req: Request | None = self._request(
@@ -416,16 +504,32 @@ class QuerySetCore(Generic[D]):
         )
         return PagedResult(self._model._from_rows(c.columns, page.rows), cursor)
 
+    def _flow_page(self, paging_state: str | None = None) -> Flow[PagedResult[D]]:
+        """`paged_all(paging_state=...)` under coodie 1.9's name: `qs.page(state)`."""
+        return (yield from self._flow_paged(paging_state))
+
     def _flow_create(self, /, **kwargs: Any) -> Flow[D]:
-        """Insert a document made of the QuerySet's equality filters plus `kwargs`."""
+        """Insert a document made of the QuerySet's equality filters plus `kwargs`; returns
+        it, or after `if_not_exists()` the LWTResult of INSERT ... IF NOT EXISTS."""
+        if self._if_exists:
+            raise InvalidQueryError(
+                f"{self._model.__name__}: create() takes if_not_exists(), not if_exists()"
+            )
         values: dict[str, Any] = {}
         for c in self._where:
             if isinstance(c, Compare) and c.op is Op.EQ:
                 values[c.column] = c.value
         values.update(kwargs)
         doc = self._model(**values)
-        stmt = doc._insert_statement(ttl=self._ttl, timestamp=self._timestamp)
-        yield self._request(self._compile(stmt))
+        stmt = doc._insert_statement(
+            if_not_exists=self._if_not_exists, ttl=self._ttl, timestamp=self._timestamp
+        )
+        page: Page = yield self._request(self._compile(stmt))
+        if self._if_not_exists:
+            from coodie.flows import lwt_result
+
+            result: Any = lwt_result(page, self._model)  # (after if_not_exists())
+            return result  # type: ignore[no-any-return]
         return doc
 
     def _key_rows_flow(self) -> Flow[list[dict[str, Any]]]:
@@ -494,11 +598,23 @@ class QuerySetCore(Generic[D]):
             yield reqs
         return len(keys)
 
-    def _flow_update(self, /, **kwargs: Any) -> Flow[int]:
+    @overload
+    def _flow_update(self, /, *, if_conditions: None = None, **kwargs: Any) -> Flow[int]: ...
+    @overload
+    def _flow_update(self, /, *, if_conditions: IfConditions, **kwargs: Any) -> Flow[LWTResult]: ...
+    def _flow_update(self, /, *, if_conditions: Any = None, **kwargs: Any) -> Flow[Any]:
         """UPDATE every matching row (by primary key); returns how many rows were written.
-        A filter on other columns reads the matching keys first."""
+        A filter on other columns reads the matching keys first. After `if_exists()`, or
+        given `if_conditions` (`{"name__ne": "x"}` or `[Model.name != "x"]`), it is one
+        conditional UPDATE of the row the filter names, and returns its LWTResult."""
         if self._model.__coodie_view__:
             self._model._check_writable("update")
+        if self._if_not_exists:
+            raise InvalidQueryError(
+                f"{self._model.__name__}: update() takes if_exists(), not if_not_exists()"
+            )
+        if self._if_exists or if_conditions:
+            return (yield from self._conditional_update(kwargs, if_conditions))
         assignments = tuple(parse_assignments(self._model._schema(), kwargs))
         if not assignments:
             raise InvalidQueryError(
@@ -521,7 +637,43 @@ class QuerySetCore(Generic[D]):
         self._probe_write(make, keys)  # validate the write before reading anything
         return (yield from self._flow_bulk(make, [c.name for c in keys]))
 
-    def _flow_delete(self) -> Flow[int | None]:
+    def _conditional_write(self, stmt: Any) -> Flow[Any]:
+        from coodie.flows import lwt_result
+
+        if self._limit is not None or self._per_partition_limit is not None:
+            raise InvalidQueryError(
+                f"{self._model.__name__}: a conditional write names one row by its key; "
+                "drop limit()/per_partition_limit()"
+            )
+        page: Page = yield self._request(self._compile(stmt))
+        return lwt_result(page, self._model)
+
+    def _conditional_update(self, kwargs: dict[str, Any], if_conditions: Any) -> Flow[Any]:
+        from coodie.document import _if_conditions
+
+        schema = self._model._schema()
+        assignments = tuple(parse_assignments(schema, kwargs))
+        sets = {a.column: a.value for a in assignments if a.op is AssignOp.SET}
+        valid = self._model._validated_values(sets)
+        assignments = tuple(
+            Assignment(a.column, a.op, valid[a.column]) if a.op is AssignOp.SET else a
+            for a in assignments
+        )
+        stmt = Update(
+            assignments,
+            self._where,
+            ttl=self._ttl,
+            timestamp=self._timestamp,
+            if_exists=self._if_exists,
+            if_conditions=_if_conditions(schema, if_conditions),
+        )
+        return (yield from self._conditional_write(stmt))
+
+    @overload
+    def _flow_delete(self, /, *, if_conditions: None = None) -> Flow[int | None]: ...
+    @overload
+    def _flow_delete(self, /, *, if_conditions: IfConditions) -> Flow[LWTResult]: ...
+    def _flow_delete(self, /, *, if_conditions: Any = None) -> Flow[Any]:
         """DELETE every matching row (by primary key).
 
         A filter that is a partition, or a clustering range in one, is sent as one DELETE
@@ -529,6 +681,20 @@ class QuerySetCore(Generic[D]):
         the result is None. Otherwise coodie finds the rows' keys (named in the filter, or
         read first) and deletes them by key: the result is how many keys it deleted."""
         self._model._check_writable("delete")
+        if self._if_not_exists:
+            raise InvalidQueryError(
+                f"{self._model.__name__}: delete() takes if_exists(), not if_not_exists()"
+            )
+        if self._if_exists or if_conditions:
+            from coodie.document import _if_conditions
+
+            stmt = Delete(
+                self._where,
+                timestamp=self._timestamp,
+                if_exists=self._if_exists,
+                if_conditions=_if_conditions(self._model._schema(), if_conditions),
+            )
+            return (yield from self._conditional_write(stmt))
 
         def make(where: tuple[Condition, ...]) -> Delete:
             return Delete(where, timestamp=self._timestamp)

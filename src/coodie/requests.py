@@ -60,6 +60,11 @@ class PagedResult(Generic[T]):
     def __len__(self) -> int:
         return len(self.documents)
 
+    @property
+    def data(self) -> list[T]:
+        """The page's documents (the name coodie 1.9 used for `documents`)."""
+        return self.documents
+
 
 @dataclass(frozen=True, slots=True)
 class RawRequest:

@@ -215,7 +215,8 @@ def build_schema(
         except SchemaError as e:
             raise fail(str(e)) from None
     options = dict(getattr(settings, "options", None) or {})
-    if ttl := getattr(settings, "default_ttl", None):
+    # (`__default_ttl__` is coodie 1.9's name for it)
+    if ttl := getattr(settings, "default_ttl", None) or getattr(settings, "__default_ttl__", None):
         options["default_time_to_live"] = ttl
     for opt in options:
         if opt not in _TABLE_OPTIONS:

@@ -129,10 +129,10 @@ def type_changes(
     return out
 
 
-def sync_types_flow(types: list[CqlType], keyspace: str) -> Flow[list[str]]:
+def sync_types_flow(types: list[CqlType], keyspace: str, dry_run: bool = False) -> Flow[list[str]]:
     """Create the types that do not exist, in the order given (dependencies first), and
     add the fields a type gained. A field whose type changed is a SchemaError: CQL cannot
-    change it."""
+    change it. `dry_run=True`: the DDL, not run."""
     ran: list[str] = []
     if not types:
         return ran
@@ -140,6 +140,7 @@ def sync_types_flow(types: list[CqlType], keyspace: str) -> Flow[list[str]]:
     for change in type_changes(types, keyspace, existing):
         if change.warning:
             raise SchemaError(change.warning)
-        yield RawRequest(change.cql)
+        if not dry_run:
+            yield RawRequest(change.cql)
         ran.append(change.cql)
     return ran

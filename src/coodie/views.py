@@ -22,7 +22,10 @@ class ViewMixin:
 
     @classmethod
     def _view_base(cls) -> type[DocumentCore]:
-        base = getattr(getattr(cls, "Settings", None), "base", None)
+        settings = getattr(cls, "Settings", None)
+        base = getattr(settings, "base", None)
+        if base is None and getattr(settings, "__base_table__", None) is not None:
+            base = _base_by_table_name(cls, settings.__base_table__)  # type: ignore[union-attr]
         if base is None or not hasattr(base, "_schema"):
             raise SchemaError(
                 f"{cls.__name__}: a MaterializedView needs Settings.base = <the base Document class>"
@@ -80,7 +83,7 @@ class ViewMixin:
             )
 
     @classmethod
-    def _sync_view_flow(cls) -> Flow[list[str]]:
+    def _sync_view_flow(cls, dry_run: bool = False) -> Flow[list[str]]:
         model: Any = cls
         base = cls._view_base()
         keyspace = resolve_keyspace(base)
@@ -92,8 +95,47 @@ class ViewMixin:
         if page.rows:
             return []
         cql = create_view_cql(model, base, keyspace)
-        yield RawRequest(cql)
+        if not dry_run:
+            yield RawRequest(cql)
         return [cql]
+
+
+def _base_by_table_name(view: type, table: object) -> type[DocumentCore]:
+    """coodie 1.9's `Settings.__base_table__ = "table"`: the Document class of that table
+    (defined before the view; among several, one of the view's flavour and keyspace)."""
+    from coodie.document import DocumentCore
+
+    if not isinstance(table, str):
+        raise SchemaError(
+            f"{view.__name__}: Settings.__base_table__ is a table name, got {table!r}; "
+            "or set Settings.base = <the base Document class>"
+        )
+    keyspace = getattr(getattr(view, "Settings", None), "keyspace", None)
+    found: list[type[DocumentCore]] = []
+    todo: list[type] = [DocumentCore]
+    while todo:
+        sub: type
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if (
+                sub is not view
+                and not sub.__dict__.get("__coodie_abstract__")
+                and not getattr(sub, "__coodie_view__", False)
+                and "__coodie_schema__" in sub.__dict__
+            ):
+                schema = sub.__dict__["__coodie_schema__"]
+                if schema.name == table and (
+                    keyspace is None or schema.keyspace in (None, keyspace)
+                ):
+                    found.append(sub)
+    if not found:
+        raise SchemaError(
+            f"{view.__name__}: Settings.__base_table__ = {table!r} names no Document class "
+            "defined so far; define the base Document first, or set Settings.base = <its class>"
+        )
+    # the flavour (sync or aio) whose methods the view has
+    same_flavour = [c for c in found if getattr(c, "save", None) is getattr(view, "save", None)]
+    return (same_flavour or found)[-1]
 
 
 def create_view_cql(view: Any, base: type[DocumentCore], keyspace: str) -> str:

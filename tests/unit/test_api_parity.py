@@ -74,6 +74,12 @@ def test_async_methods_are_coroutines_where_sync_ones_do_io(sync_name: str, aio_
         "timeout",
         "per_partition_limit",
         "page_size",
+        "fetch_size",
+        "add",
+        "defer",
+        "distinct",
+        "if_exists",
+        "if_not_exists",
         "to_cql",
     }
     a = _public(getattr(coodie.aio, aio_name))

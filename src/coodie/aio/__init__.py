@@ -9,6 +9,9 @@ from coodie.aio.document import CounterDocument as CounterDocument
 from coodie.aio.document import Document as Document
 from coodie.aio.document import MaterializedView as MaterializedView
 from coodie.aio.query import AsyncQuerySet as AsyncQuerySet
+from coodie.aio.raw import create_keyspace as create_keyspace
+from coodie.aio.raw import drop_keyspace as drop_keyspace
+from coodie.aio.raw import execute_raw as execute_raw
 from coodie.document import LWTResult as LWTResult
 from coodie.expr.columns import Column as Column
 from coodie.expr.columns import col as col

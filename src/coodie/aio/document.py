@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 from typing_extensions import Self
 
-from coodie import ddl, flows
+from coodie import ddl, flows, raw
 from coodie.aio._run import arun, awaiting
 from coodie.aio.query import AsyncQuerySet
-from coodie.document import DocumentCore, LWTResult, conditions_from
+from coodie.document import (
+    DocumentCore,
+    IfConditions,
+    LWTResult,
+    class_or_instance_method,
+    conditions_from,
+)
 from coodie.expr.nodes import Expr
 from coodie.flows import BatchCore
 from coodie.registry import get_driver
@@ -50,7 +56,7 @@ class Document(DocumentCore):
             ttl: int | None = None,
             timestamp: int | None = None,
             if_exists: Literal[False] = False,
-            if_conditions: Mapping[str, Any],
+            if_conditions: IfConditions,
             batch: None = None,
             **values: Any,
         ) -> LWTResult: ...
@@ -61,7 +67,7 @@ class Document(DocumentCore):
             ttl: int | None = None,
             timestamp: int | None = None,
             if_exists: bool = False,
-            if_conditions: Mapping[str, Any] | None = None,
+            if_conditions: IfConditions | None = None,
             batch: BatchCore | None = None,
             **values: Any,
         ) -> LWTResult | None: ...
@@ -80,7 +86,7 @@ class Document(DocumentCore):
             self,
             *,
             if_exists: Literal[False] = False,
-            if_conditions: Mapping[str, Any],
+            if_conditions: IfConditions,
             timestamp: int | None = None,
             batch: None = None,
         ) -> LWTResult: ...
@@ -89,7 +95,7 @@ class Document(DocumentCore):
             self,
             *,
             if_exists: bool = False,
-            if_conditions: Mapping[str, Any] | None = None,
+            if_conditions: IfConditions | None = None,
             timestamp: int | None = None,
             batch: BatchCore | None = None,
         ) -> LWTResult | None: ...
@@ -99,6 +105,9 @@ class Document(DocumentCore):
         """Update the given columns by primary key; `add__`/`remove__`/... collection operations, `ttl=`, `if_exists=`, `if_conditions=`."""
         delete = awaiting(flows.delete, flows.queued_delete)
         """Delete the row by primary key; `if_exists=True` makes it conditional (returns an `LWTResult`)."""
+    delete_columns = awaiting(flows.delete_columns)  # type: ignore[pydantic-field]
+    save_changes = awaiting(flows.save_changes)  # type: ignore[pydantic-field]
+    update_changed = save_changes  # type: ignore[pydantic-field]  # (cqlengine, coodie 1.9)
 
     @classmethod
     def find(cls, *conditions: Expr, **lookups: Any) -> AsyncQuerySet[Self]:
@@ -120,10 +129,21 @@ class Document(DocumentCore):
         return await arun(cls._driver_name(), flow)
 
     @classmethod
-    async def sync_table(cls) -> list[str]:
-        """Create the table (and keyspace), add new columns and indexes; returns the DDL run."""
+    async def execute_raw(cls, cql: str, params: Sequence[Any] | None = None) -> list[Self]:
+        """Run a SELECT of this model's table written in CQL (values bound); rows as documents."""
+        return await arun(cls._driver_name(), raw.documents_flow(cls, cql, params))
+
+    @classmethod
+    async def sync_table(
+        cls, *, dry_run: bool = False, drop_removed_indexes: bool = False
+    ) -> list[str]:
+        """Create the table (and keyspace), add new columns and indexes, apply changed
+        table options; returns the DDL run (with `dry_run=True`, the DDL it would run)."""
         replication = get_driver(cls._driver_name()).replication
-        return await arun(cls._driver_name(), ddl.sync_table_flow(cls, replication))
+        flow = ddl.sync_table_flow(
+            cls, replication, dry_run=dry_run, drop_removed_indexes=drop_removed_indexes
+        )
+        return await arun(cls._driver_name(), flow)
 
     @classmethod
     async def drop_table(cls) -> None:
@@ -142,15 +162,26 @@ class CounterDocument(Document):
     __coodie_abstract__ = True
     __coodie_counter__: ClassVar[bool] = True
 
-    @classmethod
-    async def increment(cls, *, batch: BatchCore | None = None, **values: Any) -> None:
-        """`await PageViews.increment(url="/home", views=1)`: keys by value, counters by delta."""
-        await arun(cls._driver_name(), flows.counter_flow(cls, values, 1, batch))
+    if TYPE_CHECKING:
+        # as checkers (and coodie's mypy plugin) see them: classmethods, callable on a
+        # document too
 
-    @classmethod
-    async def decrement(cls, *, batch: BatchCore | None = None, **values: Any) -> None:
-        """`PageViews.decrement(url="/home", views=1)`: keys by value, counters by delta."""
-        await arun(cls._driver_name(), flows.counter_flow(cls, values, -1, batch))
+        @classmethod
+        async def increment(cls, *, batch: BatchCore | None = None, **values: Any) -> None: ...
+        @classmethod
+        async def decrement(cls, *, batch: BatchCore | None = None, **values: Any) -> None: ...
+    else:
+
+        @class_or_instance_method
+        async def increment(owner, /, *, batch=None, **values):
+            """`PageViews.increment(url="/home", views=1)`: keys by value, counters by delta;
+            on a document (`PageViews(url="/home").increment(views=1)`) its key names the row."""
+            await arun(owner._driver_name(), flows.counter_flow(owner, values, 1, batch))
+
+        @class_or_instance_method
+        async def decrement(owner, /, *, batch=None, **values):
+            """`PageViews.decrement(url="/home", views=1)`: keys by value, counters by delta."""
+            await arun(owner._driver_name(), flows.counter_flow(owner, values, -1, batch))
 
 
 class MaterializedView(ViewMixin, Document):
@@ -160,10 +191,17 @@ class MaterializedView(ViewMixin, Document):
     __coodie_view__: ClassVar[bool] = True
 
     @classmethod
-    async def sync_view(cls) -> list[str]:
+    async def sync_view(cls, *, dry_run: bool = False) -> list[str]:
         """Create the view if it does not exist; returns the DDL run."""
-        return await arun(cls._driver_name(), cls._sync_view_flow())
+        return await arun(cls._driver_name(), cls._sync_view_flow(dry_run))
 
     @classmethod
-    async def sync_table(cls) -> list[str]:
-        return await cls.sync_view()
+    async def sync_table(
+        cls, *, dry_run: bool = False, drop_removed_indexes: bool = False
+    ) -> list[str]:
+        return await cls.sync_view(dry_run=dry_run)
+
+    @classmethod
+    async def drop_view(cls) -> None:
+        """DROP MATERIALIZED VIEW IF EXISTS."""
+        await arun(cls._driver_name(), ddl.drop_table_flow(cls))

@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from coodie.aio._run import awaiting
-from coodie.document import DocumentCore
+from coodie.document import DocumentCore, IfConditions
+from coodie.expr.columns import Column
 from coodie.query import QuerySetCore
 from coodie.registry import get_driver
 from coodie.requests import PagedResult, Request
 
-__all__ = ["AsyncQuerySet"]
+__all__ = ["AsyncQuerySet", "QuerySet"]
 
 D = TypeVar("D", bound=DocumentCore)
 
@@ -32,8 +33,15 @@ class AsyncQuerySet(QuerySetCore[D]):
             self, paging_state: str | None = None, page_size: int | None = None
         ) -> PagedResult[D]: ...
         async def create(self, /, **kwargs: Any) -> D: ...
-        async def update(self, /, **kwargs: Any) -> int: ...
-        async def delete(self) -> int | None: ...
+        # (with if_conditions, or after if_exists(), the result is an LWTResult: see
+        # docs/coming-from-1.9.md; declared int here so coodie's mypy plugin checks the values)
+        async def update(
+            self, /, *, if_conditions: IfConditions | None = None, **kwargs: Any
+        ) -> int: ...
+        async def delete(self, /, *, if_conditions: IfConditions | None = None) -> int | None: ...
+        async def exists(self) -> bool: ...
+        async def values_list(self, *names: str | Column[Any], flat: bool = False) -> list[Any]: ...
+        async def page(self, paging_state: str | None = None) -> PagedResult[D]: ...
     else:
         all = awaiting(QuerySetCore._flow_all)
         """Run the query; a list of documents."""
@@ -51,6 +59,9 @@ class AsyncQuerySet(QuerySetCore[D]):
         """Update the matching rows by primary key; returns how many rows were written."""
         delete = awaiting(QuerySetCore._flow_delete)
         """Delete the matching rows; how many (None for a single partition or range DELETE)."""
+        exists = awaiting(QuerySetCore._flow_exists)
+        values_list = awaiting(QuerySetCore._flow_values_list)
+        page = awaiting(QuerySetCore._flow_page)
 
     async def __aiter__(self) -> AsyncIterator[D]:
         """Stream the rows page by page (`page_size()` sets the page length)."""
@@ -61,3 +72,6 @@ class AsyncQuerySet(QuerySetCore[D]):
             for doc in self._model._from_rows(request.compiled.columns, page.rows):
                 yield doc
             request = request.next_page(page.paging_state)
+
+
+QuerySet = AsyncQuerySet  # the name `coodie.aio.query` had in coodie 1.9

@@ -9,11 +9,15 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from coodie.cursors import check_cursor_key
 from coodie.exceptions import ConfigurationError
+from coodie.registry import get_driver
 from coodie.requests import BatchRequest, Page, Request
+
+if TYPE_CHECKING:
+    from coodie.connection import init_coodie
 
 __all__ = [
     "CONSISTENCY_LEVELS",
@@ -22,7 +26,20 @@ __all__ = [
     "create_driver",
     "forget_in_child",
     "fork_safe",
+    "get_driver",
+    "init_coodie",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # `from coodie.drivers import init_coodie` (coodie 1.9's path): imported on use,
+    # since coodie.connection imports this module
+    if name == "init_coodie":
+        from coodie.connection import init_coodie
+
+        return init_coodie
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # ------------------------------------------------------------------ forks
 #

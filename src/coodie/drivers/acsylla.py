@@ -427,8 +427,19 @@ class AcsyllaDriver:
                 ]
             if any(convs):
                 rows = [tuple(_apply(convs, r)) for r in rows]
+        elif types is not None and types.by_column is not None and rows:
+            rows = self._convert_by_name(types, columns, rows)
         state = result.page_state() if result.has_more_pages() else None
         return Page(rows, columns, state)
+
+    def _convert_by_name(
+        self, types: StatementTypes, columns: tuple[str, ...], rows: list[Any]
+    ) -> list[Any]:
+        """Rows of raw CQL over a model's table: converted by the columns' names."""
+        assert types.by_column is not None
+        known = [types.by_column.get(c) for c in columns]
+        convs = [converter_for(t, _READ_LEAF) if t is not None else None for t in known]
+        return [tuple(_apply(convs, r)) for r in rows] if any(convs) else rows
 
     async def _execute(self, request: Request) -> Page:
         st = await self._bound(request.compiled, request)
@@ -498,7 +509,13 @@ class AcsyllaDriver:
     def execute_batch(self, batch: BatchRequest) -> Page:
         return self._blocking(lambda: self._execute_batch(batch))
 
-    def execute_raw(self, raw: RawRequest) -> Page:
+    def execute_raw(self, raw: RawRequest | str, params: Sequence[Any] | None = None) -> Any:
+        """DDL and metadata queries; given CQL text (coodie 1.9's
+        `get_driver().execute_raw(cql, params)`), values bound and rows as dicts."""
+        if isinstance(raw, str):
+            from coodie.raw import run_on_driver
+
+            return run_on_driver(self, raw, params)
         return self._blocking(lambda: self._execute_raw(raw))
 
     async def execute_async(self, request: Request) -> Page:
@@ -512,7 +529,13 @@ class AcsyllaDriver:
     async def execute_batch_async(self, batch: BatchRequest) -> Page:
         return await self._awaiting(lambda: self._execute_batch(batch))
 
-    async def execute_raw_async(self, raw: RawRequest) -> Page:
+    async def execute_raw_async(
+        self, raw: RawRequest | str, params: Sequence[Any] | None = None
+    ) -> Any:
+        if isinstance(raw, str):
+            from coodie.raw import run_on_driver_async
+
+            return await run_on_driver_async(self, raw, params)
         return await self._awaiting(lambda: self._execute_raw(raw))
 
     def shutdown(self) -> None:

@@ -355,8 +355,14 @@ class CassandraDriver:
         except Exception as e:
             raise translate_error(e, raw.cql) from e
 
-    def execute_raw(self, raw: RawRequest) -> Page:
-        """DDL and metadata queries (not prepared)."""
+    def execute_raw(self, raw: RawRequest | str, params: Sequence[Any] | None = None) -> Any:
+        """DDL and metadata queries (not prepared); given CQL text (coodie 1.9's
+        `get_driver().execute_raw(cql, params)`), a prepared statement, values bound,
+        and every row as a dict."""
+        if isinstance(raw, str):
+            from coodie.raw import run_on_driver
+
+            return run_on_driver(self, raw, params)
         rf = self._start_raw(raw)
         try:
             rows = rf.result().current_rows
@@ -408,7 +414,11 @@ class CassandraDriver:
         loop = asyncio.get_running_loop()
         return self._await(loop, self._start_batch(batch), _batch_text(batch))
 
-    def execute_raw_async(self, raw: RawRequest) -> asyncio.Future[Page]:
+    def execute_raw_async(self, raw: RawRequest | str, params: Sequence[Any] | None = None) -> Any:
+        if isinstance(raw, str):
+            from coodie.raw import run_on_driver_async
+
+            return run_on_driver_async(self, raw, params)
         loop = asyncio.get_running_loop()
         return self._await(loop, self._start_raw(raw), raw.cql)
 

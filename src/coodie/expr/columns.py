@@ -52,10 +52,9 @@ class Column(Generic[T]):
         return self._compare(Op.EQ, value)
 
     def __ne__(self, value: T) -> Compare:  # type: ignore[override]
-        raise InvalidQueryError(
-            f"{self.name} != ...: Cassandra does not support the != relation; "
-            "restate it with <, > or IN"
-        )
+        """`Model.col != v`: for IF conditions only (`if_conditions=[...]`); a filter
+        with it is refused, since CQL has no != in WHERE."""
+        return self._compare(Op.NE, value)
 
     def __lt__(self, value: T) -> Compare:
         return self._compare(Op.LT, value)

@@ -9,7 +9,7 @@ bound (`IN ?`), so the number of shapes stays small. Values never enter the CQL 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +77,9 @@ class StatementTypes:
     # (marker index, predicate) for every marker whose values coodie checks
     checks: tuple[tuple[int, Any, Check | None], ...] = ()  # (marker, classinfo, extra)
     table: str = ""
+    # raw CQL of a model's table (`Model.execute_raw()`): the type of each column by
+    # name, for results whose columns are known only once they arrive
+    by_column: Mapping[str, CqlType] | None = None
 
     def check(self, params: Sequence[Any]) -> None:
         """Raise InvalidQueryError, naming the column, for a value that does not fit its
@@ -233,6 +236,7 @@ def _shape_select(s: Select, schema: TableSchema) -> tuple[tuple[Any, ...], list
             s.per_partition_limit is not None,
             s.allow_filtering,
             s.count,
+            s.distinct,
         ),
         params,
     )
@@ -308,7 +312,13 @@ def _shape_update(s: Update, schema: TableSchema) -> tuple[tuple[Any, ...], list
     if s.timestamp is not None:
         params.append(s.timestamp)
     assigns = tuple((a.column, a.op) for a in s.assignments)
-    params.extend(_assignment_value(a, schema) for a in s.assignments)
+    for a in s.assignments:
+        if a.op is AssignOp.SETINDEX:  # c[?] = ?: the index, then the element
+            index, element = a.value
+            col = schema.by_name.get(a.column)
+            params += [index, plain(element) if col is not None else element]
+        else:
+            params.append(_assignment_value(a, schema))
     where = _where_values(s.where, schema, params)
     conds = _condition_values(s.if_conditions, schema, params)
     return (
@@ -324,12 +334,21 @@ def _shape_update(s: Update, schema: TableSchema) -> tuple[tuple[Any, ...], list
 
 def _shape_delete(s: Delete, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
     check_using(schema, None, s.timestamp)
-    params: list[Any] = []
+    params: list[Any] = [plain(key) for _, key in s.elements]  # DELETE c[?]: first in the text
     if s.timestamp is not None:
         params.append(s.timestamp)
     where = _where_values(s.where, schema, params)
     conds = _condition_values(s.if_conditions, schema, params)
-    return (Delete, s.columns, where, conds, s.if_exists, s.timestamp is not None), params
+    elements = tuple(name for name, _ in s.elements)
+    return (
+        Delete,
+        s.columns,
+        elements,
+        where,
+        conds,
+        s.if_exists,
+        s.timestamp is not None,
+    ), params
 
 
 _SHAPERS: dict[type, Callable[[Any, TableSchema], tuple[tuple[Any, ...], list[Any]]]] = {
@@ -368,6 +387,8 @@ def _assignment_type(a: Assignment, schema: TableSchema) -> CqlType:
         return _BIGINT
     if a.op is AssignOp.REMOVE and t.name == "map":
         return CqlType("set", (t.args[0],))
+    if a.op is AssignOp.SETINDEX:
+        return t.args[0]
     return t
 
 
@@ -394,16 +415,26 @@ def _types_of(stmt: Statement, schema: TableSchema, tpl: _Template) -> Statement
         using(stmt.ttl is not None, stmt.timestamp is not None)
     elif isinstance(stmt, Update):
         using(stmt.ttl is not None, stmt.timestamp is not None)
-        marks.extend((_assignment_type(a, schema), a.column) for a in stmt.assignments)
+        for a in stmt.assignments:
+            if a.op is AssignOp.SETINDEX:
+                marks.append((_INT, f"{a.column}[index]"))
+            marks.append((_assignment_type(a, schema), a.column))
         conditions(stmt.where)
         conditions(stmt.if_conditions)
     else:
+        for name, _ in stmt.elements:
+            t = schema.by_name[name].cql_type
+            marks.append((t.args[0] if t.name == "map" else _INT, f"{name}[key]"))
         using(False, stmt.timestamp is not None)
         conditions(stmt.where)
         conditions(stmt.if_conditions)
     types = tuple(t for t, _ in marks)
     checks = tuple((i, *value_check(t)) for i, t in enumerate(types))
-    return StatementTypes(types, columns, tuple(label for _, label in marks), checks, schema.name)
+    # a conditional write answers with the row as it was: its columns by name
+    by_column = {c.name: c.cql_type for c in schema.columns} if tpl.lwt else None
+    return StatementTypes(
+        types, columns, tuple(label for _, label in marks), checks, schema.name, by_column
+    )
 
 
 def _condition_label(c: Condition) -> str:
@@ -441,6 +472,8 @@ def _if(if_exists: bool, conds: tuple[Compare, ...]) -> str:
 def visit_select(s: Select, schema: TableSchema, keyspace: str | None) -> _Template:
     columns = s.columns if s.columns else tuple(c.name for c in schema.columns)
     what = "COUNT(*)" if s.count else ", ".join(quote(n) for n in columns)
+    if s.distinct:
+        what = "DISTINCT " + what
     cql = f"SELECT {what} FROM {schema.qualified_name(keyspace)}{_where(s.where)}"
     if s.ann is not None:
         cql += f" ORDER BY {quote(s.ann.column)} ANN OF ?"
@@ -481,6 +514,7 @@ _ASSIGN_TEXT = {
     AssignOp.REMOVE: "{c} = {c} - ?",
     AssignOp.DECR: "{c} = {c} - ?",
     AssignOp.PREPEND: "{c} = ? + {c}",
+    AssignOp.SETINDEX: "{c}[?] = ?",
 }
 
 
@@ -494,7 +528,8 @@ def visit_update(s: Update, schema: TableSchema, keyspace: str | None) -> _Templ
 
 
 def visit_delete(s: Delete, schema: TableSchema, keyspace: str | None) -> _Template:
-    cols = " " + ", ".join(quote(n) for n in s.columns) if s.columns else ""
+    targets = [quote(n) for n in s.columns] + [f"{quote(n)}[?]" for n, _ in s.elements]
+    cols = " " + ", ".join(targets) if targets else ""
     cql = (
         f"DELETE{cols} FROM {schema.qualified_name(keyspace)}{_using(False, s.timestamp is not None)}"
         f"{_where(s.where)}{_if(s.if_exists, s.if_conditions)}"

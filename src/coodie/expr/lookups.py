@@ -3,6 +3,7 @@
 price__gt=10          -> Compare("price", Op.GT, 10)      (like User.price > 10)
 id__token__gt=t       -> TokenCompare(<partition key>, Op.GT, t)
 add__tags={"vip"}     -> Assignment("tags", AssignOp.ADD, {"vip"})
+tags__add={"vip"}     -> the same (coodie 1.9's column-first spelling)
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from coodie.exceptions import InvalidQueryError
 from coodie.expr.nodes import Assignment, AssignOp, Compare, Condition, Op, TokenCompare
 from coodie.schema import TableSchema
 
-__all__ = ["LOOKUPS", "UPDATE_PREFIXES", "parse_assignments", "parse_conditions"]
+__all__ = [
+    "LOOKUPS",
+    "UPDATE_PREFIXES",
+    "UPDATE_SUFFIXES",
+    "parse_assignments",
+    "parse_conditions",
+]
 
 # The one table of lookup names; Column's dunders use the same Op members.
 LOOKUPS: Mapping[str, Op] = {
@@ -27,6 +34,7 @@ LOOKUPS: Mapping[str, Op] = {
     "contains": Op.CONTAINS,
     "contains_key": Op.CONTAINS_KEY,
     "like": Op.LIKE,
+    "ne": Op.NE,  # IF conditions only
 }
 TOKEN_LOOKUPS: Mapping[str, Op] = {k: LOOKUPS[k] for k in ("eq", "gt", "gte", "lt", "lte")}
 
@@ -37,6 +45,20 @@ UPDATE_PREFIXES: Mapping[str, AssignOp] = {
     "append": AssignOp.APPEND,
     "prepend": AssignOp.PREPEND,
     "put": AssignOp.PUT,
+    "incr": AssignOp.INCR,
+    "decr": AssignOp.DECR,
+}
+
+# coodie 1.9's column-first spellings (`tags__add`): the same operations, plus
+# `meta__update` (= put), `meta__put=(k, v)` (one entry) and `items__setindex=(i, v)`.
+UPDATE_SUFFIXES: Mapping[str, AssignOp] = {
+    "add": AssignOp.ADD,
+    "remove": AssignOp.REMOVE,
+    "append": AssignOp.APPEND,
+    "prepend": AssignOp.PREPEND,
+    "put": AssignOp.PUT,
+    "update": AssignOp.PUT,
+    "setindex": AssignOp.SETINDEX,
     "incr": AssignOp.INCR,
     "decr": AssignOp.DECR,
 }
@@ -106,20 +128,50 @@ def parse_conditions(schema: TableSchema, kwargs: Mapping[str, Any]) -> list[Con
 
 def parse_assignments(schema: TableSchema, kwargs: Mapping[str, Any]) -> list[Assignment]:
     """`name=v` sets; `add__`, `remove__`, `append__`, `prepend__`, `put__`, `incr__`,
-    `decr__` prefixes apply collection and counter operations."""
+    `decr__` prefixes apply collection and counter operations. The column-first forms
+    (`tags__add`, `items__append`, `meta__update`, `meta__put=(k, v)`,
+    `items__setindex=(i, v)`, ...) build the same assignments."""
     out: list[Assignment] = []
+    by_name = schema.by_name
     for key, value in kwargs.items():
+        if key in by_name:
+            out.append(Assignment(key, AssignOp.SET, value))
+            continue
         prefix, sep, name = key.partition("__")
         if sep and prefix in UPDATE_PREFIXES:
-            op = UPDATE_PREFIXES[prefix]
-        elif sep:
+            if name not in by_name:
+                raise _unknown_column(schema, name, key)
+            out.append(Assignment(name, UPDATE_PREFIXES[prefix], value))
+            continue
+        column, sep, suffix = key.rpartition("__")
+        if sep and suffix in UPDATE_SUFFIXES:
+            if column not in by_name:
+                raise _unknown_column(schema, column, key)
+            out.append(_suffixed(key, column, UPDATE_SUFFIXES[suffix], suffix, value))
+            continue
+        if sep:
             raise InvalidQueryError(
                 f"{key}=: unknown update prefix {prefix!r}; valid: "
                 + ", ".join(f"{p}__" for p in UPDATE_PREFIXES)
+                + " (or column first: "
+                + ", ".join(f"<column>__{x}" for x in UPDATE_SUFFIXES)
+                + ")"
             )
-        else:
-            op, name = AssignOp.SET, key
-        if name not in schema.by_name:
-            raise _unknown_column(schema, name, key)
-        out.append(Assignment(name, op, value))
+        raise _unknown_column(schema, key, key)
     return out
+
+
+def _suffixed(key: str, column: str, op: AssignOp, suffix: str, value: Any) -> Assignment:
+    """A column-first assignment; `put=(k, v)` and `setindex=(i, v)` take a pair."""
+    if op is AssignOp.PUT and suffix == "put" and not isinstance(value, Mapping):
+        if not (isinstance(value, tuple) and len(value) == 2):
+            raise InvalidQueryError(f"{key}= takes a (key, value) pair or a dict, got {value!r}")
+        value = {value[0]: value[1]}
+    if op is AssignOp.SETINDEX:
+        if not (isinstance(value, (tuple, list)) and len(value) == 2):
+            raise InvalidQueryError(f"{key}= takes an (index, value) pair, got {value!r}")
+        index = value[0]
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise InvalidQueryError(f"{key}=: the index must be a non-negative int, got {index!r}")
+        value = (index, value[1])
+    return Assignment(column, op, value)

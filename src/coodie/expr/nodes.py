@@ -45,6 +45,7 @@ class Op(enum.Enum):
     CONTAINS = "CONTAINS"
     CONTAINS_KEY = "CONTAINS KEY"
     LIKE = "LIKE"
+    NE = "!="  # in IF conditions only: CQL has no != in WHERE
 
     @property
     def is_slice(self) -> bool:
@@ -147,6 +148,7 @@ class AssignOp(enum.Enum):
     PUT = "put"  # map: c = c + ?
     INCR = "incr"  # counter: c = c + ?
     DECR = "decr"  # counter: c = c - ?
+    SETINDEX = "setindex"  # list: c[?] = ? (the value is an (index, element) pair)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +176,7 @@ class Select:
     per_partition_limit: int | None = None
     allow_filtering: bool = False
     count: bool = False
+    distinct: bool = False  # SELECT DISTINCT (partition key and static columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,10 +200,12 @@ class Update:
 @dataclass(frozen=True, slots=True)
 class Delete:
     where: tuple[Condition, ...]
-    columns: tuple[str, ...] = ()  # empty: the whole row(s)
+    columns: tuple[str, ...] = ()  # empty (and no elements): the whole row(s)
     timestamp: int | None = None
     if_exists: bool = False
     if_conditions: tuple[Compare, ...] = ()
+    # collection elements: (column, map key or list index) -> `DELETE c[?]`
+    elements: tuple[tuple[str, Any], ...] = ()
 
 
 class BatchKind(enum.Enum):

@@ -61,10 +61,18 @@ def _column(schema: TableSchema, name: str, where: str) -> ColumnSchema:
     return col
 
 
+_NE_IN_WHERE = (
+    "{0} != ...: Cassandra does not support the != relation in WHERE; restate it with <, > "
+    "or IN (!= is allowed in IF conditions: if_conditions={{'{0}__ne': ...}})"
+)
+
+
 def _check_relation(schema: TableSchema, c: Compare) -> ColumnSchema:
     """Operator against column type."""
     col = _column(schema, c.column, "WHERE")
     t = col.cql_type
+    if c.op is Op.NE:
+        raise _err(schema, _NE_IN_WHERE.format(c.column))
     if c.op is Op.CONTAINS and not t.is_collection:
         raise _err(
             schema,
@@ -473,6 +481,8 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
                         schema,
                         f"cannot restrict clustering column(s) {', '.join(ck_r)} when selecting only static columns",
                     )
+    if s.distinct:
+        _check_distinct(s, schema, by_col)
     if s.count and s.per_partition_limit is not None:
         raise _err(
             schema,
@@ -481,6 +491,33 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
     for v, what in ((s.limit, "limit"), (s.per_partition_limit, "per_partition_limit")):
         if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v <= 0):
             raise _err(schema, f"{what}() takes a positive integer, got {v!r}")
+
+
+def _check_distinct(s: Select, schema: TableSchema, by_col: dict[str, list[Op]]) -> None:
+    """SELECT DISTINCT: partition key and static columns only, filtered on the partition key."""
+    if s.count:
+        raise _err(schema, "count() cannot be combined with distinct()")
+    cols = s.columns or ()
+    wrong = [
+        n
+        for n in cols
+        if schema.by_name[n].kind not in (ColumnKind.PARTITION_KEY, ColumnKind.STATIC)
+    ]
+    if wrong:
+        raise _err(
+            schema,
+            f"distinct() selects partition key and static columns only, not {', '.join(wrong)}",
+        )
+    if not all(c.name in cols for c in schema.partition_key):
+        raise _err(schema, "distinct() must select every partition key column")
+    others = [n for n in by_col if schema.by_name[n].kind is not ColumnKind.PARTITION_KEY]
+    if others:
+        raise _err(
+            schema,
+            f"distinct() can only filter on the partition key, not {', '.join(others)}",
+        )
+    if s.order_by:
+        raise _err(schema, "distinct() cannot be combined with order_by()")
 
 
 # ---------------------------------------------------------------- writes
@@ -581,13 +618,13 @@ def _validate_update(s: Update, schema: TableSchema) -> None:
 
 _OPS_FOR = {
     "set": (AssignOp.SET, AssignOp.ADD, AssignOp.REMOVE),
-    "list": (AssignOp.SET, AssignOp.APPEND, AssignOp.PREPEND, AssignOp.REMOVE),
+    "list": (AssignOp.SET, AssignOp.APPEND, AssignOp.PREPEND, AssignOp.REMOVE, AssignOp.SETINDEX),
     "map": (AssignOp.SET, AssignOp.PUT, AssignOp.REMOVE),
     "counter": (AssignOp.INCR, AssignOp.DECR),
 }
 _HINT = {
     "set": "sets take add__ and remove__",
-    "list": "lists take append__, prepend__ and remove__",
+    "list": "lists take append__, prepend__, remove__ and <column>__setindex=(i, v)",
     "map": "maps take put__ and remove__ (of keys)",
     "counter": "counters take increment()/decrement() (incr__/decr__)",
 }
@@ -604,6 +641,14 @@ def _check_assignment(schema: TableSchema, col: ColumnSchema, op: AssignOp, valu
         not isinstance(value, int) or isinstance(value, bool)
     ):
         raise _err(schema, f"counter {col.name} changes by an integer, got {value!r}")
+    if op is AssignOp.SETINDEX and not (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], int)
+        and not isinstance(value[0], bool)
+        and value[0] >= 0
+    ):
+        raise _err(schema, f"{col.name}__setindex takes an (index, value) pair, got {value!r}")
 
 
 def _validate_delete(s: Delete, schema: TableSchema) -> None:
@@ -635,14 +680,27 @@ def _validate_delete(s: Delete, schema: TableSchema) -> None:
             )
         if any(o.is_slice for o in ops):
             ranged = c.name
-    non_static = [n for n in s.columns if schema.by_name[n].kind is not ColumnKind.STATIC]
-    if s.columns and not non_static and any(c.name in by_col for c in schema.clustering_key):
+    for n, key in s.elements:
+        t = _column(schema, n, "DELETE").cql_type
+        if t.frozen or t.name not in ("map", "list"):
+            raise _err(
+                schema,
+                f"delete of an element of {n}: only a map (by key) or a list (by index) column "
+                f"has elements to delete; {n} is {t}",
+            )
+        if key is None:
+            raise _err(schema, f"delete of an element of {n}: the key is None")
+        if t.name == "list" and (not isinstance(key, int) or isinstance(key, bool) or key < 0):
+            raise _err(schema, f"delete of an element of list {n}: the index must be an int >= 0")
+    targets = (*s.columns, *(n for n, _ in s.elements))
+    non_static = [n for n in targets if schema.by_name[n].kind is not ColumnKind.STATIC]
+    if targets and not non_static and any(c.name in by_col for c in schema.clustering_key):
         raise _err(
             schema,
             "deleting static columns only applies to the whole partition: "
             "do not restrict clustering columns",
         )
-    if s.columns and non_static and (ranged or prev_gap is not None):
+    if targets and non_static and (ranged or prev_gap is not None):
         raise _err(
             schema,
             f"deleting specific columns ({', '.join(non_static)}) needs every clustering column by =; "

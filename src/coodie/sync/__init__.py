@@ -13,3 +13,6 @@ from coodie.sync.document import CounterDocument as CounterDocument
 from coodie.sync.document import Document as Document
 from coodie.sync.document import MaterializedView as MaterializedView
 from coodie.sync.query import QuerySet as QuerySet
+from coodie.sync.raw import create_keyspace as create_keyspace
+from coodie.sync.raw import drop_keyspace as drop_keyspace
+from coodie.sync.raw import execute_raw as execute_raw

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from coodie.document import DocumentCore
+from coodie.document import DocumentCore, IfConditions
+from coodie.expr.columns import Column
 from coodie.query import QuerySetCore
 from coodie.registry import get_driver
 from coodie.requests import PagedResult, Request
@@ -32,8 +33,14 @@ class QuerySet(QuerySetCore[D]):
             self, paging_state: str | None = None, page_size: int | None = None
         ) -> PagedResult[D]: ...
         def create(self, /, **kwargs: Any) -> D: ...
-        def update(self, /, **kwargs: Any) -> int: ...
-        def delete(self) -> int | None: ...
+        # (with if_conditions, or after if_exists(), the result is an LWTResult: see
+        # docs/coming-from-1.9.md; declared int here so coodie's mypy plugin checks the values)
+        def update(self, /, *, if_conditions: IfConditions | None = None, **kwargs: Any) -> int: ...
+        def delete(self, /, *, if_conditions: IfConditions | None = None) -> int | None: ...
+        def __len__(self) -> int: ...
+        def exists(self) -> bool: ...
+        def values_list(self, *names: str | Column[Any], flat: bool = False) -> list[Any]: ...
+        def page(self, paging_state: str | None = None) -> PagedResult[D]: ...
     else:
         all = blocking(QuerySetCore._flow_all)
         """Run the query; a list of documents."""
@@ -51,9 +58,17 @@ class QuerySet(QuerySetCore[D]):
         """Update the matching rows by primary key; returns how many rows were written."""
         delete = blocking(QuerySetCore._flow_delete)
         """Delete the matching rows; how many (None for a single partition or range DELETE)."""
+        exists = blocking(QuerySetCore._flow_exists)
+        values_list = blocking(QuerySetCore._flow_values_list)
+        page = blocking(QuerySetCore._flow_page)
+        __len__ = blocking(QuerySetCore._flow_len)  # len(qs): the rows, read once with list(qs)
 
     def __iter__(self) -> Iterator[D]:
         """Stream the rows page by page (`page_size()` sets the page length)."""
+        counted = self._take_counted()
+        if counted is not None:  # read by the len() that list(qs) called first
+            yield from counted
+            return
         driver = get_driver(self._driver_name())
         request: Request | None = self._select_request()
         while request is not None:

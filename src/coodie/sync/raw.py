@@ -1,0 +1,34 @@
+"""Raw CQL and keyspaces, blocking: `from coodie.sync import execute_raw, create_keyspace`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from coodie import raw
+from coodie.sync._run import run
+
+__all__ = ["create_keyspace", "drop_keyspace", "execute_raw"]
+
+
+def execute_raw(
+    cql: str, params: Sequence[Any] | None = None, *, driver: str | None = None
+) -> list[dict[str, Any]]:
+    """Run one CQL statement, values bound (`?` or `%s` markers); every row as a dict."""
+    return run(driver, raw.raw_flow(cql, params))
+
+
+def create_keyspace(
+    name: str,
+    replication: Mapping[str, Any] | None = None,
+    durable_writes: bool = True,
+    *,
+    driver: str | None = None,
+) -> str:
+    """CREATE KEYSPACE IF NOT EXISTS (SimpleStrategy or NetworkTopologyStrategy)."""
+    return run(driver, raw.create_keyspace_flow(name, replication, durable_writes))
+
+
+def drop_keyspace(name: str, *, driver: str | None = None) -> str:
+    """DROP KEYSPACE IF EXISTS."""
+    return run(driver, raw.drop_keyspace_flow(name))
