@@ -151,14 +151,48 @@ def live_indexes_flow(keyspace: str, table: str | None = None) -> Flow[dict[str,
     return {t: frozenset(names) for t, names in found.items()}
 
 
+class SyncResult(list[str]):
+    """What `sync_table()` did: the list of the DDL it ran (empty when the table was in
+    step: `== []` still tells), and `.planned`, the whole DDL of the model (its types,
+    table and indexes, as `CREATE ... IF NOT EXISTS`), so a caller can see what the
+    table is made of whether or not anything had to change."""
+
+    planned: list[str]
+
+    def __init__(self, ran: list[str], planned: list[str]) -> None:
+        super().__init__(ran)
+        self.planned = planned
+
+    @property
+    def changed(self) -> bool:
+        return bool(self)
+
+
+def model_ddl(model: type[DocumentCore], keyspace: str) -> list[str]:
+    """The DDL that creates `model`'s types, table and indexes from nothing."""
+    from coodie.usertype import create_type_cql, table_udts
+
+    schema = model._schema()
+    return [
+        *(create_type_cql(t, keyspace) for t in table_udts(schema)),
+        create_table_cql(schema, keyspace),
+        *(
+            create_index_cql(schema, keyspace, c, c.index)
+            for c in schema.columns
+            if c.index is not None
+        ),
+    ]
+
+
 def sync_table_flow(
     model: type[DocumentCore],
     replication: Mapping[str, Any] | None = None,
     *,
     dry_run: bool = False,
     drop_removed_indexes: bool = False,
-) -> Flow[list[str]]:
-    """Create the table, add new columns, create declared indexes. Returns the DDL it ran.
+) -> Flow[SyncResult]:
+    """Create the table, add new columns, create declared indexes. Returns the DDL it ran
+    (a `SyncResult`, whose `.planned` is the model's whole DDL).
 
     A table this process has found in step with the model is not read again while the
     cluster's schema version (system.local) stays the same: any DDL, from any client,
@@ -178,7 +212,7 @@ def sync_table_flow(
     version = page.rows[0][0] if page.rows else None
     cached = model.__dict__.get("__coodie_in_step__") == (keyspace, version)
     if version is not None and cached and not drop_removed_indexes:
-        return []
+        return SyncResult([], model_ddl(model, keyspace))
     ran = yield from ensure_keyspace_flow(keyspace, replication, dry_run)
     from coodie.usertype import sync_types_flow, table_udts
 
@@ -202,7 +236,7 @@ def sync_table_flow(
     if not ran and version is not None:
         # the schema version under which this table was last found to match the model
         type.__setattr__(model, "__coodie_in_step__", (keyspace, version))
-    return ran
+    return SyncResult(ran, model_ddl(model, keyspace))
 
 
 @dataclass(frozen=True, slots=True)

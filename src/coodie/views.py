@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from coodie.ddl import primary_key_clause, with_clause
+from coodie.ddl import SyncResult, primary_key_clause, with_clause
 from coodie.exceptions import SchemaError
 from coodie.query import Flow, resolve_keyspace
 from coodie.requests import Page, RawRequest
@@ -83,21 +83,21 @@ class ViewMixin:
             )
 
     @classmethod
-    def _sync_view_flow(cls, dry_run: bool = False) -> Flow[list[str]]:
+    def _sync_view_flow(cls, dry_run: bool = False) -> Flow[SyncResult]:
         model: Any = cls
         base = cls._view_base()
         keyspace = resolve_keyspace(base)
+        cql = create_view_cql(model, base, keyspace)
         page: Page = yield RawRequest.where(
             "SELECT view_name FROM system_schema.views",
             keyspace_name=keyspace,
             view_name=model._schema().name,
         )
         if page.rows:
-            return []
-        cql = create_view_cql(model, base, keyspace)
+            return SyncResult([], [cql])
         if not dry_run:
             yield RawRequest(cql)
-        return [cql]
+        return SyncResult([cql], [cql])
 
 
 def _base_by_table_name(view: type, table: object) -> type[DocumentCore]:

@@ -271,3 +271,23 @@ def test_an_unchanged_table_is_not_read_again_until_the_schema_changes(
         assert any("system_schema.columns" in r for r in reads[1:])
     finally:
         del driver.execute_raw
+
+
+def test_sync_table_says_what_the_table_is_made_of_even_when_nothing_changed(f: Any) -> None:
+    """A no-op `[]` alone is ambiguous to callers (issue 14): the result also carries the
+    model's whole DDL, `.planned`, whether or not anything ran."""
+
+    class Shelf(f.module.Document):  # type: ignore[name-defined,misc]
+        id: Annotated[UUID, PrimaryKey()]
+        label: Annotated[str, Indexed()] = ""
+
+        class Settings:
+            name = f"it_shelves_{f.name}"
+
+    first = f(Shelf.sync_table())
+    again = f(Shelf.sync_table())
+    assert again == [] and not again.changed
+    assert first.changed and any(c.startswith("CREATE TABLE") for c in first)
+    assert again.planned == first.planned
+    assert [c.split(" ")[1] for c in again.planned] == ["TABLE", "INDEX"]
+    assert f"it_shelves_{f.name}" in again.planned[0]

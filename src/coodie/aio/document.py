@@ -136,7 +136,7 @@ class Document(DocumentCore):
     @classmethod
     async def sync_table(
         cls, *, dry_run: bool = False, drop_removed_indexes: bool = False
-    ) -> list[str]:
+    ) -> ddl.SyncResult:
         """Create the table (and keyspace), add new columns and indexes, apply changed
         table options; returns the DDL run (with `dry_run=True`, the DDL it would run)."""
         replication = get_driver(cls._driver_name()).replication
@@ -191,14 +191,14 @@ class MaterializedView(ViewMixin, Document):
     __coodie_view__: ClassVar[bool] = True
 
     @classmethod
-    async def sync_view(cls, *, dry_run: bool = False) -> list[str]:
+    async def sync_view(cls, *, dry_run: bool = False) -> ddl.SyncResult:
         """Create the view if it does not exist; returns the DDL run."""
         return await arun(cls._driver_name(), cls._sync_view_flow(dry_run))
 
     @classmethod
     async def sync_table(
         cls, *, dry_run: bool = False, drop_removed_indexes: bool = False
-    ) -> list[str]:
+    ) -> ddl.SyncResult:
         return await cls.sync_view(dry_run=dry_run)
 
     @classmethod

@@ -132,7 +132,9 @@ class Document(DocumentCore):
         return run(cls._driver_name(), raw.documents_flow(cls, cql, params))
 
     @classmethod
-    def sync_table(cls, *, dry_run: bool = False, drop_removed_indexes: bool = False) -> list[str]:
+    def sync_table(
+        cls, *, dry_run: bool = False, drop_removed_indexes: bool = False
+    ) -> ddl.SyncResult:
         """Create the table (and keyspace), add new columns and indexes, apply changed
         table options; returns the DDL run (with `dry_run=True`, the DDL it would run)."""
         replication = get_driver(cls._driver_name()).replication
@@ -187,12 +189,14 @@ class MaterializedView(ViewMixin, Document):
     __coodie_view__: ClassVar[bool] = True
 
     @classmethod
-    def sync_view(cls, *, dry_run: bool = False) -> list[str]:
+    def sync_view(cls, *, dry_run: bool = False) -> ddl.SyncResult:
         """Create the view if it does not exist; returns the DDL run."""
         return run(cls._driver_name(), cls._sync_view_flow(dry_run))
 
     @classmethod
-    def sync_table(cls, *, dry_run: bool = False, drop_removed_indexes: bool = False) -> list[str]:
+    def sync_table(
+        cls, *, dry_run: bool = False, drop_removed_indexes: bool = False
+    ) -> ddl.SyncResult:
         return cls.sync_view(dry_run=dry_run)
 
     @classmethod
