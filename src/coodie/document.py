@@ -514,6 +514,12 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         for a in assignments:  # in order, so several operations on one column compose
             if a.op is not AssignOp.SET:
                 current = new_values.get(a.column, self.__dict__[a.column])
+                if a.op is AssignOp.SETFIELD and current is None:
+                    # the server makes a value with the other fields null (read: defaults)
+                    udt = schema.by_name[a.column].cql_type.py
+                    current = udt.model_construct(
+                        **{n: None for n, i in udt.model_fields.items() if i.is_required()}
+                    )
                 new_values[a.column] = _apply_collection_op(current, a.op, a.value)
         where = self._key_conditions()
         if all(schema.by_name[a.column].kind is ColumnKind.STATIC for a in assignments):
@@ -811,6 +817,9 @@ def _apply_collection_op(current: Any, op: AssignOp, value: Any) -> Any:
         return (current or 0) + value
     if op is AssignOp.DECR:
         return (current or 0) - value
+    if op is AssignOp.SETFIELD:  # one field of a user-defined type
+        field, v = value
+        return current.model_copy(update={field: v})
     if op is AssignOp.SETINDEX:
         index, element = value
         items = list(current or [])

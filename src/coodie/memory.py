@@ -563,6 +563,8 @@ def _condition_holds(row: dict[str, Any], c: Compare, schema: TableSchema) -> bo
 
 def _apply(current: Any, op: AssignOp, value: Any, col: ColumnSchema) -> Any:
     t = col.cql_type
+    if op is AssignOp.SETFIELD:
+        raise UnsupportedOperation(f"the in-memory store does not set UDT fields ({col.name})")
     if op is AssignOp.SET:
         return _collection(value, t)
     if op in (AssignOp.INCR, AssignOp.DECR):

@@ -216,3 +216,33 @@ def test_bad_nested_models_fail_at_class_definition(f: Any) -> None:
 
         class BadKey(f.module.Document):  # type: ignore[name-defined,misc]
             home: Annotated[Address, PrimaryKey()]
+
+
+def test_one_field_of_a_non_frozen_udt_is_set_alone(f: Any, Customer: Any, session: Any) -> None:
+    """`home__city="Bergen"` is `SET home.city = ?`: the other fields stay as stored."""
+    doc = Customer(id=uuid.uuid4(), home=Address(street="1 Main", city="Oslo", zip=150))
+    f(doc.save())
+    f(doc.update(home__city="Bergen"))
+    assert doc.home == Address(street="1 Main", city="Bergen", zip=150)
+    got = f(Customer.get(id=doc.id))
+    assert got.home == Address(street="1 Main", city="Bergen", zip=150)
+    f(Customer.find(id=doc.id).update(home__zip=5003))
+    row = session.execute(
+        "SELECT home.zip, home.city FROM it_customers WHERE id = %s", (doc.id,)
+    ).one()
+    assert tuple(row) == (5003, "Bergen")
+    # a null UDT gains the one field; the others read back as their defaults or null
+    bare = Customer(id=uuid.uuid4())
+    f(bare.save())
+    f(bare.update(home__city="Tromsø"))
+    assert f(Customer.get(id=bare.id)).home == bare.home
+    assert bare.home is not None and bare.home.city == "Tromsø"
+    # a frozen UDT is written whole; a field of the wrong type never reaches the server
+    from coodie.exceptions import InvalidQueryError
+
+    with pytest.raises(InvalidQueryError, match="billing"):
+        f(doc.update(billing__city="x"))
+    with pytest.raises(InvalidQueryError, match=r"home\.zip: 'x' \(str\) does not fit"):
+        f(doc.update(home__zip="x"))
+    with pytest.raises(InvalidQueryError, match="home__nope"):
+        f(doc.update(home__nope=1))

@@ -29,7 +29,7 @@ from coodie.expr.nodes import (
 )
 from coodie.expr.validate import ANN_MAX_LIMIT, validate
 from coodie.schema import TableSchema, quote
-from coodie.types import Check, CqlType, describe, plain, value_check
+from coodie.types import Check, CqlType, describe, plain, to_db_converter, value_check
 
 __all__ = [
     "Compiled",
@@ -311,12 +311,19 @@ def _shape_update(s: Update, schema: TableSchema) -> tuple[tuple[Any, ...], list
         params.append(s.ttl)
     if s.timestamp is not None:
         params.append(s.timestamp)
-    assigns = tuple((a.column, a.op) for a in s.assignments)
+    # (a UDT field's name is in the CQL text, so it is part of the shape)
+    assigns = tuple(
+        (a.column, a.op, a.value[0] if a.op is AssignOp.SETFIELD else None) for a in s.assignments
+    )
     for a in s.assignments:
         if a.op is AssignOp.SETINDEX:  # c[?] = ?: the index, then the element
             index, element = a.value
             col = schema.by_name.get(a.column)
             params += [index, plain(element) if col is not None else element]
+        elif a.op is AssignOp.SETFIELD:  # c.field = ?: the field's value
+            field, v = a.value
+            conv = _udt_field_converter(schema, a.column, field)
+            params.append(conv(v) if conv is not None and v is not None else v)
         else:
             params.append(_assignment_value(a, schema))
     where = _where_values(s.where, schema, params)
@@ -381,8 +388,22 @@ def _condition_type(c: Condition, schema: TableSchema) -> CqlType:
     return t
 
 
+def _udt_field_type(schema: TableSchema, column: str, field: str) -> CqlType:
+    t = schema.by_name[column].cql_type
+    return t.args[t.fields.index(field)]
+
+
+def _udt_field_converter(schema: TableSchema, column: str, field: str) -> Any:
+    col = schema.by_name.get(column)
+    if col is None or not col.cql_type.is_udt or field not in col.cql_type.fields:
+        return None  # (the validator says what is wrong)
+    return to_db_converter(_udt_field_type(schema, column, field))
+
+
 def _assignment_type(a: Assignment, schema: TableSchema) -> CqlType:
     t = schema.by_name[a.column].cql_type
+    if a.op is AssignOp.SETFIELD:
+        return _udt_field_type(schema, a.column, a.value[0])
     if a.op in (AssignOp.INCR, AssignOp.DECR):
         return _BIGINT
     if a.op is AssignOp.REMOVE and t.name == "map":
@@ -418,7 +439,8 @@ def _types_of(stmt: Statement, schema: TableSchema, tpl: _Template) -> Statement
         for a in stmt.assignments:
             if a.op is AssignOp.SETINDEX:
                 marks.append((_INT, f"{a.column}[index]"))
-            marks.append((_assignment_type(a, schema), a.column))
+            label = f"{a.column}.{a.value[0]}" if a.op is AssignOp.SETFIELD else a.column
+            marks.append((_assignment_type(a, schema), label))
         conditions(stmt.where)
         conditions(stmt.if_conditions)
     else:
@@ -518,8 +540,14 @@ _ASSIGN_TEXT = {
 }
 
 
+def _assign_text(a: Assignment) -> str:
+    if a.op is AssignOp.SETFIELD:
+        return f"{quote(a.column)}.{quote(a.value[0])} = ?"
+    return _ASSIGN_TEXT[a.op].format(c=quote(a.column))
+
+
 def visit_update(s: Update, schema: TableSchema, keyspace: str | None) -> _Template:
-    sets = ", ".join(_ASSIGN_TEXT[a.op].format(c=quote(a.column)) for a in s.assignments)
+    sets = ", ".join(_assign_text(a) for a in s.assignments)
     cql = (
         f"UPDATE {schema.qualified_name(keyspace)}{_using(s.ttl is not None, s.timestamp is not None)}"
         f" SET {sets}{_where(s.where)}{_if(s.if_exists, s.if_conditions)}"

@@ -149,6 +149,10 @@ def parse_assignments(schema: TableSchema, kwargs: Mapping[str, Any]) -> list[As
                 raise _unknown_column(schema, column, key)
             out.append(_suffixed(key, column, UPDATE_SUFFIXES[suffix], suffix, value))
             continue
+        udt = by_name[column].cql_type if sep and column in by_name else None
+        if udt is not None and udt.is_udt and suffix in udt.fields:
+            out.append(Assignment(column, AssignOp.SETFIELD, (suffix, value)))  # c.field = ?
+            continue
         if sep:
             raise InvalidQueryError(
                 f"{key}=: unknown update prefix {prefix!r}; valid: "

@@ -149,6 +149,7 @@ class AssignOp(enum.Enum):
     INCR = "incr"  # counter: c = c + ?
     DECR = "decr"  # counter: c = c - ?
     SETINDEX = "setindex"  # list: c[?] = ? (the value is an (index, element) pair)
+    SETFIELD = "setfield"  # a non-frozen UDT: c.field = ? (the value is a (field, value) pair)
 
 
 @dataclass(frozen=True, slots=True)

@@ -621,18 +621,22 @@ _OPS_FOR = {
     "list": (AssignOp.SET, AssignOp.APPEND, AssignOp.PREPEND, AssignOp.REMOVE, AssignOp.SETINDEX),
     "map": (AssignOp.SET, AssignOp.PUT, AssignOp.REMOVE),
     "counter": (AssignOp.INCR, AssignOp.DECR),
+    "udt": (AssignOp.SET, AssignOp.SETFIELD),
 }
 _HINT = {
     "set": "sets take add__ and remove__",
     "list": "lists take append__, prepend__, remove__ and <column>__setindex=(i, v)",
     "map": "maps take put__ and remove__ (of keys)",
     "counter": "counters take increment()/decrement() (incr__/decr__)",
+    "udt": "a non-frozen user-defined type takes <column>__<field>=value for one field",
 }
 
 
 def _check_assignment(schema: TableSchema, col: ColumnSchema, op: AssignOp, value: Any) -> None:
     t = col.cql_type
     kind = t.name if (t.is_collection and not t.frozen) or t.name == "counter" else "scalar"
+    if t.is_udt and not t.frozen:
+        kind = "udt"
     allowed = _OPS_FOR.get(kind, (AssignOp.SET,))
     if op not in allowed:
         hint = _HINT.get(kind, f"{col.name} is {t}: only plain assignment applies")
@@ -641,6 +645,8 @@ def _check_assignment(schema: TableSchema, col: ColumnSchema, op: AssignOp, valu
         not isinstance(value, int) or isinstance(value, bool)
     ):
         raise _err(schema, f"counter {col.name} changes by an integer, got {value!r}")
+    if op is AssignOp.SETFIELD and value[0] not in t.fields:
+        raise _err(schema, f"{col.name}: the type {t.name} has no field {value[0]!r}")
     if op is AssignOp.SETINDEX and not (
         isinstance(value, tuple)
         and len(value) == 2
