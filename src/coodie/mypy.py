@@ -74,6 +74,7 @@ from mypy.types import (
     Instance,
     NoneType,
     ProperType,
+    TupleType,
     Type,
     TypeOfAny,
     TypeType,
@@ -205,6 +206,10 @@ class _Types:
             [self.of("typing.Sequence", t), self.of("typing.AbstractSet", t)]
         )
 
+    def pair(self, a: Type, b: Type) -> Type:
+        """`tuple[a, b]`."""
+        return TupleType([a, b], self.of("builtins.tuple", AnyType(TypeOfAny.special_form)))
+
     def bag(self, kind: str, t: Type) -> Type:
         """What a collection operation takes: a set, list or tuple of elements (not a
         str, which is iterable too: `add__tags="vip"` would add "v", "i" and "p")."""
@@ -249,18 +254,49 @@ def write_formals(fields: dict[str, Type], t: _Types, *, counter: bool) -> dict[
         out[name] = ftype
         out[f"set__{name}"] = ftype
         coll = _collection(ftype)
+        ops: dict[str, Type] = {}  # operation -> what it takes (prefix and suffix forms)
         if coll is not None:
             kind, args = coll
             if kind == "set":
-                out[f"add__{name}"] = out[f"remove__{name}"] = t.bag("set", args[0])
+                ops["add"] = ops["remove"] = t.bag("set", args[0])
             elif kind == "list":
                 for op in ("append", "prepend", "remove"):
-                    out[f"{op}__{name}"] = t.bag("list", args[0])
+                    ops[op] = t.bag("list", args[0])
+                out[f"{name}__setindex"] = t.pair(integer, args[0])
             else:
-                out[f"put__{name}"] = t.of("builtins.dict", args[0], args[1])
-                out[f"remove__{name}"] = UnionType.make_union([args[0], t.bag("map", args[0])])
+                ops["put"] = t.of("builtins.dict", args[0], args[1])
+                ops["remove"] = UnionType.make_union([args[0], t.bag("map", args[0])])
+                out[f"{name}__update"] = ops["put"]
+                out[f"{name}__put"] = UnionType.make_union([ops["put"], t.pair(args[0], args[1])])
         if counter:
-            out[f"incr__{name}"] = out[f"decr__{name}"] = integer
+            ops["incr"] = ops["decr"] = integer
+        for op, taken in ops.items():
+            out[f"{op}__{name}"] = taken
+            out.setdefault(f"{name}__{op}", taken)  # coodie 1.9's column-first spelling
+        for field, field_type in _model_fields(ftype).items():  # a UDT: home__city=...
+            out.setdefault(f"{name}__{field}", field_type)
+    return out
+
+
+def _model_fields(t: Type) -> dict[str, Type]:
+    """The fields of a nested pydantic model (a user-defined type), else nothing."""
+    p = get_proper_type(_without_none(t))
+    if not isinstance(p, Instance) or not p.type.has_base("pydantic.main.BaseModel"):
+        return {}
+    if p.type.has_base("coodie.document.DocumentCore"):
+        return {}
+    out: dict[str, Type] = {}
+    for info in reversed(p.type.mro):
+        for n, sym in info.names.items():
+            node = sym.node
+            if (
+                isinstance(node, Var)
+                and node.type is not None
+                and not node.is_classvar
+                and not n.startswith("_")
+                and n != "model_config"
+            ):
+                out[n] = node.type
     return out
 
 

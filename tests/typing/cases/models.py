@@ -5,7 +5,9 @@ from typing import Annotated, ClassVar, Optional
 from uuid import UUID
 
 import coodie.aio as aio
-from coodie.fields import ClusteringKey, Counter, PrimaryKey
+from pydantic import BaseModel
+
+from coodie.fields import ClusteringKey, Counter, PrimaryKey, Vector, VectorIndex
 from coodie.sync import CounterDocument, Document
 
 
@@ -54,3 +56,17 @@ class Item(Document):
 class AViews(aio.CounterDocument):
     url: Annotated[str, PrimaryKey()]
     hits: Annotated[int, Counter()]
+
+
+class Address(BaseModel):
+    city: str = ""
+    zip: int = 0
+
+
+class Customer(Document):
+    id: Annotated[UUID, PrimaryKey()]
+    home: Optional[Address] = None
+    tags: set[str] = set()
+    items: list[int] = []
+    meta: dict[str, int] = {}
+    emb: Annotated[list[float], Vector(dimensions=2), VectorIndex()] = [0.0, 0.0]

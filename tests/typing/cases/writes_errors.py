@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from .models import AUser, AViews, Item, User, Views
+from .models import AUser, AViews, Customer, Item, User, Views
 
 u = User(id=UUID(int=1), name="a")
 u.update(nme="b")  # E: update(nme=...): User has no column "nme"
@@ -49,3 +49,8 @@ async def main() -> None:
     await AUser.find(name="a").update(price="x")  # E: Argument "price" to "update" of "AsyncQuerySet" has incompatible type "str"; expected "float"
     await AViews.increment(url="/", hits=1.5)  # E: Argument "hits" to "increment" of "CounterDocument" has incompatible type "float"; expected "int"
     await a.delete(if_conditions={"tags__contains": 1})  # E: if_conditions["tags__contains"]: expected "str", got "int"
+
+c = Customer(id=UUID(int=3))
+c.update(home__zip="x")  # E: update(home__zip=...): expected "int", got "str"
+c.update(tags__add={1})  # E: Argument 1 to <set> has incompatible type "int"; expected "str"
+Customer.find().order_by_ann(Customer.home, [1.0])  # E: Argument 1 to "order_by_ann" of "QuerySetCore" has incompatible type

@@ -11,7 +11,7 @@ from typing_extensions import reveal_type
 from coodie.aio import AsyncBatchQuery
 from coodie.sync import BatchQuery
 
-from .models import AUser, AViews, Item, User, Views
+from .models import AUser, AViews, Customer, Item, User, Views
 
 u = User(id=UUID(int=1), name="a")
 u.update(name="b", age=3)  # OK
@@ -58,3 +58,10 @@ async def main() -> None:
     reveal_type(got)  # R: tuple[tests.typing.cases.models.AUser, list[tests.typing.cases.models.AUser], int]
     async with AsyncBatchQuery() as b:
         await a.update(name="c", batch=b)  # OK
+
+# one field of a user-defined type; coodie 1.9's column-first spellings
+c = Customer(id=UUID(int=3))
+c.update(home__city="Oslo", home__zip=150)  # OK
+c.update(tags__add={"a"}, items__append=[1], meta__update={"k": 1})  # OK
+c.update(meta__put=("k", 2), items__setindex=(0, 5))  # OK
+Customer.find().order_by_ann(Customer.emb, [1.0, 0.0]).limit(3)  # OK
