@@ -246,3 +246,21 @@ def test_one_field_of_a_non_frozen_udt_is_set_alone(f: Any, Customer: Any, sessi
         f(doc.update(home__zip="x"))
     with pytest.raises(InvalidQueryError, match="home__nope"):
         f(doc.update(home__nope=1))
+
+
+def test_filters_on_udt_columns_follow_the_server(f: Any, Customer: Any, session: Any) -> None:
+    """A frozen UDT compares as a whole value (with ALLOW FILTERING); a non-frozen one
+    cannot be restricted at all: coodie says so first, and the server agrees."""
+    from cassandra.protocol import InvalidRequest
+
+    from coodie.exceptions import InvalidQueryError
+
+    box = f"PO Box {uuid.uuid4()}"
+    doc = Customer(id=uuid.uuid4(), billing=Address(street=box, zip=7))
+    f(doc.save())
+    found = f(Customer.find(billing=Address(street=box, zip=7)).allow_filtering().all())
+    assert [d.id for d in found] == [doc.id]
+    with pytest.raises(InvalidQueryError, match="non-frozen user-defined type"):
+        f(Customer.find(home=Address(street="x")).allow_filtering().all())
+    with pytest.raises(InvalidRequest, match="cannot be restricted by any relation"):
+        session.execute("SELECT id FROM it_customers WHERE home = {street: 'x'} ALLOW FILTERING")

@@ -73,6 +73,12 @@ def _check_relation(schema: TableSchema, c: Compare) -> ColumnSchema:
     t = col.cql_type
     if c.op is Op.NE:
         raise _err(schema, _NE_IN_WHERE.format(c.column))
+    if t.is_udt and not t.frozen:
+        raise _err(
+            schema,
+            f"{c.column} {c.op.value}: a non-frozen user-defined type ({t}) cannot be restricted "
+            "by any relation; declare it Annotated[..., Frozen()] to filter on it",
+        )
     if c.op is Op.CONTAINS and not t.is_collection:
         raise _err(
             schema,
