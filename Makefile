@@ -1,7 +1,7 @@
 # coodie developer commands. Targets other tooling relies on:
 # install, cassandra-up, cassandra-down, test, demo, bench, typecheck; cluster-up,
 # cluster-down, test-cluster (a 3-node cluster on 127.0.0.11-13, see docs/cluster.md).
-# Also: docs (the site, strict), package (sdist + wheel, twine check), examples.
+# Also: docs (the site, strict), package (sdist + wheel, twine check).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -57,7 +57,8 @@ typing-score: install node-check
 	$(PY) tools/typing_score.py
 
 unit: install node-check
-	$(PY) -m pytest tests --ignore=tests/integration --ignore=tests/cluster -q
+	$(PY) -m pytest tests --ignore=tests/integration --ignore=tests/cluster \
+	  --ignore=tests/packaging --ignore=tests/property/test_differential.py -q
 
 integration: install cassandra-up
 	$(PY) -m pytest tests/integration -q

@@ -27,7 +27,9 @@ def _model(flavour: Any) -> Any:
 
 @pytest.fixture
 def Plan(f: Any) -> Any:
-    model = f.__dict__.setdefault("_duration_model", _model(f.module))
+    model = f.__dict__.get("_duration_model") or f.__dict__.setdefault(
+        "_duration_model", _model(f.module)
+    )
     f(model.sync_table())
     return model
 

@@ -47,7 +47,7 @@ def _model(flavour: Any) -> Any:
 
 @pytest.fixture
 def Profile(f: Any) -> Any:
-    model = f.__dict__.setdefault("_json_model", _model(f.module))
+    model = f.__dict__.get("_json_model") or f.__dict__.setdefault("_json_model", _model(f.module))
     f(model.sync_table())
     return model
 

@@ -34,7 +34,9 @@ def _models(flavour: Any) -> Any:
 
 @pytest.fixture
 def m(f: Any) -> Any:
-    models = f.__dict__.setdefault("_poly_models", _models(f.module))
+    models = f.__dict__.get("_poly_models") or f.__dict__.setdefault(
+        "_poly_models", _models(f.module)
+    )
     f(models[1].sync_table())  # a subclass syncs the shared table
     return models
 

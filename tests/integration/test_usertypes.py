@@ -51,7 +51,7 @@ def _models(flavour: Any) -> Any:
 
 @pytest.fixture
 def Customer(f: Any) -> Any:
-    model = f.__dict__.setdefault("_udt_model", _models(f.module))
+    model = f.__dict__.get("_udt_model") or f.__dict__.setdefault("_udt_model", _models(f.module))
     f(model.sync_table())
     return model
 

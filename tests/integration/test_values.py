@@ -63,7 +63,9 @@ def _models(flavour: Any) -> Any:
 
 @pytest.fixture
 def m(f: Any) -> Any:
-    cache = f.__dict__.setdefault("_values_models", _models(f.module))
+    cache = f.__dict__.get("_values_models") or f.__dict__.setdefault(
+        "_values_models", _models(f.module)
+    )
     for model in cache:
         f(model.sync_table())
     return cache

@@ -116,14 +116,38 @@ def test_the_server_agrees_with_the_ann_rules(m: Any, session: Any) -> None:
     """Each rule coodie checks is one the server has (the CQL coodie would send fails)."""
     from cassandra.protocol import InvalidRequest
 
-    for cql in (
-        "SELECT name FROM it_places ORDER BY at ANN OF [0.0, 0.0]",
-        "SELECT name FROM it_places ORDER BY at ANN OF [0.0, 0.0] LIMIT 1001",
-        "SELECT name FROM it_places WHERE colour = 'x' ORDER BY at ANN OF [0.0, 0.0] LIMIT 1 ALLOW FILTERING",
-        "SELECT name FROM it_places WHERE region IN ('r1', 'r2') ORDER BY at ANN OF [0.0, 0.0] LIMIT 1",
-        "SELECT name FROM it_places WHERE region = 'r1' ORDER BY name ASC, at ANN OF [0.0, 0.0] LIMIT 1",
-        "SELECT name FROM it_places ORDER BY at ANN OF [0.0, 0.0] PER PARTITION LIMIT 1 LIMIT 1",
-        "SELECT id FROM it_vector_docs ORDER BY raw ANN OF [1.0, 0.0, 0.0] LIMIT 1",
+    for cql, says in (
+        (
+            "SELECT name FROM it_places ORDER BY at ANN OF [0.0, 0.0]",
+            "must have a limit",
+        ),
+        (
+            "SELECT name FROM it_places ORDER BY at ANN OF [0.0, 0.0] LIMIT 1001",
+            "not greater than 1000",
+        ),
+        (
+            "SELECT name FROM it_places WHERE colour = 'x' ORDER BY at ANN OF [0.0, 0.0] "
+            "LIMIT 1 ALLOW FILTERING",
+            "requires all restricted column",
+        ),
+        (
+            "SELECT name FROM it_places WHERE region IN ('r1', 'r2') ORDER BY at ANN OF "
+            "[0.0, 0.0] LIMIT 1",
+            "IN clause",
+        ),
+        (
+            "SELECT name FROM it_places WHERE region = 'r1' ORDER BY name ASC, at ANN OF "
+            "[0.0, 0.0] LIMIT 1",
+            "does not support any other ordering",
+        ),
+        (
+            "SELECT name FROM it_places ORDER BY at ANN OF [0.0, 0.0] PER PARTITION LIMIT 1 LIMIT 1",
+            "per-partition limits",
+        ),
+        (
+            "SELECT id FROM it_vector_docs ORDER BY raw ANN OF [1.0, 0.0, 0.0] LIMIT 1",
+            "requires the column to be indexed",
+        ),
     ):
-        with pytest.raises(InvalidRequest):
+        with pytest.raises(InvalidRequest, match=says):
             session.execute(cql)

@@ -80,7 +80,9 @@ def spare_my_ks() -> Iterator[None]:
 
 
 @pytest.mark.parametrize("minor", ["3.10", "3.13"])
-def test_readme_quick_start_runs_from_the_wheel(minor: str, wheel: Path, tmp_path: Path) -> None:
+def test_readme_quick_start_runs_from_the_wheel(
+    minor: str, wheel: Path, tmp_path: Path, spare_my_ks: None
+) -> None:
     python = _interpreter(minor)
     env_dir = tmp_path / "venv"
     subprocess.run(
