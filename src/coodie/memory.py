@@ -308,6 +308,8 @@ class MemoryStore:
             raise UnsupportedOperation(
                 f"{schema.name}: the in-memory store does not run ANN (vector) queries"
             )
+        if getattr(stmt, "distinct", False):
+            raise UnsupportedOperation(f"{schema.name}: the in-memory store does not run DISTINCT")
         table = self.table(schema, keyspace)
         pk_names = [c.name for c in schema.partition_key]
         ck_names = [c.name for c in schema.clustering_key]
@@ -508,6 +510,10 @@ class MemoryStore:
         return LWTResult(True) if conditional else None
 
     def _delete(self, table: _Table, stmt: Delete) -> LWTResult | None:
+        if stmt.elements:  # (it would delete the whole row)
+            raise UnsupportedOperation(
+                "the in-memory store does not delete collection elements (DELETE c[?])"
+            )
         schema = table.schema
         keys, rest = self._keys(schema, stmt.where)
         conditional = stmt.if_exists or bool(stmt.if_conditions)
@@ -585,4 +591,4 @@ def _apply(current: Any, op: AssignOp, value: Any, col: ColumnSchema) -> Any:
             return _collection(set(current or ()) - set(value), t)
         drop = list(value)
         return _collection([x for x in (current or []) if x not in drop], t)
-    raise NotImplementedError(op)
+    raise UnsupportedOperation(f"the in-memory store does not apply {op.value} ({col.name})")

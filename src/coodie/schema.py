@@ -31,6 +31,7 @@ from coodie.types import (
     UnsupportedType,
     cql_type_of,
     from_db_converter,
+    plain,
     quote_name,
     snake_case,
     split_annotated,
@@ -70,6 +71,10 @@ class ColumnSchema:
     index: IndexSchema | None = None
     to_db: Converter | None = field(default=None, compare=False, repr=False)
     from_db: Converter | None = field(default=None, compare=False, repr=False)
+    # a collection's elements (a map's values) and a map's keys, bound alone by
+    # collection operations and CONTAINS / CONTAINS KEY
+    element_to_db: Converter = field(default=plain, compare=False, repr=False)
+    key_to_db: Converter = field(default=plain, compare=False, repr=False)
 
     @property
     def is_primary_key(self) -> bool:
@@ -326,13 +331,10 @@ def build_schema(
                     f"Vector(dimensions=n)]), not {cql_type}",
                     fname,
                 )
+            wrong = literal_mismatch(vidx)
+            if wrong is not None:
+                raise fail(wrong, fname)
             similarity = vidx.similarity.upper()
-            if similarity not in ("COSINE", "DOT_PRODUCT", "EUCLIDEAN"):
-                raise fail(
-                    f"VectorIndex(similarity={vidx.similarity!r}): use 'cosine', "
-                    "'dot_product' or 'euclidean'",
-                    fname,
-                )
             index = IndexSchema(
                 name=check_identifier(vidx.index_name or f"{table}_{fname}_idx", "index name"),
                 using="sai",
@@ -360,6 +362,7 @@ def build_schema(
                 index=index,
                 to_db=to_db_converter(cql_type),
                 from_db=from_db_converter(cql_type),
+                **_element_converters(cql_type),
             )
         )
 
@@ -423,6 +426,15 @@ def _literal_fields(marker: type) -> tuple[tuple[str, tuple[Any, ...]], ...]:
         out.append((f.name, tuple(allowed)))
     known = _LITERAL_FIELDS[marker] = tuple(out)
     return known
+
+
+def _element_converters(t: CqlType) -> dict[str, Converter]:
+    if not t.is_collection:
+        return {}
+    out: dict[str, Converter] = {"element_to_db": to_db_converter(t.args[-1]) or plain}
+    if t.name == "map":
+        out["key_to_db"] = to_db_converter(t.args[0]) or plain
+    return out
 
 
 def literal_mismatch(marker: Any) -> str | None:

@@ -767,6 +767,8 @@ def value_check(t: CqlType) -> ValueCheck:
     """What a bound value of type `t` must be: (classinfo, extra predicate or None).
     None itself is left to the null rules."""
     py = t.py
+    if isinstance(py, CustomCql):  # the escape hatch: the driver takes what to_db returns
+        return object, None
     if not t.args:
         cls, extra = _SCALAR_CHECKS.get(t.name, (object, None))
         allowed: frozenset[Any] | None = None

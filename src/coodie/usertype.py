@@ -2,7 +2,7 @@
 
 A field annotated with a `UserType` subclass, or with any plain pydantic model, is a UDT
 column: `sync_table()` creates the types it needs (those a type uses first) and adds the
-fields a model gained with `ALTER TYPE ... ADD`. `sync_type()` does the same for one type.
+fields a model gained with `ALTER TYPE ... ADD`.
 A UDT column is frozen where CQL requires it (inside collections, other UDTs and the
 primary key); `Annotated[Address, Frozen()]` freezes a top-level one.
 """

@@ -264,3 +264,23 @@ def test_filters_on_udt_columns_follow_the_server(f: Any, Customer: Any, session
         f(Customer.find(home=Address(street="x")).allow_filtering().all())
     with pytest.raises(InvalidRequest, match="cannot be restricted by any relation"):
         session.execute("SELECT id FROM it_customers WHERE home = {street: 'x'} ALLOW FILTERING")
+
+
+def test_collection_operations_and_contains_take_udt_elements(f: Any, Customer: Any) -> None:
+    """Elements bound alone (append, setindex, put, CONTAINS) get their type's conversion,
+    as whole collections do."""
+    doc = Customer(id=uuid.uuid4(), contacts=[Contact(kind="a", value="1")])
+    f(doc.save())
+    f(doc.update(append__contacts=[Contact(kind="b", value="2")]))
+    f(doc.update(contacts__setindex=(0, Contact(kind="z", value="0"))))
+    f(doc.update(put__by_kind={"k": Contact(kind="k", value="9")}))
+    got = f(Customer.get(id=doc.id))
+    assert got.contacts == [Contact(kind="z", value="0"), Contact(kind="b", value="2")]
+    assert got.by_kind == {"k": Contact(kind="k", value="9")}
+    assert got == doc
+    found = f(
+        Customer.find(Customer.contacts.contains(Contact(kind="b", value="2")), id=doc.id)
+        .allow_filtering()
+        .all()
+    )
+    assert [d.id for d in found] == [doc.id]

@@ -180,3 +180,14 @@ def test_enum_and_literal_columns_take_their_members_and_values_only() -> None:
     assert _fits(list[Color], [Color.blue, "r"]) and not _fits(list[Color], ["x"])
     with pytest.raises(UnsupportedType, match="all str, all int or all bool"):
         cql_type_of(Literal["a", 1])
+
+
+def test_the_escape_hatch_is_not_checked() -> None:
+    """`CqlType("duration", to_db=...)`: the driver takes what to_db returns, whatever
+    type coodie would otherwise expect for that name."""
+    from coodie.fields import CqlType
+    from coodie.types import value_check
+
+    t = cql_type_of(Annotated[dt.timedelta, CqlType("duration", to_db=lambda d: ("any", d))])
+    assert t.cql == "duration"
+    assert value_check(t) == (object, None)

@@ -163,7 +163,10 @@ def _where_values(
                 )
             out.append([conv(x) for x in v] if conv else list(v))
         elif op is Op.CONTAINS or op is Op.CONTAINS_KEY:
-            out.append(plain(v))
+            if col is None:
+                out.append(plain(v))
+            else:
+                out.append((col.element_to_db if op is Op.CONTAINS else col.key_to_db)(v))
         else:
             out.append(conv(v) if conv else v)
     return tuple(shape)
@@ -283,24 +286,25 @@ def _assignment_value(a: Assignment, schema: TableSchema) -> Any:
     if op is AssignOp.SET:
         return col.to_db(v) if col.to_db else v
     iterable = not isinstance(v, (str, bytes)) and hasattr(v, "__iter__")
+    key, element = col.key_to_db, col.element_to_db
     if kind == "map" and op is AssignOp.REMOVE:
-        return {plain(k) for k in v} if iterable else {plain(v)}
+        return {key(k) for k in v} if iterable else {key(v)}
     if kind == "map" and op is AssignOp.PUT:
         if not isinstance(v, dict):
             raise InvalidQueryError(f"{schema.name}: put__{a.column} takes a dict, got {v!r}")
-        return {plain(k): plain(x) for k, x in v.items()}
+        return {key(k): element(x) for k, x in v.items()}
     if kind == "set" and op in (AssignOp.ADD, AssignOp.REMOVE):
         if not iterable:
             raise InvalidQueryError(
                 f"{schema.name}: {op.value}__{a.column} takes a set of values, got {v!r}"
             )
-        return {plain(x) for x in v}
+        return {element(x) for x in v}
     if kind == "list" and op in (AssignOp.APPEND, AssignOp.PREPEND, AssignOp.REMOVE):
         if not iterable:
             raise InvalidQueryError(
                 f"{schema.name}: {op.value}__{a.column} takes a list of values, got {v!r}"
             )
-        return [plain(x) for x in v]
+        return [element(x) for x in v]
     return v
 
 
@@ -319,7 +323,7 @@ def _shape_update(s: Update, schema: TableSchema) -> tuple[tuple[Any, ...], list
         if a.op is AssignOp.SETINDEX:  # c[?] = ?: the index, then the element
             index, element = a.value
             col = schema.by_name.get(a.column)
-            params += [index, plain(element) if col is not None else element]
+            params += [index, col.element_to_db(element) if col is not None else element]
         elif a.op is AssignOp.SETFIELD:  # c.field = ?: the field's value
             field, v = a.value
             conv = _udt_field_converter(schema, a.column, field)
