@@ -23,7 +23,7 @@ from coodie.schema import TableSchema, build_schema
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
 
-__all__ = ["build", "condition", "dispatch_rows", "root_of"]
+__all__ = ["build", "condition", "dispatch_rows", "is_condition", "root_of"]
 
 
 def _discriminator_field(cls: type[DocumentCore]) -> str | None:
@@ -122,6 +122,15 @@ def condition(cls: type[DocumentCore]) -> Condition | None:
     if value is None:
         return None
     return Compare(cls.__coodie_poly_field__, Op.EQ, value)  # type: ignore[attr-defined]
+
+
+def is_condition(c: Condition, disc: Condition) -> bool:
+    """Whether `c` is the discriminator condition `disc` (nodes compare by identity)."""
+    return (
+        type(c) is Compare
+        and type(disc) is Compare
+        and (c.column, c.op, c.value) == (disc.column, disc.op, disc.value)
+    )
 
 
 def dispatch_rows(

@@ -174,10 +174,10 @@ class QuerySetCore(Generic[D]):
     def __init__(self, model: type[D], where: tuple[Condition, ...] = ()) -> None:
         self._model = model
         if "__coodie_poly_value__" in model.__dict__:  # a polymorphic subclass: its rows only
-            from coodie.polymorphic import condition
+            from coodie.polymorphic import condition, is_condition
 
             disc = condition(model)
-            if disc is not None and disc not in where:
+            if disc is not None and not any(is_condition(c, disc) for c in where):
                 where = (disc, *where)
         self._where = where
         self._order_by: tuple[Ordering, ...] = ()
@@ -637,6 +637,21 @@ class QuerySetCore(Generic[D]):
         self._probe_write(make, keys)  # validate the write before reading anything
         return (yield from self._flow_bulk(make, [c.name for c in keys]))
 
+    def _conditional_target(
+        self, if_conditions: tuple[Compare, ...]
+    ) -> tuple[tuple[Condition, ...], bool, tuple[Compare, ...]]:
+        """(WHERE, IF EXISTS, IF conditions) of a conditional write. A polymorphic
+        subclass's `discriminator = value` cannot be in the WHERE of a write (it is not
+        a key column): it becomes an IF condition, which also keeps the write off
+        another subclass's row (and implies that the row exists)."""
+        from coodie.polymorphic import condition, is_condition
+
+        disc = condition(self._model)
+        if disc is None or not any(is_condition(c, disc) for c in self._where):
+            return self._where, self._if_exists, if_conditions
+        where = tuple(c for c in self._where if not is_condition(c, disc))
+        return where, False, (disc, *if_conditions)  # type: ignore[arg-type]
+
     def _conditional_write(self, stmt: Any) -> Flow[Any]:
         from coodie.flows import lwt_result
 
@@ -659,13 +674,14 @@ class QuerySetCore(Generic[D]):
             Assignment(a.column, a.op, valid[a.column]) if a.op is AssignOp.SET else a
             for a in assignments
         )
+        where, if_exists, ifs = self._conditional_target(_if_conditions(schema, if_conditions))
         stmt = Update(
             assignments,
-            self._where,
+            where,
             ttl=self._ttl,
             timestamp=self._timestamp,
-            if_exists=self._if_exists,
-            if_conditions=_if_conditions(schema, if_conditions),
+            if_exists=if_exists,
+            if_conditions=ifs,
         )
         return (yield from self._conditional_write(stmt))
 
@@ -688,12 +704,10 @@ class QuerySetCore(Generic[D]):
         if self._if_exists or if_conditions:
             from coodie.document import _if_conditions
 
-            stmt = Delete(
-                self._where,
-                timestamp=self._timestamp,
-                if_exists=self._if_exists,
-                if_conditions=_if_conditions(self._model._schema(), if_conditions),
+            where, if_exists, ifs = self._conditional_target(
+                _if_conditions(self._model._schema(), if_conditions)
             )
+            stmt = Delete(where, timestamp=self._timestamp, if_exists=if_exists, if_conditions=ifs)
             return (yield from self._conditional_write(stmt))
 
         def make(where: tuple[Condition, ...]) -> Delete:

@@ -98,3 +98,20 @@ def test_a_subclass_without_a_value_or_with_a_taken_one_is_refused(f: Any, m: An
 
         class Wolf(Pet):
             __discriminator_value__ = "dog"
+
+
+def test_conditional_writes_of_a_subclass_touch_only_its_rows(f: Any, m: Any) -> None:
+    """The discriminator cannot be in a write's WHERE (not a key): it becomes an IF
+    condition, so a subclass's conditional write leaves another subclass's row alone."""
+    Pet, Dog, Cat = m
+    owner = f"o-{uuid.uuid4()}"
+    rex = Dog(owner=owner, id=uuid.uuid4(), name="Rex")
+    f(rex.save())
+    missed = f(Cat.find(owner=owner, id=rex.id).if_exists().update(name="Tom"))
+    assert not missed.applied
+    assert f(Pet.get(owner=owner, id=rex.id)).name == "Rex"
+    hit = f(Dog.find(owner=owner, id=rex.id).if_exists().update(name="Max"))
+    assert hit.applied and f(Dog.get(owner=owner, id=rex.id)).name == "Max"
+    assert not f(Cat.find(owner=owner, id=rex.id).if_exists().delete()).applied
+    assert f(Dog.find(owner=owner, id=rex.id).if_exists().delete()).applied
+    assert f(Pet.find_one(owner=owner, id=rex.id)) is None
