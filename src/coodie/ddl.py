@@ -372,7 +372,7 @@ def _option_changes(schema: TableSchema, table: str, live: Mapping[str, Any]) ->
     out = []
     for name, want in schema.options:
         have = live.get(name)
-        if _option_equal(want, have):
+        if option_equal(want, have):
             continue
         undo = (
             f"ALTER TABLE {table} WITH {name} = {literal(dict(have) if isinstance(have, Mapping) else have)}"
@@ -390,7 +390,7 @@ def _option_changes(schema: TableSchema, table: str, live: Mapping[str, Any]) ->
     return out
 
 
-def _option_equal(want: Any, have: Any) -> bool:
+def option_equal(want: Any, have: Any) -> bool:
     """Whether the live option value `have` already is what the model declares: for a map,
     each declared key (a class name matches by its last part)."""
     if have is None:

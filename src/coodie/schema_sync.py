@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from coodie.ddl import option_equal
 from coodie.requests import Page, RawRequest
 from coodie.schema import quote
 
@@ -19,28 +20,6 @@ if TYPE_CHECKING:
 __all__ = ["more_ddl"]
 
 log = logging.getLogger("coodie.schema")
-
-
-def _same(have: Any, want: Any) -> bool:
-    """Whether the server's value of a table option is the model's (the server fills in
-    defaults inside map options, and gives numbers its own way)."""
-    if isinstance(want, Mapping):
-        if not isinstance(have, Mapping):
-            return False
-        return all(
-            k in have
-            and (
-                _same(have[k], v)
-                # a class given by its short name: the server stores the full one
-                or (k == "class" and str(have[k]).rsplit(".", 1)[-1] == str(v).rsplit(".", 1)[-1])
-            )
-            for k, v in want.items()
-        )
-    if isinstance(want, bool) or isinstance(have, bool):
-        return str(have).lower() == str(want).lower()
-    if isinstance(want, (int, float)) and not isinstance(have, str):
-        return bool(float(have) == float(want))
-    return str(have) == str(want)
 
 
 def more_ddl(
@@ -72,7 +51,7 @@ def more_ddl(
         )
         if page.rows:
             have = dict(zip(names, page.rows[0]))
-            changed = [(k, v) for k, v in schema.options if not _same(have[k], v)]
+            changed = [(k, v) for k, v in schema.options if not option_equal(v, have[k])]
             if changed:
                 withs = " AND ".join(f"{k} = {literal(v)}" for k, v in changed)
                 ddl.append(f"ALTER TABLE {table} WITH {withs}")

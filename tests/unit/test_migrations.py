@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from coodie.cli import main
-from coodie.ddl import SchemaChange, _option_equal
+from coodie.ddl import SchemaChange, option_equal
 from coodie.exceptions import MigrationError
 from coodie.migrations import AsyncMigrationContext, AsyncMigrator, MigrationContext, Migrator
 from coodie.migrations.autogen import heads, next_id, py_str, render
@@ -173,12 +173,12 @@ def test_table_options_compare_by_what_the_model_declares() -> None:
         "class": "org.apache.cassandra.db.compaction.LeveledCompactionStrategy",
         "max_threshold": "32",
     }
-    assert _option_equal({"class": "LeveledCompactionStrategy"}, live_compaction)
-    assert not _option_equal({"class": "SizeTieredCompactionStrategy"}, live_compaction)
-    assert _option_equal({"max_threshold": 32}, live_compaction)
-    assert _option_equal(3600, 3600) and not _option_equal(3600, 7200)
-    assert _option_equal(0.01, 0.01) and _option_equal("x", "x") and not _option_equal("x", None)
-    assert _option_equal(True, True) and not _option_equal(True, False)
+    assert option_equal({"class": "LeveledCompactionStrategy"}, live_compaction)
+    assert not option_equal({"class": "SizeTieredCompactionStrategy"}, live_compaction)
+    assert option_equal({"max_threshold": 32}, live_compaction)
+    assert option_equal(3600, 3600) and not option_equal(3600, 7200)
+    assert option_equal(0.01, 0.01) and option_equal("x", "x") and not option_equal("x", None)
+    assert option_equal(True, True) and not option_equal(True, False)
 
 
 def test_simple_types_for_scalars_only() -> None:
