@@ -36,7 +36,7 @@ from coodie.fields import (
 )
 from coodie.registry import unregister_driver
 from coodie.sync import Document, init_coodie
-from tests.integration.conftest import _contact_points
+from tests.integration.conftest import _contact_points, driver_options
 
 DRIVERS = ("scylla", "acsylla")
 PAIRS = [(w, r) for w in DRIVERS for r in DRIVERS]
@@ -125,7 +125,14 @@ def models(which: str) -> tuple[type[Document], type[Document]]:
 def drivers(keyspace: str) -> Iterator[dict[str, tuple[type[Document], type[Document]]]]:
     hosts, port = _contact_points()
     opened = {
-        d: init_coodie(hosts=hosts, keyspace=keyspace, port=port, driver_type=d, name=f"xd_{d}")
+        d: init_coodie(
+            hosts=hosts,
+            keyspace=keyspace,
+            port=port,
+            driver_type=d,
+            name=f"xd_{d}",
+            **driver_options(d),  # (on a cluster: the levels the suite runs at)
+        )
         for d in DRIVERS
     }
     by_driver = {d: models(d) for d in DRIVERS}

@@ -21,7 +21,7 @@ from cassandra.cluster import Cluster, Session
 
 from coodie import registry
 from coodie.sync import init_coodie
-from tests.integration.conftest import _contact_points
+from tests.integration.conftest import _contact_points, driver_options, replication
 from tests.integration.docblocks import (
     PrintRecorder,
     expected_prints,
@@ -53,11 +53,15 @@ def test_page_blocks_run(page: Path, session: Session) -> None:
         # The page's own default driver; the suite's is put back afterwards.
         registry._drivers.pop("default", None)
         registry._default.clear()
+        driver_type = os.environ.get("COODIE_TEST_DRIVER", "scylla")
         init_coodie(
             hosts=hosts,
             keyspace=own,
             port=port,
-            driver_type=os.environ.get("COODIE_TEST_DRIVER", "scylla"),
+            driver_type=driver_type,
+            # (on a cluster: the replication and levels the suite runs at)
+            replication=replication(),
+            **driver_options(driver_type),
         )
         try:
             with contextlib.redirect_stdout(out):

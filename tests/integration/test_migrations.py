@@ -26,7 +26,12 @@ from coodie.fields import ClusteringKey, Discriminator, Indexed, PrimaryKey
 from coodie.migrations import AsyncMigrator, Migrator
 from coodie.sync import Document, MaterializedView
 from coodie.usertype import UserType
-from tests.integration.conftest import _contact_points
+from tests.integration.conftest import (
+    _contact_points,
+    driver_options,
+    replication,
+    replication_cql,
+)
 
 COODIE = str(Path(sys.executable).with_name("coodie"))
 RUFF = str(Path(sys.executable).with_name("ruff"))
@@ -36,10 +41,7 @@ RUFF = str(Path(sys.executable).with_name("ruff"))
 def mks(session: Session) -> Iterator[str]:
     """A fresh keyspace for one test."""
     name = f"coodie_mig_{uuid.uuid4().hex[:10]}"
-    session.execute(
-        f"CREATE KEYSPACE {name} WITH replication = "
-        "{'class': 'SimpleStrategy', 'replication_factor': 1}"
-    )
+    session.execute(f"CREATE KEYSPACE {name} WITH replication = {replication_cql(replication())}")
     yield name
     session.execute(f"DROP KEYSPACE IF EXISTS {name}", timeout=120)
 
@@ -913,13 +915,17 @@ def test_docs_page_python_blocks_run_as_written(session: Session, capsys: Any) -
     own = f"docs_mig_{uuid.uuid4().hex[:10]}"
     hosts, port = _contact_points()
     saved = (dict(registry._drivers), list(registry._default))
+    driver_type = os.environ.get("COODIE_TEST_DRIVER", "scylla")
     driver = init_coodie(
         hosts=hosts,
         keyspace=own,
         port=port,
-        driver_type=os.environ.get("COODIE_TEST_DRIVER", "scylla"),
+        driver_type=driver_type,
         name="docs-migrations",
         default=True,
+        # (on a cluster: the replication and levels the suite runs at)
+        replication=replication(),
+        **driver_options(driver_type),
     )
     ns: dict[str, Any] = {"__name__": "docs_migrations"}
     try:
