@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Generator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from typing_extensions import Self
 
 from coodie import cursors
+from coodie.driving import Flow
 from coodie.exceptions import InvalidQueryError
 from coodie.expr.columns import Column
 from coodie.expr.compiler import Compiled, compile_statement
@@ -47,14 +48,12 @@ __all__ = [
     "QuerySetCore",
     "check_page_size",
     "check_timeout",
-    "drive",
     "one_document",
     "resolve_keyspace",
 ]
 
 D = TypeVar("D", bound="DocumentCore")
 R = TypeVar("R")
-Flow = Generator[Any, Any, R]  # yields Request | list[Request] | BatchRequest; receives Page(s)
 
 BULK_CONCURRENCY = 64  # key-by-key writes of QuerySet.update()/.delete() run in groups of this size
 DEFAULT_PAGE_SIZE = 5000  # rows per round trip of all(), count() and iteration, on every driver
@@ -93,25 +92,6 @@ def check_timeout(seconds: object, option: str) -> float | None:
             f"got {seconds!r}"
         )
     return float(seconds)
-
-
-def drive(flow: Flow[R], driver_name: str | None, execute: Any) -> R:
-    """Run a flow to its result, handing each request to `execute(driver, request)`.
-
-    The driver is looked up only when the flow first yields: a write queued in a batch
-    runs nothing and needs none. (The async shell has its own loop: it must await.)
-    """
-    answer: Any = None
-    driver: Any = None
-    while True:
-        try:
-            request = flow.send(answer)
-        except StopIteration as done:
-            result: R = done.value
-            return result
-        if driver is None:
-            driver = get_driver(driver_name)
-        answer = execute(driver, request)
 
 
 def resolve_keyspace(model: type[DocumentCore]) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from coodie.cursors import check_cursor_key
 from coodie.exceptions import ConfigurationError
 from coodie.registry import get_driver
-from coodie.requests import BatchRequest, Page, Request
+from coodie.requests import BatchRequest, Page, RawRequest, Request
 
 if TYPE_CHECKING:
     from coodie.connection import init_coodie
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONSISTENCY_LEVELS",
     "AsyncDriver",
+    "Driver",
     "SyncDriver",
     "create_driver",
     "forget_in_child",
@@ -73,24 +74,58 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-class SyncDriver(Protocol):
-    keyspace: str | None
+def rows_of_cql(driver: Driver, cql: str, params: Sequence[Any] | None) -> list[dict[str, Any]]:
+    """`driver.execute_raw(cql, params)` (coodie 1.9's form): every row, as a dict."""
+    from coodie.raw import raw_flow
+    from coodie.sync._run import drive
+
+    return drive(raw_flow(cql, params), driver)
+
+
+async def rows_of_cql_async(
+    driver: Driver, cql: str, params: Sequence[Any] | None
+) -> list[dict[str, Any]]:
+    """`await driver.execute_raw_async(cql, params)` (coodie 1.9's form)."""
+    from coodie.aio._run import adrive
+    from coodie.raw import raw_flow
+
+    return await adrive(raw_flow(cql, params), driver)
+
+
+class _Configured(Protocol):
+    """What `init_coodie()` sets on every driver, and what the core reads back."""
+
+    keyspace: str | None  # the default keyspace of models that name none
+    replication: dict[str, Any] | None  # for the keyspaces sync_table() creates
+    cursor_key: bytes  # signs paged_all() cursors
+    default_consistency: str | None  # of statements that set none
+    default_serial_consistency: str | None
+
+
+class SyncDriver(_Configured, Protocol):
+    """A blocking driver: what `coodie.sync` runs requests on."""
 
     def execute(self, request: Request) -> Page: ...
     def execute_concurrent(self, requests: list[Request]) -> list[Page]: ...
     def execute_batch(self, batch: BatchRequest) -> Page: ...
+    def execute_raw(self, raw: RawRequest) -> Page: ...
     def shutdown(self) -> None: ...
 
 
-class AsyncDriver(Protocol):
-    """Each method returns an awaitable: a coroutine, or a future the driver resolves."""
-
-    keyspace: str | None
+class AsyncDriver(_Configured, Protocol):
+    """An asyncio driver: what `coodie.aio` runs requests on. Each method returns an
+    awaitable: a coroutine, or a future the driver resolves."""
 
     def execute_async(self, request: Request) -> Awaitable[Page]: ...
     def execute_concurrent_async(self, requests: list[Request]) -> Awaitable[list[Page]]: ...
     def execute_batch_async(self, batch: BatchRequest) -> Awaitable[Page]: ...
+    def execute_raw_async(self, raw: RawRequest) -> Awaitable[Page]: ...
+    async def connect_async(self) -> None: ...
     async def shutdown_async(self) -> None: ...
+
+
+class Driver(SyncDriver, AsyncDriver, Protocol):
+    """Both: every registered driver serves the blocking and the asyncio API."""
 
 
 def _cassandra_driver_class(driver_type: str) -> Any:

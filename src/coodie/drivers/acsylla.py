@@ -22,13 +22,13 @@ import struct
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import acsylla
 from acsylla import errors as acs_errors
 
 from coodie.cursors import PROCESS_KEY
-from coodie.drivers import forget_in_child, fork_safe
+from coodie.drivers import Driver, forget_in_child, fork_safe, rows_of_cql, rows_of_cql_async
 from coodie.exceptions import (
     AuthenticationError,
     ConfigurationError,
@@ -37,8 +37,7 @@ from coodie.exceptions import (
     OperationTimedOut,
     Unavailable,
 )
-from coodie.expr.compiler import Compiled, StatementTypes
-from coodie.requests import BatchRequest, Page, RawRequest, Request
+from coodie.requests import BatchRequest, Compiled, Page, RawRequest, Request, StatementTypes
 from coodie.types import CqlType, Duration, by_name, converter_for
 
 __all__ = ["AcsyllaDriver"]
@@ -513,9 +512,7 @@ class AcsyllaDriver:
         """DDL and metadata queries; given CQL text (coodie 1.9's
         `get_driver().execute_raw(cql, params)`), values bound and rows as dicts."""
         if isinstance(raw, str):
-            from coodie.raw import run_on_driver
-
-            return run_on_driver(self, raw, params)
+            return rows_of_cql(self, raw, params)
         return self._blocking(lambda: self._execute_raw(raw))
 
     async def execute_async(self, request: Request) -> Page:
@@ -533,9 +530,7 @@ class AcsyllaDriver:
         self, raw: RawRequest | str, params: Sequence[Any] | None = None
     ) -> Any:
         if isinstance(raw, str):
-            from coodie.raw import run_on_driver_async
-
-            return await run_on_driver_async(self, raw, params)
+            return await rows_of_cql_async(self, raw, params)
         return await self._awaiting(lambda: self._execute_raw(raw))
 
     def shutdown(self) -> None:
@@ -580,3 +575,9 @@ def _consistency(name: str) -> Any:
         raise InvalidQueryError(
             f"unknown consistency level {name!r}; use one of {', '.join(acsylla.Consistency.__members__)}"
         ) from None
+
+
+if TYPE_CHECKING:  # mypy --strict checks that the driver serves both APIs
+
+    def _serves_both(driver: AcsyllaDriver) -> Driver:
+        return driver

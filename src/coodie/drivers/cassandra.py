@@ -13,7 +13,7 @@ import sys
 import threading
 import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cassandra import (
     AuthenticationFailed,
@@ -45,7 +45,7 @@ from cassandra.protocol import RequestValidationException as ProtocolValidationE
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_factory
 
 from coodie.cursors import PROCESS_KEY
-from coodie.drivers import forget_in_child, fork_safe
+from coodie.drivers import Driver, forget_in_child, fork_safe, rows_of_cql, rows_of_cql_async
 from coodie.exceptions import (
     AuthenticationError,
     ConfigurationError,
@@ -360,9 +360,7 @@ class CassandraDriver:
         `get_driver().execute_raw(cql, params)`), a prepared statement, values bound,
         and every row as a dict."""
         if isinstance(raw, str):
-            from coodie.raw import run_on_driver
-
-            return run_on_driver(self, raw, params)
+            return rows_of_cql(self, raw, params)
         rf = self._start_raw(raw)
         try:
             rows = rf.result().current_rows
@@ -416,9 +414,7 @@ class CassandraDriver:
 
     def execute_raw_async(self, raw: RawRequest | str, params: Sequence[Any] | None = None) -> Any:
         if isinstance(raw, str):
-            from coodie.raw import run_on_driver_async
-
-            return run_on_driver_async(self, raw, params)
+            return rows_of_cql_async(self, raw, params)
         loop = asyncio.get_running_loop()
         return self._await(loop, self._start_raw(raw), raw.cql)
 
@@ -467,3 +463,9 @@ def _batch_text(batch: BatchRequest) -> str:
         + "; ".join(i.cql for i in batch.items)
         + " APPLY BATCH"
     )
+
+
+if TYPE_CHECKING:  # mypy --strict checks that the driver serves both APIs
+
+    def _serves_both(driver: CassandraDriver) -> Driver:
+        return driver
