@@ -35,7 +35,7 @@ from coodie.expr.nodes import (
 )
 from coodie.registry import get_driver
 from coodie.requests import Page, PagedResult, Request
-from coodie.schema import ColumnKind
+from coodie.schema import ColumnKind, TableSchema
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore, IfConditions, LWTResult
@@ -48,6 +48,7 @@ __all__ = [
     "QuerySetCore",
     "check_page_size",
     "check_timeout",
+    "keyspace_of",
     "one_document",
     "resolve_keyspace",
 ]
@@ -95,14 +96,19 @@ def check_timeout(seconds: object, option: str) -> float | None:
 
 
 def resolve_keyspace(model: type[DocumentCore]) -> str:
-    schema = model._schema()
+    """The keyspace `model`'s statements name: its own, else its driver's."""
+    return keyspace_of(model._schema(), model.__name__)
+
+
+def keyspace_of(schema: TableSchema, owner: str) -> str:
+    """The keyspace of `schema`'s statements: the model's own, else its driver's (the one
+    place that reads the driver for it)."""
     if schema.keyspace:
         return schema.keyspace
-    driver = get_driver(schema.driver_name)
-    ks: str | None = driver.keyspace
+    ks = get_driver(schema.driver_name).keyspace
     if not ks:
         raise InvalidQueryError(
-            f"{model.__name__}: no keyspace: set Settings.keyspace or pass keyspace= to init_coodie()"
+            f"{owner}: no keyspace: set Settings.keyspace or pass keyspace= to init_coodie()"
         )
     return ks
 
@@ -145,6 +151,7 @@ class QuerySetCore(Generic[D]):
         "_order_by",
         "_page_size",
         "_per_partition_limit",
+        "_table",
         "_timeout",
         "_timestamp",
         "_ttl",
@@ -153,6 +160,7 @@ class QuerySetCore(Generic[D]):
 
     def __init__(self, model: type[D], where: tuple[Condition, ...] = ()) -> None:
         self._model = model
+        self._table = model._schema()  # read once: compiling and the runner use it
         if "__coodie_poly_value__" in model.__dict__:  # a polymorphic subclass: its rows only
             from coodie.polymorphic import condition, is_condition
 
@@ -179,6 +187,7 @@ class QuerySetCore(Generic[D]):
     def _copy(self, **changes: Any) -> Self:
         new = object.__new__(type(self))
         new._model = self._model
+        new._table = self._table
         new._where = self._where
         new._order_by = self._order_by
         new._ann = self._ann
@@ -331,7 +340,8 @@ class QuerySetCore(Generic[D]):
         )
 
     def _compile(self, stmt: Any) -> Compiled:
-        return compile_statement(stmt, self._model._schema(), resolve_keyspace(self._model))
+        table = self._table
+        return compile_statement(stmt, table, keyspace_of(table, self._model.__name__))
 
     def to_cql(self) -> tuple[str, tuple[Any, ...]]:
         """The SELECT this QuerySet runs, as `(cql, params)`, validated but not executed."""
@@ -353,7 +363,7 @@ class QuerySetCore(Generic[D]):
         return self._request(c, fetch_size=self._page_size or DEFAULT_PAGE_SIZE)
 
     def _driver_name(self) -> str | None:
-        return self._model._driver_name()
+        return self._table.driver_name
 
     # ------------------------------------------------------------- flows
     # The flavour shells expose these as all(), first(), get(), count(), paged_all(),
