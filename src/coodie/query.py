@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from typing_extensions import Self
 
 from coodie import cursors
-from coodie.driving import Flow
 from coodie.exceptions import InvalidQueryError
 from coodie.expr.columns import Column
 from coodie.expr.compiler import Compiled, compile_statement
@@ -34,7 +33,7 @@ from coodie.expr.nodes import (
     Update,
 )
 from coodie.registry import get_driver
-from coodie.requests import Page, PagedResult, Request
+from coodie.requests import Flow, Page, PagedResult, Request
 from coodie.schema import ColumnKind, TableSchema
 
 if TYPE_CHECKING:

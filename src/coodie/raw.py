@@ -17,7 +17,7 @@ from coodie.schema import check_identifier, quote
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
-    from coodie.driving import Flow
+    from coodie.requests import Flow
 
 __all__ = [
     "create_keyspace_flow",

@@ -6,18 +6,34 @@ its `StatementTypes`) is data here, whoever built it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from coodie.exceptions import InvalidQueryError
 from coodie.types import Check, CqlType, describe
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+# A flow: one of the core's operations, written once as a generator that yields what a
+# driver runs (a Request, a list of them to run concurrently, a BatchRequest, a
+# RawRequest) and receives the answers (Pages). coodie.sync._run.drive and
+# coodie.aio._run.adrive are the only loops that drive flows.
+Flow = Generator[Any, Any, R]
+
+
+class HasDriver(Protocol):
+    """What a shell method runs a flow for: it names its driver (None: the default)."""
+
+    def _driver_name(self) -> str | None: ...
+
 
 __all__ = [
     "BatchRequest",
     "Compiled",
+    "Flow",
+    "HasDriver",
     "Page",
     "PagedResult",
     "RawRequest",

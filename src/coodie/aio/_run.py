@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.driving import Flow, HasDriver, Steps
-from coodie.requests import BatchRequest, RawRequest, Request
+from coodie.registry import get_driver
+from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 
 if TYPE_CHECKING:
     from coodie.drivers import AsyncDriver, Driver
@@ -47,13 +47,20 @@ async def adrive(
     other: Callable[[Any], Awaitable[Any]] | None = None,
 ) -> T:
     """`coodie.sync._run.drive`, awaiting each request. The one asyncio loop over flows."""
-    steps = Steps(flow, driver, driver_name)
-    for request in steps:
+    answer: Any = None
+    error: Exception | None = None
+    while True:
         try:
-            steps.answer = await submit(steps.driver(), request, other)
+            request = flow.send(answer) if error is None else flow.throw(error)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        if driver is None:
+            driver = get_driver(driver_name)
+        try:
+            answer, error = await submit(driver, request, other), None
         except Exception as e:
-            steps.error = e
-    return steps.result
+            answer, error = None, e
 
 
 async def arun(driver_name: str | None, flow: Flow[T]) -> T:

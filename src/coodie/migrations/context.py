@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from typing import Any, TextIO, TypeVar
 
 from coodie.ddl import live_columns_flow, table_changes
-from coodie.driving import Flow
 from coodie.exceptions import MigrationError
-from coodie.requests import Compiled, Page, RawRequest, Request, StatementTypes
+from coodie.requests import Compiled, Flow, Page, RawRequest, Request, StatementTypes
 from coodie.schema import quote
 from coodie.types import CqlType
 from coodie.usertype import table_udts, type_changes

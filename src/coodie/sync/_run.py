@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.driving import Flow, HasDriver, Steps
-from coodie.requests import BatchRequest, RawRequest, Request
+from coodie.registry import get_driver
+from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 
 if TYPE_CHECKING:
     from coodie.drivers import Driver, SyncDriver
@@ -44,14 +44,23 @@ def drive(
     other: Callable[[Any], Any] | None = None,
 ) -> T:
     """Run `flow` to its result on `driver` (None: the one registered as `driver_name`,
-    looked up when the flow first yields). The one blocking loop over flows."""
-    steps = Steps(flow, driver, driver_name)
-    for request in steps:
+    looked up when the flow first yields: a flow that sends nothing needs none). A failure
+    is thrown into the flow, so that its `finally` can clean up. The one blocking loop
+    over flows."""
+    answer: Any = None
+    error: Exception | None = None
+    while True:
         try:
-            steps.answer = execute(steps.driver(), request, other)
+            request = flow.send(answer) if error is None else flow.throw(error)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        if driver is None:
+            driver = get_driver(driver_name)
+        try:
+            answer, error = execute(driver, request, other), None
         except Exception as e:
-            steps.error = e
-    return steps.result
+            answer, error = None, e
 
 
 def run(driver_name: str | None, flow: Flow[T]) -> T:
