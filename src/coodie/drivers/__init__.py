@@ -11,8 +11,14 @@ import weakref
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from coodie.cursors import check_cursor_key
-from coodie.exceptions import ConfigurationError
+from coodie.cursors import PROCESS_KEY, check_cursor_key
+from coodie.exceptions import (
+    AuthenticationError,
+    ConfigurationError,
+    CoodieError,
+    ExecutionError,
+    InvalidQueryError,
+)
 from coodie.registry import get_driver
 from coodie.requests import BatchRequest, Page, RawRequest, Request
 
@@ -23,12 +29,17 @@ __all__ = [
     "CONSISTENCY_LEVELS",
     "AsyncDriver",
     "Driver",
+    "ErrorKinds",
+    "Settings",
     "SyncDriver",
     "create_driver",
     "forget_in_child",
     "fork_safe",
     "get_driver",
     "init_coodie",
+    "rows_of_cql",
+    "rows_of_cql_async",
+    "translate",
 ]
 
 
@@ -74,6 +85,38 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+# ------------------------------------------------------------------ errors
+
+# (coodie error, the driver's exception classes it stands for), first match wins
+ErrorKinds = Sequence[tuple[type[CoodieError], tuple[type[BaseException], ...]]]
+
+
+def translate(
+    e: BaseException, cql: str | None, kinds: ErrorKinds, msg: str | None = None
+) -> Exception:
+    """A driver's exception -> the coodie error a user catches (the driver's is
+    `__cause__`): the kind of the first row of `kinds` that matches; a TypeError,
+    ValueError, ... (raised while binding, the driver naming the column) is a value that
+    does not fit; anything else passes through."""
+    msg = msg or f"{type(e).__name__}: {e}"
+    err: Exception
+    for kind, classes in kinds:
+        if isinstance(e, classes):
+            if kind is AuthenticationError:
+                err = AuthenticationError(f"the cluster refused the credentials: {msg}", cql)
+            elif issubclass(kind, ExecutionError):
+                err = kind(msg, cql)
+            else:
+                err = kind(f"the server rejected the statement: {msg}\n  CQL: {cql}")
+            break
+    else:
+        if not isinstance(e, (TypeError, ValueError, OverflowError, KeyError)):
+            return e if isinstance(e, Exception) else ExecutionError(msg, cql)
+        err = InvalidQueryError(f"a value does not fit its column: {e}\n  CQL: {cql}")
+    err.__cause__ = e
+    return err
+
+
 def rows_of_cql(driver: Driver, cql: str, params: Sequence[Any] | None) -> list[dict[str, Any]]:
     """`driver.execute_raw(cql, params)` (coodie 1.9's form): every row, as a dict."""
     from coodie.raw import raw_flow
@@ -100,6 +143,18 @@ class _Configured(Protocol):
     cursor_key: bytes  # signs paged_all() cursors
     default_consistency: str | None  # of statements that set none
     default_serial_consistency: str | None
+
+
+class Settings:
+    """The `_Configured` attributes, for a driver class to inherit: their defaults until
+    `init_coodie()` sets them."""
+
+    def __init__(self, keyspace: str | None) -> None:
+        self.keyspace = keyspace
+        self.replication: dict[str, Any] | None = None
+        self.cursor_key: bytes = PROCESS_KEY
+        self.default_consistency: str | None = None
+        self.default_serial_consistency: str | None = None
 
 
 class SyncDriver(_Configured, Protocol):
