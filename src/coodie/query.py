@@ -96,18 +96,16 @@ def check_timeout(seconds: object, option: str) -> float | None:
 
 def resolve_keyspace(model: type[DocumentCore]) -> str:
     """The keyspace `model`'s statements name: its own, else its driver's."""
-    return keyspace_of(model._schema(), model.__name__)
+    return keyspace_of(model._schema(), model)
 
 
-def keyspace_of(schema: TableSchema, owner: str) -> str:
+def keyspace_of(schema: TableSchema, model: type[DocumentCore]) -> str:
     """The keyspace of `schema`'s statements: the model's own, else its driver's (the one
     place that reads the driver for it)."""
-    if schema.keyspace:
-        return schema.keyspace
-    ks = get_driver(schema.driver_name).keyspace
+    ks = schema.keyspace or get_driver(schema.driver_name).keyspace
     if not ks:
         raise InvalidQueryError(
-            f"{owner}: no keyspace: set Settings.keyspace or pass keyspace= to init_coodie()"
+            f"{model.__name__}: no keyspace: set Settings.keyspace or pass keyspace= to init_coodie()"
         )
     return ks
 
@@ -340,7 +338,7 @@ class QuerySetCore(Generic[D]):
 
     def _compile(self, stmt: Any) -> Compiled:
         table = self._table
-        return compile_statement(stmt, table, keyspace_of(table, self._model.__name__))
+        return compile_statement(stmt, table, keyspace_of(table, self._model))
 
     def to_cql(self) -> tuple[str, tuple[Any, ...]]:
         """The SELECT this QuerySet runs, as `(cql, params)`, validated but not executed."""

@@ -29,8 +29,8 @@ __all__ = [
     "CONSISTENCY_LEVELS",
     "AsyncDriver",
     "Driver",
+    "DriverSettings",
     "ErrorKinds",
-    "Settings",
     "SyncDriver",
     "create_driver",
     "forget_in_child",
@@ -145,7 +145,7 @@ class _Configured(Protocol):
     default_serial_consistency: str | None
 
 
-class Settings:
+class DriverSettings:
     """The `_Configured` attributes, for a driver class to inherit: their defaults until
     `init_coodie()` sets them."""
 

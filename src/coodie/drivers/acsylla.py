@@ -29,8 +29,8 @@ from acsylla import errors as acs_errors
 
 from coodie.drivers import (
     Driver,
+    DriverSettings,
     ErrorKinds,
-    Settings,
     forget_in_child,
     fork_safe,
     rows_of_cql,
@@ -234,7 +234,7 @@ def cluster_options() -> list[str]:
     return [n for n in names if n not in ("contact_points", "port")]
 
 
-class AcsyllaDriver(Settings):
+class AcsyllaDriver(DriverSettings):
     """Executes coodie requests with acsylla."""
 
     def __init__(

@@ -46,8 +46,8 @@ from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_
 
 from coodie.drivers import (
     Driver,
+    DriverSettings,
     ErrorKinds,
-    Settings,
     forget_in_child,
     fork_safe,
     rows_of_cql,
@@ -116,7 +116,7 @@ def _rows(rows: Sequence[Any] | None, columns: Sequence[str] | None) -> list[Any
     return rows if type(rows) is list else list(rows)
 
 
-class CassandraDriver(Settings):
+class CassandraDriver(DriverSettings):
     """Executes coodie requests on a `cassandra.cluster.Session`."""
 
     def __init__(
