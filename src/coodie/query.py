@@ -32,6 +32,7 @@ from coodie.expr.nodes import (
     Select,
     Update,
 )
+from coodie.expr.restrictions import Restrictions, analyse
 from coodie.registry import get_driver
 from coodie.requests import Page, PagedResult, Request
 from coodie.schema import ColumnKind
@@ -550,27 +551,23 @@ class QuerySetCore(Generic[D]):
             req = req.next_page(page.paging_state)
         return keys
 
+    def _restrictions(self) -> Restrictions:
+        return analyse(self._model._schema(), self._where)
+
     def _full_key_combinations(self) -> list[dict[str, Any]] | None:
         """If the filter names every primary-key column by = or IN and nothing else, the
         rows it designates (without reading); else None."""
-        schema = self._model._schema()
-        pk = [c.name for c in schema.primary_key]
-        per_col: dict[str, list[Any]] = {}
-        for c in self._where:
-            if not isinstance(c, Compare) or c.column not in pk or c.column in per_col:
-                return None
-            if c.op is Op.EQ:
-                per_col[c.column] = [c.value]
-            elif c.op is Op.IN:
-                per_col[c.column] = list(dict.fromkeys(c.value))
-            else:
-                return None
         if (
-            set(per_col) != set(pk)
+            not self._restrictions().full_key
             or self._limit is not None
             or self._per_partition_limit is not None
         ):
             return None
+        per_col: dict[str, list[Any]] = {}
+        for c in self._where:
+            assert isinstance(c, Compare)
+            per_col[c.column] = list(dict.fromkeys(c.value)) if c.op is Op.IN else [c.value]
+        pk = [c.name for c in self._model._schema().primary_key]
         return [dict(zip(pk, combo)) for combo in itertools.product(*(per_col[n] for n in pk))]
 
     def _keys(self) -> Flow[list[dict[str, Any]]]:
@@ -725,23 +722,7 @@ class QuerySetCore(Generic[D]):
         a clustering prefix by = (the last may be a range), and nothing else."""
         if self._limit is not None or self._per_partition_limit is not None:
             return False
-        schema = self._model._schema()
-        by_col: dict[str, list[Op]] = {}
-        for c in self._where:
-            if not isinstance(c, Compare) or not schema.by_name[c.column].is_primary_key:
-                return False
-            by_col.setdefault(c.column, []).append(c.op)
-        if any(by_col.get(c.name) != [Op.EQ] for c in schema.partition_key):
-            return False
-        ranged = False
-        for ck in schema.clustering_key:
-            ck_ops = by_col.get(ck.name)
-            if ck_ops is None:
-                return all(x.name not in by_col for x in schema.clustering_key[ck.position :])
-            if ranged or any(o not in (Op.EQ, Op.LT, Op.LE, Op.GT, Op.GE) for o in ck_ops):
-                return False
-            ranged = ck_ops != [Op.EQ]
-        return self._full_key_combinations() is None
+        return self._restrictions().whole_rows
 
     def _probe_write(self, make: Any, keys: Sequence[Any]) -> None:
         from coodie.expr.validate import validate
