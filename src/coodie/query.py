@@ -7,6 +7,7 @@ concurrently) and receive `Page`s; `coodie.sync` and `coodie.aio` only drive the
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Generator, Sequence
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from typing_extensions import Self
 
 from coodie import cursors
-from coodie.exceptions import InvalidQueryError
+from coodie.exceptions import ConfigurationError, InvalidQueryError
+from coodie.explain import Explanation, check_scan, check_scan_policy, explain_select, run_traced
 from coodie.expr.columns import Column
 from coodie.expr.compiler import Compiled, compile_statement
 from coodie.expr.lookups import parse_assignments
@@ -166,6 +168,7 @@ class QuerySetCore(Generic[D]):
         "_order_by",
         "_page_size",
         "_per_partition_limit",
+        "_scan_allowed",
         "_timeout",
         "_timestamp",
         "_ttl",
@@ -186,6 +189,7 @@ class QuerySetCore(Generic[D]):
         self._limit: int | None = None
         self._per_partition_limit: int | None = None
         self._allow_filtering = False
+        self._scan_allowed = False
         self._only: tuple[str, ...] | None = None
         self._ttl: int | None = None
         self._timestamp: int | None = None
@@ -206,6 +210,7 @@ class QuerySetCore(Generic[D]):
         new._limit = self._limit
         new._per_partition_limit = self._per_partition_limit
         new._allow_filtering = self._allow_filtering
+        new._scan_allowed = self._scan_allowed
         new._only = self._only
         new._ttl = self._ttl
         new._timestamp = self._timestamp
@@ -312,6 +317,12 @@ class QuerySetCore(Generic[D]):
     def allow_filtering(self) -> Self:
         return self._copy(_allow_filtering=True)
 
+    def allow_scan(self) -> Self:
+        """Let this query read every node under scan_policy "warn" or "refuse" (see
+        explain()): a scan you mean. It adds nothing to the CQL (ALLOW FILTERING is
+        separate: the server's rule, not a cost guard)."""
+        return self._copy(_scan_allowed=True)
+
     def ttl(self, seconds: int) -> Self:
         return self._copy(_ttl=seconds)
 
@@ -352,12 +363,53 @@ class QuerySetCore(Generic[D]):
         )
 
     def _compile(self, stmt: Any) -> Compiled:
-        return compile_statement(stmt, self._model._schema(), resolve_keyspace(self._model))
+        schema = self._model._schema()
+        compiled = compile_statement(stmt, schema, resolve_keyspace(self._model))
+        if type(stmt) is Select and not self._scan_allowed:
+            policy = self._scan_policy()
+            if policy != "allow":
+                check_scan(self._model, stmt, schema, policy)
+        return compiled
+
+    def _scan_policy(self) -> str:
+        """The model's Settings.scan_policy, else its driver's (init_coodie), else "allow"."""
+        model = self._model
+        policy = getattr(getattr(model, "Settings", None), "scan_policy", None)
+        if policy is not None:
+            return check_scan_policy(policy, f"{model.__name__}.Settings") or "allow"
+        try:
+            driver = get_driver(self._driver_name())
+        except ConfigurationError:
+            return "allow"
+        return getattr(driver, "scan_policy", "allow")
 
     def to_cql(self) -> tuple[str, tuple[Any, ...]]:
         """The SELECT this QuerySet runs, as `(cql, params)`, validated but not executed."""
-        c = self._compile(self._select())
+        schema = self._model._schema()  # (not _compile(): the scan policy guards sending)
+        c = compile_statement(self._select(), schema, resolve_keyspace(self._model))
         return c.cql, c.params
+
+    def _flow_explain(self, analyze: bool = False) -> Flow[Explanation]:
+        """How the server runs this query and what it costs (see coodie.explain); with
+        `analyze=True` it runs the query (its first page) with the server's tracing."""
+        schema = self._model._schema()
+        s = self._select()
+        if analyze:
+            keyspace: str | None = resolve_keyspace(self._model)
+        else:  # (no server needed: a keyspace the driver would supply may be unknown)
+            try:
+                keyspace = resolve_keyspace(self._model)
+            except ConfigurationError:
+                keyspace = None
+        c = compile_statement(s, schema, keyspace)
+        page_size = self._page_size or DEFAULT_PAGE_SIZE
+        e = explain_select(self._model.__name__, s, schema, c.cql, c.params, c.paging, page_size)
+        if not analyze:
+            return e
+        request = self._request(c, fetch_size=page_size if c.paging else 0)
+        request.trace = True
+        trace = yield from run_traced(request)
+        return dataclasses.replace(e, trace=trace)
 
     def _request(self, compiled: Compiled, *, fetch_size: int | None = None) -> Request:
         return Request(
