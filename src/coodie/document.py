@@ -28,6 +28,7 @@ from typing_extensions import ParamSpec, Self, dataclass_transform
 
 from coodie import polymorphic
 from coodie.exceptions import InvalidQueryError, SchemaError, UnsupportedOperation
+from coodie.explain import check_scan_policy
 from coodie.expr.columns import Column
 from coodie.expr.lookups import parse_assignments, parse_conditions
 from coodie.expr.nodes import (
@@ -336,6 +337,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             own_settings=own_settings,
         )
         schema = polymorphic.build(cls, schema)
+        check_scan_policy(getattr(settings, "scan_policy", None), f"{cls.__name__}.Settings")
         type.__setattr__(cls, "__coodie_schema__", schema)
         type.__setattr__(cls, "__coodie_owned_schema__", (cls, schema))
         type.__setattr__(

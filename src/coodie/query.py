@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from typing_extensions import Self
 
+import coodie.explain as _cost
 from coodie import cursors
 from coodie.exceptions import ConfigurationError, InvalidQueryError
 from coodie.explain import Explanation, check_scan, check_scan_policy, explain_select, run_traced
@@ -365,7 +366,7 @@ class QuerySetCore(Generic[D]):
     def _compile(self, stmt: Any) -> Compiled:
         schema = self._model._schema()
         compiled = compile_statement(stmt, schema, resolve_keyspace(self._model))
-        if type(stmt) is Select and not self._scan_allowed:
+        if _cost.guarded and type(stmt) is Select and not self._scan_allowed:
             policy = self._scan_policy()
             if policy != "allow":
                 check_scan(self._model, stmt, schema, policy)

@@ -184,10 +184,19 @@ def test_scan_policy_refuses_before_sending(f: Any, Reading: Any) -> None:
             f(Refused.find(tag="x").allow_filtering().allow_scan().all())
         with pytest.raises(InvalidQueryError, match="it_explain_no_such"):
             f(Refused.find(id=1).all())
-        # the model's own policy wins over the driver's
-        Refused.Settings.scan_policy = "allow"  # type: ignore[attr-defined]
+
+        class Allowed(f.module.Document):  # type: ignore[name-defined,misc]
+            id: Annotated[int, PrimaryKey()]
+            tag: str = ""
+
+            class Settings:
+                name = "it_explain_no_such_table"
+                keyspace = "it_explain_no_such_keyspace"
+                driver = "it_refusing"
+                scan_policy = "allow"  # the model's own policy wins over the driver's
+
         with pytest.raises(InvalidQueryError, match="it_explain_no_such"):
-            f(Refused.find().all())
+            f(Allowed.find().all())
     finally:
         unregister_driver("it_refusing").shutdown()
 
@@ -198,12 +207,11 @@ def test_a_scan_policy_that_is_not_one_is_refused(f: Any) -> None:
     with pytest.raises(ConfigurationError, match="scan_policy='sometimes'"):
         init_coodie(hosts=["127.0.0.1"], name="it_never", scan_policy="sometimes")
 
-    class Odd(f.module.Document):  # type: ignore[name-defined,misc]
-        id: Annotated[int, PrimaryKey()]
-
-        class Settings:
-            name = "it_explain_odd"
-            scan_policy = "never"
-
     with pytest.raises(ConfigurationError, match=r"Odd.Settings: scan_policy='never'"):
-        f(Odd.find().all())
+
+        class Odd(f.module.Document):  # type: ignore[name-defined,misc]
+            id: Annotated[int, PrimaryKey()]
+
+            class Settings:
+                name = "it_explain_odd"
+                scan_policy = "never"
