@@ -305,6 +305,7 @@ def check_scan(model: Any, s: Select, schema: TableSchema, policy: str) -> None:
 # Tracing is written by the server after it answers, in the background: the session is
 # looked for a bounded number of times (each look is a round trip, so no timer is needed).
 TRACE_LOOKS = 200
+TRACE_STEADY = 10  # looks at the same events of a finished session that end the wait
 _SESSIONS = (
     "SELECT session_id, started_at, duration, coordinator, parameters FROM system_traces.sessions"
 )
@@ -313,28 +314,43 @@ _INDEX = re.compile(r"(?:using index|Scanning with) ([\w.]+?)\.?$")
 _ROWS = re.compile(r"^Read (\d+) live rows")
 
 
+def _sessions_of(page: Page, cql: str) -> dict[str, Any]:
+    """The trace sessions of `cql` in a read of system_traces.sessions, by id."""
+    return {str(row[0]): row for row in page.rows if dict(row[4] or {}).get("query") == cql}
+
+
 def run_traced(request: Request) -> Flow[ServerTrace]:
-    """Run `request` (with `trace` set) and read what the server's tracing reports."""
+    """Run `request` (with `trace` set) and read what the server's tracing reports.
+
+    The drivers do not all say which trace session a request made, so the sessions of
+    the same CQL that exist before it runs are noted, and the new one is its own."""
     cql = request.compiled.cql
     table = request.compiled.types.table if request.compiled.types is not None else ""
+    before: Page = yield RawRequest(_SESSIONS)
+    known = _sessions_of(before, cql)
     page: Page = yield request
     session: Any = None
     events: list[tuple[Any, str]] = []
+    steady = 0
     for _ in range(TRACE_LOOKS):
         if session is None or session[2] is None:
             sessions: Page = yield RawRequest(_SESSIONS)
-            mine = [row for row in sessions.rows if dict(row[4] or {}).get("query") == cql]
-            session = max(mine, key=lambda row: row[1]) if mine else None
+            new = [row for sid, row in _sessions_of(sessions, cql).items() if sid not in known]
+            session = new[0] if new else None
             if session is None or session[2] is None:
                 continue
         found: Page = yield RawRequest.where(
             "SELECT source, activity FROM system_traces.events",
             session_id=uuid.UUID(str(session[0])),  # (acsylla reads it as text)
         )
-        events = [(row[0], row[1] or "") for row in found.rows]
-        if any(_ROWS.match(a) for _, a in events):
+        seen = [(row[0], row[1] or "") for row in found.rows]
+        steady = steady + 1 if seen == events else 0
+        events = seen
+        # done once rows were read, or once nothing more arrives (an empty token range
+        # reads nothing and says nothing)
+        if any(_ROWS.match(a) for _, a in events) or steady >= TRACE_STEADY:
             break
-    else:
+    if session is None or session[2] is None:
         raise CoodieError(f"the server's trace of {cql!r} did not arrive")
     activities = [a for _, a in events]
     ranges = [int(m.group(1)) for a in activities if (m := _RANGES.search(a))]

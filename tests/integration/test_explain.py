@@ -215,3 +215,35 @@ def test_a_scan_policy_that_is_not_one_is_refused(f: Any) -> None:
             class Settings:
                 name = "it_explain_odd"
                 scan_policy = "never"
+
+
+def test_each_analysis_reads_its_own_trace(f: Any, Reading: Any) -> None:
+    # the same CQL, other values: each run's trace is its own, not the last one of that CQL
+    assert f(Reading.find(sensor=1).explain(analyze=True)).trace.rows_read == 3
+    assert f(Reading.find(sensor=99).explain(analyze=True)).trace.rows_read == 0
+    assert f(Reading.find(sensor=2, at__gte=1).explain(analyze=True)).trace.rows_read == 2
+    # an empty token range: the server reads nothing, and the trace says so
+    empty = Reading.find(token(Reading.sensor) > 10, token(Reading.sensor) < -10)
+    t = f(empty.explain(analyze=True)).trace
+    assert (t.rows_read, t.rows_returned, t.partition_reads) == (0, 0, 0)
+
+
+def test_explain_of_a_vector_search_names_its_index(f: Any) -> None:
+    from coodie.fields import Vector, VectorIndex
+
+    class Near(f.module.Document):  # type: ignore[name-defined,misc]
+        region: Annotated[str, PrimaryKey()]
+        name: Annotated[str, ClusteringKey()]
+        at: Annotated[list[float], Vector(dimensions=2), VectorIndex()]
+
+        class Settings:
+            name = "never_created_near"
+            keyspace = "nowhere_ks"
+
+    e = f(Near.find(region="r1").order_by_ann(Near.at, [0.0, 1.0]).limit(3).explain())
+    assert (e.access, e.cost) == (Access.PARTITION, Cost.ONE_REPLICA_SET)
+    assert [(i.column, i.kind) for i in e.indexes] == [("at", "vector")]
+    assert e.order == "the 3 rows nearest the vector by at (ANN)"
+    assert e.paging == "not paged: all rows in one response"
+    e = f(Near.find().order_by_ann(Near.at, [0.0, 1.0]).limit(3).explain())
+    assert e.cost is Cost.EVERY_NODE
