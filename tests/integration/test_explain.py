@@ -78,16 +78,23 @@ def test_explain_names_access_path_index_filtering_and_cost(f: Any, Reading: Any
     assert e.paging == "not paged: all rows in one response"
 
 
-def test_explain_needs_no_server(f: Any) -> None:
-    class Offline(f.module.Document):  # type: ignore[name-defined,misc]
+def _tagged(f: Any, **settings: Any) -> Any:
+    """A model of a table that is never created, with these Settings."""
+
+    given = type("Given", (), settings)
+
+    class Tagged(f.module.Document):  # type: ignore[name-defined,misc]
         id: Annotated[int, PrimaryKey()]
         tag: str = ""
 
-        class Settings:
-            name = "never_created"
-            keyspace = "nowhere_ks"
-            driver = "never_registered"
+        class Settings(given):  # type: ignore[valid-type,misc]
+            pass
 
+    return Tagged
+
+
+def test_explain_needs_no_server(f: Any) -> None:
+    Offline = _tagged(f, name="never_created", keyspace="nowhere_ks", driver="never_registered")
     e = f(Offline.find(tag="x").allow_filtering().explain())
     assert e.cql.startswith("SELECT id, tag FROM nowhere_ks.never_created WHERE tag = ?")
     assert e.cost is Cost.EVERY_NODE
@@ -163,16 +170,9 @@ def test_scan_policy_refuses_before_sending(f: Any, Reading: Any) -> None:
 
     init_coodie(hosts=["127.0.0.1"], name="it_refusing", scan_policy="refuse")
     try:
-
-        class Refused(f.module.Document):  # type: ignore[name-defined,misc]
-            id: Annotated[int, PrimaryKey()]
-            tag: str = ""
-
-            class Settings:
-                name = "it_explain_no_such_table"  # never created: a sent query would fail
-                keyspace = "it_explain_no_such_keyspace"
-                driver = "it_refusing"
-
+        # never created: a query sent would fail on the server
+        where = {"name": "it_explain_no_such_table", "keyspace": "it_explain_no_such_keyspace"}
+        Refused = _tagged(f, **where, driver="it_refusing")
         with pytest.raises(InvalidQueryError, match=r"reads every node.*allow_scan"):
             f(Refused.find(tag="x").allow_filtering().all())
         with pytest.raises(InvalidQueryError, match="reads every node"):
@@ -184,17 +184,8 @@ def test_scan_policy_refuses_before_sending(f: Any, Reading: Any) -> None:
             f(Refused.find(tag="x").allow_filtering().allow_scan().all())
         with pytest.raises(InvalidQueryError, match="it_explain_no_such"):
             f(Refused.find(id=1).all())
-
-        class Allowed(f.module.Document):  # type: ignore[name-defined,misc]
-            id: Annotated[int, PrimaryKey()]
-            tag: str = ""
-
-            class Settings:
-                name = "it_explain_no_such_table"
-                keyspace = "it_explain_no_such_keyspace"
-                driver = "it_refusing"
-                scan_policy = "allow"  # the model's own policy wins over the driver's
-
+        # the model's own policy wins over the driver's
+        Allowed = _tagged(f, **where, driver="it_refusing", scan_policy="allow")
         with pytest.raises(InvalidQueryError, match="it_explain_no_such"):
             f(Allowed.find().all())
     finally:
