@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coodie.drivers import create_driver
+from coodie.explain import check_scan_policy
 from coodie.registry import register_driver, registered
 
 __all__ = ["init_coodie", "register_new_driver"]
@@ -24,12 +25,14 @@ def register_new_driver(
     cluster_options: dict[str, Any],
     consistency: Any = None,
     serial_consistency: Any = None,
+    scan_policy: str = "allow",
 ) -> tuple[Any, Any]:
     """Create a driver and register it as `name`. Returns it and the driver it replaced,
     which the caller shuts down (None if there was none, or if that driver is still
     registered under another name)."""
     if hosts is None and session is None:
         hosts = ["127.0.0.1"]
+    policy = check_scan_policy(scan_policy, "init_coodie()") or "allow"
     before = registered()
     driver = create_driver(
         hosts,
@@ -43,6 +46,7 @@ def register_new_driver(
         consistency=consistency,
         serial_consistency=serial_consistency,
     )
+    driver.scan_policy = policy
     register_driver(name, driver, default=default if default is not None else name == "default")
     replaced = before.get(name)
     if replaced is None or replaced is driver or any(d is replaced for d in registered().values()):
@@ -63,6 +67,7 @@ def init_coodie(
     cursor_key: str | bytes | None = None,
     consistency: Any = None,
     serial_consistency: Any = None,
+    scan_policy: str = "allow",
     **cluster_options: Any,
 ) -> Any:
     """Register a driver for a cluster; returns it. The connection opens on first use
@@ -81,6 +86,12 @@ def init_coodie(
     does not choose its own (`.consistency(...)`, a batch's `consistency=`), and
     `serial_consistency` ("SERIAL" or "LOCAL_SERIAL") the serial level of lightweight
     transactions; unset, the driver's defaults apply (LOCAL_ONE, SERIAL).
+
+    `scan_policy` decides what happens to a query that would read every node (a scan of
+    the whole table, see `QuerySet.explain()`): "allow" runs it, "warn" logs a warning
+    once per query shape (logger `coodie.scan`), "refuse" raises InvalidQueryError before
+    sending it. A model's `Settings.scan_policy` overrides it, `.allow_scan()` lets one
+    query through.
     """
     driver, replaced = register_new_driver(
         hosts,
@@ -95,6 +106,7 @@ def init_coodie(
         cluster_options,
         consistency,
         serial_consistency,
+        scan_policy,
     )
     if replaced is not None:
         replaced.shutdown()

@@ -26,6 +26,7 @@ from coodie._pydantic import (
 )
 from coodie._pydantic import values_model as values_model_of
 from coodie.exceptions import InvalidQueryError, SchemaError, UnsupportedOperation
+from coodie.explain import check_scan_policy
 from coodie.expr.columns import Column
 from coodie.expr.lookups import parse_assignments, parse_conditions
 from coodie.expr.nodes import (
@@ -229,6 +230,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             own_settings=own_settings,
         )
         schema = polymorphic.build(cls, schema)
+        check_scan_policy(getattr(settings, "scan_policy", None), f"{cls.__name__}.Settings")
         type.__setattr__(cls, "__coodie_schema__", schema)
         type.__setattr__(cls, "__coodie_owned_schema__", (cls, schema))
         type.__setattr__(

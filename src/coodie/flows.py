@@ -26,6 +26,7 @@ from coodie.expr.nodes import (
     Statement,
     Update,
 )
+from coodie.expr.restrictions import analyse
 from coodie.expr.validate import validate_batch
 from coodie.hydrate import null_value as _null_value
 from coodie.query import Flow, check_timeout, one_document, resolve_keyspace
@@ -409,18 +410,13 @@ def get_flow(
 
 def partition_of(schema: TableSchema, stmt: Statement) -> Any:
     """A hashable identity of the partition `stmt` writes (unique if it may write several)."""
-    where = stmt.values if isinstance(stmt, Insert) else getattr(stmt, "where", ())
-    pk = {c.name for c in schema.partition_key}
     if isinstance(stmt, Insert):
         values = dict(stmt.values)
         return (id(schema), tuple(values.get(c.name) for c in schema.partition_key))
-    by_col = {c.column: c for c in where if isinstance(c, Compare) and c.column in pk}
-    if any(c.op is not Op.EQ for c in by_col.values()):
+    if analyse(schema, stmt.where).pk_in:
         return (id(schema), object())  # IN: several partitions
-    return (
-        id(schema),
-        tuple(by_col[c.name].value if c.name in by_col else None for c in schema.partition_key),
-    )
+    by_col = {c.column: c.value for c in stmt.where if isinstance(c, Compare)}
+    return (id(schema), tuple(by_col.get(c.name) for c in schema.partition_key))
 
 
 class BatchCore:

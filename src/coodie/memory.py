@@ -41,6 +41,7 @@ from coodie.expr.nodes import (
     TokenCompare,
     Update,
 )
+from coodie.expr.restrictions import analyse
 from coodie.schema import ColumnKind, ColumnSchema, TableSchema
 from coodie.types import CqlType
 
@@ -317,16 +318,9 @@ class MemoryStore:
         rows: list[tuple[_Partition, dict[str, Any]]] = []
         # A range scan walks the ring (token order); partitions named by IN come in the
         # order of their key values, as the server reads them.
-        key_ops = {c.column: c.op for c in conds if isinstance(c, Compare) and c.column in pk_names}
-        by_key = (
-            set(key_ops) == set(pk_names)
-            and all(op in (Op.EQ, Op.IN) for op in key_ops.values())
-            and Op.IN in key_ops.values()
-        )
-        order: Any = (lambda p: p.key) if by_key else (lambda p: p.token)
-        lookup = set(key_ops) == set(pk_names) and all(
-            op in (Op.EQ, Op.IN) for op in key_ops.values()
-        )
+        r = analyse(schema, stmt.where)
+        lookup = r.by_key
+        order: Any = (lambda p: p.key) if r.by_key and r.pk_in else (lambda p: p.token)
         for part in sorted(table.partitions.values(), key=order):
             if not self._partition_matches(part, conds, pk_names, lookup):
                 continue
@@ -345,7 +339,7 @@ class MemoryStore:
                 if self._row_matches(row, conds, schema):
                     chosen.append(row)
             static_live = any(v is not None for v in part.static.values())
-            if not items and static_live and self._static_only_visible(conds, schema):
+            if not items and static_live and not r.clustering and not r.regular:
                 row = {**dict(zip(pk_names, part.key)), **part.static}
                 if self._row_matches(row, conds, schema):
                     chosen.append(row)
@@ -371,14 +365,6 @@ class MemoryStore:
             rows = rows[: stmt.limit]
         names = stmt.columns or tuple(c.name for c in schema.columns)
         return [tuple(r.get(n) for n in names) for _, r in rows]
-
-    @staticmethod
-    def _static_only_visible(conds: Sequence[Condition], schema: TableSchema) -> bool:
-        return not any(
-            isinstance(c, Compare)
-            and schema.by_name[c.column].kind in (ColumnKind.CLUSTERING, ColumnKind.REGULAR)
-            for c in conds
-        )
 
     @staticmethod
     def _partition_matches(

@@ -7,6 +7,7 @@ concurrently) and receive `Page`s; `coodie.sync` and `coodie.aio` only drive the
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Sequence
@@ -14,8 +15,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from typing_extensions import Self
 
+import coodie.explain as _cost
 from coodie import cursors
-from coodie.exceptions import InvalidQueryError
+from coodie.exceptions import ConfigurationError, InvalidQueryError
+from coodie.explain import Explanation, check_scan, check_scan_policy, explain_select, run_traced
 from coodie.expr.columns import Column
 from coodie.expr.compiler import Compiled, compile_statement
 from coodie.expr.lookups import parse_assignments
@@ -32,6 +35,7 @@ from coodie.expr.nodes import (
     Select,
     Update,
 )
+from coodie.expr.restrictions import Restrictions, analyse
 from coodie.registry import get_driver
 from coodie.requests import Flow, Page, PagedResult, Request
 from coodie.schema import ColumnKind, TableSchema
@@ -148,6 +152,7 @@ class QuerySetCore(Generic[D]):
         "_order_by",
         "_page_size",
         "_per_partition_limit",
+        "_scan_allowed",
         "_table",
         "_timeout",
         "_timestamp",
@@ -170,6 +175,7 @@ class QuerySetCore(Generic[D]):
         self._limit: int | None = None
         self._per_partition_limit: int | None = None
         self._allow_filtering = False
+        self._scan_allowed = False
         self._only: tuple[str, ...] | None = None
         self._ttl: int | None = None
         self._timestamp: int | None = None
@@ -191,6 +197,7 @@ class QuerySetCore(Generic[D]):
         new._limit = self._limit
         new._per_partition_limit = self._per_partition_limit
         new._allow_filtering = self._allow_filtering
+        new._scan_allowed = self._scan_allowed
         new._only = self._only
         new._ttl = self._ttl
         new._timestamp = self._timestamp
@@ -217,7 +224,7 @@ class QuerySetCore(Generic[D]):
     def filter(self, *exprs: Expr, **lookups: Any) -> Self:
         from coodie.document import conditions_from
 
-        more = conditions_from(self._model._schema(), exprs, lookups, self._model)
+        more = conditions_from(self._table, exprs, lookups, self._model)
         return self._copy(_where=self._where + more)
 
     def limit(self, n: int) -> Self:
@@ -260,7 +267,7 @@ class QuerySetCore(Generic[D]):
             if isinstance(n, Column):
                 check_owner(self._model, n.model, n.name)
         cols = tuple(n.name if isinstance(n, Column) else n for n in names)
-        schema = self._model._schema()
+        schema = self._table
         for n in cols:
             schema.column(n)
         return self._copy(_only=cols or None)
@@ -268,7 +275,7 @@ class QuerySetCore(Generic[D]):
     def defer(self, *names: str | Column[Any]) -> Self:
         """Read every column but these (the inverse of `only()`)."""
         cols = {n.name if isinstance(n, Column) else n for n in names}
-        schema = self._model._schema()
+        schema = self._table
         for n in cols:
             schema.column(n)
         keep = tuple(c.name for c in schema.columns if c.name not in cols)
@@ -279,7 +286,7 @@ class QuerySetCore(Generic[D]):
     def distinct(self) -> Self:
         """SELECT DISTINCT the partition keys (and the static columns `only()` names):
         one partial document per partition."""
-        schema = self._model._schema()
+        schema = self._table
         keys = tuple(c.name for c in schema.partition_key)
         extra = tuple(n for n in (self._only or ()) if n not in keys)
         return self._copy(_distinct=True, _only=keys + extra)
@@ -296,6 +303,12 @@ class QuerySetCore(Generic[D]):
 
     def allow_filtering(self) -> Self:
         return self._copy(_allow_filtering=True)
+
+    def allow_scan(self) -> Self:
+        """Let this query read every node under scan_policy "warn" or "refuse" (see
+        explain()): a scan you mean. It adds nothing to the CQL (ALLOW FILTERING is
+        separate: the server's rule, not a cost guard)."""
+        return self._copy(_scan_allowed=True)
 
     def ttl(self, seconds: int) -> Self:
         return self._copy(_ttl=seconds)
@@ -338,12 +351,52 @@ class QuerySetCore(Generic[D]):
 
     def _compile(self, stmt: Any) -> Compiled:
         table = self._table
-        return compile_statement(stmt, table, keyspace_of(table, self._model))
+        compiled = compile_statement(stmt, table, keyspace_of(table, self._model))
+        if _cost.guarded and type(stmt) is Select and not self._scan_allowed:
+            policy = self._scan_policy()
+            if policy != "allow":
+                check_scan(self._model, stmt, table, policy)
+        return compiled
+
+    def _scan_policy(self) -> str:
+        """The model's Settings.scan_policy, else its driver's (init_coodie), else "allow"."""
+        model = self._model
+        policy = getattr(getattr(model, "Settings", None), "scan_policy", None)
+        if policy is not None:
+            return check_scan_policy(policy, f"{model.__name__}.Settings") or "allow"
+        try:
+            driver = get_driver(self._table.driver_name)
+        except ConfigurationError:
+            return "allow"
+        return getattr(driver, "scan_policy", "allow")
 
     def to_cql(self) -> tuple[str, tuple[Any, ...]]:
         """The SELECT this QuerySet runs, as `(cql, params)`, validated but not executed."""
-        c = self._compile(self._select())
+        schema = self._table  # (not _compile(): the scan policy guards sending)
+        c = compile_statement(self._select(), schema, keyspace_of(self._table, self._model))
         return c.cql, c.params
+
+    def _flow_explain(self, analyze: bool = False) -> Flow[Explanation]:
+        """How the server runs this query and what it costs (see coodie.explain); with
+        `analyze=True` it runs the query (its first page) with the server's tracing."""
+        schema = self._table
+        s = self._select()
+        if analyze:
+            keyspace: str | None = keyspace_of(self._table, self._model)
+        else:  # (no server needed: a keyspace the driver would supply may be unknown)
+            try:
+                keyspace = keyspace_of(self._table, self._model)
+            except ConfigurationError:
+                keyspace = None
+        c = compile_statement(s, schema, keyspace)
+        page_size = self._page_size or DEFAULT_PAGE_SIZE
+        e = explain_select(self._model.__name__, s, schema, c.cql, c.params, c.paging, page_size)
+        if not analyze:
+            return e
+        request = self._request(c, fetch_size=page_size if c.paging else 0)
+        request.trace = True
+        trace = yield from run_traced(request)
+        return dataclasses.replace(e, trace=trace)
 
     def _request(self, compiled: Compiled, *, fetch_size: int | None = None) -> Request:
         return Request(
@@ -409,7 +462,7 @@ class QuerySetCore(Generic[D]):
 
     def _flow_exists(self) -> Flow[bool]:
         """Whether any row matches (reads at most one row's key)."""
-        keys = tuple(c.name for c in self._model._schema().primary_key)
+        keys = tuple(c.name for c in self._table.primary_key)
         qs = self._copy(_limit=1, _only=None if self._distinct else keys)
         page: Page = yield qs._select_request()
         return bool(page.rows)
@@ -418,7 +471,7 @@ class QuerySetCore(Generic[D]):
         """The values of `names` (every column if none) for each matching row: tuples, or
         with `flat=True` and one column, the values themselves."""
         cols = tuple(n.name if isinstance(n, Column) else n for n in names)
-        schema = self._model._schema()
+        schema = self._table
         for n in cols:
             schema.column(n)
         if flat and len(cols) != 1:
@@ -521,7 +574,7 @@ class QuerySetCore(Generic[D]):
 
     def _key_rows_flow(self) -> Flow[list[dict[str, Any]]]:
         """Read the primary keys of the matching rows."""
-        schema = self._model._schema()
+        schema = self._table
         names = tuple(c.name for c in schema.primary_key)
         c = self._compile(self._select(columns=names))  # the same rows: order and limits kept
         req: Request | None = self._request(c, fetch_size=self._page_size or 1000)
@@ -537,27 +590,23 @@ class QuerySetCore(Generic[D]):
             req = req.next_page(page.paging_state)
         return keys
 
+    def _restrictions(self) -> Restrictions:
+        return analyse(self._table, self._where)
+
     def _full_key_combinations(self) -> list[dict[str, Any]] | None:
         """If the filter names every primary-key column by = or IN and nothing else, the
         rows it designates (without reading); else None."""
-        schema = self._model._schema()
-        pk = [c.name for c in schema.primary_key]
-        per_col: dict[str, list[Any]] = {}
-        for c in self._where:
-            if not isinstance(c, Compare) or c.column not in pk or c.column in per_col:
-                return None
-            if c.op is Op.EQ:
-                per_col[c.column] = [c.value]
-            elif c.op is Op.IN:
-                per_col[c.column] = list(dict.fromkeys(c.value))
-            else:
-                return None
         if (
-            set(per_col) != set(pk)
+            not self._restrictions().full_key
             or self._limit is not None
             or self._per_partition_limit is not None
         ):
             return None
+        per_col: dict[str, list[Any]] = {}
+        for c in self._where:
+            assert isinstance(c, Compare)
+            per_col[c.column] = list(dict.fromkeys(c.value)) if c.op is Op.IN else [c.value]
+        pk = [c.name for c in self._table.primary_key]
         return [dict(zip(pk, combo)) for combo in itertools.product(*(per_col[n] for n in pk))]
 
     def _keys(self) -> Flow[list[dict[str, Any]]]:
@@ -570,7 +619,7 @@ class QuerySetCore(Generic[D]):
         """Write `make(where)` for each matching key, projected on `key_columns`
         (the partition key alone for static columns), in concurrent groups."""
         keys = yield from self._keys()
-        if len(key_columns) < len(self._model._schema().primary_key):
+        if len(key_columns) < len(self._table.primary_key):
             keys = list(
                 {
                     tuple(k[n] for n in key_columns): {n: k[n] for n in key_columns} for k in keys
@@ -602,7 +651,7 @@ class QuerySetCore(Generic[D]):
             )
         if self._if_exists or if_conditions:
             return (yield from self._conditional_update(kwargs, if_conditions))
-        assignments = tuple(parse_assignments(self._model._schema(), kwargs))
+        assignments = tuple(parse_assignments(self._table, kwargs))
         if not assignments:
             raise InvalidQueryError(
                 f"{self._model.__name__}: update() needs at least one column to set"
@@ -618,7 +667,7 @@ class QuerySetCore(Generic[D]):
         def make(where: tuple[Condition, ...]) -> Update:
             return Update(assignments, where, ttl=self._ttl, timestamp=self._timestamp)
 
-        schema = self._model._schema()
+        schema = self._table
         statics = all(schema.by_name[a.column].kind is ColumnKind.STATIC for a in assignments)
         keys = schema.partition_key if statics else schema.primary_key
         self._probe_write(make, keys)  # validate the write before reading anything
@@ -653,7 +702,7 @@ class QuerySetCore(Generic[D]):
     def _conditional_update(self, kwargs: dict[str, Any], if_conditions: Any) -> Flow[Any]:
         from coodie.document import _if_conditions
 
-        schema = self._model._schema()
+        schema = self._table
         assignments = tuple(parse_assignments(schema, kwargs))
         sets = {a.column: a.value for a in assignments if a.op is AssignOp.SET}
         valid = self._model._validated_values(sets)
@@ -692,7 +741,7 @@ class QuerySetCore(Generic[D]):
             from coodie.document import _if_conditions
 
             where, if_exists, ifs = self._conditional_target(
-                _if_conditions(self._model._schema(), if_conditions)
+                _if_conditions(self._table, if_conditions)
             )
             stmt = Delete(where, timestamp=self._timestamp, if_exists=if_exists, if_conditions=ifs)
             return (yield from self._conditional_write(stmt))
@@ -703,7 +752,7 @@ class QuerySetCore(Generic[D]):
         if self._whole_rows_by_key():  # (compiling validates it, once per shape)
             yield self._request(self._compile(make(self._where)))
             return None
-        keys = self._model._schema().primary_key
+        keys = self._table.primary_key
         self._probe_write(make, keys)  # validate the write before reading anything
         return (yield from self._flow_bulk(make, [c.name for c in keys]))
 
@@ -712,28 +761,12 @@ class QuerySetCore(Generic[D]):
         a clustering prefix by = (the last may be a range), and nothing else."""
         if self._limit is not None or self._per_partition_limit is not None:
             return False
-        schema = self._model._schema()
-        by_col: dict[str, list[Op]] = {}
-        for c in self._where:
-            if not isinstance(c, Compare) or not schema.by_name[c.column].is_primary_key:
-                return False
-            by_col.setdefault(c.column, []).append(c.op)
-        if any(by_col.get(c.name) != [Op.EQ] for c in schema.partition_key):
-            return False
-        ranged = False
-        for ck in schema.clustering_key:
-            ck_ops = by_col.get(ck.name)
-            if ck_ops is None:
-                return all(x.name not in by_col for x in schema.clustering_key[ck.position :])
-            if ranged or any(o not in (Op.EQ, Op.LT, Op.LE, Op.GT, Op.GE) for o in ck_ops):
-                return False
-            ranged = ck_ops != [Op.EQ]
-        return self._full_key_combinations() is None
+        return self._restrictions().whole_rows
 
     def _probe_write(self, make: Any, keys: Sequence[Any]) -> None:
         from coodie.expr.validate import validate
 
-        validate(make(tuple(Compare(c.name, Op.EQ, 0) for c in keys)), self._model._schema())
+        validate(make(tuple(Compare(c.name, Op.EQ, 0) for c in keys)), self._table)
 
 
 _CL_NAMES = {

@@ -96,6 +96,7 @@ class Request:
     fetch_size: int | None = None  # rows per page; None: the driver's default
     paging_state: bytes | None = None
     serial_consistency: str | None = None
+    trace: bool = False  # ask the server to trace it (`explain(analyze=True)`)
 
     def next_page(self, paging_state: bytes | None) -> Request | None:
         return replace(self, paging_state=paging_state) if paging_state else None

@@ -10,18 +10,21 @@ runs long with random seeds (HYPOTHESIS_PROFILE=fuzz, COODIE_FUZZ_SEED).
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import pytest
 from cassandra import InvalidRequest, RequestValidationException
 from cassandra.protocol import ErrorMessage
 from cassandra.util import Date, OrderedMapSerializedKey, SortedSet
-from hypothesis import given, note, settings
+from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 from coodie.exceptions import InvalidQueryError
+from coodie.explain import explain_select
 from coodie.expr.compiler import _RENDERERS, _SHAPERS
 from coodie.expr.nodes import Compare, Op, Ordering, Select, TokenCompare
+from coodie.expr.restrictions import Access
 from coodie.expr.validate import validate
 from coodie.memory import MemoryStore
 from tests.property.differential import Table, pool
@@ -141,6 +144,40 @@ def test_validator_and_results_agree_with_the_server(
     if ours is None:
         expected = memory.select(stmt, schema)
         assert rows == expected
+
+
+# ------------------------------------------------------------------ explain()
+
+_INDEX_EVENT = re.compile(r"(?:using index|Scanning with) ([\w.]+?)\.?$")
+
+
+@settings(max_examples=int(os.environ.get("COODIE_FUZZ_TRACED", "40")))
+@given(data=st.data())
+def test_explanations_agree_with_the_servers_tracing(
+    diff: tuple[list[Table], MemoryStore], session: Any, keyspace: str, data: st.DataObject
+) -> None:
+    """For random accepted queries, the access path and the indexes explain() names are
+    the ones the server's tracing shows (range requests or not; the indexes it read)."""
+    tables, _ = diff
+    t = data.draw(st.sampled_from(tables))
+    stmt = data.draw(selects(t))
+    schema = t.schema
+    assume(_ours(stmt, schema) is None)
+    tpl = _RENDERERS[Select](stmt, schema, keyspace)
+    _, params = _SHAPERS[Select](stmt, schema)
+    e = explain_select(schema.name, stmt, schema, tpl.cql, params, tpl.paging, 5000)
+    bound = session.prepare(tpl.cql).bind(params)
+    bound.fetch_size = None
+    trace = session.execute(bound, trace=True).get_query_trace(max_wait_sec=30)
+    events = [ev.description for ev in trace.events]
+    note(f"statement: {stmt!r}\n{e}\nserver: {events}")
+    assume(events)  # (an empty token range: the server reads nothing, and says nothing)
+    range_scan = any(ev.startswith("Computing ranges to query") for ev in events)
+    assert range_scan == (e.access in (Access.ALL, Access.TOKEN_RANGE))
+    read = {m.group(1).rsplit(".", 1)[-1] for ev in events if (m := _INDEX_EVENT.search(ev))}
+    named = {i.index for i in e.indexes}
+    # the server reads one of several legacy indexes (the most selective), SAI all of them
+    assert read <= named and bool(read) == bool(named)
 
 
 # ------------------------------------------------------------------ writes

@@ -68,6 +68,7 @@ def test_async_methods_are_coroutines_where_sync_ones_do_io(sync_name: str, aio_
         "order_by_ann",
         "only",
         "allow_filtering",
+        "allow_scan",
         "ttl",
         "timestamp",
         "consistency",

@@ -42,6 +42,7 @@ def _connecting(init: Callable[P, Any]) -> Callable[P, Coroutine[Any, Any, Any]]
                 dict(a["cluster_options"]),
                 a["consistency"],
                 a["serial_consistency"],
+                a["scan_policy"],
             )
             await driver.connect_async()
         if replaced is not None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from coodie.aio._run import awaiting
 from coodie.document import DocumentCore, IfConditions
+from coodie.explain import Explanation
 from coodie.expr.columns import Column
 from coodie.query import QuerySetCore
 from coodie.registry import get_driver
@@ -42,6 +43,7 @@ class AsyncQuerySet(QuerySetCore[D]):
         async def exists(self) -> bool: ...
         async def values_list(self, *names: str | Column[Any], flat: bool = False) -> list[Any]: ...
         async def page(self, paging_state: str | None = None) -> PagedResult[D]: ...
+        async def explain(self, analyze: bool = False) -> Explanation: ...
     else:
         all = awaiting(QuerySetCore._flow_all)
         """Run the query; a list of documents."""
@@ -62,6 +64,9 @@ class AsyncQuerySet(QuerySetCore[D]):
         exists = awaiting(QuerySetCore._flow_exists)
         values_list = awaiting(QuerySetCore._flow_values_list)
         page = awaiting(QuerySetCore._flow_page)
+        explain = awaiting(QuerySetCore._flow_explain)
+        """How the server runs this query and what it costs (no server needed);
+        `explain(analyze=True)` runs it with the server's tracing and adds what it reports."""
 
     async def __aiter__(self) -> AsyncIterator[D]:
         """Stream the rows page by page (`page_size()` sets the page length)."""

@@ -397,6 +397,8 @@ class AcsyllaDriver(DriverSettings):
                 if request.timeout is not None:
                     # acsylla counts whole milliseconds, and 0 means no timeout at all
                     st.set_timeout(max(request.timeout, 0.001))
+                if request.trace:
+                    st.set_tracing(True)
             level = (
                 request.consistency if request is not None else None
             ) or self.default_consistency

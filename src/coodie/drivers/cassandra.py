@@ -275,6 +275,7 @@ class CassandraDriver(DriverSettings):
                 timeout=request.timeout if request.timeout is not None else self.default_timeout,
                 paging_state=request.paging_state,
                 execution_profile=self._profile,
+                trace=request.trace,
             )
         except Exception as e:
             raise translate_error(e, request.compiled.cql) from e

@@ -27,6 +27,7 @@ from coodie.expr.nodes import (
     TokenCompare,
     Update,
 )
+from coodie.expr.restrictions import analyse
 from coodie.expr.validate import ANN_MAX_LIMIT, validate
 from coodie.requests import Compiled, StatementTypes  # (re-exported: the wire types)
 from coodie.schema import TableSchema, quote
@@ -470,11 +471,9 @@ def visit_select(s: Select, schema: TableSchema, keyspace: str | None) -> _Templ
         cql += " LIMIT ?"
     if s.allow_filtering:
         cql += " ALLOW FILTERING"
-    pk = {c.name for c in schema.partition_key}
-    in_on_pk = any(isinstance(c, Compare) and c.op is Op.IN and c.column in pk for c in s.where)
     # the server pages neither ORDER BY with IN on the partition key nor a top-k (ANN)
     # query, which returns at most its LIMIT rows at once
-    pageable = not (in_on_pk and s.order_by) and s.ann is None
+    pageable = not (analyse(schema, s.where).pk_in and s.order_by) and s.ann is None
     return _Template(cql, () if s.count else columns, False, pageable)
 
 

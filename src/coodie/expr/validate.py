@@ -3,12 +3,14 @@
 What Cassandra 5.0 would reject, this rejects first, naming the column, the rule and the
 fix; what the server accepts, it lets through. Where the server's behaviour depends on
 details coodie does not model, the rule is left to the server (its error still arrives
-as an `InvalidQueryError`). Rules and the server's messages: CQL-RULES.md.
+as an `InvalidQueryError`). Rules and the server's messages: CQL-RULES.md; the rules of
+a SELECT below follow its order. Every rule reads the one restrictions analysis of the
+WHERE clause (expr/restrictions.py) instead of re-deriving it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from coodie.exceptions import InvalidQueryError
@@ -16,15 +18,14 @@ from coodie.expr.nodes import (
     AssignOp,
     BatchKind,
     Compare,
-    Condition,
     Delete,
     Insert,
     Op,
     Select,
     Statement,
-    TokenCompare,
     Update,
 )
+from coodie.expr.restrictions import Restrictions, analyse
 from coodie.schema import ColumnKind, ColumnSchema, TableSchema
 
 __all__ = ["validate", "validate_batch"]
@@ -38,13 +39,15 @@ def _err(schema: TableSchema, msg: str) -> InvalidQueryError:
 
 def validate(stmt: Statement, schema: TableSchema) -> None:
     if isinstance(stmt, Select):
-        _validate_select(stmt, schema)
+        r = analyse(schema, stmt.where, stmt.ann.column if stmt.ann is not None else None)
+        for rule in _SELECT_RULES:
+            rule(stmt, schema, r)
     elif isinstance(stmt, Insert):
         _validate_insert(stmt, schema)
     elif isinstance(stmt, Update):
-        _validate_update(stmt, schema)
+        _validate_update(stmt, schema, analyse(schema, stmt.where))
     elif isinstance(stmt, Delete):
-        _validate_delete(stmt, schema)
+        _validate_delete(stmt, schema, analyse(schema, stmt.where))
     else:  # pragma: no cover - the union is closed
         raise TypeError(stmt)
 
@@ -99,19 +102,12 @@ def _check_relation(schema: TableSchema, c: Compare) -> ColumnSchema:
     return col
 
 
-def _group(
-    schema: TableSchema, where: Sequence[Condition]
-) -> tuple[dict[str, list[Op]], list[TokenCompare]]:
-    """Column -> its operators, checking duplicate and conflicting restrictions."""
-    by_col: dict[str, list[Op]] = {}
-    tokens: list[TokenCompare] = []
-    for c in where:
-        if isinstance(c, TokenCompare):
-            tokens.append(c)
-            continue
-        _check_relation(schema, c)
-        by_col.setdefault(c.column, []).append(c.op)
-    for name, ops in by_col.items():
+def _relations(s: Select | Update | Delete, schema: TableSchema, r: Restrictions) -> None:
+    """Each relation against its column, then duplicate and conflicting restrictions."""
+    for c in s.where:
+        if isinstance(c, Compare):
+            _check_relation(schema, c)
+    for name, ops in r.ops.items():
         if len(ops) > 1 and (Op.EQ in ops or Op.IN in ops):
             raise _err(
                 schema,
@@ -123,40 +119,33 @@ def _group(
         if lower > 1 or upper > 1:
             bound = "lower" if lower > 1 else "upper"
             raise _err(schema, f"{name} has more than one {bound} bound; keep one")
-    return by_col, tokens
 
 
-def _check_write_key(
-    schema: TableSchema,
-    by_col: dict[str, list[Op]],
-    tokens: list[TokenCompare],
-    kind: str,
-) -> None:
+def _check_write_key(schema: TableSchema, r: Restrictions, kind: str) -> None:
     """UPDATE/DELETE: the whole partition key by = or IN, no token(), no other columns."""
-    if tokens:
+    if r.token_ops:
         raise _err(
             schema,
             f"token() cannot be used in the WHERE clause of {kind} statements; "
             "restrict the partition key with = or IN",
         )
-    missing = [c.name for c in schema.partition_key if c.name not in by_col]
+    missing = [n for n in r.pk if n not in r.ops]
     if missing:
         raise _err(
             schema,
             f"{kind} needs every partition key column: missing {', '.join(missing)} "
             "(CQL writes by primary key)",
         )
-    for c in schema.partition_key:
-        if any(not o.is_eq_or_in for o in by_col[c.name]):
+    for n in r.pk:
+        if any(not o.is_eq_or_in for o in r.ops[n]):
             raise _err(
                 schema,
-                f"partition key column {c.name} can only be restricted with = or IN in {kind} statements",
+                f"partition key column {n} can only be restricted with = or IN in {kind} statements",
             )
-    others = [n for n in by_col if not schema.by_name[n].is_primary_key]
-    if others:
+    if r.non_key:
         raise _err(
             schema,
-            f"{kind} can only filter on primary key columns, not {', '.join(others)}: "
+            f"{kind} can only filter on primary key columns, not {', '.join(r.non_key)}: "
             "select the keys first (QuerySet.update()/.delete() do this for you)",
         )
 
@@ -175,16 +164,15 @@ def _check_conditions(schema: TableSchema, conds: Sequence[Compare], kind: str) 
             raise _err(schema, f"IF {c.column} LIKE: not supported in conditions")
 
 
-def _check_lwt_key(schema: TableSchema, by_col: dict[str, list[Op]], kind: str, full: bool) -> None:
-    for c in schema.partition_key:
-        if Op.IN in by_col.get(c.name, ()):
-            raise _err(
-                schema,
-                f"IN on the partition key ({c.name}) is not supported with conditional {kind}s; "
-                "write each partition separately",
-            )
+def _check_lwt_key(schema: TableSchema, r: Restrictions, kind: str, full: bool) -> None:
+    if r.pk_in:
+        raise _err(
+            schema,
+            f"IN on the partition key ({r.pk_in[0]}) is not supported with conditional {kind}s; "
+            "write each partition separately",
+        )
     for c in schema.clustering_key:
-        ops = by_col.get(c.name, [])
+        ops = r.ops.get(c.name, ())
         if Op.IN in ops:
             raise _err(
                 schema,
@@ -201,46 +189,13 @@ def _check_lwt_key(schema: TableSchema, by_col: dict[str, list[Op]], kind: str, 
 # ---------------------------------------------------------------- SELECT
 
 
-_SAI_RANGE_TYPES = frozenset(
-    {
-        "int",
-        "bigint",
-        "smallint",
-        "tinyint",
-        "varint",
-        "float",
-        "double",
-        "decimal",
-        "date",
-        "time",
-        "timestamp",
-    }
-)
-
-
-def _uses_index(col: ColumnSchema, op: Op) -> bool:
-    """Whether the server can answer `col op ?` with the column's index."""
-    idx = col.index
-    if idx is None:
-        return False
-    if op is Op.LIKE:
-        return idx.is_sasi
-    t = col.cql_type
-    if t.is_collection and t.frozen:
-        return op is Op.EQ  # coodie indexes frozen collections with full()
-    if op is Op.CONTAINS_KEY:
-        return False  # coodie's map indexes are on values, not keys
-    if op.is_slice:  # SAI answers ranges on numbers and times, not on text
-        return idx.using == "sasi" or (idx.using == "sai" and col.cql_type.name in _SAI_RANGE_TYPES)
-    return op is not Op.IN  # the server filters IN on indexed columns
-
-
 ANN_MAX_LIMIT = 1000  # Cassandra 5.0: "requires a LIMIT that is not greater than 1000"
 
 
-def _check_ann(s: Select, schema: TableSchema, by_col: dict[str, list[Op]]) -> None:
+def _ann(s: Select, schema: TableSchema, r: Restrictions) -> None:
     """The rules of `ORDER BY v ANN OF ?` (Cassandra 5.0 SAI vector search)."""
-    assert s.ann is not None
+    if s.ann is None:
+        return
     col = _column(schema, s.ann.column, "ORDER BY ... ANN OF")
     if not col.cql_type.size:
         raise _err(schema, f"ANN OF orders by a vector column; {col.name} is {col.cql_type}")
@@ -262,11 +217,11 @@ def _check_ann(s: Select, schema: TableSchema, by_col: dict[str, list[Op]]) -> N
             f"an ANN query needs limit(k) with k at most {ANN_MAX_LIMIT} (got "
             f"{'none' if s.limit is None else s.limit}): it returns the k nearest rows",
         )
-    for name, ops in by_col.items():
+    if r.pk_in:
+        raise _err(schema, f"an ANN query cannot restrict the partition key {r.pk_in[0]} with IN")
+    for name in r.non_key:
         c = schema.by_name[name]
-        if c.kind is ColumnKind.PARTITION_KEY and Op.IN in ops:
-            raise _err(schema, f"an ANN query cannot restrict the partition key {name} with IN")
-        if not c.is_primary_key and (c.index is None or c.index.using != "sai"):
+        if c.index is None or c.index.using != "sai":
             raise _err(
                 schema,
                 f"ANN ordering needs every restricted column to be SAI-indexed; {name} is not "
@@ -274,15 +229,92 @@ def _check_ann(s: Select, schema: TableSchema, by_col: dict[str, list[Op]]) -> N
             )
 
 
-def _validate_select(s: Select, schema: TableSchema) -> None:
-    by_col, tokens = _group(schema, s.where)
-    if s.ann is not None:
-        _check_ann(s, schema, by_col)
+def _partition_key(s: Select, schema: TableSchema, r: Restrictions) -> None:
+    """All of the partition key by = / IN, or a token() range over all of it, or nothing
+    (else ALLOW FILTERING); IN on it does not mix with an index."""
     af = s.allow_filtering
-    pk_names = [c.name for c in schema.partition_key]
+    pk_names = list(r.pk)
+    for columns, op in zip(r.token_columns, r.token_ops):
+        if list(columns) != pk_names:
+            raise _err(
+                schema,
+                f"token({', '.join(columns)}): token() must list the whole partition key "
+                f"in order: token({', '.join(pk_names)})",
+            )
+        if op is Op.IN:
+            raise _err(schema, "token() IN is not supported; use token ranges")
+    if r.token_ops and not af and not r.by_key and r.pk_restricted:
+        raise _err(
+            schema,
+            f"{', '.join(r.pk_restricted)} restricted both by a relation and by a token() relation "
+            f"needs ALLOW FILTERING; {_FILTERING_FIX}",
+        )
+    t_ops = r.token_ops
+    if t_ops.count(Op.EQ) and len(t_ops) > 1:
+        raise _err(schema, "token() is restricted more than once including an equality; keep one")
+    if sum(o in (Op.GT, Op.GE) for o in t_ops) > 1 or sum(o in (Op.LT, Op.LE) for o in t_ops) > 1:
+        raise _err(schema, "token() has more than one lower or upper bound; keep one")
+    # (a token range where the key is not looked up makes that IN a filter: allowed)
+    if r.indexed and r.pk_in and not (r.token_ops and not r.by_key):
+        raise _err(
+            schema,
+            f"IN on the partition key cannot be combined with a secondary-index restriction "
+            f"({', '.join(r.indexed)}); run one query per key, or drop the index condition",
+        )
+    if not af and r.pk_restricted and not r.by_key:
+        missing = [n for n in pk_names if n not in r.ops]
+        what = (
+            f"partition key column(s) {', '.join(missing)} are not restricted"
+            if missing
+            else "a partition key column is restricted by a range"
+        )
+        raise _err(
+            schema,
+            f"{what}: this may scan the table; restrict the whole partition key with = or IN, or {_FILTERING_FIX}",
+        )
 
+
+def _clustering(s: Select, schema: TableSchema, r: Restrictions) -> None:
+    """A prefix, nothing after a range, no CONTAINS, inside the partitions a query names
+    (relaxed by ALLOW FILTERING)."""
+    if s.allow_filtering or not r.clustering:
+        return
+    # Clustering columns narrow a partition read; an index query may also narrow a
+    # token range. Anything else filters.
+    within = (r.pk_restricted or r.token_ops) if r.indexed else r.by_key
+    if not within:
+        raise _err(
+            schema,
+            f"restricting clustering column {r.clustering[0]} without the whole partition key "
+            f"needs ALLOW FILTERING; restrict {', '.join(r.pk)} with = or IN, or {_FILTERING_FIX}",
+        )
+    outside = [n for n in r.clustering if n not in r.ck_prefix]
+    if not outside:
+        return
+    name = outside[0]
+    if r.ck_gap is not None:
+        raise _err(
+            schema,
+            f"clustering column {name} cannot be restricted because the preceding "
+            f"column {r.ck_gap} is not restricted; restrict {r.ck_gap} too, or {_FILTERING_FIX}",
+        )
+    if Op.CONTAINS in r.ops[name] or Op.CONTAINS_KEY in r.ops[name]:
+        raise _err(
+            schema,
+            f"clustering column {name} can only be restricted with CONTAINS with an index or "
+            f"filtering; {_FILTERING_FIX}",
+        )
+    raise _err(
+        schema,
+        f"clustering column {name} cannot be restricted because the preceding column "
+        f"{r.ck_slice} is restricted by a range; use = on {r.ck_slice}, or {_FILTERING_FIX}",
+    )
+
+
+def _other_columns(s: Select, schema: TableSchema, r: Restrictions) -> None:
+    """Static and regular columns: each answered by its index, or ALLOW FILTERING."""
     # LIKE needs an index that supports it, whatever ALLOW FILTERING says (Cassandra).
-    for name, ops in by_col.items():
+    for name, ops in r.ops.items():
         col = schema.by_name[name]
         if Op.LIKE in ops and not (col.index is not None and col.index.is_sasi):
             raise _err(
@@ -290,205 +322,102 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
                 f"{name} LIKE: Cassandra supports LIKE only on a SASI-indexed column; "
                 f"declare it Annotated[str, Indexed(using='sasi')]",
             )
-
-    # token() ranges: over the whole partition key, in order, and nothing else on it.
-    for t in tokens:
-        if list(t.columns) != pk_names:
+    if s.allow_filtering:
+        return
+    for name in r.non_key:
+        ops = r.ops[name]
+        col = schema.by_name[name]
+        if name not in r.indexed:
+            op_text = ", ".join(o.value for o in ops)
+            reason = (
+                "is not indexed"
+                if col.index is None
+                else f"has an index that cannot answer {op_text}"
+            )
             raise _err(
                 schema,
-                f"token({', '.join(t.columns)}): token() must list the whole partition key "
-                f"in order: token({', '.join(pk_names)})",
+                f"filtering on {name} ({op_text}) needs ALLOW FILTERING: {name} {reason}; {_FILTERING_FIX}",
             )
-        if t.op is Op.IN:
-            raise _err(schema, "token() IN is not supported; use token ranges")
-    pk_restricted = [n for n in pk_names if n in by_col]
-    single_partition = len(pk_restricted) == len(pk_names) and all(
-        all(o.is_eq_or_in for o in by_col[n]) for n in pk_names
-    )
-    if tokens and not af and not single_partition:
-        both = [n for n in pk_names if n in by_col]
-        if both:
+        if ops.count(Op.CONTAINS) > 1 or ops.count(Op.CONTAINS_KEY) > 1:
             raise _err(
                 schema,
-                f"{', '.join(both)} restricted both by a relation and by a token() relation "
-                f"needs ALLOW FILTERING; {_FILTERING_FIX}",
+                f"several CONTAINS on {name} need ALLOW FILTERING; {_FILTERING_FIX}",
             )
-    t_ops = [t.op for t in tokens]
-    if t_ops.count(Op.EQ) and len(t_ops) > 1:
-        raise _err(schema, "token() is restricted more than once including an equality; keep one")
-    if sum(o in (Op.GT, Op.GE) for o in t_ops) > 1 or sum(o in (Op.LT, Op.LE) for o in t_ops) > 1:
-        raise _err(schema, "token() has more than one lower or upper bound; keep one")
-
-    index_used = [
-        n
-        for n, ops in by_col.items()
-        if not schema.by_name[n].is_primary_key
-        and all(_uses_index(schema.by_name[n], o) for o in ops)
-    ]
-
-    if (
-        index_used
-        and any(Op.IN in by_col.get(c.name, ()) for c in schema.partition_key)
-        # (a token range where the key is not looked up makes that IN a filter: allowed)
-        and not (tokens and not single_partition)
-    ):
+    legacy = [n for n in r.indexed if schema.by_name[n].index.using != "sai"]  # type: ignore[union-attr]
+    if len(r.indexed) > 1 and legacy:
         raise _err(
             schema,
-            f"IN on the partition key cannot be combined with a secondary-index restriction "
-            f"({', '.join(index_used)}); run one query per key, or drop the index condition",
+            f"restrictions on several indexed columns ({', '.join(r.indexed)}) need ALLOW FILTERING; "
+            "add .allow_filtering() or use SAI indexes (Indexed(using='sai'))",
         )
 
-    if not af:
-        # Partition key: all of it by = / IN, or a token range, or nothing.
-        if pk_restricted and not single_partition:
-            missing = [n for n in pk_names if n not in by_col]
-            what = (
-                f"partition key column(s) {', '.join(missing)} are not restricted"
-                if missing
-                else "a partition key column is restricted by a range"
-            )
-            raise _err(
-                schema,
-                f"{what}: this may scan the table; restrict the whole partition key with = or IN, or {_FILTERING_FIX}",
-            )
-        # Regular and static columns: each needs an index that answers it.
-        for name, ops in by_col.items():
-            col = schema.by_name[name]
-            if col.is_primary_key:
-                continue
-            if not all(_uses_index(col, o) for o in ops):
-                op_text = ", ".join(o.value for o in ops)
-                reason = (
-                    "is not indexed"
-                    if col.index is None
-                    else f"has an index that cannot answer {op_text}"
-                )
-                raise _err(
-                    schema,
-                    f"filtering on {name} ({op_text}) needs ALLOW FILTERING: {name} {reason}; {_FILTERING_FIX}",
-                )
-            if ops.count(Op.CONTAINS) > 1 or ops.count(Op.CONTAINS_KEY) > 1:
-                raise _err(
-                    schema,
-                    f"several CONTAINS on {name} need ALLOW FILTERING; {_FILTERING_FIX}",
-                )
-        legacy = [n for n in index_used if schema.by_name[n].index.using != "sai"]  # type: ignore[union-attr]
-        if len(index_used) > 1 and legacy:
-            raise _err(
-                schema,
-                f"restrictions on several indexed columns ({', '.join(index_used)}) need ALLOW FILTERING; "
-                "add .allow_filtering() or use SAI indexes (Indexed(using='sai'))",
-            )
-        # Clustering columns: a prefix, nothing after a range.
-        ck_restricted = [c for c in schema.clustering_key if c.name in by_col]
-        if ck_restricted:
-            # Clustering columns narrow a partition read; an index query may also narrow
-            # a token range. Anything else filters.
-            within = (pk_restricted or tokens) if index_used else single_partition
-            if not within:
-                raise _err(
-                    schema,
-                    f"restricting clustering column {ck_restricted[0].name} without the whole partition key "
-                    f"needs ALLOW FILTERING; restrict {', '.join(pk_names)} with = or IN, or {_FILTERING_FIX}",
-                )
-            prev: ColumnSchema | None = None
-            prev_slice = False
-            for c in schema.clustering_key:
-                c_ops = by_col.get(c.name)
-                if c_ops is None:
-                    later = [
-                        x.name
-                        for x in schema.clustering_key
-                        if x.position > c.position and x.name in by_col
-                    ]
-                    if later:
-                        raise _err(
-                            schema,
-                            f"clustering column {later[0]} cannot be restricted because the preceding "
-                            f"column {c.name} is not restricted; restrict {c.name} too, or {_FILTERING_FIX}",
-                        )
-                    break
-                if Op.CONTAINS in c_ops or Op.CONTAINS_KEY in c_ops:
-                    raise _err(
-                        schema,
-                        f"clustering column {c.name} can only be restricted with CONTAINS with an index or "
-                        f"filtering; {_FILTERING_FIX}",
-                    )
-                if prev_slice and prev is not None:
-                    raise _err(
-                        schema,
-                        f"clustering column {c.name} cannot be restricted because the preceding column "
-                        f"{prev.name} is restricted by a range; use = on {prev.name}, or {_FILTERING_FIX}",
-                    )
-                prev, prev_slice = c, any(o.is_slice for o in c_ops)
 
-    # ORDER BY
-    if s.order_by:
-        if not single_partition:
+def _order_by(s: Select, schema: TableSchema, r: Restrictions) -> None:
+    if not s.order_by:
+        return
+    if not r.by_key:
+        raise _err(
+            schema,
+            "ORDER BY needs the partition key restricted by = or IN "
+            f"({', '.join(r.pk)}); rows are only ordered within a partition",
+        )
+    reversed_: bool | None = None
+    last = -1
+    for o in s.order_by:
+        col = _column(schema, o.column, "ORDER BY")
+        if col.kind is not ColumnKind.CLUSTERING:
+            ck = ", ".join(c.name for c in schema.clustering_key) or "none"
             raise _err(
                 schema,
-                "ORDER BY needs the partition key restricted by = or IN "
-                f"({', '.join(pk_names)}); rows are only ordered within a partition",
+                f"ORDER BY {o.column}: only clustering columns can order rows (clustering columns: {ck})",
             )
-        reversed_: bool | None = None
-        last = -1
-        for o in s.order_by:
-            col = _column(schema, o.column, "ORDER BY")
-            if col.kind is not ColumnKind.CLUSTERING:
-                ck = ", ".join(c.name for c in schema.clustering_key) or "none"
-                raise _err(
-                    schema,
-                    f"ORDER BY {o.column}: only clustering columns can order rows (clustering columns: {ck})",
-                )
-            if col.position <= last:
-                raise _err(
-                    schema,
-                    "ORDER BY must list clustering columns in their declared order: "
-                    + ", ".join(c.name for c in schema.clustering_key),
-                )
-            for skipped in schema.clustering_key[last + 1 : col.position]:
-                if by_col.get(skipped.name) != [Op.EQ]:
-                    raise _err(
-                        schema,
-                        f"ORDER BY {o.column}: clustering columns must be ordered in their declared "
-                        f"order ({', '.join(c.name for c in schema.clustering_key)}); {skipped.name} "
-                        f"comes first: order by it too, or restrict it with =",
-                    )
-            last = col.position
-            rev = o.descending != (col.order == "DESC")
-            if reversed_ is None:
-                reversed_ = rev
-            elif rev != reversed_:
-                raise _err(
-                    schema,
-                    "ORDER BY must follow the declared clustering order or its exact reverse; "
-                    "mixing directions is not supported",
-                )
-        if index_used:
+        if col.position <= last:
             raise _err(
                 schema,
-                f"ORDER BY cannot be combined with a secondary-index restriction ({', '.join(index_used)}); "
-                "sort client side",
+                "ORDER BY must list clustering columns in their declared order: "
+                + ", ".join(c.name for c in schema.clustering_key),
             )
+        for skipped in schema.clustering_key[last + 1 : col.position]:
+            if r.ops.get(skipped.name) != (Op.EQ,):
+                raise _err(
+                    schema,
+                    f"ORDER BY {o.column}: clustering columns must be ordered in their declared "
+                    f"order ({', '.join(c.name for c in schema.clustering_key)}); {skipped.name} "
+                    f"comes first: order by it too, or restrict it with =",
+                )
+        last = col.position
+        rev = o.descending != (col.order == "DESC")
+        if reversed_ is None:
+            reversed_ = rev
+        elif rev != reversed_:
+            raise _err(
+                schema,
+                "ORDER BY must follow the declared clustering order or its exact reverse; "
+                "mixing directions is not supported",
+            )
+    if r.indexed:
+        raise _err(
+            schema,
+            f"ORDER BY cannot be combined with a secondary-index restriction ({', '.join(r.indexed)}); "
+            "sort client side",
+        )
 
-    # Projection
+
+def _projection(s: Select, schema: TableSchema, r: Restrictions) -> None:
+    """Selected columns, static-only selections, DISTINCT, counts and limits."""
     if s.columns is not None:
         for name in s.columns:
             _column(schema, name, "only()")
         if s.count is False and s.columns:
             kinds = {schema.by_name[n].kind for n in s.columns}
-            if ColumnKind.STATIC in kinds and kinds <= {
-                ColumnKind.STATIC,
-                ColumnKind.PARTITION_KEY,
-            }:
-                ck_r = [c.name for c in schema.clustering_key if c.name in by_col]
-                if ck_r:
-                    raise _err(
-                        schema,
-                        f"cannot restrict clustering column(s) {', '.join(ck_r)} when selecting only static columns",
-                    )
+            static_only = kinds <= {ColumnKind.STATIC, ColumnKind.PARTITION_KEY}
+            if ColumnKind.STATIC in kinds and static_only and r.clustering:
+                raise _err(
+                    schema,
+                    f"cannot restrict clustering column(s) {', '.join(r.clustering)} when selecting only static columns",
+                )
     if s.distinct:
-        _check_distinct(s, schema, by_col)
+        _check_distinct(s, schema, r)
     if s.count and s.per_partition_limit is not None:
         raise _err(
             schema,
@@ -499,7 +428,7 @@ def _validate_select(s: Select, schema: TableSchema) -> None:
             raise _err(schema, f"{what}() takes a positive integer, got {v!r}")
 
 
-def _check_distinct(s: Select, schema: TableSchema, by_col: dict[str, list[Op]]) -> None:
+def _check_distinct(s: Select, schema: TableSchema, r: Restrictions) -> None:
     """SELECT DISTINCT: partition key and static columns only, filtered on the partition key."""
     if s.count:
         raise _err(schema, "count() cannot be combined with distinct()")
@@ -516,7 +445,7 @@ def _check_distinct(s: Select, schema: TableSchema, by_col: dict[str, list[Op]])
         )
     if not all(c.name in cols for c in schema.partition_key):
         raise _err(schema, "distinct() must select every partition key column")
-    others = [n for n in by_col if schema.by_name[n].kind is not ColumnKind.PARTITION_KEY]
+    others = [n for n in r.ops if schema.by_name[n].kind is not ColumnKind.PARTITION_KEY]
     if others:
         raise _err(
             schema,
@@ -524,6 +453,18 @@ def _check_distinct(s: Select, schema: TableSchema, by_col: dict[str, list[Op]])
         )
     if s.order_by:
         raise _err(schema, "distinct() cannot be combined with order_by()")
+
+
+# in the order of CQL-RULES.md (the relations themselves and ANN first)
+_SELECT_RULES: tuple[Callable[[Select, TableSchema, Restrictions], None], ...] = (
+    _relations,
+    _ann,
+    _partition_key,
+    _clustering,
+    _other_columns,
+    _order_by,
+    _projection,
+)
 
 
 # ---------------------------------------------------------------- writes
@@ -559,9 +500,9 @@ def _validate_insert(s: Insert, schema: TableSchema) -> None:
     _check_using(schema, s.ttl, s.timestamp, s.if_not_exists)
 
 
-def _validate_update(s: Update, schema: TableSchema) -> None:
-    by_col, tokens = _group(schema, s.where)
-    _check_write_key(schema, by_col, tokens, "UPDATE")
+def _validate_update(s: Update, schema: TableSchema, r: Restrictions) -> None:
+    _relations(s, schema, r)
+    _check_write_key(schema, r, "UPDATE")
     if not s.assignments:
         raise _err(schema, "UPDATE needs at least one column to set")
     only_static = all(
@@ -569,7 +510,7 @@ def _validate_update(s: Update, schema: TableSchema) -> None:
         and schema.by_name[a.column].kind is ColumnKind.STATIC
         for a in s.assignments
     )
-    missing_ck = [c.name for c in schema.clustering_key if c.name not in by_col]
+    missing_ck = [c.name for c in schema.clustering_key if c.name not in r.ops]
     if only_static and len(missing_ck) < len(schema.clustering_key):
         raise _err(
             schema,
@@ -579,7 +520,7 @@ def _validate_update(s: Update, schema: TableSchema) -> None:
     if not only_static and missing_ck:
         raise _err(schema, f"UPDATE needs every clustering column: missing {', '.join(missing_ck)}")
     for c in schema.clustering_key:
-        if any(o.is_slice for o in by_col.get(c.name, ())):
+        if any(o.is_slice for o in r.ops.get(c.name, ())):
             raise _err(
                 schema, f"UPDATE cannot restrict clustering column {c.name} by a range; use = or IN"
             )
@@ -618,7 +559,7 @@ def _validate_update(s: Update, schema: TableSchema) -> None:
                     f"an update of static columns by partition can only have IF conditions on static "
                     f"columns, not {', '.join(regular)}: conditions on rows need every clustering column",
                 )
-        _check_lwt_key(schema, by_col, "update", full=False)
+        _check_lwt_key(schema, r, "update", full=False)
     _check_using(schema, s.ttl, s.timestamp, conditional)
 
 
@@ -663,9 +604,9 @@ def _check_assignment(schema: TableSchema, col: ColumnSchema, op: AssignOp, valu
         raise _err(schema, f"{col.name}__setindex takes an (index, value) pair, got {value!r}")
 
 
-def _validate_delete(s: Delete, schema: TableSchema) -> None:
-    by_col, tokens = _group(schema, s.where)
-    _check_write_key(schema, by_col, tokens, "DELETE")
+def _validate_delete(s: Delete, schema: TableSchema, r: Restrictions) -> None:
+    _relations(s, schema, r)
+    _check_write_key(schema, r, "DELETE")
     for n in s.columns:
         col = _column(schema, n, "DELETE")
         if col.is_primary_key:
@@ -673,25 +614,18 @@ def _validate_delete(s: Delete, schema: TableSchema) -> None:
                 schema, f"primary key column {n} cannot be deleted on its own; delete the row"
             )
     # Clustering: a prefix by = / IN, optionally ending with a range (whole rows only).
-    prev_gap: str | None = None
-    ranged: str | None = None
-    for c in schema.clustering_key:
-        ops = by_col.get(c.name)
-        if ops is None:
-            prev_gap = prev_gap or c.name
-            continue
-        if prev_gap is not None:
-            raise _err(
-                schema,
-                f"clustering column {c.name} cannot be restricted because the preceding column {prev_gap} is not",
-            )
-        if ranged is not None:
-            raise _err(
-                schema,
-                f"clustering column {c.name} cannot be restricted because {ranged} is restricted by a range",
-            )
-        if any(o.is_slice for o in ops):
-            ranged = c.name
+    outside = [n for n in r.clustering if n not in r.ck_prefix]
+    if outside and r.ck_gap is not None:
+        raise _err(
+            schema,
+            f"clustering column {outside[0]} cannot be restricted because the preceding column {r.ck_gap} is not",
+        )
+    if outside and r.ck_slice is not None:
+        raise _err(
+            schema,
+            f"clustering column {outside[0]} cannot be restricted because {r.ck_slice} is restricted by a range",
+        )
+    every_ck = len(r.clustering) == len(schema.clustering_key)
     for n, key in s.elements:
         t = _column(schema, n, "DELETE").cql_type
         if t.frozen or t.name not in ("map", "list"):
@@ -706,13 +640,13 @@ def _validate_delete(s: Delete, schema: TableSchema) -> None:
             raise _err(schema, f"delete of an element of list {n}: the index must be an int >= 0")
     targets = (*s.columns, *(n for n, _ in s.elements))
     non_static = [n for n in targets if schema.by_name[n].kind is not ColumnKind.STATIC]
-    if targets and not non_static and any(c.name in by_col for c in schema.clustering_key):
+    if targets and not non_static and r.clustering:
         raise _err(
             schema,
             "deleting static columns only applies to the whole partition: "
             "do not restrict clustering columns",
         )
-    if targets and non_static and (ranged or prev_gap is not None):
+    if targets and non_static and (r.ck_slice is not None or not every_ck):
         raise _err(
             schema,
             f"deleting specific columns ({', '.join(non_static)}) needs every clustering column by =; "
@@ -723,7 +657,7 @@ def _validate_delete(s: Delete, schema: TableSchema) -> None:
         raise _err(schema, "use either if_exists or if_conditions, not both")
     if conditional:
         _check_conditions(schema, s.if_conditions, "deletion")
-        _check_lwt_key(schema, by_col, "deletion", full=True)
+        _check_lwt_key(schema, r, "deletion", full=True)
     _check_using(schema, None, s.timestamp, conditional)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from coodie.document import DocumentCore, IfConditions
+from coodie.explain import Explanation
 from coodie.expr.columns import Column
 from coodie.query import QuerySetCore
 from coodie.registry import get_driver
@@ -41,6 +42,7 @@ class QuerySet(QuerySetCore[D]):
         def exists(self) -> bool: ...
         def values_list(self, *names: str | Column[Any], flat: bool = False) -> list[Any]: ...
         def page(self, paging_state: str | None = None) -> PagedResult[D]: ...
+        def explain(self, analyze: bool = False) -> Explanation: ...
     else:
         all = blocking(QuerySetCore._flow_all)
         """Run the query; a list of documents."""
@@ -61,6 +63,9 @@ class QuerySet(QuerySetCore[D]):
         exists = blocking(QuerySetCore._flow_exists)
         values_list = blocking(QuerySetCore._flow_values_list)
         page = blocking(QuerySetCore._flow_page)
+        explain = blocking(QuerySetCore._flow_explain)
+        """How the server runs this query and what it costs (no server needed);
+        `explain(analyze=True)` runs it with the server's tracing and adds what it reports."""
         __len__ = blocking(QuerySetCore._flow_len)  # len(qs): the rows, read once with list(qs)
 
     def __iter__(self) -> Iterator[D]:
