@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from coodie.ddl import create_index_cql, create_table_cql
 from coodie.fields import BigInt, ClusteringKey, Indexed, PrimaryKey, Static
-from coodie.memory import MemoryStore
+from coodie.testing.memory import MemoryStore
 from coodie.sync import Document
 
 # Small value domains, so that conditions match rows often.
