@@ -101,9 +101,17 @@ def raw_profile() -> ExecutionProfile:
     return profile
 
 
+MEMORY = os.environ.get("COODIE_TEST_DRIVER") == "memory"
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
     hosts, port = _contact_points()
+    if MEMORY:  # the in-memory driver's cluster of these hosts: every driver on it shares it
+        from coodie.testing.driver import MemoryCluster
+
+        yield MemoryCluster.of_hosts(hosts, port)  # type: ignore[misc]
+        return
     c = Cluster(
         contact_points=hosts,
         port=port,

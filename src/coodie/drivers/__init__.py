@@ -175,9 +175,15 @@ def create_driver(
                 "pip install acsylla (or install coodie with its [acsylla] extra)"
             ) from e
         driver = AcsyllaDriver(hosts, keyspace, port=port, **cluster_options)
+    elif driver_type == "memory":  # coodie.testing: no cluster, one store per driver
+        from coodie.testing.driver import MemoryCluster, MemoryDriver
+
+        cluster = getattr(session, "driver", session)  # a MemorySession's, or a MemoryCluster
+        cluster = getattr(cluster, "cluster", cluster) or MemoryCluster.of_hosts(hosts, port)
+        driver = MemoryDriver(keyspace, cluster=cluster)
     else:
         raise ConfigurationError(
-            f"unknown driver_type {driver_type!r}: use 'scylla', 'cassandra' or 'acsylla'"
+            f"unknown driver_type {driver_type!r}: use 'scylla', 'cassandra', 'acsylla' or 'memory'"
         )
     driver.replication = dict(replication) if replication else None
     driver.cursor_key = key

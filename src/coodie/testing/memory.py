@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from coodie.document import LWTResult
-from coodie.exceptions import UnsupportedOperation
+from coodie.exceptions import InvalidQueryError, UnsupportedOperation
 from coodie.expr.nodes import (
     AssignOp,
     Compare,
@@ -583,6 +583,13 @@ def _apply(current: Any, op: AssignOp, value: Any, col: ColumnSchema) -> Any:
         return _collection([*value, *(current or [])], t)
     if op is AssignOp.PUT:
         return _collection({**(current or {}), **value}, t)
+    if op is AssignOp.SETINDEX:  # list: c[i] = v, on an element that exists
+        index, element = value
+        items = list(current or [])
+        if not 0 <= index < len(items):
+            raise InvalidQueryError(f"list index {index} out of bound, list has size {len(items)}")
+        items[index] = element
+        return _collection(items, t)
     if op is AssignOp.REMOVE:
         if t.name == "map":
             keys = set(value)
