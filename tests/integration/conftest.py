@@ -104,13 +104,34 @@ def raw_profile() -> ExecutionProfile:
 MEMORY = os.environ.get("COODIE_TEST_DRIVER") == "memory"
 
 
+def _memory_cluster() -> Iterator[Any]:
+    """COODIE_TEST_DRIVER=memory: one in-memory cluster stands for the node, and every
+    driver the suite opens on it (init_coodie with any driver_type, the raw sessions) is
+    an in-memory driver on that cluster, as every driver of the run shares the node."""
+    from coodie import connection
+    from coodie.testing.driver import MemoryCluster
+
+    memory = MemoryCluster()
+    real = connection.create_driver
+
+    def create_driver(
+        hosts: Any, keyspace: Any, driver_type: str, session: Any, *a: Any, **k: Any
+    ) -> Any:
+        given = session if getattr(session, "cluster", None) is not None else memory
+        return real(hosts, keyspace, "memory", given, *a, **k)
+
+    connection.create_driver = create_driver  # type: ignore[assignment]
+    try:
+        yield memory
+    finally:
+        connection.create_driver = real  # type: ignore[assignment]
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
     hosts, port = _contact_points()
-    if MEMORY:  # the in-memory driver's cluster of these hosts: every driver on it shares it
-        from coodie.testing.driver import MemoryCluster
-
-        yield MemoryCluster.of_hosts(hosts, port)  # type: ignore[misc]
+    if MEMORY:
+        yield from _memory_cluster()  # type: ignore[misc]
         return
     c = Cluster(
         contact_points=hosts,

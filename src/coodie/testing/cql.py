@@ -421,7 +421,9 @@ class Parser:
         word = t.text if t is not None and t.kind == "id" else ""
         method = getattr(self, f"_{word}", None)
         if method is None:
-            raise UnsupportedOperation(f"the in-memory driver does not run this statement: {self.cql}")
+            raise UnsupportedOperation(
+                f"the in-memory driver does not run this statement: {self.cql}"
+            )
         self.pos += 1
         return method()
 
@@ -525,8 +527,14 @@ class Parser:
                 assigns.append((col, "setfield", self.term(), fld))
             else:
                 self.expect("=")
-                t = self.peek()
-                if t is not None and t.kind in ("id", "qid") and t.text == col and self.peek(1) is not None and self.peek(1).text in "+-":  # type: ignore[union-attr]
+                t, after = self.peek(), self.peek(1)
+                if (
+                    t is not None
+                    and t.kind in ("id", "qid")
+                    and t.text == col
+                    and after is not None
+                    and after.text in ("+", "-")
+                ):
                     self.pos += 1
                     sign = self.next().text
                     assigns.append((col, "add" if sign == "+" else "sub", self.term(), None))
@@ -582,7 +590,9 @@ class Parser:
     def _end(self) -> None:
         self.accept(";")
         t = self.peek()
-        if t is not None and not (t.kind == "id" and t.text in ("insert", "update", "delete", "apply")):
+        if t is not None and not (
+            t.kind == "id" and t.text in ("insert", "update", "delete", "apply")
+        ):
             raise InvalidQueryError(f"unexpected {t.text!r}: {self.cql}")
 
     # ---------------------------------------------------------------- DDL
@@ -751,8 +761,14 @@ class Parser:
         start = self.pos
         self.expect("where")
         where = self.conditions()
-        text = " ".join(t.text if t.kind != "str" else t.text for t in self.toks[start + 1 : self.pos])
-        return {"columns": cols, "base": base, "base_keyspace": ks, "where": where, "where_text": text}
+        text = " ".join(t.text for t in self.toks[start + 1 : self.pos])
+        return {
+            "columns": cols,
+            "base": base,
+            "base_keyspace": ks,
+            "where": where,
+            "where_text": text,
+        }
 
     def _alter(self) -> DdlAst:
         what = self._what()

@@ -137,7 +137,9 @@ class MemoryCluster:
 class MemoryDriver:
     """A coodie driver whose cluster is in this process's memory."""
 
-    def __init__(self, keyspace: str | None = None, *, cluster: MemoryCluster | None = None) -> None:
+    def __init__(
+        self, keyspace: str | None = None, *, cluster: MemoryCluster | None = None
+    ) -> None:
         self.keyspace = keyspace
         self.cluster = cluster = cluster if cluster is not None else MemoryCluster()
         self.store = cluster.store
@@ -182,9 +184,7 @@ class MemoryDriver:
 
     def execute_batch(self, batch: BatchRequest) -> Page:
         with self._lock:
-            return self._batch(
-                [(self._prepare(c.cql), c.params) for c in batch.items], batch.kind
-            )
+            return self._batch([(self._prepare(c.cql), c.params) for c in batch.items], batch.kind)
 
     def execute_raw(self, raw: RawRequest | str, params: Sequence[Any] | None = None) -> Any:
         if isinstance(raw, str):
@@ -265,7 +265,9 @@ class MemoryDriver:
     def _ks(self, name: str | None, create: bool = False) -> _Keyspace:
         name = name or self._session_keyspace or self.keyspace
         if name is None:
-            raise InvalidQueryError("No keyspace has been specified. USE a keyspace, or qualify the table")
+            raise InvalidQueryError(
+                "No keyspace has been specified. USE a keyspace, or qualify the table"
+            )
         ks = self.keyspaces.get(name)
         if ks is None:
             raise InvalidQueryError(f"Keyspace '{name}' does not exist")
@@ -306,7 +308,7 @@ class MemoryDriver:
         if d.what in ("index", "custom index"):
             return self._ddl_index(d)
         if d.verb == "truncate":
-            ks, t = self._table(d.keyspace, d.name)
+            ks, _ = self._table(d.keyspace, d.name)
             self.store.tables.pop((ks.name, d.name), None)
             self._expiry.pop((ks.name, d.name), None)
             return None
@@ -344,7 +346,9 @@ class MemoryDriver:
                 cls = rep.get("class", "")
                 if "." not in cls:
                     rep["class"] = f"org.apache.cassandra.locator.{cls}"
-                self.keyspaces[d.name] = _Keyspace(d.name, rep, bool(d.body.get("durable_writes", True)))
+                self.keyspaces[d.name] = _Keyspace(
+                    d.name, rep, bool(d.body.get("durable_writes", True))
+                )
                 self._changed()
         elif d.verb == "drop":
             if not exists:
@@ -378,14 +382,14 @@ class MemoryDriver:
         elif d.verb == "drop":
             del ks.types[d.name]
         else:
-            t = ks.types[d.name]
-            names, types = list(t.fields), list(t.args)
+            udt = ks.types[d.name]
+            field_names, field_types = list(udt.fields), list(udt.args)
             for n, tr in d.body.get("add", []):
-                names.append(n)
-                types.append(self._type(ks, tr))
+                field_names.append(n)
+                field_types.append(self._type(ks, tr))
             for old, new in d.body.get("rename", []):
-                names[names.index(old)] = new
-            ks.types[d.name] = CqlType(d.name, tuple(types), fields=tuple(names))
+                field_names[field_names.index(old)] = new
+            ks.types[d.name] = CqlType(d.name, tuple(field_types), fields=tuple(field_names))
         self._changed()
 
     def _new_table(self, ks: _Keyspace, d: q.DdlAst) -> _TableDef:
@@ -557,7 +561,7 @@ class MemoryDriver:
         return tuple(out)
 
     def _int(self, term: Any, params: Sequence[Any]) -> int | None:
-        return None if term is None else self._value(term, params, None)  # type: ignore[no-any-return]
+        return None if term is None else int(self._value(term, params, None))
 
     # ------------------------------------------------------------- reads
 
@@ -573,28 +577,38 @@ class MemoryDriver:
             raise UnsupportedOperation(
                 f"{s.table}: the in-memory driver does not run ANN (vector) queries"
             )
-        if s.distinct:
-            raise UnsupportedOperation(f"{s.table}: the in-memory driver does not run DISTINCT")
         if s.json:
             raise UnsupportedOperation(f"{s.table}: the in-memory driver does not run SELECT JSON")
-        names = _star(schema) if s.selectors is None else [_column(schema, n).name for _, n in s.selectors]
+        names = (
+            _star(schema)
+            if s.selectors is None
+            else [_column(schema, n).name for _, n in s.selectors]
+        )
+        functions = s.selectors is not None and any(fn for fn, _ in s.selectors)
+        keys = [c.name for c in schema.primary_key] if functions else []
+        limit = self._int(s.limit, params)
         stmt = Select(
             where=where,
-            columns=tuple(names),
+            columns=(*names, *keys),
             order_by=tuple(Ordering(_column(schema, c).name, d) for c, d in s.order_by),
-            limit=self._int(s.limit, params),
-            per_partition_limit=self._int(s.per_partition_limit, params),
+            limit=None if s.distinct else limit,
+            per_partition_limit=1 if s.distinct else self._int(s.per_partition_limit, params),
             allow_filtering=s.allow_filtering,
-            count=s.count,
+            count=s.count and not s.distinct,
         )
         store = self.store
         if t.view is not None:
             store = self._view_store(ks, t)
         rows = store.select(stmt, schema, ks.name)
+        if s.distinct:  # one row per partition: its key and static columns
+            rows = rows[:limit] if limit is not None else rows
+            if s.count:
+                return (s.count_alias,), [(len(rows),)]
         if s.count:
             return (s.count_alias,), rows
-        if s.selectors is not None and any(fn for fn, _ in s.selectors):
-            rows = self._functions(ks.name, t, s.selectors, names, rows)
+        if functions:
+            assert s.selectors is not None
+            rows = self._functions(ks.name, t, s.selectors, [*names, *keys], rows)
             return tuple(f"{fn}({n})" if fn else n for fn, n in s.selectors), rows
         return tuple(names), rows
 
@@ -617,10 +631,6 @@ class MemoryDriver:
             values = dict(zip(names, row))
             key = tuple(values.get(c.name) for c in schema.partition_key)
             ck = tuple(values.get(c.name) for c in schema.clustering_key)
-            if any(v is None for v in (*key, *ck)):
-                raise UnsupportedOperation(
-                    "the in-memory driver runs TTL() in a SELECT of the primary key columns"
-                )
             new = []
             for (fn, n), v in zip(selectors, row):
                 if fn == "ttl":
@@ -629,7 +639,7 @@ class MemoryDriver:
                     when = expiry.get(cell)
                     v = None if when is None or values.get(n) is None else math.ceil(when - now)
                 new.append(v)
-            out.append(tuple(new))
+            out.append(tuple(new[: len(selectors)]))
         return out
 
     def _view_store(self, ks: _Keyspace, view: _TableDef) -> MemoryStore:
@@ -669,7 +679,13 @@ class MemoryDriver:
                 raise UnsupportedOperation(f"the in-memory driver filters {table} by = and IN only")
         if s.count:
             return (s.count_alias,), [(len(rows),)]
-        names = [n for _, n in s.selectors] if s.selectors is not None else list(rows[0]) if rows else []
+        names = (
+            [n for _, n in s.selectors]
+            if s.selectors is not None
+            else list(rows[0])
+            if rows
+            else []
+        )
         return tuple(names), [tuple(r.get(n) for n in names) for r in rows]
 
     # ------------------------------------------------------------- writes
@@ -694,12 +710,16 @@ class MemoryDriver:
             return ks, t, Insert(values, tree.if_not_exists, self._int(tree.ttl, params))
         where = self._where(tree.where, params, schema)
         conds = tuple(
-            c for c in self._where(getattr(tree, "if_conditions", []), params, schema) if isinstance(c, Compare)
+            c
+            for c in self._where(getattr(tree, "if_conditions", []), params, schema)
+            if isinstance(c, Compare)
         )
         if isinstance(tree, q.UpdateAst):
             assigns = tuple(self._assignment(schema, a, params) for a in tree.assignments)
-            return ks, t, Update(
-                assigns, where, self._int(tree.ttl, params), None, tree.if_exists, conds
+            return (
+                ks,
+                t,
+                Update(assigns, where, self._int(tree.ttl, params), None, tree.if_exists, conds),
             )
         columns = []
         elements: list[Assignment] = []
@@ -709,16 +729,27 @@ class MemoryDriver:
                 columns.append(col.name)
                 continue
             t_ = col.cql_type
+            if t_.name == "list":  # DELETE l[i]: the list without its i-th element
+                index = self._value(elem, params, None)
+                got = self.store.select(Select(where=where, columns=(col.name,)), schema, ks.name)
+                items = list(got[0][0] or []) if got else []
+                if not 0 <= index < len(items):
+                    raise InvalidQueryError(
+                        f"Attempted to delete an element from a list which is null or too short ({col.name}[{index}])"
+                    )
+                del items[index]
+                elements.append(Assignment(col.name, AssignOp.SET, items))
+                continue
             if t_.name != "map":
-                raise UnsupportedOperation(
-                    f"the in-memory driver deletes map entries, not list elements ({name}[i])"
-                )
+                raise InvalidQueryError(f"Invalid element deletion on {t_.name} column {col.name}")
             elements.append(
                 Assignment(col.name, AssignOp.REMOVE, [self._value(elem, params, t_.args[0])])
             )
         if elements:
             if columns:
-                raise UnsupportedOperation("the in-memory driver deletes columns or elements, not both")
+                raise UnsupportedOperation(
+                    "the in-memory driver deletes columns or elements, not both"
+                )
             return ks, t, Update(tuple(elements), where, None, None, tree.if_exists, conds)
         return ks, t, Delete(where, tuple(columns), None, tree.if_exists, conds)
 
@@ -730,11 +761,15 @@ class MemoryDriver:
         t = col.cql_type
         if kind == "setfield":
             ft = dict(zip(t.fields, t.args))
-            return Assignment(col.name, AssignOp.SETFIELD, (extra, self._value(term, params, ft.get(extra))))
+            return Assignment(
+                col.name, AssignOp.SETFIELD, (extra, self._value(term, params, ft.get(extra)))
+            )
         if kind == "setindex":
             if t.name == "map":
                 key = self._value(extra, params, t.args[0])
-                return Assignment(col.name, AssignOp.PUT, {key: self._value(term, params, t.args[1])})
+                return Assignment(
+                    col.name, AssignOp.PUT, {key: self._value(term, params, t.args[1])}
+                )
             return Assignment(
                 col.name,
                 AssignOp.SETINDEX,
@@ -750,10 +785,12 @@ class MemoryDriver:
         if kind == "sub":
             vt = CqlType("set", (t.args[0],)) if t.name == "map" else t
             return Assignment(col.name, AssignOp.REMOVE, self._value(term, params, vt))
-        op = {"set": AssignOp.ADD, "list": AssignOp.APPEND, "map": AssignOp.PUT}.get(t.name)
-        if op is None:
-            raise InvalidQueryError(f"Invalid operation ({name} = {name} + ?) for non collection column {name}")
-        return Assignment(col.name, op, self._value(term, params, t))
+        plus = {"set": AssignOp.ADD, "list": AssignOp.APPEND, "map": AssignOp.PUT}.get(t.name)
+        if plus is None:
+            raise InvalidQueryError(
+                f"Invalid operation ({name} = {name} + ?) for non collection column {name}"
+            )
+        return Assignment(col.name, plus, self._value(term, params, t))
 
     def _write(self, tree: Any, params: Sequence[Any]) -> Page:
         ks, t, stmt = self._statement(tree, params)
@@ -778,7 +815,7 @@ class MemoryDriver:
         if conditional:
             # every condition is read before any write of the batch applies
             keys = {(s[0][0].name, s[0][1].schema.name) for s in stmts}
-            saved = {k: copy.deepcopy(self.store.tables.get(k)) for k in keys}
+            saved = {k: _copy_table(self.store.tables.get(k)) for k in keys}
             for (ks, t, stmt), _ in conditional:
                 self._expire(ks.name, t)
                 result = self.store.write(stmt, t.schema, ks.name)
@@ -854,13 +891,21 @@ class MemoryDriver:
             if ck is not None and ck in part.rows and not part.live(ck):
                 del part.rows[ck]
                 part.markers.discard(ck)
-            if table is not None and not part.rows and not any(
-                v is not None for v in part.static.values()
+            if (
+                table is not None
+                and not part.rows
+                and not any(v is not None for v in part.static.values())
             ):
                 del table.partitions[pk]
 
 
 # ------------------------------------------------------------------ helpers
+
+
+def _copy_table(table: Any) -> Any:
+    if table is None:
+        return None
+    return type(table)(table.schema, copy.deepcopy(table.partitions))
 
 
 def _unconditional(stmt: Any) -> Any:
@@ -891,7 +936,9 @@ def _lwt_page(result: Any) -> Page:
 def _column(schema: TableSchema, name: str) -> ColumnSchema:
     col = schema.by_name.get(name) or schema.by_name.get(name.lower())
     if col is None:
-        raise InvalidQueryError(f"Undefined column name {name} in table {schema.keyspace}.{schema.name}")
+        raise InvalidQueryError(
+            f"Undefined column name {name} in table {schema.keyspace}.{schema.name}"
+        )
     return col
 
 
@@ -988,7 +1035,11 @@ def _norm(t: CqlType | None, v: Any) -> Any:
 
 def _keyspaces(d: MemoryDriver) -> list[dict[str, Any]]:
     return [
-        {"keyspace_name": k.name, "durable_writes": k.durable_writes, "replication": dict(k.replication)}
+        {
+            "keyspace_name": k.name,
+            "durable_writes": k.durable_writes,
+            "replication": dict(k.replication),
+        }
         for k in d.keyspaces.values()
     ]
 

@@ -491,6 +491,8 @@ class MemoryStore:
             if stmt.if_conditions:
                 current = existing or {}
                 ok = all(_condition_holds(current, c, schema) for c in stmt.if_conditions)
+                if not ok and existing is None:  # (a missing row answers [applied] alone)
+                    return LWTResult(False)
                 if not ok:
                     return LWTResult(
                         False, {c.column: current.get(c.column) for c in stmt.if_conditions}

@@ -21,7 +21,7 @@ def _row_type(columns: tuple[str, ...]) -> Any:
     """Row names as the Python driver makes them: `[applied]` -> `applied`,
     `ttl(name)` -> `ttl_name`."""
     names = [re.sub(r"\W+", "_", c).strip("_").lower() or "_" for c in columns]
-    return namedtuple("Row", names, rename=True)  # type: ignore[misc]
+    return namedtuple("Row", names, rename=True)
 
 
 class MemoryResult:
@@ -74,6 +74,7 @@ class MemorySession:
 
     def __init__(self, driver: MemoryDriver, keyspace: str | None = None) -> None:
         self.driver = driver
+        self.cluster = driver.cluster
         self.keyspace = keyspace if keyspace is not None else driver.keyspace
 
     def prepare(self, cql: str) -> MemoryPrepared:
@@ -83,8 +84,9 @@ class MemorySession:
         self.driver._prepare(cql)  # a statement it cannot run fails here, as on a server
         return MemoryPrepared(self, cql)
 
-    def execute(self, query: Any, parameters: Sequence[Any] | None = None, **_: Any) -> MemoryResult:
-        from coodie.expr.compiler import Compiled
+    def execute(
+        self, query: Any, parameters: Sequence[Any] | None = None, **_: Any
+    ) -> MemoryResult:
         from coodie.raw import _markers
 
         if isinstance(query, MemoryPrepared):
@@ -117,8 +119,35 @@ class MemorySession:
 
 
 class _Done:
+    """A finished `ResponseFuture`, for helpers that take one (execute_concurrent...)."""
+
+    has_more_pages = False
+
     def __init__(self, result: MemoryResult) -> None:
         self._result = result
+        self._col_names = result.column_names
+        self._col_types = None
+        self._paging_state = None
 
     def result(self) -> MemoryResult:
         return self._result
+
+    def add_callback(self, fn: Any, *args: Any, **kwargs: Any) -> None:
+        fn(self._result.current_rows, *args, **kwargs)
+
+    def add_errback(self, fn: Any, *args: Any, **kwargs: Any) -> None:
+        """It did not fail."""
+
+    def clear_callbacks(self) -> None:
+        """Callbacks ran when they were added."""
+
+    def add_callbacks(
+        self,
+        callback: Any,
+        errback: Any,
+        callback_args: tuple[Any, ...] = (),
+        callback_kwargs: dict[str, Any] | None = None,
+        errback_args: tuple[Any, ...] = (),
+        errback_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        callback(self._result.current_rows, *callback_args, **(callback_kwargs or {}))
