@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from coodie import plans
-from coodie.document import IfConditions, LWTResult, _null_value
+from coodie.document import IfConditions, LWTResult
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
 from coodie.expr.compiler import Compiled, compile_statement
 from coodie.expr.nodes import (
@@ -27,6 +27,7 @@ from coodie.expr.nodes import (
     Update,
 )
 from coodie.expr.validate import validate_batch
+from coodie.hydrate import null_value as _null_value
 from coodie.query import Flow, check_timeout, one_document, resolve_keyspace
 from coodie.requests import BatchRequest, Page, Request
 from coodie.schema import TableSchema

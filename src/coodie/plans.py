@@ -18,12 +18,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from coodie.document import _PARTIAL, IfConditions, conditions_from
+from coodie.document import IfConditions, conditions_from
 from coodie.expr.compiler import Compiled, check_using, compile_statement
 from coodie.expr.nodes import AssignOp, Compare, Condition, Delete, Insert, Op, Update
 from coodie.query import DEFAULT_PAGE_SIZE, QuerySetCore, resolve_keyspace
 from coodie.requests import Request
 from coodie.schema import ColumnKind, TableSchema
+from coodie.tracking import PARTIAL as _PARTIAL
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
