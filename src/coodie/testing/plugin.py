@@ -60,7 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _models() -> list[type[Any]]:
-    """Every concrete model class defined so far, tables before views."""
+    """Every concrete model class of a module imported so far, tables before views."""
     from coodie.document import DocumentCore
 
     found: list[type[Any]] = []
@@ -71,8 +71,8 @@ def _models() -> list[type[Any]]:
             settings = sub.__dict__.get("Settings")
             if sub.__dict__.get("__coodie_abstract__") or getattr(settings, "abstract", False):
                 continue
-            if sub.__module__.startswith("coodie."):
-                continue
+            if sub.__module__.startswith("coodie.") or "<locals>" in sub.__qualname__:
+                continue  # (coodie's own, and classes a test defines in its body)
             found.append(sub)
     return sorted(found, key=lambda m: bool(getattr(m, "__coodie_view__", False)))
 
@@ -145,11 +145,11 @@ def _hosts(config: pytest.Config) -> str | None:
 @pytest.fixture(scope="session")
 def cassandra_node(pytestconfig: pytest.Config) -> Iterator[Node]:
     """The real cluster: given, answering locally, or started for this run."""
-    from coodie.cli import parse_hosts
+    from coodie.hosts import parse_hosts
 
     given = _hosts(pytestconfig)
     if given:
-        hosts, port = parse_hosts(given)
+        hosts, port = parse_hosts(given, 9042)
         yield Node(tuple(hosts), port, started=False)
         return
     from coodie.testing import node
@@ -216,6 +216,7 @@ def _coodie_keyspace_name(_coodie_admin: Any) -> Iterator[str]:
 def coodie_keyspace(
     request: pytest.FixtureRequest,
     cassandra_node: Node,
+    _coodie_admin: Any,
     _coodie_keyspace_name: str,
     pytestconfig: pytest.Config,
 ) -> Iterator[str]:
@@ -224,42 +225,42 @@ def coodie_keyspace(
 
     saved, saved_default = dict(registry._drivers), list(registry._default)
     driver_type = _driver_type(pytestconfig)
-    options: dict[str, Any] = {}
-    replaced: list[Any] = []
+    own = driver_type == "acsylla" and inspect.iscoroutinefunction(
+        getattr(request.node, "obj", None)
+    )
     try:
-        names = ["default", *sorted(_driver_names() - {"default"})]
-        driver, _ = connection.register_new_driver(
-            list(cassandra_node.hosts),
-            _coodie_keyspace_name,
-            driver_type,
-            None,
-            "default",
-            cassandra_node.port,
-            None,
-            True,
-            None,
-            options,
-        )
-        for name in names[1:]:
+        if own:  # a driver of the test's own, connected in its loop (pytest_runtest_call)
+            driver, _ = connection.register_new_driver(
+                list(cassandra_node.hosts),
+                _coodie_keyspace_name,
+                driver_type,
+                None,
+                "default",
+                cassandra_node.port,
+                None,
+                True,
+                None,
+                {},
+            )
+            request.node.stash[_ASYNC_DRIVER] = driver
+        else:  # the run's driver (scylla's serves any thread and loop), on this keyspace
+            driver = _coodie_admin
+            registry.register_driver("default", driver, default=True)
+        for name in _driver_names() - {"default"}:
             registry.register_driver(name, driver)
-        synced = request.node.stash.get(_SYNCED, None)
-        if synced != _coodie_keyspace_name:
+        keyspace, driver.keyspace = driver.keyspace, _coodie_keyspace_name
+        try:
             sync_models()
-            request.node.stash[_SYNCED] = _coodie_keyspace_name
-        if inspect.iscoroutinefunction(getattr(request.node, "obj", None)):
-            request.node.stash[_ASYNC_DRIVER] = driver  # connected in the test's loop
-        else:
-            replaced.append(driver)
-        yield _coodie_keyspace_name
+            yield _coodie_keyspace_name
+        finally:
+            if not own:
+                driver.keyspace = keyspace
     finally:
-        for d in replaced:
-            d.shutdown()
         registry._drivers.clear()
         registry._drivers.update(saved)
         registry._default[:] = saved_default
 
 
-_SYNCED = pytest.StashKey[str]()
 _ASYNC_DRIVER = pytest.StashKey[Any]()
 
 
