@@ -8,11 +8,11 @@ first, and reservations that hold stock for a while (a TTL) and are taken once (
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import uuid
 from typing import Annotated
 
 from coodie.exceptions import CoodieError
-from coodie.fields import ClusteringKey, PrimaryKey
+from coodie.fields import ClusteringKey, PrimaryKey, TimeUUID
 from coodie.sync import Document
 
 HOLD_SECONDS = 15 * 60  # a reservation holds stock for 15 minutes
@@ -30,7 +30,8 @@ class Product(Document):
 
 class Move(Document):
     sku: Annotated[str, PrimaryKey()]
-    at: Annotated[datetime, ClusteringKey(order="DESC")]
+    # a timeuuid, not the time: two moves in one millisecond are two rows, newest first
+    id: Annotated[uuid.UUID, TimeUUID(), ClusteringKey(order="DESC")]
     qty: int  # received: positive; shipped: negative
     note: str = ""
 
@@ -63,7 +64,7 @@ def tagged(tag: str) -> list[Product]:
 
 
 def receive(sku: str, qty: int, note: str = "") -> None:
-    Move(sku=sku, at=_now(), qty=qty, note=note).save()
+    Move(sku=sku, id=uuid.uuid1(), qty=qty, note=note).save()
 
 
 def on_hand(sku: str) -> int:
@@ -91,7 +92,7 @@ def ship(sku: str, order_id: str) -> int:
     hold = Reservation.find(sku=sku, order_id=order_id).first()
     if hold is None:
         raise OutOfStock(f"{sku}: order {order_id} holds nothing (expired or shipped)")
-    Move(sku=sku, at=_now(), qty=-hold.qty, note=f"order {order_id}").save()
+    Move(sku=sku, id=uuid.uuid1(), qty=-hold.qty, note=f"order {order_id}").save()
     hold.delete()
     return hold.qty
 
@@ -99,7 +100,3 @@ def ship(sku: str, order_id: str) -> int:
 def history(sku: str, n: int = 10) -> list[Move]:
     """The latest `n` moves, newest first (the clustering order)."""
     return Move.find(sku=sku).limit(n).all()
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)

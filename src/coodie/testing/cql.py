@@ -684,17 +684,7 @@ class Parser:
         ck: list[str] = []
         while not self.accept(")"):
             if self.accept("primary", "key"):
-                self.expect("(")
-                if self.accept("("):
-                    pk.append(self.ident())
-                    while self.accept(","):
-                        pk.append(self.ident())
-                    self.expect(")")
-                else:
-                    pk.append(self.ident())
-                while self.accept(","):
-                    ck.append(self.ident())
-                self.expect(")")
+                pk, ck = self._primary_key()
             else:
                 name = self.ident()
                 t = self.cql_type()
@@ -706,6 +696,23 @@ class Parser:
         ddl.body = {"columns": columns, "pk": pk, "ck": ck, "order": {}, "options": {}}
         if self.accept("with"):
             self._table_options(ddl.body)
+
+    def _primary_key(self) -> tuple[list[str], list[str]]:
+        """`((a, b), c, d)` or `(a, c, d)`: the partition key and the clustering columns."""
+        self.expect("(")
+        pk: list[str] = []
+        if self.accept("("):
+            pk.append(self.ident())
+            while self.accept(","):
+                pk.append(self.ident())
+            self.expect(")")
+        else:
+            pk.append(self.ident())
+        ck: list[str] = []
+        while self.accept(","):
+            ck.append(self.ident())
+        self.expect(")")
+        return pk, ck
 
     def _table_options(self, body: dict[str, Any]) -> None:
         while True:
@@ -731,19 +738,7 @@ class Parser:
         self.expect("as")
         select = self._select_for_view()
         self.expect("primary", "key")
-        self.expect("(")
-        pk: list[str] = []
-        ck: list[str] = []
-        if self.accept("("):
-            pk.append(self.ident())
-            while self.accept(","):
-                pk.append(self.ident())
-            self.expect(")")
-        else:
-            pk.append(self.ident())
-        while self.accept(","):
-            ck.append(self.ident())
-        self.expect(")")
+        pk, ck = self._primary_key()
         body: dict[str, Any] = {"pk": pk, "ck": ck, "order": {}, "options": {}, **select}
         if self.accept("with"):
             self._table_options(body)

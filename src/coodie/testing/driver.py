@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coodie.cursors import PROCESS_KEY
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
@@ -45,6 +45,9 @@ from coodie.schema import ColumnKind, ColumnSchema, TableSchema
 from coodie.testing import cql as q
 from coodie.testing.memory import MemoryStore
 from coodie.types import CqlType
+
+if TYPE_CHECKING:
+    from coodie.drivers import AsyncDriver, SyncDriver
 
 __all__ = ["MemoryCluster", "MemoryDriver"]
 
@@ -1168,3 +1171,10 @@ _SYSTEM: dict[str, Callable[[MemoryDriver], list[dict[str, Any]]]] = {
     "system.peers": lambda d: [],
     "system.peers_v2": lambda d: [],
 }
+
+
+if TYPE_CHECKING:
+
+    def _is_a_driver(d: MemoryDriver) -> tuple[SyncDriver, AsyncDriver]:
+        """mypy checks that the memory driver serves both flavours' driver protocols."""
+        return d, d
