@@ -448,14 +448,19 @@ class Parser:
                 name = self.ident()
                 fn = ""
                 if self.accept("("):
-                    fn, name = name.lower(), self.ident()
-                    self.expect(")")
+                    fn = name.lower()
                     if fn not in ("ttl", "writetime"):
                         raise UnsupportedOperation(
                             f"the in-memory driver does not run {fn}() in SELECT: {self.cql}"
                         )
-                if self.accept("as"):
-                    raise UnsupportedOperation(f"the in-memory driver does not run AS: {self.cql}")
+                    name = self.ident()
+                    self.expect(")")
+                after = self.peek()
+                if after is not None and after.text in ("as", "+", "-", "*", "/", "%"):
+                    raise UnsupportedOperation(
+                        f"the in-memory driver selects columns, COUNT, TTL() and WRITETIME() "
+                        f"only, not {after.text!r}: {self.cql}"
+                    )
                 s.selectors.append((fn, name))
                 if not self.accept(","):
                     break

@@ -4,8 +4,9 @@
 Fixtures:
 
 - `coodie_memory`: a fresh in-memory cluster per test, registered as coodie's default
-  driver (and under every driver name a model names), its keyspace created and every
-  model's table synced. It is the `MemoryDriver`: `coodie_memory.advance(60)` moves the
+  driver (and under every driver name a model names), its keyspace created and the
+  test module's models synced (its own, and those of the modules it imports, two levels
+  deep; `sync_models([...])` syncs others). It is the `MemoryDriver`: `coodie_memory.advance(60)` moves the
   clock TTLs expire by.
 - `cassandra_node`: the real cluster of the run (session scope): `--coodie-hosts` /
   COODIE_TEST_HOSTS when given, else the node answering on 127.0.0.1:9042, else one the
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
+import types
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -59,27 +62,61 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # ------------------------------------------------------------------ models
 
 
-def _models() -> list[type[Any]]:
-    """Every concrete model class of a module imported so far, tables before views."""
+def _models(module: Any = None) -> list[type[Any]]:
+    """The concrete model classes a test's module names: its own, and those of the modules
+    it imports (two levels deep: `import app` finds app's models, and app's imports');
+    tables before views. Without a module: every model of every module imported so far."""
     from coodie.document import DocumentCore
 
-    found: list[type[Any]] = []
-    todo: list[type[Any]] = [DocumentCore]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            todo.append(sub)
-            settings = sub.__dict__.get("Settings")
-            if sub.__dict__.get("__coodie_abstract__") or getattr(settings, "abstract", False):
+    def concrete(obj: Any) -> bool:
+        return (
+            isinstance(obj, type)
+            and issubclass(obj, DocumentCore)
+            and not obj.__dict__.get("__coodie_abstract__")
+            and not getattr(obj.__dict__.get("Settings"), "abstract", False)
+            and not obj.__module__.startswith("coodie.")
+            and "<locals>" not in obj.__qualname__  # (a test syncs its own local classes)
+        )
+
+    found: dict[type[Any], None] = {}
+    if module is None:
+        todo: list[type[Any]] = [DocumentCore]
+        while todo:
+            for sub in todo.pop().__subclasses__():
+                todo.append(sub)
+                if concrete(sub):
+                    found[sub] = None
+    else:
+        seen: set[int] = set()
+        modules: list[tuple[Any, int]] = [(module, 2)]
+        while modules:
+            mod, depth = modules.pop()
+            if id(mod) in seen:
                 continue
-            if sub.__module__.startswith("coodie.") or "<locals>" in sub.__qualname__:
-                continue  # (coodie's own, and classes a test defines in its body)
-            found.append(sub)
+            seen.add(id(mod))
+            for value in list(vars(mod).values()):
+                if concrete(value):
+                    found[value] = None
+                elif depth and isinstance(value, types.ModuleType) and _app_module(value):
+                    modules.append((value, depth - 1))
     return sorted(found, key=lambda m: bool(getattr(m, "__coodie_view__", False)))
+
+
+def _app_module(module: types.ModuleType) -> bool:
+    """Not coodie's, the standard library's or an installed package's."""
+    name = module.__name__
+    path = str(getattr(module, "__file__", "") or "")
+    return not (
+        name.split(".")[0] in ("coodie", "pytest", "_pytest")
+        or name.split(".")[0] in sys.stdlib_module_names
+        or "site-packages" in path
+        or not path
+    )
 
 
 def sync_models(models: list[type[Any]] | None = None) -> None:
     """Create (or bring up to date) the tables, types, indexes and views of `models`
-    (default: every model defined so far) on the drivers they name."""
+    (default: every model of every module imported so far) on the drivers they name."""
     from coodie import ddl
     from coodie.registry import get_driver
     from coodie.sync._run import run
@@ -92,9 +129,9 @@ def sync_models(models: list[type[Any]] | None = None) -> None:
             run(name, ddl.sync_table_flow(model, get_driver(name).replication))
 
 
-def _driver_names() -> set[str]:
+def _driver_names(models: list[type[Any]]) -> set[str]:
     names = set()
-    for model in _models():
+    for model in models:
         name = model._driver_name()
         if name:
             names.add(name)
@@ -102,22 +139,23 @@ def _driver_names() -> set[str]:
 
 
 @pytest.fixture
-def coodie_memory() -> Iterator[Any]:
-    """A fresh in-memory cluster as coodie's driver, every model's table synced."""
+def coodie_memory(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh in-memory cluster as coodie's driver, the test module's models synced."""
     from coodie import registry
     from coodie.testing.driver import MemoryCluster, MemoryDriver
 
     saved, saved_default = dict(registry._drivers), list(registry._default)
     driver = MemoryDriver(_DEFAULT_KEYSPACE, cluster=MemoryCluster())
+    models = _models(request.module)
     try:
         registry.register_driver("default", driver, default=True)
-        for name in _driver_names():
+        for name in _driver_names(models):
             registry.register_driver(name, driver)
         driver.execute_raw(
             f"CREATE KEYSPACE IF NOT EXISTS {_DEFAULT_KEYSPACE} WITH replication = "
             "{'class': 'SimpleStrategy', 'replication_factor': 1}"
         )
-        sync_models()
+        sync_models(models)
         yield driver
     finally:
         registry._drivers.clear()
@@ -225,6 +263,7 @@ def coodie_keyspace(
 
     saved, saved_default = dict(registry._drivers), list(registry._default)
     driver_type = _driver_type(pytestconfig)
+    models = _models(request.module)
     own = driver_type == "acsylla" and inspect.iscoroutinefunction(
         getattr(request.node, "obj", None)
     )
@@ -246,11 +285,11 @@ def coodie_keyspace(
         else:  # the run's driver (scylla's serves any thread and loop), on this keyspace
             driver = _coodie_admin
             registry.register_driver("default", driver, default=True)
-        for name in _driver_names() - {"default"}:
+        for name in _driver_names(models) - {"default"}:
             registry.register_driver(name, driver)
         keyspace, driver.keyspace = driver.keyspace, _coodie_keyspace_name
         try:
-            sync_models()
+            sync_models(models)
             yield _coodie_keyspace_name
         finally:
             if not own:
