@@ -90,9 +90,41 @@ def raw_profile() -> ExecutionProfile:
     return profile
 
 
+MEMORY = os.environ.get("COODIE_TEST_DRIVER") == "memory"
+
+
+def _memory_cluster() -> Iterator[Any]:
+    """COODIE_TEST_DRIVER=memory: one in-memory cluster stands for the node, and every
+    driver the suite opens on it (init_coodie with any driver_type, the raw sessions) is
+    an in-memory driver on that cluster, as every driver of the run shares the node."""
+    from coodie import connection
+    from coodie.testing.driver import MemoryCluster
+    from coodie.testing.session import MemorySession
+
+    memory = MemoryCluster()
+    real = connection.create_driver
+
+    def create_driver(
+        hosts: Any, keyspace: Any, driver_type: str, session: Any, *a: Any, **k: Any
+    ) -> Any:
+        if driver_type not in ("scylla", "cassandra", "acsylla", "memory"):
+            return real(hosts, keyspace, driver_type, session, *a, **k)  # (its error)
+        given = session if isinstance(session, (MemorySession, MemoryCluster)) else memory
+        return real(hosts, keyspace, "memory", given, *a, **k)
+
+    connection.create_driver = create_driver  # type: ignore[assignment]
+    try:
+        yield memory
+    finally:
+        connection.create_driver = real  # type: ignore[assignment]
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
     hosts, port = _contact_points()
+    if MEMORY:
+        yield from _memory_cluster()  # type: ignore[misc]
+        return
     c = Cluster(
         contact_points=hosts,
         port=port,
@@ -170,3 +202,21 @@ def f(request: pytest.FixtureRequest, coodie_driver: object, event_loop_for_aio:
     if request.param == "sync":
         return Flavour(coodie.sync, None)
     return Flavour(coodie.aio, event_loop_for_aio)  # type: ignore[arg-type]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the memory driver, the tests it cannot pass (tests/integration/memory_limits.py,
+    each with its reason) are strict xfails: listed, never silently skipped."""
+    if not MEMORY:
+        return
+    from tests.integration.memory_limits import limit_of
+
+    for item in items:
+        nodeid = item.nodeid.split("tests/integration/", 1)[-1]
+        limit = limit_of(nodeid)
+        if limit is not None:
+            item.add_marker(
+                pytest.mark.xfail(
+                    reason=f"memory driver: {limit.reason}", strict=True, run=limit.run
+                )
+            )

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from coodie.ddl import create_index_cql, create_table_cql
 from coodie.fields import BigInt, ClusteringKey, Indexed, PrimaryKey, Static
-from coodie.memory import MemoryStore
 from coodie.sync import Document
+from coodie.testing.memory import MemoryStore
 
 # Small value domains, so that conditions match rows often.
 DOMAINS: dict[str, tuple[Any, list[Any]]] = {

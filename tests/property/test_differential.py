@@ -26,7 +26,7 @@ from coodie.expr.compiler import _RENDERERS, _SHAPERS
 from coodie.expr.nodes import Compare, Op, Ordering, Select, TokenCompare
 from coodie.expr.restrictions import Access
 from coodie.expr.validate import validate
-from coodie.memory import MemoryStore
+from coodie.testing.memory import MemoryStore
 from tests.property.differential import Table, pool
 
 TABLES = int(os.environ.get("COODIE_FUZZ_TABLES", "5"))

@@ -265,9 +265,20 @@ def create_driver(
                 "pip install acsylla (or install coodie with its [acsylla] extra)"
             ) from e
         driver = AcsyllaDriver(hosts, keyspace, port=port, **cluster_options)
+    elif driver_type == "memory":  # coodie.testing: a cluster in this process's memory
+        from coodie.testing.driver import MemoryCluster, MemoryDriver
+        from coodie.testing.session import MemorySession
+
+        if isinstance(session, MemorySession):
+            session = session.cluster
+        if session is not None and not isinstance(session, MemoryCluster):
+            raise ConfigurationError(
+                "driver_type='memory' takes session= of a MemoryCluster or MemorySession"
+            )
+        driver = MemoryDriver(keyspace, cluster=session or MemoryCluster.of_hosts(hosts, port))
     else:
         raise ConfigurationError(
-            f"unknown driver_type {driver_type!r}: use 'scylla', 'cassandra' or 'acsylla'"
+            f"unknown driver_type {driver_type!r}: use 'scylla', 'cassandra', 'acsylla' or 'memory'"
         )
     driver.replication = dict(replication) if replication else None
     driver.cursor_key = key

@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from coodie.document import LWTResult
-from coodie.exceptions import UnsupportedOperation
+from coodie.exceptions import InvalidQueryError, UnsupportedOperation
 from coodie.expr.nodes import (
     AssignOp,
     Compare,
@@ -477,6 +477,8 @@ class MemoryStore:
             if stmt.if_conditions:
                 current = existing or {}
                 ok = all(_condition_holds(current, c, schema) for c in stmt.if_conditions)
+                if not ok and existing is None:  # (a missing row answers [applied] alone)
+                    return LWTResult(False)
                 if not ok:
                     return LWTResult(
                         False, {c.column: current.get(c.column) for c in stmt.if_conditions}
@@ -569,6 +571,13 @@ def _apply(current: Any, op: AssignOp, value: Any, col: ColumnSchema) -> Any:
         return _collection([*value, *(current or [])], t)
     if op is AssignOp.PUT:
         return _collection({**(current or {}), **value}, t)
+    if op is AssignOp.SETINDEX:  # list: c[i] = v, on an element that exists
+        index, element = value
+        items = list(current or [])
+        if not 0 <= index < len(items):
+            raise InvalidQueryError(f"list index {index} out of bound, list has size {len(items)}")
+        items[index] = element
+        return _collection(items, t)
     if op is AssignOp.REMOVE:
         if t.name == "map":
             keys = set(value)

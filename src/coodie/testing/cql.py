@@ -1,0 +1,870 @@
+"""A parser for the CQL the in-memory driver runs: every statement coodie compiles, the
+DDL it and its migrations send, the metadata queries they read, and the plain CQL a test
+writes by hand (literals, `?` and `%s` markers). Parsed once per text, bound per call.
+
+What it does not parse raises `UnsupportedOperation` naming the statement."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from coodie.exceptions import InvalidQueryError, UnsupportedOperation
+
+__all__ = ["Coll", "Cond", "Lit", "Marker", "Parser", "TypeRef", "parse"]
+
+_TOKEN = re.compile(
+    r"""
+ (?P<ws>\s+|--[^\n]*|//[^\n]*)
+|(?P<uuid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-]))
+|(?P<blob>0[xX][0-9a-fA-F]*)
+|(?P<num>(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)
+|(?P<id>[A-Za-z_][A-Za-z0-9_$]*)
+|(?P<qid>"(?:[^"]|"")*")
+|(?P<str>'(?:[^']|'')*')
+|(?P<dollar>\$\$.*?\$\$)
+|(?P<op><=|>=|!=|[-+=<>(),;.*?\[\]{}:])
+""",
+    re.X | re.S,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tok:
+    kind: str  # id (lower-cased), qid (case kept), str, num, uuid, blob, op
+    text: str
+    value: Any = None
+
+
+def tokenize(cql: str) -> list[Tok]:
+    out: list[Tok] = []
+    pos = 0
+    while pos < len(cql):
+        m = _TOKEN.match(cql, pos)
+        if m is None:
+            raise InvalidQueryError(f"cannot parse CQL near {cql[pos : pos + 20]!r}: {cql}")
+        pos = m.end()
+        kind = m.lastgroup
+        text = m.group()
+        if kind == "ws":
+            continue
+        if kind == "id":
+            out.append(Tok("id", text.lower(), text))
+        elif kind == "qid":
+            out.append(Tok("qid", text[1:-1].replace('""', '"')))
+        elif kind == "str":
+            out.append(Tok("str", text, text[1:-1].replace("''", "'")))
+        elif kind == "dollar":
+            out.append(Tok("str", text, text[2:-2]))
+        elif kind == "num":
+            v: Any = float(text) if any(c in text for c in ".eE") else int(text)
+            out.append(Tok("num", text, v))
+        elif kind == "uuid":
+            out.append(Tok("uuid", text, uuid.UUID(text)))
+        elif kind == "blob":
+            out.append(Tok("blob", text, bytes.fromhex(text[2:])))
+        else:
+            assert kind is not None
+            out.append(Tok("op", text))
+    return out
+
+
+# ------------------------------------------------------------------ terms
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Lit:
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Coll:
+    kind: str  # set, list, map, tuple; map items are (key, value) pairs
+    items: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Func:
+    name: str
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TypeRef:
+    """A CQL type as written: name, arguments, frozen; UDTs are resolved by the catalog."""
+
+    name: str
+    args: tuple[Any, ...] = ()  # TypeRef, or an int for vector's size
+    frozen: bool = False
+    keyspace: str | None = None
+
+
+@dataclass(slots=True)
+class Cond:
+    columns: tuple[str, ...]
+    op: str  # =, <, <=, >, >=, !=, IN, CONTAINS, CONTAINS KEY, LIKE
+    term: Any
+    token: bool = False
+
+
+# ------------------------------------------------------------------ statements
+
+
+@dataclass(slots=True)
+class SelectAst:
+    keyspace: str | None
+    table: str
+    selectors: list[tuple[str, str]] | None  # (function or "", column); None: *
+    where: list[Cond] = field(default_factory=list)
+    count: bool = False
+    count_alias: str = "count"
+    distinct: bool = False
+    json: bool = False
+    order_by: list[tuple[str, bool]] = field(default_factory=list)
+    ann: Any = None
+    limit: Any = None
+    per_partition_limit: Any = None
+    allow_filtering: bool = False
+    group_by: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class InsertAst:
+    keyspace: str | None
+    table: str
+    columns: list[str]
+    values: list[Any]
+    if_not_exists: bool = False
+    ttl: Any = None
+    timestamp: Any = None
+    json: Any = None
+
+
+@dataclass(slots=True)
+class UpdateAst:
+    keyspace: str | None
+    table: str
+    assignments: list[tuple[str, str, Any, Any]]  # (column, kind, term, key/field)
+    where: list[Cond]
+    ttl: Any = None
+    timestamp: Any = None
+    if_exists: bool = False
+    if_conditions: list[Cond] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class DeleteAst:
+    keyspace: str | None
+    table: str
+    targets: list[tuple[str, Any]]  # (column, element term or None)
+    where: list[Cond]
+    timestamp: Any = None
+    if_exists: bool = False
+    if_conditions: list[Cond] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class BatchAst:
+    kind: str
+    statements: list[Any]
+    timestamp: Any = None
+
+
+@dataclass(slots=True)
+class DdlAst:
+    """CREATE / ALTER / DROP / TRUNCATE / USE: `verb` and `what` ("keyspace", "table",
+    "type", "index", "view"), the object's name and the rest as parsed."""
+
+    verb: str
+    what: str
+    keyspace: str | None
+    name: str
+    if_exists: bool = False  # IF EXISTS / IF NOT EXISTS
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+_KEYWORDS_AFTER_NAME = {"where", "limit", "order", "allow", "per", "group", "if", "using", "set"}
+
+
+class Parser:
+    def __init__(self, cql: str) -> None:
+        self.cql = cql
+        self.toks = tokenize(cql)
+        self.pos = 0
+        self.markers = 0
+
+    # ---------------------------------------------------------------- tokens
+
+    def peek(self, ahead: int = 0) -> Tok | None:
+        i = self.pos + ahead
+        return self.toks[i] if i < len(self.toks) else None
+
+    def at(self, *words: str) -> bool:
+        for i, w in enumerate(words):
+            t = self.peek(i)
+            if t is None or t.kind not in ("id", "op") or t.text != w:
+                return False
+        return True
+
+    def accept(self, *words: str) -> bool:
+        if self.at(*words):
+            self.pos += len(words)
+            return True
+        return False
+
+    def expect(self, *words: str) -> None:
+        if not self.accept(*words):
+            t = self.peek()
+            raise InvalidQueryError(
+                f"line 1: expected {' '.join(words)!r} at {t.text if t else 'the end'!r}: {self.cql}"
+            )
+
+    def next(self) -> Tok:
+        t = self.peek()
+        if t is None:
+            raise InvalidQueryError(f"unexpected end of statement: {self.cql}")
+        self.pos += 1
+        return t
+
+    def ident(self) -> str:
+        t = self.next()
+        if t.kind not in ("id", "qid"):
+            raise InvalidQueryError(f"expected a name at {t.text!r}: {self.cql}")
+        return t.text
+
+    def qualified(self) -> tuple[str | None, str]:
+        first = self.ident()
+        if self.accept("."):
+            return first, self.ident()
+        return None, first
+
+    def done(self) -> bool:
+        self.accept(";")
+        return self.peek() is None
+
+    # ---------------------------------------------------------------- terms
+
+    def term(self) -> Any:
+        t = self.peek()
+        if t is None:
+            raise InvalidQueryError(f"unexpected end of statement: {self.cql}")
+        if t.kind == "op":
+            if t.text == "?":
+                self.pos += 1
+                self.markers += 1
+                return Marker(self.markers - 1)
+            if t.text == "-":
+                self.pos += 1
+                inner = self.term()
+                if isinstance(inner, Lit) and isinstance(inner.value, (int, float)):
+                    return Lit(-inner.value)
+                raise InvalidQueryError(f"cannot negate {inner}: {self.cql}")
+            if t.text in ("[", "{", "("):
+                return self.collection()
+            if t.text == ":":
+                self.pos += 1
+                self.ident()
+                self.markers += 1
+                return Marker(self.markers - 1)
+        if t.kind in ("str", "num", "uuid", "blob"):
+            self.pos += 1
+            return Lit(t.value)
+        if t.kind == "id":
+            self.pos += 1
+            word = t.text
+            if word == "null":
+                return Lit(None)
+            if word in ("true", "false"):
+                return Lit(word == "true")
+            if word == "nan":
+                return Lit(float("nan"))
+            if word == "infinity":
+                return Lit(float("inf"))
+            if self.accept("("):
+                args: list[Any] = []
+                while not self.accept(")"):
+                    args.append(self.term())
+                    self.accept(",")
+                return Func(word, tuple(args))
+        raise InvalidQueryError(f"not a value: {t.text!r} in {self.cql}")
+
+    def collection(self) -> Any:
+        t = self.next()
+        close = {"[": "]", "{": "}", "(": ")"}[t.text]
+        items: list[Any] = []
+        kind = {"[": "list", "{": "set", "(": "tuple"}[t.text]
+        while not self.accept(close):
+            if t.text == "{" and self.at("}"):
+                continue
+            if t.text == "{" and items == [] and self._udt_literal():
+                kind = "udt"
+            if kind == "udt":
+                name = self.ident()
+                self.expect(":")
+                items.append((name, self.term()))
+            else:
+                item = self.term()
+                if t.text == "{" and self.accept(":"):
+                    kind = "map"
+                    item = (item, self.term())
+                items.append(item)
+            self.accept(",")
+        return Coll(kind, tuple(items))
+
+    def _udt_literal(self) -> bool:
+        a, b = self.peek(), self.peek(1)
+        return a is not None and a.kind in ("id", "qid") and b is not None and b.text == ":"
+
+    # ---------------------------------------------------------------- types
+
+    def cql_type(self) -> TypeRef:
+        ks, name = self.qualified()
+        lname = name.lower()
+        if self.accept("<"):
+            args: list[Any] = []
+            while not self.accept(">"):
+                t = self.peek()
+                if t is not None and t.kind == "num":
+                    self.pos += 1
+                    args.append(t.value)
+                else:
+                    args.append(self.cql_type())
+                self.accept(",")
+            if lname == "frozen":
+                inner = args[0]
+                return TypeRef(inner.name, inner.args, True, inner.keyspace)
+            return TypeRef(lname, tuple(args))
+        return TypeRef(name if ks or name not in _NATIVE else lname, (), False, ks)
+
+    # ---------------------------------------------------------------- conditions
+
+    def conditions(self) -> list[Cond]:
+        out = [self.condition()]
+        while self.accept("and"):
+            out.append(self.condition())
+        return out
+
+    def condition(self) -> Cond:
+        if self.at("token", "("):
+            self.pos += 2
+            cols = [self.ident()]
+            while self.accept(","):
+                cols.append(self.ident())
+            self.expect(")")
+            op = self.next().text
+            return Cond(tuple(cols), op, self.term(), token=True)
+        if self.at("("):
+            raise UnsupportedOperation(
+                f"the in-memory driver does not run multi-column relations: {self.cql}"
+            )
+        col = self.ident()
+        if self.accept("["):
+            raise UnsupportedOperation(
+                f"the in-memory driver does not run element conditions ({col}[...]): {self.cql}"
+            )
+        if self.accept("."):
+            raise UnsupportedOperation(
+                f"the in-memory driver does not run UDT field conditions ({col}.x): {self.cql}"
+            )
+        if self.accept("in"):
+            if self.at("("):
+                return Cond((col,), "IN", self.collection())
+            return Cond((col,), "IN", self.term())
+        if self.accept("contains", "key"):
+            return Cond((col,), "CONTAINS KEY", self.term())
+        if self.accept("contains"):
+            return Cond((col,), "CONTAINS", self.term())
+        if self.accept("like"):
+            return Cond((col,), "LIKE", self.term())
+        if self.accept("is", "not", "null"):
+            return Cond((col,), "IS NOT NULL", None)
+        op = self.next().text
+        if op not in ("=", "<", "<=", ">", ">=", "!="):
+            raise InvalidQueryError(f"not a relation: {col} {op} in {self.cql}")
+        return Cond((col,), op, self.term())
+
+    def using(self) -> tuple[Any, Any]:
+        ttl = ts = None
+        if self.accept("using"):
+            while True:
+                if self.accept("ttl"):
+                    ttl = self.term()
+                elif self.accept("timestamp"):
+                    ts = self.term()
+                else:
+                    raise InvalidQueryError(f"USING takes TTL or TIMESTAMP: {self.cql}")
+                if not self.accept("and"):
+                    break
+        return ttl, ts
+
+    def if_clause(self) -> tuple[bool, bool, list[Cond]]:
+        """(if_not_exists, if_exists, conditions)"""
+        if self.accept("if", "not", "exists"):
+            return True, False, []
+        if self.accept("if", "exists"):
+            return False, True, []
+        if self.accept("if"):
+            return False, False, self.conditions()
+        return False, False, []
+
+    # ---------------------------------------------------------------- statements
+
+    def statement(self) -> Any:
+        t = self.peek()
+        word = t.text if t is not None and t.kind == "id" else ""
+        method = getattr(self, f"_{word}", None)
+        if method is None:
+            raise UnsupportedOperation(
+                f"the in-memory driver does not run this statement: {self.cql}"
+            )
+        self.pos += 1
+        return method()
+
+    def _select(self) -> SelectAst:
+        s = SelectAst(None, "", None)
+        if self.accept("json"):
+            s.json = True
+        if self.accept("distinct"):
+            s.distinct = True
+        if self.accept("*"):
+            pass
+        elif self.at("count", "(") and self.peek(2) is not None and self.peek(3) is not None:
+            self.pos += 2
+            self.next()  # * or 1
+            self.expect(")")
+            s.count = True
+            if self.accept("as"):
+                s.count_alias = self.ident()
+        else:
+            s.selectors = []
+            while True:
+                name = self.ident()
+                fn = ""
+                if self.accept("("):
+                    fn = name.lower()
+                    if fn not in ("ttl", "writetime"):
+                        raise UnsupportedOperation(
+                            f"the in-memory driver does not run {fn}() in SELECT: {self.cql}"
+                        )
+                    name = self.ident()
+                    self.expect(")")
+                after = self.peek()
+                if after is not None and after.text in ("as", "+", "-", "*", "/", "%"):
+                    raise UnsupportedOperation(
+                        f"the in-memory driver selects columns, COUNT, TTL() and WRITETIME() "
+                        f"only, not {after.text!r}: {self.cql}"
+                    )
+                s.selectors.append((fn, name))
+                if not self.accept(","):
+                    break
+        self.expect("from")
+        s.keyspace, s.table = self.qualified()
+        if self.accept("where"):
+            s.where = self.conditions()
+        if self.accept("group", "by"):
+            raise UnsupportedOperation(f"the in-memory driver does not run GROUP BY: {self.cql}")
+        if self.accept("order", "by"):
+            while True:
+                col = self.ident()
+                if self.accept("ann", "of"):
+                    s.ann = (col, self.term())
+                    break
+                desc = self.accept("desc")
+                if not desc:
+                    self.accept("asc")
+                s.order_by.append((col, desc))
+                if not self.accept(","):
+                    break
+        if self.accept("per", "partition", "limit"):
+            s.per_partition_limit = self.term()
+        if self.accept("limit"):
+            s.limit = self.term()
+        if self.accept("allow", "filtering"):
+            s.allow_filtering = True
+        self._end()
+        return s
+
+    def _insert(self) -> InsertAst:
+        self.expect("into")
+        ks, table = self.qualified()
+        if self.accept("json"):
+            raise UnsupportedOperation(f"the in-memory driver does not run INSERT JSON: {self.cql}")
+        self.expect("(")
+        cols = [self.ident()]
+        while self.accept(","):
+            cols.append(self.ident())
+        self.expect(")")
+        self.expect("values")
+        self.expect("(")
+        values = [self.term()]
+        while self.accept(","):
+            values.append(self.term())
+        self.expect(")")
+        ine, _, _ = self.if_clause()
+        ttl, ts = self.using()
+        if not ine:
+            ine, _, _ = self.if_clause()
+        self._end()
+        return InsertAst(ks, table, cols, values, ine, ttl, ts)
+
+    def _update(self) -> UpdateAst:
+        ks, table = self.qualified()
+        ttl, ts = self.using()
+        self.expect("set")
+        assigns: list[tuple[str, str, Any, Any]] = []
+        while True:
+            col = self.ident()
+            if self.accept("["):
+                key = self.term()
+                self.expect("]")
+                self.expect("=")
+                assigns.append((col, "setindex", self.term(), key))
+            elif self.accept("."):
+                fld = self.ident()
+                self.expect("=")
+                assigns.append((col, "setfield", self.term(), fld))
+            else:
+                self.expect("=")
+                t, after = self.peek(), self.peek(1)
+                if (
+                    t is not None
+                    and t.kind in ("id", "qid")
+                    and t.text == col
+                    and after is not None
+                    and after.text in ("+", "-")
+                ):
+                    self.pos += 1
+                    sign = self.next().text
+                    assigns.append((col, "add" if sign == "+" else "sub", self.term(), None))
+                else:
+                    value = self.term()
+                    if self.accept("+"):
+                        if self.ident() != col:
+                            raise InvalidQueryError(f"bad prepend to {col}: {self.cql}")
+                        assigns.append((col, "prepend", value, None))
+                    else:
+                        assigns.append((col, "set", value, None))
+            if not self.accept(","):
+                break
+        self.expect("where")
+        where = self.conditions()
+        _, ie, conds = self.if_clause()
+        self._end()
+        return UpdateAst(ks, table, assigns, where, ttl, ts, ie, conds)
+
+    def _delete(self) -> DeleteAst:
+        targets: list[tuple[str, Any]] = []
+        while not self.at("from"):
+            col = self.ident()
+            elem = None
+            if self.accept("["):
+                elem = self.term()
+                self.expect("]")
+            targets.append((col, elem))
+            self.accept(",")
+        self.expect("from")
+        ks, table = self.qualified()
+        _, ts = self.using()
+        self.expect("where")
+        where = self.conditions()
+        _, ie, conds = self.if_clause()
+        self._end()
+        return DeleteAst(ks, table, targets, where, ts, ie, conds)
+
+    def _begin(self) -> BatchAst:
+        kind = "logged"
+        if self.accept("unlogged"):
+            kind = "unlogged"
+        elif self.accept("counter"):
+            kind = "counter"
+        self.expect("batch")
+        _, ts = self.using()
+        stmts = []
+        while not self.accept("apply", "batch"):
+            stmts.append(self.statement())
+        self._end()
+        return BatchAst(kind, stmts, ts)
+
+    def _end(self) -> None:
+        self.accept(";")
+        t = self.peek()
+        if t is not None and not (
+            t.kind == "id" and t.text in ("insert", "update", "delete", "apply")
+        ):
+            raise InvalidQueryError(f"unexpected {t.text!r}: {self.cql}")
+
+    # ---------------------------------------------------------------- DDL
+
+    def _use(self) -> DdlAst:
+        return DdlAst("use", "keyspace", None, self.ident())
+
+    def _truncate(self) -> DdlAst:
+        self.accept("table")
+        ks, name = self.qualified()
+        return DdlAst("truncate", "table", ks, name)
+
+    def _drop(self) -> DdlAst:
+        what = self._what()
+        ie = self.accept("if", "exists")
+        ks, name = self.qualified()
+        return DdlAst("drop", what, ks, name, ie)
+
+    def _what(self) -> str:
+        for what in ("keyspace", "table", "type", "index", "columnfamily"):
+            if self.accept(what):
+                return "table" if what == "columnfamily" else what
+        if self.accept("materialized", "view"):
+            return "view"
+        if self.accept("custom", "index"):
+            return "custom index"
+        raise UnsupportedOperation(f"the in-memory driver does not run: {self.cql}")
+
+    def _create(self) -> DdlAst:
+        self.accept("or", "replace")
+        what = self._what()
+        ine = self.accept("if", "not", "exists")
+        if what in ("index", "custom index"):
+            return self._create_index(what, ine)
+        ks, name = self.qualified()
+        ddl = DdlAst("create", what, ks, name, ine)
+        if what == "keyspace":
+            self.expect("with")
+            ddl.body = self.options()
+        elif what == "type":
+            self.expect("(")
+            fields = []
+            while not self.accept(")"):
+                fields.append((self.ident(), self.cql_type()))
+                self.accept(",")
+            ddl.body = {"fields": fields}
+        elif what == "table":
+            self._table_body(ddl)
+        elif what == "view":
+            self._view_body(ddl)
+        return ddl
+
+    def _create_index(self, what: str, ine: bool) -> DdlAst:
+        name = ""
+        if not self.at("on"):
+            name = self.ident()
+        self.expect("on")
+        ks, table = self.qualified()
+        self.expect("(")
+        kind = "values"
+        if self.peek(1) is not None and self.peek(1).text == "(":  # type: ignore[union-attr]
+            kind = self.ident().lower()
+            self.expect("(")
+            col = self.ident()
+            self.expect(")")
+        else:
+            col = self.ident()
+        self.expect(")")
+        using = None
+        if self.accept("using"):
+            using = self.next().value
+        options: dict[str, Any] = {}
+        if self.accept("with", "options", "="):
+            lit = self.term()
+            options = {k.value: v.value for k, v in lit.items}
+        return DdlAst(
+            "create",
+            "index",
+            ks,
+            name,
+            ine,
+            {"table": table, "column": col, "kind": kind, "using": using, "options": options},
+        )
+
+    def _table_body(self, ddl: DdlAst) -> None:
+        self.expect("(")
+        columns: list[tuple[str, TypeRef, bool]] = []
+        pk: list[str] = []
+        ck: list[str] = []
+        while not self.accept(")"):
+            if self.accept("primary", "key"):
+                pk, ck = self._primary_key()
+            else:
+                name = self.ident()
+                t = self.cql_type()
+                static = self.accept("static")
+                if self.accept("primary", "key"):
+                    pk.append(name)
+                columns.append((name, t, static))
+            self.accept(",")
+        ddl.body = {"columns": columns, "pk": pk, "ck": ck, "order": {}, "options": {}}
+        if self.accept("with"):
+            self._table_options(ddl.body)
+
+    def _primary_key(self) -> tuple[list[str], list[str]]:
+        """`((a, b), c, d)` or `(a, c, d)`: the partition key and the clustering columns."""
+        self.expect("(")
+        pk: list[str] = []
+        if self.accept("("):
+            pk.append(self.ident())
+            while self.accept(","):
+                pk.append(self.ident())
+            self.expect(")")
+        else:
+            pk.append(self.ident())
+        ck: list[str] = []
+        while self.accept(","):
+            ck.append(self.ident())
+        self.expect(")")
+        return pk, ck
+
+    def _table_options(self, body: dict[str, Any]) -> None:
+        while True:
+            if self.accept("clustering", "order", "by"):
+                self.expect("(")
+                while not self.accept(")"):
+                    col = self.ident()
+                    body["order"][col] = "DESC" if self.accept("desc") else "ASC"
+                    self.accept("asc")
+                    self.accept(",")
+            elif self.accept("compact", "storage"):
+                raise UnsupportedOperation(
+                    f"the in-memory driver does not run COMPACT STORAGE: {self.cql}"
+                )
+            else:
+                key = self.ident()
+                self.expect("=")
+                body["options"][key] = _plain(self.term())
+            if not self.accept("and"):
+                break
+
+    def _view_body(self, ddl: DdlAst) -> None:
+        self.expect("as")
+        select = self._select_for_view()
+        self.expect("primary", "key")
+        pk, ck = self._primary_key()
+        body: dict[str, Any] = {"pk": pk, "ck": ck, "order": {}, "options": {}, **select}
+        if self.accept("with"):
+            self._table_options(body)
+        ddl.body = body
+
+    def _select_for_view(self) -> dict[str, Any]:
+        self.expect("select")
+        cols: list[str] | None = None
+        if not self.accept("*"):
+            cols = [self.ident()]
+            while self.accept(","):
+                cols.append(self.ident())
+        self.expect("from")
+        ks, base = self.qualified()
+        start = self.pos
+        self.expect("where")
+        where = self.conditions()
+        text = " ".join(t.text for t in self.toks[start + 1 : self.pos])
+        return {
+            "columns": cols,
+            "base": base,
+            "base_keyspace": ks,
+            "where": where,
+            "where_text": text,
+        }
+
+    def _alter(self) -> DdlAst:
+        what = self._what()
+        ie = self.accept("if", "exists")
+        ks, name = self.qualified()
+        ddl = DdlAst("alter", what, ks, name, ie)
+        if what == "table":
+            if self.accept("add"):
+                self.accept("if", "not", "exists")
+                cols = []
+                paren = self.accept("(")
+                while True:
+                    n = self.ident()
+                    t = self.cql_type()
+                    static = self.accept("static")
+                    cols.append((n, t, static))
+                    if not self.accept(","):
+                        break
+                if paren:
+                    self.expect(")")
+                ddl.body = {"add": cols}
+            elif self.accept("drop"):
+                self.accept("if", "exists")
+                paren = self.accept("(")
+                names = [self.ident()]
+                while self.accept(","):
+                    names.append(self.ident())
+                if paren:
+                    self.expect(")")
+                ddl.body = {"drop": names}
+            elif self.accept("with"):
+                body: dict[str, Any] = {"order": {}, "options": {}}
+                self._table_options(body)
+                ddl.body = {"with": body["options"]}
+            elif self.accept("rename"):
+                old = self.ident()
+                self.expect("to")
+                ddl.body = {"rename": (old, self.ident())}
+            else:
+                raise UnsupportedOperation(f"the in-memory driver does not run: {self.cql}")
+        elif what == "type":
+            if self.accept("add"):
+                ddl.body = {"add": [(self.ident(), self.cql_type())]}
+            elif self.accept("rename"):
+                renames = []
+                while True:
+                    old = self.ident()
+                    self.expect("to")
+                    renames.append((old, self.ident()))
+                    if not self.accept("and"):
+                        break
+                ddl.body = {"rename": renames}
+            else:
+                raise UnsupportedOperation(f"the in-memory driver does not run: {self.cql}")
+        elif what == "keyspace":
+            self.expect("with")
+            ddl.body = self.options()
+        else:
+            raise UnsupportedOperation(f"the in-memory driver does not run: {self.cql}")
+        return ddl
+
+    def options(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        while True:
+            key = self.ident()
+            self.expect("=")
+            out[key] = _plain(self.term())
+            if not self.accept("and"):
+                return out
+
+
+_NATIVE = {
+    "ascii", "bigint", "blob", "boolean", "counter", "date", "decimal", "double", "duration",
+    "float", "inet", "int", "smallint", "text", "time", "timestamp", "timeuuid", "tinyint",
+    "uuid", "varchar", "varint",
+}  # fmt: skip
+
+
+def _plain(term: Any) -> Any:
+    """A literal term as a Python value (options, replication maps)."""
+    if isinstance(term, Lit):
+        return term.value
+    if isinstance(term, Coll):
+        if term.kind == "map":
+            return {_plain(k): _plain(v) for k, v in term.items}
+        if term.kind == "udt":
+            return {k: _plain(v) for k, v in term.items}
+        return [_plain(i) for i in term.items]
+    raise InvalidQueryError(f"an option takes a literal, got {term!r}")
+
+
+def parse(cql: str) -> tuple[Any, int]:
+    """The statement's tree and its number of bind markers."""
+    p = Parser(cql)
+    stmt = p.statement()
+    if not p.done():
+        t = p.peek()
+        raise InvalidQueryError(f"unexpected {t.text if t else ''!r} in {cql}")
+    return stmt, p.markers

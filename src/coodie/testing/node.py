@@ -1,0 +1,748 @@
+"""Start, stop and inspect a local Apache Cassandra 5.0 node for tests, without Docker.
+
+    python -m coodie.testing.node up|down|status   (the repository's tools/cassandra/node
+                                                   runs this with its files under .cassandra/)
+
+    tools/cassandra/node up       fetch the jars once (cached by Maven), start one node on
+                                  127.0.0.1:9042 under JDK 17, return when CQL answers
+    tools/cassandra/node down     stop the node this script started (by its pid)
+    tools/cassandra/node status   say whether CQL answers and whether our node runs
+
+    tools/cassandra/node cluster up [N]   start a cluster of N nodes (default 3) on 127.0.0.11..,
+                                          one after the other; return when all are in one ring
+    tools/cassandra/node cluster down     stop every node of the cluster (data kept)
+    tools/cassandra/node cluster status   each node's pid, memory and CQL; the ring as gossip sees it
+    tools/cassandra/node cluster stop I   stop node I (SIGTERM, a clean shutdown)
+    tools/cassandra/node cluster kill I   kill node I (SIGKILL); stop and kill return once
+                                          the other nodes' failure detectors mark it DOWN
+    tools/cassandra/node cluster start I  start node I again; return when the others see it UP
+    tools/cassandra/node cluster destroy  stop the cluster and delete its data
+
+The cluster (dc1: every node but the last, dc2: the last, when N >= 3) never touches the
+single node on 127.0.0.1; it lives under .cassandra/cluster/.
+
+Standard library only (tools/cassandra/node runs it before the project's virtualenv
+exists). Everything it writes lives under CASSANDRA_ROOT: by default the user's cache,
+$XDG_CACHE_HOME/coodie/cassandra (~/.cache/coodie/cassandra). It needs a JDK 17 and, the
+first time, Maven (`mvn`), which fetches the jars into the user's Maven cache (~/.m2) and
+copies them to CASSANDRA_LIB (CASSANDRA_ROOT/lib).
+
+Environment: CASSANDRA_HOST (127.0.0.1), CASSANDRA_PORT (9042), CASSANDRA_HEAP (1g),
+CASSANDRA_START_TIMEOUT seconds (240), JAVA_HOME (a JDK 17; found under /usr/lib/jvm if unset);
+for the cluster CASSANDRA_CLUSTER_NODES (3) and CASSANDRA_CLUSTER_HEAP per node (768m).
+For a second, throwaway node (tests start one with PasswordAuthenticator on 127.0.0.21):
+CASSANDRA_ROOT, the directory for its config, data, logs and pid file (.cassandra/ of the
+repository); CASSANDRA_EXTRA_YAML, `key: value` lines that replace those keys of
+cassandra.yaml.in or are added (e.g. "authenticator: PasswordAuthenticator"). The jars
+are always those of .cassandra/lib.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent / "cassandra"  # pom.xml, cassandra.yaml.in, logback.xml
+_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "coodie" / "cassandra"
+ROOT = Path(os.environ.get("CASSANDRA_ROOT") or _CACHE).resolve()
+LIB = Path(os.environ.get("CASSANDRA_LIB") or ROOT / "lib").resolve()
+CONF = ROOT / "conf"
+LOGS = ROOT / "logs"
+PIDFILE = ROOT / "node.pid"
+HOST = os.environ.get("CASSANDRA_HOST", "127.0.0.1")
+PORT = int(os.environ.get("CASSANDRA_PORT", "9042"))
+HEAP = os.environ.get("CASSANDRA_HEAP", "1g")
+START_TIMEOUT = float(os.environ.get("CASSANDRA_START_TIMEOUT", "240"))
+EXTRA_YAML = os.environ.get("CASSANDRA_EXTRA_YAML", "")
+
+# From Cassandra's conf/jvm17-server.options.
+JVM17_FLAGS = [
+    *(
+        f"--add-exports={m}=ALL-UNNAMED"
+        for m in (
+            "java.base/jdk.internal.misc",
+            "java.management.rmi/com.sun.jmx.remote.internal.rmi",
+            "java.rmi/sun.rmi.registry",
+            "java.rmi/sun.rmi.server",
+            "java.sql/java.sql",
+            "java.base/java.lang.ref",
+            "jdk.unsupported/sun.misc",
+            "jdk.compiler/com.sun.tools.javac.file",
+            "jdk.attach/sun.tools.attach",
+            "java.management/com.sun.jmx.remote.security",
+        )
+    ),
+    *(
+        f"--add-opens={m}=ALL-UNNAMED"
+        for m in (
+            "java.base/java.lang.module",
+            "java.base/jdk.internal.loader",
+            "java.base/jdk.internal.ref",
+            "java.base/jdk.internal.reflect",
+            "java.base/jdk.internal.math",
+            "java.base/jdk.internal.module",
+            "java.base/jdk.internal.util.jar",
+            "java.base/sun.nio.ch",
+            "java.base/java.io",
+            "java.base/java.lang.reflect",
+            "java.base/java.lang",
+            "java.base/java.util",
+            "java.base/java.nio",
+            "jdk.management/com.sun.management.internal",
+            "jdk.compiler/com.sun.tools.javac",
+        )
+    ),
+]
+
+
+class NodeError(Exception):
+    pass
+
+
+def say(msg: str) -> None:
+    print(f"cassandra: {msg}", flush=True)
+
+
+def cql_answers(host: str = HOST, port: int = PORT, timeout: float = 2.0) -> bool:
+    """True when a CQL native-protocol OPTIONS request gets a SUPPORTED answer."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            s.settimeout(timeout)
+            # v4 frame header: version, flags, stream, opcode OPTIONS (0x05), body length 0
+            s.sendall(struct.pack(">BBhBi", 0x04, 0, 0, 0x05, 0))
+            header = b""
+            while len(header) < 9:
+                chunk = s.recv(9 - len(header))
+                if not chunk:
+                    return False
+                header += chunk
+            version, _flags, _stream, opcode, _length = struct.unpack(">BBhBi", header)
+            return bool(version & 0x80 != 0 and opcode == 0x06)  # response, SUPPORTED
+    except OSError:
+        return False
+
+
+def our_pid() -> int | None:
+    try:
+        pid = int(PIDFILE.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    # Guard against pid reuse: the process must be our CassandraDaemon.
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    if b"CassandraDaemon" not in cmdline or str(ROOT).encode() not in cmdline:
+        return None
+    return pid
+
+
+def find_java() -> str:
+    candidates = []
+    if os.environ.get("JAVA_HOME"):
+        candidates.append(Path(os.environ["JAVA_HOME"]) / "bin" / "java")
+    candidates += [Path(p) / "bin" / "java" for p in sorted(glob.glob("/usr/lib/jvm/*17*"))]
+    which = shutil.which("java")
+    if which:
+        candidates.append(Path(which))
+    for java in candidates:
+        if not java.exists():
+            continue
+        out = subprocess.run([str(java), "-version"], capture_output=True, text=True).stderr
+        if 'version "17' in out:
+            return str(java)
+    raise NodeError(
+        "no JDK 17 found (Cassandra 5.0 needs 17; 21+ lack the security manager it uses). "
+        "Install openjdk-17-jdk-headless or set JAVA_HOME to a JDK 17."
+    )
+
+
+def fetch_jars() -> None:
+    stamp = LIB / ".complete"
+    pom = HERE / "pom.xml"
+    if stamp.exists() and stamp.read_text() == pom.read_text():
+        return
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise NodeError("Maven (mvn) is needed once to fetch the Cassandra jars; install maven")
+    say("fetching the Cassandra jars from Maven Central (cached in ~/.m2 after the first time)")
+    if LIB.exists():
+        shutil.rmtree(LIB)
+    LIB.mkdir(parents=True)
+    proc = subprocess.run(
+        [
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={LIB}",
+            "-DincludeScope=runtime",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        raise NodeError("mvn could not fetch the jars:\n" + (proc.stdout + proc.stderr)[-4000:])
+    stamp.write_text(pom.read_text())
+
+
+def render_yaml(**values: str) -> str:
+    text = (HERE / "cassandra.yaml.in").read_text()
+    for name, value in values.items():
+        text = text.replace(f"@{name}@", value)
+    return text
+
+
+def write_config() -> Path:
+    CONF.mkdir(parents=True, exist_ok=True)
+    text = render_yaml(
+        ROOT=str(ROOT),
+        HOST=HOST,
+        PORT=str(PORT),
+        CLUSTER_NAME="coodie-test",
+        INITIAL_TOKEN="",
+        SNITCH="SimpleSnitch",
+        SEEDS=f"{HOST}:7000",
+        COMMITLOG_SYNC="commitlog_sync: periodic\ncommitlog_sync_period: 10000ms",
+    )
+    text = with_extra_yaml(text, EXTRA_YAML)
+    yaml = CONF / "cassandra.yaml"
+    yaml.write_text(text)
+    shutil.copy(HERE / "logback.xml", CONF / "logback.xml")
+    for d in ("data", "logs"):
+        (ROOT / d).mkdir(parents=True, exist_ok=True)
+    return yaml
+
+
+def with_extra_yaml(text: str, extra: str) -> str:
+    """`text` with each top-level `key: value` line of `extra` replacing that key's line
+    (Cassandra rejects a key given twice), or added at the end."""
+    lines = text.splitlines()
+    for item in extra.splitlines():
+        key, sep, _ = item.partition(":")
+        key = key.strip()
+        if not sep or not key or item[:1].isspace():
+            raise NodeError(
+                f"CASSANDRA_EXTRA_YAML: expected top-level 'key: value' lines, got {item!r}"
+            )
+        lines = [line for line in lines if line.split(":", 1)[0] != key]
+        lines.append(item)
+    return "\n".join(lines) + "\n"
+
+
+def log_tail(n: int = 40) -> str:
+    lines: list[str] = []
+    for f in (LOGS / "system.log", LOGS / "stdout.log"):
+        if f.exists():
+            lines += [f"--- {f}", *f.read_text(errors="replace").splitlines()[-n:]]
+    return "\n".join(lines) or "(no log written)"
+
+
+def java_command(java: str, root: Path, yaml: Path, heap: str, *, unsafe: bool) -> list[str]:
+    """The CassandraDaemon command line for the node whose files live under `root`
+    (conf/, data/, logs/). `unsafe` skips fsync of the system tables (the single test node)."""
+    conf, logs = root / "conf", root / "logs"
+    jars = sorted(glob.glob(str(LIB / "*.jar")))
+    jamm = next((j for j in jars if Path(j).name.startswith("jamm-")), None)
+    cmd = [
+        java,
+        f"-Xms{heap}",
+        f"-Xmx{heap}",
+        "-XX:+UseG1GC",
+        "-Xss512k",
+        "-XX:+HeapDumpOnOutOfMemoryError",
+        f"-XX:HeapDumpPath={root / 'data'}",
+        *JVM17_FLAGS,
+        "-Djdk.attach.allowAttachSelf=true",
+        "-Dio.netty.tryReflectionSetAccessible=true",
+        "-Djava.net.preferIPv4Stack=true",
+        f"-Dcassandra.config=file://{yaml}",
+        "-Dcassandra-foreground=yes",
+        f"-Dcassandra.storagedir={root / 'data'}",
+        f"-Dcassandra.logdir={logs}",
+        f"-Dlogback.configurationFile={conf / 'logback.xml'}",
+        "-Dcassandra.available_processors=2",
+        "-Dcassandra.skip_wait_for_gossip_to_settle=0",
+        "-Dcassandra.ring_delay_ms=1000",
+        "-Dcassandra.superuser_setup_delay_ms=0",
+        "-Dcassandra.migration_task_wait_in_seconds=1",
+    ]
+    if unsafe:
+        cmd.append("-Dcassandra.unsafesystem=true")
+    if jamm:
+        cmd.append(f"-javaagent:{jamm}")
+    # conf/ first on the classpath: the snitch reads cassandra-rackdc.properties from it
+    cmd += ["-cp", f"{conf}:" + ":".join(jars), "org.apache.cassandra.service.CassandraDaemon"]
+    return cmd
+
+
+def spawn(cmd: list[str], root: Path) -> subprocess.Popen[bytes]:
+    (root / "logs").mkdir(parents=True, exist_ok=True)
+    out = open(root / "logs" / "stdout.log", "ab")  # noqa: SIM115 (the node writes it after we return)
+    return subprocess.Popen(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        cwd=str(root),
+    )
+
+
+def up() -> int:
+    if cql_answers():
+        say(f"a node already answers CQL on {HOST}:{PORT}; nothing to do")
+        return 0
+    proc: subprocess.Popen[bytes] | None = None
+    pid = our_pid()
+    if pid is not None:
+        say(f"our node (pid {pid}) runs but does not answer CQL yet; waiting for it")
+    else:
+        java = find_java()
+        fetch_jars()
+        yaml = write_config()
+        LOGS.mkdir(parents=True, exist_ok=True)
+        proc = spawn(java_command(java, ROOT, yaml, HEAP, unsafe=True), ROOT)
+        PIDFILE.write_text(str(proc.pid))
+        pid = proc.pid
+        say(f"started pid {pid} (heap {HEAP}); waiting for CQL on {HOST}:{PORT}")
+    started = time.monotonic()
+    while time.monotonic() - started < START_TIMEOUT:
+        if cql_answers():
+            say(f"CQL answers on {HOST}:{PORT} after {time.monotonic() - started:.1f}s")
+            return 0
+        exited = proc.poll() is not None if proc is not None else our_pid() is None
+        if exited:
+            PIDFILE.unlink(missing_ok=True)
+            raise NodeError("the node exited while starting. Last lines of its log:\n" + log_tail())
+        time.sleep(0.5)
+    stop(pid)
+    raise NodeError(
+        f"no CQL answer on {HOST}:{PORT} within {START_TIMEOUT:.0f}s; stopped the node. "
+        "Last lines of its log:\n" + log_tail()
+    )
+
+
+def stop(pid: int, grace: float = 30.0) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        with contextlib.suppress(ChildProcessError):  # reap if it is our child
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.2)
+    else:
+        say(f"pid {pid} ignored SIGTERM for {grace:.0f}s; killing it")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+def down() -> int:
+    pid = our_pid()
+    if pid is None:
+        say("no node started by this script is running; nothing to stop")
+        PIDFILE.unlink(missing_ok=True)
+        return 0
+    say(f"stopping pid {pid}")
+    stop(pid)
+    PIDFILE.unlink(missing_ok=True)
+    say("stopped")
+    return 0
+
+
+def status() -> int:
+    pid = our_pid()
+    answers = cql_answers()
+    say(
+        f"CQL on {HOST}:{PORT}: {'answers' if answers else 'no answer'}; "
+        f"our node: {'pid ' + str(pid) if pid else 'not running'}"
+    )
+    if pid:
+        try:
+            rss = next(
+                line.split()[1]
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                if line.startswith("VmRSS:")
+            )
+            say(f"resident memory: {int(rss) // 1024} MiB")
+        except (OSError, StopIteration):
+            pass
+    return 0 if answers else 1
+
+
+# ------------------------------------------------------------------ the cluster
+# N nodes (default 3) of the same jars on 127.0.0.11, .12, ... (never the single test node's
+# address), each with its own conf/, data/ and logs/ under .cassandra/cluster/nodeI/. Two data
+# centres for GossipingPropertyFileSnitch: the last node is alone in dc2 (when N >= 3), the
+# others are in dc1. One balanced token per node, the first node is the seed.
+
+CLUSTER = ROOT / "cluster"
+CLUSTER_HEAP = os.environ.get("CASSANDRA_CLUSTER_HEAP", "768m")
+CLUSTER_SIZE = int(os.environ.get("CASSANDRA_CLUSTER_NODES", "3"))
+
+
+def node_host(i: int) -> str:
+    return f"127.0.0.{10 + i}"
+
+
+def node_root(i: int) -> Path:
+    return CLUSTER / f"node{i}"
+
+
+def cluster_size() -> int:
+    """The size the cluster was created with (or CASSANDRA_CLUSTER_NODES for a new one)."""
+    try:
+        return int((CLUSTER / "size").read_text())
+    except (OSError, ValueError):
+        return CLUSTER_SIZE
+
+
+def node_dc(i: int, n: int) -> str:
+    return "dc2" if n >= 3 and i == n else "dc1"
+
+
+def node_pid(i: int) -> int | None:
+    pidfile = node_root(i) / "node.pid"
+    try:
+        pid = int(pidfile.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    # Guard against pid reuse: the process must be this node's CassandraDaemon.
+    if b"CassandraDaemon" not in cmdline or f"{node_root(i)}/".encode() not in cmdline:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return None  # a zombie: dead, not yet reaped
+    except OSError:
+        return None
+    return pid
+
+
+def write_node_config(i: int, n: int) -> Path:
+    root = node_root(i)
+    conf = root / "conf"
+    conf.mkdir(parents=True, exist_ok=True)
+    for d in ("data", "logs"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    token = -(2**63) + (i - 1) * (2**64 // n)
+    text = render_yaml(
+        ROOT=str(root),
+        HOST=node_host(i),
+        PORT="9042",
+        CLUSTER_NAME="coodie-cluster",
+        INITIAL_TOKEN=f"initial_token: {token}",
+        SNITCH="GossipingPropertyFileSnitch",
+        SEEDS=f"{node_host(1)}:7000",
+        # acknowledged writes survive a kill -9 (fault tests count them): group commit, and
+        # the system tables are synced too (no unsafesystem), so a table outlives a kill
+        COMMITLOG_SYNC="commitlog_sync: group\ncommitlog_sync_group_window: 10ms",
+    )
+    yaml = conf / "cassandra.yaml"
+    yaml.write_text(text)
+    (conf / "cassandra-rackdc.properties").write_text(f"dc={node_dc(i, n)}\nrack=rack1\n")
+    shutil.copy(HERE / "logback.xml", conf / "logback.xml")
+    return yaml
+
+
+def log_size(i: int) -> int:
+    try:
+        return (node_root(i) / "logs" / "system.log").stat().st_size
+    except OSError:
+        return 0
+
+
+def log_since(i: int, offset: int) -> str:
+    try:
+        with open(node_root(i) / "logs" / "system.log", "rb") as f:
+            f.seek(offset)
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def node_log_tail(i: int, n: int = 30) -> str:
+    f = node_root(i) / "logs" / "system.log"
+    if not f.exists():
+        return "(no log written)"
+    return "\n".join(f.read_text(errors="replace").splitlines()[-n:])
+
+
+def start_node(i: int, n: int) -> None:
+    """Start node i and return once it answers CQL."""
+    host = node_host(i)
+    if node_pid(i) is not None and cql_answers(host, 9042):
+        say(f"node {i} ({host}) already runs and answers CQL")
+        return
+    java = find_java()
+    fetch_jars()
+    if node_pid(i) is None:
+        yaml = write_node_config(i, n)
+        proc: subprocess.Popen[bytes] | None = spawn(
+            java_command(java, node_root(i), yaml, CLUSTER_HEAP, unsafe=False), node_root(i)
+        )
+        assert proc is not None
+        (node_root(i) / "node.pid").write_text(str(proc.pid))
+        say(f"node {i}: started pid {proc.pid} on {host} ({node_dc(i, n)}, heap {CLUSTER_HEAP})")
+    else:
+        proc = None
+    started = time.monotonic()
+    while time.monotonic() - started < START_TIMEOUT:
+        if cql_answers(host, 9042):
+            say(f"node {i}: CQL answers on {host}:9042 after {time.monotonic() - started:.1f}s")
+            return
+        if (proc.poll() is not None) if proc is not None else node_pid(i) is None:
+            raise NodeError(
+                f"node {i} exited while starting. Last lines of its log:\n" + node_log_tail(i)
+            )
+        time.sleep(0.5)
+    raise NodeError(
+        f"node {i}: no CQL answer on {host}:9042 within {START_TIMEOUT:.0f}s. "
+        "Last lines of its log:\n" + node_log_tail(i)
+    )
+
+
+def wait_ring(n: int, offsets: dict[int, int], fresh: set[int], timeout: float = 120.0) -> None:
+    """Wait until every running node has seen each node just started (`fresh`) come UP,
+    and each of those has seen every other running node UP (their logs since `offsets`)."""
+    running = [i for i in range(1, n + 1) if node_pid(i) is not None]
+    pairs = [(i, j) for i in running for j in running if i != j and (i in fresh or j in fresh)]
+    deadline = time.monotonic() + timeout
+    while True:
+        missing = [
+            (i, j)
+            for i, j in pairs
+            if f"/{node_host(j)}:7000 is now UP" not in log_since(i, offsets[i])
+        ]
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            raise NodeError(
+                "the ring did not form: "
+                + ", ".join(f"node {i} has not seen node {j} UP" for i, j in missing)
+            )
+        time.sleep(0.5)
+
+
+def wait_seen_down(i: int, offsets: dict[int, int], timeout: float = 60.0) -> None:
+    """Wait until every running node's failure detector has marked node i DOWN (its log):
+    from then on coordinators refuse what needs it (Unavailable) instead of timing out."""
+    others = [j for j in range(1, cluster_size() + 1) if j != i and node_pid(j) is not None]
+    deadline = time.monotonic() + timeout
+    while True:
+        pending = [
+            j for j in others if f"/{node_host(i)}:7000 is now DOWN" not in log_since(j, offsets[j])
+        ]
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise NodeError(f"node(s) {pending} still see node {i} UP after {timeout:.0f}s")
+        time.sleep(0.2)
+
+
+def cluster_up(n: int | None = None) -> int:
+    if CLUSTER_SIZE > 9:
+        raise NodeError("at most 9 nodes (127.0.0.11-19)")
+    size = cluster_size() if n is None else n
+    if (CLUSTER / "size").exists() and size != cluster_size():
+        raise NodeError(
+            f"the cluster under {CLUSTER} has {cluster_size()} nodes; "
+            "`cluster destroy` it first to change its size"
+        )
+    CLUSTER.mkdir(parents=True, exist_ok=True)
+    (CLUSTER / "size").write_text(str(size))
+    started = time.monotonic()
+    offsets = {i: log_size(i) for i in range(1, size + 1)}
+    fresh = {i for i in range(1, size + 1) if node_pid(i) is None}
+    for i in range(1, size + 1):  # one after the other: the seed first, then each joins
+        start_node(i, size)
+    wait_ring(size, offsets, fresh)
+    say(f"cluster of {size} nodes up and in one ring after {time.monotonic() - started:.1f}s")
+    return 0
+
+
+def cluster_down() -> int:
+    size = cluster_size()
+    stopped = 0
+    for i in range(size, 0, -1):
+        pid = node_pid(i)
+        if pid is not None:
+            say(f"node {i}: stopping pid {pid}")
+            stop(pid)
+            stopped += 1
+        (node_root(i) / "node.pid").unlink(missing_ok=True)
+    say(f"stopped {stopped} node(s)" if stopped else "no cluster node of ours is running")
+    return 0
+
+
+def cluster_destroy() -> int:
+    """Stop the cluster and delete its data (a fresh cluster next time)."""
+    cluster_down()
+    if CLUSTER.exists():
+        shutil.rmtree(CLUSTER)
+        say(f"removed {CLUSTER}")
+    return 0
+
+
+def node_number(arg: str) -> int:
+    size = cluster_size()
+    if not arg.isdigit() or not 1 <= int(arg) <= size:
+        raise NodeError(f"no node {arg!r}: the cluster has nodes 1..{size}")
+    return int(arg)
+
+
+def node_start(arg: str) -> int:
+    i = node_number(arg)
+    size = cluster_size()
+    offsets = {j: log_size(j) for j in range(1, size + 1)}
+    fresh = {i} if node_pid(i) is None else set()
+    start_node(i, size)
+    wait_ring(size, offsets, fresh)
+    if fresh:
+        say(f"node {i}: back in the ring (every running node sees it UP)")
+    return 0
+
+
+def node_stop(arg: str) -> int:
+    i = node_number(arg)
+    pid = node_pid(i)
+    if pid is None:
+        say(f"node {i} is not running")
+        return 0
+    offsets = {j: log_size(j) for j in range(1, cluster_size() + 1)}
+    say(f"node {i}: stopping pid {pid} (SIGTERM)")
+    stop(pid)
+    (node_root(i) / "node.pid").unlink(missing_ok=True)
+    wait_seen_down(i, offsets)
+    say(f"node {i}: stopped; the other nodes see it DOWN")
+    return 0
+
+
+def node_kill(arg: str) -> int:
+    """kill -9: no drain, no flush; what the commitlog synced is what survives."""
+    i = node_number(arg)
+    pid = node_pid(i)
+    if pid is None:
+        say(f"node {i} is not running")
+        return 0
+    offsets = {j: log_size(j) for j in range(1, cluster_size() + 1)}
+    started = time.monotonic()
+    os.killpg(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and node_pid(i) is not None:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.1)
+    (node_root(i) / "node.pid").unlink(missing_ok=True)
+    wait_seen_down(i, offsets)
+    say(
+        f"node {i}: killed pid {pid} (SIGKILL); the other nodes see it DOWN after "
+        f"{time.monotonic() - started:.1f}s"
+    )
+    return 0
+
+
+RING_QUERY = """
+import sys
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+from cassandra.policies import WhiteListRoundRobinPolicy
+host = sys.argv[1]
+profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([host]))
+c = Cluster([host], protocol_version=5, execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+            connect_timeout=3, control_connection_timeout=3)
+s = c.connect()
+print(f"  the ring as node {host}'s gossip sees it (state, token, schema version):")
+rows = s.execute('SELECT address, dc, rack, status_with_port, "schema" FROM system_views.gossip_info')
+for r in sorted(rows, key=lambda r: r.address):
+    print(f"    {r.address} {r.dc}/{r.rack} {r.status_with_port} schema {str(r.schema)[:8]}")
+c.shutdown()
+"""
+
+
+def cluster_status() -> int:
+    size = cluster_size()
+    answering = []
+    for i in range(1, size + 1):
+        pid = node_pid(i)
+        host = node_host(i)
+        answers = cql_answers(host, 9042)
+        rss = ""
+        if pid:
+            try:
+                kb = next(
+                    line.split()[1]
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                    if line.startswith("VmRSS:")
+                )
+                rss = f", {int(kb) // 1024} MiB resident"
+            except (OSError, StopIteration):
+                pass
+        say(
+            f"node {i} {host} {node_dc(i, size)}: "
+            f"{'pid ' + str(pid) if pid else 'not running'}{rss}; "
+            f"CQL {'answers' if answers else 'no answer'}"
+        )
+        if answers:
+            answering.append(host)
+    venv_python = Path(os.environ.get("COODIE_NODE_PYTHON") or sys.executable)
+    if answering and venv_python.exists():
+        # the ring as gossip sees it, from the first node that answers
+        subprocess.run([str(venv_python), "-c", RING_QUERY, answering[0]], timeout=60)
+    return 0 if len(answering) == size else 1
+
+
+def cluster_main(args: list[str]) -> int:
+    if args and args[0] == "up":
+        if len(args) > 2 or (len(args) == 2 and not args[1].isdigit()):
+            raise NodeError("usage: cluster up [N]")
+        return cluster_up(int(args[1]) if len(args) == 2 else None)
+    simple = {"down": cluster_down, "status": cluster_status, "destroy": cluster_destroy}
+    if len(args) == 1 and args[0] in simple:
+        return simple[args[0]]()
+    per_node = {"start": node_start, "stop": node_stop, "kill": node_kill}
+    if len(args) == 2 and args[0] in per_node:
+        return per_node[args[0]](args[1])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str]) -> int:
+    commands = {"up": up, "down": down, "status": status}
+    try:
+        if len(argv) >= 2 and argv[1] == "cluster":
+            return cluster_main(argv[2:])
+        if len(argv) != 2 or argv[1] not in commands:
+            print(__doc__, file=sys.stderr)
+            return 2
+        return commands[argv[1]]()
+    except NodeError as e:
+        say(f"error: {e}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
