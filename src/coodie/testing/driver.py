@@ -191,9 +191,9 @@ class MemoryDriver:
 
     def execute_raw(self, raw: RawRequest | str, params: Sequence[Any] | None = None) -> Any:
         if isinstance(raw, str):
-            from coodie.raw import run_on_driver
+            from coodie.drivers import rows_of_cql
 
-            return run_on_driver(self, raw, params)
+            return rows_of_cql(self, raw, params)
         with self._lock:
             return self._run(raw.text("?"), raw.params, None, None, True)
 
@@ -216,9 +216,9 @@ class MemoryDriver:
         self, raw: RawRequest | str, params: Sequence[Any] | None = None
     ) -> Any:
         if isinstance(raw, str):
-            from coodie.raw import run_on_driver_async
+            from coodie.drivers import rows_of_cql_async
 
-            return await run_on_driver_async(self, raw, params)
+            return await rows_of_cql_async(self, raw, params)
         await asyncio.sleep(0)
         return self.execute_raw(raw)
 
