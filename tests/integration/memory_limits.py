@@ -107,6 +107,14 @@ LIMITS: tuple[Limit, ...] = (
         ),
     ),
     Limit(
+        "Server tracing: the memory driver keeps no system_traces, so explain(analyze=True) raises UnsupportedOperation (explain() without analyze works).",
+        (
+            "test_explain.py::test_explanations_agree_with_the_servers_tracing",
+            "test_explain.py::test_each_analysis_reads_its_own_trace",
+            "test_docs_pages.py::test_page_blocks_run[queries.md]",
+        ),
+    ),
+    Limit(
         "Vector search (ORDER BY ... ANN OF) raises UnsupportedOperation.",
         ("test_vectors.py::test_nearest_neighbours_in_order",),
     ),

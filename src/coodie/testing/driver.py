@@ -273,6 +273,11 @@ class MemoryDriver:
             )
         ks = self.keyspaces.get(name)
         if ks is None:
+            if name == "system_traces":
+                raise UnsupportedOperation(
+                    "the memory driver keeps no server trace (system_traces): "
+                    "explain(analyze=True) and request tracing need a Cassandra node"
+                )
             raise InvalidQueryError(f"Keyspace '{name}' does not exist")
         return ks
 
