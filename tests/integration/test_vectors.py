@@ -83,7 +83,15 @@ def test_nearest_neighbours_in_order(f: Any, m: Any) -> None:
         ),
         (
             lambda P: P.find(colour="x").order_by_ann(P.at, [0.0, 0.0]).limit(1).allow_filtering(),
-            "SAI-indexed",
+            "needs every restricted column to be indexed",
+        ),
+        (
+            lambda P: P.find(name="a").order_by_ann(P.at, [0.0, 0.0]).limit(1),
+            "cannot filter on clustering column name",
+        ),
+        (
+            lambda P: P.find(at=[0.0, 0.0]).allow_filtering(),
+            "answers ANN queries only",
         ),
         (
             lambda P: P.find(region__in=["r1", "r2"]).order_by_ann(P.at, [0.0, 0.0]).limit(1),

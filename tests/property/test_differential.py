@@ -9,22 +9,24 @@ runs long with random seeds (HYPOTHESIS_PROFILE=fuzz, COODIE_FUZZ_SEED).
 
 from __future__ import annotations
 
+import math
 import os
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from cassandra import InvalidRequest, RequestValidationException
 from cassandra.protocol import ErrorMessage
 from cassandra.util import Date, OrderedMapSerializedKey, SortedSet
-from hypothesis import given, note, settings
+from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 
 from coodie.exceptions import InvalidQueryError
 from coodie.expr.compiler import _RENDERERS, _SHAPERS
-from coodie.expr.nodes import Compare, Op, Ordering, Select, TokenCompare
+from coodie.expr.nodes import Ann, Compare, Op, Ordering, Select, TokenCompare
 from coodie.expr.validate import validate
 from coodie.memory import MemoryStore
-from tests.property.differential import Table, pool
+from tests.property.differential import VECTORS, Table, pool
 
 TABLES = int(os.environ.get("COODIE_FUZZ_TABLES", "5"))
 ROWS = int(os.environ.get("COODIE_FUZZ_ROWS", "40"))
@@ -37,10 +39,11 @@ def diff(session: Any, keyspace: str) -> tuple[list[Table], MemoryStore]:
 
 
 @st.composite
-def selects(draw: st.DrawFn, t: Table) -> Select:
+def selects(draw: st.DrawFn, t: Table, ann_only: bool = False) -> Select:
     schema = t.schema
     conds: list[Any] = []
-    for _ in range(draw(st.integers(0, 4))):
+    ann_or_distinct = ann_only or draw(st.integers(0, 3)) == 0  # (then fewer conditions)
+    for _ in range(draw(st.integers(0, 2 if ann_or_distinct else 4))):
         if draw(st.integers(0, 9)) == 0:
             op = draw(st.sampled_from([Op.GT, Op.GE, Op.LT, Op.LE]))
             conds.append(
@@ -53,7 +56,11 @@ def selects(draw: st.DrawFn, t: Table) -> Select:
             continue
         col = draw(st.sampled_from(sorted(t.types)))
         typ = t.types[col]
-        if "<" in typ:
+        if typ.endswith("udt") and draw(st.booleans()):
+            # a field of a UDT: CQL has no WHERE relation on one (coodie says so first)
+            field = draw(st.sampled_from(["city", "zip"]))
+            conds.append(Compare(f"{col}.{field}", Op.EQ, "a" if field == "city" else 1))
+        elif t.is_collection(col):
             ops = [Op.CONTAINS] + ([Op.CONTAINS_KEY] if typ.startswith("map") else [])
             op = draw(st.sampled_from(ops))
             conds.append(Compare(col, op, draw(t.element(col, key=op is Op.CONTAINS_KEY))))
@@ -81,14 +88,32 @@ def selects(draw: st.DrawFn, t: Table) -> Select:
         columns = tuple(
             draw(st.lists(st.sampled_from(sorted(t.types)), min_size=1, max_size=3, unique=True))
         )
+    ann = None
+    if t.vector is not None and (ann_only or (ann_or_distinct and draw(st.integers(0, 2)) > 0)):
+        ann = Ann(t.vector, draw(st.sampled_from(VECTORS)))
+        order = ()  # (the compiler renders ANN alone: the validator refuses both)
+    distinct = ann is None and ann_or_distinct and draw(st.booleans())
+    if distinct and draw(st.integers(0, 3)):
+        keys = [c.name for c in schema.partition_key]
+        statics = [c.name for c in schema.columns if c.kind.value == "static"]
+        if statics:
+            keys += draw(st.lists(st.sampled_from(statics), unique=True, max_size=2))
+        columns = tuple(keys)
+    # ANN and DISTINCT refuse most other clauses: mostly leave those out, so that
+    # accepted queries are common too
+    plain = (ann is not None or distinct) and draw(st.integers(0, 3)) > 0
     return Select(
         where=tuple(conds),
         columns=columns,
         order_by=order,
-        limit=draw(st.none() | st.integers(1, 6)),
-        per_partition_limit=draw(st.none() | st.integers(1, 3)),
+        ann=ann,
+        limit=draw(
+            st.integers(1, 6) if plain and ann else st.none() | st.integers(1, 6) | st.just(1001)
+        ),
+        per_partition_limit=None if plain else draw(st.none() | st.integers(1, 3)),
         allow_filtering=draw(st.booleans()),
-        count=draw(st.integers(0, 7)) == 0,
+        count=not plain and draw(st.integers(0, 7)) == 0,
+        distinct=distinct,
     )
 
 
@@ -99,6 +124,10 @@ def _plain(v: Any) -> Any:
         return dict(v)
     if isinstance(v, Date):
         return v.date()
+    if isinstance(v, tuple) and hasattr(v, "_fields"):  # a UDT value: by field name
+        return {k: _plain(x) for k, x in zip(v._fields, v)}
+    if isinstance(v, tuple):
+        return tuple(_plain(x) for x in v)
     return v
 
 
@@ -106,7 +135,7 @@ def _run_on_server(
     session: Any, stmt: Any, schema: Any, keyspace: str
 ) -> tuple[str | None, list[tuple[Any, ...]]]:
     tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
-    _, params = _SHAPERS[type(stmt)](stmt, schema)
+    params = _params(stmt, schema)
     try:
         bound = session.prepare(tpl.cql).bind(params)
         bound.fetch_size = None
@@ -114,6 +143,18 @@ def _run_on_server(
     except (InvalidRequest, RequestValidationException, ErrorMessage) as e:
         return str(e), []
     return None, [tuple(_plain(v) for v in r) for r in rows]
+
+
+def _params(stmt: Any, schema: Any) -> list[Any]:
+    """The bound values, also of a statement whose values coodie refuses (an ANN limit
+    above 1000 is a value check), so that the server gives its own verdict."""
+    try:
+        return _SHAPERS[type(stmt)](stmt, schema)[1]
+    except InvalidQueryError:
+        if not (isinstance(stmt, Select) and stmt.ann is not None and stmt.limit):
+            raise
+    params = _SHAPERS[Select](replace(stmt, limit=1), schema)[1]
+    return [*params[:-1], stmt.limit]
 
 
 def _ours(stmt: Any, schema: Any) -> str | None:
@@ -130,7 +171,22 @@ def test_validator_and_results_agree_with_the_server(
 ) -> None:
     tables, memory = diff
     t = data.draw(st.sampled_from(tables))
-    stmt = data.draw(selects(t))
+    _agree(t, data.draw(selects(t)), memory, session, keyspace)
+
+
+@given(data=st.data())
+@settings(max_examples=60 if os.environ.get("HYPOTHESIS_PROFILE") != "fuzz" else 2_000)
+def test_ann_queries_agree_with_the_server(
+    diff: tuple[list[Table], MemoryStore], session: Any, keyspace: str, data: st.DataObject
+) -> None:
+    """`ORDER BY v ANN OF ? LIMIT k` with filters: the validator's ANN rules against the
+    server's, and the nearest rows against the memory store's exact ranking."""
+    tables, memory = diff
+    t = data.draw(st.sampled_from([t for t in tables if t.vector is not None]))
+    _agree(t, data.draw(selects(t, ann_only=True)), memory, session, keyspace)
+
+
+def _agree(t: Table, stmt: Select, memory: MemoryStore, session: Any, keyspace: str) -> None:
     schema = t.schema
     note(f"table: {schema.name} {t.types} keys {[c.name for c in schema.primary_key]}")
     ours = _ours(stmt, schema)
@@ -138,9 +194,49 @@ def test_validator_and_results_agree_with_the_server(
     note(f"statement: {stmt!r}")
     note(f"coodie: {ours}\nserver: {theirs}")
     assert (ours is None) == (theirs is None), f"coodie: {ours!r}\nserver: {theirs!r}"
-    if ours is None:
+    kind = "ann" if stmt.ann is not None else "distinct" if stmt.distinct else "select"
+    event(f"{kind} {'accepted' if ours is None else 'refused'}")
+    if ours is None and stmt.ann is not None:
+        _same_neighbours(t, stmt, rows, memory)
+    elif ours is None:
         expected = memory.select(stmt, schema)
         assert rows == expected
+
+
+def _score(function: str, a: list[float], b: list[float]) -> float:
+    """The similarity Cassandra ranks by, computed here independently of the memory
+    store, rounded past float32's noise."""
+    if function == "EUCLIDEAN":
+        return round(1 / (1 + sum((x - y) ** 2 for x, y in zip(a, b))), 5)
+    dot = sum(x * y for x, y in zip(a, b))
+    if function == "DOT_PRODUCT":
+        return round((1 + dot) / 2, 5)
+    return round((1 + dot / (math.hypot(*a) * math.hypot(*b))) / 2, 5)
+
+
+def _same_neighbours(t: Table, stmt: Select, rows: list[Any], memory: MemoryStore) -> None:
+    """An ANN query: the same number of rows, their scores in the same order, and every
+    row the server returned one the filters select. Which rows of a tie at the LIMIT
+    come back is the server's choice, so rows are not compared position by position."""
+    schema = t.schema
+    names = list(stmt.columns or [c.name for c in schema.columns])
+    full = replace(stmt, columns=None, limit=None)
+    candidates = memory.select(full, schema)
+    expected = memory.select(stmt, schema)
+    assert len(rows) == len(expected)
+    assert stmt.ann is not None
+    function = dict(schema.by_name[stmt.ann.column].index.options)["similarity_function"]
+    all_names = [c.name for c in schema.columns]
+    v = all_names.index(stmt.ann.column)
+    wanted = [tuple(r[all_names.index(n)] for n in names) for r in candidates]
+    for row in rows:
+        assert row in wanted
+    ranked = [_score(function, r[v], stmt.ann.vector) for r in candidates]
+    assert ranked == sorted(ranked, reverse=True)  # the store ranks best first
+    if stmt.ann.column in names:
+        i = names.index(stmt.ann.column)
+        got = [_score(function, r[i], stmt.ann.vector) for r in rows]
+        assert got == ranked[: len(rows)]
 
 
 # ------------------------------------------------------------------ writes

@@ -26,6 +26,7 @@ from coodie.expr.nodes import (
     Update,
 )
 from coodie.schema import ColumnKind, ColumnSchema, TableSchema
+from coodie.types import CqlType
 
 __all__ = ["validate", "validate_batch"]
 
@@ -67,12 +68,42 @@ _NE_IN_WHERE = (
 )
 
 
+def udt_field(schema: TableSchema, path: str, where: str) -> tuple[ColumnSchema, CqlType]:
+    """`home.city` -> (the UDT column home, the field's type); a clear error when `home`
+    is no user-defined type or has no field `city`."""
+    name, _, field = path.partition(".")
+    col = _column(schema, name, where)
+    t = col.cql_type
+    if not t.is_udt:
+        raise _err(schema, f"{path}: {name} is {t}, not a user-defined type with fields")
+    if field not in t.fields:
+        raise _err(
+            schema, f"{path}: {t.name} has no field {field!r}; fields are: {', '.join(t.fields)}"
+        )
+    return col, t.args[t.fields.index(field)]
+
+
 def _check_relation(schema: TableSchema, c: Compare) -> ColumnSchema:
     """Operator against column type."""
+    if c.column not in schema.by_name and "." in c.column:
+        udt_field(schema, c.column, "WHERE")
+        base = c.column.partition(".")[0]
+        raise _err(
+            schema,
+            f"{c.column} {c.op.value}: CQL cannot restrict one field of a user-defined type in "
+            f"WHERE; compare the whole value of a frozen UDT ({base} == ...) with "
+            "allow_filtering(), or test the field in if_conditions of a conditional write",
+        )
     col = _column(schema, c.column, "WHERE")
     t = col.cql_type
     if c.op is Op.NE:
         raise _err(schema, _NE_IN_WHERE.format(c.column))
+    if t.size and col.index is not None and col.index.using == "sai":
+        raise _err(
+            schema,
+            f"{c.column} {c.op.value}: a vector column with an SAI (vector) index answers ANN "
+            "queries only: order_by_ann() by it instead of filtering on it",
+        )
     if t.is_udt and not t.frozen:
         raise _err(
             schema,
@@ -165,6 +196,11 @@ def _check_conditions(schema: TableSchema, conds: Sequence[Compare], kind: str) 
     if schema.is_counter:
         raise _err(schema, "conditional (IF) writes are not supported on counter tables")
     for c in conds:
+        if c.column not in schema.by_name and "." in c.column:
+            udt_field(schema, c.column, "IF")  # IF home.city = ?: frozen or not
+            if c.op in (Op.LIKE, Op.CONTAINS, Op.CONTAINS_KEY):
+                raise _err(schema, f"IF {c.column} {c.op.value}: not supported on a UDT field")
+            continue
         col = _column(schema, c.column, "IF")
         if col.is_primary_key:
             raise _err(
@@ -252,6 +288,8 @@ def _check_ann(s: Select, schema: TableSchema, by_col: dict[str, list[Op]]) -> N
         )
     if s.count:
         raise _err(schema, "an ANN (top-k) query cannot be counted")
+    if s.distinct:
+        raise _err(schema, "an ANN (top-k) query cannot be combined with distinct()")
     if s.order_by:
         raise _err(schema, "ANN ordering does not support any other ORDER BY")
     if s.per_partition_limit is not None:
@@ -266,19 +304,61 @@ def _check_ann(s: Select, schema: TableSchema, by_col: dict[str, list[Op]]) -> N
         c = schema.by_name[name]
         if c.kind is ColumnKind.PARTITION_KEY and Op.IN in ops:
             raise _err(schema, f"an ANN query cannot restrict the partition key {name} with IN")
-        if not c.is_primary_key and (c.index is None or c.index.using != "sai"):
+    _check_ann_keys(s, schema, by_col)
+    for name in by_col:
+        c = schema.by_name[name]
+        if c.is_primary_key:
+            continue
+        if c.index is None:
             raise _err(
                 schema,
-                f"ANN ordering needs every restricted column to be SAI-indexed; {name} is not "
+                f"ANN ordering needs every restricted column to be indexed; {name} is not "
                 "(ALLOW FILTERING does not help)",
             )
+        if c.index.using != "sai" and not s.allow_filtering:
+            raise _err(
+                schema,
+                f"ANN ordering with a restriction on {name}, whose index is not SAI, reads "
+                "the nearest rows and filters them: add .allow_filtering() or index it with SAI",
+            )
+
+
+def _check_ann_keys(s: Select, schema: TableSchema, by_col: dict[str, list[Op]]) -> None:
+    """Key columns in an ANN query: the partition key whole by = (or not at all), and
+    clustering columns as a prefix within the partition or token range the key names;
+    any other key restriction is filtering, which an ANN query refuses even with
+    ALLOW FILTERING ("requires all restricted column(s) to be indexed")."""
+    pk = [c.name for c in schema.partition_key]
+    named = [n for n in pk if n in by_col]
+    if named and (len(named) < len(pk) or any(o is not Op.EQ for n in named for o in by_col[n])):
+        raise _err(
+            schema,
+            "ANN ordering needs the partition key restricted whole with = or not at all "
+            f"(got {', '.join(named)}); other key restrictions would be filtering",
+        )
+    ranged = bool(named) or any(isinstance(c, TokenCompare) for c in s.where)
+    previous: list[Op] | None = None
+    for c in schema.clustering_key:
+        ops = by_col.get(c.name)
+        if ops is not None and (
+            not ranged or (previous is not None and not all(o.is_eq_or_in for o in previous))
+        ):
+            raise _err(
+                schema,
+                f"ANN ordering cannot filter on clustering column {c.name}: restrict the "
+                "partition key (or its token) and the clustering columns before it first",
+            )
+        if ops is None:
+            ranged = False  # a gap: nothing after it is a prefix
+        previous = ops
 
 
 def _validate_select(s: Select, schema: TableSchema) -> None:
     by_col, tokens = _group(schema, s.where)
     if s.ann is not None:
         _check_ann(s, schema, by_col)
-    af = s.allow_filtering
+    # (an ANN query refuses whatever would need filtering, above; the rest needs none)
+    af = s.allow_filtering or s.ann is not None
     pk_names = [c.name for c in schema.partition_key]
 
     # LIKE needs an index that supports it, whatever ALLOW FILTERING says (Cassandra).
@@ -503,6 +583,8 @@ def _check_distinct(s: Select, schema: TableSchema, by_col: dict[str, list[Op]])
     """SELECT DISTINCT: partition key and static columns only, filtered on the partition key."""
     if s.count:
         raise _err(schema, "count() cannot be combined with distinct()")
+    if s.per_partition_limit is not None:
+        raise _err(schema, "per_partition_limit() cannot be combined with distinct()")
     cols = s.columns or ()
     wrong = [
         n
