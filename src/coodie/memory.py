@@ -566,13 +566,18 @@ class MemoryStore:
 
 def _condition_holds(row: dict[str, Any], c: Compare, schema: TableSchema) -> bool:
     """An IF condition; an empty collection is null, as the server stores it."""
-    want = _collection(c.value, schema.by_name[c.column].cql_type)
-    have = row.get(c.column)
-    if c.op is Op.NE:
+    if c.column not in schema.by_name:  # home.city: a field of a UDT column
+        return _field_condition_holds(row, c, schema)
+    want = _condition_value(c.value, schema.by_name[c.column].cql_type)
+    return _holds(c.op, row.get(c.column), want)
+
+
+def _holds(op: Op, have: Any, want: Any) -> bool:
+    if op is Op.NE:
         return bool(have != want)
     if want is None:
-        return have is None if c.op is Op.EQ else False
-    return _matches(c.op, have, want)
+        return have is None if op is Op.EQ else False
+    return _matches(op, have, want)
 
 
 def _apply(current: Any, op: AssignOp, value: Any, col: ColumnSchema) -> Any:
@@ -814,3 +819,23 @@ def _operands(row: dict[str, Any], c: Compare, schema: TableSchema) -> tuple[Any
 
     want = [key(v) for v in c.value] if c.op is Op.IN else key(c.value)
     return key(have), want
+
+
+def _condition_value(value: Any, t: CqlType) -> Any:
+    """An IF condition's value as stored, except that a UDT value whose fields are all
+    null stays a value (the server finds it equal to no stored one, null included)."""
+    if t.is_udt and value is not None:
+        return _udt_stored(value, dataclasses.replace(t, frozen=True))
+    return _collection(value, t)
+
+
+def _field_condition_holds(row: dict[str, Any], c: Compare, schema: TableSchema) -> bool:
+    """`IF home.city = ?`: the field of the stored value (null when the UDT is)."""
+    base, _, field = c.column.partition(".")
+    t = schema.by_name[base].cql_type
+    ft = t.args[t.fields.index(field)]
+    value = row.get(base)
+    have = value.get(field) if value is not None else None
+    if c.op is Op.IN:
+        return have is not None and have in [_condition_value(v, ft) for v in c.value]
+    return _holds(c.op, have, _condition_value(c.value, ft))
