@@ -109,6 +109,11 @@ class Column(Generic[T]):
         """`LIKE 'pat%'` (on Cassandra the column needs a SASI index)."""
         return self._compare(Op.LIKE, pattern)
 
+    def set(self, value: T) -> dict[str, Any]:
+        """`{"price": value}`: the keyword update() takes to set this column, typed by
+        the column (`doc.update(**User.price.set(3.5))`); see FieldColumn.set."""
+        return {self.name: value}
+
     def asc(self) -> Ordering:
         return Ordering(self.name, False, self.model)
 
