@@ -6,13 +6,19 @@ It is the reference the differential tests compare the real server with
 `Document._insert_statement()`, `QuerySet._select()` and friends build. (A driver that
 plugs it under `init_coodie` is not written yet.)
 
-What it models: partitions ordered by their Murmur3 token, rows ordered by clustering
-columns (declared direction), static columns, WHERE conditions (=, ranges, IN, CONTAINS,
-CONTAINS KEY, token ranges), ORDER BY, LIMIT, PER PARTITION LIMIT, COUNT, column
-selection, INSERT/UPDATE/DELETE with collection and counter operations, IF EXISTS /
-IF NOT EXISTS / IF conditions, and batches. What it does not: TTL expiry, write
-timestamps (last write wins in call order), LIKE, secondary-index semantics beyond
-filtering. Statements are validated by the compiler before they get here.
+What it models: partitions ordered by their Murmur3 token (tuple and frozen-UDT keys
+too), rows ordered by clustering columns (declared direction), static columns, WHERE
+conditions (=, ranges, IN, CONTAINS, CONTAINS KEY, token ranges; a frozen UDT compares
+field by field), ORDER BY, LIMIT, PER PARTITION LIMIT, COUNT, DISTINCT, column
+selection, `ORDER BY v ANN OF ?` (exact ranking by the index's similarity function;
+among equal scores the rows keep their scan order, where the server's order is its own),
+INSERT/UPDATE/DELETE with collection and counter operations, list index and UDT field
+sets, collection element deletes (an out-of-range list index is refused with the
+server's message, as an InvalidQueryError), IF EXISTS / IF NOT EXISTS / IF conditions
+(on UDT fields too), and batches. A UDT value is stored as a dict by field name; a
+non-frozen one whose fields are all null reads as null. What it does not: TTL expiry,
+write timestamps (last write wins in call order), LIKE, secondary-index semantics
+beyond filtering. Statements are validated by the compiler before they get here.
 """
 
 from __future__ import annotations

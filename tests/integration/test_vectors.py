@@ -83,7 +83,7 @@ def test_nearest_neighbours_in_order(f: Any, m: Any) -> None:
         ),
         (
             lambda P: P.find(colour="x").order_by_ann(P.at, [0.0, 0.0]).limit(1).allow_filtering(),
-            "needs every restricted column to be indexed",
+            "SAI-indexed",
         ),
         (
             lambda P: P.find(name="a").order_by_ann(P.at, [0.0, 0.0]).limit(1),

@@ -92,6 +92,9 @@ def selects(draw: st.DrawFn, t: Table, ann_only: bool = False) -> Select:
     if t.vector is not None and (ann_only or (ann_or_distinct and draw(st.integers(0, 2)) > 0)):
         ann = Ann(t.vector, draw(st.sampled_from(VECTORS)))
         order = ()  # (the compiler renders ANN alone: the validator refuses both)
+        # every column: Cassandra 5.0 can fail an ANN query that selects some of them
+        # ("IllegalStateException: [v0 v2] is not a subset of [v0]" in a replica's read)
+        columns = None
     distinct = ann is None and ann_or_distinct and draw(st.booleans())
     if distinct and draw(st.integers(0, 3)):
         keys = [c.name for c in schema.partition_key]
@@ -190,8 +193,13 @@ def _agree(t: Table, stmt: Select, memory: MemoryStore, session: Any, keyspace: 
     schema = t.schema
     note(f"table: {schema.name} {t.types} keys {[c.name for c in schema.primary_key]}")
     ours = _ours(stmt, schema)
-    theirs, rows = _run_on_server(session, stmt, schema, keyspace)
     note(f"statement: {stmt!r}")
+    if ours is not None and "has a legacy index" in ours:
+        # the one deliberate difference, not sent: the server may accept it, then fail
+        # on the data or return wrong rows (see _check_ann in expr/validate.py)
+        event("ann on a legacy index: refused by coodie")
+        return
+    theirs, rows = _run_on_server(session, stmt, schema, keyspace)
     note(f"coodie: {ours}\nserver: {theirs}")
     assert (ours is None) == (theirs is None), f"coodie: {ours!r}\nserver: {theirs!r}"
     kind = "ann" if stmt.ann is not None else "distinct" if stmt.distinct else "select"

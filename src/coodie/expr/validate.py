@@ -312,14 +312,16 @@ def _check_ann(s: Select, schema: TableSchema, by_col: dict[str, list[Op]]) -> N
         if c.index is None:
             raise _err(
                 schema,
-                f"ANN ordering needs every restricted column to be indexed; {name} is not "
+                f"ANN ordering needs every restricted column to be SAI-indexed; {name} is not "
                 "(ALLOW FILTERING does not help)",
             )
-        if c.index.using != "sai" and not s.allow_filtering:
+        if c.index.using != "sai":
+            # Cassandra 5.0 accepts it with ALLOW FILTERING, then fails on the data
+            # (NullPointerException) or returns wrong rows: refused whatever it says
             raise _err(
                 schema,
-                f"ANN ordering with a restriction on {name}, whose index is not SAI, reads "
-                "the nearest rows and filters them: add .allow_filtering() or index it with SAI",
+                f"ANN ordering needs every restricted column to be SAI-indexed; {name} has a "
+                "legacy index, with which Cassandra 5.0 fails or returns wrong rows",
             )
 
 
