@@ -618,13 +618,17 @@ def _apply(current: Any, op: AssignOp, value: Any, col: ColumnSchema) -> Any:
 # ------------------------------------------------------------------ writes of parts
 
 
+# (partition key, clustering key or None for a static cell, column, new value)
+_Staged = list[tuple[tuple[Any, ...], tuple[Any, ...] | None, str, Any]]
+
+
 def _apply_update(
     table: _Table, stmt: Update, keys: list[tuple[Any, ...]], cks: list[tuple[Any, ...]]
 ) -> None:
     """Every assignment of an UPDATE, on every row it names: all or nothing, since the
     server refuses a whole statement whose list index is out of bound."""
     schema = table.schema
-    staged: list[tuple[tuple[Any, ...], tuple[Any, ...] | None, str, Any]] = []
+    staged: _Staged = []
     for pkey in keys:
         part = table.partition(pkey, create=False)
         for ck in cks:
@@ -632,16 +636,27 @@ def _apply_update(
             for a in stmt.assignments:
                 col = schema.by_name[a.column]
                 where = None if col.kind is ColumnKind.STATIC else ckey
-                current = _cell(part, where, a.column)
-                for p, w, n, v in staged:  # an earlier assignment of the same cell
-                    if (p, w, n) == (pkey, where, a.column):
-                        current = v
+                current = _staged_cell(staged, part, pkey, where, a.column)
                 staged.append((pkey, where, a.column, _apply(current, a.op, a.value, col)))
     for pkey, where, name, value in staged:
         part = table.partition(pkey, create=True)
         assert part is not None
         target = part.static if where is None else part.rows.setdefault(where, {})
         target[name] = value
+
+
+def _staged_cell(
+    staged: _Staged,
+    part: _Partition | None,
+    pkey: tuple[Any, ...],
+    ckey: tuple[Any, ...] | None,
+    name: str,
+) -> Any:
+    """A cell's value as an earlier part of the same statement left it, else as stored."""
+    for p, w, n, v in reversed(staged):
+        if (p, w, n) == (pkey, ckey, name):
+            return v
+    return _cell(part, ckey, name)
 
 
 def _cell(part: _Partition | None, ckey: tuple[Any, ...] | None, name: str) -> Any:
@@ -713,16 +728,13 @@ def _delete_elements(store: MemoryStore, table: _Table, stmt: Delete) -> LWTResu
             _condition_holds(existing, c, schema) for c in stmt.if_conditions
         ):
             return LWTResult(False, {c.column: existing.get(c.column) for c in stmt.if_conditions})
-    staged: list[tuple[tuple[Any, ...], tuple[Any, ...] | None, str, Any]] = []
+    staged: _Staged = []
     for pkey in keys:
         part = table.partition(pkey, create=False)
         for name, key in stmt.elements:
             col = schema.by_name[name]
             where = None if col.kind is ColumnKind.STATIC else ckey
-            current = _cell(part, where, name)
-            for p, w, n, v in staged:
-                if (p, w, n) == (pkey, where, name):
-                    current = v
+            current = _staged_cell(staged, part, pkey, where, name)
             if col.cql_type.name == "list":
                 _list_index(current, key, "delete")
                 new = _collection([x for i, x in enumerate(current) if i != key], col.cql_type)
