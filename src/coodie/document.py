@@ -163,7 +163,8 @@ def conditions_from(
         for c in items:
             if model is not None:
                 check_owner(model, c.model, c.column if isinstance(c, Compare) else c.columns[0])
-            if isinstance(c, Compare) and c.column not in schema.by_name:
+            # (a UDT field, home.city, is the validator's to judge)
+            if isinstance(c, Compare) and c.column.partition(".")[0] not in schema.by_name:
                 raise InvalidQueryError(
                     f"{schema.name} has no column {c.column!r} (was the column taken from another model?)"
                 )
@@ -574,7 +575,7 @@ def _if_conditions(schema: TableSchema, conds: Any) -> tuple[Compare, ...]:
                 )
             items.extend(e.items if isinstance(e, And) else (e,))
         for c in items:
-            if isinstance(c, Compare) and c.column not in schema.by_name:
+            if isinstance(c, Compare) and c.column.partition(".")[0] not in schema.by_name:
                 raise InvalidQueryError(
                     f"{schema.name} has no column {c.column!r} (in if_conditions)"
                 )

@@ -88,6 +88,7 @@ __all__ = ["CoodiePlugin", "plugin"]
 
 DOCUMENT = "coodie.document.DocumentCore"
 COLUMN = "coodie.expr.columns.Column"
+FIELD_COLUMN = "coodie.expr.columns.FieldColumn"
 COMPARE = "coodie.expr.nodes.Compare"
 QUERYSET = "coodie.query.QuerySetCore"
 COUNTERS = ("coodie.sync.document.CounterDocument", "coodie.aio.document.CounterDocument")
@@ -434,6 +435,30 @@ class CoodiePlugin(Plugin):
 
         return column_of_field
 
+    def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        """`Customer.home.city`: mypy reaches Column.__getattr__ (declared for mypy only)
+        for a name Column lacks; the field of the column's UDT model is the answer."""
+        owner, _, attr = fullname.rpartition(".")
+        if owner != COLUMN:
+            return None
+        column = self.lookup_fully_qualified(COLUMN)
+        field_column = self.lookup_fully_qualified(FIELD_COLUMN)
+        if (
+            column is None
+            or field_column is None
+            or not isinstance(column.node, TypeInfo)
+            or not isinstance(field_column.node, TypeInfo)
+            or attr in column.node.names
+            or attr in field_column.node.names
+        ):
+            return None
+        field_info = field_column.node
+
+        def udt_field(ctx: AttributeContext) -> Type:
+            return _udt_field(ctx, attr, field_info)
+
+        return udt_field
+
     # -------------------------------------------------------------- signatures
 
     def _canonical(self, fullname: str) -> str:
@@ -470,9 +495,13 @@ class CoodiePlugin(Plugin):
         the argument it is rather than as "no overload matches"; the method hook
         computes the result type from the conditions given."""
         batch = self.lookup_fully_qualified("coodie.flows.BatchCore")
+        expr_sym = self.lookup_fully_qualified("coodie.expr.nodes.Expr")
         if batch is None or not isinstance(batch.node, TypeInfo):
             return sig
+        if expr_sym is None or not isinstance(expr_sym.node, TypeInfo):
+            return sig
         none = NoneType()
+        expr = Instance(expr_sym.node, [])
         wide: dict[str, Type] = {
             "if_exists": api.named_generic_type("builtins.bool", []),
             "if_conditions": UnionType.make_union(
@@ -481,6 +510,8 @@ class CoodiePlugin(Plugin):
                         "typing.Mapping",
                         [api.named_generic_type("builtins.str", []), AnyType(TypeOfAny.explicit)],
                     ),
+                    expr,  # [Model.name != "x"] or one expression (IfConditions)
+                    api.named_generic_type("typing.Sequence", [expr]),
                     none,
                 ]
             ),
@@ -629,6 +660,7 @@ class CoodiePlugin(Plugin):
             if name in ("conditions", "exprs"):
                 for expr in ctx.args[i]:
                     _check_owner(expr, info, ctx)
+                    _no_udt_field(expr, ctx)
 
     def _if_conditions(self, ctx: MethodContext) -> None:
         info = _model_of(ctx.type)
@@ -801,6 +833,35 @@ def _check_owner(expr: Expression, model: TypeInfo, ctx: MethodContext) -> None:
         _check_owner(expr.expr, model, ctx)
 
 
+def _no_udt_field(expr: Expression, ctx: MethodContext) -> None:
+    """`Customer.home.city` in a find()/filter() condition: CQL has no WHERE relation on
+    one field of a user-defined type (IF conditions take it)."""
+    if isinstance(expr, MemberExpr) and _is_column(expr.expr):
+        base = expr.expr
+        assert isinstance(base, MemberExpr) and isinstance(base.expr, RefExpr)
+        assert isinstance(base.expr.node, TypeInfo)
+        var = _field_var(base.expr.node, base.name)
+        if var is not None and var.type is not None and expr.name in _model_fields(var.type):
+            ctx.api.fail(
+                f"{base.name}.{expr.name}: CQL cannot restrict one field of a user-defined "
+                "type in WHERE; compare the whole frozen value, or use the field in "
+                "if_conditions",
+                expr,
+            )
+        return
+    children: list[Expression] = []
+    if isinstance(expr, OpExpr):
+        children = [expr.left, expr.right]
+    elif isinstance(expr, ComparisonExpr):
+        children = list(expr.operands)
+    elif isinstance(expr, CallExpr):
+        children = [expr.callee, *expr.args]
+    elif isinstance(expr, (UnaryExpr, MemberExpr)):
+        children = [expr.expr]
+    for e in children:
+        _no_udt_field(e, ctx)
+
+
 def _is_true(e: Expression) -> bool:
     return isinstance(e, NameExpr) and e.fullname == "builtins.True"
 
@@ -836,9 +897,34 @@ def _lwt_result(t: Type, *, optional: bool) -> Type:
 
 def _column_type(t: Type) -> Type | None:
     p = get_proper_type(t)
-    if isinstance(p, Instance) and p.type.fullname == COLUMN and p.args:
+    if isinstance(p, Instance) and p.type.fullname in (COLUMN, FIELD_COLUMN) and p.args:
         return p.args[0]
     return None
+
+
+def _udt_field(ctx: AttributeContext, attr: str, field_info: TypeInfo) -> Type:
+    """The type of `column.attr`: a FieldColumn of the field's type when the column holds
+    a user-defined type (a nested pydantic model) with that field, else an error."""
+    column = get_proper_type(ctx.type)
+    error = AnyType(TypeOfAny.from_error)
+    if not isinstance(column, Instance) or not column.args:
+        return ctx.default_attr_type
+    if column.type.fullname == FIELD_COLUMN:
+        ctx.api.fail(
+            f'"{attr}": a field of a UDT field is out of reach; CQL reaches one level '
+            "(compare or set the whole field)",
+            ctx.context,
+        )
+        return error
+    fields = _model_fields(column.args[0])
+    if attr in fields:
+        return Instance(field_info, [fields[attr]])
+    what = _type_name(column, ctx.api)
+    if fields:
+        ctx.api.fail(f'{what} has no field "{attr}"; fields are: {", ".join(fields)}', ctx.context)
+    else:
+        ctx.api.fail(f'{what} has no attribute "{attr}"', ctx.context)
+    return error
 
 
 def _column_comparison(ctx: MethodContext) -> Type:

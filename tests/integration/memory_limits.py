@@ -85,6 +85,7 @@ LIMITS: tuple[Limit, ...] = (
             "test_validator_agrees.py::test_write_verdicts_agree[update static by full key]",
             "test_validator_agrees.py::test_write_verdicts_agree[update with token]",
             "test_usertypes.py::test_filters_on_udt_columns_follow_the_server",
+            "test_usertypes.py::test_the_server_has_no_where_relation_on_a_udt_field",
             "test_vectors.py::test_the_server_agrees_with_the_ann_rules",
         ),
     ),

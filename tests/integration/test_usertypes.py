@@ -284,3 +284,54 @@ def test_collection_operations_and_contains_take_udt_elements(f: Any, Customer: 
         .all()
     )
     assert [d.id for d in found] == [doc.id]
+
+
+def test_a_udt_field_is_a_typed_column_for_updates_and_if_conditions(
+    f: Any, Customer: Any, session: Any
+) -> None:
+    """`Customer.home.city` is a column expression: `set(v)` is `SET home.city = ?` for
+    update(), its comparisons are IF conditions, and a WHERE on it is refused first."""
+
+    from coodie.exceptions import InvalidQueryError
+    from coodie.expr.columns import FieldColumn, col
+
+    city = Customer.home.city
+    assert isinstance(city, FieldColumn) and city.name == "home.city"
+    assert col(Customer, "home.zip").name == "home.zip"
+    doc = Customer(id=uuid.uuid4(), home=Address(street="1 Main", city="Oslo", zip=150))
+    f(doc.save())
+    f(doc.update(**Customer.home.city.set("Bergen")))
+    assert f(Customer.get(id=doc.id)).home == Address(street="1 Main", city="Bergen", zip=150)
+    # IF home.city = ?: written only while the field holds the value
+    result = f(doc.update(if_conditions=[Customer.home.city == "Oslo"], **city.set("Molde")))
+    assert not result.applied
+    result = f(doc.update(if_conditions=[Customer.home.city == "Bergen"], **city.set("Molde")))
+    assert result.applied
+    result = f(Customer.find(id=doc.id).update(if_conditions={"home__zip__ne": 150}, home__zip=1))
+    assert not result.applied
+    assert f(Customer.get(id=doc.id)).home == Address(street="1 Main", city="Molde", zip=150)
+    # a frozen UDT's field: in IF conditions yes, set alone no
+    f(doc.update(billing=Address(street="PO", city="Oslo")))
+    result = f(doc.update(if_conditions=[Customer.billing.city == "Oslo"], home__zip=2))
+    assert result.applied
+    with pytest.raises(InvalidQueryError, match="billing"):
+        f(doc.update(**Customer.billing.city.set("x")))
+    # CQL has no WHERE relation on a field: coodie says so (both spellings), as the server does
+    for query in (Customer.find(Customer.home.city == "Molde"), Customer.find(home__city="x")):
+        with pytest.raises(InvalidQueryError, match=r"home\.city =: CQL cannot restrict one field"):
+            f(query.allow_filtering().all())
+    # fields exist on UDT columns only, one level deep
+    with pytest.raises(AttributeError, match="has no field 'town'"):
+        Customer.home.town  # noqa: B018
+    with pytest.raises(AttributeError, match="has no attribute 'kind'"):
+        Customer.contacts.kind  # noqa: B018
+    with pytest.raises(AttributeError, match="has no attribute 'lat'"):
+        Customer.home.geo.lat  # noqa: B018
+
+
+def test_the_server_has_no_where_relation_on_a_udt_field(Customer: Any, session: Any) -> None:
+    """What coodie's refusal above stands for: the server's parser has no such relation."""
+    from cassandra.protocol import SyntaxException
+
+    with pytest.raises(SyntaxException):
+        session.execute("SELECT id FROM it_customers WHERE home.city = 'x' ALLOW FILTERING")

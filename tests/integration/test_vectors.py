@@ -86,6 +86,14 @@ def test_nearest_neighbours_in_order(f: Any, m: Any) -> None:
             "SAI-indexed",
         ),
         (
+            lambda P: P.find(name="a").order_by_ann(P.at, [0.0, 0.0]).limit(1),
+            "cannot filter on clustering column name",
+        ),
+        (
+            lambda P: P.find(at=[0.0, 0.0]).allow_filtering(),
+            "answers ANN queries only",
+        ),
+        (
             lambda P: P.find(region__in=["r1", "r2"]).order_by_ann(P.at, [0.0, 0.0]).limit(1),
             "with IN",
         ),

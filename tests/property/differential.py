@@ -12,14 +12,41 @@ import os
 import random
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 from hypothesis import strategies as st
 
 from coodie.ddl import create_index_cql, create_table_cql
-from coodie.fields import BigInt, ClusteringKey, Indexed, PrimaryKey, Static
+from coodie.fields import (
+    BigInt,
+    ClusteringKey,
+    Frozen,
+    Indexed,
+    PrimaryKey,
+    Static,
+    Vector,
+    VectorIndex,
+)
 from coodie.sync import Document
 from coodie.testing.memory import MemoryStore
+from coodie.usertype import UserType, create_type_cql, table_udts
+
+
+class Spot(UserType):
+    """The differential tables' user-defined type (frozen and not)."""
+
+    city: Optional[str] = None
+    zip: Optional[int] = None
+
+    class Settings:
+        name = "diff_spot"
+
+
+SPOTS = [Spot(city="a", zip=1), Spot(city="b"), Spot(zip=2), Spot(city="a", zip=2), Spot()]
+# 2-d vectors, none zero (cosine cannot rank a zero vector); [1, 1] and [2, 2] tie under
+# cosine, [1, 0] and [0, 1] under a dot product with [1, 1].
+VECTORS = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 2.0], [0.5, -1.0], [-1.0, 0.25]]
+SIMILARITIES = ["cosine", "dot_product", "euclidean"]
 
 # Small value domains, so that conditions match rows often.
 DOMAINS: dict[str, tuple[Any, list[Any]]] = {
@@ -29,9 +56,38 @@ DOMAINS: dict[str, tuple[Any, list[Any]]] = {
     "uuid": (uuid.UUID, [uuid.UUID(int=i * 7919) for i in range(1, 6)]),
     "date": (dt.date, [dt.date(2024, 1, d) for d in (1, 2, 3, 15)]),
     "boolean": (bool, [False, True]),
+    # tuples of several arities, one nested; tuples are frozen, so keys can be tuples
+    "tuple<int, text>": (tuple[int, str], [(0, "a"), (1, "a"), (1, "b"), (-1, "c")]),
+    "tuple<int, text, boolean>": (
+        tuple[int, str, bool],
+        [(0, "a", True), (0, "a", False), (2, "b", True)],
+    ),
+    "tuple<int, tuple<text, int>>": (
+        tuple[int, tuple[str, int]],
+        [(0, ("a", 1)), (0, ("b", 0)), (1, ("a", 1))],
+    ),
+    # a user-defined type, non-frozen (one cell per field) and frozen (one value)
+    "udt": (Optional[Spot], SPOTS),
+    "frozen<udt>": (Annotated[Optional[Spot], Frozen()], SPOTS),
+    "vector<float, 2>": (Annotated[list[float], Vector(dimensions=2)], VECTORS),
 }
-KEY_TYPES = ["text", "int", "bigint", "uuid", "date"]
-REGULAR_TYPES = ["text", "int", "bigint", "boolean", "set<text>", "list<int>", "map<text, int>"]
+KEY_TYPES = ["text", "int", "bigint", "uuid", "date", "tuple<int, text>"]
+REGULAR_TYPES = [
+    "text",
+    "int",
+    "bigint",
+    "boolean",
+    "set<text>",
+    "list<int>",
+    "map<text, int>",
+    "tuple<int, text>",
+    "tuple<int, text, boolean>",
+    "tuple<int, tuple<text, int>>",
+    "udt",
+    "frozen<udt>",
+]
+# types that take no secondary index here (a UDT's or tuple's index is another test's)
+NOT_INDEXED = {"boolean", "udt", "frozen<udt>", "vector<float, 2>"}
 COLLECTIONS: dict[str, tuple[Any, Any]] = {
     "set<text>": (set[str], lambda r: set(r.sample(["a", "b", "c", "d"], r.randint(0, 3)))),
     "list<int>": (list[int], lambda r: [r.randint(-2, 2) for _ in range(r.randint(0, 3))]),
@@ -50,6 +106,14 @@ class Table:
     @property
     def schema(self) -> Any:
         return self.model.__coodie_schema__
+
+    def is_collection(self, col: str) -> bool:
+        return self.types[col] in COLLECTIONS
+
+    @property
+    def vector(self) -> str | None:
+        """The vector column (at most one per table), with its SAI index."""
+        return next((n for n, t in self.types.items() if t.startswith("vector")), None)
 
     def value(self, r: random.Random, col: str) -> Any:
         t = self.types[col]
@@ -101,11 +165,18 @@ def make_table(r: random.Random, n: int, keyspace: str) -> Table:
         types[name] = t
         py = COLLECTIONS[t][0] if t in COLLECTIONS else DOMAINS[t][0]
         markers: list[Any] = []
-        if n_ck and t not in COLLECTIONS and r.random() < 0.25:
+        if n_ck and t not in COLLECTIONS and t != "udt" and r.random() < 0.25:
             markers.append(Static())
-        elif t not in COLLECTIONS and t != "boolean" and r.random() < 0.3:
+        elif t not in COLLECTIONS and t not in NOT_INDEXED and r.random() < 0.3:
             markers.append(Indexed(using=r.choice([None, "sai"])))
         ann[name] = Annotated[(py, *markers)] if markers else py  # type: ignore[valid-type]
+    if n % 2 == 0:  # every other table: a vector column with its SAI index, for ANN queries
+        types["vec"] = "vector<float, 2>"
+        ann["vec"] = Annotated[
+            Optional[list[float]],
+            Vector(dimensions=2),
+            VectorIndex(similarity=r.choice(SIMILARITIES)),  # type: ignore[arg-type]
+        ]
     ns: dict[str, Any] = {"__annotations__": ann, "__module__": __name__, "__qualname__": f"D{n}"}
     ns["Settings"] = type(
         "Settings",
@@ -118,6 +189,8 @@ def make_table(r: random.Random, n: int, keyspace: str) -> Table:
 
 def create(session: Any, table: Table, keyspace: str) -> None:
     schema = table.schema
+    for udt in table_udts(schema):
+        session.execute(create_type_cql(udt, keyspace), timeout=60)
     session.execute(create_table_cql(schema, keyspace), timeout=60)
     for c in schema.columns:
         if c.index is not None:
@@ -138,7 +211,7 @@ def pool(session: Any, keyspace: str, size: int, rows: int) -> tuple[list[Table]
             doc = t.model(**{c: t.value(r, c) for c in t.types})
             stmt = doc._insert_statement()
             compiled = compile_statement(stmt, t.schema)
-            session.execute(session.prepare(compiled.cql), compiled.params)
+            session.execute(session.prepare(compiled.cql), compiled.params, timeout=60)
             memory.write(stmt, t.schema)
         tables.append(t)
     return tables, memory

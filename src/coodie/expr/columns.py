@@ -7,7 +7,7 @@ to the same `Op` members (see `lookups.LOOKUPS`), so the two forms cannot drift.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 
 from coodie.exceptions import InvalidQueryError
 from coodie.expr.nodes import Compare, Op, Ordering, TokenCompare
@@ -15,7 +15,11 @@ from coodie.expr.nodes import Compare, Op, Ordering, TokenCompare
 if TYPE_CHECKING:
     from coodie.schema import ColumnSchema
 
-__all__ = ["Column", "Token", "col", "token"]
+__all__ = ["Column", "FieldColumn", "Token", "col", "token"]
+
+# True to mypy alone (it reads `MYPY` as TYPE_CHECKING; pyright does not): what only the
+# coodie mypy plugin can type is declared under it.
+MYPY: Final = False
 
 T = TypeVar("T")
 E = TypeVar("E")
@@ -105,11 +109,63 @@ class Column(Generic[T]):
         """`LIKE 'pat%'` (on Cassandra the column needs a SASI index)."""
         return self._compare(Op.LIKE, pattern)
 
+    def set(self, value: T) -> dict[str, Any]:
+        """`{"price": value}`: the keyword update() takes to set this column, typed by
+        the column (`doc.update(**User.price.set(3.5))`); see FieldColumn.set."""
+        return {self.name: value}
+
     def asc(self) -> Ordering:
         return Ordering(self.name, False, self.model)
 
     def desc(self) -> Ordering:
         return Ordering(self.name, True, self.model)
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> FieldColumn[Any]:
+            return _field_of(self, name)
+
+    elif MYPY:  # `Customer.home.city`: the plugin types it (FieldColumn[<the field's type>])
+
+        def __getattr__(self, name: str) -> FieldColumn[Any]: ...
+
+
+class FieldColumn(Column[T]):
+    """One field of a user-defined type column: `Customer.home.city`, a `FieldColumn[str]`.
+
+    Its comparisons build conditions on `home.city`, which CQL accepts in IF conditions
+    (`if_conditions=[Customer.home.city == "Oslo"]`) and refuses in WHERE (coodie says
+    so before the server). `set(v)` is the assignment `SET home.city = ?` for update():
+    `doc.update(**Customer.home.city.set("Bergen"))`, a non-frozen UDT only."""
+
+    __slots__ = ("column", "field")
+
+    def __init__(self, column: Column[Any], field: str) -> None:
+        super().__init__(f"{column.name}.{field}", column.schema, column.model)
+        self.column = column
+        self.field = field
+
+    def __repr__(self) -> str:
+        t = self.schema.cql_type
+        owner = self.model.__name__ + "." if self.model is not None else ""
+        return f"FieldColumn({owner}{self.name}: {t.args[t.fields.index(self.field)]})"
+
+    def set(self, value: T) -> dict[str, Any]:
+        """`{"home__city": value}`: the keyword update() takes for `SET home.city = ?`."""
+        return {f"{self.column.name}__{self.field}": value}
+
+
+def _field_of(column: Column[Any], name: str) -> FieldColumn[Any]:
+    """`column.name` at runtime: a field of a user-defined type column, else the usual
+    AttributeError (named for a UDT without that field)."""
+    t = column.schema.cql_type
+    if name.startswith("_") or not t.is_udt or isinstance(column, FieldColumn):
+        raise AttributeError(f"{type(column).__name__} {column.name} has no attribute {name!r}")
+    if name not in t.fields:
+        raise AttributeError(
+            f"{column.name} ({t.name}) has no field {name!r}; fields are: {', '.join(t.fields)}"
+        )
+    return FieldColumn(column, name)
 
 
 class Token:
@@ -162,7 +218,7 @@ def col(field: Any, name: str | None = None, /) -> Column[Any]:
 
     `col(User.price)` is a `Column[float]` under any checker (without the plugin the
     checker sees `User.price` as a float; at runtime it is the column). `col(User, "price")`
-    looks the column up by name.
+    looks the column up by name, and `col(Customer, "home.city")` a field of a UDT column.
     """
     if isinstance(field, Column):
         return field
@@ -173,8 +229,11 @@ def col(field: Any, name: str | None = None, /) -> Column[Any]:
     columns: Mapping[str, Column[Any]] | None = getattr(field, "__coodie_columns__", None)
     if columns is None:
         raise InvalidQueryError(f"{field.__name__} is not a coodie Document with a table")
+    base, dot, attr = name.partition(".")
     try:
-        return columns[name]
+        return _field_of(columns[base], attr) if dot else columns[name]
+    except AttributeError as e:
+        raise InvalidQueryError(f"{field.__name__}: {e}") from None
     except KeyError:
         raise InvalidQueryError(
             f"{field.__name__} has no column {name!r}; columns are: {', '.join(columns)}"

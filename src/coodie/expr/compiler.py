@@ -137,7 +137,7 @@ def _condition_values(
     for c in conds:
         shape.append((c.column, c.op))
         col = schema.by_name.get(c.column)
-        conv = col.to_db if col is not None else None
+        conv = col.to_db if col is not None else _udt_field_converter(schema, *_path(c.column))
         v = c.value
         if c.op is Op.IN:
             out.append([conv(x) if conv and x is not None else x for x in v])
@@ -338,7 +338,8 @@ _TEXT = CqlType("text")
 def _condition_type(c: Condition, schema: TableSchema) -> CqlType:
     if isinstance(c, TokenCompare):
         return _BIGINT
-    t = schema.by_name[c.column].cql_type
+    col = schema.by_name.get(c.column)
+    t = col.cql_type if col is not None else _udt_field_type(schema, *_path(c.column))
     if c.op is Op.IN:
         return CqlType("list", (t,))
     if c.op is Op.CONTAINS:
@@ -348,6 +349,12 @@ def _condition_type(c: Condition, schema: TableSchema) -> CqlType:
     if c.op is Op.LIKE:
         return _TEXT
     return t
+
+
+def _path(name: str) -> tuple[str, str]:
+    """`home.city` -> ("home", "city")."""
+    base, _, field = name.partition(".")
+    return base, field
 
 
 def _udt_field_type(schema: TableSchema, column: str, field: str) -> CqlType:
@@ -445,11 +452,17 @@ def _using(ttl: bool, timestamp: bool) -> str:
     return " USING " + " AND ".join(parts) if parts else ""
 
 
+def _quote_path(name: str) -> str:
+    """A column, or a UDT column's field (`home.city`: IF conditions take one)."""
+    base, dot, field = name.partition(".")
+    return f"{quote(base)}.{quote(field)}" if dot else quote(name)
+
+
 def _if(if_exists: bool, conds: tuple[Compare, ...]) -> str:
     if if_exists:
         return " IF EXISTS"
     if conds:
-        return " IF " + " AND ".join(f"{quote(c.column)} {c.op.value} ?" for c in conds)
+        return " IF " + " AND ".join(f"{_quote_path(c.column)} {c.op.value} ?" for c in conds)
     return ""
 
 

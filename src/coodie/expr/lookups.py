@@ -108,6 +108,11 @@ def parse_condition(schema: TableSchema, key: str, value: Any) -> Condition:
                 f"({', '.join(c.name for c in schema.partition_key)}), not to {name!r}"
             )
         return TokenCompare(tuple(c.name for c in schema.partition_key), op, value)
+    field, _, rest = lookup.partition("__")
+    udt = schema.by_name[name].cql_type
+    if udt.is_udt and field in udt.fields and (not rest or rest in LOOKUPS):
+        # home__city=, home__city__ne=: a field of a UDT (IF conditions take it, WHERE not)
+        name, lookup = f"{name}.{field}", rest or "eq"
     op = LOOKUPS.get(lookup)
     if op is None:
         raise InvalidQueryError(

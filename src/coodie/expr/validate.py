@@ -27,6 +27,7 @@ from coodie.expr.nodes import (
 )
 from coodie.expr.restrictions import Restrictions, analyse
 from coodie.schema import ColumnKind, ColumnSchema, TableSchema
+from coodie.types import CqlType
 
 __all__ = ["validate", "validate_batch"]
 
@@ -55,6 +56,12 @@ def validate(stmt: Statement, schema: TableSchema) -> None:
 # ---------------------------------------------------------------- shared checks
 
 
+def _may_filter(s: Select) -> bool:
+    """ALLOW FILTERING, or an ANN query: `_ann` has already refused whatever an ANN query
+    would need filtering for, so the rules after it judge the rest as filtered."""
+    return s.allow_filtering or s.ann is not None
+
+
 def _column(schema: TableSchema, name: str, where: str) -> ColumnSchema:
     col = schema.by_name.get(name)
     if col is None:
@@ -70,12 +77,42 @@ _NE_IN_WHERE = (
 )
 
 
+def udt_field(schema: TableSchema, path: str, where: str) -> tuple[ColumnSchema, CqlType]:
+    """`home.city` -> (the UDT column home, the field's type); a clear error when `home`
+    is no user-defined type or has no field `city`."""
+    name, _, field = path.partition(".")
+    col = _column(schema, name, where)
+    t = col.cql_type
+    if not t.is_udt:
+        raise _err(schema, f"{path}: {name} is {t}, not a user-defined type with fields")
+    if field not in t.fields:
+        raise _err(
+            schema, f"{path}: {t.name} has no field {field!r}; fields are: {', '.join(t.fields)}"
+        )
+    return col, t.args[t.fields.index(field)]
+
+
 def _check_relation(schema: TableSchema, c: Compare) -> ColumnSchema:
     """Operator against column type."""
+    if c.column not in schema.by_name and "." in c.column:
+        udt_field(schema, c.column, "WHERE")
+        base = c.column.partition(".")[0]
+        raise _err(
+            schema,
+            f"{c.column} {c.op.value}: CQL cannot restrict one field of a user-defined type in "
+            f"WHERE; compare the whole value of a frozen UDT ({base} == ...) with "
+            "allow_filtering(), or test the field in if_conditions of a conditional write",
+        )
     col = _column(schema, c.column, "WHERE")
     t = col.cql_type
     if c.op is Op.NE:
         raise _err(schema, _NE_IN_WHERE.format(c.column))
+    if t.size and col.index is not None and col.index.using == "sai":
+        raise _err(
+            schema,
+            f"{c.column} {c.op.value}: a vector column with an SAI (vector) index answers ANN "
+            "queries only: order_by_ann() by it instead of filtering on it",
+        )
     if t.is_udt and not t.frozen:
         raise _err(
             schema,
@@ -154,6 +191,11 @@ def _check_conditions(schema: TableSchema, conds: Sequence[Compare], kind: str) 
     if schema.is_counter:
         raise _err(schema, "conditional (IF) writes are not supported on counter tables")
     for c in conds:
+        if c.column not in schema.by_name and "." in c.column:
+            udt_field(schema, c.column, "IF")  # IF home.city = ?: frozen or not
+            if c.op in (Op.LIKE, Op.CONTAINS, Op.CONTAINS_KEY):
+                raise _err(schema, f"IF {c.column} {c.op.value}: not supported on a UDT field")
+            continue
         col = _column(schema, c.column, "IF")
         if col.is_primary_key:
             raise _err(
@@ -207,6 +249,8 @@ def _ann(s: Select, schema: TableSchema, r: Restrictions) -> None:
         )
     if s.count:
         raise _err(schema, "an ANN (top-k) query cannot be counted")
+    if s.distinct:
+        raise _err(schema, "an ANN (top-k) query cannot be combined with distinct()")
     if s.order_by:
         raise _err(schema, "ANN ordering does not support any other ORDER BY")
     if s.per_partition_limit is not None:
@@ -219,20 +263,58 @@ def _ann(s: Select, schema: TableSchema, r: Restrictions) -> None:
         )
     if r.pk_in:
         raise _err(schema, f"an ANN query cannot restrict the partition key {r.pk_in[0]} with IN")
+    _check_ann_keys(schema, r)
     for name in r.non_key:
         c = schema.by_name[name]
-        if c.index is None or c.index.using != "sai":
+        if c.index is None:
             raise _err(
                 schema,
                 f"ANN ordering needs every restricted column to be SAI-indexed; {name} is not "
                 "(ALLOW FILTERING does not help)",
             )
+        if c.index.using != "sai":
+            # Cassandra 5.0 accepts it with ALLOW FILTERING, then fails on the data
+            # (NullPointerException) or returns wrong rows: refused whatever it says
+            raise _err(
+                schema,
+                f"ANN ordering needs every restricted column to be SAI-indexed; {name} has a "
+                "legacy index, with which Cassandra 5.0 fails or returns wrong rows",
+            )
+
+
+def _check_ann_keys(schema: TableSchema, r: Restrictions) -> None:
+    """Key columns in an ANN query: the partition key whole by = (or not at all), and
+    clustering columns as a prefix within the partition or token range the key names;
+    any other key restriction is filtering, which an ANN query refuses even with
+    ALLOW FILTERING ("requires all restricted column(s) to be indexed")."""
+    named = r.pk_restricted
+    if named and (len(named) < len(r.pk) or any(o is not Op.EQ for n in named for o in r.ops[n])):
+        raise _err(
+            schema,
+            "ANN ordering needs the partition key restricted whole with = or not at all "
+            f"(got {', '.join(named)}); other key restrictions would be filtering",
+        )
+    ranged = bool(named) or bool(r.token_ops)
+    previous: tuple[Op, ...] | None = None
+    for c in schema.clustering_key:
+        ops = r.ops.get(c.name)
+        if ops is not None and (
+            not ranged or (previous is not None and not all(o.is_eq_or_in for o in previous))
+        ):
+            raise _err(
+                schema,
+                f"ANN ordering cannot filter on clustering column {c.name}: restrict the "
+                "partition key (or its token) and the clustering columns before it first",
+            )
+        if ops is None:
+            ranged = False  # a gap: nothing after it is a prefix
+        previous = ops
 
 
 def _partition_key(s: Select, schema: TableSchema, r: Restrictions) -> None:
     """All of the partition key by = / IN, or a token() range over all of it, or nothing
     (else ALLOW FILTERING); IN on it does not mix with an index."""
-    af = s.allow_filtering
+    af = _may_filter(s)
     pk_names = list(r.pk)
     for columns, op in zip(r.token_columns, r.token_ops):
         if list(columns) != pk_names:
@@ -277,7 +359,7 @@ def _partition_key(s: Select, schema: TableSchema, r: Restrictions) -> None:
 def _clustering(s: Select, schema: TableSchema, r: Restrictions) -> None:
     """A prefix, nothing after a range, no CONTAINS, inside the partitions a query names
     (relaxed by ALLOW FILTERING)."""
-    if s.allow_filtering or not r.clustering:
+    if _may_filter(s) or not r.clustering:
         return
     # Clustering columns narrow a partition read; an index query may also narrow a
     # token range. Anything else filters.
@@ -322,7 +404,7 @@ def _other_columns(s: Select, schema: TableSchema, r: Restrictions) -> None:
                 f"{name} LIKE: Cassandra supports LIKE only on a SASI-indexed column; "
                 f"declare it Annotated[str, Indexed(using='sasi')]",
             )
-    if s.allow_filtering:
+    if _may_filter(s):
         return
     for name in r.non_key:
         ops = r.ops[name]
@@ -432,6 +514,8 @@ def _check_distinct(s: Select, schema: TableSchema, r: Restrictions) -> None:
     """SELECT DISTINCT: partition key and static columns only, filtered on the partition key."""
     if s.count:
         raise _err(schema, "count() cannot be combined with distinct()")
+    if s.per_partition_limit is not None:
+        raise _err(schema, "per_partition_limit() cannot be combined with distinct()")
     cols = s.columns or ()
     wrong = [
         n

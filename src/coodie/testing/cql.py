@@ -345,13 +345,14 @@ class Parser:
 
     # ---------------------------------------------------------------- conditions
 
-    def conditions(self) -> list[Cond]:
-        out = [self.condition()]
+    def conditions(self, fields: bool = False) -> list[Cond]:
+        out = [self.condition(fields)]
         while self.accept("and"):
-            out.append(self.condition())
+            out.append(self.condition(fields))
         return out
 
-    def condition(self) -> Cond:
+    def condition(self, fields: bool = False) -> Cond:
+        """A relation; with `fields` (IF conditions) also one on a UDT column's field."""
         if self.at("token", "("):
             self.pos += 2
             cols = [self.ident()]
@@ -370,9 +371,9 @@ class Parser:
                 f"the in-memory driver does not run element conditions ({col}[...]): {self.cql}"
             )
         if self.accept("."):
-            raise UnsupportedOperation(
-                f"the in-memory driver does not run UDT field conditions ({col}.x): {self.cql}"
-            )
+            if not fields:  # (the server's parser has no WHERE relation on a field)
+                raise InvalidQueryError(f"no relation on a field ({col}.x) here: {self.cql}")
+            col = f"{col}.{self.ident()}"  # IF home.city = ?: one field of a UDT column
         if self.accept("in"):
             if self.at("("):
                 return Cond((col,), "IN", self.collection())
@@ -411,7 +412,7 @@ class Parser:
         if self.accept("if", "exists"):
             return False, True, []
         if self.accept("if"):
-            return False, False, self.conditions()
+            return False, False, self.conditions(fields=True)
         return False, False, []
 
     # ---------------------------------------------------------------- statements

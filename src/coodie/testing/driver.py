@@ -550,8 +550,16 @@ class MemoryDriver:
                 continue
             if c.op == "IS NOT NULL":
                 continue
-            col = _column(schema, c.columns[0])
+            base, dot, field = c.columns[0].partition(".")
+            col = _column(schema, base)
             t = col.cql_type
+            if dot:  # IF home.city = ?: one field of a UDT column
+                if field not in t.fields:
+                    raise InvalidQueryError(f"{col.name} has no field {field}")
+                ft = t.args[t.fields.index(field)]
+                value = self._value(c.term, params, ft)
+                out.append(Compare(f"{col.name}.{field}", _OPS[c.op], value))
+                continue
             if c.op == "IN":
                 if isinstance(c.term, q.Coll):
                     value: Any = [self._value(i, params, t) for i in c.term.items]

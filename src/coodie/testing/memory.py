@@ -6,20 +6,28 @@ It is the reference the differential tests compare the real server with
 `Document._insert_statement()`, `QuerySet._select()` and friends build. (A driver that
 plugs it under `init_coodie` is not written yet.)
 
-What it models: partitions ordered by their Murmur3 token, rows ordered by clustering
-columns (declared direction), static columns, WHERE conditions (=, ranges, IN, CONTAINS,
-CONTAINS KEY, token ranges), ORDER BY, LIMIT, PER PARTITION LIMIT, COUNT, column
-selection, INSERT/UPDATE/DELETE with collection and counter operations, IF EXISTS /
-IF NOT EXISTS / IF conditions, and batches. What it does not: TTL expiry, write
-timestamps (last write wins in call order), LIKE, secondary-index semantics beyond
-filtering. Statements are validated by the compiler before they get here.
+What it models: partitions ordered by their Murmur3 token (tuple and frozen-UDT keys
+too), rows ordered by clustering columns (declared direction), static columns, WHERE
+conditions (=, ranges, IN, CONTAINS, CONTAINS KEY, token ranges; a frozen UDT compares
+field by field), ORDER BY, LIMIT, PER PARTITION LIMIT, COUNT, DISTINCT, column
+selection, `ORDER BY v ANN OF ?` (exact ranking by the index's similarity function;
+among equal scores the rows keep their scan order, where the server's order is its own),
+INSERT/UPDATE/DELETE with collection and counter operations, list index and UDT field
+sets, collection element deletes (an out-of-range list index is refused with the
+server's message, as an InvalidQueryError), IF EXISTS / IF NOT EXISTS / IF conditions
+(on UDT fields too), and batches. A UDT value is stored as a dict by field name; a
+non-frozen one whose fields are all null reads as null. What it does not: TTL expiry,
+write timestamps (last write wins in call order), LIKE, secondary-index semantics
+beyond filtering. Statements are validated by the compiler before they get here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import ipaddress
 import itertools
+import math
 import struct
 import uuid
 from collections.abc import Iterable, Sequence
@@ -45,7 +53,7 @@ from coodie.expr.restrictions import analyse
 from coodie.schema import ColumnKind, ColumnSchema, TableSchema
 from coodie.types import CqlType
 
-__all__ = ["MemoryStore", "murmur3_token", "partition_token", "serialize"]
+__all__ = ["MemoryStore", "murmur3_token", "partition_token", "serialize", "similarity"]
 
 # ------------------------------------------------------------------ tokens
 
@@ -166,7 +174,25 @@ def serialize(t: CqlType, v: Any) -> bytes:
         return struct.pack(">i", -int(exp)) + _varint_bytes(unscaled)
     if name == "inet":
         return ipaddress.ip_address(v).packed
+    if name == "tuple" or t.is_udt:
+        return _serialize_fields(t, v)
     raise NotImplementedError(f"no serialization for {t} partition keys in the memory store")
+
+
+def _serialize_fields(t: CqlType, v: Any) -> bytes:
+    """A tuple or a frozen UDT: each element as [int32 length][bytes], -1 for null."""
+    if t.is_udt:
+        items = [v.get(n) if isinstance(v, dict) else getattr(v, n, None) for n in t.fields]
+    else:
+        items = list(v)
+    out = b""
+    for a, x in zip(t.args, items):
+        if x is None:
+            out += struct.pack(">i", -1)
+        else:
+            b = serialize(a, x)
+            out += struct.pack(">i", len(b)) + b
+    return out
 
 
 def partition_token(schema: TableSchema, key: Sequence[Any]) -> int:
@@ -250,9 +276,12 @@ class _Table:
 
 
 def _collection(value: Any, t: CqlType) -> Any:
-    """Stored form: empty collections are null, as in Cassandra."""
+    """Stored form: empty collections are null, as in Cassandra; a user-defined type's
+    value is a dict by field name (see `_udt_stored`)."""
     if value is None:
         return None
+    if t.is_udt:
+        return _udt_stored(value, t)
     if t.is_collection and not t.frozen and len(value) == 0:
         return None
     if t.name == "set":
@@ -306,11 +335,9 @@ class MemoryStore:
     ) -> list[tuple[Any, ...]]:
         """The rows a SELECT returns (tuples in `stmt.columns` order), or [(count,)]."""
         if stmt.ann is not None:
-            raise UnsupportedOperation(
-                f"{schema.name}: the in-memory store does not run ANN (vector) queries"
-            )
-        if getattr(stmt, "distinct", False):
-            raise UnsupportedOperation(f"{schema.name}: the in-memory store does not run DISTINCT")
+            return _select_ann(self, stmt, schema, keyspace)
+        if stmt.distinct:
+            return _select_distinct(self, stmt, schema, keyspace)
         table = self.table(schema, keyspace)
         pk_names = [c.name for c in schema.partition_key]
         ck_names = [c.name for c in schema.clustering_key]
@@ -384,7 +411,7 @@ class MemoryStore:
     @staticmethod
     def _row_matches(row: dict[str, Any], conds: Iterable[Condition], schema: TableSchema) -> bool:
         return all(
-            isinstance(c, TokenCompare) or _matches(c.op, row.get(c.column), c.value) for c in conds
+            isinstance(c, TokenCompare) or _matches(c.op, *_operands(row, c, schema)) for c in conds
         )
 
     # ------------------------------------------------------------- writes
@@ -483,25 +510,12 @@ class MemoryStore:
                     return LWTResult(
                         False, {c.column: current.get(c.column) for c in stmt.if_conditions}
                     )
-        for pkey in keys:
-            part = table.partition(pkey, create=True)
-            assert part is not None
-            for ck in cks:
-                ckey = tuple(ck) if schema.clustering_key else ()
-                for a in stmt.assignments:
-                    col = schema.by_name[a.column]
-                    if col.kind is ColumnKind.STATIC:
-                        target = part.static
-                    else:
-                        target = part.rows.setdefault(ckey, {})
-                    target[a.column] = _apply(target.get(a.column), a.op, a.value, col)
+        _apply_update(table, stmt, keys, cks)
         return LWTResult(True) if conditional else None
 
     def _delete(self, table: _Table, stmt: Delete) -> LWTResult | None:
-        if stmt.elements:  # (it would delete the whole row)
-            raise UnsupportedOperation(
-                "the in-memory store does not delete collection elements (DELETE c[?])"
-            )
+        if stmt.elements:
+            return _delete_elements(self, table, stmt)
         schema = table.schema
         keys, rest = self._keys(schema, stmt.where)
         conditional = stmt.if_exists or bool(stmt.if_conditions)
@@ -546,19 +560,26 @@ class MemoryStore:
 
 def _condition_holds(row: dict[str, Any], c: Compare, schema: TableSchema) -> bool:
     """An IF condition; an empty collection is null, as the server stores it."""
-    want = _collection(c.value, schema.by_name[c.column].cql_type)
-    have = row.get(c.column)
-    if c.op is Op.NE:
+    if c.column not in schema.by_name:  # home.city: a field of a UDT column
+        return _field_condition_holds(row, c, schema)
+    want = _condition_value(c.value, schema.by_name[c.column].cql_type)
+    return _holds(c.op, row.get(c.column), want)
+
+
+def _holds(op: Op, have: Any, want: Any) -> bool:
+    if op is Op.NE:
         return bool(have != want)
     if want is None:
-        return have is None if c.op is Op.EQ else False
-    return _matches(c.op, have, want)
+        return have is None if op is Op.EQ else False
+    return _matches(op, have, want)
 
 
 def _apply(current: Any, op: AssignOp, value: Any, col: ColumnSchema) -> Any:
     t = col.cql_type
     if op is AssignOp.SETFIELD:
-        raise UnsupportedOperation(f"the in-memory store does not set UDT fields ({col.name})")
+        return _set_field(current, value, t)
+    if op is AssignOp.SETINDEX:
+        return _set_index(current, value, t)
     if op is AssignOp.SET:
         return _collection(value, t)
     if op in (AssignOp.INCR, AssignOp.DECR):
@@ -571,13 +592,6 @@ def _apply(current: Any, op: AssignOp, value: Any, col: ColumnSchema) -> Any:
         return _collection([*value, *(current or [])], t)
     if op is AssignOp.PUT:
         return _collection({**(current or {}), **value}, t)
-    if op is AssignOp.SETINDEX:  # list: c[i] = v, on an element that exists
-        index, element = value
-        items = list(current or [])
-        if not 0 <= index < len(items):
-            raise InvalidQueryError(f"list index {index} out of bound, list has size {len(items)}")
-        items[index] = element
-        return _collection(items, t)
     if op is AssignOp.REMOVE:
         if t.name == "map":
             keys = set(value)
@@ -587,3 +601,247 @@ def _apply(current: Any, op: AssignOp, value: Any, col: ColumnSchema) -> Any:
         drop = list(value)
         return _collection([x for x in (current or []) if x not in drop], t)
     raise UnsupportedOperation(f"the in-memory store does not apply {op.value} ({col.name})")
+
+
+# ------------------------------------------------------------------ writes of parts
+
+
+# (partition key, clustering key or None for a static cell, column, new value)
+_Staged = list[tuple[tuple[Any, ...], tuple[Any, ...] | None, str, Any]]
+
+
+def _apply_update(
+    table: _Table, stmt: Update, keys: list[tuple[Any, ...]], cks: list[tuple[Any, ...]]
+) -> None:
+    """Every assignment of an UPDATE, on every row it names: all or nothing, since the
+    server refuses a whole statement whose list index is out of bound."""
+    schema = table.schema
+    staged: _Staged = []
+    for pkey in keys:
+        part = table.partition(pkey, create=False)
+        for ck in cks:
+            ckey = tuple(ck) if schema.clustering_key else ()
+            for a in stmt.assignments:
+                col = schema.by_name[a.column]
+                where = None if col.kind is ColumnKind.STATIC else ckey
+                current = _staged_cell(staged, part, pkey, where, a.column)
+                staged.append((pkey, where, a.column, _apply(current, a.op, a.value, col)))
+    for pkey, where, name, value in staged:
+        part = table.partition(pkey, create=True)
+        assert part is not None
+        target = part.static if where is None else part.rows.setdefault(where, {})
+        target[name] = value
+
+
+def _staged_cell(
+    staged: _Staged,
+    part: _Partition | None,
+    pkey: tuple[Any, ...],
+    ckey: tuple[Any, ...] | None,
+    name: str,
+) -> Any:
+    """A cell's value as an earlier part of the same statement left it, else as stored."""
+    for p, w, n, v in reversed(staged):
+        if (p, w, n) == (pkey, ckey, name):
+            return v
+    return _cell(part, ckey, name)
+
+
+def _cell(part: _Partition | None, ckey: tuple[Any, ...] | None, name: str) -> Any:
+    if part is None:
+        return None
+    if ckey is None:
+        return part.static.get(name)
+    return part.rows.get(ckey, {}).get(name)
+
+
+def _udt_stored(value: Any, t: CqlType) -> dict[str, Any] | None:
+    """A user-defined type's value as stored: a dict with every field (null where unset),
+    nested values in their stored form. A non-frozen UDT keeps one cell per field, so
+    one whose fields are all null reads back as null, as on the server."""
+    out = {
+        n: _collection(value.get(n) if isinstance(value, dict) else getattr(value, n, None), ft)
+        for n, ft in zip(t.fields, t.args)
+    }
+    if not t.frozen and all(v is None for v in out.values()):
+        return None
+    return out
+
+
+def _set_field(current: Any, value: tuple[str, Any], t: CqlType) -> Any:
+    """`SET c.field = ?` on a non-frozen UDT: the other fields keep their cells."""
+    name, v = value
+    fields = dict(current) if current is not None else dict.fromkeys(t.fields)
+    fields[name] = _collection(v, t.args[t.fields.index(name)])
+    return _udt_stored(fields, t)
+
+
+def _list_index(current: Any, index: int, verb: str) -> None:
+    if current is None:
+        raise InvalidQueryError(
+            f"Attempted to {verb} an element {_ON_OR_FROM[verb]} a list which is null"
+        )
+    if index >= len(current):
+        raise InvalidQueryError(f"List index {index} out of bound, list has size {len(current)}")
+
+
+_ON_OR_FROM = {"set": "on", "delete": "from"}
+
+
+def _set_index(current: Any, value: tuple[int, Any], t: CqlType) -> Any:
+    """`SET c[i] = ?`: the index must exist (the server says so otherwise); a null
+    element deletes the one at i."""
+    index, v = value
+    _list_index(current, index, "set")
+    out = list(current)
+    if v is None:
+        del out[index]
+    else:
+        out[index] = v
+    return _collection(out, t)
+
+
+def _delete_elements(store: MemoryStore, table: _Table, stmt: Delete) -> LWTResult | None:
+    """`DELETE c[k], ... FROM t WHERE <full key>`: a map's entry or a list's element
+    (whose index must exist), and the whole columns named beside them."""
+    schema = table.schema
+    keys, rest = store._keys(schema, stmt.where)
+    ckey = tuple(c.value for c in rest)
+    conditional = stmt.if_exists or bool(stmt.if_conditions)
+    if conditional:
+        existing = store._existing_row(table, keys[0], ckey)
+        if existing is None:
+            return LWTResult(False)
+        if stmt.if_conditions and not all(
+            _condition_holds(existing, c, schema) for c in stmt.if_conditions
+        ):
+            return LWTResult(False, {c.column: existing.get(c.column) for c in stmt.if_conditions})
+    staged: _Staged = []
+    for pkey in keys:
+        part = table.partition(pkey, create=False)
+        for name, key in stmt.elements:
+            col = schema.by_name[name]
+            where = None if col.kind is ColumnKind.STATIC else ckey
+            current = _staged_cell(staged, part, pkey, where, name)
+            if col.cql_type.name == "list":
+                _list_index(current, key, "delete")
+                new = _collection([x for i, x in enumerate(current) if i != key], col.cql_type)
+            else:
+                new = _collection(
+                    {k: x for k, x in (current or {}).items() if k != key}, col.cql_type
+                )
+            staged.append((pkey, where, name, new))
+        for name in stmt.columns:
+            col = schema.by_name[name]
+            staged.append((pkey, None if col.kind is ColumnKind.STATIC else ckey, name, None))
+    for pkey, where, name, value in staged:
+        part = table.partition(pkey, create=False)
+        if part is None:
+            continue
+        target = part.static if where is None else part.rows.get(where)
+        if target is not None and name in target:
+            target[name] = value
+    return LWTResult(True) if conditional else None
+
+
+# ------------------------------------------------------------------ reads of other shapes
+
+
+def _select_distinct(
+    store: MemoryStore, stmt: Select, schema: TableSchema, keyspace: str | None
+) -> list[tuple[Any, ...]]:
+    """`SELECT DISTINCT`: one row per partition that has live data (a row or a static
+    cell), with its key and static columns, in the order a plain SELECT reads them."""
+    pk_names = [c.name for c in schema.partition_key]
+    table = store.table(schema, keyspace)
+    conds = [c for c in stmt.where if isinstance(c, TokenCompare) or c.column in pk_names]
+    lookup = {c.column for c in conds if isinstance(c, Compare)} == set(pk_names)
+    out = []
+    by_key = lookup and any(isinstance(c, Compare) and c.op is Op.IN for c in conds)
+    order: Any = (lambda p: p.key) if by_key else (lambda p: p.token)
+    for part in sorted(table.partitions.values(), key=order):
+        if not MemoryStore._partition_matches(part, conds, pk_names, lookup):
+            continue
+        live = any(part.live(ck) for ck in part.rows) or any(
+            v is not None for v in part.static.values()
+        )
+        if live:
+            row = {**dict(zip(pk_names, part.key)), **part.static}
+            out.append(tuple(row.get(n) for n in stmt.columns or pk_names))
+    return out[: stmt.limit] if stmt.limit is not None else out
+
+
+def similarity(function: str, a: Sequence[float], b: Sequence[float]) -> float:
+    """Cassandra's vector similarity scores (higher is nearer), computed on the values
+    rounded to float32 as the server stores them: COSINE (1 + cos) / 2, DOT_PRODUCT
+    (1 + a.b) / 2, EUCLIDEAN 1 / (1 + squared distance)."""
+    fa: list[float] = [struct.unpack("f", struct.pack("f", x))[0] for x in a]
+    fb: list[float] = [struct.unpack("f", struct.pack("f", x))[0] for x in b]
+    if function == "EUCLIDEAN":
+        return 1.0 / (1.0 + sum((x - y) ** 2 for x, y in zip(fa, fb)))
+    dot = sum(x * y for x, y in zip(fa, fb))
+    if function == "DOT_PRODUCT":
+        return (1.0 + dot) / 2.0
+    norms = math.sqrt(sum(x * x for x in fa)) * math.sqrt(sum(y * y for y in fb))
+    return (1.0 + dot / norms) / 2.0 if norms else 0.0
+
+
+def _select_ann(
+    store: MemoryStore, stmt: Select, schema: TableSchema, keyspace: str | None
+) -> list[tuple[Any, ...]]:
+    """`ORDER BY v ANN OF ? LIMIT k`, exactly: the rows the WHERE clause selects, ranked
+    by the index's similarity to the query vector, best first; rows without a vector are
+    left out. Ties keep the order a plain SELECT reads the rows in (the server's order
+    among equal scores is its own: compare scores, not positions, across a tie)."""
+    col = schema.by_name[stmt.ann.column] if stmt.ann is not None else None
+    assert col is not None and stmt.ann is not None
+    options = dict(col.index.options) if col.index is not None else {}
+    function = str(options.get("similarity_function", "COSINE")).upper()
+    names = [c.name for c in schema.columns]
+    scan = dataclasses.replace(stmt, ann=None, limit=None, columns=None)
+    rows = [dict(zip(names, r)) for r in store.select(scan, schema, keyspace)]
+    ranked = sorted(
+        (r for r in rows if r.get(col.name) is not None),
+        key=lambda r: -similarity(function, r[col.name], stmt.ann.vector),  # type: ignore[union-attr]
+    )
+    chosen = ranked[: stmt.limit] if stmt.limit is not None else ranked
+    return [tuple(r.get(n) for n in stmt.columns or names) for r in chosen]
+
+
+def _operands(row: dict[str, Any], c: Compare, schema: TableSchema) -> tuple[Any, Any]:
+    """The stored value and the condition's, comparable: a frozen UDT's value compares
+    field by field, as a tuple whose null fields sort first."""
+    have = row.get(c.column)
+    col = schema.by_name.get(c.column)
+    if col is None or not col.cql_type.is_udt:
+        return have, c.value
+    t = col.cql_type
+
+    def key(v: Any) -> Any:
+        stored = _collection(v, t)
+        if stored is None:
+            return None
+        return tuple((x is not None, x) for x in stored.values())
+
+    want = [key(v) for v in c.value] if c.op is Op.IN else key(c.value)
+    return key(have), want
+
+
+def _condition_value(value: Any, t: CqlType) -> Any:
+    """An IF condition's value as stored, except that a UDT value whose fields are all
+    null stays a value (the server finds it equal to no stored one, null included)."""
+    if t.is_udt and value is not None:
+        return _udt_stored(value, dataclasses.replace(t, frozen=True))
+    return _collection(value, t)
+
+
+def _field_condition_holds(row: dict[str, Any], c: Compare, schema: TableSchema) -> bool:
+    """`IF home.city = ?`: the field of the stored value (null when the UDT is)."""
+    base, _, field = c.column.partition(".")
+    t = schema.by_name[base].cql_type
+    ft = t.args[t.fields.index(field)]
+    value = row.get(base)
+    have = value.get(field) if value is not None else None
+    if c.op is Op.IN:
+        return have is not None and have in [_condition_value(v, ft) for v in c.value]
+    return _holds(c.op, have, _condition_value(c.value, ft))

@@ -54,3 +54,8 @@ c = Customer(id=UUID(int=3))
 c.update(home__zip="x")  # E: update(home__zip=...): expected "int", got "str"
 c.update(tags__add={1})  # E: Argument 1 to <set> has incompatible type "int"; expected "str"
 Customer.find().order_by_ann(Customer.home, [1.0])  # E: Argument 1 to "order_by_ann" of "QuerySetCore" has incompatible type
+Customer.home.city.set(3)  # E: Argument 1 to "set" of "FieldColumn" has incompatible type "int"; expected "str"
+Customer.home.zip == "x"  # E: Unsupported operand types for == ("FieldColumn[int]" and "str")
+Customer.home.town  # E: "Column[Address | None]" has no field "town"; fields are: city, zip
+Customer.tags.city  # E: "Column[set[str]]" has no attribute "city"
+Customer.find(Customer.home.city == "Oslo")  # E: home.city: CQL cannot restrict one field of a user-defined type in WHERE

@@ -65,3 +65,11 @@ c.update(home__city="Oslo", home__zip=150)  # OK
 c.update(tags__add={"a"}, items__append=[1], meta__update={"k": 1})  # OK
 c.update(meta__put=("k", 2), items__setindex=(0, 5))  # OK
 Customer.find().order_by_ann(Customer.emb, [1.0, 0.0]).limit(3)  # OK
+
+# a field of a UDT column is a typed column: set() for update(), comparisons for IF
+reveal_type(Customer.home.city)  # R: coodie.expr.columns.FieldColumn[str]
+reveal_type(Customer.home.zip == 150)  # R: coodie.expr.nodes.Compare
+c.update(**Customer.home.city.set("Bergen"))  # OK
+c.update(if_conditions=[Customer.home.city == "Oslo"], **Customer.home.zip.set(1))  # OK
+Customer.find(id=c.id).update(if_conditions=[Customer.home.zip > 3], home__zip=1)  # OK
+reveal_type(c.update(if_conditions=Customer.home.city == "Oslo", home__zip=1))  # R: coodie.document.LWTResult

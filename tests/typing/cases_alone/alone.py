@@ -6,7 +6,7 @@ from uuid import UUID
 
 from typing_extensions import reveal_type
 
-from .models import Admin, AUser, Event, User
+from .models import Admin, AUser, Event, Place, User
 
 u = User(id=UUID(int=1), name="a")
 reveal_type(User.price)  # R: coodie.expr.columns.Column[float]
@@ -27,6 +27,13 @@ User.find(Admin.level > 1)  # E: Admin.level is a column of Admin, not of User
 u.update(add__tags="x")  # E: update(add__tags=...): expected
 Admin.pricee  # E: "type[Admin]" has no attribute "pricee"
 
+
+# a field of a UDT column, without pydantic's plugin too
+reveal_type(Place.spot.city)  # R: coodie.expr.columns.FieldColumn[str]
+Place(id=u.id).update(**Place.spot.zip.set(3))  # OK
+Place.spot.zip.set("x")  # E: Argument 1 to "set" of "FieldColumn" has incompatible type "str"; expected "int"
+Place.spot.town  # E: has no field "town"; fields are: city, zip
+Place.find(Place.spot.zip == 3)  # E: spot.zip: CQL cannot restrict one field of a user-defined type in WHERE
 
 async def main() -> None:
     reveal_type(await AUser.get(id=u.id))  # R: tests.typing.cases_alone.models.AUser

@@ -5,6 +5,7 @@ from typing import Annotated, ClassVar, Optional
 from uuid import UUID
 
 import coodie.aio as aio
+from pydantic import BaseModel
 from coodie.fields import ClusteringKey, Counter, PrimaryKey
 from coodie.sync import CounterDocument, Document
 
@@ -54,3 +55,13 @@ class Item(Document):
 class AViews(aio.CounterDocument):
     url: Annotated[str, PrimaryKey()]
     hits: Annotated[int, Counter()]
+
+
+class Spot(BaseModel):
+    city: str = ""
+    zip: int = 0
+
+
+class Place(Document):
+    id: Annotated[UUID, PrimaryKey()]
+    spot: Optional[Spot] = None

@@ -4,6 +4,7 @@ from typing import Annotated, ClassVar, Optional
 from uuid import UUID
 
 import coodie.aio as aio
+from pydantic import BaseModel
 from coodie.fields import Counter, PrimaryKey
 from coodie.sync import CounterDocument, Document
 
@@ -34,3 +35,14 @@ class AUser(aio.Document):
     id: Annotated[UUID, PrimaryKey()]
     name: str
     price: float = 0.0
+
+
+class Spot(BaseModel):
+    city: str = ""
+    zip: int = 0
+
+
+class Place(Document):
+    id: Annotated[UUID, PrimaryKey()]
+    spot: Spot = Spot()  # a UDT column (not Optional: pyright reaches its fields)
+    maybe: Optional[Spot] = None

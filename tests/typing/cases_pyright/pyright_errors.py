@@ -6,7 +6,7 @@ from uuid import UUID
 
 from coodie.expr.columns import col
 
-from .models import AUser, User
+from .models import AUser, Place, User
 
 uid = UUID(int=1)
 User(id=uid, nme="a")  # E: No parameter named "nme"
@@ -47,3 +47,6 @@ User(id=uid, name="a").update(add__tags="x")  # MISS: a str for a set operation
 User(id=uid, name="a").update(nme="b")  # MISS: unknown column in an update
 User.find(col(AUser.name) == "x")  # MISS: a column of another model
 c8 = col(User.price) > 3 and col(User.age) < 2  # MISS: a condition used as a truth value
+c9 = col(Place.spot.city) > 3  # E: Operator ">" not supported for types "Column[str]" and "Literal[3]"
+c10 = col(Place.spot.zip).set("x")  # E: "Literal['x']" is not assignable to "int"
+c11 = col(Place.spot.town)  # E: Cannot access attribute "town" for class "Spot"

@@ -9,7 +9,7 @@ from typing_extensions import reveal_type
 
 from coodie.expr.columns import col, token
 
-from .models import Admin, AUser, User, Views
+from .models import Admin, AUser, Place, User, Views
 
 uid = UUID(int=1)
 u = User(id=uid, name="a")  # OK
@@ -64,3 +64,12 @@ async def main() -> None:
     got = await asyncio.gather(AUser.get(id=uid), AUser.find().all())  # OK
     reveal_type(got)  # R: tuple[AUser, list[AUser]]
     reveal_type([d async for d in AUser.find()])  # R: list[AUser]
+
+# a field of a UDT column: col() of it is typed by the field; set() is the update keyword
+p = Place(id=uid)  # OK
+reveal_type(col(Place.spot.city))  # R: Column[str]
+reveal_type(col(Place.spot.city) == "Oslo")  # R: Compare
+reveal_type(col(Place.spot.city).set("Oslo"))  # R: dict[str, Any]
+p.update(**col(Place.spot.zip).set(3))  # OK
+p.update(if_conditions=[col(Place.spot.city) == "Oslo"], **col(Place.spot.zip).set(1))  # OK
+reveal_type(col(Place, "maybe.city"))  # R: Column[Any]
