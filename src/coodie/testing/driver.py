@@ -557,8 +557,9 @@ class MemoryDriver:
                 if field not in t.fields:
                     raise InvalidQueryError(f"{col.name} has no field {field}")
                 ft = t.args[t.fields.index(field)]
-                value = self._value(c.term, params, ft)
-                out.append(Compare(f"{col.name}.{field}", _OPS[c.op], value))
+                out.append(
+                    Compare(f"{col.name}.{field}", _OPS[c.op], self._value(c.term, params, ft))
+                )
                 continue
             if c.op == "IN":
                 if isinstance(c.term, q.Coll):
