@@ -227,12 +227,11 @@ def test_async_execution_outside_an_event_loop_sends_nothing(f: Any) -> None:
     """execute_async asked outside a running loop sends nothing: the cassandra driver's
     (which returns a future) raises before the statement leaves; acsylla's is a
     coroutine function, which runs nothing until awaited."""
-    from coodie import plans
+    from coodie import flows
     from coodie.registry import get_driver
-    from coodie.requests import Request
 
     R, s = f.m.Reading, f"s-{uuid4()}"
-    request = Request(plans.insert(R(sensor=s, day=D1, seq=1), False, None, None))
+    request = flows.save(R(sensor=s, day=D1, seq=1)).request
     driver = get_driver()
     try:
         pending = driver.execute_async(request)

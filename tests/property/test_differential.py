@@ -20,11 +20,10 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 from coodie.exceptions import InvalidQueryError
-from coodie.expr.compiler import _RENDERERS, _SHAPERS
 from coodie.expr.nodes import Compare, Op, Ordering, Select, TokenCompare
 from coodie.expr.validate import validate
 from coodie.memory import MemoryStore
-from tests.property.differential import Table, pool
+from tests.property.differential import Table, pool, unchecked
 
 TABLES = int(os.environ.get("COODIE_FUZZ_TABLES", "5"))
 ROWS = int(os.environ.get("COODIE_FUZZ_ROWS", "40"))
@@ -105,8 +104,7 @@ def _plain(v: Any) -> Any:
 def _run_on_server(
     session: Any, stmt: Any, schema: Any, keyspace: str
 ) -> tuple[str | None, list[tuple[Any, ...]]]:
-    tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
-    _, params = _SHAPERS[type(stmt)](stmt, schema)
+    tpl, params = unchecked(stmt, schema, keyspace)
     try:
         bound = session.prepare(tpl.cql).bind(params)
         bound.fetch_size = None
@@ -238,8 +236,7 @@ def test_writes_leave_equal_tables(
     for stmt in data.draw(st.lists(writes(t, conditional), min_size=1, max_size=10)):
         note(f"write: {stmt!r}")
         ours = _ours(stmt, schema)
-        tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
-        _, params = _SHAPERS[type(stmt)](stmt, schema)
+        tpl, params = unchecked(stmt, schema, keyspace)
         try:
             rs = session.execute(session.prepare(tpl.cql).bind(params))
             theirs = None
@@ -306,8 +303,7 @@ def test_batches_leave_equal_tables(
     batch = BatchStatement(batch_type=kind)
     for stmt in chosen:
         note(f"batched: {stmt!r}")
-        tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
-        _, params = _SHAPERS[type(stmt)](stmt, schema)
+        tpl, params = unchecked(stmt, schema, keyspace)
         batch.add(session.prepare(tpl.cql).bind(params))
         memory.write(stmt, schema)
     if chosen:
