@@ -80,14 +80,14 @@ T = TypeVar("T")
 class Single(Generic[T]):
     """A one-statement operation as data: the request and the function from its result
     page to the call's answer. Writes name their row (`model`, and `keys`: a mapping
-    holding its key columns' values), for the batch checks; `queued` is what the call
-    returns when it is queued in a batch instead (the batch's result tells the rest)."""
+    holding its key columns' values), for the batch checks; `queued` makes what the
+    call returns when it is queued in a batch instead (the batch's result tells the rest)."""
 
     request: Request | None  # None: nothing to send (the answer needs no page)
     answer: Callable[[Page], T]
     model: type[DocumentCore] | None = None
     keys: Mapping[str, Any] | None = None
-    queued: Any = None
+    queued: Callable[[], Any] | None = None  # (None: the call returns None)
 
 
 NO_PAGE = Page([])  # what the answer of a Single with nothing to send receives
@@ -178,7 +178,10 @@ def _parametrized(stmt: Statement, schema: TableSchema, sources: Sequence[Any]) 
 
 
 def _write(
-    doc: DocumentCore, compiled: Compiled, answer: Callable[[Page], T], queued: Any = None
+    doc: DocumentCore,
+    compiled: Compiled,
+    answer: Callable[[Page], T],
+    queued: Callable[[], Any] | None = None,
 ) -> Single[T]:
     return Single(Request(compiled), answer, type(doc), doc.__dict__, queued)
 
@@ -245,7 +248,11 @@ def insert(
         return result
 
     compiled = _insert_compiled(doc, True, ttl, _timestamp(timestamp, batch))
-    return _write(doc, compiled, answer, LWTResult(False, pending=True))
+    return _write(doc, compiled, answer, _pending)
+
+
+def _pending() -> LWTResult:
+    return LWTResult(False, pending=True)
 
 
 def update(
@@ -584,7 +591,7 @@ class BatchCore:
         schema = op.model._schema()
         partition = (id(schema), tuple([op.keys.get(n) for n in schema.partition_names]))
         self._items.append((op, op.request, schema, partition))
-        return op.queued
+        return op.queued() if op.queued is not None else None
 
     def add(self, cql: str, params: Sequence[Any] | None = None) -> None:
         """Queue a raw CQL write (values bound, `?` or `%s` markers) beside model writes.
