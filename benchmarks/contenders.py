@@ -41,7 +41,11 @@ from coodie.fields import ClusteringKey, Counter, Double, Indexed, PrimaryKey
 from coodie.registry import unregister_driver
 
 HOSTS = ["127.0.0.1"]
-KEYSPACE = "coodie_bench"
+# Two runs at once (two work trees on one node) need keyspaces of their own: each run
+# drops and recreates its keyspace.
+KEYSPACE = os.environ.get("COODIE_BENCH_KEYSPACE", "coodie_bench")
+if not KEYSPACE.isidentifier():
+    raise SystemExit(f"COODIE_BENCH_KEYSPACE={KEYSPACE!r}: a CQL identifier, please")
 PROTOCOL_VERSION = 5
 AIO_DRIVER = "bench_aio"  # the coodie.aio models' driver (the sync models use "default")
 

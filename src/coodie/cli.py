@@ -1,7 +1,7 @@
 """The `coodie` command: `coodie migrate make|up|down|status|show`.
 
 Connection options come from flags or the environment: COODIE_HOSTS (comma separated,
-host or host:port), COODIE_PORT, COODIE_KEYSPACE, COODIE_DRIVER (scylla, cassandra,
+host, host:port, ::1 or [::1]:port; one port for all hosts), COODIE_PORT, COODIE_KEYSPACE, COODIE_DRIVER (scylla, cassandra,
 acsylla), COODIE_USERNAME / COODIE_PASSWORD, COODIE_MODELS (for `make`).
 
 Exit codes, for CI scripts:
@@ -77,17 +77,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _connect(args: argparse.Namespace) -> Any:
+    from coodie.hosts import parse_hosts
     from coodie.sync import init_coodie
 
-    hosts: list[str] = []
-    port = args.port
-    for item in args.hosts.split(","):
-        host, sep, p = item.strip().rpartition(":")
-        if sep and p.isdigit():
-            hosts.append(host)
-            port = int(p)
-        elif item.strip():
-            hosts.append(item.strip())
+    hosts, port = parse_hosts(args.hosts, args.port)
     options: dict[str, Any] = {}
     if args.username:
         if args.driver == "acsylla":

@@ -6,27 +6,25 @@ row hydrator. No I/O here: the flavour shells execute what this module builds.
 
 from __future__ import annotations
 
-import dataclasses
-import gc
-import inspect
 import threading
 import types
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, create_model, field_validator
-from pydantic._internal._model_construction import (
-    ModelMetaclass,
-    NoInitField,
-    build_lenient_weakvaluedict,
-)
-from pydantic._internal._typing_extra import parent_frame_namespace
+from pydantic import BaseModel
 from pydantic.fields import Field, PrivateAttr
 from typing_extensions import ParamSpec, Self, dataclass_transform
 
-from coodie import polymorphic
+from coodie import hydrate, polymorphic, tracking
+from coodie._pydantic import (
+    ModelMetaclass,
+    NoInitField,
+    caller_namespace,
+    shallow_probe,
+    slot_on_first_use,
+)
+from coodie._pydantic import values_model as values_model_of
 from coodie.exceptions import InvalidQueryError, SchemaError, UnsupportedOperation
 from coodie.expr.columns import Column
 from coodie.expr.lookups import parse_assignments, parse_conditions
@@ -42,8 +40,8 @@ from coodie.expr.nodes import (
     TokenCompare,
     Update,
 )
-from coodie.schema import ColumnKind, ColumnSchema, TableSchema, build_schema
-from coodie.types import split_annotated, strip_optional
+from coodie.hydrate import Hydrator
+from coodie.schema import ColumnKind, TableSchema, build_schema
 
 __all__ = [
     "DocumentCore",
@@ -62,13 +60,6 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 _building = threading.local()
-# Documents read with only(...): id -> the columns they hold (kept beside the instance,
-# not in it, so that whole documents pay nothing for the feature).
-_PARTIAL: dict[int, frozenset[str]] = {}
-# Documents with fields assigned since they were read or last written: id -> those
-# fields (beside the instance, as _PARTIAL; `save_changes()` writes them).
-_CHANGED: dict[int, set[str]] = {}
-_GC_PAUSE_ROWS = 64  # pages at least this long are hydrated with the cyclic GC paused
 
 
 @dataclass_transform(kw_only_default=True, field_specifiers=(Field, PrivateAttr, NoInitField))
@@ -87,9 +78,7 @@ class DocumentMeta(ModelMetaclass):
             # pydantic keeps the namespace of the frame that calls its __new__, to resolve
             # annotations of classes defined in functions; that frame is this one, so
             # hand it the frame of the class statement instead
-            namespace["__pydantic_parent_namespace__"] = build_lenient_weakvaluedict(
-                parent_frame_namespace()
-            )
+            namespace["__pydantic_parent_namespace__"] = caller_namespace()
             kwargs["__pydantic_reset_parent_namespace__"] = False
         _building.depth = getattr(_building, "depth", 0) + 1
         try:
@@ -106,22 +95,6 @@ class DocumentMeta(ModelMetaclass):
                 if col is not None:
                     return col
             return super().__getattr__(item)
-
-
-def _values_model(cls: type[BaseModel]) -> type[BaseModel]:
-    """A model with `cls`'s fields, config and field validators, but not its model
-    validators, to validate column values one at a time."""
-    validators: dict[str, Any] = {}
-    for name, dec in cls.__pydantic_decorators__.field_validators.items():
-        validators[name] = field_validator(
-            *dec.info.fields, mode=dec.info.mode, check_fields=False
-        )(inspect.getattr_static(cls, name))
-    fields: dict[str, Any] = {n: (f.annotation, f) for n, f in cls.model_fields.items()}
-    config = ConfigDict(**{**cls.model_config, "title": cls.__name__})  # errors name the model
-    model: type[BaseModel] = create_model(
-        f"{cls.__name__}Values", __config__=config, __validators__=validators, **fields
-    )
-    return model
 
 
 class class_or_instance_method(classmethod, Generic[_P, _R]):  # type: ignore[type-arg]
@@ -146,86 +119,6 @@ class LWTResult:
 
     def __bool__(self) -> bool:
         return self.applied
-
-
-@dataclass(frozen=True, slots=True)
-class _Hydrator:
-    """Row -> document, planned once per (class, column list)."""
-
-    names: tuple[str, ...]
-    converters: tuple[tuple[int, Any], ...]  # (column index, converter) where one is needed
-    nulls: tuple[tuple[int, Any], ...]  # (column index, factory of what a null becomes)
-    complete: bool  # every field of the model is selected
-    fields_set: frozenset[str]
-    build: Any = None  # rows -> documents, for a complete column list (see _row_builder)
-
-
-_SLOTS = {
-    name: BaseModel.__dict__[name]
-    for name in (
-        "__dict__",
-        "__pydantic_fields_set__",
-        "__pydantic_extra__",
-        "__pydantic_private__",
-    )
-}  # BaseModel's own slots (what model_construct() sets)
-_SET_DICT = _SLOTS["__dict__"].__set__
-
-
-def _slot_on_first_use(name: str, initial: Callable[[Any], Any]) -> Any:
-    """A property over one of BaseModel's slots: reads and writes go to the slot (writes
-    straight to its setter), and while it is unset (a document hydrated from a row) the
-    first read stores and returns `initial(document)`."""
-    get, put = _SLOTS[name].__get__, _SLOTS[name].__set__
-
-    def read(doc: Any) -> Any:
-        try:
-            return get(doc, type(doc))
-        except AttributeError:
-            value = initial(doc)
-            put(doc, value)
-            return value
-
-    return property(read, put)
-
-
-def _row_builder(cls: type[DocumentCore], h: _Hydrator) -> Any:
-    """A function `rows -> [documents]` for a whole-document column list, generated once
-    per (class, columns): each row becomes one dict display (no zip, no per-value loop
-    where no converter applies) set as the instance's __dict__; pydantic's other slots
-    are filled on first use (see DocumentCore). Only column indexes and repr()'d column
-    names enter the generated source."""
-    convs, nulls = dict(h.converters), dict(h.nulls)
-    env: dict[str, Any] = {
-        "cls": cls,
-        "new": object.__new__,
-        "set_dict": _SET_DICT,
-    }
-    items = []
-    for i, name in enumerate(h.names):
-        conv, null = convs.get(i), nulls.get(i)
-        if conv is None and null is None:
-            value = f"r[{i}]"
-        else:
-            env[f"c{i}"], env[f"n{i}"] = conv, null
-            converted = f"c{i}(v)" if conv is not None else "v"
-            empty = f"n{i}()" if null is not None else "None"
-            value = f"({converted} if (v := r[{i}]) is not None else {empty})"
-        items.append(f"{name!r}: {value}")
-    source = (
-        "def build(rows):\n"
-        "    out = []\n"
-        "    add = out.append\n"
-        "    for r in rows:\n"
-        "        o = new(cls)\n"
-        f"        set_dict(o, {{{', '.join(items)}}})\n"
-        # as model_construct() does; it also sets private attributes to their defaults
-        + ("        o.model_post_init(None)\n" if cls.__pydantic_post_init__ else "")
-        + "        add(o)\n"
-        "    return out\n"
-    )
-    exec(compile(source, f"<coodie hydrator {cls.__name__}>", "exec"), env)
-    return env["build"]
 
 
 def check_owner(model: type[DocumentCore], owner: type[Any] | None, column: str) -> None:
@@ -294,7 +187,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     __coodie_columns__: ClassVar[Mapping[str, Column[Any]]]
     __coodie_counter__: ClassVar[bool] = False
     __coodie_view__: ClassVar[bool] = False
-    __coodie_hydrators__: ClassVar[dict[tuple[str, ...], _Hydrator]]
+    __coodie_hydrators__: ClassVar[dict[tuple[str, ...], Hydrator]]
 
     # pydantic keeps three things in slots of each instance: the names of the fields given
     # a value, the extra fields and the private attributes. A document hydrated from a
@@ -304,13 +197,13 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     # Hydrated from a whole row: every field has its value; a row holds no extra field;
     # model_post_init() fills the private attributes where the model has some (hydration
     # calls it, as model_construct() does).
-    __pydantic_fields_set__ = _slot_on_first_use(
+    __pydantic_fields_set__ = slot_on_first_use(
         "__pydantic_fields_set__", lambda doc: set(type(doc).model_fields)
     )
-    __pydantic_extra__ = _slot_on_first_use(
+    __pydantic_extra__ = slot_on_first_use(
         "__pydantic_extra__", lambda doc: {} if doc.model_config.get("extra") == "allow" else None
     )
-    __pydantic_private__ = _slot_on_first_use("__pydantic_private__", lambda doc: None)
+    __pydantic_private__ = slot_on_first_use("__pydantic_private__", lambda doc: None)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -389,47 +282,38 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     def _loaded(self) -> frozenset[str] | None:
         """The columns a document read with only(...) holds (those it read, and those
         given a value since); None for a whole document."""
-        read = _PARTIAL.get(id(self))
+        read = tracking.PARTIAL.get(id(self))
         return None if read is None else read | self.__pydantic_fields_set__
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
         if name in type(self).model_fields:
-            changed = _CHANGED.get(id(self))
-            if changed is None:
-                changed = _CHANGED[id(self)] = set()
-                weakref.finalize(self, _CHANGED.pop, id(self), None)
-            changed.add(name)
+            tracking.mark_changed(self, name)
 
     def _changed_fields(self) -> set[str]:
         """The fields assigned since the document was read or last written."""
-        return set(_CHANGED.get(id(self), ()))
+        return tracking.changed_fields(self)
 
     def _mark_written(self, names: Any = None) -> None:
         """The fields `names` (every field if None) now hold what the table holds."""
-        changed = _CHANGED.get(id(self))
-        if changed is not None:
-            if names is None:
-                changed.clear()
-            else:
-                changed.difference_update(names)
+        tracking.mark_written(self, names)
 
     # A document read with only(...) stays partial through copies and pickling: a copy
     # taken for a whole document would write defaults over the columns it never read.
 
     def __copy__(self) -> Self:
         new = super().__copy__()
-        _carry_partial(self, new)
+        tracking.carry_partial(self, new)
         return new
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
         new = super().__deepcopy__(memo)
-        _carry_partial(self, new)
+        tracking.carry_partial(self, new)
         return new
 
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
-        read = _PARTIAL.get(id(self))
+        read = tracking.PARTIAL.get(id(self))
         return state if read is None else {**state, "__coodie_read__": read}
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
@@ -438,7 +322,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             state = {k: v for k, v in state.items() if k != "__coodie_read__"}
         super().__setstate__(state)
         if read is not None:
-            _mark_partial(self, frozenset(read))
+            tracking.mark_partial(self, frozenset(read))
 
     def _key_conditions(self) -> tuple[Compare, ...]:
         d = self.__dict__
@@ -538,18 +422,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         """Validate new field values with the model's own validators (pydantic errors stay pydantic's)."""
         if not changes:
             return {}
-        # a shallow copy to validate on (what model_copy() does, without its overhead)
-        # (extra and private attributes are copied where the model has them, for its
-        # validators to see)
-        cls = type(self)
-        probe = object.__new__(cls)
-        _SET_DICT(probe, dict(self.__dict__))
-        _SLOTS["__pydantic_fields_set__"].__set__(probe, set(self.__pydantic_fields_set__))
-        extra = self.__pydantic_extra__ if cls.model_config.get("extra") == "allow" else None
-        _SLOTS["__pydantic_extra__"].__set__(probe, dict(extra) if extra is not None else None)
-        private = self.__pydantic_private__ if cls.__private_attributes__ else None
-        private = dict(private) if private is not None else None
-        _SLOTS["__pydantic_private__"].__set__(probe, private)
+        probe = shallow_probe(self)
         validator = type(self).__pydantic_validator__
         for name, value in changes.items():
             validator.validate_assignment(probe, name, value)
@@ -564,7 +437,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             return {}
         values_model = cls.__dict__.get("__coodie_values_model__")
         if values_model is None:
-            values_model = _values_model(cls)
+            values_model = values_model_of(cls)
             type.__setattr__(cls, "__coodie_values_model__", values_model)
         probe = values_model.model_construct()
         validator = values_model.__pydantic_validator__
@@ -633,7 +506,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         d = self.__dict__
         new_values: dict[str, Any] = {}
         for name in columns:
-            null = _null_value(type(self).model_fields[name], schema.by_name[name])
+            null = hydrate.null_value(type(self).model_fields[name], schema.by_name[name])
             new_values[name] = null() if null is not None else None
         for name, key in elements:
             current = new_values.get(name, d.get(name))
@@ -649,29 +522,10 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         for k, v in values.items():
             d[k] = v
             fields_set.add(k)
-        if id(self) in _CHANGED:
+        if id(self) in tracking.CHANGED:
             self._mark_written(values)
 
     # ------------------------------------------------------------- hydration
-
-    @classmethod
-    def _hydrator(cls, names: tuple[str, ...]) -> _Hydrator:
-        h = cls.__coodie_hydrators__.get(names)
-        if h is None:
-            schema = cls._schema()
-            cols: list[ColumnSchema] = [schema.by_name[n] for n in names]
-            nulls = [_null_value(cls.model_fields[c.name], c) for c in cols]
-            h = _Hydrator(
-                names,
-                tuple((i, c.from_db) for i, c in enumerate(cols) if c.from_db is not None),
-                tuple((i, f) for i, f in enumerate(nulls) if f is not None),
-                set(names) == set(cls.model_fields),
-                frozenset(names),
-            )
-            if h.complete:
-                h = dataclasses.replace(h, build=_row_builder(cls, h))
-            cls.__coodie_hydrators__[names] = h
-        return h
 
     @classmethod
     def _from_rows(cls, names: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[Any]:
@@ -681,42 +535,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         subclass its discriminator names."""
         if cls.__dict__.get("__coodie_poly_subs__") is not None:
             return polymorphic.dispatch_rows(cls, names, rows)
-        return cls._build_rows(names, rows)
-
-    @classmethod
-    def _build_rows(cls, names: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[Any]:
-        h = cls.__coodie_hydrators__.get(names) or cls._hydrator(names)
-        if h.build is not None:
-            if len(rows) < _GC_PAUSE_ROWS or not gc.isenabled():
-                docs: list[Any] = h.build(rows)
-                return docs
-            # Every object built here stays referenced by the result, so a collection
-            # while building finds nothing to free: with the collector paused, a page of
-            # 1,000 documents costs ~40% less (the collections it triggered scanned the
-            # whole heap). An application that runs with the collector disabled is left so.
-            gc.disable()
-            try:
-                docs = h.build(rows)
-            finally:
-                gc.enable()
-            return docs
-        # a partial document (only(...)): defaults fill the rest, and it remembers what it read
-        convs, nulls = h.converters, h.nulls
-        out = []
-        loaded = h.fields_set
-        for row in rows:
-            values = list(row)
-            for i, f in nulls:
-                if values[i] is None:
-                    values[i] = f()
-            for i, c in convs:
-                v = values[i]
-                if v is not None:
-                    values[i] = c(v)
-            doc = cls.model_construct(**dict(zip(names, values)))
-            _mark_partial(doc, loaded)
-            out.append(doc)
-        return out
+        return hydrate.build_rows(cls, names, rows)
 
 
 def _counters_start_at_zero(cls: type[DocumentCore], schema: TableSchema) -> None:
@@ -730,36 +549,6 @@ def _counters_start_at_zero(cls: type[DocumentCore], schema: TableSchema) -> Non
             changed = True
     if changed:
         cls.model_rebuild(force=True)
-
-
-def _mark_partial(doc: DocumentCore, read: frozenset[str]) -> None:
-    """Remember that `doc` holds only the columns `read` (until it is collected)."""
-    _PARTIAL[id(doc)] = read
-    weakref.finalize(doc, _PARTIAL.pop, id(doc), None)
-
-
-def _carry_partial(original: DocumentCore, copy: DocumentCore) -> None:
-    read = _PARTIAL.get(id(original))
-    if read is not None:
-        _mark_partial(copy, read)
-
-
-def _null_value(info: Any, col: ColumnSchema) -> Any:
-    """What a null read from the table becomes for a field.
-
-    CQL stores an empty collection as null, and a column added by sync_table() is null in
-    old rows: non-Optional fields get their empty collection or their default then.
-    Optional fields keep None; a required field with no default keeps None too (the row
-    really has no value), rather than inventing one.
-    """
-    _, optional = strip_optional(split_annotated(info.annotation)[0])
-    if optional:
-        return None
-    if col.cql_type.is_collection:
-        return {"list": list, "set": set, "map": dict}[col.cql_type.name]
-    if info.is_required():
-        return None
-    return lambda: info.get_default(call_default_factory=True)
 
 
 def _if_conditions(schema: TableSchema, conds: Any) -> tuple[Compare, ...]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from coodie.document import _PARTIAL, IfConditions, LWTResult, _null_value, conditions_from
+from coodie.document import IfConditions, LWTResult, conditions_from
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
 from coodie.expr.compiler import (
     CHANGES,
@@ -41,6 +41,7 @@ from coodie.expr.nodes import (
     Update,
 )
 from coodie.expr.validate import validate_batch
+from coodie.hydrate import null_value as _null_value
 from coodie.query import (
     DEFAULT_PAGE_SIZE,
     Flow,
@@ -51,6 +52,7 @@ from coodie.query import (
 )
 from coodie.requests import BatchRequest, Page, Request
 from coodie.schema import ColumnKind, TableSchema
+from coodie.tracking import PARTIAL as _PARTIAL
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore

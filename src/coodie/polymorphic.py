@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from coodie.exceptions import SchemaError
 from coodie.expr.nodes import Compare, Condition, Op
 from coodie.fields import Discriminator
+from coodie.hydrate import build_rows
 from coodie.schema import TableSchema, build_schema
 
 if TYPE_CHECKING:
@@ -143,8 +144,8 @@ def dispatch_rows(
     if field not in names:
         # (only(...) without the discriminator column: the root's own columns)
         keep = [i for i, n in enumerate(names) if n in root.model_fields]
-        return root._build_rows(
-            tuple(names[i] for i in keep), [tuple(r[i] for i in keep) for r in rows]
+        return build_rows(
+            root, tuple(names[i] for i in keep), [tuple(r[i] for i in keep) for r in rows]
         )
     at = names.index(field)
     groups: dict[type[DocumentCore], list[int]] = {}
@@ -153,8 +154,8 @@ def dispatch_rows(
     out: list[Any] = [None] * len(rows)
     for cls, indexes in groups.items():
         keep = [j for j, n in enumerate(names) if n in cls.model_fields]
-        docs = cls._build_rows(
-            tuple(names[j] for j in keep), [tuple(rows[i][j] for j in keep) for i in indexes]
+        docs = build_rows(
+            cls, tuple(names[j] for j in keep), [tuple(rows[i][j] for j in keep) for i in indexes]
         )
         for i, doc in zip(indexes, docs):
             out[i] = doc

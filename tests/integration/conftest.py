@@ -28,22 +28,11 @@ from cassandra import ConsistencyLevel
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 
+from coodie.hosts import parse_hosts
+
 
 def _contact_points() -> tuple[list[str], int]:
-    raw = os.environ.get("COODIE_TEST_HOSTS", "127.0.0.1")
-    hosts: list[str] = []
-    port = 9042
-    for item in raw.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        host, sep, p = item.rpartition(":")
-        if sep and p.isdigit() and "]" not in p:
-            hosts.append(host)
-            port = int(p)
-        else:
-            hosts.append(item)
-    return hosts, port
+    return parse_hosts(os.environ.get("COODIE_TEST_HOSTS", "127.0.0.1"), 9042)
 
 
 def replication() -> dict[str, Any]:

@@ -13,7 +13,7 @@ import coodie.aio as aio
 from coodie.exceptions import Unavailable
 from coodie.fields import PrimaryKey
 from coodie.registry import unregister_driver
-from tests.integration.conftest import _contact_points
+from tests.integration.conftest import _contact_points, driver_options
 
 
 class Item(aio.Document):
@@ -90,7 +90,12 @@ async def test_acsylla_connected_in_the_running_loop(keyspace: str) -> None:
     """`await init_coodie(driver_type="acsylla")` runs requests in the caller's loop."""
     hosts, port = _contact_points()
     drv = await aio.init_coodie(
-        hosts=hosts, port=port, keyspace=keyspace, driver_type="acsylla", name="acsylla-native"
+        hosts=hosts,
+        port=port,
+        keyspace=keyspace,
+        driver_type="acsylla",
+        name="acsylla-native",
+        **driver_options("acsylla"),
     )
     try:
         assert drv._loop is asyncio.get_running_loop() and drv._thread is None

@@ -1,0 +1,55 @@
+"""What a document remembers beside its values: the columns it was read with (a
+document read with `only(...)`) and the fields assigned since it was read or written.
+
+Both live in dicts keyed by the instance's id, not in the instance, so that a whole
+document pays nothing for them; a finalizer drops the entry with the document.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["PARTIAL", "carry_partial", "changed_fields", "mark_changed", "mark_partial"]
+
+# Documents read with only(...): id -> the columns they hold.
+PARTIAL: dict[int, frozenset[str]] = {}
+# Documents with fields assigned since they were read or last written: id -> those fields.
+CHANGED: dict[int, set[str]] = {}
+
+
+def mark_partial(doc: Any, read: frozenset[str]) -> None:
+    """Remember that `doc` holds only the columns `read` (until it is collected)."""
+    PARTIAL[id(doc)] = read
+    weakref.finalize(doc, PARTIAL.pop, id(doc), None)
+
+
+def carry_partial(original: Any, copy: Any) -> None:
+    """A copy of a partial document is partial too: a copy taken for a whole document
+    would write defaults over the columns it never read."""
+    read = PARTIAL.get(id(original))
+    if read is not None:
+        mark_partial(copy, read)
+
+
+def mark_changed(doc: Any, name: str) -> None:
+    changed = CHANGED.get(id(doc))
+    if changed is None:
+        changed = CHANGED[id(doc)] = set()
+        weakref.finalize(doc, CHANGED.pop, id(doc), None)
+    changed.add(name)
+
+
+def changed_fields(doc: Any) -> set[str]:
+    return set(CHANGED.get(id(doc), ()))
+
+
+def mark_written(doc: Any, names: Iterable[str] | None = None) -> None:
+    """The fields `names` (every field if None) now hold what the table holds."""
+    changed = CHANGED.get(id(doc))
+    if changed is not None:
+        if names is None:
+            changed.clear()
+        else:
+            changed.difference_update(names)
