@@ -190,7 +190,6 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     __coodie_counter__: ClassVar[bool] = False
     __coodie_view__: ClassVar[bool] = False
     __coodie_hydrators__: ClassVar[dict[tuple[str, ...], Hydrator]]
-    __coodie_plans__: ClassVar[dict[tuple[Any, ...], Any]]  # coodie.plans, per call shape
 
     # pydantic keeps three things in slots of each instance: the names of the fields given
     # a value, the extra fields and the private attributes. A document hydrated from a
@@ -240,7 +239,6 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             {c.name: Column(c.name, c, cls) for c in schema.columns},
         )
         type.__setattr__(cls, "__coodie_hydrators__", {})
-        type.__setattr__(cls, "__coodie_plans__", {})
         type.__setattr__(cls, "__coodie_in_step__", None)
         if schema.is_counter:
             _counters_start_at_zero(cls, schema)

@@ -1,44 +1,99 @@
-"""Document operations written once, as flows that the sync and async shells drive.
+"""Document operations written once, for the sync and async shells.
 
-A flow is a generator: it yields a `Request` (or a list of them to run concurrently, a
-`BatchRequest`, a `RawRequest`) and receives the `Page`(s); its return value is the
-method's result. Writes given `batch=` are added to the batch and yield nothing.
+A read or write of one statement is a `Single`: its request, and the function from the
+result page to the call's answer. A shell runs it; a batch queues it and applies the
+function once the batch has applied. Work of several steps stays a *flow*, a generator
+that yields a `Request` (or a list of them to run concurrently, a `BatchRequest`, a
+`RawRequest`), receives the `Page`(s) and returns the result: a batch's own run here,
+bulk writes, sync_table and paging elsewhere.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from coodie import plans
-from coodie.document import IfConditions, LWTResult
+from coodie.document import IfConditions, LWTResult, conditions_from
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
-from coodie.expr.compiler import Compiled, compile_statement
+from coodie.expr.compiler import (
+    CHANGES,
+    CONDITIONS,
+    FIELDS,
+    Compiled,
+    compile_fixed,
+    compile_statement,
+    fixed_sources,
+)
 from coodie.expr.nodes import (
     Assignment,
     AssignOp,
     BatchKind,
     Compare,
+    Delete,
     Expr,
     Insert,
     Op,
+    Param,
+    Select,
     Statement,
     Update,
 )
 from coodie.expr.restrictions import analyse
 from coodie.expr.validate import validate_batch
 from coodie.hydrate import null_value as _null_value
-from coodie.query import Flow, check_timeout, one_document, resolve_keyspace
+from coodie.query import (
+    DEFAULT_PAGE_SIZE,
+    Flow,
+    QuerySetCore,
+    check_timeout,
+    one_document,
+    resolve_keyspace,
+)
 from coodie.requests import BatchRequest, Page, Request
-from coodie.schema import TableSchema
+from coodie.schema import ColumnKind, TableSchema
+from coodie.tracking import PARTIAL as _PARTIAL
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
 
-__all__ = ["BatchCore", "counter_flow", "delete", "insert", "lwt_result", "save", "update"]
+__all__ = [
+    "NO_PAGE",
+    "BatchCore",
+    "Single",
+    "counter",
+    "decrement",
+    "delete",
+    "delete_columns",
+    "get",
+    "increment",
+    "insert",
+    "lwt_result",
+    "save",
+    "save_changes",
+    "update",
+]
 
 D = TypeVar("D", bound="DocumentCore")
+T = TypeVar("T")
+
+
+@dataclass(slots=True)  # not frozen: built per call
+class Single(Generic[T]):
+    """A one-statement operation as data: the request and the function from its result
+    page to the call's answer. Writes name their row (`model`, and `keys`: a mapping
+    holding its key columns' values), for the batch checks; `queued` makes what the
+    call returns when it is queued in a batch instead (the batch's result tells the rest)."""
+
+    request: Request | None  # None: nothing to send (the answer needs no page)
+    answer: Callable[[Page], T]
+    model: type[DocumentCore] | None = None
+    keys: Mapping[str, Any] | None = None
+    queued: Callable[[], Any] | None = None  # (None: the call returns None)
+
+
+NO_PAGE = Page([])  # what the answer of a Single with nothing to send receives
 
 
 def lwt_result(page: Page, model: type[DocumentCore] | None = None) -> LWTResult:
@@ -71,31 +126,97 @@ def compile_for(model: type[DocumentCore], stmt: Statement) -> Compiled:
     return compile_statement(stmt, model._schema(), resolve_keyspace(model))
 
 
-def _add_to_batch(model: type[DocumentCore], stmt: Update, batch: BatchCore) -> None:
-    """Queue a statement built the general way."""
-    timestamp = _batch_timestamp(stmt.timestamp, batch)
-    if timestamp != stmt.timestamp:
-        stmt = dataclasses.replace(stmt, timestamp=timestamp)
-    batch._add(model, compile_for(model, stmt), partition_of(model._schema(), stmt))
+def _keyspace(model: type[DocumentCore], schema: TableSchema) -> str:
+    return schema.keyspace or resolve_keyspace(model)  # (the schema's own: no second look-up)
 
 
-def _queue(doc: DocumentCore, compiled: Compiled, batch: BatchCore) -> None:
-    """Queue a write of `doc`'s own row (its partition is the document's)."""
+def _timestamp(timestamp: int | None, batch: BatchCore | None) -> int | None:
+    # in a batch, the batch's timestamp goes on each statement: drivers do not all
+    # honour a timestamp set on the batch itself
+    return timestamp if timestamp is not None or batch is None else batch.timestamp
+
+
+# where a fixed UPDATE's assigned values come from: SET the validated new values, a
+# counter's delta the call's keyword arguments
+_VALUE_SOURCES = {AssignOp.SET: CHANGES, AssignOp.INCR: FIELDS, AssignOp.DECR: FIELDS}
+
+
+def _parametrized(stmt: Statement, schema: TableSchema, sources: Sequence[Any]) -> Statement | None:
+    """`stmt` with a `Param` where each of its values goes: key columns, inserted columns
+    and counter deltas from FIELDS (the document's fields, or the call's keyword
+    arguments), SET values from CHANGES (the validated new values), IF values from
+    CONDITIONS (the `if_conditions` mapping). None where a value is none of these: that
+    call shape takes the general path. (compile_fixed checks the result against the
+    general path before it is used.)"""
+    where = []
+    for c in getattr(stmt, "where", ()):
+        if type(c) is not Compare or c.op is not Op.EQ:
+            return None
+        where.append(Compare(c.column, Op.EQ, Param(c.column, FIELDS, fallback=True)))
+    ifs = []
+    names = tuple(sources[CONDITIONS] or ())
+    for c, name in zip(getattr(stmt, "if_conditions", ()), names, strict=False):
+        if c.op is not Op.EQ or c.column != name:
+            return None
+        ifs.append(Compare(name, Op.EQ, Param(name, CONDITIONS)))
+    if len(ifs) != len(getattr(stmt, "if_conditions", ())) or len(ifs) != len(names):
+        return None
+    if isinstance(stmt, Select):
+        return dataclasses.replace(stmt, where=tuple(where))
+    if isinstance(stmt, Insert):
+        statics = {c.name for c in schema.columns if c.kind is ColumnKind.STATIC}
+        # a None static is left out of the INSERT: another shape, the general path
+        values = tuple((n, Param(n, FIELDS, fallback=n in statics)) for n, _ in stmt.values)
+        return dataclasses.replace(stmt, values=values)
+    if isinstance(stmt, Delete):
+        if stmt.elements:
+            return None
+        return dataclasses.replace(stmt, where=tuple(where), if_conditions=tuple(ifs))
+    if any(a.op not in _VALUE_SOURCES for a in stmt.assignments):
+        return None
+    assignments = tuple(
+        Assignment(a.column, a.op, Param(a.column, _VALUE_SOURCES[a.op])) for a in stmt.assignments
+    )
+    return Update(assignments, tuple(where), stmt.ttl, stmt.timestamp, stmt.if_exists, tuple(ifs))
+
+
+def _write(
+    doc: DocumentCore,
+    compiled: Compiled,
+    answer: Callable[[Page], T],
+    queued: Callable[[], Any] | None = None,
+) -> Single[T]:
+    return Single(Request(compiled), answer, type(doc), doc.__dict__, queued)
+
+
+def _applied(doc: DocumentCore, compiled: Compiled, new_values: Mapping[str, Any]) -> Any:
+    """The answer of a write that changes fields of `doc`: they take their new values
+    once it applied; a conditional write answers its LWTResult."""
+    model = type(doc)
+
+    def answer(page: Page) -> LWTResult | None:
+        result = lwt_result(page, model) if compiled.lwt else None
+        if result is None or result.applied:
+            doc._apply_local(new_values)
+        return result
+
+    return answer
+
+
+def _insert_compiled(
+    doc: DocumentCore, if_not_exists: bool, ttl: int | None, timestamp: int | None
+) -> Compiled:
+    """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS)."""
     model = type(doc)
     schema = model._schema()
-    d = doc.__dict__
-    batch._add(model, compiled, (id(schema), tuple([d.get(n) for n in schema.partition_names])))
-
-
-def _batch_timestamp(timestamp: int | None, batch: BatchCore) -> int | None:
-    # the batch's timestamp goes on each statement: drivers do not all honour
-    # a timestamp set on the batch itself
-    return timestamp if timestamp is not None else batch.timestamp
-
-
-# Each write has a flow, and a plain function for the batch case (the write is queued,
-# nothing runs): the flow calls it, and the shells call it directly when given a batch,
-# which spares a generator and its driving per queued write.
+    return compile_fixed(
+        (model, Insert, if_not_exists, ttl is not None, timestamp is not None),
+        schema,
+        _keyspace(model, schema),
+        None if id(doc) in _PARTIAL else fixed_sources(doc.__dict__, ttl=ttl, timestamp=timestamp),
+        lambda: doc._insert_statement(if_not_exists=if_not_exists, ttl=ttl, timestamp=timestamp),
+        _parametrized,
+    )
 
 
 def save(
@@ -105,27 +226,10 @@ def save(
     ttl: int | None = None,
     timestamp: int | None = None,
     batch: BatchCore | None = None,
-) -> Flow[None]:
+) -> Single[None]:
     """Upsert every column of the document (INSERT)."""
-    if batch is not None:
-        queued_save(doc, ttl=ttl, timestamp=timestamp, batch=batch)
-        return
-    yield Request(plans.insert(doc, False, ttl, timestamp))
-    doc._mark_written()
-
-
-def queued_save(
-    doc: D,
-    /,
-    *,
-    ttl: int | None = None,
-    timestamp: int | None = None,
-    batch: BatchCore | None = None,
-) -> None:
-    assert batch is not None
-    _queue(doc, plans.insert(doc, False, ttl, _batch_timestamp(timestamp, batch)), batch)
-    if doc._changed_fields():
-        batch._on_success.append(doc._mark_written)
+    compiled = _insert_compiled(doc, False, ttl, _timestamp(timestamp, batch))
+    return _write(doc, compiled, lambda page: doc._mark_written())
 
 
 def insert(
@@ -135,28 +239,22 @@ def insert(
     ttl: int | None = None,
     timestamp: int | None = None,
     batch: BatchCore | None = None,
-) -> Flow[LWTResult]:
+) -> Single[LWTResult]:
     """INSERT ... IF NOT EXISTS: `.applied`, and the existing row when it was not.
     In a batch nothing has run yet: the result is pending and `batch.result` tells."""
-    if batch is not None:
-        return queued_insert(doc, ttl=ttl, timestamp=timestamp, batch=batch)
-    page: Page = yield Request(plans.insert(doc, True, ttl, timestamp))
-    result = lwt_result(page, type(doc))
-    if result.applied:
-        doc._mark_written()
-    return result
+    model = type(doc)
+
+    def answer(page: Page) -> LWTResult:
+        result = lwt_result(page, model)
+        if result.applied:
+            doc._mark_written()
+        return result
+
+    compiled = _insert_compiled(doc, True, ttl, _timestamp(timestamp, batch))
+    return _write(doc, compiled, answer, _pending)
 
 
-def queued_insert(
-    doc: D,
-    /,
-    *,
-    ttl: int | None = None,
-    timestamp: int | None = None,
-    batch: BatchCore | None = None,
-) -> LWTResult:
-    assert batch is not None
-    _queue(doc, plans.insert(doc, True, ttl, _batch_timestamp(timestamp, batch)), batch)
+def _pending() -> LWTResult:
     return LWTResult(False, pending=True)
 
 
@@ -170,45 +268,46 @@ def update(
     if_conditions: IfConditions | None = None,
     batch: BatchCore | None = None,
     **values: Any,
-) -> Flow[LWTResult | None]:
+) -> Single[LWTResult | None]:
     """UPDATE this row: `name=value` sets, `add__`/`remove__`/`append__`/`prepend__`/`put__`
     change collections. Conditional updates return an `LWTResult`; the instance takes the
     new values once the write is applied."""
-    if batch is not None:
-        queued_update(
-            doc,
-            ttl=ttl,
-            timestamp=timestamp,
-            if_exists=if_exists,
-            if_conditions=if_conditions,
-            batch=batch,
-            **values,
+    model = type(doc)
+    schema = model._schema()
+    ks = _keyspace(model, schema)
+    timestamp = _timestamp(timestamp, batch)
+    new_values: list[dict[str, Any]] = []  # the values the instance takes, however made
+
+    def general() -> Statement:
+        stmt, changes = doc._update_statement(
+            values, ttl=ttl, timestamp=timestamp, if_exists=if_exists, if_conditions=if_conditions
         )
-        return None
-    compiled, new_values = plans.update(doc, values, ttl, timestamp, if_exists, if_conditions)
-    page: Page = yield Request(compiled)
-    result = lwt_result(page, type(doc)) if compiled.lwt else None
-    if result is None or result.applied:
-        doc._apply_local(new_values)
-    return result
+        new_values.append(changes)
+        return stmt
 
+    if if_conditions is not None and not isinstance(if_conditions, Mapping):
+        # conditions given as expressions: the general path, every time
+        compiled = compile_statement(general(), schema, ks)
+    else:
+        conds = if_conditions or {}
 
-def queued_update(
-    doc: D,
-    /,
-    *,
-    ttl: int | None = None,
-    timestamp: int | None = None,
-    if_exists: bool = False,
-    if_conditions: IfConditions | None = None,
-    batch: BatchCore | None = None,
-    **values: Any,
-) -> None:
-    assert batch is not None
-    timestamp = _batch_timestamp(timestamp, batch)
-    compiled, new_values = plans.update(doc, values, ttl, timestamp, if_exists, if_conditions)
-    _queue(doc, compiled, batch)
-    batch._on_success.append(lambda: doc._apply_local(new_values))
+        def sources() -> Any:
+            if id(doc) in _PARTIAL:
+                return None
+            new_values.append(doc._validated_changes(values))
+            return fixed_sources(doc.__dict__, new_values[-1], conds, ttl=ttl, timestamp=timestamp)
+
+        key = (
+            model,
+            Update,
+            tuple(values),
+            ttl is not None,
+            timestamp is not None,
+            if_exists,
+            tuple(conds),
+        )
+        compiled = compile_fixed(key, schema, ks, sources, general, _parametrized)
+    return _write(doc, compiled, _applied(doc, compiled, new_values[-1]))
 
 
 def delete(
@@ -219,30 +318,33 @@ def delete(
     if_conditions: IfConditions | None = None,
     timestamp: int | None = None,
     batch: BatchCore | None = None,
-) -> Flow[LWTResult | None]:
+) -> Single[LWTResult | None]:
     """DELETE this row; conditional deletes return an `LWTResult`."""
-    if batch is not None:
-        queued_delete(
-            doc, if_exists=if_exists, if_conditions=if_conditions, timestamp=timestamp, batch=batch
+    model = type(doc)
+    schema = model._schema()
+    ks = _keyspace(model, schema)
+    timestamp = _timestamp(timestamp, batch)
+
+    def general() -> Statement:
+        return doc._delete_statement(
+            if_exists=if_exists, timestamp=timestamp, if_conditions=if_conditions
         )
-        return None
-    compiled = plans.delete(doc, if_exists, if_conditions, timestamp)
-    page: Page = yield Request(compiled)
-    return lwt_result(page, type(doc)) if compiled.lwt else None
 
-
-def queued_delete(
-    doc: D,
-    /,
-    *,
-    if_exists: bool = False,
-    if_conditions: IfConditions | None = None,
-    timestamp: int | None = None,
-    batch: BatchCore | None = None,
-) -> None:
-    assert batch is not None
-    compiled = plans.delete(doc, if_exists, if_conditions, _batch_timestamp(timestamp, batch))
-    _queue(doc, compiled, batch)
+    if if_conditions is not None and not isinstance(if_conditions, Mapping):
+        compiled = compile_statement(general(), schema, ks)
+    else:
+        conds = if_conditions or {}
+        compiled = compile_fixed(
+            (model, Delete, timestamp is not None, if_exists, tuple(conds)),
+            schema,
+            ks,
+            None
+            if id(doc) in _PARTIAL
+            else fixed_sources(doc.__dict__, None, conds, timestamp=timestamp),
+            general,
+            _parametrized,
+        )
+    return _write(doc, compiled, lambda page: lwt_result(page, model) if compiled.lwt else None)
 
 
 # update()'s own options: a column with one of these names is written as set__<name>
@@ -258,7 +360,7 @@ def save_changes(
     if_exists: bool = False,
     if_conditions: IfConditions | None = None,
     batch: BatchCore | None = None,
-) -> Flow[LWTResult | None]:
+) -> Single[LWTResult | None]:
     """UPDATE only the fields assigned since the document was read or last written
     (nothing is sent if there are none). Changes made inside a collection in place are
     not seen: assign the field (`doc.tags = doc.tags | {"x"}`)."""
@@ -271,24 +373,28 @@ def save_changes(
             "be updated: save() writes the document as a new row"
         )
     if not changed:
-        return None
+        return Single(None, lambda page: None)
     d = doc.__dict__
     values = {(f"set__{n}" if n in _UPDATE_OPTIONS else n): d[n] for n in changed}
-    options: dict[str, Any] = {
-        "ttl": ttl,
-        "timestamp": timestamp,
-        "if_exists": if_exists,
-        "if_conditions": if_conditions,
-        "batch": batch,
-    }
-    if batch is not None:
-        queued_update(doc, **options, **values)
-        batch._on_success.append(lambda: doc._mark_written(changed))
-        return None
-    result = yield from update(doc, **options, **values)
-    if result is None or result.applied:
-        doc._mark_written(changed)
-    return result
+    op = update(
+        doc,
+        ttl=ttl,
+        timestamp=timestamp,
+        if_exists=if_exists,
+        if_conditions=if_conditions,
+        batch=batch,
+        **values,
+    )
+    applied = op.answer
+
+    def answer(page: Page) -> LWTResult | None:
+        result = applied(page)
+        if result is None or result.applied:
+            doc._mark_written(changed)
+        return result
+
+    op.answer = answer
+    return op
 
 
 def delete_columns(
@@ -299,65 +405,78 @@ def delete_columns(
     if_conditions: IfConditions | None = None,
     timestamp: int | None = None,
     batch: BatchCore | None = None,
-) -> Flow[LWTResult | None]:
+) -> Single[LWTResult | None]:
     """DELETE some columns of this row (`"name"`) or collection elements (`("meta", "k")`,
     `("items", 2)`); conditional deletes return an `LWTResult`. The instance takes the
     change once it is applied."""
     stmt, new_values = doc._delete_columns_statement(
         targets,
         if_exists=if_exists,
-        timestamp=_batch_timestamp(timestamp, batch) if batch else timestamp,
+        timestamp=_timestamp(timestamp, batch),
         if_conditions=if_conditions,
     )
     compiled = compile_for(type(doc), stmt)
-    if batch is not None:
-        _queue(doc, compiled, batch)
-        batch._on_success.append(lambda: doc._apply_local(new_values))
-        return None
-    page: Page = yield Request(compiled)
-    result = lwt_result(page, type(doc)) if compiled.lwt else None
-    if result is None or result.applied:
-        doc._apply_local(new_values)
-    return result
+    return _write(doc, compiled, _applied(doc, compiled, new_values))
 
 
-def counter_flow(
-    owner: Any, kwargs: Mapping[str, Any], sign: int, batch: BatchCore | None
-) -> Flow[None]:
+def counter(
+    owner: Any, kwargs: Mapping[str, Any], sign: int, batch: BatchCore | None = None
+) -> Single[None]:
     """`increment(url="/home", views=1)`: key columns by value, counters by delta.
     `owner` is the class, or a document (`PageView(url=u).increment(views=1)`): its key
     columns name the row, and its counters take the change once it is written."""
     model: type[DocumentCore] = owner if isinstance(owner, type) else type(owner)
     if not model.__coodie_counter__:
         raise UnsupportedOperation(f"{model.__name__} is not a CounterDocument")
-    apply: Callable[[], None] | None = None
+    schema = model._schema()
+    apply: Callable[[Page], None] = _nothing
     if not isinstance(owner, type):
         doc = owner
-        keys = {c.name: doc.__dict__.get(c.name) for c in model._schema().primary_key}
+        keys = {c.name: doc.__dict__.get(c.name) for c in schema.primary_key}
         kwargs = {**{k: v for k, v in keys.items() if k not in kwargs}, **kwargs}
-        schema = model._schema()
         deltas = {
             n: v * sign
             for n, v in kwargs.items()
             if n in schema.by_name and schema.by_name[n].is_counter
         }
 
-        def apply() -> None:
+        def apply(page: Page) -> None:
             doc._apply_local({n: (doc.__dict__.get(n) or 0) + d for n, d in deltas.items()})
 
-    if batch is not None:
-        _add_to_batch(model, _counter_statement(model, kwargs, sign), batch)
-        if apply is not None:
-            batch._on_success.append(apply)
-        return
-    yield Request(
-        plans.counter(model, kwargs, sign, lambda: _counter_statement(model, kwargs, sign))
+    timestamp = _timestamp(None, batch)
+    # the direction of each counter is part of the shape (`+ ?` or `- ?`), and so is a
+    # value that is not an int (the general path refuses it)
+    signs = tuple(2 if type(v) is not int else v * sign < 0 for v in kwargs.values())
+    values = kwargs
+    compiled = compile_fixed(
+        (model, "counter", tuple(values), signs, timestamp is not None),
+        schema,
+        _keyspace(model, schema),
+        fixed_sources(values, timestamp=timestamp),
+        lambda: _counter_statement(model, values, sign, timestamp),
+        _parametrized,
     )
-    if apply is not None:
-        apply()
+    return Single(Request(compiled), apply, model, values)
 
 
-def _counter_statement(model: type[DocumentCore], kwargs: Mapping[str, Any], sign: int) -> Update:
+def increment(owner: Any, /, *, batch: BatchCore | None = None, **values: Any) -> Single[None]:
+    """`PageViews.increment(url="/home", views=1)`: keys by value, counters by delta;
+    on a document (`PageViews(url="/home").increment(views=1)`) its key names the row."""
+    return counter(owner, values, 1, batch)
+
+
+def decrement(owner: Any, /, *, batch: BatchCore | None = None, **values: Any) -> Single[None]:
+    """`PageViews.decrement(url="/home", views=1)`: keys by value, counters by delta."""
+    return counter(owner, values, -1, batch)
+
+
+def _nothing(page: Page) -> None:
+    return None
+
+
+def _counter_statement(
+    model: type[DocumentCore], kwargs: Mapping[str, Any], sign: int, timestamp: int | None = None
+) -> Update:
     schema = model._schema()
     where = []
     assignments = []
@@ -381,16 +500,17 @@ def _counter_statement(model: type[DocumentCore], kwargs: Mapping[str, Any], sig
             f"{model.__name__}: name at least one counter to change, e.g. "
             f"{next((c.name for c in schema.columns if c.is_counter), 'views')}=1"
         )
-    return Update(tuple(assignments), tuple(where))
+    return Update(tuple(assignments), tuple(where), timestamp=timestamp)
 
 
-def get_flow(
+def get(
     model: type[D], conditions: Sequence[Any], lookups: Mapping[str, Any], *, required: bool
-) -> Flow[D | None]:
+) -> Single[D | None]:
     """`Model.get(...)` (required) and `Model.find_one(...)`: the one matching document.
     A lone value (`Model.get(some_id)`) is the value of a one-column primary key."""
+    schema = model._schema()
     if len(conditions) == 1 and not isinstance(conditions[0], Expr):
-        key = model._schema().primary_key
+        key = schema.primary_key
         if len(key) != 1:
             raise InvalidQueryError(
                 f"{model.__name__}: get(value) takes the value of a one-column primary key; "
@@ -400,9 +520,26 @@ def get_flow(
             raise InvalidQueryError(f"{model.__name__}: {key[0].name} is given twice")
         lookups = {key[0].name: conditions[0], **lookups}
         conditions = ()
-    request = plans.get_request(model, conditions, lookups)
-    page: Page = yield request
-    return one_document(model, request, page.rows, required=required)
+
+    def general() -> Select:
+        # (with what the QuerySet adds: a polymorphic subclass's filter)
+        qs = QuerySetCore(model, conditions_from(schema, conditions, lookups, model))
+        return qs._copy(_limit=2)._select()
+
+    if conditions:
+        compiled = compile_statement(general(), schema, _keyspace(model, schema))
+    else:
+        compiled = compile_fixed(
+            (model, Select, tuple(lookups)),
+            schema,
+            _keyspace(model, schema),
+            fixed_sources(lookups, limit=2),  # (2 rows: to tell one from several)
+            general,
+            _parametrized,
+        )
+    # the QuerySet's request: its page size, or none where the server does not page
+    request = Request(compiled, fetch_size=DEFAULT_PAGE_SIZE if compiled.paging else 0)
+    return Single(request, lambda page: one_document(model, request, page.rows, required=required))
 
 
 # ------------------------------------------------------------------ batches
@@ -440,13 +577,19 @@ class BatchCore:
         self.timeout = check_timeout(timeout, "batch timeout=")
         self.timestamp = timestamp
         self.result: LWTResult | None = None
-        # (model, compiled statement, identity of the partition it writes)
-        self._items: list[tuple[type[DocumentCore], Compiled, Any]] = []
-        self._on_success: list[Callable[[], None]] = []  # local changes made once it applied
+        # the queued writes: each with its request, its table, the partition it writes
+        self._items: list[tuple[Single[Any], Request, TableSchema, Any]] = []
         self._raw: list[Compiled] = []  # raw CQL statements (`add()`), sent after the others
 
-    def _add(self, model: type[DocumentCore], compiled: Compiled, partition: Any) -> None:
-        self._items.append((model, compiled, partition))
+    def _queue(self, op: Single[T]) -> Any:
+        """Queue a write; what the call returns now (its answer comes once the batch ran)."""
+        if op.request is None:  # nothing to write
+            return op.answer(NO_PAGE)
+        assert op.model is not None and op.keys is not None
+        schema = op.model._schema()
+        partition = (id(schema), tuple([op.keys.get(n) for n in schema.partition_names]))
+        self._items.append((op, op.request, schema, partition))
+        return op.queued() if op.queued is not None else None
 
     def add(self, cql: str, params: Sequence[Any] | None = None) -> None:
         """Queue a raw CQL write (values bound, `?` or `%s` markers) beside model writes.
@@ -459,33 +602,33 @@ class BatchCore:
         return len(self._items) + len(self._raw)
 
     def _driver_name(self) -> str | None:
-        names = {m._schema().driver_name for m, _, _ in self._items}
+        names = {schema.driver_name for _, _, schema, _ in self._items}
         if len(names) > 1:
             raise InvalidQueryError("a batch cannot span several drivers (clusters)")
         return next(iter(names), None)
 
     def _discard(self) -> None:
         self._items.clear()
-        self._on_success.clear()
         self._raw.clear()
 
     def _flow(self) -> Flow[LWTResult | None]:
-        """Send the queued writes as one BATCH; a conditional batch returns its LWTResult."""
+        """Send the queued writes as one BATCH; a conditional batch returns its LWTResult.
+        Once it applied, each write's answer is applied to its page (the instances take
+        their new values)."""
         self.result = None
         if not self._items and not self._raw:
             return None
         if self._items:
-            validate_batch(self.kind, [(m._schema(), c.lwt, p) for m, c, p in self._items])
-        items = tuple(c for _, c, _ in self._items) + tuple(self._raw)
-        model = self._items[0][0] if self._items else None
-        on_success, self._items, self._on_success = self._on_success, [], []
-        self._raw = []
+            validate_batch(self.kind, [(s, r.compiled.lwt, p) for _, r, s, p in self._items])
+        queued, raw, self._items, self._raw = self._items, self._raw, [], []
+        ops = [op for op, _, _, _ in queued]
+        items = tuple(r.compiled for _, r, _, _ in queued) + tuple(raw)
         page: Page = yield BatchRequest(
             self.kind.value, items, consistency=self.consistency, timeout=self.timeout
         )
         if any(c.lwt for c in items):
-            self.result = lwt_result(page, model)
+            self.result = lwt_result(page, ops[0].model if ops else None)
         if self.result is None or self.result.applied:
-            for apply in on_success:
-                apply()
+            for op in ops:
+                op.answer(page)
         return self.result

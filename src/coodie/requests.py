@@ -6,12 +6,11 @@ its `StatementTypes`) is data here, whoever built it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Generic, Protocol, TypeVar
 
-from coodie.exceptions import InvalidQueryError
-from coodie.types import Check, CqlType, describe
+from coodie.types import CqlType
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -64,26 +63,11 @@ class StatementTypes:
 
     params: tuple[CqlType, ...]
     columns: tuple[CqlType, ...] = ()
-    # what each marker binds (a column name, or "ttl", "limit", ...), for error messages
-    labels: tuple[str, ...] = ()
-    # (marker index, predicate) for every marker whose values coodie checks
-    checks: tuple[tuple[int, Any, Check | None], ...] = ()  # (marker, classinfo, extra)
+    labels: tuple[str, ...] = ()  # what each marker binds (a column, "ttl", ...)
     table: str = ""
     # raw CQL of a model's table (`Model.execute_raw()`): the type of each column by
     # name, for results whose columns are known only once they arrive
     by_column: Mapping[str, CqlType] | None = None
-
-    def check(self, params: Sequence[Any]) -> None:
-        """Raise InvalidQueryError, naming the column, for a value that does not fit its
-        marker's CQL type (drivers would convert it silently or fail obscurely)."""
-        for i, cls, extra in self.checks:
-            v = params[i]
-            if v is not None and not (isinstance(v, cls) and (extra is None or extra(v))):
-                t = self.params[i]
-                raise InvalidQueryError(
-                    f"{self.table}.{self.labels[i]}: {v!r} ({type(v).__name__}) does not fit "
-                    f"CQL type {describe(t)}"
-                )
 
 
 @dataclass(slots=True)  # not frozen: built per request, and frozen costs 0.4 µs each

@@ -96,6 +96,31 @@ def test_update_in_a_failed_batch_leaves_the_instance_alone(f: Any) -> None:
     assert u.name == "after" and f(f.m.User.get(id=u.id)).name == "after"
 
 
+def test_writes_in_a_batch_that_did_not_apply_leave_their_instances_alone(f: Any) -> None:
+    """A queued write's answer is applied once the batch applied, and only then."""
+    u = f.m.User(name="first")
+    f(u.save())
+    other = f.m.User(id=u.id, name="other")
+    with f.batch() as b:
+        f(other.insert(batch=b))  # IF NOT EXISTS: the row exists, so the batch fails
+        f(u.update(name="second", batch=b))
+    assert b.result is not None and not b.result.applied
+    assert u.name == "first" and f(f.m.User.get(id=u.id)).name == "first"
+
+
+def test_a_document_counter_in_a_batch_changes_once_the_batch_ran(f: Any) -> None:
+    H = f.m.Hits
+    f(H.sync_table())
+    h = H(url=f"/d/{uuid4()}")
+    with f.batch(batch_type="counter") as b:
+        f(h.increment(views=2, batch=b))
+        f(h.decrement(visitors=1, batch=b))
+        assert (h.views, h.visitors) == (0, 0)  # not yet: the batch has not run
+    assert (h.views, h.visitors) == (2, -1)
+    stored = f(H.get(url=h.url))
+    assert (stored.views, stored.visitors) == (2, -1)
+
+
 def test_lwt_existing_values_have_the_model_types(f: Any) -> None:
     u = f.m.User(name="lwt-types", tags={"a", "b"})
     f(u.insert())
@@ -227,12 +252,11 @@ def test_async_execution_outside_an_event_loop_sends_nothing(f: Any) -> None:
     """execute_async asked outside a running loop sends nothing: the cassandra driver's
     (which returns a future) raises before the statement leaves; acsylla's is a
     coroutine function, which runs nothing until awaited."""
-    from coodie import plans
+    from coodie import flows
     from coodie.registry import get_driver
-    from coodie.requests import Request
 
     R, s = f.m.Reading, f"s-{uuid4()}"
-    request = Request(plans.insert(R(sensor=s, day=D1, seq=1), False, None, None))
+    request = flows.save(R(sensor=s, day=D1, seq=1)).request
     driver = get_driver()
     try:
         pending = driver.execute_async(request)

@@ -17,9 +17,9 @@ from cassandra.protocol import ErrorMessage
 
 from coodie.ddl import create_index_cql, create_table_cql
 from coodie.exceptions import InvalidQueryError
-from coodie.expr.compiler import _RENDERERS, _SHAPERS
-from coodie.expr.validate import validate
+from coodie.expr.compiler import compile_statement
 from coodie.schema import TableSchema
+from tests.property.differential import unchecked
 from tests.unit.models import Event, PageViews, Product
 from tests.unit.test_validate import SELECTS, WRITES
 
@@ -42,14 +42,7 @@ def schemas(session: Session, keyspace: str) -> dict[str, TableSchema]:
 
 
 def _server_verdict(session: Session, stmt: Any, schema: TableSchema, keyspace: str) -> str | None:
-    from unittest import mock
-
-    from coodie.expr import compiler
-
-    tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
-    # the values as given, without coodie's own value checks
-    with mock.patch.object(compiler, "_positive"), mock.patch.object(compiler, "check_using"):
-        _, params = _SHAPERS[type(stmt)](stmt, schema)
+    tpl, params = unchecked(stmt, schema, keyspace)
     try:
         prepared = session.prepare(tpl.cql)
         bound = prepared.bind(params)
@@ -63,8 +56,7 @@ def _server_verdict(session: Session, stmt: Any, schema: TableSchema, keyspace: 
 
 def _coodie_verdict(stmt: Any, schema: TableSchema) -> str | None:
     try:
-        _SHAPERS[type(stmt)](stmt, schema)  # the value checks made on every compile
-        validate(stmt, schema)
+        compile_statement(stmt, schema)  # validated, and its values checked
     except InvalidQueryError as e:
         return str(e)
     return None

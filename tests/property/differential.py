@@ -17,6 +17,7 @@ from typing import Annotated, Any, Optional
 from hypothesis import strategies as st
 
 from coodie.ddl import create_index_cql, create_table_cql
+from coodie.expr.compiler import _SHAPERS, OPTIONS, Template, _render
 from coodie.fields import (
     BigInt,
     ClusteringKey,
@@ -139,6 +140,21 @@ class Table:
         if t in ("list<int>", "map<text, int>"):
             return st.integers(-2, 2)
         return self.values(col)
+
+
+def unchecked(stmt: Any, schema: Any, keyspace: str | None) -> tuple[Template, list[Any]]:
+    """The CQL and values of `stmt` as written, for the server to judge: no validation,
+    and the options (LIMIT, TTL, TIMESTAMP) bound as given, without coodie's value
+    checks; column values get their converters."""
+    template = _render(stmt, schema, keyspace)
+    _, sources = _SHAPERS[type(stmt)](stmt)
+    params = []
+    for b in template.binds:
+        v = sources[b.source][b.key]
+        if b.source != OPTIONS and b.convert is not None and v is not None:
+            v = b.convert(v)
+        params.append(v)
+    return template, params
 
 
 def seed() -> int:

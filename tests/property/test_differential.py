@@ -24,12 +24,11 @@ from hypothesis import strategies as st
 
 from coodie.exceptions import InvalidQueryError
 from coodie.explain import explain_select
-from coodie.expr.compiler import _RENDERERS, _SHAPERS
 from coodie.expr.nodes import Ann, Compare, Op, Ordering, Select, TokenCompare
 from coodie.expr.restrictions import Access
 from coodie.expr.validate import validate
 from coodie.testing.memory import MemoryStore
-from tests.property.differential import VECTORS, Table, pool
+from tests.property.differential import VECTORS, Table, pool, unchecked
 
 TABLES = int(os.environ.get("COODIE_FUZZ_TABLES", "5"))
 ROWS = int(os.environ.get("COODIE_FUZZ_ROWS", "40"))
@@ -140,8 +139,7 @@ def _plain(v: Any) -> Any:
 def _run_on_server(
     session: Any, stmt: Any, schema: Any, keyspace: str
 ) -> tuple[str | None, list[tuple[Any, ...]]]:
-    tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
-    params = _params(stmt, schema)
+    tpl, params = unchecked(stmt, schema, keyspace)
     try:
         bound = session.prepare(tpl.cql).bind(params)
         bound.fetch_size = None
@@ -149,18 +147,6 @@ def _run_on_server(
     except (InvalidRequest, RequestValidationException, ErrorMessage) as e:
         return str(e), []
     return None, [tuple(_plain(v) for v in r) for r in rows]
-
-
-def _params(stmt: Any, schema: Any) -> list[Any]:
-    """The bound values, also of a statement whose values coodie refuses (an ANN limit
-    above 1000 is a value check), so that the server gives its own verdict."""
-    try:
-        return _SHAPERS[type(stmt)](stmt, schema)[1]
-    except InvalidQueryError:
-        if not (isinstance(stmt, Select) and stmt.ann is not None and stmt.limit):
-            raise
-    params = _SHAPERS[Select](replace(stmt, limit=1), schema)[1]
-    return [*params[:-1], stmt.limit]
 
 
 def _ours(stmt: Any, schema: Any) -> str | None:
@@ -267,8 +253,7 @@ def test_explanations_agree_with_the_servers_tracing(
     stmt = data.draw(selects(t))
     schema = t.schema
     assume(_ours(stmt, schema) is None)
-    tpl = _RENDERERS[Select](stmt, schema, keyspace)
-    _, params = _SHAPERS[Select](stmt, schema)
+    tpl, params = unchecked(stmt, schema, keyspace)
     e = explain_select(schema.name, stmt, schema, tpl.cql, params, tpl.paging, 5000)
     bound = session.prepare(tpl.cql).bind(params)
     bound.fetch_size = None
@@ -407,8 +392,7 @@ def test_writes_leave_equal_tables(
     for stmt in data.draw(st.lists(writes(t, conditional), min_size=1, max_size=10)):
         note(f"write: {stmt!r}")
         ours = _ours(stmt, schema)
-        tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
-        _, params = _SHAPERS[type(stmt)](stmt, schema)
+        tpl, params = unchecked(stmt, schema, keyspace)
         try:
             rs = session.execute(session.prepare(tpl.cql).bind(params))
             theirs = None
@@ -511,8 +495,7 @@ def test_batches_leave_equal_tables(
     batch = BatchStatement(batch_type=kind)
     for stmt in chosen:
         note(f"batched: {stmt!r}")
-        tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
-        _, params = _SHAPERS[type(stmt)](stmt, schema)
+        tpl, params = unchecked(stmt, schema, keyspace)
         batch.add(session.prepare(tpl.cql).bind(params))
         memory.write(stmt, schema)
     if chosen:

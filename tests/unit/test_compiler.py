@@ -209,6 +209,21 @@ def test_cache_is_bounded() -> None:
     assert compiler.cache_info()["size"] == compiler._MAX_SHAPES
 
 
+def test_cache_evicts_the_shape_used_least_recently() -> None:
+    compiler.clear_cache()
+    schema = Product.__coodie_schema__
+    stmt = Delete((Compare("id", Op.EQ, PID),))
+    for i in range(compiler._MAX_SHAPES):
+        compile_statement(stmt, schema, f"k{i}")
+    compile_statement(stmt, schema, "k0")  # used again: now the most recent
+    compile_statement(stmt, schema, "new")  # one shape too many: k1 goes, k0 stays
+    before = compiler.cache_info()
+    compile_statement(stmt, schema, "k0")
+    assert compiler.cache_info()["hits"] == before["hits"] + 1
+    compile_statement(stmt, schema, "k1")
+    assert compiler.cache_info()["misses"] == before["misses"] + 1
+
+
 def test_to_cql_without_keyspace_needs_a_driver(monkeypatch: pytest.MonkeyPatch) -> None:
     from coodie import registry
     from coodie.exceptions import ConfigurationError

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 from typing_extensions import Self
 
 from coodie import ddl, flows, raw
-from coodie.aio._run import arun, awaiting
+from coodie.aio._run import arun, arun_single, single
 from coodie.aio.query import AsyncQuerySet
 from coodie.document import (
     DocumentCore,
@@ -31,9 +31,9 @@ class Document(DocumentCore):
     __coodie_abstract__ = True
 
     # Methods made from the core flows (pydantic ignores functions; its plugin does not).
-    save = awaiting(flows.save, flows.queued_save)  # type: ignore[pydantic-field]
+    save = single(flows.save)  # type: ignore[pydantic-field]
     """Write every column (an upsert); `ttl=`, `timestamp=`, `batch=`."""
-    insert = awaiting(flows.insert, flows.queued_insert)  # type: ignore[pydantic-field]
+    insert = single(flows.insert)  # type: ignore[pydantic-field]
     """`INSERT ... IF NOT EXISTS`; returns an `LWTResult`. `ttl=`, `batch=`."""
     if TYPE_CHECKING:
         # update() and delete() as checkers see them: a conditional write outside a batch
@@ -101,12 +101,12 @@ class Document(DocumentCore):
         ) -> LWTResult | None: ...
         async def delete(self, **kwargs: Any) -> LWTResult | None: ...
     else:
-        update = awaiting(flows.update, flows.queued_update)
+        update = single(flows.update)
         """Update the given columns by primary key; `add__`/`remove__`/... collection operations, `ttl=`, `if_exists=`, `if_conditions=`."""
-        delete = awaiting(flows.delete, flows.queued_delete)
+        delete = single(flows.delete)
         """Delete the row by primary key; `if_exists=True` makes it conditional (returns an `LWTResult`)."""
-    delete_columns = awaiting(flows.delete_columns)  # type: ignore[pydantic-field]
-    save_changes = awaiting(flows.save_changes)  # type: ignore[pydantic-field]
+    delete_columns = single(flows.delete_columns)  # type: ignore[pydantic-field]
+    save_changes = single(flows.save_changes)  # type: ignore[pydantic-field]
     update_changed = save_changes  # type: ignore[pydantic-field]  # (cqlengine, coodie 1.9)
 
     @classmethod
@@ -117,16 +117,16 @@ class Document(DocumentCore):
     @classmethod
     async def get(cls, *conditions: Expr, **lookups: Any) -> Self:
         """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
-        flow = flows.get_flow(cls, conditions, lookups, required=True)
-        doc = await arun(cls._driver_name(), flow)
+        op = flows.get(cls, conditions, lookups, required=True)
+        doc = await arun_single(cls._driver_name(), op)
         assert doc is not None
         return doc
 
     @classmethod
     async def find_one(cls, *conditions: Expr, **lookups: Any) -> Self | None:
         """The matching document or None; `MultipleDocumentsFound` if several match."""
-        flow = flows.get_flow(cls, conditions, lookups, required=False)
-        return await arun(cls._driver_name(), flow)
+        op = flows.get(cls, conditions, lookups, required=False)
+        return await arun_single(cls._driver_name(), op)
 
     @classmethod
     async def execute_raw(cls, cql: str, params: Sequence[Any] | None = None) -> list[Self]:
@@ -171,17 +171,8 @@ class CounterDocument(Document):
         @classmethod
         async def decrement(cls, *, batch: BatchCore | None = None, **values: Any) -> None: ...
     else:
-
-        @class_or_instance_method
-        async def increment(owner, /, *, batch=None, **values):
-            """`PageViews.increment(url="/home", views=1)`: keys by value, counters by delta;
-            on a document (`PageViews(url="/home").increment(views=1)`) its key names the row."""
-            await arun(owner._driver_name(), flows.counter_flow(owner, values, 1, batch))
-
-        @class_or_instance_method
-        async def decrement(owner, /, *, batch=None, **values):
-            """`PageViews.decrement(url="/home", views=1)`: keys by value, counters by delta."""
-            await arun(owner._driver_name(), flows.counter_flow(owner, values, -1, batch))
+        increment = class_or_instance_method(single(flows.increment))
+        decrement = class_or_instance_method(single(flows.decrement))
 
 
 class MaterializedView(ViewMixin, Document):

@@ -1,17 +1,27 @@
-"""Statements -> CQL text with `?` markers, plus the bound values in marker order.
+"""Statements -> CQL text with `?` markers, and the values bound to them.
 
-One pass over a statement yields its *shape* (structure, no values) and its parameters.
-The CQL for a shape is rendered and validated once and cached; compiling a known shape
-with new values only collects the values. LIMIT, TTL, TIMESTAMP and whole IN lists are
-bound (`IN ?`), so the number of shapes stays small. Values never enter the CQL text.
+The *shape* of a statement (its structure, without values) is rendered once, clause by
+clause: each clause gives its CQL text and, for each marker it writes, one bind entry
+(where the value comes from, its converter, what a None does, its CQL type). That bind
+list is the one place marker order is decided. A statement of a known shape only
+collects its values, by node, and binds them through the entries: values never enter
+the CQL text. LIMIT, TTL, TIMESTAMP and whole IN lists are bound (`IN ?`), so the number
+of shapes stays small.
+
+A node may hold a named parameter (`Param`) instead of a value: bound when the statement
+runs, from sources its caller gives. A Document class remembers the templates of its
+fixed-shape statements (`doc.save()`, `Model.get(id=...)`, ...) in this module's cache
+(`compile_fixed`) and binds them from the document's own values: no nodes, no shape pass.
+The cache keeps the shapes used most recently (LRU).
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable
+import dataclasses
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from coodie.exceptions import InvalidQueryError
 from coodie.expr.nodes import (
@@ -22,6 +32,7 @@ from coodie.expr.nodes import (
     Delete,
     Insert,
     Op,
+    Param,
     Select,
     Statement,
     TokenCompare,
@@ -30,30 +41,96 @@ from coodie.expr.nodes import (
 from coodie.expr.restrictions import analyse
 from coodie.expr.validate import ANN_MAX_LIMIT, validate
 from coodie.requests import Compiled, StatementTypes  # (re-exported: the wire types)
-from coodie.schema import TableSchema, quote
-from coodie.types import CqlType, plain, to_db_converter, value_check
+from coodie.schema import ColumnSchema, TableSchema, quote
+from coodie.types import Check, CqlType, describe, plain, to_db_converter, value_check
 
 __all__ = [
+    "CHANGES",
+    "CONDITIONS",
+    "FIELDS",
+    "Bind",
     "Compiled",
     "StatementTypes",
+    "Template",
     "cache_info",
-    "check_using",
     "clear_cache",
+    "compile_fixed",
     "compile_statement",
+    "fixed_sources",
 ]
 
 
+# Where a bind entry reads its value: `sources[source][key]`. A statement's own values,
+# collected by node: its WHERE values, its IF values, its inserted or assigned values,
+# the keys of the collection elements it deletes, and its options ...
+WHERE, IF, VALUES, ELEMENTS, OPTIONS = range(5)
+# ... (ttl, timestamp, ann vector, per_partition_limit, limit) at these indexes of OPTIONS
+_TTL, _TIMESTAMP, _VECTOR, _PPL, _LIMIT = range(5)
+# What a `Param(key, source)` names: a document's fields (or the call's lookups), the
+# new values of an update, the values of its IF conditions (see compile_fixed).
+FIELDS, CHANGES, CONDITIONS = 5, 6, 7
+
+
+class Bind(NamedTuple):
+    """One marker: where its value comes from and how it is bound."""
+
+    source: int
+    key: Any
+    convert: Callable[[Any], Any] | None  # applied to a value that is not None
+    null: Any  # None: a None binds null; a message: a None is refused with it; _FALLBACK
+    cls: Any  # what the converted value must be an instance of ...
+    extra: Check | None  # ... and pass
+    label: str  # what the marker binds (a column, "ttl", "limit", ...), for messages
+    type: CqlType
+
+
+class _Fallback(Exception):  # (not an error: a signal to compile_fixed)
+    """A remembered statement cannot take this call: it goes the general way."""
+
+
+_FALLBACK: Any = object()  # Bind.null of a Param(..., fallback=True)
+
+
 @dataclass(frozen=True, slots=True)
-class _Template:
+class Template:
+    """A rendered shape: its CQL text and bind list, and what running it needs to know."""
+
     cql: str
+    binds: tuple[Bind, ...]
     columns: tuple[str, ...]
     lwt: bool
     paging: bool
-    types: StatementTypes | None = None
+    types: StatementTypes
 
+    def bind(self, sources: Sequence[Any]) -> Compiled:
+        """The statement with each marker's value taken from `sources`, converted and
+        checked (InvalidQueryError names the column of a value that does not fit)."""
+        params: list[Any] = []
+        add = params.append
+        for source, key, convert, null, cls, extra, label, t in self.binds:
+            v = sources[source][key]
+            if v is None:
+                if null is not None:
+                    if null is _FALLBACK:
+                        raise _Fallback
+                    raise InvalidQueryError(null)
+            else:
+                if convert is not None:
+                    v = convert(v)
+                if v is not None and not (isinstance(v, cls) and (extra is None or extra(v))):
+                    raise InvalidQueryError(
+                        f"{self.types.table}.{label}: {v!r} ({type(v).__name__}) does not fit "
+                        f"CQL type {describe(t)}"
+                    )
+            add(v)
+        return Compiled(self.cql, tuple(params), self.columns, self.lwt, self.paging, self.types)
+
+
+# ------------------------------------------------------------------ the cache
 
 _MAX_SHAPES = 4096
-_cache: dict[tuple[Any, ...], _Template] = {}
+_GENERAL: Any = object()  # a fixed key whose calls take the general path
+_cache: OrderedDict[Hashable, Any] = OrderedDict()  # least recently used first
 _stats = {"hits": 0, "misses": 0}
 
 
@@ -65,262 +142,199 @@ def cache_info() -> dict[str, int]:
     return {"size": len(_cache), **_stats}
 
 
+def _lookup(key: Hashable) -> Any:
+    found = _cache.get(key)
+    if found is None:
+        _stats["misses"] += 1
+        return None
+    _stats["hits"] += 1
+    try:  # (not contextlib.suppress: this runs on every call)  # noqa: SIM105
+        _cache.move_to_end(key)
+    except KeyError:  # (another thread evicted it meanwhile)
+        pass
+    return found
+
+
+def _store(key: Hashable, value: Any) -> None:
+    _cache[key] = value
+    while len(_cache) > _MAX_SHAPES:
+        try:
+            _cache.popitem(last=False)
+        except KeyError:  # (another thread emptied it meanwhile)
+            break
+
+
 def compile_statement(
     stmt: Statement, schema: TableSchema, keyspace: str | None = None
 ) -> Compiled:
     """Validate (once per shape) and compile `stmt` against `schema`."""
-    shape, params = _SHAPERS[type(stmt)](stmt, schema)
-    key = (schema, keyspace, *shape)
-    tpl = _cache.get(key)
-    if tpl is None:
-        _stats["misses"] += 1
+    template, sources = _template(stmt, schema, keyspace)
+    return template.bind(sources)
+
+
+def _template(
+    stmt: Statement, schema: TableSchema, keyspace: str | None
+) -> tuple[Template, tuple[Any, ...]]:
+    shape, sources = _SHAPERS[type(stmt)](stmt)
+    key = (schema, keyspace, shape)
+    template: Template | None = _lookup(key)
+    if template is None:
         validate(stmt, schema)
-        tpl = _RENDERERS[type(stmt)](stmt, schema, keyspace)
-        tpl = _Template(tpl.cql, tpl.columns, tpl.lwt, tpl.paging, _types_of(stmt, schema, tpl))
-        if len(_cache) >= _MAX_SHAPES:
-            with contextlib.suppress(KeyError, StopIteration, RuntimeError):
-                del _cache[next(iter(_cache))]  # (another thread may have evicted it first)
-        _cache[key] = tpl
-    else:
-        _stats["hits"] += 1
-    if tpl.types is not None:
-        tpl.types.check(params)
-    return Compiled(tpl.cql, tuple(params), tpl.columns, tpl.lwt, tpl.paging, tpl.types)
+        template = _render(stmt, schema, keyspace)
+        _store(key, template)
+    return template, sources
 
 
-# ------------------------------------------------------------------ values
+Sources = Sequence[Any] | None  # what a fixed template binds from (None: this call cannot)
 
 
-def _where_values(
-    where: tuple[Condition, ...], schema: TableSchema, out: list[Any]
+def compile_fixed(
+    key: Hashable,
+    schema: TableSchema,
+    keyspace: str | None,
+    sources: Sources | Callable[[], Sources],
+    general: Callable[[], Statement],
+    fixed: Callable[[Statement, TableSchema, Sequence[Any]], Statement | None],
+) -> Compiled:
+    """A statement of a fixed shape, remembered under `key` (which names the model and
+    the options that change the shape): its template bound from `sources` (see
+    fixed_sources; a function, where they cost work to make; None when this call cannot
+    use the template).
+
+    The first call of a key builds its statement the general way (`general()`: nodes
+    holding values, validated) and compiles it. `fixed(statement, schema, sources)` is
+    that statement with a `Param` where each value goes; it is remembered if, bound from
+    this call's sources, it gives exactly the CQL and values of the general way.
+    Otherwise the key takes the general path from then on."""
+    full = (schema, keyspace, key)
+    template = _lookup(full)
+    if type(template) is Template:
+        given = sources() if callable(sources) else sources
+        if given is not None:
+            try:
+                return template.bind(given)
+            except _Fallback:
+                pass
+    stmt = general()
+    made, values = _template(stmt, schema, keyspace)
+    compiled = made.bind(values)
+    if template is None:
+        _learn(full, fixed, stmt, made, compiled, sources, schema, keyspace)
+    return compiled
+
+
+def fixed_sources(
+    fields: Mapping[str, Any],
+    changes: Mapping[str, Any] | None = None,
+    conditions: Mapping[str, Any] | None = None,
+    *,
+    ttl: int | None = None,
+    timestamp: int | None = None,
+    limit: int | None = None,
 ) -> tuple[Any, ...]:
-    shape: list[tuple[Any, Op]] = []
-    by_name = schema.by_name
-    for c in where:
-        if type(c) is TokenCompare:
-            shape.append((c.columns, c.op))
-            if c.value is None:
-                raise InvalidQueryError(f"{schema.name}: token() compared with None")
-            out.append(c.value)
-            continue
-        assert type(c) is Compare
-        shape.append((c.column, c.op))
-        v = c.value
-        if v is None:
-            raise InvalidQueryError(
-                f"{schema.name}: invalid null value in condition for column {c.column}; "
-                "CQL cannot match null in WHERE"
-            )
-        col = by_name.get(c.column)
-        conv = col.to_db if col is not None else None
-        op = c.op
-        if op is Op.IN:
-            if any(x is None for x in v):
-                raise InvalidQueryError(
-                    f"{schema.name}: invalid null value in IN list for column {c.column}"
-                )
-            out.append([conv(x) for x in v] if conv else list(v))
-        elif op is Op.CONTAINS or op is Op.CONTAINS_KEY:
-            if col is None:
-                out.append(plain(v))
-            else:
-                out.append((col.element_to_db if op is Op.CONTAINS else col.key_to_db)(v))
-        else:
-            out.append(conv(v) if conv else v)
-    return tuple(shape)
+    """What the Params of a fixed statement read: FIELDS, CHANGES and CONDITIONS by
+    name, and the options (USING, LIMIT) a statement binds."""
+    options = (ttl, timestamp, None, None, limit)
+    return (None, None, None, None, options, fields, changes, conditions)
 
 
-def _condition_values(
-    conds: tuple[Compare, ...], schema: TableSchema, out: list[Any]
-) -> tuple[Any, ...]:
-    shape = []
-    for c in conds:
-        shape.append((c.column, c.op))
-        col = schema.by_name.get(c.column)
-        conv = col.to_db if col is not None else _udt_field_converter(schema, *_path(c.column))
-        v = c.value
-        if c.op is Op.IN:
-            out.append([conv(x) if conv and x is not None else x for x in v])
-        else:
-            out.append(conv(v) if conv and v is not None else v)
-    return tuple(shape)
+def _learn(
+    key: Hashable,
+    fixed: Callable[[Statement, TableSchema, Sequence[Any]], Statement | None],
+    stmt: Statement,
+    general: Template,
+    compiled: Compiled,
+    sources: Sources | Callable[[], Sources],
+    schema: TableSchema,
+    keyspace: str | None,
+) -> None:
+    learned = _GENERAL
+    try:
+        given = sources() if callable(sources) else sources
+        if given is None:  # a call that cannot use a template teaches nothing
+            return
+        params = fixed(stmt, schema, given)
+        rendered = _render(params, schema, keyspace) if params is not None else None
+        if rendered is not None and rendered.cql == general.cql:
+            template = dataclasses.replace(general, binds=rendered.binds)  # (its types: one object)
+            if template.bind(given).params == compiled.params:
+                learned = template
+    except Exception:  # whatever differs, the general path stays the reference
+        pass
+    _store(key, learned)
 
 
-# ------------------------------------------------------------------ shapes
+# ------------------------------------------------------------------ shapes and values
 
 
-def _positive(schema: TableSchema, what: str, v: Any) -> None:
-    if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-        raise InvalidQueryError(f"{schema.name}: {what}() takes a positive integer, got {v!r}")
+def _conditions(conds: tuple[Condition, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    shape = tuple([(c.columns if type(c) is TokenCompare else c.column, c.op) for c in conds])  # type: ignore[union-attr]
+    return shape, tuple([c.value for c in conds])
 
 
-def check_using(schema: TableSchema, ttl: Any, timestamp: Any) -> None:
-    """Value checks that cannot wait for the (once per shape) validator."""
-    if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or ttl < 0):
-        raise InvalidQueryError(
-            f"{schema.name}: ttl must be a non-negative integer of seconds, got {ttl!r}"
-        )
-    if timestamp is not None and (not isinstance(timestamp, int) or isinstance(timestamp, bool)):
-        raise InvalidQueryError(
-            f"{schema.name}: timestamp must be an integer of microseconds since the epoch, got {timestamp!r}"
-        )
-
-
-def _shape_select(s: Select, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
-    params: list[Any] = []
-    where = _where_values(s.where, schema, params)
-    if s.ann is not None:
-        col = schema.by_name.get(s.ann.column)
-        v = s.ann.vector
-        params.append(col.to_db(v) if col is not None and col.to_db and v is not None else v)
-    if s.limit is not None:
-        _positive(schema, "limit", s.limit)
-        if s.ann is not None and s.limit > ANN_MAX_LIMIT:  # (a value: checked every call)
-            raise InvalidQueryError(
-                f"{schema.name}: an ANN query needs limit(k) with k at most {ANN_MAX_LIMIT} "
-                f"(got {s.limit})"
-            )
-    if s.per_partition_limit is not None:
-        _positive(schema, "per_partition_limit", s.per_partition_limit)
-    if s.per_partition_limit is not None:
-        params.append(s.per_partition_limit)
-    if s.limit is not None:
-        params.append(s.limit)
-    return (
-        (
-            Select,
-            where,
-            s.columns,
-            s.order_by,
-            s.ann.column if s.ann is not None else None,
-            s.limit is not None,
-            s.per_partition_limit is not None,
-            s.allow_filtering,
-            s.count,
-            s.distinct,
-        ),
-        params,
+def _shape_select(s: Select) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    where, values = _conditions(s.where)
+    ann = s.ann
+    shape = (
+        Select,
+        where,
+        s.columns,
+        s.order_by,
+        ann.column if ann is not None else None,
+        s.limit is not None,
+        s.per_partition_limit is not None,
+        s.allow_filtering,
+        s.count,
+        s.distinct,
     )
+    options = (None, None, ann.vector if ann is not None else None, s.per_partition_limit, s.limit)
+    return shape, (values, (), (), (), options)
 
 
-def _shape_insert(s: Insert, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
-    by_name = schema.by_name
-    params: list[Any] = []
-    names = []
-    for name, v in s.values:
-        names.append(name)
-        col = by_name.get(name)
-        if v is None:
-            if col is not None and col.is_primary_key:
-                raise InvalidQueryError(
-                    f"{schema.name}: primary key column {name} is None; every key column needs a value"
-                )
-            params.append(None)
-            continue
-        conv = col.to_db if col is not None else None
-        params.append(conv(v) if conv is not None else v)
-    check_using(schema, s.ttl, s.timestamp)
-    if s.ttl is not None:
-        params.append(s.ttl)
-    if s.timestamp is not None:
-        params.append(s.timestamp)
-    return (
-        Insert,
-        tuple(names),
-        s.if_not_exists,
-        s.ttl is not None,
-        s.timestamp is not None,
-    ), params
+def _shape_insert(s: Insert) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    names = tuple([n for n, _ in s.values])
+    shape = (Insert, names, s.if_not_exists, s.ttl is not None, s.timestamp is not None)
+    values = tuple([v for _, v in s.values])
+    return shape, ((), (), values, (), (s.ttl, s.timestamp, None, None, None))
 
 
-def _assignment_value(a: Assignment, schema: TableSchema) -> Any:
-    """The bound value of an assignment: collections in the shape the operator needs.
-    A value that does not fit is left as is for the validator to report."""
-    col = schema.by_name.get(a.column)
-    v = a.value
-    if v is None or col is None:
-        return v
-    op, kind = a.op, col.cql_type.name
-    if op is AssignOp.SET:
-        return col.to_db(v) if col.to_db else v
-    iterable = not isinstance(v, (str, bytes)) and hasattr(v, "__iter__")
-    key, element = col.key_to_db, col.element_to_db
-    if kind == "map" and op is AssignOp.REMOVE:
-        return {key(k) for k in v} if iterable else {key(v)}
-    if kind == "map" and op is AssignOp.PUT:
-        if not isinstance(v, dict):
-            raise InvalidQueryError(f"{schema.name}: put__{a.column} takes a dict, got {v!r}")
-        return {key(k): element(x) for k, x in v.items()}
-    if kind == "set" and op in (AssignOp.ADD, AssignOp.REMOVE):
-        if not iterable:
-            raise InvalidQueryError(
-                f"{schema.name}: {op.value}__{a.column} takes a set of values, got {v!r}"
-            )
-        return {element(x) for x in v}
-    if kind == "list" and op in (AssignOp.APPEND, AssignOp.PREPEND, AssignOp.REMOVE):
-        if not iterable:
-            raise InvalidQueryError(
-                f"{schema.name}: {op.value}__{a.column} takes a list of values, got {v!r}"
-            )
-        return [element(x) for x in v]
-    return v
-
-
-def _shape_update(s: Update, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
-    check_using(schema, s.ttl, s.timestamp)
-    params: list[Any] = []
-    if s.ttl is not None:
-        params.append(s.ttl)
-    if s.timestamp is not None:
-        params.append(s.timestamp)
+def _shape_update(s: Update) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    where, where_values = _conditions(s.where)
+    ifs, if_values = _conditions(s.if_conditions)
     # (a UDT field's name is in the CQL text, so it is part of the shape)
     assigns = tuple(
-        (a.column, a.op, a.value[0] if a.op is AssignOp.SETFIELD else None) for a in s.assignments
+        [(a.column, a.op, a.value[0] if a.op is AssignOp.SETFIELD else None) for a in s.assignments]
     )
-    for a in s.assignments:
-        if a.op is AssignOp.SETINDEX:  # c[?] = ?: the index, then the element
-            index, element = a.value
-            col = schema.by_name.get(a.column)
-            params += [index, col.element_to_db(element) if col is not None else element]
-        elif a.op is AssignOp.SETFIELD:  # c.field = ?: the field's value
-            field, v = a.value
-            conv = _udt_field_converter(schema, a.column, field)
-            params.append(conv(v) if conv is not None and v is not None else v)
-        else:
-            params.append(_assignment_value(a, schema))
-    where = _where_values(s.where, schema, params)
-    conds = _condition_values(s.if_conditions, schema, params)
-    return (
+    shape = (
         Update,
         assigns,
         where,
-        conds,
+        ifs,
         s.if_exists,
         s.ttl is not None,
         s.timestamp is not None,
-    ), params
+    )
+    values = tuple([a.value for a in s.assignments])
+    return shape, (where_values, if_values, values, (), (s.ttl, s.timestamp, None, None, None))
 
 
-def _shape_delete(s: Delete, schema: TableSchema) -> tuple[tuple[Any, ...], list[Any]]:
-    check_using(schema, None, s.timestamp)
-    params: list[Any] = [plain(key) for _, key in s.elements]  # DELETE c[?]: first in the text
-    if s.timestamp is not None:
-        params.append(s.timestamp)
-    where = _where_values(s.where, schema, params)
-    conds = _condition_values(s.if_conditions, schema, params)
-    elements = tuple(name for name, _ in s.elements)
-    return (
+def _shape_delete(s: Delete) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    where, where_values = _conditions(s.where)
+    ifs, if_values = _conditions(s.if_conditions)
+    shape = (
         Delete,
         s.columns,
-        elements,
+        tuple([name for name, _ in s.elements]),
         where,
-        conds,
+        ifs,
         s.if_exists,
         s.timestamp is not None,
-    ), params
+    )
+    keys = tuple([key for _, key in s.elements])
+    return shape, (where_values, if_values, (), keys, (None, s.timestamp, None, None, None))
 
 
-_SHAPERS: dict[type, Callable[[Any, TableSchema], tuple[tuple[Any, ...], list[Any]]]] = {
+_SHAPERS: dict[type, Callable[[Any], tuple[tuple[Any, ...], tuple[Any, ...]]]] = {
     Select: _shape_select,
     Insert: _shape_insert,
     Update: _shape_update,
@@ -328,128 +342,80 @@ _SHAPERS: dict[type, Callable[[Any, TableSchema], tuple[tuple[Any, ...], list[An
 }
 
 
-# ------------------------------------------------------------------ marker types
+# ------------------------------------------------------------------ rendering
+# Each clause appends its text and, marker by marker, its bind entries.
 
 _INT = CqlType("int")
 _BIGINT = CqlType("bigint")
 _TEXT = CqlType("text")
+_UNKNOWN = CqlType("blob")
 
 
-def _condition_type(c: Condition, schema: TableSchema) -> CqlType:
-    if isinstance(c, TokenCompare):
-        return _BIGINT
-    col = schema.by_name.get(c.column)
-    t = col.cql_type if col is not None else _udt_field_type(schema, *_path(c.column))
-    if c.op is Op.IN:
-        return CqlType("list", (t,))
-    if c.op is Op.CONTAINS:
-        return t.args[-1] if t.args else t
-    if c.op is Op.CONTAINS_KEY:
-        return t.args[0] if t.args else t
-    if c.op is Op.LIKE:
-        return _TEXT
-    return t
+class _Out:
+    """The statement being rendered: its bind entries, in marker order."""
+
+    def __init__(self, schema: TableSchema) -> None:
+        self.schema = schema
+        self.binds: list[Bind] = []
+
+    def column(self, name: str) -> ColumnSchema:
+        """A column by name, or one field of a UDT column (`home.city`, in IF conditions).
+        A statement rendered unvalidated, for the server to judge, may name one the table
+        lacks: it binds its value as given."""
+        col = self.schema.by_name.get(name)
+        if col is not None:
+            return col
+        base, dot, field = name.partition(".")
+        parent = self.schema.by_name.get(base) if dot else None
+        if parent is not None and field in parent.cql_type.fields:
+            t = parent.cql_type.args[parent.cql_type.fields.index(field)]
+            return ColumnSchema(name, t, to_db=to_db_converter(t))
+        return ColumnSchema(name, _UNKNOWN)
+
+    def mark(
+        self,
+        value: Any,
+        where: tuple[int, Any],
+        t: CqlType,
+        label: str,
+        convert: Callable[[Any], Any] | None = None,
+        null: str | None = None,
+    ) -> str:
+        """One `?`: its value is `value` (a Param names where it comes from) and is found
+        at `where` (source, key) among the statement's own values."""
+        source, key = where
+        if type(value) is Param:
+            source, key = value.source, value.key
+            if value.fallback:
+                null = _FALLBACK
+        cls, extra = value_check(t)
+        self.binds.append(Bind(source, key, convert, null, cls, extra, label, t))
+        return "?"
 
 
-def _path(name: str) -> tuple[str, str]:
-    """`home.city` -> ("home", "city")."""
-    base, _, field = name.partition(".")
-    return base, field
+def _refuse(schema: TableSchema, message: str) -> str:
+    return f"{schema.name}: {message}"
 
 
-def _udt_field_type(schema: TableSchema, column: str, field: str) -> CqlType:
-    t = schema.by_name[column].cql_type
-    return t.args[t.fields.index(field)]
-
-
-def _udt_field_converter(schema: TableSchema, column: str, field: str) -> Any:
-    col = schema.by_name.get(column)
-    if col is None or not col.cql_type.is_udt or field not in col.cql_type.fields:
-        return None  # (the validator says what is wrong)
-    return to_db_converter(_udt_field_type(schema, column, field))
-
-
-def _assignment_type(a: Assignment, schema: TableSchema) -> CqlType:
-    t = schema.by_name[a.column].cql_type
-    if a.op is AssignOp.SETFIELD:
-        return _udt_field_type(schema, a.column, a.value[0])
-    if a.op in (AssignOp.INCR, AssignOp.DECR):
-        return _BIGINT
-    if a.op is AssignOp.REMOVE and t.name == "map":
-        return CqlType("set", (t.args[0],))
-    if a.op is AssignOp.SETINDEX:
-        return t.args[0]
-    return t
-
-
-def _types_of(stmt: Statement, schema: TableSchema, tpl: _Template) -> StatementTypes:
-    """Marker types and labels in the order the shapers emit values (validated statements only)."""
-    marks: list[tuple[CqlType, str]] = []
-
-    def using(ttl: bool, timestamp: bool) -> None:
-        marks.extend([(_INT, "ttl")] * ttl + [(_BIGINT, "timestamp")] * timestamp)
-
-    def conditions(conds: tuple[Condition, ...]) -> None:
-        marks.extend((_condition_type(c, schema), _condition_label(c)) for c in conds)
-
-    columns: tuple[CqlType, ...] = ()
-    if isinstance(stmt, Select):
-        conditions(stmt.where)
-        if stmt.ann is not None:
-            marks.append((schema.by_name[stmt.ann.column].cql_type, stmt.ann.column))
-        marks.extend([(_INT, "per_partition_limit")] * (stmt.per_partition_limit is not None))
-        marks.extend([(_INT, "limit")] * (stmt.limit is not None))
-        columns = tuple(schema.by_name[n].cql_type for n in tpl.columns)
-    elif isinstance(stmt, Insert):
-        marks.extend((schema.by_name[n].cql_type, n) for n, _ in stmt.values)
-        using(stmt.ttl is not None, stmt.timestamp is not None)
-    elif isinstance(stmt, Update):
-        using(stmt.ttl is not None, stmt.timestamp is not None)
-        for a in stmt.assignments:
-            if a.op is AssignOp.SETINDEX:
-                marks.append((_INT, f"{a.column}[index]"))
-            label = f"{a.column}.{a.value[0]}" if a.op is AssignOp.SETFIELD else a.column
-            marks.append((_assignment_type(a, schema), label))
-        conditions(stmt.where)
-        conditions(stmt.if_conditions)
-    else:
-        for name, _ in stmt.elements:
-            t = schema.by_name[name].cql_type
-            marks.append((t.args[0] if t.name == "map" else _INT, f"{name}[key]"))
-        using(False, stmt.timestamp is not None)
-        conditions(stmt.where)
-        conditions(stmt.if_conditions)
-    types = tuple(t for t, _ in marks)
-    checks = tuple((i, *value_check(t)) for i, t in enumerate(types))
-    # a conditional write answers with the row as it was: its columns by name
-    by_column = {c.name: c.cql_type for c in schema.columns} if tpl.lwt else None
-    return StatementTypes(
-        types, columns, tuple(label for _, label in marks), checks, schema.name, by_column
+def _condition(out: _Out, c: Condition, source: int, i: int, in_where: bool) -> str:
+    schema = out.schema
+    if type(c) is TokenCompare:
+        refuse = _refuse(schema, "token() compared with None")
+        m = out.mark(c.value, (source, i), _BIGINT, f"token({', '.join(c.columns)})", None, refuse)
+        return f"token({', '.join(quote(n) for n in c.columns)}) {c.op.value} {m}"
+    assert type(c) is Compare
+    col = out.column(c.column)
+    null: str | None = (
+        _refuse(
+            schema,
+            f"invalid null value in condition for column {c.column}; CQL cannot match null in WHERE",
+        )
+        if in_where
+        else None
     )
-
-
-def _condition_label(c: Condition) -> str:
-    if isinstance(c, TokenCompare):
-        return f"token({', '.join(c.columns)})"
-    return c.column
-
-
-# ------------------------------------------------------------------ rendering
-
-
-def visit_condition(c: Condition) -> str:
-    if isinstance(c, TokenCompare):
-        return f"token({', '.join(quote(n) for n in c.columns)}) {c.op.value} ?"
-    return f"{quote(c.column)} {c.op.value} ?"
-
-
-def _where(where: tuple[Condition, ...]) -> str:
-    return " WHERE " + " AND ".join(visit_condition(c) for c in where) if where else ""
-
-
-def _using(ttl: bool, timestamp: bool) -> str:
-    parts = (["TTL ?"] if ttl else []) + (["TIMESTAMP ?"] if timestamp else [])
-    return " USING " + " AND ".join(parts) if parts else ""
+    t, convert = _condition_binding(schema, col, c.op, in_where)
+    m = out.mark(c.value, (source, i), t, c.column, convert, null)
+    return f"{_quote_path(c.column)} {c.op.value} {m}"
 
 
 def _quote_path(name: str) -> str:
@@ -458,89 +424,284 @@ def _quote_path(name: str) -> str:
     return f"{quote(base)}.{quote(field)}" if dot else quote(name)
 
 
-def _if(if_exists: bool, conds: tuple[Compare, ...]) -> str:
+def _condition_binding(
+    schema: TableSchema, col: ColumnSchema, op: Op, in_where: bool
+) -> tuple[CqlType, Callable[[Any], Any] | None]:
+    """The marker type and converter of `col <op> ?`."""
+    t = col.cql_type
+    if op is Op.IN:
+        conv = col.to_db
+        if in_where:  # CQL cannot match null: a None in the list is refused
+
+            def convert(v: Any) -> Any:
+                if any(x is None for x in v):
+                    raise InvalidQueryError(
+                        _refuse(schema, f"invalid null value in IN list for column {col.name}")
+                    )
+                return [conv(x) for x in v] if conv else list(v)
+
+        else:
+
+            def convert(v: Any) -> Any:
+                return [conv(x) if conv and x is not None else x for x in v]
+
+        return CqlType("list", (t,)), convert
+    if op is Op.CONTAINS:
+        return (t.args[-1] if t.args else t), col.element_to_db
+    if op is Op.CONTAINS_KEY:
+        return (t.args[0] if t.args else t), col.key_to_db
+    return (_TEXT if op is Op.LIKE else t), col.to_db
+
+
+def _where(out: _Out, where: tuple[Condition, ...]) -> str:
+    if not where:
+        return ""
+    return " WHERE " + " AND ".join(_condition(out, c, WHERE, i, True) for i, c in enumerate(where))
+
+
+def _if(out: _Out, if_exists: bool, conds: tuple[Compare, ...]) -> str:
     if if_exists:
         return " IF EXISTS"
     if conds:
-        return " IF " + " AND ".join(f"{_quote_path(c.column)} {c.op.value} ?" for c in conds)
+        return " IF " + " AND ".join(_condition(out, c, IF, i, False) for i, c in enumerate(conds))
     return ""
 
 
-def visit_select(s: Select, schema: TableSchema, keyspace: str | None) -> _Template:
+def _using(out: _Out, ttl: Any, timestamp: Any) -> str:
+    parts = []
+    schema = out.schema
+    if ttl is not None:
+
+        def check_ttl(v: Any) -> Any:
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise InvalidQueryError(
+                    _refuse(schema, f"ttl must be a non-negative integer of seconds, got {v!r}")
+                )
+            return v
+
+        parts.append("TTL " + out.mark(ttl, (OPTIONS, _TTL), _INT, "ttl", check_ttl))
+    if timestamp is not None:
+
+        def check_timestamp(v: Any) -> Any:
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise InvalidQueryError(
+                    _refuse(
+                        schema,
+                        f"timestamp must be an integer of microseconds since the epoch, got {v!r}",
+                    )
+                )
+            return v
+
+        m = out.mark(timestamp, (OPTIONS, _TIMESTAMP), _BIGINT, "timestamp", check_timestamp)
+        parts.append("TIMESTAMP " + m)
+    return " USING " + " AND ".join(parts) if parts else ""
+
+
+def _positive(schema: TableSchema, what: str, most: int | None = None) -> Callable[[Any], Any]:
+    def check(v: Any) -> Any:
+        if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+            raise InvalidQueryError(
+                _refuse(schema, f"{what}() takes a positive integer, got {v!r}")
+            )
+        if most is not None and v > most:  # (a value: checked every call)
+            raise InvalidQueryError(
+                _refuse(schema, f"an ANN query needs limit(k) with k at most {most} (got {v})")
+            )
+        return v
+
+    return check
+
+
+def _render_select(out: _Out, s: Select, keyspace: str | None) -> Template:
+    schema = out.schema
     columns = s.columns if s.columns else tuple(c.name for c in schema.columns)
     what = "COUNT(*)" if s.count else ", ".join(quote(n) for n in columns)
     if s.distinct:
         what = "DISTINCT " + what
-    cql = f"SELECT {what} FROM {schema.qualified_name(keyspace)}{_where(s.where)}"
+    cql = f"SELECT {what} FROM {schema.qualified_name(keyspace)}{_where(out, s.where)}"
     if s.ann is not None:
-        cql += f" ORDER BY {quote(s.ann.column)} ANN OF ?"
+        col = out.column(s.ann.column)
+        vector = out.mark(s.ann.vector, (OPTIONS, _VECTOR), col.cql_type, col.name, col.to_db)
+        cql += f" ORDER BY {quote(s.ann.column)} ANN OF {vector}"
     elif s.order_by:
         cql += " ORDER BY " + ", ".join(
             f"{quote(o.column)} {'DESC' if o.descending else 'ASC'}" for o in s.order_by
         )
     if s.per_partition_limit is not None:
-        cql += " PER PARTITION LIMIT ?"
+        check = _positive(schema, "per_partition_limit")
+        ppl = out.mark(s.per_partition_limit, (OPTIONS, _PPL), _INT, "per_partition_limit", check)
+        cql += f" PER PARTITION LIMIT {ppl}"
     if s.limit is not None:
-        cql += " LIMIT ?"
+        check = _positive(schema, "limit", ANN_MAX_LIMIT if s.ann is not None else None)
+        cql += f" LIMIT {out.mark(s.limit, (OPTIONS, _LIMIT), _INT, 'limit', check)}"
     if s.allow_filtering:
         cql += " ALLOW FILTERING"
     # the server pages neither ORDER BY with IN on the partition key nor a top-k (ANN)
     # query, which returns at most its LIMIT rows at once
     pageable = not (analyse(schema, s.where).pk_in and s.order_by) and s.ann is None
-    return _Template(cql, () if s.count else columns, False, pageable)
+    selected = () if s.count else columns
+    types = tuple(out.column(n).cql_type for n in selected)
+    return _made(out, cql, selected, False, pageable, types)
 
 
-def visit_insert(s: Insert, schema: TableSchema, keyspace: str | None) -> _Template:
+def _render_insert(out: _Out, s: Insert, keyspace: str | None) -> Template:
+    schema = out.schema
+    marks = []
+    for i, (name, v) in enumerate(s.values):
+        col = out.column(name)
+        null = (
+            _refuse(schema, f"primary key column {name} is None; every key column needs a value")
+            if col.is_primary_key
+            else None
+        )
+        marks.append(out.mark(v, (VALUES, i), col.cql_type, name, col.to_db, null))
     names = ", ".join(quote(n) for n, _ in s.values)
-    marks = ", ".join("?" for _ in s.values)
-    cql = f"INSERT INTO {schema.qualified_name(keyspace)} ({names}) VALUES ({marks})"
+    cql = f"INSERT INTO {schema.qualified_name(keyspace)} ({names}) VALUES ({', '.join(marks)})"
     if s.if_not_exists:
         cql += " IF NOT EXISTS"
-    cql += _using(s.ttl is not None, s.timestamp is not None)
-    return _Template(cql, (), s.if_not_exists, True)
+    cql += _using(out, s.ttl, s.timestamp)
+    return _made(out, cql, (), s.if_not_exists, True)
 
 
 _ASSIGN_TEXT = {
-    AssignOp.SET: "{c} = ?",
-    AssignOp.ADD: "{c} = {c} + ?",
-    AssignOp.APPEND: "{c} = {c} + ?",
-    AssignOp.PUT: "{c} = {c} + ?",
-    AssignOp.INCR: "{c} = {c} + ?",
-    AssignOp.REMOVE: "{c} = {c} - ?",
-    AssignOp.DECR: "{c} = {c} - ?",
-    AssignOp.PREPEND: "{c} = ? + {c}",
-    AssignOp.SETINDEX: "{c}[?] = ?",
+    AssignOp.SET: "{c} = {m}",
+    AssignOp.ADD: "{c} = {c} + {m}",
+    AssignOp.APPEND: "{c} = {c} + {m}",
+    AssignOp.PUT: "{c} = {c} + {m}",
+    AssignOp.INCR: "{c} = {c} + {m}",
+    AssignOp.REMOVE: "{c} = {c} - {m}",
+    AssignOp.DECR: "{c} = {c} - {m}",
+    AssignOp.PREPEND: "{c} = {m} + {c}",
 }
 
 
-def _assign_text(a: Assignment) -> str:
-    if a.op is AssignOp.SETFIELD:
-        return f"{quote(a.column)}.{quote(a.value[0])} = ?"
-    return _ASSIGN_TEXT[a.op].format(c=quote(a.column))
+def _assignment(out: _Out, a: Assignment, i: int) -> str:
+    schema = out.schema
+    col = out.column(a.column)
+    c = quote(a.column)
+    t = col.cql_type
+    if a.op is AssignOp.SETINDEX:  # c[?] = ?: the index, then the element
+        element = col.element_to_db
+        index = out.mark(a.value, (VALUES, i), _INT, f"{a.column}[index]", _first)
+        et = t.args[0] if t.args else t
+        value = out.mark(a.value, (VALUES, i), et, a.column, lambda p: _second(p, element))
+        return f"{c}[{index}] = {value}"
+    if a.op is AssignOp.SETFIELD:  # c.field = ?: the field's value
+        field = a.value[0]
+        ft = t.args[t.fields.index(field)] if field in t.fields else t
+        conv = to_db_converter(ft) if field in t.fields else None
+        m = out.mark(a.value, (VALUES, i), ft, f"{a.column}.{field}", lambda p: _second(p, conv))
+        return f"{c}.{quote(field)} = {m}"
+    convert: Callable[[Any], Any] | None = abs
+    if a.op in (AssignOp.INCR, AssignOp.DECR):
+        # the direction is the operator's: a counter's delta binds as its magnitude
+        t = _BIGINT
+    else:
+        if a.op is AssignOp.REMOVE and t.name == "map":
+            t = CqlType("set", (t.args[0],))
+        convert = _assignment_converter(schema, col, a.op)
+    m = out.mark(a.value, (VALUES, i), t, a.column, convert)
+    return _ASSIGN_TEXT[a.op].format(c=c, m=m)
 
 
-def visit_update(s: Update, schema: TableSchema, keyspace: str | None) -> _Template:
-    sets = ", ".join(_assign_text(a) for a in s.assignments)
+def _first(pair: Any) -> Any:
+    return pair[0]
+
+
+def _second(pair: Any, convert: Callable[[Any], Any] | None) -> Any:
+    v = pair[1]
+    return convert(v) if convert is not None and v is not None else v
+
+
+def _assignment_converter(
+    schema: TableSchema, col: ColumnSchema, op: AssignOp
+) -> Callable[[Any], Any] | None:
+    """The bound value of an assignment: collections in the shape the operator needs."""
+    if op is AssignOp.SET:
+        return col.to_db
+    kind = col.cql_type.name
+    key, element = col.key_to_db, col.element_to_db
+
+    def iterable(v: Any) -> bool:
+        return not isinstance(v, (str, bytes)) and hasattr(v, "__iter__")
+
+    def many(v: Any, what: str) -> Any:
+        if not iterable(v):
+            raise InvalidQueryError(
+                _refuse(schema, f"{op.value}__{col.name} takes a {what} of values, got {v!r}")
+            )
+        return v
+
+    if kind == "map" and op is AssignOp.REMOVE:
+        return lambda v: {key(k) for k in v} if iterable(v) else {key(v)}
+    if kind == "map" and op is AssignOp.PUT:
+
+        def put(v: Any) -> Any:
+            if not isinstance(v, dict):
+                raise InvalidQueryError(_refuse(schema, f"put__{col.name} takes a dict, got {v!r}"))
+            return {key(k): element(x) for k, x in v.items()}
+
+        return put
+    if kind == "set" and op in (AssignOp.ADD, AssignOp.REMOVE):
+        return lambda v: {element(x) for x in many(v, "set")}
+    if kind == "list" and op in (AssignOp.APPEND, AssignOp.PREPEND, AssignOp.REMOVE):
+        return lambda v: [element(x) for x in many(v, "list")]
+    return None
+
+
+def _render_update(out: _Out, s: Update, keyspace: str | None) -> Template:
+    using = _using(out, s.ttl, s.timestamp)
+    sets = ", ".join(_assignment(out, a, i) for i, a in enumerate(s.assignments))
     cql = (
-        f"UPDATE {schema.qualified_name(keyspace)}{_using(s.ttl is not None, s.timestamp is not None)}"
-        f" SET {sets}{_where(s.where)}{_if(s.if_exists, s.if_conditions)}"
+        f"UPDATE {out.schema.qualified_name(keyspace)}{using}"
+        f" SET {sets}{_where(out, s.where)}{_if(out, s.if_exists, s.if_conditions)}"
     )
-    return _Template(cql, (), s.if_exists or bool(s.if_conditions), True)
+    return _made(out, cql, (), s.if_exists or bool(s.if_conditions), True)
 
 
-def visit_delete(s: Delete, schema: TableSchema, keyspace: str | None) -> _Template:
-    targets = [quote(n) for n in s.columns] + [f"{quote(n)}[?]" for n, _ in s.elements]
+def _render_delete(out: _Out, s: Delete, keyspace: str | None) -> Template:
+    schema = out.schema
+    targets = [quote(n) for n in s.columns]
+    for i, (name, key) in enumerate(s.elements):  # DELETE c[?]: a map key or a list index
+        t = out.column(name).cql_type
+        kt = t.args[0] if t.name == "map" else _INT
+        targets.append(f"{quote(name)}[{out.mark(key, (ELEMENTS, i), kt, f'{name}[key]', plain)}]")
     cols = " " + ", ".join(targets) if targets else ""
     cql = (
-        f"DELETE{cols} FROM {schema.qualified_name(keyspace)}{_using(False, s.timestamp is not None)}"
-        f"{_where(s.where)}{_if(s.if_exists, s.if_conditions)}"
+        f"DELETE{cols} FROM {schema.qualified_name(keyspace)}{_using(out, None, s.timestamp)}"
+        f"{_where(out, s.where)}{_if(out, s.if_exists, s.if_conditions)}"
     )
-    return _Template(cql, (), s.if_exists or bool(s.if_conditions), True)
+    return _made(out, cql, (), s.if_exists or bool(s.if_conditions), True)
 
 
-_RENDERERS: dict[type, Callable[[Any, TableSchema, str | None], _Template]] = {
-    Select: visit_select,
-    Insert: visit_insert,
-    Update: visit_update,
-    Delete: visit_delete,
+def _made(
+    out: _Out,
+    cql: str,
+    columns: tuple[str, ...],
+    lwt: bool,
+    paging: bool,
+    column_types: tuple[CqlType, ...] = (),
+) -> Template:
+    schema = out.schema
+    # a conditional write answers with the row as it was: its columns by name
+    by_column = {c.name: c.cql_type for c in schema.columns} if lwt else None
+    types = StatementTypes(
+        tuple(b.type for b in out.binds),
+        column_types,
+        tuple(b.label for b in out.binds),
+        schema.name,
+        by_column,
+    )
+    return Template(cql, tuple(out.binds), columns, lwt, paging, types)
+
+
+_RENDERERS: dict[type, Callable[[_Out, Any, str | None], Template]] = {
+    Select: _render_select,
+    Insert: _render_insert,
+    Update: _render_update,
+    Delete: _render_delete,
 }
+
+
+def _render(stmt: Statement, schema: TableSchema, keyspace: str | None) -> Template:
+    return _RENDERERS[type(stmt)](_Out(schema), stmt, keyspace)

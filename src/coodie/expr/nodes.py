@@ -26,6 +26,7 @@ __all__ = [
     "Insert",
     "Op",
     "Ordering",
+    "Param",
     "Select",
     "Statement",
     "TokenCompare",
@@ -207,6 +208,17 @@ class Delete:
     if_conditions: tuple[Compare, ...] = ()
     # collection elements: (column, map key or list index) -> `DELETE c[?]`
     elements: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A named parameter where a node holds a value: bound when the compiled statement
+    runs, from the sources its caller gives (`coodie.expr.compiler.compile_fixed`).
+    `fallback`: a None there sends the call the general way (which has a rule for it)."""
+
+    key: str
+    source: int
+    fallback: bool = False
 
 
 class BatchKind(enum.Enum):

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
+from coodie.flows import NO_PAGE, Single
 from coodie.registry import get_driver
 from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 
 if TYPE_CHECKING:
     from coodie.drivers import Driver, SyncDriver
 
-__all__ = ["blocking", "drive", "execute", "run"]
+__all__ = ["blocking", "drive", "execute", "run", "run_single", "single"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -68,17 +69,33 @@ def run(driver_name: str | None, flow: Flow[T]) -> T:
     return drive(flow, None, driver_name)
 
 
-def blocking(
-    flow: Callable[Concatenate[S, P], Flow[T]],
-    queued: Callable[Concatenate[S, P], T] | None = None,
-) -> Callable[Concatenate[S, P], T]:
-    """A method that runs `flow` on the owner's driver (or, given `batch=`, calls
-    `queued`, the flow's batch case, directly: nothing runs until the batch does)."""
+def run_single(driver_name: str | None, op: Single[T]) -> T:
+    """Run a one-statement operation and give its answer."""
+    if op.request is None:
+        return op.answer(NO_PAGE)
+    return op.answer(get_driver(driver_name).execute(op.request))
+
+
+def blocking(flow: Callable[Concatenate[S, P], Flow[T]]) -> Callable[Concatenate[S, P], T]:
+    """A method that runs `flow` on the owner's driver."""
 
     @functools.wraps(flow)
     def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        if queued is not None and kwargs.get("batch") is not None:
-            return queued(self, *args, **kwargs)
         return drive(flow(self, *args, **kwargs), None, self._driver_name())
+
+    return method
+
+
+def single(build: Callable[Concatenate[S, P], Single[T]]) -> Callable[Concatenate[S, P], T]:
+    """A method that runs the operation `build` makes on the owner's driver, or queues
+    it in the batch given as `batch=` (nothing runs until the batch does)."""
+
+    @functools.wraps(build)
+    def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        op = build(self, *args, **kwargs)
+        batch: Any = kwargs.get("batch")
+        if batch is not None:
+            return batch._queue(op)  # type: ignore[no-any-return]
+        return run_single(self._driver_name(), op)
 
     return method

@@ -18,7 +18,7 @@ from coodie.document import (
 from coodie.expr.nodes import Expr
 from coodie.flows import BatchCore
 from coodie.registry import get_driver
-from coodie.sync._run import blocking, run
+from coodie.sync._run import run, run_single, single
 from coodie.sync.query import QuerySet
 from coodie.views import ViewMixin
 
@@ -31,9 +31,9 @@ class Document(DocumentCore):
     __coodie_abstract__ = True
 
     # Methods made from the core flows (pydantic ignores functions; its plugin does not).
-    save = blocking(flows.save, flows.queued_save)  # type: ignore[pydantic-field]
+    save = single(flows.save)  # type: ignore[pydantic-field]
     """Write every column (an upsert); `ttl=`, `timestamp=`, `batch=`."""
-    insert = blocking(flows.insert, flows.queued_insert)  # type: ignore[pydantic-field]
+    insert = single(flows.insert)  # type: ignore[pydantic-field]
     """`INSERT ... IF NOT EXISTS`; returns an `LWTResult`. `ttl=`, `batch=`."""
     if TYPE_CHECKING:
         # update() and delete() as checkers see them: a conditional write outside a batch
@@ -101,12 +101,12 @@ class Document(DocumentCore):
         ) -> LWTResult | None: ...
         def delete(self, **kwargs: Any) -> LWTResult | None: ...
     else:
-        update = blocking(flows.update, flows.queued_update)
+        update = single(flows.update)
         """Update the given columns by primary key; `add__`/`remove__`/... collection operations, `ttl=`, `if_exists=`, `if_conditions=`."""
-        delete = blocking(flows.delete, flows.queued_delete)
+        delete = single(flows.delete)
         """Delete the row by primary key; `if_exists=True` makes it conditional (returns an `LWTResult`)."""
-    delete_columns = blocking(flows.delete_columns)  # type: ignore[pydantic-field]
-    save_changes = blocking(flows.save_changes)  # type: ignore[pydantic-field]
+    delete_columns = single(flows.delete_columns)  # type: ignore[pydantic-field]
+    save_changes = single(flows.save_changes)  # type: ignore[pydantic-field]
     update_changed = save_changes  # type: ignore[pydantic-field]  # (cqlengine, coodie 1.9)
 
     @classmethod
@@ -117,14 +117,14 @@ class Document(DocumentCore):
     @classmethod
     def get(cls, *conditions: Expr, **lookups: Any) -> Self:
         """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
-        doc = run(cls._driver_name(), flows.get_flow(cls, conditions, lookups, required=True))
+        doc = run_single(cls._driver_name(), flows.get(cls, conditions, lookups, required=True))
         assert doc is not None
         return doc
 
     @classmethod
     def find_one(cls, *conditions: Expr, **lookups: Any) -> Self | None:
         """The matching document or None; `MultipleDocumentsFound` if several match."""
-        return run(cls._driver_name(), flows.get_flow(cls, conditions, lookups, required=False))
+        return run_single(cls._driver_name(), flows.get(cls, conditions, lookups, required=False))
 
     @classmethod
     def execute_raw(cls, cql: str, params: Sequence[Any] | None = None) -> list[Self]:
@@ -169,17 +169,8 @@ class CounterDocument(Document):
         @classmethod
         def decrement(cls, *, batch: BatchCore | None = None, **values: Any) -> None: ...
     else:
-
-        @class_or_instance_method
-        def increment(owner, /, *, batch=None, **values):
-            """`PageViews.increment(url="/home", views=1)`: keys by value, counters by delta;
-            on a document (`PageViews(url="/home").increment(views=1)`) its key names the row."""
-            run(owner._driver_name(), flows.counter_flow(owner, values, 1, batch))
-
-        @class_or_instance_method
-        def decrement(owner, /, *, batch=None, **values):
-            """`PageViews.decrement(url="/home", views=1)`: keys by value, counters by delta."""
-            run(owner._driver_name(), flows.counter_flow(owner, values, -1, batch))
+        increment = class_or_instance_method(single(flows.increment))
+        decrement = class_or_instance_method(single(flows.decrement))
 
 
 class MaterializedView(ViewMixin, Document):
