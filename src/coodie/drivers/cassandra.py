@@ -187,6 +187,11 @@ class CassandraDriver:
                         self.cluster = self._new_cluster()
                     assert self.cluster is not None
                     self._session = self.cluster.connect()
+                    if self._new_cluster is not None:
+                        # Session.prepare() waits Session.default_timeout (10 s), which cannot
+                        # be set once profiles are used: a statement's first run on a frozen
+                        # node would wait that long rather than init_coodie(request_timeout=)
+                        self._session._default_timeout = self.default_timeout
                 except Exception as e:
                     if self.cluster is not None and self._new_cluster is not None:
                         self.cluster.shutdown()  # a Cluster that failed is shut down for good
