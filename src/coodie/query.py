@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Generator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from typing_extensions import Self
@@ -33,8 +33,8 @@ from coodie.expr.nodes import (
     Update,
 )
 from coodie.registry import get_driver
-from coodie.requests import Page, PagedResult, Request
-from coodie.schema import ColumnKind
+from coodie.requests import Flow, Page, PagedResult, Request
+from coodie.schema import ColumnKind, TableSchema
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore, IfConditions, LWTResult
@@ -47,14 +47,13 @@ __all__ = [
     "QuerySetCore",
     "check_page_size",
     "check_timeout",
-    "drive",
+    "keyspace_of",
     "one_document",
     "resolve_keyspace",
 ]
 
 D = TypeVar("D", bound="DocumentCore")
 R = TypeVar("R")
-Flow = Generator[Any, Any, R]  # yields Request | list[Request] | BatchRequest; receives Page(s)
 
 BULK_CONCURRENCY = 64  # key-by-key writes of QuerySet.update()/.delete() run in groups of this size
 DEFAULT_PAGE_SIZE = 5000  # rows per round trip of all(), count() and iteration, on every driver
@@ -95,34 +94,20 @@ def check_timeout(seconds: object, option: str) -> float | None:
     return float(seconds)
 
 
-def drive(flow: Flow[R], driver_name: str | None, execute: Any) -> R:
-    """Run a flow to its result, handing each request to `execute(driver, request)`.
-
-    The driver is looked up only when the flow first yields: a write queued in a batch
-    runs nothing and needs none. (The async shell has its own loop: it must await.)
-    """
-    answer: Any = None
-    driver: Any = None
-    while True:
-        try:
-            request = flow.send(answer)
-        except StopIteration as done:
-            result: R = done.value
-            return result
-        if driver is None:
-            driver = get_driver(driver_name)
-        answer = execute(driver, request)
-
-
 def resolve_keyspace(model: type[DocumentCore]) -> str:
-    schema = model._schema()
+    """The keyspace `model`'s statements name: its own, else its driver's."""
+    return keyspace_of(model._schema(), model.__name__)
+
+
+def keyspace_of(schema: TableSchema, owner: str) -> str:
+    """The keyspace of `schema`'s statements: the model's own, else its driver's (the one
+    place that reads the driver for it)."""
     if schema.keyspace:
         return schema.keyspace
-    driver = get_driver(schema.driver_name)
-    ks: str | None = driver.keyspace
+    ks = get_driver(schema.driver_name).keyspace
     if not ks:
         raise InvalidQueryError(
-            f"{model.__name__}: no keyspace: set Settings.keyspace or pass keyspace= to init_coodie()"
+            f"{owner}: no keyspace: set Settings.keyspace or pass keyspace= to init_coodie()"
         )
     return ks
 
@@ -165,6 +150,7 @@ class QuerySetCore(Generic[D]):
         "_order_by",
         "_page_size",
         "_per_partition_limit",
+        "_table",
         "_timeout",
         "_timestamp",
         "_ttl",
@@ -173,6 +159,7 @@ class QuerySetCore(Generic[D]):
 
     def __init__(self, model: type[D], where: tuple[Condition, ...] = ()) -> None:
         self._model = model
+        self._table = model._schema()  # read once: compiling and the runner use it
         if "__coodie_poly_value__" in model.__dict__:  # a polymorphic subclass: its rows only
             from coodie.polymorphic import condition, is_condition
 
@@ -199,6 +186,7 @@ class QuerySetCore(Generic[D]):
     def _copy(self, **changes: Any) -> Self:
         new = object.__new__(type(self))
         new._model = self._model
+        new._table = self._table
         new._where = self._where
         new._order_by = self._order_by
         new._ann = self._ann
@@ -351,7 +339,8 @@ class QuerySetCore(Generic[D]):
         )
 
     def _compile(self, stmt: Any) -> Compiled:
-        return compile_statement(stmt, self._model._schema(), resolve_keyspace(self._model))
+        table = self._table
+        return compile_statement(stmt, table, keyspace_of(table, self._model.__name__))
 
     def to_cql(self) -> tuple[str, tuple[Any, ...]]:
         """The SELECT this QuerySet runs, as `(cql, params)`, validated but not executed."""
@@ -373,7 +362,7 @@ class QuerySetCore(Generic[D]):
         return self._request(c, fetch_size=self._page_size or DEFAULT_PAGE_SIZE)
 
     def _driver_name(self) -> str | None:
-        return self._model._driver_name()
+        return self._table.driver_name
 
     # ------------------------------------------------------------- flows
     # The flavour shells expose these as all(), first(), get(), count(), paged_all(),

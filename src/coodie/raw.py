@@ -12,13 +12,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from coodie.exceptions import InvalidQueryError, SchemaError
-from coodie.expr.compiler import Compiled, StatementTypes
-from coodie.requests import Page, RawRequest, Request
+from coodie.requests import Compiled, Page, RawRequest, Request, StatementTypes
 from coodie.schema import check_identifier, quote
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
-    from coodie.query import Flow
+    from coodie.requests import Flow
 
 __all__ = [
     "create_keyspace_flow",
@@ -26,8 +25,6 @@ __all__ = [
     "drop_keyspace_flow",
     "raw_flow",
     "raw_request",
-    "run_on_driver",
-    "run_on_driver_async",
 ]
 
 D = TypeVar("D", bound="DocumentCore")
@@ -111,34 +108,6 @@ def documents_flow(model: type[D], cql: str, params: Sequence[Any] | None = None
         )
     docs: list[D] = model._from_rows(columns, rows)
     return docs
-
-
-def run_on_driver(driver: Any, cql: str, params: Sequence[Any] | None) -> list[dict[str, Any]]:
-    """`driver.execute_raw(cql, params)` on a blocking driver."""
-    flow = raw_flow(cql, params)
-    answer: Any = None
-    while True:
-        try:
-            request = flow.send(answer)
-        except StopIteration as done:
-            rows: list[dict[str, Any]] = done.value
-            return rows
-        answer = driver.execute(request)
-
-
-async def run_on_driver_async(
-    driver: Any, cql: str, params: Sequence[Any] | None
-) -> list[dict[str, Any]]:
-    """`await driver.execute_raw_async(cql, params)`."""
-    flow = raw_flow(cql, params)
-    answer: Any = None
-    while True:
-        try:
-            request = flow.send(answer)
-        except StopIteration as done:
-            rows: list[dict[str, Any]] = done.value
-            return rows
-        answer = await driver.execute_async(request)
 
 
 # ------------------------------------------------------------------ keyspaces

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from coodie.exceptions import ConfigurationError
 
+if TYPE_CHECKING:
+    from coodie.drivers import Driver
+
 __all__ = ["get_driver", "register_driver", "registered", "rollback", "unregister_driver"]
 
-_drivers: dict[str, Any] = {}
+_drivers: dict[str, Driver] = {}
 _default: list[str] = []
 
 
-def register_driver(name: str, driver: Any, *, default: bool = False) -> None:
+def register_driver(name: str, driver: Driver, *, default: bool = False) -> None:
     _drivers[name] = driver
     if default or not _default:
         _default[:] = [name]
 
 
-def unregister_driver(name: str) -> Any:
+def unregister_driver(name: str) -> Driver | None:
     driver = _drivers.pop(name, None)
     if _default and _default[0] == name:
         _default[:] = [next(iter(_drivers))] if _drivers else []
@@ -40,11 +43,11 @@ def rollback() -> Iterator[None]:
         raise
 
 
-def registered() -> dict[str, Any]:
+def registered() -> dict[str, Driver]:
     return dict(_drivers)
 
 
-def get_driver(name: str | None = None) -> Any:
+def get_driver(name: str | None = None) -> Driver:
     """The driver called `name`, or the default one."""
     if name is None:
         if not _default:

@@ -1,16 +1,89 @@
-"""What the core asks a driver to run, and what it gets back. No I/O."""
+"""The wire types: what the core asks a driver to run, and what it gets back. No I/O.
+
+Drivers import this module, never the compiler: a compiled statement (`Compiled`, with
+its `StatementTypes`) is data here, whoever built it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from coodie.expr.compiler import Compiled
+from coodie.exceptions import InvalidQueryError
+from coodie.types import Check, CqlType, describe
 
 T = TypeVar("T")
+R = TypeVar("R")
 
-__all__ = ["BatchRequest", "Page", "PagedResult", "RawRequest", "Request", "driver_method"]
+# A flow: one of the core's operations, written once as a generator that yields what a
+# driver runs (a Request, a list of them to run concurrently, a BatchRequest, a
+# RawRequest) and receives the answers (Pages). coodie.sync._run.drive and
+# coodie.aio._run.adrive are the only loops that drive flows.
+Flow = Generator[Any, Any, R]
+
+
+class HasDriver(Protocol):
+    """What a shell method runs a flow for: it names its driver (None: the default)."""
+
+    def _driver_name(self) -> str | None: ...
+
+
+__all__ = [
+    "BatchRequest",
+    "Compiled",
+    "Flow",
+    "HasDriver",
+    "Page",
+    "PagedResult",
+    "RawRequest",
+    "Request",
+    "StatementTypes",
+]
+
+
+@dataclass(slots=True)  # not frozen: built per request, and frozen costs 0.4 µs each
+class Compiled:
+    """CQL text, its bound values in order, and what running it needs to know."""
+
+    cql: str
+    params: tuple[Any, ...]
+    columns: tuple[str, ...] = ()  # SELECT: the selected columns, in row order
+    lwt: bool = False  # a conditional write: the result row says whether it applied
+    paging: bool = True  # False when the server refuses to page this query
+    types: StatementTypes | None = None  # CQL types of the markers and columns, per shape
+
+    def __iter__(self) -> Any:  # `cql, params = compiled`
+        return iter((self.cql, self.params))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StatementTypes:
+    """The CQL type of each bind marker and of each selected column, for drivers that
+    convert values by type (acsylla). Built once per shape; compared by identity."""
+
+    params: tuple[CqlType, ...]
+    columns: tuple[CqlType, ...] = ()
+    # what each marker binds (a column name, or "ttl", "limit", ...), for error messages
+    labels: tuple[str, ...] = ()
+    # (marker index, predicate) for every marker whose values coodie checks
+    checks: tuple[tuple[int, Any, Check | None], ...] = ()  # (marker, classinfo, extra)
+    table: str = ""
+    # raw CQL of a model's table (`Model.execute_raw()`): the type of each column by
+    # name, for results whose columns are known only once they arrive
+    by_column: Mapping[str, CqlType] | None = None
+
+    def check(self, params: Sequence[Any]) -> None:
+        """Raise InvalidQueryError, naming the column, for a value that does not fit its
+        marker's CQL type (drivers would convert it silently or fail obscurely)."""
+        for i, cls, extra in self.checks:
+            v = params[i]
+            if v is not None and not (isinstance(v, cls) and (extra is None or extra(v))):
+                t = self.params[i]
+                raise InvalidQueryError(
+                    f"{self.table}.{self.labels[i]}: {v!r} ({type(v).__name__}) does not fit "
+                    f"CQL type {describe(t)}"
+                )
 
 
 @dataclass(slots=True)  # not frozen: built per request, and frozen costs 0.4 µs each
@@ -101,17 +174,3 @@ class RawRequest:
             return self.cql
         parts = self.parts if escape is None else tuple(escape(p) for p in self.parts)
         return marker.join(parts)
-
-
-def driver_method(request: object) -> str:
-    """The driver method that runs what a flow yielded (async drivers add `_async`)."""
-    kind = type(request)
-    if kind is Request:
-        return "execute"
-    if kind is list:
-        return "execute_concurrent"
-    if kind is BatchRequest:
-        return "execute_batch"
-    if kind is RawRequest:
-        return "execute_raw"
-    raise TypeError(f"a flow yielded {request!r}")

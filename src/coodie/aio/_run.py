@@ -1,50 +1,71 @@
-"""Drive core flows to completion with an asyncio driver."""
+"""The asyncio runner: drive core flows to completion on an `AsyncDriver`."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Coroutine
-from typing import Any, Concatenate, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.query import Flow
 from coodie.registry import get_driver
-from coodie.requests import Request, driver_method
+from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 
-__all__ = ["arun", "awaiting"]
+if TYPE_CHECKING:
+    from coodie.drivers import AsyncDriver, Driver
+
+__all__ = ["adrive", "arun", "awaiting", "submit"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
+S = TypeVar("S", bound=HasDriver)
 
 
-class _HasDriver(Protocol):
-    def _driver_name(self) -> str | None: ...
-
-
-S = TypeVar("S", bound=_HasDriver)
-
-
-def submit(driver: Any, request: Any) -> Any:
-    """The awaitable that runs one thing a flow yielded."""
-    if type(request) is Request:  # the common case, without a lookup by name
+def submit(
+    driver: AsyncDriver, request: Any, other: Callable[[Any], Awaitable[Any]] | None = None
+) -> Awaitable[Any]:
+    """The awaitable that runs one thing a flow yielded; `other` answers what is not a
+    request."""
+    kind = type(request)
+    if kind is Request:  # the common case first
         return driver.execute_async(request)
-    return getattr(driver, driver_method(request) + "_async")(request)
+    if kind is list:
+        return driver.execute_concurrent_async(request)
+    if kind is BatchRequest:
+        return driver.execute_batch_async(request)
+    if kind is RawRequest:
+        return driver.execute_raw_async(request)
+    if other is not None:
+        return other(request)
+    raise TypeError(f"a flow yielded {request!r}")
 
 
-async def arun(driver_name: str | None, flow: Flow[T]) -> T:
-    """`coodie.query.drive`, awaiting each request."""
+async def adrive(
+    flow: Flow[T],
+    driver: Driver | None = None,
+    driver_name: str | None = None,
+    other: Callable[[Any], Awaitable[Any]] | None = None,
+) -> T:
+    """`coodie.sync._run.drive`, awaiting each request. The one asyncio loop over flows."""
     answer: Any = None
-    driver: Any = None
+    error: Exception | None = None
     while True:
         try:
-            request = flow.send(answer)
+            request = flow.send(answer) if error is None else flow.throw(error)
         except StopIteration as done:
             result: T = done.value
             return result
         if driver is None:
             driver = get_driver(driver_name)
-        answer = await submit(driver, request)
+        try:
+            answer, error = await submit(driver, request, other), None
+        except Exception as e:
+            answer, error = None, e
+
+
+async def arun(driver_name: str | None, flow: Flow[T]) -> T:
+    """Run `flow` on the driver registered as `driver_name` (None: the default one)."""
+    return await adrive(flow, None, driver_name)
 
 
 def awaiting(
@@ -58,6 +79,6 @@ def awaiting(
     async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
         if queued is not None and kwargs.get("batch") is not None:
             return queued(self, *args, **kwargs)
-        return await arun(self._driver_name(), flow(self, *args, **kwargs))
+        return await adrive(flow(self, *args, **kwargs), None, self._driver_name())
 
     return method

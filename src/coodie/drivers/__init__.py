@@ -11,10 +11,16 @@ import weakref
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from coodie.cursors import check_cursor_key
-from coodie.exceptions import ConfigurationError
+from coodie.cursors import PROCESS_KEY, check_cursor_key
+from coodie.exceptions import (
+    AuthenticationError,
+    ConfigurationError,
+    CoodieError,
+    ExecutionError,
+    InvalidQueryError,
+)
 from coodie.registry import get_driver
-from coodie.requests import BatchRequest, Page, Request
+from coodie.requests import BatchRequest, Page, RawRequest, Request
 
 if TYPE_CHECKING:
     from coodie.connection import init_coodie
@@ -22,12 +28,18 @@ if TYPE_CHECKING:
 __all__ = [
     "CONSISTENCY_LEVELS",
     "AsyncDriver",
+    "Driver",
+    "ErrorKinds",
+    "Settings",
     "SyncDriver",
     "create_driver",
     "forget_in_child",
     "fork_safe",
     "get_driver",
     "init_coodie",
+    "rows_of_cql",
+    "rows_of_cql_async",
+    "translate",
 ]
 
 
@@ -73,24 +85,102 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-class SyncDriver(Protocol):
-    keyspace: str | None
+# ------------------------------------------------------------------ errors
+
+# (coodie error, the driver's exception classes it stands for), first match wins
+ErrorKinds = Sequence[tuple[type[CoodieError], tuple[type[BaseException], ...]]]
+
+
+def translate(
+    e: BaseException, cql: str | None, kinds: ErrorKinds, msg: str | None = None
+) -> Exception:
+    """A driver's exception -> the coodie error a user catches (the driver's is
+    `__cause__`): the kind of the first row of `kinds` that matches; a TypeError,
+    ValueError, ... (raised while binding, the driver naming the column) is a value that
+    does not fit; anything else passes through."""
+    msg = msg or f"{type(e).__name__}: {e}"
+    err: Exception
+    for kind, classes in kinds:
+        if isinstance(e, classes):
+            if kind is AuthenticationError:
+                err = AuthenticationError(f"the cluster refused the credentials: {msg}", cql)
+            elif issubclass(kind, ExecutionError):
+                err = kind(msg, cql)
+            else:
+                err = kind(f"the server rejected the statement: {msg}\n  CQL: {cql}")
+            break
+    else:
+        if not isinstance(e, (TypeError, ValueError, OverflowError, KeyError)):
+            return e if isinstance(e, Exception) else ExecutionError(msg, cql)
+        err = InvalidQueryError(f"a value does not fit its column: {e}\n  CQL: {cql}")
+    err.__cause__ = e
+    return err
+
+
+def rows_of_cql(driver: Driver, cql: str, params: Sequence[Any] | None) -> list[dict[str, Any]]:
+    """`driver.execute_raw(cql, params)` (coodie 1.9's form): every row, as a dict."""
+    from coodie.raw import raw_flow
+    from coodie.sync._run import drive
+
+    return drive(raw_flow(cql, params), driver)
+
+
+async def rows_of_cql_async(
+    driver: Driver, cql: str, params: Sequence[Any] | None
+) -> list[dict[str, Any]]:
+    """`await driver.execute_raw_async(cql, params)` (coodie 1.9's form)."""
+    from coodie.aio._run import adrive
+    from coodie.raw import raw_flow
+
+    return await adrive(raw_flow(cql, params), driver)
+
+
+class _Configured(Protocol):
+    """What `init_coodie()` sets on every driver, and what the core reads back."""
+
+    keyspace: str | None  # the default keyspace of models that name none
+    replication: dict[str, Any] | None  # for the keyspaces sync_table() creates
+    cursor_key: bytes  # signs paged_all() cursors
+    default_consistency: str | None  # of statements that set none
+    default_serial_consistency: str | None
+
+
+class Settings:
+    """The `_Configured` attributes, for a driver class to inherit: their defaults until
+    `init_coodie()` sets them."""
+
+    def __init__(self, keyspace: str | None) -> None:
+        self.keyspace = keyspace
+        self.replication: dict[str, Any] | None = None
+        self.cursor_key: bytes = PROCESS_KEY
+        self.default_consistency: str | None = None
+        self.default_serial_consistency: str | None = None
+
+
+class SyncDriver(_Configured, Protocol):
+    """A blocking driver: what `coodie.sync` runs requests on."""
 
     def execute(self, request: Request) -> Page: ...
     def execute_concurrent(self, requests: list[Request]) -> list[Page]: ...
     def execute_batch(self, batch: BatchRequest) -> Page: ...
+    def execute_raw(self, raw: RawRequest) -> Page: ...
     def shutdown(self) -> None: ...
 
 
-class AsyncDriver(Protocol):
-    """Each method returns an awaitable: a coroutine, or a future the driver resolves."""
-
-    keyspace: str | None
+class AsyncDriver(_Configured, Protocol):
+    """An asyncio driver: what `coodie.aio` runs requests on. Each method returns an
+    awaitable: a coroutine, or a future the driver resolves."""
 
     def execute_async(self, request: Request) -> Awaitable[Page]: ...
     def execute_concurrent_async(self, requests: list[Request]) -> Awaitable[list[Page]]: ...
     def execute_batch_async(self, batch: BatchRequest) -> Awaitable[Page]: ...
+    def execute_raw_async(self, raw: RawRequest) -> Awaitable[Page]: ...
+    async def connect_async(self) -> None: ...
     async def shutdown_async(self) -> None: ...
+
+
+class Driver(SyncDriver, AsyncDriver, Protocol):
+    """Both: every registered driver serves the blocking and the asyncio API."""
 
 
 def _cassandra_driver_class(driver_type: str) -> Any:

@@ -22,13 +22,21 @@ import struct
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import acsylla
 from acsylla import errors as acs_errors
 
-from coodie.cursors import PROCESS_KEY
-from coodie.drivers import forget_in_child, fork_safe
+from coodie.drivers import (
+    Driver,
+    ErrorKinds,
+    Settings,
+    forget_in_child,
+    fork_safe,
+    rows_of_cql,
+    rows_of_cql_async,
+    translate,
+)
 from coodie.exceptions import (
     AuthenticationError,
     ConfigurationError,
@@ -37,8 +45,7 @@ from coodie.exceptions import (
     OperationTimedOut,
     Unavailable,
 )
-from coodie.expr.compiler import Compiled, StatementTypes
-from coodie.requests import BatchRequest, Page, RawRequest, Request
+from coodie.requests import BatchRequest, Compiled, Page, RawRequest, Request, StatementTypes
 from coodie.types import CqlType, Duration, by_name, converter_for
 
 __all__ = ["AcsyllaDriver"]
@@ -48,18 +55,10 @@ Conv = Callable[[Any], Any]
 _MAX_PREPARED = 2048
 
 
-def translate_error(e: BaseException, cql: str | None, consistency: str | None = None) -> Exception:
-    msg = f"{type(e).__name__}: {e}"
-    if consistency and isinstance(e, acs_errors.CassErrorLibNoHostsAvailable):
-        # The C++ driver retries a server's Unavailable on the next host; with no host left
-        # it reports only "no hosts available" and the server's message (the level it could
-        # not reach) is lost: say which level the statement asked for.
-        msg += f" (the statement asked for consistency {consistency})"
-    err: Exception
-    if isinstance(e, acs_errors.CassErrorServerBadCredentials):
-        err = AuthenticationError(f"the cluster refused the credentials: {msg}", cql)
-    elif isinstance(
-        e,
+_ERRORS: ErrorKinds = (
+    (AuthenticationError, (acs_errors.CassErrorServerBadCredentials,)),
+    (
+        InvalidQueryError,
         (
             acs_errors.CassErrorServerInvalidQuery,
             acs_errors.CassErrorServerSyntaxError,
@@ -67,35 +66,37 @@ def translate_error(e: BaseException, cql: str | None, consistency: str | None =
             acs_errors.CassErrorServerConfigError,
             acs_errors.CassErrorServerUnauthorized,
         ),
-    ):
-        err = InvalidQueryError(f"the server rejected the statement: {msg}\n  CQL: {cql}")
-    elif isinstance(
-        e,
+    ),
+    (
+        OperationTimedOut,
         (
             acs_errors.CassErrorLibRequestTimedOut,
             acs_errors.CassErrorServerReadTimeout,
             acs_errors.CassErrorServerWriteTimeout,
         ),
-    ):
-        err = OperationTimedOut(msg, cql)
-    elif isinstance(
-        e,
+    ),
+    (
+        Unavailable,
         (
             acs_errors.CassErrorLibNoHostsAvailable,
             acs_errors.CassErrorServerUnavailable,
             acs_errors.CassErrorLibUnableToConnect,
             acs_errors.CassErrorLibHostResolution,
         ),
-    ):
-        err = Unavailable(msg, cql)
-    elif isinstance(e, acs_errors.CassException):
-        err = ExecutionError(msg, cql)
-    elif isinstance(e, (TypeError, ValueError, OverflowError, UnicodeError)):
-        err = InvalidQueryError(f"a value does not fit its column: {e}\n  CQL: {cql}")
-    else:
-        return e if isinstance(e, Exception) else ExecutionError(msg, cql)
-    err.__cause__ = e
-    return err
+    ),
+    (ExecutionError, (acs_errors.CassException,)),
+)
+
+
+def translate_error(e: BaseException, cql: str | None, consistency: str | None = None) -> Exception:
+    """A driver exception -> the coodie error a user catches (the driver's is `__cause__`)."""
+    msg = f"{type(e).__name__}: {e}"
+    if consistency and isinstance(e, acs_errors.CassErrorLibNoHostsAvailable):
+        # The C++ driver retries a server's Unavailable on the next host; with no host left
+        # it reports only "no hosts available" and the server's message (the level it could
+        # not reach) is lost: say which level the statement asked for.
+        msg += f" (the statement asked for consistency {consistency})"
+    return translate(e, cql, _ERRORS, msg)
 
 
 # ------------------------------------------------------------------ value conversion
@@ -233,7 +234,7 @@ def cluster_options() -> list[str]:
     return [n for n in names if n not in ("contact_points", "port")]
 
 
-class AcsyllaDriver:
+class AcsyllaDriver(Settings):
     """Executes coodie requests with acsylla."""
 
     def __init__(
@@ -255,11 +256,7 @@ class AcsyllaDriver:
                 f"driver_type='acsylla' does not take {', '.join(unknown)}{hint}; "
                 f"the options it takes: {', '.join(cluster_options())}"
             )
-        self.keyspace = keyspace
-        self.replication: dict[str, Any] | None = None
-        self.cursor_key: bytes = PROCESS_KEY  # signs paged_all() cursors (init_coodie(cursor_key=))
-        self.default_consistency: str | None = None  # init_coodie(consistency=...)
-        self.default_serial_consistency: str | None = None
+        super().__init__(keyspace)
         options.setdefault("log_level", "critical")  # it logs shard-awareness noise as ERROR
         self._cluster_args: dict[str, Any] = {
             "contact_points": list(hosts or ["127.0.0.1"]),
@@ -513,9 +510,7 @@ class AcsyllaDriver:
         """DDL and metadata queries; given CQL text (coodie 1.9's
         `get_driver().execute_raw(cql, params)`), values bound and rows as dicts."""
         if isinstance(raw, str):
-            from coodie.raw import run_on_driver
-
-            return run_on_driver(self, raw, params)
+            return rows_of_cql(self, raw, params)
         return self._blocking(lambda: self._execute_raw(raw))
 
     async def execute_async(self, request: Request) -> Page:
@@ -533,9 +528,7 @@ class AcsyllaDriver:
         self, raw: RawRequest | str, params: Sequence[Any] | None = None
     ) -> Any:
         if isinstance(raw, str):
-            from coodie.raw import run_on_driver_async
-
-            return await run_on_driver_async(self, raw, params)
+            return await rows_of_cql_async(self, raw, params)
         return await self._awaiting(lambda: self._execute_raw(raw))
 
     def shutdown(self) -> None:
@@ -580,3 +573,9 @@ def _consistency(name: str) -> Any:
         raise InvalidQueryError(
             f"unknown consistency level {name!r}; use one of {', '.join(acsylla.Consistency.__members__)}"
         ) from None
+
+
+if TYPE_CHECKING:  # mypy --strict checks that the driver serves both APIs
+
+    def _serves_both(driver: AcsyllaDriver) -> Driver:
+        return driver

@@ -13,7 +13,7 @@ import sys
 import threading
 import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cassandra import (
     AuthenticationFailed,
@@ -44,8 +44,16 @@ from cassandra.protocol import ErrorMessage
 from cassandra.protocol import RequestValidationException as ProtocolValidationError
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_factory
 
-from coodie.cursors import PROCESS_KEY
-from coodie.drivers import forget_in_child, fork_safe
+from coodie.drivers import (
+    Driver,
+    ErrorKinds,
+    Settings,
+    forget_in_child,
+    fork_safe,
+    rows_of_cql,
+    rows_of_cql_async,
+    translate,
+)
 from coodie.exceptions import (
     AuthenticationError,
     ConfigurationError,
@@ -75,27 +83,18 @@ def _consistency(name: str) -> int:
         ) from None
 
 
+_ERRORS: ErrorKinds = (
+    (InvalidQueryError, (RequestValidationException, ProtocolValidationError)),
+    (OperationTimedOut, (ReadTimeout, WriteTimeout, DriverTimedOut)),
+    (Unavailable, (DriverUnavailable, NoHostAvailable, UnresolvableContactPoints)),
+    (ExecutionError, (RequestExecutionException, DriverException, ErrorMessage)),
+)
+_REFUSED: ErrorKinds = ((AuthenticationError, (BaseException,)),)
+
+
 def translate_error(e: BaseException, cql: str | None) -> Exception:
     """A driver exception -> the coodie error a user catches (the driver's is `__cause__`)."""
-    msg = f"{type(e).__name__}: {e}"
-    err: Exception
-    if _refused_credentials(e):
-        err = AuthenticationError(f"the cluster refused the credentials: {msg}", cql)
-    elif isinstance(e, (RequestValidationException, ProtocolValidationError)):
-        err = InvalidQueryError(f"the server rejected the statement: {msg}\n  CQL: {cql}")
-    elif isinstance(e, (ReadTimeout, WriteTimeout, DriverTimedOut)):
-        err = OperationTimedOut(msg, cql)
-    elif isinstance(e, (DriverUnavailable, NoHostAvailable, UnresolvableContactPoints)):
-        err = Unavailable(msg, cql)
-    elif isinstance(e, (RequestExecutionException, DriverException, ErrorMessage)):
-        err = ExecutionError(msg, cql)
-    elif isinstance(e, (TypeError, ValueError, OverflowError, KeyError)):
-        # Raised while binding: the driver names the column in its message.
-        err = InvalidQueryError(f"a value does not fit its column: {e}\n  CQL: {cql}")
-    else:
-        return e if isinstance(e, Exception) else ExecutionError(msg, cql)
-    err.__cause__ = e
-    return err
+    return translate(e, cql, _REFUSED if _refused_credentials(e) else _ERRORS)
 
 
 def _refused_credentials(e: BaseException) -> bool:
@@ -117,7 +116,7 @@ def _rows(rows: Sequence[Any] | None, columns: Sequence[str] | None) -> list[Any
     return rows if type(rows) is list else list(rows)
 
 
-class CassandraDriver:
+class CassandraDriver(Settings):
     """Executes coodie requests on a `cassandra.cluster.Session`."""
 
     def __init__(
@@ -129,18 +128,14 @@ class CassandraDriver:
         owns_cluster: bool = False,
         profile: Any = EXEC_PROFILE_DEFAULT,
     ) -> None:
+        super().__init__(keyspace or (session.keyspace if session is not None else None))
         self._session = session
         self.cluster: Cluster | None = cluster or (session.cluster if session is not None else None)
-        self.keyspace = keyspace or (session.keyspace if session is not None else None)
         self._owns_cluster = owns_cluster
         self._profile = profile
         self._prepared: dict[str, PreparedStatement] = {}
         self._lock = threading.Lock()
         self._new_cluster: Any = None  # builds the Cluster (again, after a failed connect)
-        self.replication: dict[str, Any] | None = None  # for keyspaces sync_table() creates
-        self.cursor_key: bytes = PROCESS_KEY  # signs paged_all() cursors (init_coodie(cursor_key=))
-        self.default_consistency: str | None = None  # init_coodie(consistency=...)
-        self.default_serial_consistency: str | None = None
         # seconds per request unless a query says otherwise (init_coodie(request_timeout=))
         self.default_timeout: float = session.default_timeout if session is not None else 20.0
         self._forked_from: int | None = None  # the parent's pid, for a given session lost to a fork
@@ -365,9 +360,7 @@ class CassandraDriver:
         `get_driver().execute_raw(cql, params)`), a prepared statement, values bound,
         and every row as a dict."""
         if isinstance(raw, str):
-            from coodie.raw import run_on_driver
-
-            return run_on_driver(self, raw, params)
+            return rows_of_cql(self, raw, params)
         rf = self._start_raw(raw)
         try:
             rows = rf.result().current_rows
@@ -421,9 +414,7 @@ class CassandraDriver:
 
     def execute_raw_async(self, raw: RawRequest | str, params: Sequence[Any] | None = None) -> Any:
         if isinstance(raw, str):
-            from coodie.raw import run_on_driver_async
-
-            return run_on_driver_async(self, raw, params)
+            return rows_of_cql_async(self, raw, params)
         loop = asyncio.get_running_loop()
         return self._await(loop, self._start_raw(raw), raw.cql)
 
@@ -472,3 +463,9 @@ def _batch_text(batch: BatchRequest) -> str:
         + "; ".join(i.cql for i in batch.items)
         + " APPLY BATCH"
     )
+
+
+if TYPE_CHECKING:  # mypy --strict checks that the driver serves both APIs
+
+    def _serves_both(driver: CassandraDriver) -> Driver:
+        return driver

@@ -9,7 +9,7 @@ bound (`IN ?`), so the number of shapes stays small. Values never enter the CQL 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +28,9 @@ from coodie.expr.nodes import (
     Update,
 )
 from coodie.expr.validate import ANN_MAX_LIMIT, validate
+from coodie.requests import Compiled, StatementTypes  # (re-exported: the wire types)
 from coodie.schema import TableSchema, quote
-from coodie.types import Check, CqlType, describe, plain, to_db_converter, value_check
+from coodie.types import CqlType, plain, to_db_converter, value_check
 
 __all__ = [
     "Compiled",
@@ -41,21 +42,6 @@ __all__ = [
 ]
 
 
-@dataclass(slots=True)  # not frozen: built per request, and frozen costs 0.4 µs each
-class Compiled:
-    """CQL text, its bound values in order, and what running it needs to know."""
-
-    cql: str
-    params: tuple[Any, ...]
-    columns: tuple[str, ...] = ()  # SELECT: the selected columns, in row order
-    lwt: bool = False  # a conditional write: the result row says whether it applied
-    paging: bool = True  # False when the server refuses to page this query
-    types: StatementTypes | None = None  # CQL types of the markers and columns, per shape
-
-    def __iter__(self) -> Any:  # `cql, params = compiled`
-        return iter((self.cql, self.params))
-
-
 @dataclass(frozen=True, slots=True)
 class _Template:
     cql: str
@@ -63,35 +49,6 @@ class _Template:
     lwt: bool
     paging: bool
     types: StatementTypes | None = None
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class StatementTypes:
-    """The CQL type of each bind marker and of each selected column, for drivers that
-    convert values by type (acsylla). Built once per shape; compared by identity."""
-
-    params: tuple[CqlType, ...]
-    columns: tuple[CqlType, ...] = ()
-    # what each marker binds (a column name, or "ttl", "limit", ...), for error messages
-    labels: tuple[str, ...] = ()
-    # (marker index, predicate) for every marker whose values coodie checks
-    checks: tuple[tuple[int, Any, Check | None], ...] = ()  # (marker, classinfo, extra)
-    table: str = ""
-    # raw CQL of a model's table (`Model.execute_raw()`): the type of each column by
-    # name, for results whose columns are known only once they arrive
-    by_column: Mapping[str, CqlType] | None = None
-
-    def check(self, params: Sequence[Any]) -> None:
-        """Raise InvalidQueryError, naming the column, for a value that does not fit its
-        marker's CQL type (drivers would convert it silently or fail obscurely)."""
-        for i, cls, extra in self.checks:
-            v = params[i]
-            if v is not None and not (isinstance(v, cls) and (extra is None or extra(v))):
-                t = self.params[i]
-                raise InvalidQueryError(
-                    f"{self.table}.{self.labels[i]}: {v!r} ({type(v).__name__}) does not fit "
-                    f"CQL type {describe(t)}"
-                )
 
 
 _MAX_SHAPES = 4096

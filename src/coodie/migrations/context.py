@@ -18,9 +18,7 @@ from typing import Any, TextIO, TypeVar
 
 from coodie.ddl import live_columns_flow, table_changes
 from coodie.exceptions import MigrationError
-from coodie.expr.compiler import Compiled, StatementTypes
-from coodie.query import Flow
-from coodie.requests import BatchRequest, Page, RawRequest, Request
+from coodie.requests import Compiled, Flow, Page, RawRequest, Request, StatementTypes
 from coodie.schema import quote
 from coodie.types import CqlType
 from coodie.usertype import table_udts, type_changes
@@ -49,58 +47,36 @@ class Pause:
 
 
 def drive(driver: Any, flow: Flow[T], call: Callable[[Any], None] | None = None) -> T:
-    """Run a flow with a blocking driver; `call` handles what is neither a request nor a
-    `Pause`. A failure is thrown into the flow, so that its `finally` can clean up."""
-    from coodie.sync._run import execute
+    """Run a flow with a blocking driver (`coodie.sync`'s runner); `Pause` sleeps and
+    `call` handles what is neither a request nor a `Pause`."""
+    from coodie.sync._run import drive as run
 
-    answer: Any = None
-    error: Exception | None = None
-    while True:
-        try:
-            request = flow.throw(error) if error is not None else flow.send(answer)
-        except StopIteration as done:
-            result: T = done.value
-            return result
-        answer = error = None
-        try:
-            if type(request) is Pause:
-                time.sleep(request.seconds)
-            elif call is not None and not _is_request(request):
-                call(request)
-            else:
-                answer = execute(driver, request)
-        except Exception as e:
-            error = e
+    def other(item: Any) -> None:
+        if type(item) is Pause:
+            time.sleep(item.seconds)
+        elif call is not None:
+            call(item)
+        else:
+            raise TypeError(f"a migration flow yielded {item!r}")
+
+    return run(flow, driver, other=other)
 
 
 async def adrive(
     driver: Any, flow: Flow[T], call: Callable[[Any], Awaitable[None]] | None = None
 ) -> T:
-    """`drive` for an asyncio driver."""
-    from coodie.aio._run import submit
+    """`drive` for an asyncio driver (`coodie.aio`'s runner)."""
+    from coodie.aio._run import adrive as arun
 
-    answer: Any = None
-    error: Exception | None = None
-    while True:
-        try:
-            request = flow.throw(error) if error is not None else flow.send(answer)
-        except StopIteration as done:
-            result: T = done.value
-            return result
-        answer = error = None
-        try:
-            if type(request) is Pause:
-                await asyncio.sleep(request.seconds)
-            elif call is not None and not _is_request(request):
-                await call(request)
-            else:
-                answer = await submit(driver, request)
-        except Exception as e:
-            error = e
+    async def other(item: Any) -> None:
+        if type(item) is Pause:
+            await asyncio.sleep(item.seconds)
+        elif call is not None:
+            await call(item)
+        else:
+            raise TypeError(f"a migration flow yielded {item!r}")
 
-
-def _is_request(request: Any) -> bool:
-    return isinstance(request, (Request, RawRequest, BatchRequest, list))
+    return await arun(flow, driver, other=other)
 
 
 def schema_agreement_flow(timeout: float = 60.0) -> Flow[None]:
