@@ -31,6 +31,7 @@ from coodie.drivers import (
     Driver,
     ErrorKinds,
     Settings,
+    connect_failure,
     forget_in_child,
     fork_safe,
     rows_of_cql,
@@ -82,6 +83,11 @@ _ERRORS: ErrorKinds = (
             acs_errors.CassErrorServerUnavailable,
             acs_errors.CassErrorLibUnableToConnect,
             acs_errors.CassErrorLibHostResolution,
+            # a TLS handshake refused: no host could be reached (as on the scylla driver)
+            acs_errors.CassErrorSslInvalidCert,
+            acs_errors.CassErrorSslInvalidPeerCert,
+            acs_errors.CassErrorSslIdentityMismatch,
+            acs_errors.CassErrorSslProtocolError,
         ),
     ),
     (ExecutionError, (acs_errors.CassException,)),
@@ -300,7 +306,8 @@ class AcsyllaDriver(Settings):
             self._session = await cluster.create_session()
         except Exception as e:
             cluster.destroy()
-            raise translate_error(e, None) from e
+            tls = bool(self._cluster_args.get("ssl_enabled"))
+            raise connect_failure(translate_error(e, None), tls) from e
         self._cluster = cluster
 
     async def connect_async(self) -> None:

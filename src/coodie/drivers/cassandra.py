@@ -48,6 +48,7 @@ from coodie.drivers import (
     Driver,
     ErrorKinds,
     Settings,
+    connect_failure,
     forget_in_child,
     fork_safe,
     rows_of_cql,
@@ -177,10 +178,12 @@ class CassandraDriver(Settings):
                         f"{self._forked_from}), which a forked child cannot use: call "
                         "init_coodie() again in the child (e.g. in a post-fork hook)"
                     )
+                tls = False
                 try:
                     if self.cluster is None:
                         self.cluster = self._new_cluster()
                     assert self.cluster is not None
+                    tls = bool(self.cluster.ssl_context or self.cluster.ssl_options)
                     self._session = self.cluster.connect()
                     if self._new_cluster is not None:
                         # Session.prepare() waits Session.default_timeout (10 s), which cannot
@@ -191,7 +194,7 @@ class CassandraDriver(Settings):
                     if self.cluster is not None and self._new_cluster is not None:
                         self.cluster.shutdown()  # a Cluster that failed is shut down for good
                         self.cluster = None
-                    raise translate_error(e, None) from e
+                    raise connect_failure(translate_error(e, None), tls) from e
             return self._session
 
     async def connect_async(self) -> None:
