@@ -56,6 +56,7 @@ class Session:
     keyspace: str | None
     row_factory: Any
     default_timeout: float
+    _default_timeout: float  # what prepare() waits, even with execution profiles
     def execute(
         self,
         query: str | Statement,
@@ -89,6 +90,8 @@ class Cluster:
     port: int
     protocol_version: int
     metadata: Any
+    ssl_context: Any
+    ssl_options: dict[str, Any] | None
     def __init__(
         self,
         contact_points: Sequence[str] = ...,
