@@ -7,6 +7,7 @@ from typing import Any
 
 from coodie.drivers import create_driver
 from coodie.registry import register_driver, registered
+from coodie.schema_all import init_documents
 
 __all__ = ["init_coodie", "register_new_driver"]
 
@@ -63,6 +64,8 @@ def init_coodie(
     cursor_key: str | bytes | None = None,
     consistency: Any = None,
     serial_consistency: Any = None,
+    documents: Sequence[type[Any]] | None = None,
+    sync: bool = False,
     **cluster_options: Any,
 ) -> Any:
     """Register a driver for a cluster; returns it. The connection opens on first use
@@ -81,7 +84,12 @@ def init_coodie(
     does not choose its own (`.consistency(...)`, a batch's `consistency=`), and
     `serial_consistency` ("SERIAL" or "LOCAL_SERIAL") the serial level of lightweight
     transactions; unset, the driver's defaults apply (LOCAL_ONE, SERIAL).
+
+    `documents=[User, Order, ...]` registers the models for `sync_all()`; with `sync=True`
+    their keyspace, types, tables, indexes and views are created (or brought up to date,
+    as `sync_table()` does) now, in dependency order, which connects.
     """
+    to_sync = init_documents(name, documents, sync)
     driver, replaced = register_new_driver(
         hosts,
         keyspace,
@@ -98,4 +106,8 @@ def init_coodie(
     )
     if replaced is not None:
         replaced.shutdown()
+    if to_sync:
+        from coodie.sync.raw import sync_all
+
+        sync_all(to_sync)
     return driver
