@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coodie.drivers import create_driver
+from coodie.observe import Observed, check_echo
 from coodie.registry import register_driver, registered
 from coodie.schema_all import init_documents
 
@@ -25,6 +26,8 @@ def register_new_driver(
     cluster_options: dict[str, Any],
     consistency: Any = None,
     serial_consistency: Any = None,
+    echo: Any = False,
+    hooks: Sequence[Any] = (),
 ) -> tuple[Any, Any]:
     """Create a driver and register it as `name`. Returns it and the driver it replaced,
     which the caller shuts down (None if there was none, or if that driver is still
@@ -32,6 +35,7 @@ def register_new_driver(
     if hosts is None and session is None:
         hosts = ["127.0.0.1"]
     before = registered()
+    echo = check_echo(echo)
     driver = create_driver(
         hosts,
         keyspace,
@@ -44,6 +48,8 @@ def register_new_driver(
         consistency=consistency,
         serial_consistency=serial_consistency,
     )
+    if echo or hooks:  # the one place every request passes through; none: no cost
+        driver = Observed(driver, name, driver_type, echo, list(hooks))
     register_driver(name, driver, default=default if default is not None else name == "default")
     replaced = before.get(name)
     if replaced is None or replaced is driver or any(d is replaced for d in registered().values()):
@@ -66,6 +72,8 @@ def init_coodie(
     serial_consistency: Any = None,
     documents: Sequence[type[Any]] | None = None,
     sync: bool = False,
+    echo: bool | str = False,
+    hooks: Sequence[Any] = (),
     **cluster_options: Any,
 ) -> Any:
     """Register a driver for a cluster; returns it. The connection opens on first use
@@ -85,6 +93,11 @@ def init_coodie(
     `serial_consistency` ("SERIAL" or "LOCAL_SERIAL") the serial level of lightweight
     transactions; unset, the driver's defaults apply (LOCAL_ONE, SERIAL).
 
+    `echo=True` logs every statement to the `coodie.cql` logger (INFO) with its driver,
+    duration and row count, values redacted (`echo="values"` shows them); `hooks=[...]`
+    are objects whose `before_request(info)` / `after_request(info)` see every request
+    (`coodie.observe.RequestInfo`; `coodie.otel.OpenTelemetryHook` makes spans of them).
+
     `documents=[User, Order, ...]` registers the models for `sync_all()`; with `sync=True`
     their keyspace, types, tables, indexes and views are created (or brought up to date,
     as `sync_table()` does) now, in dependency order, which connects.
@@ -103,6 +116,8 @@ def init_coodie(
         cluster_options,
         consistency,
         serial_consistency,
+        echo,
+        hooks,
     )
     if replaced is not None:
         replaced.shutdown()

@@ -45,6 +45,8 @@ def _connecting(init: Callable[P, Any]) -> Callable[P, Coroutine[Any, Any, Any]]
                 dict(a["cluster_options"]),
                 a["consistency"],
                 a["serial_consistency"],
+                a["echo"],
+                a["hooks"],
             )
             await driver.connect_async()
         if replaced is not None:
