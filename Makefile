@@ -21,7 +21,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[scylla,acsylla,dev,docs]"
+	$(PY) -m pip install -q -e ".[scylla,acsylla,dev,docs,otel]"
 	touch $(STAMP)
 
 cassandra-up:

@@ -149,3 +149,43 @@ def test_unobserved_driver_is_not_wrapped_and_bad_options_are_refused(
         open_driver(f, keyspace, "bad_echo", echo="loud")
     with pytest.raises(ConfigurationError, match="neither before_request"):
         open_driver(f, keyspace, "bad_hook", hooks=[object()])
+
+
+def test_opentelemetry_hook_makes_a_client_span_per_request(f: Any, keyspace: str) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import SpanKind, StatusCode
+
+    from coodie.otel import OpenTelemetryHook
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    name = f"otel_{f.name}"
+    open_driver(f, keyspace, name, hooks=[OpenTelemetryHook(provider)])
+    try:
+        Note = note_model(f.module, name)
+        f(Note.sync_table())
+        exporter.clear()
+        f(Note(owner="dee", n=1, text=SECRET).save())
+        f(Note.find(owner="dee").consistency("ONE").first())
+        with pytest.raises(InvalidQueryError):
+            f(f.module.execute_raw(f"SELECT nope FROM {keyspace}.it_observed_notes", driver=name))
+        insert, select, failed = exporter.get_finished_spans()
+        assert insert.name == f"INSERT {keyspace}.it_observed_notes"
+        assert insert.kind == SpanKind.CLIENT
+        assert insert.attributes is not None and select.attributes is not None
+        assert insert.attributes["db.system.name"] == "cassandra"
+        assert insert.attributes["db.namespace"] == keyspace
+        assert insert.attributes["db.collection.name"] == "it_observed_notes"
+        assert insert.attributes["db.operation.name"] == "INSERT"
+        assert "?" in str(insert.attributes["db.query.text"])
+        assert all(SECRET not in str(v) for v in insert.attributes.values())
+        assert select.attributes["db.cassandra.consistency_level"] == "one"
+        assert select.attributes["db.response.returned_rows"] == 1
+        assert failed.status.status_code == StatusCode.ERROR
+        assert failed.attributes is not None
+        assert failed.attributes["error.type"] == "InvalidQueryError"
+    finally:
+        close_driver(f, name)
