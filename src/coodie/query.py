@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from typing_extensions import Self
 
 from coodie import cursors
-from coodie.exceptions import InvalidQueryError
+from coodie.exceptions import ExecutionError, InvalidQueryError
 from coodie.expr.columns import Column
 from coodie.expr.compiler import Compiled, compile_statement
 from coodie.expr.lookups import parse_assignments
@@ -38,6 +38,7 @@ from coodie.schema import ColumnKind, TableSchema
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore, IfConditions, LWTResult
+    from coodie.tracing import Trace
 
 __all__ = [
     "BULK_CONCURRENCY",
@@ -377,6 +378,19 @@ class QuerySetCore(Generic[D]):
             out.extend(self._model._from_rows(req.compiled.columns, page.rows))
             req = req.next_page(page.paging_state)
         return out
+
+    def _flow_trace(self) -> Flow[Trace[D]]:
+        """Run the query (its first page) with tracing on: a `Trace` of the documents read
+        and of what the server recorded (coordinator, consistency level, events)."""
+        from coodie.tracing import Trace, read_trace_flow
+
+        req = self._select_request()
+        req.trace = True
+        page: Page = yield req
+        if page.trace_id is None:
+            raise ExecutionError("the driver returned no trace id for a traced request")
+        docs = self._model._from_rows(req.compiled.columns, page.rows)
+        return Trace(docs, **(yield from read_trace_flow(page.trace_id)))
 
     def _flow_first(self) -> Flow[D | None]:
         """The first matching document, or None."""

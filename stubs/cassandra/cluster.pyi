@@ -37,6 +37,7 @@ class ResultSet:
 class ResponseFuture:
     _col_names: list[str] | None
     _paging_state: bytes | None
+    _query_traces: list[Any] | None  # set once a traced request answered
     has_more_pages: bool
     def result(self) -> ResultSet: ...
     def add_callbacks(

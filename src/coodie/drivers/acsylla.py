@@ -404,6 +404,8 @@ class AcsyllaDriver(Settings):
                 if request.timeout is not None:
                     # acsylla counts whole milliseconds, and 0 means no timeout at all
                     st.set_timeout(max(request.timeout, 0.001))
+                if request.trace:
+                    st.set_tracing(True)
             level = (
                 request.consistency if request is not None else None
             ) or self.default_consistency
@@ -452,7 +454,10 @@ class AcsyllaDriver(Settings):
         except Exception as e:
             level = request.consistency or self.default_consistency
             raise translate_error(e, request.compiled.cql, level) from e
-        return self._page(result, request.compiled.types)
+        page = self._page(result, request.compiled.types)
+        if request.trace:  # the server's session id in system_traces
+            page.trace_id = _uuid(result.tracing_id)
+        return page
 
     async def _execute_concurrent(self, requests: list[Request]) -> list[Page]:
         return list(await asyncio.gather(*(self._execute(r) for r in requests)))

@@ -283,6 +283,7 @@ class CassandraDriver(Settings):
                 timeout=request.timeout if request.timeout is not None else self.default_timeout,
                 paging_state=request.paging_state,
                 execution_profile=self._profile,
+                trace=request.trace,
             )
         except Exception as e:
             raise translate_error(e, request.compiled.cql) from e
@@ -313,7 +314,10 @@ class CassandraDriver(Settings):
     @staticmethod
     def _page(rf: ResponseFuture, rows: Any) -> Page:
         columns = tuple(rf._col_names or ())
-        return Page(_rows(rows, columns), columns, rf._paging_state)
+        page = Page(_rows(rows, columns), columns, rf._paging_state)
+        if rf._query_traces:  # a traced request (Request.trace): the server's session id
+            page.trace_id = rf._query_traces[-1].trace_id
+        return page
 
     # ------------------------------------------------------------- sync
 

@@ -1,0 +1,63 @@
+"""`.trace()` (issue 18 item 3) and the consistency levels as the server saw them (item 1):
+the trace is the server's record of the request (system_traces), read the same way on both
+drivers, sync and async."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+from coodie.fields import ClusteringKey, PrimaryKey
+from coodie.registry import unregister_driver
+from tests.integration.conftest import _contact_points, consistency_options, driver_options
+
+
+def reading_model(module: Any, driver_name: str | None) -> Any:
+    class Reading(module.Document):  # type: ignore[name-defined,misc]
+        sensor: Annotated[str, PrimaryKey()]
+        at: Annotated[int, ClusteringKey()]
+        value: float = 0.0
+
+        class Settings:
+            name = "it_traced_readings"
+            driver = driver_name
+
+    return Reading
+
+
+def test_trace_returns_the_documents_and_the_servers_record(f: Any) -> None:
+    Reading = reading_model(f.module, None)
+    f(Reading.sync_table())
+    for at in range(3):
+        f(Reading(sensor="t1", at=at, value=at / 2).save())
+    trace = f(Reading.find(sensor="t1").trace())
+    assert [r.at for r in trace.documents] == [0, 1, 2]
+    assert trace.duration > 0 and trace.coordinator
+    assert "it_traced_readings" in trace.parameters["query"]
+    activities = [e.activity for e in trace.events]
+    assert activities and any("Read" in a or "read" in a for a in activities), activities
+    assert [e.source_elapsed for e in trace.events] == sorted(e.source_elapsed for e in trace.events)
+    # the level of the suite's driver: init_coodie(consistency=...) or the drivers' LOCAL_ONE
+    assert trace.consistency == consistency_options().get("consistency", "LOCAL_ONE")
+
+
+def test_the_server_serves_the_level_asked_for(f: Any, keyspace: str) -> None:
+    """A driver's default (init_coodie(consistency=)) and a query's own (.consistency())."""
+    name = f"traced_{f.name}"
+    hosts, port = _contact_points()
+    driver_type = os.environ.get("COODIE_TEST_DRIVER", "scylla")
+    options = {**driver_options(driver_type), "consistency": "QUORUM"}
+    driver = f(
+        f.module.init_coodie(
+            hosts=hosts, port=port, keyspace=keyspace, driver_type=driver_type, name=name, **options
+        )
+    )
+    try:
+        Reading = reading_model(f.module, name)
+        f(Reading.sync_table())
+        assert f(Reading.find(sensor="t2").trace()).consistency == "QUORUM"
+        assert f(Reading.find(sensor="t2").consistency("ALL").trace()).consistency == "ALL"
+        assert f(Reading.find(sensor="t2").consistency("ONE").trace()).consistency == "ONE"
+    finally:
+        unregister_driver(name)
+        f(driver.shutdown_async()) if f.is_async else driver.shutdown()
