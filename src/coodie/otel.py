@@ -1,4 +1,5 @@
-"""OpenTelemetry spans for coodie's requests (`pip install coodie[otel]`):
+"""OpenTelemetry spans for coodie's requests (the `otel` extra: `pip install ".[otel]"`
+from a checkout, or just `pip install opentelemetry-api`):
 
     from coodie.otel import OpenTelemetryHook
     init_coodie(hosts=[...], keyspace="shop", hooks=[OpenTelemetryHook()])

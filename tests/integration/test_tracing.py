@@ -36,7 +36,9 @@ def test_trace_returns_the_documents_and_the_servers_record(f: Any) -> None:
     assert "it_traced_readings" in trace.parameters["query"]
     activities = [e.activity for e in trace.events]
     assert activities and any("Read" in a or "read" in a for a in activities), activities
-    assert [e.source_elapsed for e in trace.events] == sorted(e.source_elapsed for e in trace.events)
+    assert [e.source_elapsed for e in trace.events] == sorted(
+        e.source_elapsed for e in trace.events
+    )
     # the level of the suite's driver: init_coodie(consistency=...) or the drivers' LOCAL_ONE
     assert trace.consistency == consistency_options().get("consistency", "LOCAL_ONE")
 
