@@ -25,7 +25,7 @@ try:
     from opentelemetry.trace import SpanKind, Status, StatusCode
 except ImportError as e:  # pragma: no cover - the extra is not installed
     raise ConfigurationError(
-        "coodie.otel needs the OpenTelemetry API: pip install 'coodie[otel]' (or opentelemetry-api)"
+        "coodie.otel needs the OpenTelemetry API (the otel extra): pip install opentelemetry-api"
     ) from e
 
 __all__ = ["OpenTelemetryHook"]
