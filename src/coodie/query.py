@@ -151,6 +151,7 @@ class QuerySetCore(Generic[D]):
         "_order_by",
         "_page_size",
         "_per_partition_limit",
+        "_retry_policy",
         "_table",
         "_timeout",
         "_timestamp",
@@ -177,6 +178,7 @@ class QuerySetCore(Generic[D]):
         self._ttl: int | None = None
         self._timestamp: int | None = None
         self._consistency: str | None = None
+        self._retry_policy: Any = None
         self._timeout: float | None = None
         self._page_size: int | None = None
         self._distinct = False
@@ -198,6 +200,7 @@ class QuerySetCore(Generic[D]):
         new._ttl = self._ttl
         new._timestamp = self._timestamp
         new._consistency = self._consistency
+        new._retry_policy = self._retry_policy
         new._timeout = self._timeout
         new._page_size = self._page_size
         new._distinct = self._distinct
@@ -312,6 +315,12 @@ class QuerySetCore(Generic[D]):
             name = _consistency_name(level)
         return self._copy(_consistency=str(name).upper())
 
+    def retry_policy(self, policy: Any) -> Self:
+        """The driver's retry policy for this query's requests, passed through: a
+        `cassandra.policies.RetryPolicy` on the scylla driver, "default" or "fallthrough"
+        on acsylla. Retries apply to idempotent statements (reads, plain writes) only."""
+        return self._copy(_retry_policy=policy)
+
     def timeout(self, seconds: float | None) -> Self:
         """Seconds each request of this query may take (None: the driver's default)."""
         return self._copy(_timeout=check_timeout(seconds, "timeout()"))
@@ -354,6 +363,7 @@ class QuerySetCore(Generic[D]):
             consistency=self._consistency,
             timeout=self._timeout,
             fetch_size=fetch_size if fetch_size is not None else self._page_size,
+            retry_policy=self._retry_policy,
         )
 
     def _select_request(self) -> Request:
@@ -500,6 +510,7 @@ class QuerySetCore(Generic[D]):
             timeout=self._timeout,
             fetch_size=page_size or self._page_size or PAGED_ALL_PAGE_SIZE,
             paging_state=state,
+            retry_policy=self._retry_policy,
         )
         page: Page = yield req
         cursor = (

@@ -97,6 +97,7 @@ class Request:
     paging_state: bytes | None = None
     serial_consistency: str | None = None
     trace: bool = False  # ask the server to trace it (`.trace()`): the Page has its trace_id
+    retry_policy: Any = None  # `.retry_policy(...)`: the driver's own policy, passed through
 
     def next_page(self, paging_state: bytes | None) -> Request | None:
         return replace(self, paging_state=paging_state) if paging_state else None

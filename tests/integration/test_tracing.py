@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any
 
+import pytest
+
 from coodie.fields import ClusteringKey, PrimaryKey
 from coodie.registry import unregister_driver
 from tests.integration.conftest import _contact_points, consistency_options, driver_options
@@ -63,3 +65,40 @@ def test_the_server_serves_the_level_asked_for(f: Any, keyspace: str) -> None:
     finally:
         unregister_driver(name)
         f(driver.shutdown_async()) if f.is_async else driver.shutdown()
+
+
+def test_retry_policy_is_passed_to_the_driver(f: Any) -> None:
+    """`.retry_policy(...)`: on the scylla driver the policy object decides what happens
+    after the server's Unavailable (level TWO on one node); acsylla takes its names."""
+    from coodie.exceptions import ConfigurationError, Unavailable
+
+    Reading = reading_model(f.module, None)
+    f(Reading.sync_table())
+    if os.environ.get("COODIE_TEST_DRIVER", "scylla") == "acsylla":
+        assert f(Reading.find(sensor="r").retry_policy("fallthrough").first()) is None
+        with pytest.raises(ConfigurationError, match="'default' or 'fallthrough'"):
+            f(Reading.find(sensor="r").retry_policy(object()).first())
+        return
+    from cassandra.policies import RetryPolicy
+
+    class Counting(RetryPolicy):
+        def __init__(self) -> None:
+            self.unavailable: list[tuple[int, int, int]] = []
+
+        def on_unavailable(
+            self,
+            query: Any,
+            consistency: Any,
+            required_replicas: int,
+            alive_replicas: int,
+            retry_num: int,
+        ) -> Any:
+            self.unavailable.append((consistency, required_replicas, alive_replicas))
+            return self.RETHROW, None
+
+    policy = Counting()
+    if len(_contact_points()[0]) > 1:
+        return  # allowed-skip: on a cluster TWO is available; the single node refuses it
+    with pytest.raises(Unavailable):
+        f(Reading.find(sensor="r").consistency("TWO").retry_policy(policy).first())
+    assert policy.unavailable == [(2, 2, 1)]  # the server's answer: TWO needs 2, 1 alive

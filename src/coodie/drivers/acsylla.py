@@ -46,6 +46,7 @@ from coodie.exceptions import (
     OperationTimedOut,
     Unavailable,
 )
+from coodie.idempotence import idempotent
 from coodie.requests import BatchRequest, Compiled, Page, RawRequest, Request, StatementTypes
 from coodie.types import CqlType, Duration, by_name, converter_for
 
@@ -418,8 +419,10 @@ class AcsyllaDriver(Settings):
                 st.set_serial_consistency(_consistency(serial))
         except Exception as e:
             raise translate_error(e, compiled.cql) from e
-        if compiled.lwt:
-            st.set_is_idempotent(False)
+        # retries and speculative executions apply to statements marked idempotent only
+        st.set_is_idempotent(idempotent(compiled))
+        if request is not None and request.retry_policy is not None:
+            st.set_retry_policy(_retry_policy(request.retry_policy))
         return st
 
     def _page(self, result: Any, types: StatementTypes | None) -> Page:
@@ -476,6 +479,7 @@ class AcsyllaDriver(Settings):
             b.set_consistency(_consistency(level))
         if self.default_serial_consistency and any(item.lwt for item in batch.items):
             b.set_serial_consistency(_consistency(self.default_serial_consistency))
+        b.set_is_idempotent(all(idempotent(item) for item in batch.items))
         if batch.timeout is not None:
             b.set_request_timeout(int(batch.timeout * 1000))
         try:
@@ -576,6 +580,16 @@ class AcsyllaDriver(Settings):
         self._session = self._cluster = None
         self._loop = None
         self._prepared.clear()
+
+
+def _retry_policy(policy: object) -> str:
+    """`.retry_policy(...)` on acsylla: the C++ driver's policies by name."""
+    if policy not in ("default", "fallthrough"):
+        raise ConfigurationError(
+            f".retry_policy({policy!r}): acsylla takes 'default' or 'fallthrough' "
+            "(a RetryPolicy object is the scylla driver's)"
+        )
+    return str(policy)
 
 
 def _consistency(name: str) -> Any:

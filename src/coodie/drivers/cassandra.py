@@ -63,6 +63,7 @@ from coodie.exceptions import (
     OperationTimedOut,
     Unavailable,
 )
+from coodie.idempotence import idempotent
 from coodie.requests import BatchRequest, Page, RawRequest, Request
 
 __all__ = ["CassandraDriver"]
@@ -271,8 +272,10 @@ class CassandraDriver(Settings):
             bound.serial_consistency_level = _consistency(serial)
         if request.fetch_size is not None:
             bound.fetch_size = request.fetch_size or None
-        if compiled.lwt:
-            bound.is_idempotent = False
+        # retries and speculative executions apply to statements marked idempotent only
+        bound.is_idempotent = idempotent(compiled)
+        if request.retry_policy is not None:
+            bound.retry_policy = request.retry_policy
         return bound
 
     def _start(self, request: Request) -> ResponseFuture:
@@ -302,6 +305,7 @@ class CassandraDriver(Settings):
             stmt.consistency_level = _consistency(level)
         if self.default_serial_consistency and any(item.lwt for item in batch.items):
             stmt.serial_consistency_level = _consistency(self.default_serial_consistency)
+        stmt.is_idempotent = all(idempotent(item) for item in batch.items)
         try:
             return self.session.execute_async(
                 stmt,
