@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from coodie.exceptions import OperationTimedOut
-from coodie.requests import Flow, Page, RawRequest
+from coodie.requests import Compiled, Flow, Page, Request
 
 __all__ = ["Trace", "TraceEvent", "read_trace_flow"]
 
@@ -51,19 +51,29 @@ def _text(value: Any) -> str:
 def read_trace_flow(session_id: Any) -> Flow[dict[str, Any]]:
     """The trace session `session_id` and its events, once the coordinator has finished
     writing it (bounded: TRACE_READS reads, then OperationTimedOut)."""
+    # at ONE, whatever the driver's level: system_traces has its own replication (2), and
+    # the coordinator wrote the trace locally
     for _ in range(TRACE_READS):
-        page: Page = yield RawRequest.where(
-            "SELECT coordinator, duration, request, parameters FROM system_traces.sessions",
-            session_id=session_id,
+        page: Page = yield Request(
+            Compiled(
+                "SELECT coordinator, duration, request, parameters FROM system_traces.sessions"
+                " WHERE session_id = ?",
+                (session_id,),
+            ),
+            consistency="ONE",
         )
         if page.rows and page.rows[0][1] is not None:
             break
     else:
         raise OperationTimedOut(f"the server did not finish the trace {session_id} in time")
     coordinator, duration, request, parameters = page.rows[0]
-    page = yield RawRequest.where(
-        "SELECT activity, source, source_elapsed, thread FROM system_traces.events",
-        session_id=session_id,
+    page = yield Request(
+        Compiled(
+            "SELECT activity, source, source_elapsed, thread FROM system_traces.events"
+            " WHERE session_id = ?",
+            (session_id,),
+        ),
+        consistency="ONE",
     )
     events = [TraceEvent(_text(a), _text(s), int(e or 0), _text(t)) for a, s, e, t in page.rows]
     return {

@@ -102,3 +102,48 @@ def test_retry_policy_is_passed_to_the_driver(f: Any) -> None:
     with pytest.raises(Unavailable):
         f(Reading.find(sensor="r").consistency("TWO").retry_policy(policy).first())
     assert policy.unavailable == [(2, 2, 1)]  # the server's answer: TWO needs 2, 1 alive
+
+
+def test_execution_profiles_are_accepted_and_the_default_one_applies(f: Any, keyspace: str) -> None:
+    """init_coodie(execution_profiles=...) on the scylla driver: coodie's requests run on
+    the default profile given (the server serves its level); acsylla has no profiles and
+    says so."""
+    from cassandra import ConsistencyLevel
+    from cassandra.cluster import EXEC_PROFILE_DEFAULT, ExecutionProfile
+
+    from coodie.exceptions import ConfigurationError
+
+    name = f"profiles_{f.name}"
+    hosts, port = _contact_points()
+    driver_type = os.environ.get("COODIE_TEST_DRIVER", "scylla")
+    profiles = {
+        EXEC_PROFILE_DEFAULT: ExecutionProfile(
+            consistency_level=ConsistencyLevel.QUORUM, request_timeout=7
+        ),
+        "reports": ExecutionProfile(consistency_level=ConsistencyLevel.ONE),
+    }
+    if driver_type == "acsylla":
+        with pytest.raises(ConfigurationError, match="does not take execution_profiles"):
+            f(
+                f.module.init_coodie(
+                    hosts=hosts,
+                    port=port,
+                    name=name,
+                    driver_type="acsylla",
+                    execution_profiles=profiles,
+                )
+            )
+        return
+    driver = f(
+        f.module.init_coodie(
+            hosts=hosts, port=port, keyspace=keyspace, name=name, execution_profiles=profiles
+        )
+    )
+    try:
+        assert driver.default_timeout == 7
+        Reading = reading_model(f.module, name)
+        assert f(Reading.find(sensor="p").trace()).consistency == "QUORUM"
+        assert f(Reading.find(sensor="p").consistency("ONE").trace()).consistency == "ONE"
+    finally:
+        unregister_driver(name)
+        f(driver.shutdown_async()) if f.is_async else driver.shutdown()

@@ -216,9 +216,20 @@ class CassandraDriver(Settings):
         `Cluster(...)`: auth_provider, ssl_context, load_balancing_policy, protocol_version..."""
         lbp = cluster_options.pop("load_balancing_policy", None)
         request_timeout = cluster_options.pop("request_timeout", 20.0)
+        # `execution_profiles=`: coodie runs on the default one (the user's, if given: its
+        # consistency, policies and timeout apply); the others serve the user's own calls
+        profiles = dict(cluster_options.pop("execution_profiles", None) or {})
+        given = profiles.get(EXEC_PROFILE_DEFAULT)
+        if given is not None:
+            if lbp is not None:
+                raise ConfigurationError(
+                    "init_coodie(): give load_balancing_policy= in the default execution "
+                    "profile, not beside execution_profiles="
+                )
+            request_timeout = given.request_timeout
 
         def new_cluster() -> Cluster:
-            profile = ExecutionProfile(
+            profile = given or ExecutionProfile(
                 load_balancing_policy=lbp or TokenAwarePolicy(DCAwareRoundRobinPolicy()),
                 row_factory=tuple_factory,
                 request_timeout=request_timeout,
@@ -227,7 +238,7 @@ class CassandraDriver(Settings):
                 return Cluster(
                     contact_points=list(hosts or ["127.0.0.1"]),
                     port=port,
-                    execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+                    execution_profiles={**profiles, EXEC_PROFILE_DEFAULT: profile},
                     **cluster_options,
                 )
             except TypeError as e:
