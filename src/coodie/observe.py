@@ -95,7 +95,7 @@ def _echo_handler() -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
         log.addHandler(handler)
-    if log.level == logging.NOTSET or log.level > logging.INFO:
+    if log.level == logging.NOTSET:  # a level set on coodie.cql is kept
         log.setLevel(logging.INFO)
 
 
