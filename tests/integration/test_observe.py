@@ -13,8 +13,8 @@ import pytest
 from coodie.exceptions import ConfigurationError, InvalidQueryError
 from coodie.fields import ClusteringKey, PrimaryKey
 from coodie.observe import RequestInfo
-from coodie.registry import get_driver, unregister_driver
-from tests.integration.conftest import _contact_points, driver_options
+from coodie.registry import get_driver
+from tests.integration.named import close_named, open_named
 
 SECRET = "s3cret-value-7781"
 
@@ -47,34 +47,12 @@ def note_model(module: Any, driver_name: str) -> Any:
     return Note
 
 
-def open_driver(f: Any, keyspace: str, name: str, **options: Any) -> Any:
-    hosts, port = _contact_points()
-    driver_type = os.environ.get("COODIE_TEST_DRIVER", "scylla")
-    return f(
-        f.module.init_coodie(
-            hosts=hosts,
-            port=port,
-            keyspace=keyspace,
-            driver_type=driver_type,
-            name=name,
-            **driver_options(driver_type),
-            **options,
-        )
-    )
-
-
-def close_driver(f: Any, name: str) -> None:
-    driver = unregister_driver(name)
-    if driver is not None:
-        f(driver.shutdown_async()) if f.is_async else driver.shutdown()
-
-
 def test_echo_logs_statements_with_driver_duration_rows_and_redacted_values(
     f: Any, keyspace: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     name = f"echo_{f.name}"
     driver_type = os.environ.get("COODIE_TEST_DRIVER", "scylla")
-    open_driver(f, keyspace, name, echo=True)
+    open_named(f, name, keyspace, echo=True)
     try:
         Note = note_model(f.module, name)
         f(Note.sync_table())
@@ -92,9 +70,9 @@ def test_echo_logs_statements_with_driver_duration_rows_and_redacted_values(
         assert all(SECRET not in line for line in lines)
         assert "[3 values redacted]" in inserts[0]
     finally:
-        close_driver(f, name)
+        close_named(f, name)
 
-    open_driver(f, keyspace, name, echo="values")
+    open_named(f, name, keyspace, echo="values")
     try:
         Note = note_model(f.module, name)
         with caplog.at_level(logging.INFO, logger="coodie.cql"):
@@ -102,13 +80,13 @@ def test_echo_logs_statements_with_driver_duration_rows_and_redacted_values(
             f(Note(owner="bob", n=1, text=SECRET).save())
         assert any(SECRET in r.getMessage() for r in caplog.records if r.name == "coodie.cql")
     finally:
-        close_driver(f, name)
+        close_named(f, name)
 
 
 def test_hooks_see_each_request_before_and_after(f: Any, keyspace: str) -> None:
     name = f"hooks_{f.name}"
     recorder = Recorder()
-    open_driver(f, keyspace, name, hooks=[recorder])
+    open_named(f, name, keyspace, hooks=[recorder])
     try:
         Note = note_model(f.module, name)
         f(Note.sync_table())
@@ -136,7 +114,7 @@ def test_hooks_see_each_request_before_and_after(f: Any, keyspace: str) -> None:
         assert isinstance(done[5].error, InvalidQueryError) and done[5].rows is None
         assert {i.driver for i in done} == {name} and {i.keyspace for i in done} == {keyspace}
     finally:
-        close_driver(f, name)
+        close_named(f, name)
 
 
 def test_unobserved_driver_is_not_wrapped_and_bad_options_are_refused(
@@ -146,9 +124,9 @@ def test_unobserved_driver_is_not_wrapped_and_bad_options_are_refused(
 
     assert not isinstance(get_driver(), Observed)  # the suite's driver: no echo, no hooks
     with pytest.raises(ConfigurationError, match="echo="):
-        open_driver(f, keyspace, "bad_echo", echo="loud")
+        open_named(f, "bad_echo", keyspace, echo="loud")
     with pytest.raises(ConfigurationError, match="neither before_request"):
-        open_driver(f, keyspace, "bad_hook", hooks=[object()])
+        open_named(f, "bad_hook", keyspace, hooks=[object()])
 
 
 def test_opentelemetry_hook_makes_a_client_span_per_request(f: Any, keyspace: str) -> None:
@@ -163,7 +141,7 @@ def test_opentelemetry_hook_makes_a_client_span_per_request(f: Any, keyspace: st
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     name = f"otel_{f.name}"
-    open_driver(f, keyspace, name, hooks=[OpenTelemetryHook(provider)])
+    open_named(f, name, keyspace, hooks=[OpenTelemetryHook(provider)])
     try:
         Note = note_model(f.module, name)
         f(Note.sync_table())
@@ -188,4 +166,4 @@ def test_opentelemetry_hook_makes_a_client_span_per_request(f: Any, keyspace: st
         assert failed.attributes is not None
         assert failed.attributes["error.type"] == "InvalidQueryError"
     finally:
-        close_driver(f, name)
+        close_named(f, name)

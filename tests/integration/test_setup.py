@@ -3,7 +3,6 @@ keyspace, types, tables, indexes and views in dependency order (issue 18 item 4)
 
 from __future__ import annotations
 
-import os
 import uuid
 from typing import Annotated, Any, Optional
 
@@ -11,9 +10,9 @@ import pytest
 
 from coodie.exceptions import ConfigurationError
 from coodie.fields import ClusteringKey, Indexed, PrimaryKey
-from coodie.registry import unregister_driver
 from coodie.usertype import UserType
-from tests.integration.conftest import _contact_points, driver_options
+from tests.integration.conftest import _contact_points
+from tests.integration.named import close_named, open_named
 
 
 class Point(UserType):
@@ -83,22 +82,9 @@ def test_init_coodie_documents_sync_creates_everything_in_order(f: Any, session:
     keyspace = f"coodie_setup_{uuid.uuid4().hex[:10]}"
     name = f"setup_{f.name}"
     Shop, ShopsByCity, Visit = models(f.module, name)
-    hosts, port = _contact_points()
-    driver_type = os.environ.get("COODIE_TEST_DRIVER", "scylla")
     try:
         # the view first, its base after: coodie orders them (types, tables, indexes, views)
-        f(
-            f.module.init_coodie(
-                hosts=hosts,
-                port=port,
-                keyspace=keyspace,
-                driver_type=driver_type,
-                name=name,
-                documents=[ShopsByCity, Shop, Visit],
-                sync=True,
-                **driver_options(driver_type),
-            )
-        )
+        open_named(f, name, keyspace, documents=[ShopsByCity, Shop, Visit], sync=True)
         assert schema_of(session, keyspace) == {
             "types": {"setup_point", "setup_place"},
             "tables": {"setup_shops", "setup_visits"},
@@ -112,9 +98,7 @@ def test_init_coodie_documents_sync_creates_everything_in_order(f: Any, session:
         assert f(f.module.sync_all([Shop, ShopsByCity, Visit])) == []
     finally:
         session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=120)
-        driver = unregister_driver(name)
-        if driver is not None:
-            f(driver.shutdown_async()) if f.is_async else driver.shutdown()
+        close_named(f, name)
 
 
 def test_sync_all_later_and_bad_documents(f: Any, session: Any) -> None:
@@ -122,7 +106,6 @@ def test_sync_all_later_and_bad_documents(f: Any, session: Any) -> None:
     name = f"setup_later_{f.name}"
     Shop, ShopsByCity, Visit = models(f.module, name)
     hosts, port = _contact_points()
-    driver_type = os.environ.get("COODIE_TEST_DRIVER", "scylla")
     init = f.module.init_coodie
     # refused before anything connects: not a Document, an abstract one, another driver's
     for documents, message in (
@@ -136,17 +119,7 @@ def test_sync_all_later_and_bad_documents(f: Any, session: Any) -> None:
     with pytest.raises(ConfigurationError, match="needs documents"):
         f(init(hosts=hosts, port=port, keyspace=keyspace, name=name, sync=True))
     try:
-        f(
-            init(
-                hosts=hosts,
-                port=port,
-                keyspace=keyspace,
-                driver_type=driver_type,
-                name=name,
-                documents=[Visit, ShopsByCity, Shop],  # registered, nothing created yet
-                **driver_options(driver_type),
-            )
-        )
+        open_named(f, name, keyspace, documents=[Visit, ShopsByCity, Shop])  # nothing created yet
         assert not any(schema_of(session, keyspace).values())
         ran = f(f.module.sync_all())  # every registered model (of every init_coodie call)
         assert any("CREATE MATERIALIZED VIEW" in cql for cql in ran)
@@ -155,6 +128,4 @@ def test_sync_all_later_and_bad_documents(f: Any, session: Any) -> None:
         assert created["views"] == {"setup_shops_by_city"}
     finally:
         session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=120)
-        driver = unregister_driver(name)
-        if driver is not None:
-            f(driver.shutdown_async()) if f.is_async else driver.shutdown()
+        close_named(f, name)

@@ -11,7 +11,8 @@ import pytest
 
 from coodie.fields import ClusteringKey, PrimaryKey
 from coodie.registry import unregister_driver
-from tests.integration.conftest import _contact_points, consistency_options, driver_options
+from tests.integration.conftest import _contact_points, consistency_options
+from tests.integration.named import close_named, open_named
 
 
 def reading_model(module: Any, driver_name: str | None) -> Any:
@@ -48,14 +49,7 @@ def test_trace_returns_the_documents_and_the_servers_record(f: Any) -> None:
 def test_the_server_serves_the_level_asked_for(f: Any, keyspace: str) -> None:
     """A driver's default (init_coodie(consistency=)) and a query's own (.consistency())."""
     name = f"traced_{f.name}"
-    hosts, port = _contact_points()
-    driver_type = os.environ.get("COODIE_TEST_DRIVER", "scylla")
-    options = {**driver_options(driver_type), "consistency": "QUORUM"}
-    driver = f(
-        f.module.init_coodie(
-            hosts=hosts, port=port, keyspace=keyspace, driver_type=driver_type, name=name, **options
-        )
-    )
+    open_named(f, name, keyspace, consistency="QUORUM")
     try:
         Reading = reading_model(f.module, name)
         f(Reading.sync_table())
@@ -63,8 +57,7 @@ def test_the_server_serves_the_level_asked_for(f: Any, keyspace: str) -> None:
         assert f(Reading.find(sensor="t2").consistency("ALL").trace()).consistency == "ALL"
         assert f(Reading.find(sensor="t2").consistency("ONE").trace()).consistency == "ONE"
     finally:
-        unregister_driver(name)
-        f(driver.shutdown_async()) if f.is_async else driver.shutdown()
+        close_named(f, name)
 
 
 def test_retry_policy_is_passed_to_the_driver(f: Any) -> None:
