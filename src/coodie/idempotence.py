@@ -6,7 +6,7 @@ Idempotent: reads, and writes whose effect is the same however often they apply 
 INSERT/UPDATE/DELETE, set and map additions, removals). Never: lightweight transactions
 (IF ...), counter updates, list appends and prepends, deleting a list element by index,
 and writes that call now(), uuid() or currentTimestamp() (each run makes another value).
-Decided once per statement text and shape (cached)."""
+Decided once per statement text (cached)."""
 
 from __future__ import annotations
 
@@ -21,16 +21,16 @@ _NAME = r'(?:"(?:[^"]|"")+"|\w+)'
 _ASSIGN = re.compile(rf"({_NAME}) = (?:\1 ([+-]) \?|\? \+ \1)")
 _CALLS = re.compile(r"\b(?:now|uuid|currenttime\w*|currentdate|currenttimeuuid)\s*\(", re.I)
 _ELEMENT_DELETE = re.compile(rf"^\s*DELETE\b[^;]*?{_NAME}\s*\[", re.I)
-_cache: dict[tuple[str, object], bool] = {}
+# by statement text: one text names one table's columns, so the types that decide are the same
+_cache: dict[str, bool] = {}
 
 
 def idempotent(compiled: Compiled) -> bool:
-    key = (compiled.cql, compiled.types)
-    known = _cache.get(key)
+    known = _cache.get(compiled.cql)
     if known is None:
         if len(_cache) > 4096:
             _cache.clear()
-        known = _cache[key] = _decide(compiled)
+        known = _cache[compiled.cql] = _decide(compiled)
     return known
 
 
