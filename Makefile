@@ -1,6 +1,8 @@
 # coodie developer commands. Targets other tooling relies on:
 # install, cassandra-up, cassandra-down, test, demo, bench, typecheck; cluster-up,
-# cluster-down, test-cluster (a 3-node cluster on 127.0.0.11-13, see docs/cluster.md).
+# cluster-down, test-cluster (a 3-node cluster on 127.0.0.11-13, see docs/cluster.md);
+# test-faults (a durable throwaway node on 127.0.0.22/.23 stopped, killed and frozen under
+# load; TLS and passwords; see docs/production.md).
 # Also: docs (the site, strict), package (sdist + wheel, twine check).
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -13,14 +15,14 @@ EXAMPLES := examples/fastapi_app/app.py examples/batch_import/importer.py exampl
 
 .PHONY: install cassandra-up cassandra-down cassandra-status lint format typecheck \
         node-check typing-score unit integration test demo bench fuzz clean docs package \
-        cluster-up cluster-down cluster-status test-cluster test-cluster-smoke
+        cluster-up cluster-down cluster-status test-cluster test-cluster-smoke test-faults
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[scylla,acsylla,dev,docs]"
+	$(PY) -m pip install -q -e ".[scylla,acsylla,dev,docs,otel]"
 	touch $(STAMP)
 
 cassandra-up:
@@ -58,7 +60,7 @@ typing-score: install node-check
 	$(PY) tools/typing_score.py
 
 unit: install node-check
-	$(PY) -m pytest tests --ignore=tests/integration --ignore=tests/cluster \
+	$(PY) -m pytest tests --ignore=tests/integration --ignore=tests/cluster --ignore=tests/faults \
 	  --ignore=tests/packaging --ignore=tests/property/test_differential.py -q
 
 integration: install cassandra-up
@@ -80,7 +82,7 @@ package: install
 # suite a third time on the in-memory driver (coodie.testing; the tests it cannot pass
 # are strict xfails listed in tests/integration/memory_limits.py).
 test: install cassandra-up node-check lint typecheck docs package
-	COODIE_TEST_WHEEL=$$(ls dist/coodie-*.whl) $(PY) -m pytest tests examples -q -p no:cacheprovider --ignore=tests/cluster
+	COODIE_TEST_WHEEL=$$(ls dist/coodie-*.whl) $(PY) -m pytest tests examples -q -p no:cacheprovider --ignore=tests/cluster --ignore=tests/faults
 	COODIE_TEST_DRIVER=acsylla $(PY) -m pytest tests/integration examples -q -p no:cacheprovider
 	COODIE_TEST_DRIVER=memory $(PY) -m pytest tests/integration -q -p no:cacheprovider  # the in-memory driver; its limits: docs/testing-your-app.md
 	$(PY) benchmarks/run.py --quick  # a smoke pass so the benchmarks keep working; times nothing
@@ -124,6 +126,12 @@ test-cluster-smoke: install cluster-up
 	  echo "== cluster tests (node loss, routing, schema agreement), $$driver"; \
 	  COODIE_TEST_DRIVER=$$driver $(PY) -m pytest tests/cluster -q -p no:cacheprovider; \
 	done
+
+# The fault tests: each starts its own durable node (no unsafesystem, group commitlog) on
+# 127.0.0.22 (and .23 for TLS and passwords) under pytest's temporary directory, and stops
+# it after; the shared node on 127.0.0.1 is not touched. Both drivers, sync and async.
+test-faults: install
+	$(PY) -m pytest tests/faults -q -p no:cacheprovider
 
 demo: install cassandra-up
 	$(PY) examples/quickstart.py

@@ -7,7 +7,9 @@ from typing import Any
 
 from coodie.drivers import create_driver
 from coodie.explain import check_scan_policy
+from coodie.observe import Observed, check_echo
 from coodie.registry import register_driver, registered
+from coodie.schema_all import init_documents
 
 __all__ = ["init_coodie", "register_new_driver"]
 
@@ -26,6 +28,8 @@ def register_new_driver(
     consistency: Any = None,
     serial_consistency: Any = None,
     scan_policy: str = "allow",
+    echo: Any = False,
+    hooks: Sequence[Any] = (),
 ) -> tuple[Any, Any]:
     """Create a driver and register it as `name`. Returns it and the driver it replaced,
     which the caller shuts down (None if there was none, or if that driver is still
@@ -34,6 +38,7 @@ def register_new_driver(
         hosts = ["127.0.0.1"]
     policy = check_scan_policy(scan_policy, "init_coodie()") or "allow"
     before = registered()
+    echo = check_echo(echo)
     driver = create_driver(
         hosts,
         keyspace,
@@ -47,6 +52,8 @@ def register_new_driver(
         serial_consistency=serial_consistency,
     )
     driver.scan_policy = policy
+    if echo or hooks:  # the one place every request passes through; none: no cost
+        driver = Observed(driver, name, driver_type, echo, list(hooks))
     register_driver(name, driver, default=default if default is not None else name == "default")
     replaced = before.get(name)
     if replaced is None or replaced is driver or any(d is replaced for d in registered().values()):
@@ -68,6 +75,10 @@ def init_coodie(
     consistency: Any = None,
     serial_consistency: Any = None,
     scan_policy: str = "allow",
+    documents: Sequence[type[Any]] | None = None,
+    sync: bool = False,
+    echo: bool | str = False,
+    hooks: Sequence[Any] = (),
     **cluster_options: Any,
 ) -> Any:
     """Register a driver for a cluster; returns it. The connection opens on first use
@@ -92,7 +103,16 @@ def init_coodie(
     once per query shape (logger `coodie.scan`), "refuse" raises InvalidQueryError before
     sending it. A model's `Settings.scan_policy` overrides it, `.allow_scan()` lets one
     query through.
+    `echo=True` logs every statement to the `coodie.cql` logger (INFO) with its driver,
+    duration and row count, values redacted (`echo="values"` shows them); `hooks=[...]`
+    are objects whose `before_request(info)` / `after_request(info)` see every request
+    (`coodie.observe.RequestInfo`; `coodie.otel.OpenTelemetryHook` makes spans of them).
+
+    `documents=[User, Order, ...]` registers the models for `sync_all()`; with `sync=True`
+    their keyspace, types, tables, indexes and views are created (or brought up to date,
+    as `sync_table()` does) now, in dependency order, which connects.
     """
+    to_sync = init_documents(name, documents, sync)
     driver, replaced = register_new_driver(
         hosts,
         keyspace,
@@ -107,7 +127,13 @@ def init_coodie(
         consistency,
         serial_consistency,
         scan_policy,
+        echo,
+        hooks,
     )
     if replaced is not None:
         replaced.shutdown()
+    if to_sync:
+        from coodie.sync.raw import sync_all
+
+        sync_all(to_sync)
     return driver

@@ -306,42 +306,32 @@ def check_scan(model: Any, s: Select, schema: TableSchema, policy: str) -> None:
 # looked for a bounded number of times (each look is a round trip, so no timer is needed).
 TRACE_LOOKS = 200
 TRACE_STEADY = 10  # looks at the same events of a finished session that end the wait
-_SESSIONS = (
-    "SELECT session_id, started_at, duration, coordinator, parameters FROM system_traces.sessions"
-)
+_SESSION = "SELECT session_id, started_at, duration, coordinator FROM system_traces.sessions"
 _RANGES = re.compile(r"Submitting range requests on (\d+) ranges")
 _INDEX = re.compile(r"(?:using index|Scanning with) ([\w.]+?)\.?$")
 _ROWS = re.compile(r"^Read (\d+) live rows")
 
 
-def _sessions_of(page: Page, cql: str) -> dict[str, Any]:
-    """The trace sessions of `cql` in a read of system_traces.sessions, by id."""
-    return {str(row[0]): row for row in page.rows if dict(row[4] or {}).get("query") == cql}
-
-
 def run_traced(request: Request) -> Flow[ServerTrace]:
-    """Run `request` (with `trace` set) and read what the server's tracing reports.
-
-    The drivers do not all say which trace session a request made, so the sessions of
-    the same CQL that exist before it runs are noted, and the new one is its own."""
+    """Run `request` (with `trace` set) and read what the server's tracing reports of the
+    trace session the driver names (`Page.trace_id`, both drivers)."""
     cql = request.compiled.cql
     table = request.compiled.types.table if request.compiled.types is not None else ""
-    before: Page = yield RawRequest(_SESSIONS)
-    known = _sessions_of(before, cql)
     page: Page = yield request
+    if page.trace_id is None:
+        raise CoodieError(f"the driver named no trace session for {cql!r}")
+    session_id = uuid.UUID(str(page.trace_id))  # (acsylla reads it as text)
     session: Any = None
     events: list[tuple[Any, str]] = []
     steady = 0
     for _ in range(TRACE_LOOKS):
         if session is None or session[2] is None:
-            sessions: Page = yield RawRequest(_SESSIONS)
-            new = [row for sid, row in _sessions_of(sessions, cql).items() if sid not in known]
-            session = new[0] if new else None
+            found_session: Page = yield RawRequest.where(_SESSION, session_id=session_id)
+            session = found_session.rows[0] if found_session.rows else None
             if session is None or session[2] is None:
                 continue
         found: Page = yield RawRequest.where(
-            "SELECT source, activity FROM system_traces.events",
-            session_id=uuid.UUID(str(session[0])),  # (acsylla reads it as text)
+            "SELECT source, activity FROM system_traces.events", session_id=session_id
         )
         seen = [(row[0], row[1] or "") for row in found.rows]
         steady = steady + 1 if seen == events else 0

@@ -17,7 +17,7 @@ from typing_extensions import Self
 
 import coodie.explain as _cost
 from coodie import cursors
-from coodie.exceptions import ConfigurationError, InvalidQueryError
+from coodie.exceptions import ConfigurationError, ExecutionError, InvalidQueryError
 from coodie.explain import Explanation, check_scan, check_scan_policy, explain_select, run_traced
 from coodie.expr.columns import Column
 from coodie.expr.compiler import Compiled, compile_statement
@@ -42,6 +42,7 @@ from coodie.schema import ColumnKind, TableSchema
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore, IfConditions, LWTResult
+    from coodie.tracing import Trace
 
 __all__ = [
     "BULK_CONCURRENCY",
@@ -152,6 +153,7 @@ class QuerySetCore(Generic[D]):
         "_order_by",
         "_page_size",
         "_per_partition_limit",
+        "_retry_policy",
         "_scan_allowed",
         "_table",
         "_timeout",
@@ -180,6 +182,7 @@ class QuerySetCore(Generic[D]):
         self._ttl: int | None = None
         self._timestamp: int | None = None
         self._consistency: str | None = None
+        self._retry_policy: Any = None
         self._timeout: float | None = None
         self._page_size: int | None = None
         self._distinct = False
@@ -202,6 +205,7 @@ class QuerySetCore(Generic[D]):
         new._ttl = self._ttl
         new._timestamp = self._timestamp
         new._consistency = self._consistency
+        new._retry_policy = self._retry_policy
         new._timeout = self._timeout
         new._page_size = self._page_size
         new._distinct = self._distinct
@@ -322,6 +326,12 @@ class QuerySetCore(Generic[D]):
             name = _consistency_name(level)
         return self._copy(_consistency=str(name).upper())
 
+    def retry_policy(self, policy: Any) -> Self:
+        """The driver's retry policy for this query's requests, passed through: a
+        `cassandra.policies.RetryPolicy` on the scylla driver, "default" or "fallthrough"
+        on acsylla. Retries apply to idempotent statements (reads, plain writes) only."""
+        return self._copy(_retry_policy=policy)
+
     def timeout(self, seconds: float | None) -> Self:
         """Seconds each request of this query may take (None: the driver's default)."""
         return self._copy(_timeout=check_timeout(seconds, "timeout()"))
@@ -404,6 +414,7 @@ class QuerySetCore(Generic[D]):
             consistency=self._consistency,
             timeout=self._timeout,
             fetch_size=fetch_size if fetch_size is not None else self._page_size,
+            retry_policy=self._retry_policy,
         )
 
     def _select_request(self) -> Request:
@@ -428,6 +439,19 @@ class QuerySetCore(Generic[D]):
             out.extend(self._model._from_rows(req.compiled.columns, page.rows))
             req = req.next_page(page.paging_state)
         return out
+
+    def _flow_trace(self) -> Flow[Trace[D]]:
+        """Run the query (its first page) with tracing on: a `Trace` of the documents read
+        and of what the server recorded (coordinator, consistency level, events)."""
+        from coodie.tracing import Trace, read_trace_flow
+
+        req = self._select_request()
+        req.trace = True
+        page: Page = yield req
+        if page.trace_id is None:
+            raise ExecutionError("the driver returned no trace id for a traced request")
+        docs = self._model._from_rows(req.compiled.columns, page.rows)
+        return Trace(docs, **(yield from read_trace_flow(page.trace_id)))
 
     def _flow_first(self) -> Flow[D | None]:
         """The first matching document, or None."""
@@ -537,6 +561,7 @@ class QuerySetCore(Generic[D]):
             timeout=self._timeout,
             fetch_size=page_size or self._page_size or PAGED_ALL_PAGE_SIZE,
             paging_state=state,
+            retry_policy=self._retry_policy,
         )
         page: Page = yield req
         cursor = (

@@ -80,7 +80,9 @@ class Request:
     fetch_size: int | None = None  # rows per page; None: the driver's default
     paging_state: bytes | None = None
     serial_consistency: str | None = None
-    trace: bool = False  # ask the server to trace it (`explain(analyze=True)`)
+    # ask the server to trace it (`.trace()`, `explain(analyze=True)`): the Page has its trace_id
+    trace: bool = False
+    retry_policy: Any = None  # `.retry_policy(...)`: the driver's own policy, passed through
 
     def next_page(self, paging_state: bytes | None) -> Request | None:
         return replace(self, paging_state=paging_state) if paging_state else None
@@ -101,6 +103,7 @@ class Page:
     rows: list[Any]
     columns: tuple[str, ...] = ()
     paging_state: bytes | None = None
+    trace_id: Any = None  # a traced request's session id (a UUID) in system_traces
 
 
 @dataclass(slots=True)  # not frozen: built per request, and frozen costs 0.4 µs each

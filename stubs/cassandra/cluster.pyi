@@ -37,6 +37,7 @@ class ResultSet:
 class ResponseFuture:
     _col_names: list[str] | None
     _paging_state: bytes | None
+    _query_traces: list[Any] | None  # set once a traced request answered
     has_more_pages: bool
     def result(self) -> ResultSet: ...
     def add_callbacks(
@@ -56,6 +57,7 @@ class Session:
     keyspace: str | None
     row_factory: Any
     default_timeout: float
+    _default_timeout: float  # what prepare() waits, even with execution profiles
     def execute(
         self,
         query: str | Statement,
@@ -89,6 +91,8 @@ class Cluster:
     port: int
     protocol_version: int
     metadata: Any
+    ssl_context: Any
+    ssl_options: dict[str, Any] | None
     def __init__(
         self,
         contact_points: Sequence[str] = ...,

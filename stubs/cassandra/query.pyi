@@ -6,6 +6,7 @@ class Statement:
     serial_consistency_level: int | None
     fetch_size: int | None
     is_idempotent: bool
+    retry_policy: Any
     timestamp: int | None
 
 class SimpleStatement(Statement):

@@ -12,6 +12,7 @@ from coodie.aio.query import AsyncQuerySet as AsyncQuerySet
 from coodie.aio.raw import create_keyspace as create_keyspace
 from coodie.aio.raw import drop_keyspace as drop_keyspace
 from coodie.aio.raw import execute_raw as execute_raw
+from coodie.aio.raw import sync_all as sync_all
 from coodie.document import LWTResult as LWTResult
 from coodie.expr.columns import Column as Column
 from coodie.expr.columns import col as col

@@ -10,6 +10,8 @@ from typing import Any
 from typing_extensions import ParamSpec
 
 from coodie import connection, registry
+from coodie.aio.raw import sync_all
+from coodie.schema_all import init_documents
 
 __all__ = ["init_coodie"]
 
@@ -28,6 +30,7 @@ def _connecting(init: Callable[P, Any]) -> Callable[P, Coroutine[Any, Any, Any]]
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         a = bound.arguments
+        to_sync = init_documents(a["name"], a["documents"], a["sync"])
         with registry.rollback():
             driver, replaced = connection.register_new_driver(
                 a["hosts"],
@@ -43,10 +46,14 @@ def _connecting(init: Callable[P, Any]) -> Callable[P, Coroutine[Any, Any, Any]]
                 a["consistency"],
                 a["serial_consistency"],
                 a["scan_policy"],
+                a["echo"],
+                a["hooks"],
             )
             await driver.connect_async()
         if replaced is not None:
             await replaced.shutdown_async()
+        if to_sync:
+            await sync_all(to_sync)
         return driver
 
     return init_coodie

@@ -12,6 +12,7 @@ from coodie.expr.columns import Column
 from coodie.query import QuerySetCore
 from coodie.registry import get_driver
 from coodie.requests import PagedResult, Request
+from coodie.tracing import Trace
 
 __all__ = ["AsyncQuerySet", "QuerySet"]
 
@@ -28,6 +29,7 @@ class AsyncQuerySet(QuerySetCore[D]):
         # type parameter through awaiting() (mypy does), and results would be Unknown.
         async def all(self) -> list[D]: ...
         async def first(self) -> D | None: ...
+        async def trace(self) -> Trace[D]: ...
         async def get(self) -> D: ...
         async def count(self) -> int: ...
         async def paged_all(
@@ -49,6 +51,9 @@ class AsyncQuerySet(QuerySetCore[D]):
         """Run the query; a list of documents."""
         first = awaiting(QuerySetCore._flow_first)
         """The first matching document, or None."""
+        trace = awaiting(QuerySetCore._flow_trace)
+        """Run the query (one page) traced: a `Trace` of its documents and of what the
+        server recorded (coordinator, consistency level, duration, events)."""
         get = awaiting(QuerySetCore._flow_get)
         """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
         count = awaiting(QuerySetCore._flow_count)

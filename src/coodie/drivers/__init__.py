@@ -32,6 +32,7 @@ __all__ = [
     "DriverSettings",
     "ErrorKinds",
     "SyncDriver",
+    "connect_failure",
     "create_driver",
     "forget_in_child",
     "fork_safe",
@@ -115,6 +116,35 @@ def translate(
         err = InvalidQueryError(f"a value does not fit its column: {e}\n  CQL: {cql}")
     err.__cause__ = e
     return err
+
+
+_UNTRUSTED = ("CERTIFICATE_VERIFY_FAILED", "InvalidPeerCert")
+_CLOSED_AT_ONCE = ("Connection reset by peer", "closed prematurely", "ConnectionShutdown")
+
+
+def connect_failure(err: Exception, tls: bool) -> Exception:
+    """`err` (translated) from opening a connection, with what to do when its cause is a
+    TLS mismatch: a certificate this client does not trust, or plaintext sent to a port
+    that speaks only TLS (the server just closes the connection: the drivers cannot tell)."""
+    text = str(err)
+    if any(s in text for s in _UNTRUSTED):
+        hint = (
+            "the node's TLS certificate is not signed by a CA this client trusts "
+            "(the CA in ssl_context= on scylla, ssl_trusted_cert= on acsylla)"
+        )
+    elif not tls and any(s in text for s in _CLOSED_AT_ONCE):
+        hint = (
+            "the node closed the connection at once: if its CQL port requires TLS "
+            "(client_encryption_options), connect with ssl_context= (scylla) or "
+            "ssl_enabled=True and ssl_trusted_cert= (acsylla)"
+        )
+    else:
+        return err
+    if not isinstance(err, ExecutionError):
+        return err
+    better = type(err)(f"{text}\n  {hint}")
+    better.__cause__ = err.__cause__
+    return better
 
 
 def rows_of_cql(driver: Driver, cql: str, params: Sequence[Any] | None) -> list[dict[str, Any]]:

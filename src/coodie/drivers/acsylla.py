@@ -31,6 +31,7 @@ from coodie.drivers import (
     Driver,
     DriverSettings,
     ErrorKinds,
+    connect_failure,
     forget_in_child,
     fork_safe,
     rows_of_cql,
@@ -45,6 +46,7 @@ from coodie.exceptions import (
     OperationTimedOut,
     Unavailable,
 )
+from coodie.idempotence import idempotent
 from coodie.requests import BatchRequest, Compiled, Page, RawRequest, Request, StatementTypes
 from coodie.types import CqlType, Duration, by_name, converter_for
 
@@ -82,6 +84,11 @@ _ERRORS: ErrorKinds = (
             acs_errors.CassErrorServerUnavailable,
             acs_errors.CassErrorLibUnableToConnect,
             acs_errors.CassErrorLibHostResolution,
+            # a TLS handshake refused: no host could be reached (as on the scylla driver)
+            acs_errors.CassErrorSslInvalidCert,
+            acs_errors.CassErrorSslInvalidPeerCert,
+            acs_errors.CassErrorSslIdentityMismatch,
+            acs_errors.CassErrorSslProtocolError,
         ),
     ),
     (ExecutionError, (acs_errors.CassException,)),
@@ -300,7 +307,8 @@ class AcsyllaDriver(DriverSettings):
             self._session = await cluster.create_session()
         except Exception as e:
             cluster.destroy()
-            raise translate_error(e, None) from e
+            tls = bool(self._cluster_args.get("ssl_enabled"))
+            raise connect_failure(translate_error(e, None), tls) from e
         self._cluster = cluster
 
     async def connect_async(self) -> None:
@@ -411,8 +419,10 @@ class AcsyllaDriver(DriverSettings):
                 st.set_serial_consistency(_consistency(serial))
         except Exception as e:
             raise translate_error(e, compiled.cql) from e
-        if compiled.lwt:
-            st.set_is_idempotent(False)
+        # retries and speculative executions apply to statements marked idempotent only
+        st.set_is_idempotent(idempotent(compiled))
+        if request is not None and request.retry_policy is not None:
+            st.set_retry_policy(_retry_policy(request.retry_policy))
         return st
 
     def _page(self, result: Any, types: StatementTypes | None) -> Page:
@@ -447,7 +457,10 @@ class AcsyllaDriver(DriverSettings):
         except Exception as e:
             level = request.consistency or self.default_consistency
             raise translate_error(e, request.compiled.cql, level) from e
-        return self._page(result, request.compiled.types)
+        page = self._page(result, request.compiled.types)
+        if request.trace:  # the server's session id in system_traces
+            page.trace_id = _uuid(result.tracing_id)
+        return page
 
     async def _execute_concurrent(self, requests: list[Request]) -> list[Page]:
         return list(await asyncio.gather(*(self._execute(r) for r in requests)))
@@ -466,6 +479,7 @@ class AcsyllaDriver(DriverSettings):
             b.set_consistency(_consistency(level))
         if self.default_serial_consistency and any(item.lwt for item in batch.items):
             b.set_serial_consistency(_consistency(self.default_serial_consistency))
+        b.set_is_idempotent(all(idempotent(item) for item in batch.items))
         if batch.timeout is not None:
             b.set_request_timeout(int(batch.timeout * 1000))
         try:
@@ -566,6 +580,16 @@ class AcsyllaDriver(DriverSettings):
         self._session = self._cluster = None
         self._loop = None
         self._prepared.clear()
+
+
+def _retry_policy(policy: object) -> str:
+    """`.retry_policy(...)` on acsylla: the C++ driver's policies by name."""
+    if policy not in ("default", "fallthrough"):
+        raise ConfigurationError(
+            f".retry_policy({policy!r}): acsylla takes 'default' or 'fallthrough' "
+            "(a RetryPolicy object is the scylla driver's)"
+        )
+    return str(policy)
 
 
 def _consistency(name: str) -> Any:

@@ -48,6 +48,7 @@ from coodie.drivers import (
     Driver,
     DriverSettings,
     ErrorKinds,
+    connect_failure,
     forget_in_child,
     fork_safe,
     rows_of_cql,
@@ -62,6 +63,7 @@ from coodie.exceptions import (
     OperationTimedOut,
     Unavailable,
 )
+from coodie.idempotence import idempotent
 from coodie.requests import BatchRequest, Page, RawRequest, Request
 
 __all__ = ["CassandraDriver"]
@@ -177,16 +179,23 @@ class CassandraDriver(DriverSettings):
                         f"{self._forked_from}), which a forked child cannot use: call "
                         "init_coodie() again in the child (e.g. in a post-fork hook)"
                     )
+                tls = False
                 try:
                     if self.cluster is None:
                         self.cluster = self._new_cluster()
                     assert self.cluster is not None
+                    tls = bool(self.cluster.ssl_context or self.cluster.ssl_options)
                     self._session = self.cluster.connect()
+                    if self._new_cluster is not None:
+                        # Session.prepare() waits Session.default_timeout (10 s), which cannot
+                        # be set once profiles are used: a statement's first run on a frozen
+                        # node would wait that long rather than init_coodie(request_timeout=)
+                        self._session._default_timeout = self.default_timeout
                 except Exception as e:
                     if self.cluster is not None and self._new_cluster is not None:
                         self.cluster.shutdown()  # a Cluster that failed is shut down for good
                         self.cluster = None
-                    raise translate_error(e, None) from e
+                    raise connect_failure(translate_error(e, None), tls) from e
             return self._session
 
     async def connect_async(self) -> None:
@@ -207,9 +216,20 @@ class CassandraDriver(DriverSettings):
         `Cluster(...)`: auth_provider, ssl_context, load_balancing_policy, protocol_version..."""
         lbp = cluster_options.pop("load_balancing_policy", None)
         request_timeout = cluster_options.pop("request_timeout", 20.0)
+        # `execution_profiles=`: coodie runs on the default one (the user's, if given: its
+        # consistency, policies and timeout apply); the others serve the user's own calls
+        profiles = dict(cluster_options.pop("execution_profiles", None) or {})
+        given = profiles.get(EXEC_PROFILE_DEFAULT)
+        if given is not None:
+            if lbp is not None:
+                raise ConfigurationError(
+                    "init_coodie(): give load_balancing_policy= in the default execution "
+                    "profile, not beside execution_profiles="
+                )
+            request_timeout = given.request_timeout
 
         def new_cluster() -> Cluster:
-            profile = ExecutionProfile(
+            profile = given or ExecutionProfile(
                 load_balancing_policy=lbp or TokenAwarePolicy(DCAwareRoundRobinPolicy()),
                 row_factory=tuple_factory,
                 request_timeout=request_timeout,
@@ -218,7 +238,7 @@ class CassandraDriver(DriverSettings):
                 return Cluster(
                     contact_points=list(hosts or ["127.0.0.1"]),
                     port=port,
-                    execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+                    execution_profiles={**profiles, EXEC_PROFILE_DEFAULT: profile},
                     **cluster_options,
                 )
             except TypeError as e:
@@ -263,8 +283,10 @@ class CassandraDriver(DriverSettings):
             bound.serial_consistency_level = _consistency(serial)
         if request.fetch_size is not None:
             bound.fetch_size = request.fetch_size or None
-        if compiled.lwt:
-            bound.is_idempotent = False
+        # retries and speculative executions apply to statements marked idempotent only
+        bound.is_idempotent = idempotent(compiled)
+        if request.retry_policy is not None:
+            bound.retry_policy = request.retry_policy
         return bound
 
     def _start(self, request: Request) -> ResponseFuture:
@@ -294,6 +316,7 @@ class CassandraDriver(DriverSettings):
             stmt.consistency_level = _consistency(level)
         if self.default_serial_consistency and any(item.lwt for item in batch.items):
             stmt.serial_consistency_level = _consistency(self.default_serial_consistency)
+        stmt.is_idempotent = all(idempotent(item) for item in batch.items)
         try:
             return self.session.execute_async(
                 stmt,
@@ -306,7 +329,10 @@ class CassandraDriver(DriverSettings):
     @staticmethod
     def _page(rf: ResponseFuture, rows: Any) -> Page:
         columns = tuple(rf._col_names or ())
-        return Page(_rows(rows, columns), columns, rf._paging_state)
+        page = Page(_rows(rows, columns), columns, rf._paging_state)
+        if rf._query_traces:  # a traced request (Request.trace): the server's session id
+            page.trace_id = rf._query_traces[-1].trace_id
+        return page
 
     # ------------------------------------------------------------- sync
 

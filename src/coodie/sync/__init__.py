@@ -16,3 +16,4 @@ from coodie.sync.query import QuerySet as QuerySet
 from coodie.sync.raw import create_keyspace as create_keyspace
 from coodie.sync.raw import drop_keyspace as drop_keyspace
 from coodie.sync.raw import execute_raw as execute_raw
+from coodie.sync.raw import sync_all as sync_all

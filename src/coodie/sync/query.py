@@ -12,6 +12,7 @@ from coodie.query import QuerySetCore
 from coodie.registry import get_driver
 from coodie.requests import PagedResult, Request
 from coodie.sync._run import blocking
+from coodie.tracing import Trace
 
 __all__ = ["QuerySet"]
 
@@ -28,6 +29,7 @@ class QuerySet(QuerySetCore[D]):
         # type parameter through blocking() (mypy does), and results would be Unknown.
         def all(self) -> list[D]: ...
         def first(self) -> D | None: ...
+        def trace(self) -> Trace[D]: ...
         def get(self) -> D: ...
         def count(self) -> int: ...
         def paged_all(
@@ -48,6 +50,9 @@ class QuerySet(QuerySetCore[D]):
         """Run the query; a list of documents."""
         first = blocking(QuerySetCore._flow_first)
         """The first matching document, or None."""
+        trace = blocking(QuerySetCore._flow_trace)
+        """Run the query (one page) traced: a `Trace` of its documents and of what the
+        server recorded (coordinator, consistency level, duration, events)."""
         get = blocking(QuerySetCore._flow_get)
         """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
         count = blocking(QuerySetCore._flow_count)

@@ -6,9 +6,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coodie import raw
+from coodie.registry import get_driver
+from coodie.schema_all import sync_all_flows
 from coodie.sync._run import run
 
-__all__ = ["create_keyspace", "drop_keyspace", "execute_raw"]
+__all__ = ["create_keyspace", "drop_keyspace", "execute_raw", "sync_all"]
 
 
 def execute_raw(
@@ -32,3 +34,14 @@ def create_keyspace(
 def drop_keyspace(name: str, *, driver: str | None = None) -> str:
     """DROP KEYSPACE IF EXISTS."""
     return run(driver, raw.drop_keyspace_flow(name))
+
+
+def sync_all(documents: Sequence[type[Any]] | None = None) -> list[str]:
+    """Create the keyspaces, types, tables, indexes and views of `documents` (default: every
+    model given to `init_coodie(documents=...)` for a driver registered now) in
+    dependency order, each on its own driver, and bring existing tables up to date as
+    `sync_table()` does; the DDL run."""
+    ran: list[str] = []
+    for name, flow in sync_all_flows(documents, lambda n: get_driver(n).replication):
+        ran += run(name, flow)
+    return ran

@@ -178,6 +178,11 @@ class MemoryDriver:
         """A forked child keeps a copy of the data, as any process memory."""
 
     def execute(self, request: Request) -> Page:
+        if request.trace:
+            raise UnsupportedOperation(
+                "the memory driver keeps no server trace: explain(analyze=True) and "
+                ".trace() need a Cassandra node"
+            )
         c = request.compiled
         with self._lock:
             return self._run(c.cql, c.params, request.fetch_size, request.paging_state, c.paging)

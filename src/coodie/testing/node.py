@@ -35,6 +35,14 @@ CASSANDRA_ROOT, the directory for its config, data, logs and pid file (.cassandr
 repository); CASSANDRA_EXTRA_YAML, `key: value` lines that replace those keys of
 cassandra.yaml.in or are added (e.g. "authenticator: PasswordAuthenticator"). The jars
 are always those of .cassandra/lib.
+
+CASSANDRA_DURABLE=1 starts the node as production would run it: the system tables are
+fsynced (no -Dcassandra.unsafesystem=true) and the commitlog is in `group` mode (a write
+is acknowledged once its commitlog segment is synced), so a table and every acknowledged
+write survive a kill -9. The default (the shared test node) trades that for a fast start.
+The fault tests (tests/faults, `make test-faults`) run such a node on 127.0.0.22 and use
+
+    python -m coodie.testing.node kill   kill -9 the node this script started (no drain, no flush)
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -63,6 +72,13 @@ PORT = int(os.environ.get("CASSANDRA_PORT", "9042"))
 HEAP = os.environ.get("CASSANDRA_HEAP", "1g")
 START_TIMEOUT = float(os.environ.get("CASSANDRA_START_TIMEOUT", "240"))
 EXTRA_YAML = os.environ.get("CASSANDRA_EXTRA_YAML", "")
+DURABLE = os.environ.get("CASSANDRA_DURABLE", "") not in ("", "0")
+# a node whose CQL port speaks only TLS (client_encryption_options in CASSANDRA_EXTRA_YAML):
+# the readiness probe speaks TLS too, without checking the certificate (it only asks OPTIONS)
+CQL_TLS = any(
+    line.startswith("client_encryption_options:") and "enabled: true" in line
+    for line in EXTRA_YAML.splitlines()
+)
 
 # From Cassandra's conf/jvm17-server.options.
 JVM17_FLAGS = [
@@ -115,7 +131,13 @@ def say(msg: str) -> None:
 def cql_answers(host: str = HOST, port: int = PORT, timeout: float = 2.0) -> bool:
     """True when a CQL native-protocol OPTIONS request gets a SUPPORTED answer."""
     try:
-        with socket.create_connection((host, port), timeout=timeout) as s:
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            s = raw
+            if CQL_TLS and host == HOST:
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+                s = context.wrap_socket(raw)
             s.settimeout(timeout)
             # v4 frame header: version, flags, stream, opcode OPTIONS (0x05), body length 0
             s.sendall(struct.pack(">BBhBi", 0x04, 0, 0, 0x05, 0))
@@ -220,7 +242,13 @@ def write_config() -> Path:
         INITIAL_TOKEN="",
         SNITCH="SimpleSnitch",
         SEEDS=f"{HOST}:7000",
-        COMMITLOG_SYNC="commitlog_sync: periodic\ncommitlog_sync_period: 10000ms",
+        COMMITLOG_SYNC=(
+            # acknowledged writes survive a kill -9: the commitlog is synced before the answer
+            "commitlog_sync: group\ncommitlog_sync_group_window: 10ms"
+            if DURABLE
+            # the shared test node: synced every 10 s, a kill loses what came since
+            else "commitlog_sync: periodic\ncommitlog_sync_period: 10000ms"
+        ),
     )
     text = with_extra_yaml(text, EXTRA_YAML)
     yaml = CONF / "cassandra.yaml"
@@ -319,10 +347,11 @@ def up() -> int:
         fetch_jars()
         yaml = write_config()
         LOGS.mkdir(parents=True, exist_ok=True)
-        proc = spawn(java_command(java, ROOT, yaml, HEAP, unsafe=True), ROOT)
+        proc = spawn(java_command(java, ROOT, yaml, HEAP, unsafe=not DURABLE), ROOT)
         PIDFILE.write_text(str(proc.pid))
         pid = proc.pid
-        say(f"started pid {pid} (heap {HEAP}); waiting for CQL on {HOST}:{PORT}")
+        mode = "durable: group commitlog, synced system tables" if DURABLE else "fast start"
+        say(f"started pid {pid} (heap {HEAP}, {mode}); waiting for CQL on {HOST}:{PORT}")
     started = time.monotonic()
     while time.monotonic() - started < START_TIMEOUT:
         if cql_answers():
@@ -370,6 +399,25 @@ def down() -> int:
     stop(pid)
     PIDFILE.unlink(missing_ok=True)
     say("stopped")
+    return 0
+
+
+def kill() -> int:
+    """kill -9 the node this script started: no drain, no flush; what the commitlog synced
+    is what survives. Returns once the process is gone."""
+    pid = our_pid()
+    if pid is None:
+        say("no node started by this script is running; nothing to kill")
+        PIDFILE.unlink(missing_ok=True)
+        return 0
+    os.killpg(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and our_pid() is not None:
+        with contextlib.suppress(ChildProcessError):  # reap if it is our child
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.1)
+    PIDFILE.unlink(missing_ok=True)
+    say(f"killed pid {pid} (SIGKILL)")
     return 0
 
 
@@ -731,7 +779,7 @@ def cluster_main(args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"up": up, "down": down, "status": status}
+    commands = {"up": up, "down": down, "kill": kill, "status": status}
     try:
         if len(argv) >= 2 and argv[1] == "cluster":
             return cluster_main(argv[2:])
