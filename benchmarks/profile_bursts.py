@@ -6,8 +6,9 @@
 
 For each operation and contender it runs one untimed burst (statements get prepared), then
 --bursts bursts of the benchmark's size (2,000 operations, 100 in flight) twice: once
-plain, for the wall time and the CPU time of the whole process (every thread: the event
-loop's and the drivers' I/O threads) per operation, and once under cProfile, which sees
+plain (--repeat times, interleaved), for the throughput and the CPU time of the whole
+process (every thread: the event loop's and the drivers' I/O threads) per operation, with
+its ratio to the raw driver's in the same repeat, and once under cProfile, which sees
 the event loop's thread only. The profile is summed per package (coodie, the driver,
 asyncio, the benchmark, the rest) and its top functions are printed by own time, all in
 µs per operation. cProfile slows Python code down (several times for small functions), so
@@ -19,9 +20,10 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from contenders import CONTENDERS, KEYSPACE, Bench
 from ops import OPERATIONS
@@ -36,6 +38,10 @@ PACKAGES = (
     ("asyncio", ("/asyncio/",)),
     ("benchmark", ("/benchmarks/",)),
 )
+
+
+def median(values: Iterable[float]) -> float:
+    return statistics.median(list(values))
 
 
 def package(filename: str) -> str:
@@ -57,14 +63,23 @@ def run_bursts(bench: Bench, op_key: str, contender: str, bursts: int) -> tuple[
 def report(stats: pstats.Stats, ops: int, top: int) -> str:
     raw = stats.stats  # type: ignore[attr-defined]
     by_package: dict[str, float] = {}
+    calls_by_package: dict[str, int] = {}
     rows = []
     for (filename, line, name), (_, calls, tottime, _, _) in raw.items():
-        by_package[package(filename)] = by_package.get(package(filename), 0.0) + tottime
+        where = package(filename)
+        by_package[where] = by_package.get(where, 0.0) + tottime
+        calls_by_package[where] = calls_by_package.get(where, 0) + calls
         rows.append((tottime, calls, f"{filename.rsplit('/', 2)[-1]}:{line}({name})"))
     total = sum(by_package.values())
-    out = [f"    profiled main thread: {total / ops * 1e6:7.1f} µs/op"]
+    out = [
+        f"    profiled main thread: {total / ops * 1e6:7.1f} µs/op, "
+        f"{sum(calls_by_package.values()) / ops:.1f} calls/op"
+    ]
     for name, t in sorted(by_package.items(), key=lambda kv: -kv[1]):
-        out.append(f"      {name:<28} {t / ops * 1e6:7.1f} µs/op  {t / total:5.1%}")
+        out.append(
+            f"      {name:<28} {t / ops * 1e6:7.1f} µs/op  {t / total:5.1%}"
+            f"  {calls_by_package[name] / ops:6.1f} calls/op"
+        )
     out.append("    top functions by own time (µs/op, calls/op):")
     for tottime, calls, where in sorted(rows, reverse=True)[:top]:
         out.append(f"      {tottime / ops * 1e6:7.2f}  {calls / ops:5.1f}  {where}")
@@ -76,6 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--ops", default=",".join(DEFAULT_OPS))
     p.add_argument("--contenders", default=",".join(DEFAULT_CONTENDERS))
     p.add_argument("--bursts", type=int, default=5, help="bursts per run (default 5)")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="plain runs per contender, interleaved; medians are printed (default 1)",
+    )
     p.add_argument("--top", type=int, default=18, help="functions listed (default 18)")
     p.add_argument("--no-profile", action="store_true", help="the plain runs only (for py-spy)")
     args = p.parse_args(argv)
@@ -90,19 +111,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench.setup()
         for op_key in ops:
             op = OPERATIONS[op_key]
+            keys = [key for key in contenders if key in op.impls]
             n = bench.async_ops * args.bursts
             print(f"== {op.title}: {args.bursts} bursts of {bench.async_ops} operations")
-            for key in contenders:
-                if key not in op.impls:
-                    continue
+            for key in keys:
                 run_bursts(bench, op_key, key, 1)  # warm-up: prepares statements
-                wall, cpu = run_bursts(bench, op_key, key, args.bursts)
-                print(
-                    f"  {CONTENDERS[key].label}: {n / wall:,.0f} ops/s, "
-                    f"{wall / n * 1e6:.1f} µs/op wall, {cpu / n * 1e6:.1f} µs/op CPU (all threads)"
+            walls: dict[str, list[float]] = {key: [] for key in keys}
+            cpus: dict[str, list[float]] = {key: [] for key in keys}
+            for _ in range(args.repeat):
+                for key in keys:
+                    wall, cpu = run_bursts(bench, op_key, key, args.bursts)
+                    walls[key].append(wall / n)
+                    cpus[key].append(cpu / n)
+            for key in keys:
+                c = CONTENDERS[key]
+                line = (
+                    f"  {c.label}: {1 / median(walls[key]):,.0f} ops/s, "
+                    f"{median(cpus[key]) * 1e6:.1f} µs/op CPU (all threads)"
                 )
-                if args.no_profile:
-                    continue
+                if c.baseline != key and c.baseline in cpus:
+                    ratio = median(a / b for a, b in zip(cpus[key], cpus[c.baseline]))
+                    line += f", {ratio:.2f}x the CPU of {CONTENDERS[c.baseline].label}"
+                print(line + f" (medians of {args.repeat})")
+            if args.no_profile:
+                continue
+            for key in keys:
+                print(f"  {CONTENDERS[key].label}, under cProfile:")
                 profiler = cProfile.Profile()
                 profiler.enable()
                 run_bursts(bench, op_key, key, args.bursts)
