@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -210,28 +211,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"setting up keyspace {KEYSPACE} ...", file=sys.stderr)
         bench.setup()
         measurements = []
+        failed = []  # one operation's error does not lose the others' measurements
+        load_before = os.getloadavg()[0]
         for n, op in enumerate(ops, 1):
             t0 = time.perf_counter()
-            m = measure(bench, op, settings, rng)
+            try:
+                m = measure(bench, op, settings, rng)
+            except Exception as e:
+                traceback.print_exc()
+                failed.append(f"{op.title} ({type(e).__name__}: {e})")
+                continue
             measurements.append(m)
             print(
                 f"[{n:2}/{len(ops)}] {op.title:<44} k={m.k:<5} {time.perf_counter() - t0:5.1f}s",
                 file=sys.stderr,
             )
         env = environment(bench, settings, time.perf_counter() - started)
+        env["load"] = (
+            f"1-minute load average {load_before:.1f} at the start, "
+            f"{os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores"
+        )
+        if failed:
+            env["failed"] = "; ".join(failed)
     finally:
         bench.close()
 
     print()
     print(table(measurements, settings.concurrency))
     if not write:
-        return 0
+        if failed:
+            print("failed: " + "; ".join(failed), file=sys.stderr)
+        return 1 if failed else 0
     md = RESULTS / "latest.md"
     png = RESULTS / "latest.png"
     write_markdown(md, section(measurements, env, settings.concurrency, png.name))
     if not write_png(png, measurements):
         print("matplotlib is not installed: no chart (pip install -e '.[dev]')", file=sys.stderr)
     print(f"\nwrote {md.relative_to(ROOT)} and {png.relative_to(ROOT)}", file=sys.stderr)
+    if failed:
+        print("failed: " + "; ".join(failed), file=sys.stderr)
+        return 1
     if args.update_docs:
         # The docs site is built from docs/ alone: the page shows a copy of the chart.
         if png.exists():
