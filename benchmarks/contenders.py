@@ -51,7 +51,9 @@ from coodie.registry import unregister_driver
 HOSTS = ["127.0.0.1"]
 # A keyspace of this run's own: runs made at the same time on a shared node (the smoke
 # pass of `make test` in several worktrees) must not drop each other's tables.
-KEYSPACE = f"coodie_bench_{os.getpid()}"
+KEYSPACE = os.environ.get("COODIE_BENCH_KEYSPACE", f"coodie_bench_{os.getpid()}")
+if not KEYSPACE.isidentifier():
+    raise SystemExit(f"COODIE_BENCH_KEYSPACE={KEYSPACE!r}: a CQL identifier, please")
 PROTOCOL_VERSION = 5
 AIO_DRIVER = "bench_aio"  # the coodie.aio models' driver (the sync models use "default")
 ACS_DRIVER = "bench_acsylla"  # coodie.sync models on acsylla
