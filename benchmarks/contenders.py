@@ -1,16 +1,23 @@
 """The contenders and the data they share.
 
-Four ways to talk to the same four tables of the `coodie_bench` keyspace:
+Ways to talk to the same four tables of the `coodie_bench` keyspace:
 
 * the raw driver (the baseline): one `Session`, statements prepared once, tuple rows built
   into plain slotted dataclasses; run blocking (`session.execute`) and on asyncio
   (`session.execute_async` bridged to asyncio futures);
-* coodie, blocking (`coodie.sync`) and on asyncio (`coodie.aio`), each on its own driver;
+* raw acsylla (the baseline of coodie on acsylla): one acsylla session, the same
+  statements prepared once, `row.as_tuple()` built into the same dataclasses; run on
+  asyncio (`await session.execute(prepared.bind(values))`) and blocking (the same
+  coroutine driven by `loop.run_until_complete`, the cheapest way to block on acsylla);
+* coodie, blocking (`coodie.sync`) and on asyncio (`coodie.aio`), each on its own driver,
+  on the scylla driver and on acsylla;
 * cqlengine, the object mapper that ships with the driver.
 
-Each contender opens its own `Cluster`, configured alike (protocol v5, token-aware
-round robin), so none of them shares connections or a prepared-statement cache with
-another. The tables are created with plain CQL, not by any of the mappers.
+Each contender opens its own `Cluster`, configured alike (the scylla driver's ones with
+protocol v5 and token-aware round robin, the acsylla ones with acsylla's defaults, as
+coodie's acsylla adapter opens them), so none of them shares connections or a
+prepared-statement cache with another; the blocking and async raw contenders of a
+driver share one session. The tables are created with plain CQL, not by any mapper.
 """
 
 from __future__ import annotations
@@ -27,13 +34,14 @@ from typing import Annotated, Any, TypeVar
 
 os.environ.setdefault("CQLENG_ALLOW_SCHEMA_MANAGEMENT", "1")  # cqlengine warns otherwise
 
+import acsylla
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
 from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.cqlengine import columns
 from cassandra.cqlengine import connection as cql_connection
 from cassandra.cqlengine.models import Model
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
-from cassandra.query import PreparedStatement, tuple_factory
+from cassandra.query import BatchStatement, PreparedStatement, tuple_factory
 
 import coodie.aio
 import coodie.sync
@@ -41,13 +49,15 @@ from coodie.fields import ClusteringKey, Counter, Double, Indexed, PrimaryKey
 from coodie.registry import unregister_driver
 
 HOSTS = ["127.0.0.1"]
-# Two runs at once (two work trees on one node) need keyspaces of their own: each run
-# drops and recreates its keyspace.
-KEYSPACE = os.environ.get("COODIE_BENCH_KEYSPACE", "coodie_bench")
+# A keyspace of this run's own: runs made at the same time on a shared node (the smoke
+# pass of `make test` in several worktrees) must not drop each other's tables.
+KEYSPACE = os.environ.get("COODIE_BENCH_KEYSPACE", f"coodie_bench_{os.getpid()}")
 if not KEYSPACE.isidentifier():
     raise SystemExit(f"COODIE_BENCH_KEYSPACE={KEYSPACE!r}: a CQL identifier, please")
 PROTOCOL_VERSION = 5
 AIO_DRIVER = "bench_aio"  # the coodie.aio models' driver (the sync models use "default")
+ACS_DRIVER = "bench_acsylla"  # coodie.sync models on acsylla
+ACS_AIO_DRIVER = "bench_acsylla_aio"  # coodie.aio models on acsylla
 
 ACME_ROWS = 100  # items with brand 'acme': what the secondary-index reads return
 POOL_ROWS = 1000  # items read and updated by primary key
@@ -68,16 +78,43 @@ class Contender:
     label: str
     is_async: bool
     baseline: str  # the contender its ratios are taken against
+    driver: str = ""  # a raw contender's connection: the Bench attribute ("raw", "acs")
+    models: str = ""  # a coodie contender's models: the Bench attribute
 
 
-RAW = Contender("raw", "raw driver", False, "raw")
-RAW_ASYNC = Contender("raw_async", "raw driver (async)", True, "raw_async")
-COODIE = Contender("coodie", "coodie", False, "raw")
-COODIE_ASYNC = Contender("coodie_async", "coodie async", True, "raw_async")
+RAW = Contender("raw", "raw driver", False, "raw", driver="raw")
+RAW_ASYNC = Contender("raw_async", "raw driver (async)", True, "raw_async", driver="raw")
+COODIE = Contender("coodie", "coodie", False, "raw", models="coodie")
+COODIE_ASYNC = Contender("coodie_async", "coodie async", True, "raw_async", models="coodie_aio")
 CQLENGINE = Contender("cqlengine", "cqlengine", False, "raw")
+RAW_ACS = Contender("raw_acs", "raw acsylla", False, "raw_acs", driver="acs")
+RAW_ACS_ASYNC = Contender(
+    "raw_acs_async", "raw acsylla (async)", True, "raw_acs_async", driver="acs"
+)
+COODIE_ACS = Contender("coodie_acs", "coodie on acsylla", False, "raw_acs", models="coodie_acs")
+COODIE_ACS_ASYNC = Contender(
+    "coodie_acs_async",
+    "coodie async on acsylla",
+    True,
+    "raw_acs_async",
+    models="coodie_acs_aio",
+)
 CONTENDERS: dict[str, Contender] = {
-    c.key: c for c in (RAW, RAW_ASYNC, COODIE, COODIE_ASYNC, CQLENGINE)
+    c.key: c
+    for c in (
+        RAW,
+        RAW_ASYNC,
+        COODIE,
+        COODIE_ASYNC,
+        CQLENGINE,
+        RAW_ACS,
+        RAW_ACS_ASYNC,
+        COODIE_ACS,
+        COODIE_ACS_ASYNC,
+    )
 }
+RAWS = tuple(c for c in CONTENDERS.values() if c.driver)
+COODIES = tuple(c for c in CONTENDERS.values() if c.models)
 
 
 # ---------------------------------------------------------------------- schema
@@ -248,38 +285,78 @@ def _settle(fut: asyncio.Future[Any], rows: Any, exc: BaseException | None) -> N
         fut.set_result(rows)
 
 
-class Raw:
+_ITEM_COLS = "id, name, brand, price, qty"
+_EVENT_COLS = "part, seq, name, price, qty"
+STATEMENTS = {
+    "insert_item": f"INSERT INTO items ({_ITEM_COLS}) VALUES (?, ?, ?, ?, ?)",
+    "insert_item_lwt": f"INSERT INTO items ({_ITEM_COLS}) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS",
+    "insert_item_ttl": f"INSERT INTO items ({_ITEM_COLS}) VALUES (?, ?, ?, ?, ?) USING TTL ?",
+    "get_item": f"SELECT {_ITEM_COLS} FROM items WHERE id = ?",
+    "items_by_brand": f"SELECT {_ITEM_COLS} FROM items WHERE brand = ?",
+    "items_by_brand_limit": f"SELECT {_ITEM_COLS} FROM items WHERE brand = ? LIMIT ?",
+    "count_by_brand": "SELECT COUNT(*) FROM items WHERE brand = ?",
+    "update_price": "UPDATE items SET price = ? WHERE id = ?",
+    "update_price_if": "UPDATE items SET price = ? WHERE id = ? IF name = ?",
+    "delete_item": "DELETE FROM items WHERE id = ?",
+    "insert_event": f"INSERT INTO events ({_EVENT_COLS}) VALUES (?, ?, ?, ?, ?)",
+    "events_of": f"SELECT {_EVENT_COLS} FROM events WHERE part = ?",
+    "delete_partition": "DELETE FROM events WHERE part = ?",
+    "add_views": "UPDATE page_views SET views = views + ? WHERE url = ?",
+    "insert_profile": "INSERT INTO profiles (id, tags, scores, meta) VALUES (?, ?, ?, ?)",
+    "get_profile": "SELECT id, tags, scores, meta FROM profiles WHERE id = ?",
+}
+
+
+class Statements:
+    """The statements every operation needs, prepared once by one raw contender's driver
+    (the attributes are the keys of STATEMENTS). Subclasses run them: `execute` blocks,
+    `aexecute` returns an awaitable; both give an iterable of tuple rows."""
+
+    insert_item: Any
+    insert_item_lwt: Any
+    insert_item_ttl: Any
+    get_item: Any
+    items_by_brand: Any
+    items_by_brand_limit: Any
+    count_by_brand: Any
+    update_price: Any
+    update_price_if: Any
+    delete_item: Any
+    insert_event: Any
+    events_of: Any
+    delete_partition: Any
+    add_views: Any
+    insert_profile: Any
+    get_profile: Any
+
+    def _adopt(self, prepared: dict[str, Any]) -> None:
+        for name, statement in prepared.items():
+            setattr(self, name, statement)
+
+    def execute(self, statement: Any, params: Any = None) -> Iterable[Sequence[Any]]:
+        raise NotImplementedError
+
+    def aexecute(self, statement: Any, params: Any = None) -> Awaitable[Iterable[Sequence[Any]]]:
+        raise NotImplementedError
+
+    def execute_text(self, cql: str) -> Any:
+        """Unprepared CQL (DDL)."""
+        raise NotImplementedError
+
+    def batch(self, statement: Any, rows: Iterable[Sequence[Any]]) -> Any:
+        """A logged batch of `statement` with each row's values, to run like a statement
+        (with no values)."""
+        raise NotImplementedError
+
+
+class Raw(Statements):
     """The baseline: a Session and the statements every operation needs, prepared once."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        prepare = session.prepare
-        item_cols = "id, name, brand, price, qty"
-        event_cols = "part, seq, name, price, qty"
-        self.insert_item = prepare(f"INSERT INTO items ({item_cols}) VALUES (?, ?, ?, ?, ?)")
-        self.insert_item_lwt = prepare(
-            f"INSERT INTO items ({item_cols}) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS"
-        )
-        self.insert_item_ttl = prepare(
-            f"INSERT INTO items ({item_cols}) VALUES (?, ?, ?, ?, ?) USING TTL ?"
-        )
-        self.get_item = prepare(f"SELECT {item_cols} FROM items WHERE id = ?")
-        self.items_by_brand = prepare(f"SELECT {item_cols} FROM items WHERE brand = ?")
-        self.items_by_brand_limit = prepare(
-            f"SELECT {item_cols} FROM items WHERE brand = ? LIMIT ?"
-        )
-        self.count_by_brand = prepare("SELECT COUNT(*) FROM items WHERE brand = ?")
-        self.update_price = prepare("UPDATE items SET price = ? WHERE id = ?")
-        self.update_price_if = prepare("UPDATE items SET price = ? WHERE id = ? IF name = ?")
-        self.delete_item = prepare("DELETE FROM items WHERE id = ?")
-        self.insert_event = prepare(f"INSERT INTO events ({event_cols}) VALUES (?, ?, ?, ?, ?)")
-        self.events_of = prepare(f"SELECT {event_cols} FROM events WHERE part = ?")
-        self.delete_partition = prepare("DELETE FROM events WHERE part = ?")
-        self.add_views = prepare("UPDATE page_views SET views = views + ? WHERE url = ?")
-        self.insert_profile = prepare(
-            "INSERT INTO profiles (id, tags, scores, meta) VALUES (?, ?, ?, ?)"
-        )
-        self.get_profile = prepare("SELECT id, tags, scores, meta FROM profiles WHERE id = ?")
+        self.execute = session.execute
+        self.execute_text = session.execute
+        self._adopt({name: session.prepare(cql) for name, cql in STATEMENTS.items()})
 
     def aexecute(self, statement: Any, params: Any = None) -> asyncio.Future[Any]:
         """`session.execute_async` as an asyncio future of the (first page of) rows: the
@@ -293,12 +370,58 @@ class Raw:
         )
         return fut
 
+    def batch(self, statement: Any, rows: Iterable[Sequence[Any]]) -> Any:
+        batch = BatchStatement()
+        for values in rows:
+            batch.add(statement, values)
+        return batch
+
     def load(self, statement: PreparedStatement, rows: Iterable[Sequence[Any]]) -> None:
         """Write many rows concurrently (setup only: never timed)."""
         for ok, result in execute_concurrent_with_args(
             self.session, statement, list(rows), concurrency=100, raise_on_first_error=True
         ):
             assert ok, result
+
+
+class RawAcsylla(Statements):
+    """The acsylla baseline: one session in the bench's event loop, the same statements
+    prepared once. Blocking calls drive the coroutine with `loop.run_until_complete`."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.cluster, self.session = loop.run_until_complete(self._open())
+
+    async def _open(self) -> tuple[Any, Any]:
+        cluster = acsylla.create_cluster(HOSTS, log_level="critical")  # in its loop
+        session = await cluster.create_session(keyspace=KEYSPACE)
+        self._adopt({name: await session.create_prepared(cql) for name, cql in STATEMENTS.items()})
+        return cluster, session
+
+    async def aexecute(self, statement: Any, params: Any = None) -> Iterable[tuple[Any, ...]]:
+        if params is None:  # a batch (every statement here has values)
+            result = await self.session.execute_batch(statement)
+        else:
+            result = await self.session.execute(statement.bind(params))
+        return (row.as_tuple() for row in result)
+
+    def execute(self, statement: Any, params: Any = None) -> Iterable[tuple[Any, ...]]:
+        return self.loop.run_until_complete(self.aexecute(statement, params))
+
+    def execute_text(self, cql: str) -> None:
+        self.loop.run_until_complete(self.session.execute(acsylla.create_statement(cql)))
+
+    def batch(self, statement: Any, rows: Iterable[Sequence[Any]]) -> Any:
+        batch = acsylla.create_batch_logged()
+        for values in rows:
+            batch.add_statement(statement.bind(values))
+        return batch
+
+    def close(self) -> None:
+        try:
+            self.loop.run_until_complete(self.session.close())
+        finally:
+            self.cluster.destroy()
 
 
 def item_values(r: ItemRow) -> tuple[Any, ...]:
@@ -363,7 +486,8 @@ class Dataset:
 
 
 class Bench:
-    """Every contender's connection, the coodie models of both flavours, and the data."""
+    """Every contender's connection, the coodie models of each flavour and driver, and the
+    data."""
 
     def __init__(self, *, async_ops: int, concurrency: int) -> None:
         self.async_ops = async_ops  # operations per async throughput burst
@@ -371,15 +495,19 @@ class Bench:
         self.loop = asyncio.new_event_loop()
         self.data = Dataset()
         self._raw_cluster = new_cluster()
+        self._session: Session | None = None
         self.raw: Raw
+        self.acs: RawAcsylla
         self.coodie = coodie_models(coodie.sync, None)  # on the default driver
         self.coodie_aio = coodie_models(coodie.aio, AIO_DRIVER)
+        self.coodie_acs = coodie_models(coodie.sync, ACS_DRIVER)
+        self.coodie_acs_aio = coodie_models(coodie.aio, ACS_AIO_DRIVER)
         self._open: list[str] = []
 
     # -------------------------------------------------------------- lifecycle
 
     def setup(self) -> None:
-        session = self._raw_cluster.connect()
+        session = self._session = self._raw_cluster.connect()
         session.execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}", timeout=120)
         session.execute(
             f"CREATE KEYSPACE {KEYSPACE} WITH replication = "
@@ -405,6 +533,21 @@ class Bench:
         self._open.append(AIO_DRIVER)
         cql_connection.setup(HOSTS, KEYSPACE, protocol_version=PROTOCOL_VERSION)
 
+        self.acs = RawAcsylla(self.loop)
+        # coodie.sync on acsylla connects in the driver's own background loop; coodie.aio
+        # on acsylla in the bench's loop, where its requests then run directly.
+        acs = coodie.sync.init_coodie(
+            hosts=HOSTS, keyspace=KEYSPACE, name=ACS_DRIVER, driver_type="acsylla"
+        )
+        self._open.append(ACS_DRIVER)
+        acs.connect()
+        self.loop.run_until_complete(
+            coodie.aio.init_coodie(
+                hosts=HOSTS, keyspace=KEYSPACE, name=ACS_AIO_DRIVER, driver_type="acsylla"
+            )
+        )
+        self._open.append(ACS_AIO_DRIVER)
+
     def _load(self) -> None:
         d = self.data
         d.acme = [new_item(d.serial(), "acme") for _ in range(ACME_ROWS)]
@@ -421,8 +564,8 @@ class Bench:
     def close(self) -> None:
         """Drop the keyspace and close every connection."""
         try:
-            if hasattr(self, "raw"):  # setup got as far as the keyspace
-                self.raw.session.execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}", timeout=120)
+            if self._session is not None:  # setup got as far as connecting
+                self._session.execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}", timeout=120)
         finally:
             for name in self._open:
                 driver = unregister_driver(name)
@@ -430,6 +573,8 @@ class Bench:
                     driver.shutdown()
             if cql_connection.cluster is not None:
                 cql_connection.unregister_connection("default")
+            if hasattr(self, "acs"):
+                self.acs.close()
             self._raw_cluster.shutdown()
             self.loop.close()
 

@@ -6,12 +6,15 @@ iteration `i` that the runner times. A step of an async contender returns an awa
 
 Two shortcuts keep the flavours honest:
 
-* `@op.coodie` registers one function for both coodie flavours. coodie's sync and
-  async APIs have the same methods, so `M.Item.get(id=x)` is the whole step for either:
-  it returns the document (sync) or a coroutine the runner awaits (aio).
-* `@op.raw` registers a *plan* for both raw contenders: `plan(i)` returns the statement,
-  its values and how to build the result; the raw step runs it with `session.execute`
-  and the raw async step with `session.execute_async` bridged to asyncio.
+* `@op.coodie` registers one function for every coodie contender (both flavours, both
+  drivers). coodie's sync and async APIs have the same methods, so `M.Item.get(id=x)` is
+  the whole step for either: it returns the document (sync) or a coroutine the runner
+  awaits (aio).
+* `@op.raw` registers a *plan* for every raw contender: given the statements prepared by
+  one driver (`R`), `plan(i)` returns the statement, its values and how to build the
+  result; the blocking step runs it with `R.execute` (`session.execute`, or acsylla's
+  coroutine driven by the loop) and the async step awaits `R.aexecute`
+  (`session.execute_async` bridged to asyncio, or acsylla's `session.execute`).
 """
 
 from __future__ import annotations
@@ -25,16 +28,16 @@ from typing import Any, NamedTuple
 
 from cassandra.cqlengine.management import sync_table
 from cassandra.cqlengine.query import BatchQuery as CqlBatch
-from cassandra.query import BatchStatement
 from contenders import (
     BIG_PARTITION,
     COODIE,
-    COODIE_ASYNC,
+    COODIES,
     CQLENGINE,
     ITEMS_DDL,
     RAW,
-    RAW_ASYNC,
+    RAWS,
     Bench,
+    Contender,
     CoodieModels,
     CqlEvent,
     CqlItem,
@@ -43,6 +46,7 @@ from contenders import (
     EventRow,
     ItemRow,
     ProfileRow,
+    Statements,
     event_values,
     item_values,
     new_event,
@@ -69,7 +73,7 @@ class Call(NamedTuple):
 
 
 Plan = Callable[[int], Call]
-RawFactory = Callable[[Bench, int], Plan]
+RawFactory = Callable[[Statements, Bench, int], Plan]
 
 
 class Kind(Enum):
@@ -104,21 +108,43 @@ class Operation:
 
         return register
 
-    def coodie(self, factory: CoodieFactory) -> CoodieFactory:
-        """One implementation for coodie.sync and coodie.aio."""
-        self.impls[COODIE.key] = lambda b, k: factory(b.coodie, b, k)
-        self.impls[COODIE_ASYNC.key] = lambda b, k: factory(b.coodie_aio, b, k)
+    def coodie(
+        self, factory: CoodieFactory, contenders: Iterable[Contender] = COODIES
+    ) -> CoodieFactory:
+        """One implementation for coodie.sync and coodie.aio, on both drivers (or on the
+        coodie `contenders` given)."""
+        for c in contenders:
+            self.impls[c.key] = _with_models(factory, c.models)
         return factory
 
-    def raw(self, factory: RawFactory) -> RawFactory:
-        """One plan for the raw driver, run blocking and on asyncio."""
-        self.impls[RAW.key] = lambda b, k: _blocking(b, factory(b, k))
-        self.impls[RAW_ASYNC.key] = lambda b, k: _awaiting(b, factory(b, k))
+    def raw(self, factory: RawFactory, contenders: Iterable[Contender] = RAWS) -> RawFactory:
+        """One plan for each raw driver, run blocking and on asyncio (or for the raw
+        `contenders` given)."""
+        for c in contenders:
+            wrap = _awaiting if c.is_async else _blocking
+            self.impls[c.key] = _with_raw(factory, wrap, c.driver)
         return factory
 
 
-def _blocking(b: Bench, plan: Plan) -> Step:
-    execute = b.raw.session.execute
+def _with_models(factory: CoodieFactory, models: str) -> Factory:
+    return lambda b, k: factory(getattr(b, models), b, k)
+
+
+def _with_raw(factory: Any, wrap: Callable[[Statements, Any], Step], driver: str) -> Factory:
+    def make(b: Bench, k: int) -> Step:
+        R = getattr(b, driver)
+        return wrap(R, factory(R, b, k))
+
+    return make
+
+
+def _unwrapped(R: Statements, step: Any) -> Step:
+    """For factories that make the step themselves (given the raw statements)."""
+    return step
+
+
+def _blocking(R: Statements, plan: Plan) -> Step:
+    execute = R.execute
 
     def step(i: int) -> Any:
         call = plan(i)
@@ -128,8 +154,8 @@ def _blocking(b: Bench, plan: Plan) -> Step:
     return step
 
 
-def _awaiting(b: Bench, plan: Plan) -> Step:
-    aexecute = b.raw.aexecute
+def _awaiting(R: Statements, plan: Plan) -> Step:
+    aexecute = R.aexecute
 
     async def step(i: int) -> Any:
         call = plan(i)
@@ -237,9 +263,9 @@ INSERT = operation("insert", "insert", Kind.SINGLE)
 
 
 @INSERT.raw
-def raw_insert(b: Bench, k: int) -> Plan:
+def raw_insert(R: Statements, b: Bench, k: int) -> Plan:
     rows = new_items(b, k)
-    return lambda i: Call(b.raw.insert_item, item_values(rows[i]))
+    return lambda i: Call(R.insert_item, item_values(rows[i]))
 
 
 @INSERT.coodie
@@ -258,9 +284,9 @@ INSERT_LWT = operation("insert_if_not_exists", "insert IF NOT EXISTS", Kind.SING
 
 
 @INSERT_LWT.raw
-def raw_insert_lwt(b: Bench, k: int) -> Plan:
+def raw_insert_lwt(R: Statements, b: Bench, k: int) -> Plan:
     rows = new_items(b, k)
-    return lambda i: Call(b.raw.insert_item_lwt, item_values(rows[i]), applied)
+    return lambda i: Call(R.insert_item_lwt, item_values(rows[i]), applied)
 
 
 @INSERT_LWT.coodie
@@ -279,9 +305,9 @@ INSERT_TTL = operation("insert_ttl", "insert with TTL", Kind.SINGLE)
 
 
 @INSERT_TTL.raw
-def raw_insert_ttl(b: Bench, k: int) -> Plan:
+def raw_insert_ttl(R: Statements, b: Bench, k: int) -> Plan:
     rows = new_items(b, k)
-    return lambda i: Call(b.raw.insert_item_ttl, (*item_values(rows[i]), 3600))
+    return lambda i: Call(R.insert_item_ttl, (*item_values(rows[i]), 3600))
 
 
 @INSERT_TTL.coodie
@@ -300,9 +326,9 @@ GET = operation("get", "get by primary key", Kind.SINGLE)
 
 
 @GET.raw
-def raw_get(b: Bench, k: int) -> Plan:
+def raw_get(R: Statements, b: Bench, k: int) -> Plan:
     ids = pool_ids(b, k)
-    return lambda i: Call(b.raw.get_item, (ids[i],), first_item)
+    return lambda i: Call(R.get_item, (ids[i],), first_item)
 
 
 @GET.coodie
@@ -321,8 +347,8 @@ COUNT = operation("count", "count (100 rows by index)", Kind.SINGLE)
 
 
 @COUNT.raw
-def raw_count(b: Bench, k: int) -> Plan:
-    return lambda i: Call(b.raw.count_by_brand, ("acme",), scalar)
+def raw_count(R: Statements, b: Bench, k: int) -> Plan:
+    return lambda i: Call(R.count_by_brand, ("acme",), scalar)
 
 
 @COUNT.coodie
@@ -339,9 +365,9 @@ UPDATE = operation("update", "partial update", Kind.SINGLE)
 
 
 @UPDATE.raw
-def raw_update(b: Bench, k: int) -> Plan:
+def raw_update(R: Statements, b: Bench, k: int) -> Plan:
     ids, prices = pool_ids(b, k), new_prices(b, k)
-    return lambda i: Call(b.raw.update_price, (prices[i], ids[i]))
+    return lambda i: Call(R.update_price, (prices[i], ids[i]))
 
 
 @UPDATE.coodie
@@ -360,9 +386,9 @@ UPDATE_IF = operation("update_if", "update with IF", Kind.SINGLE)
 
 
 @UPDATE_IF.raw
-def raw_update_if(b: Bench, k: int) -> Plan:
+def raw_update_if(R: Statements, b: Bench, k: int) -> Plan:
     rows, prices = b.data.pick_pool(k), new_prices(b, k)
-    return lambda i: Call(b.raw.update_price_if, (prices[i], rows[i].id, rows[i].name), applied)
+    return lambda i: Call(R.update_price_if, (prices[i], rows[i].id, rows[i].name), applied)
 
 
 @UPDATE_IF.coodie
@@ -391,9 +417,9 @@ DELETE = operation("delete", "single delete", Kind.SINGLE)
 
 
 @DELETE.raw
-def raw_delete(b: Bench, k: int) -> Plan:
+def raw_delete(R: Statements, b: Bench, k: int) -> Plan:
     rows = b.seed_items(k)
-    return lambda i: Call(b.raw.delete_item, (rows[i].id,))
+    return lambda i: Call(R.delete_item, (rows[i].id,))
 
 
 @DELETE.coodie
@@ -412,9 +438,9 @@ COUNTER = operation("counter", "counter increment", Kind.SINGLE)
 
 
 @COUNTER.raw
-def raw_counter(b: Bench, k: int) -> Plan:
+def raw_counter(R: Statements, b: Bench, k: int) -> Plan:
     urls = b.data.urls
-    return lambda i: Call(b.raw.add_views, (1, urls[i % len(urls)]))
+    return lambda i: Call(R.add_views, (1, urls[i % len(urls)]))
 
 
 @COUNTER.coodie
@@ -433,9 +459,9 @@ COLLECTION_WRITE = operation("collection_write", "collection write (set, list, m
 
 
 @COLLECTION_WRITE.raw
-def raw_collection_write(b: Bench, k: int) -> Plan:
+def raw_collection_write(R: Statements, b: Bench, k: int) -> Plan:
     rows = [new_profile(b.data.serial()) for _ in range(k)]
-    return lambda i: Call(b.raw.insert_profile, profile_values(rows[i]))
+    return lambda i: Call(R.insert_profile, profile_values(rows[i]))
 
 
 @COLLECTION_WRITE.coodie
@@ -454,9 +480,9 @@ COLLECTION_READ = operation("collection_read", "collection read (set, list, map)
 
 
 @COLLECTION_READ.raw
-def raw_collection_read(b: Bench, k: int) -> Plan:
+def raw_collection_read(R: Statements, b: Bench, k: int) -> Plan:
     ids = [p.id for p in b.data.profiles]
-    return lambda i: Call(b.raw.get_profile, (ids[i % len(ids)],), first_profile)
+    return lambda i: Call(R.get_profile, (ids[i % len(ids)],), first_profile)
 
 
 @COLLECTION_READ.coodie
@@ -477,8 +503,8 @@ FILTER = operation("filter_index", "filter by secondary index (100 rows)", Kind.
 
 
 @FILTER.raw
-def raw_filter(b: Bench, k: int) -> Plan:
-    return lambda i: Call(b.raw.items_by_brand, ("acme",), all_items)
+def raw_filter(R: Statements, b: Bench, k: int) -> Plan:
+    return lambda i: Call(R.items_by_brand, ("acme",), all_items)
 
 
 @FILTER.coodie
@@ -495,8 +521,8 @@ FILTER_LIMIT = operation("filter_limit", "filter + limit 10", Kind.MULTI)
 
 
 @FILTER_LIMIT.raw
-def raw_filter_limit(b: Bench, k: int) -> Plan:
-    return lambda i: Call(b.raw.items_by_brand_limit, ("acme", 10), all_items)
+def raw_filter_limit(R: Statements, b: Bench, k: int) -> Plan:
+    return lambda i: Call(R.items_by_brand_limit, ("acme", 10), all_items)
 
 
 @FILTER_LIMIT.coodie
@@ -513,8 +539,8 @@ HYDRATE = operation("hydrate", "read + hydrate 1,000 rows (one partition)", Kind
 
 
 @HYDRATE.raw
-def raw_hydrate(b: Bench, k: int) -> Plan:
-    return lambda i: Call(b.raw.events_of, (BIG_PARTITION,), all_events)
+def raw_hydrate(R: Statements, b: Bench, k: int) -> Plan:
+    return lambda i: Call(R.events_of, (BIG_PARTITION,), all_events)
 
 
 @HYDRATE.coodie
@@ -531,9 +557,9 @@ BULK_DELETE = operation("bulk_delete", "bulk delete (a partition of 10 rows)", K
 
 
 @BULK_DELETE.raw
-def raw_bulk_delete(b: Bench, k: int) -> Plan:
+def raw_bulk_delete(R: Statements, b: Bench, k: int) -> Plan:
     parts = b.seed_partitions(k, 10)
-    return lambda i: Call(b.raw.delete_partition, (parts[i],))
+    return lambda i: Call(R.delete_partition, (parts[i],))
 
 
 @BULK_DELETE.coodie
@@ -549,24 +575,17 @@ def cqlengine_bulk_delete(b: Bench, k: int) -> Step:
 
 
 def raw_batch(size: int) -> RawFactory:
-    def factory(b: Bench, k: int) -> Plan:
+    def factory(R: Statements, b: Bench, k: int) -> Plan:
         groups = event_groups(b, k, size)
-        insert = b.raw.insert_event
-
-        def plan(i: int) -> Call:
-            batch = BatchStatement()
-            for row in groups[i]:
-                batch.add(insert, event_values(row))
-            return Call(batch)
-
-        return plan
+        insert, batch = R.insert_event, R.batch
+        return lambda i: Call(batch(insert, map(event_values, groups[i])))
 
     return factory
 
 
-def coodie_batch(size: int) -> Factory:
-    def factory(b: Bench, k: int) -> Step:
-        groups = [[b.coodie.Event(**fields_of(r)) for r in g] for g in event_groups(b, k, size)]
+def coodie_batch(size: int) -> CoodieFactory:
+    def factory(M: CoodieModels, b: Bench, k: int) -> Step:
+        groups = [[M.Event(**fields_of(r)) for r in g] for g in event_groups(b, k, size)]
 
         def step(i: int) -> None:
             with coodie.sync.BatchQuery() as batch:
@@ -578,19 +597,19 @@ def coodie_batch(size: int) -> Factory:
     return factory
 
 
-def coodie_async_batch(size: int) -> Factory:
-    def factory(b: Bench, k: int) -> Step:
-        Event = b.coodie_aio.Event
-        groups = [[Event(**fields_of(r)) for r in g] for g in event_groups(b, k, size)]
-
-        async def step(i: int) -> None:
-            async with coodie.aio.BatchQuery() as batch:
-                for doc in groups[i]:
-                    await doc.save(batch=batch)
-
-        return step
+def coodie_async_batch(size: int) -> CoodieFactory:
+    def factory(M: CoodieModels, b: Bench, k: int) -> Step:
+        groups = [[M.Event(**fields_of(r)) for r in g] for g in event_groups(b, k, size)]
+        return lambda i: coodie_async_write(groups[i])
 
     return factory
+
+
+async def coodie_async_write(docs: list[Any]) -> None:
+    """One coodie.aio batch that saves `docs`."""
+    async with coodie.aio.BatchQuery() as batch:
+        for doc in docs:
+            await doc.save(batch=batch)
 
 
 def cqlengine_batch(size: int) -> Factory:
@@ -607,54 +626,97 @@ def cqlengine_batch(size: int) -> Factory:
     return factory
 
 
+SYNC_COODIES = [c for c in COODIES if not c.is_async]
+ASYNC_COODIES = [c for c in COODIES if c.is_async]
 for _size in (10, 100):
     _op = operation(f"batch_{_size}", f"batch of {_size} inserts (one partition)", Kind.MULTI)
     _op.raw(raw_batch(_size))
-    _op.add(COODIE.key)(coodie_batch(_size))
-    _op.add(COODIE_ASYNC.key)(coodie_async_batch(_size))
+    _op.coodie(coodie_batch(_size), SYNC_COODIES)
+    _op.coodie(coodie_async_batch(_size), ASYNC_COODIES)
     _op.add(CQLENGINE.key)(cqlengine_batch(_size))
 
 
 # ====================================================================== async throughput
 
+ASYNC_RAWS = [c for c in RAWS if c.is_async]
+SYNC_RAWS = [c for c in RAWS if not c.is_async]
+
+
+def burst(b: Bench, one: Callable[[int], Awaitable[Any]]) -> Step:
+    """A step that runs one(0) .. one(b.async_ops - 1), b.concurrency at a time."""
+    return lambda _: bounded(b.async_ops, b.concurrency, one)
+
 
 THROUGHPUT_GET = operation("async_get", "concurrent gets", Kind.THROUGHPUT)
 
 
-@THROUGHPUT_GET.add(RAW_ASYNC.key)
-def raw_get_burst(b: Bench, k: int) -> Step:
+def raw_get_burst(R: Statements, b: Bench, k: int) -> Step:
     ids = pool_ids(b, b.async_ops)
-    statement = b.raw.get_item
+    statement, aexecute = R.get_item, R.aexecute
 
     async def get(i: int) -> ItemRow:
-        return first_item(await b.raw.aexecute(statement, (ids[i],)))
+        return first_item(await aexecute(statement, (ids[i],)))
 
-    return lambda _: bounded(b.async_ops, b.concurrency, get)
+    return burst(b, get)
 
 
-@THROUGHPUT_GET.add(COODIE_ASYNC.key)
-def coodie_get_burst(b: Bench, k: int) -> Step:
+def coodie_get_burst(M: CoodieModels, b: Bench, k: int) -> Step:
     ids = pool_ids(b, b.async_ops)
-    Item = b.coodie_aio.Item
-    return lambda _: bounded(b.async_ops, b.concurrency, lambda i: Item.get(id=ids[i]))
+    Item = M.Item
+    return burst(b, lambda i: Item.get(id=ids[i]))
 
 
 THROUGHPUT_INSERT = operation("async_insert", "concurrent inserts", Kind.THROUGHPUT)
 
 
-@THROUGHPUT_INSERT.add(RAW_ASYNC.key)
-def raw_insert_burst(b: Bench, k: int) -> Step:
+def raw_insert_burst(R: Statements, b: Bench, k: int) -> Step:
     rows = new_items(b, b.async_ops)
-    statement = b.raw.insert_item
-    return lambda _: bounded(
-        b.async_ops, b.concurrency, lambda i: b.raw.aexecute(statement, item_values(rows[i]))
-    )
+    statement, aexecute = R.insert_item, R.aexecute
+    return burst(b, lambda i: aexecute(statement, item_values(rows[i])))
 
 
-@THROUGHPUT_INSERT.add(COODIE_ASYNC.key)
-def coodie_insert_burst(b: Bench, k: int) -> Step:
-    docs = [b.coodie_aio.Item(**fields_of(r)) for r in new_items(b, b.async_ops)]
-    return lambda _: bounded(b.async_ops, b.concurrency, lambda i: docs[i].save())
+def coodie_insert_burst(M: CoodieModels, b: Bench, k: int) -> Step:
+    docs = [M.Item(**fields_of(r)) for r in new_items(b, b.async_ops)]
+    return burst(b, lambda i: docs[i].save())
+
+
+# Batches of BATCH_ROWS rows, each a new partition, BATCH_CONCURRENCY batches in flight;
+# a burst writes as many rows as the other bursts run operations, and its time is given
+# per row.
+BATCH_ROWS = 100
+BATCH_CONCURRENCY = 10
+THROUGHPUT_BATCH = operation(
+    "async_batch",
+    f"concurrent batches of {BATCH_ROWS} inserts ({BATCH_CONCURRENCY} in flight; rows/s)",
+    Kind.THROUGHPUT,
+)
+
+
+def batch_burst(b: Bench, one: Callable[[int], Awaitable[Any]]) -> Step:
+    n = max(1, b.async_ops // BATCH_ROWS)
+    return lambda _: bounded(n, BATCH_CONCURRENCY, one)
+
+
+def raw_batch_burst(R: Statements, b: Bench, k: int) -> Step:
+    groups = event_groups(b, max(1, b.async_ops // BATCH_ROWS), BATCH_ROWS)
+    insert, batch, aexecute = R.insert_event, R.batch, R.aexecute
+    return batch_burst(b, lambda i: aexecute(batch(insert, map(event_values, groups[i]))))
+
+
+def coodie_batch_burst(M: CoodieModels, b: Bench, k: int) -> Step:
+    n = max(1, b.async_ops // BATCH_ROWS)
+    groups = [[M.Event(**fields_of(r)) for r in g] for g in event_groups(b, n, BATCH_ROWS)]
+    return batch_burst(b, lambda i: coodie_async_write(groups[i]))
+
+
+for _op, _raw, _coodie in (
+    (THROUGHPUT_GET, raw_get_burst, coodie_get_burst),
+    (THROUGHPUT_INSERT, raw_insert_burst, coodie_insert_burst),
+    (THROUGHPUT_BATCH, raw_batch_burst, coodie_batch_burst),
+):
+    for _c in ASYNC_RAWS:
+        _op.impls[_c.key] = _with_raw(_raw, _unwrapped, _c.driver)
+    _op.coodie(_coodie, ASYNC_COODIES)
 
 
 # ====================================================================== schema
@@ -662,20 +724,23 @@ def coodie_insert_burst(b: Bench, k: int) -> Step:
 SYNC_TABLE = operation("sync_table", "sync_table, nothing changed", Kind.SCHEMA)
 
 
-@SYNC_TABLE.add(RAW.key)
-def raw_sync_table(b: Bench, k: int) -> Step:
-    execute = b.raw.session.execute
+def raw_sync_table(R: Statements, b: Bench, k: int) -> Step:
+    execute_text = R.execute_text
 
     def step(i: int) -> None:
         for ddl in ITEMS_DDL:
-            execute(ddl)
+            execute_text(ddl)
 
     return step
 
 
-@SYNC_TABLE.add(COODIE.key)
-def coodie_sync_table(b: Bench, k: int) -> Step:
-    return lambda i: b.coodie.Item.sync_table()
+def coodie_sync_table(M: CoodieModels, b: Bench, k: int) -> Step:
+    return lambda i: M.Item.sync_table()
+
+
+for _c in SYNC_RAWS:
+    SYNC_TABLE.impls[_c.key] = _with_raw(raw_sync_table, _unwrapped, _c.driver)
+SYNC_TABLE.coodie(coodie_sync_table, SYNC_COODIES)
 
 
 @SYNC_TABLE.add(CQLENGINE.key)

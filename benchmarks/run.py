@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -48,10 +49,13 @@ class Settings:
     max_k: int  # iterations per batch, at most
     async_ops: int  # operations per async throughput burst
     concurrency: int  # operations in flight during a burst
+    collect: bool = True  # a garbage collection before each batch (the smoke pass skips it)
 
 
 FULL = Settings(rounds=35, batch_seconds=0.08, max_k=5000, async_ops=2000, concurrency=100)
-QUICK = Settings(rounds=2, batch_seconds=0.002, max_k=10, async_ops=100, concurrency=100)
+QUICK = Settings(
+    rounds=2, batch_seconds=0.002, max_k=10, async_ops=100, concurrency=100, collect=False
+)
 
 
 # ---------------------------------------------------------------------- timing
@@ -71,10 +75,13 @@ async def _timed_async(step: Callable[[int], Any], k: int) -> float:
     return time.perf_counter() - start
 
 
-def run_batch(bench: Bench, contender: Contender, op: Operation, k: int) -> float:
+def run_batch(
+    bench: Bench, contender: Contender, op: Operation, k: int, collect: bool = True
+) -> float:
     """Seconds taken by k iterations of `op` for `contender` (its preparation untimed)."""
     step = op.impls[contender.key](bench, k)
-    gc.collect()
+    if collect:
+        gc.collect()
     if contender.is_async:
         return bench.loop.run_until_complete(_timed_async(step, k))
     return _timed(step, k)
@@ -86,18 +93,19 @@ def measure(bench: Bench, op: Operation, settings: Settings, rng: random.Random)
     if op.kind is Kind.THROUGHPUT:
         k = 1  # one burst per batch
         for c in contenders:
-            run_batch(bench, c, op, 1)
+            run_batch(bench, c, op, 1, settings.collect)
     else:
         cost = []
         for c in contenders:
-            run_batch(bench, c, op, 2)  # first calls prepare statements and fill caches
-            cost.append(run_batch(bench, c, op, 4) / 4)
+            run_batch(bench, c, op, 2, settings.collect)  # first calls prepare statements
+            cost.append(run_batch(bench, c, op, 4, settings.collect) / 4)
         k = max(1, min(settings.max_k, int(settings.batch_seconds / max(cost))))
     samples: dict[str, list[float]] = {c.key: [] for c in contenders}
     for _ in range(settings.rounds):
         rng.shuffle(contenders)
         for c in contenders:
-            samples[c.key].append(run_batch(bench, c, op, k) / (k * per_step))
+            seconds = run_batch(bench, c, op, k, settings.collect)
+            samples[c.key].append(seconds / (k * per_step))
     return Measurement(op, k, per_step, samples)
 
 
@@ -191,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_k=base.max_k,
         async_ops=base.async_ops,
         concurrency=base.concurrency,
+        collect=base.collect,
     )
     ops = selected(args.only)
     write = not (args.quick or args.no_write or args.only)
@@ -202,28 +211,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"setting up keyspace {KEYSPACE} ...", file=sys.stderr)
         bench.setup()
         measurements = []
+        failed = []  # one operation's error does not lose the others' measurements
+        load_before = os.getloadavg()[0]
         for n, op in enumerate(ops, 1):
             t0 = time.perf_counter()
-            m = measure(bench, op, settings, rng)
+            try:
+                m = measure(bench, op, settings, rng)
+            except Exception as e:
+                traceback.print_exc()
+                failed.append(f"{op.title} ({type(e).__name__}: {e})")
+                continue
             measurements.append(m)
             print(
                 f"[{n:2}/{len(ops)}] {op.title:<44} k={m.k:<5} {time.perf_counter() - t0:5.1f}s",
                 file=sys.stderr,
             )
         env = environment(bench, settings, time.perf_counter() - started)
+        env["load"] = (
+            f"1-minute load average {load_before:.1f} at the start, "
+            f"{os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores"
+        )
+        if failed:
+            env["failed"] = "; ".join(failed)
     finally:
         bench.close()
 
     print()
     print(table(measurements, settings.concurrency))
     if not write:
-        return 0
+        if failed:
+            print("failed: " + "; ".join(failed), file=sys.stderr)
+        return 1 if failed else 0
     md = RESULTS / "latest.md"
     png = RESULTS / "latest.png"
     write_markdown(md, section(measurements, env, settings.concurrency, png.name))
     if not write_png(png, measurements):
         print("matplotlib is not installed: no chart (pip install -e '.[dev]')", file=sys.stderr)
     print(f"\nwrote {md.relative_to(ROOT)} and {png.relative_to(ROOT)}", file=sys.stderr)
+    if failed:
+        print("failed: " + "; ".join(failed), file=sys.stderr)
+        return 1
     if args.update_docs:
         # The docs site is built from docs/ alone: the page shows a copy of the chart.
         if png.exists():

@@ -1,0 +1,151 @@
+"""Where the time goes: coodie against the raw driver it runs on, in async bursts.
+
+    python benchmarks/profile_bursts.py                 # concurrent inserts and gets, 4 contenders
+    python benchmarks/profile_bursts.py --ops async_insert --contenders raw_acs_async,coodie_acs_async
+    py-spy record --native -o spy.svg -- .venv/bin/python benchmarks/profile_bursts.py --no-profile
+
+For each operation and contender it runs one untimed burst (statements get prepared), then
+--bursts bursts of the benchmark's size (2,000 operations, 100 in flight) twice: once
+plain (--repeat times, interleaved), for the throughput and the CPU time of the whole
+process (every thread: the event loop's and the drivers' I/O threads) per operation, with
+its ratio to the raw driver's in the same repeat, and once under cProfile, which sees
+the event loop's thread only. The profile is summed per package (coodie, the driver,
+asyncio, the benchmark, the rest) and its top functions are printed by own time, all in
+µs per operation. cProfile slows Python code down (several times for small functions), so
+read its figures as shares, and the plain run's figures as the cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import statistics
+import sys
+import time
+from collections.abc import Iterable, Sequence
+
+from contenders import CONTENDERS, KEYSPACE, Bench
+from ops import OPERATIONS
+
+DEFAULT_OPS = ("async_insert", "async_get")
+DEFAULT_CONTENDERS = ("raw_async", "coodie_async", "raw_acs_async", "coodie_acs_async")
+PACKAGES = (
+    ("coodie", ("/coodie/",)),
+    ("scylla driver", ("/cassandra/",)),
+    ("acsylla", ("/acsylla/", "cyacsylla")),
+    ("pydantic", ("/pydantic", "pydantic_core")),
+    ("asyncio", ("/asyncio/",)),
+    ("benchmark", ("/benchmarks/",)),
+)
+
+
+def median(values: Iterable[float]) -> float:
+    return statistics.median(list(values))
+
+
+def package(filename: str) -> str:
+    for name, marks in PACKAGES:
+        if any(m in filename for m in marks):
+            return name
+    return "other (builtins, C calls)"
+
+
+def run_bursts(bench: Bench, op_key: str, contender: str, bursts: int) -> tuple[float, float]:
+    """Wall and process CPU seconds of `bursts` bursts."""
+    step = OPERATIONS[op_key].impls[contender](bench, 1)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(bursts):
+        bench.loop.run_until_complete(step(0))
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def report(stats: pstats.Stats, ops: int, top: int) -> str:
+    raw = stats.stats  # type: ignore[attr-defined]
+    by_package: dict[str, float] = {}
+    calls_by_package: dict[str, int] = {}
+    rows = []
+    for (filename, line, name), (_, calls, tottime, _, _) in raw.items():
+        where = package(filename)
+        by_package[where] = by_package.get(where, 0.0) + tottime
+        calls_by_package[where] = calls_by_package.get(where, 0) + calls
+        rows.append((tottime, calls, f"{filename.rsplit('/', 2)[-1]}:{line}({name})"))
+    total = sum(by_package.values())
+    out = [
+        f"    profiled main thread: {total / ops * 1e6:7.1f} µs/op, "
+        f"{sum(calls_by_package.values()) / ops:.1f} calls/op"
+    ]
+    for name, t in sorted(by_package.items(), key=lambda kv: -kv[1]):
+        out.append(
+            f"      {name:<28} {t / ops * 1e6:7.1f} µs/op  {t / total:5.1%}"
+            f"  {calls_by_package[name] / ops:6.1f} calls/op"
+        )
+    out.append("    top functions by own time (µs/op, calls/op):")
+    for tottime, calls, where in sorted(rows, reverse=True)[:top]:
+        out.append(f"      {tottime / ops * 1e6:7.2f}  {calls / ops:5.1f}  {where}")
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--ops", default=",".join(DEFAULT_OPS))
+    p.add_argument("--contenders", default=",".join(DEFAULT_CONTENDERS))
+    p.add_argument("--bursts", type=int, default=5, help="bursts per run (default 5)")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="plain runs per contender, interleaved; medians are printed (default 1)",
+    )
+    p.add_argument("--top", type=int, default=18, help="functions listed (default 18)")
+    p.add_argument("--no-profile", action="store_true", help="the plain runs only (for py-spy)")
+    args = p.parse_args(argv)
+    ops = [o for o in args.ops.split(",") if o]
+    contenders = [c for c in args.contenders.split(",") if c]
+    for key in contenders:
+        if key not in CONTENDERS:
+            raise SystemExit(f"unknown contender {key!r}; known: {', '.join(CONTENDERS)}")
+    bench = Bench(async_ops=2000, concurrency=100)
+    try:
+        print(f"setting up keyspace {KEYSPACE} ...", file=sys.stderr)
+        bench.setup()
+        for op_key in ops:
+            op = OPERATIONS[op_key]
+            keys = [key for key in contenders if key in op.impls]
+            n = bench.async_ops * args.bursts
+            print(f"== {op.title}: {args.bursts} bursts of {bench.async_ops} operations")
+            for key in keys:
+                run_bursts(bench, op_key, key, 1)  # warm-up: prepares statements
+            walls: dict[str, list[float]] = {key: [] for key in keys}
+            cpus: dict[str, list[float]] = {key: [] for key in keys}
+            for _ in range(args.repeat):
+                for key in keys:
+                    wall, cpu = run_bursts(bench, op_key, key, args.bursts)
+                    walls[key].append(wall / n)
+                    cpus[key].append(cpu / n)
+            for key in keys:
+                c = CONTENDERS[key]
+                line = (
+                    f"  {c.label}: {1 / median(walls[key]):,.0f} ops/s, "
+                    f"{median(cpus[key]) * 1e6:.1f} µs/op CPU (all threads)"
+                )
+                if c.baseline != key and c.baseline in cpus:
+                    ratio = median(a / b for a, b in zip(cpus[key], cpus[c.baseline]))
+                    line += f", {ratio:.2f}x the CPU of {CONTENDERS[c.baseline].label}"
+                print(line + f" (medians of {args.repeat})")
+            if args.no_profile:
+                continue
+            for key in keys:
+                print(f"  {CONTENDERS[key].label}, under cProfile:")
+                profiler = cProfile.Profile()
+                profiler.enable()
+                run_bursts(bench, op_key, key, args.bursts)
+                profiler.disable()
+                print(report(pstats.Stats(profiler), n, args.top))
+    finally:
+        bench.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
