@@ -11,7 +11,7 @@ bulk writes, sync_table and paging elsewhere.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -40,7 +40,6 @@ from coodie.expr.nodes import (
     Statement,
     Update,
 )
-from coodie.expr.restrictions import analyse
 from coodie.expr.validate import validate_batch
 from coodie.hydrate import null_value as _null_value
 from coodie.query import (
@@ -545,15 +544,10 @@ def get(
 # ------------------------------------------------------------------ batches
 
 
-def partition_of(schema: TableSchema, stmt: Statement) -> Any:
-    """A hashable identity of the partition `stmt` writes (unique if it may write several)."""
-    if isinstance(stmt, Insert):
-        values = dict(stmt.values)
-        return (id(schema), tuple(values.get(c.name) for c in schema.partition_key))
-    if analyse(schema, stmt.where).pk_in:
-        return (id(schema), object())  # IN: several partitions
-    by_col = {c.column: c.value for c in stmt.where if isinstance(c, Compare)}
-    return (id(schema), tuple(by_col.get(c.name) for c in schema.partition_key))
+def partition_of(schema: TableSchema, keys: Mapping[str, Any]) -> Hashable:
+    """A hashable identity of the partition a write of the row `keys` (a mapping holding
+    its key columns' values) goes to: the batch rules compare them."""
+    return (id(schema), tuple([keys.get(n) for n in schema.partition_names]))
 
 
 class BatchCore:
@@ -587,7 +581,7 @@ class BatchCore:
             return op.answer(NO_PAGE)
         assert op.model is not None and op.keys is not None
         schema = op.model._schema()
-        partition = (id(schema), tuple([op.keys.get(n) for n in schema.partition_names]))
+        partition = partition_of(schema, op.keys)
         self._items.append((op, op.request, schema, partition))
         return op.queued() if op.queued is not None else None
 
