@@ -108,11 +108,16 @@ LIMITS: tuple[Limit, ...] = (
         ),
     ),
     Limit(
-        "Server tracing: the memory driver keeps no system_traces, so explain(analyze=True) raises UnsupportedOperation (explain() without analyze works).",
+        "Server tracing: the memory driver keeps no system_traces, so explain(analyze=True) and .trace() raise UnsupportedOperation (explain() without analyze works).",
         (
             "test_explain.py::test_explanations_agree_with_the_servers_tracing",
             "test_explain.py::test_each_analysis_reads_its_own_trace",
+            "test_levels.py::test_a_models_levels_apply_to_its_reads_and_writes",
+            "test_levels.py::test_a_writes_own_levels_win",
             "test_docs_pages.py::test_page_blocks_run[queries.md]",
+            "test_docs_pages.py::test_page_blocks_run[production.md]",
+            "test_tracing.py::test_trace_returns_the_documents_and_the_servers_record",
+            "test_tracing.py::test_the_server_serves_the_level_asked_for",
         ),
     ),
     Limit(
@@ -138,9 +143,12 @@ LIMITS: tuple[Limit, ...] = (
         ),
     ),
     Limit(
-        "What only a network driver does: replicas and consistency levels (Unavailable), timeouts, the driver's own exception as __cause__ of coodie's error, driver-specific value handling.",
+        "What only a network driver does: replicas and consistency levels (Unavailable), retry policies and execution profiles, timeouts, the driver's own exception as __cause__ of coodie's error, driver-specific value handling.",
         (
             "test_consistency.py::test_the_default_level_applies_to_reads_and_writes",
+            "test_levels.py::test_a_batch_runs_at_its_own_level_or_its_models",
+            "test_tracing.py::test_retry_policy_is_passed_to_the_driver",
+            "test_tracing.py::test_execution_profiles_are_accepted_and_the_default_one_applies",
             "test_queries.py::test_consistency_and_timeout",
             "test_documents.py::test_server_errors_become_coodie_errors",
             "test_cross_driver.py::test_acsylla_refuses_decimals_rather_than_store_wrong_numbers",
