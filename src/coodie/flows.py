@@ -11,7 +11,7 @@ bulk writes, sync_table and paging elsewhere.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -50,7 +50,7 @@ from coodie.query import (
     one_document,
     resolve_keyspace,
 )
-from coodie.requests import BatchRequest, Page, Request
+from coodie.requests import BatchRequest, Page, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
 from coodie.tracking import PARTIAL as _PARTIAL
 
@@ -184,8 +184,27 @@ def _write(
     compiled: Compiled,
     answer: Callable[[Page], T],
     queued: Callable[[], Any] | None = None,
+    levels: tuple[Any, Any] = (None, None),
 ) -> Single[T]:
-    return Single(Request(compiled), answer, type(doc), doc.__dict__, queued)
+    return Single(_request(type(doc), compiled, *levels), answer, type(doc), doc.__dict__, queued)
+
+
+def _request(
+    model: type[DocumentCore], compiled: Compiled, consistency: Any, serial_consistency: Any
+) -> Request:
+    """A write's request at its levels: the call's (`consistency=`, `serial_consistency=`),
+    else the model's `Settings`, else (None) the driver's."""
+    schema = model._schema()
+    if consistency is None and serial_consistency is None:  # (the common case)
+        return Request(compiled, schema.consistency, serial_consistency=schema.serial_consistency)
+    return Request(
+        compiled,
+        level_name(consistency, f"{model.__name__} write(consistency") or schema.consistency,
+        serial_consistency=level_name(
+            serial_consistency, f"{model.__name__} write(serial_consistency", serial=True
+        )
+        or schema.serial_consistency,
+    )
 
 
 def _applied(doc: DocumentCore, compiled: Compiled, new_values: Mapping[str, Any]) -> Any:
@@ -225,10 +244,13 @@ def save(
     ttl: int | None = None,
     timestamp: int | None = None,
     batch: BatchCore | None = None,
+    consistency: Any = None,
+    serial_consistency: Any = None,
 ) -> Single[None]:
     """Upsert every column of the document (INSERT)."""
     compiled = _insert_compiled(doc, False, ttl, _timestamp(timestamp, batch))
-    return _write(doc, compiled, lambda page: doc._mark_written())
+    levels = (consistency, serial_consistency)
+    return _write(doc, compiled, lambda page: doc._mark_written(), None, levels)
 
 
 def insert(
@@ -238,6 +260,8 @@ def insert(
     ttl: int | None = None,
     timestamp: int | None = None,
     batch: BatchCore | None = None,
+    consistency: Any = None,
+    serial_consistency: Any = None,
 ) -> Single[LWTResult]:
     """INSERT ... IF NOT EXISTS: `.applied`, and the existing row when it was not.
     In a batch nothing has run yet: the result is pending and `batch.result` tells."""
@@ -250,7 +274,7 @@ def insert(
         return result
 
     compiled = _insert_compiled(doc, True, ttl, _timestamp(timestamp, batch))
-    return _write(doc, compiled, answer, _pending)
+    return _write(doc, compiled, answer, _pending, (consistency, serial_consistency))
 
 
 def _pending() -> LWTResult:
@@ -266,6 +290,8 @@ def update(
     if_exists: bool = False,
     if_conditions: IfConditions | None = None,
     batch: BatchCore | None = None,
+    consistency: Any = None,
+    serial_consistency: Any = None,
     **values: Any,
 ) -> Single[LWTResult | None]:
     """UPDATE this row: `name=value` sets, `add__`/`remove__`/`append__`/`prepend__`/`put__`
@@ -306,7 +332,8 @@ def update(
             tuple(conds),
         )
         compiled = compile_fixed(key, schema, ks, sources, general, _parametrized)
-    return _write(doc, compiled, _applied(doc, compiled, new_values[-1]))
+    levels = (consistency, serial_consistency)
+    return _write(doc, compiled, _applied(doc, compiled, new_values[-1]), None, levels)
 
 
 def delete(
@@ -317,6 +344,8 @@ def delete(
     if_conditions: IfConditions | None = None,
     timestamp: int | None = None,
     batch: BatchCore | None = None,
+    consistency: Any = None,
+    serial_consistency: Any = None,
 ) -> Single[LWTResult | None]:
     """DELETE this row; conditional deletes return an `LWTResult`."""
     model = type(doc)
@@ -343,11 +372,19 @@ def delete(
             general,
             _parametrized,
         )
-    return _write(doc, compiled, lambda page: lwt_result(page, model) if compiled.lwt else None)
+    return _write(
+        doc,
+        compiled,
+        lambda page: lwt_result(page, model) if compiled.lwt else None,
+        None,
+        (consistency, serial_consistency),
+    )
 
 
 # update()'s own options: a column with one of these names is written as set__<name>
-_UPDATE_OPTIONS = frozenset({"ttl", "timestamp", "if_exists", "if_conditions", "batch"})
+_UPDATE_OPTIONS = frozenset(
+    {"ttl", "timestamp", "if_exists", "if_conditions", "batch", "consistency", "serial_consistency"}
+)
 
 
 def save_changes(
@@ -359,6 +396,8 @@ def save_changes(
     if_exists: bool = False,
     if_conditions: IfConditions | None = None,
     batch: BatchCore | None = None,
+    consistency: Any = None,
+    serial_consistency: Any = None,
 ) -> Single[LWTResult | None]:
     """UPDATE only the fields assigned since the document was read or last written
     (nothing is sent if there are none). Changes made inside a collection in place are
@@ -382,6 +421,8 @@ def save_changes(
         if_exists=if_exists,
         if_conditions=if_conditions,
         batch=batch,
+        consistency=consistency,
+        serial_consistency=serial_consistency,
         **values,
     )
     applied = op.answer
@@ -404,6 +445,8 @@ def delete_columns(
     if_conditions: IfConditions | None = None,
     timestamp: int | None = None,
     batch: BatchCore | None = None,
+    consistency: Any = None,
+    serial_consistency: Any = None,
 ) -> Single[LWTResult | None]:
     """DELETE some columns of this row (`"name"`) or collection elements (`("meta", "k")`,
     `("items", 2)`); conditional deletes return an `LWTResult`. The instance takes the
@@ -415,7 +458,8 @@ def delete_columns(
         if_conditions=if_conditions,
     )
     compiled = compile_for(type(doc), stmt)
-    return _write(doc, compiled, _applied(doc, compiled, new_values))
+    levels = (consistency, serial_consistency)
+    return _write(doc, compiled, _applied(doc, compiled, new_values), None, levels)
 
 
 def counter(
@@ -455,7 +499,7 @@ def counter(
         lambda: _counter_statement(model, values, sign, timestamp),
         _parametrized,
     )
-    return Single(Request(compiled), apply, model, values)
+    return Single(_request(model, compiled, None, None), apply, model, values)
 
 
 def increment(owner: Any, /, *, batch: BatchCore | None = None, **values: Any) -> Single[None]:
@@ -537,7 +581,12 @@ def get(
             _parametrized,
         )
     # the QuerySet's request: its page size, or none where the server does not page
-    request = Request(compiled, fetch_size=DEFAULT_PAGE_SIZE if compiled.paging else 0)
+    request = Request(
+        compiled,
+        schema.consistency,
+        fetch_size=DEFAULT_PAGE_SIZE if compiled.paging else 0,
+        serial_consistency=schema.serial_consistency,
+    )
     return Single(request, lambda page: one_document(model, request, page.rows, required=required))
 
 
@@ -550,6 +599,12 @@ def partition_of(schema: TableSchema, keys: Mapping[str, Any]) -> Hashable:
     return (id(schema), tuple([keys.get(n) for n in schema.partition_names]))
 
 
+def _shared(levels: Iterable[str | None]) -> str | None:
+    """The one level every model of a batch sets, else None (the driver's)."""
+    found = set(levels)
+    return found.pop() if len(found) == 1 else None
+
+
 class BatchCore:
     """Collects writes; the flavour shells execute them as one BATCH on exit."""
 
@@ -557,9 +612,10 @@ class BatchCore:
         self,
         batch_type: str = "logged",
         *,
-        consistency: str | None = None,
+        consistency: Any = None,
         timeout: float | None = None,
         timestamp: int | None = None,
+        serial_consistency: Any = None,
     ) -> None:
         try:
             self.kind = BatchKind(batch_type.lower())
@@ -567,7 +623,10 @@ class BatchCore:
             raise InvalidQueryError(
                 f"unknown batch type {batch_type!r}: use 'logged', 'unlogged' or 'counter'"
             ) from None
-        self.consistency = consistency
+        self.consistency = level_name(consistency, "BatchQuery(consistency")
+        self.serial_consistency = level_name(
+            serial_consistency, "BatchQuery(serial_consistency", serial=True
+        )
         self.timeout = check_timeout(timeout, "batch timeout=")
         self.timestamp = timestamp
         self.result: LWTResult | None = None
@@ -617,8 +676,15 @@ class BatchCore:
         queued, raw, self._items, self._raw = self._items, self._raw, [], []
         ops = [op for op, _, _, _ in queued]
         items = tuple(r.compiled for _, r, _, _ in queued) + tuple(raw)
+        # the batch's levels, else those of the models it writes (when they agree)
+        models = {schema for _, _, schema, _ in queued}
         page: Page = yield BatchRequest(
-            self.kind.value, items, consistency=self.consistency, timeout=self.timeout
+            self.kind.value,
+            items,
+            consistency=self.consistency or _shared(s.consistency for s in models),
+            timeout=self.timeout,
+            serial_consistency=self.serial_consistency
+            or _shared(s.serial_consistency for s in models),
         )
         if any(c.lwt for c in items):
             self.result = lwt_result(page, ops[0].model if ops else None)

@@ -37,7 +37,7 @@ from coodie.expr.nodes import (
 )
 from coodie.expr.restrictions import Restrictions, analyse
 from coodie.registry import get_driver
-from coodie.requests import Flow, Page, PagedResult, Request
+from coodie.requests import Flow, Page, PagedResult, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
 
 if TYPE_CHECKING:
@@ -155,6 +155,7 @@ class QuerySetCore(Generic[D]):
         "_per_partition_limit",
         "_retry_policy",
         "_scan_allowed",
+        "_serial_consistency",
         "_table",
         "_timeout",
         "_timestamp",
@@ -182,6 +183,7 @@ class QuerySetCore(Generic[D]):
         self._ttl: int | None = None
         self._timestamp: int | None = None
         self._consistency: str | None = None
+        self._serial_consistency: str | None = None
         self._retry_policy: Any = None
         self._timeout: float | None = None
         self._page_size: int | None = None
@@ -205,6 +207,7 @@ class QuerySetCore(Generic[D]):
         new._ttl = self._ttl
         new._timestamp = self._timestamp
         new._consistency = self._consistency
+        new._serial_consistency = self._serial_consistency
         new._retry_policy = self._retry_policy
         new._timeout = self._timeout
         new._page_size = self._page_size
@@ -321,10 +324,17 @@ class QuerySetCore(Generic[D]):
         return self._copy(_timestamp=microseconds)
 
     def consistency(self, level: Any) -> Self:
-        name = getattr(level, "name", level)
-        if not isinstance(name, str) and isinstance(level, int):
-            name = _consistency_name(level)
-        return self._copy(_consistency=str(name).upper())
+        """The consistency level of this query's requests (a name such as "QUORUM", or the
+        driver's `ConsistencyLevel`); else the model's `Settings.consistency`, else the
+        driver's default."""
+        return self._copy(_consistency=level_name(level, ".consistency(level"))
+
+    def serial_consistency(self, level: Any) -> Self:
+        """The serial level ("SERIAL" or "LOCAL_SERIAL") of this query's conditional
+        writes (`if_exists()`, `if_not_exists()`, IF conditions)."""
+        return self._copy(
+            _serial_consistency=level_name(level, ".serial_consistency(level", serial=True)
+        )
 
     def retry_policy(self, policy: Any) -> Self:
         """The driver's retry policy for this query's requests, passed through: a
@@ -408,12 +418,21 @@ class QuerySetCore(Generic[D]):
         trace = yield from run_traced(request)
         return dataclasses.replace(e, trace=trace)
 
-    def _request(self, compiled: Compiled, *, fetch_size: int | None = None) -> Request:
+    def _request(
+        self,
+        compiled: Compiled,
+        *,
+        fetch_size: int | None = None,
+        paging_state: bytes | None = None,
+    ) -> Request:
+        table = self._table
         return Request(
             compiled,
-            consistency=self._consistency,
+            consistency=self._consistency or table.consistency,
             timeout=self._timeout,
             fetch_size=fetch_size if fetch_size is not None else self._page_size,
+            paging_state=paging_state,
+            serial_consistency=self._serial_consistency or table.serial_consistency,
             retry_policy=self._retry_policy,
         )
 
@@ -555,13 +574,8 @@ class QuerySetCore(Generic[D]):
             if paging_state is None
             else cursors.decode(key, c.cql, c.params, paging_state, self._model.__name__)
         )
-        req = Request(
-            c,
-            consistency=self._consistency,
-            timeout=self._timeout,
-            fetch_size=page_size or self._page_size or PAGED_ALL_PAGE_SIZE,
-            paging_state=state,
-            retry_policy=self._retry_policy,
+        req = self._request(
+            c, fetch_size=page_size or self._page_size or PAGED_ALL_PAGE_SIZE, paging_state=state
         )
         page: Page = yield req
         cursor = (
@@ -792,25 +806,3 @@ class QuerySetCore(Generic[D]):
         from coodie.expr.validate import validate
 
         validate(make(tuple(Compare(c.name, Op.EQ, 0) for c in keys)), self._table)
-
-
-_CL_NAMES = {
-    0: "ANY",
-    1: "ONE",
-    2: "TWO",
-    3: "THREE",
-    4: "QUORUM",
-    5: "ALL",
-    6: "LOCAL_QUORUM",
-    7: "EACH_QUORUM",
-    8: "SERIAL",
-    9: "LOCAL_SERIAL",
-    10: "LOCAL_ONE",
-}
-
-
-def _consistency_name(level: int) -> str:
-    try:
-        return _CL_NAMES[level]
-    except KeyError:
-        raise InvalidQueryError(f"unknown consistency level {level!r}") from None

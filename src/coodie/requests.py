@@ -10,6 +10,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Generic, Protocol, TypeVar
 
+from coodie.exceptions import CoodieError, InvalidQueryError
 from coodie.types import CqlType
 
 T = TypeVar("T")
@@ -39,6 +40,36 @@ __all__ = [
     "Request",
     "StatementTypes",
 ]
+
+
+# The consistency levels, in the order the native protocol numbers them (ANY = 0 ...).
+CONSISTENCY_LEVELS = (
+    "ANY", "ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_QUORUM", "EACH_QUORUM",
+    "SERIAL", "LOCAL_SERIAL", "LOCAL_ONE",
+)  # fmt: skip
+SERIAL_LEVELS = ("SERIAL", "LOCAL_SERIAL")
+
+
+def level_name(
+    value: Any,
+    where: str,
+    *,
+    serial: bool = False,
+    error: type[CoodieError] = InvalidQueryError,
+) -> str | None:
+    """A consistency level given by name (any case), as the drivers' enum member or its
+    protocol number -> its CQL name (None: the default applies). `where` names the option
+    in the error (`"save(consistency"`: the message adds `=<value>)`)."""
+    if value is None:
+        return None
+    allowed = SERIAL_LEVELS if serial else CONSISTENCY_LEVELS
+    name = getattr(value, "name", value)
+    if type(name) is int and 0 <= name < len(CONSISTENCY_LEVELS):
+        name = CONSISTENCY_LEVELS[name]
+    if not isinstance(name, str) or name.upper() not in allowed:
+        what = "a serial consistency level" if serial else "a consistency level"
+        raise error(f"{where}={value!r}): not {what}; use one of {', '.join(allowed)}")
+    return name.upper()
 
 
 @dataclass(slots=True)  # not frozen: built per request, and frozen costs 0.4 µs each
@@ -94,6 +125,7 @@ class BatchRequest:
     items: tuple[Compiled, ...]
     consistency: str | None = None
     timeout: float | None = None
+    serial_consistency: str | None = None
 
 
 @dataclass(slots=True)  # not frozen: built per request, and frozen costs 0.4 µs each

@@ -24,6 +24,7 @@ from coodie.fields import (
     Static,
     VectorIndex,
 )
+from coodie.requests import level_name
 from coodie.types import (
     IDENTIFIER,
     Converter,
@@ -98,6 +99,9 @@ class TableSchema:
     is_counter: bool = False
     options: tuple[tuple[str, Any], ...] = ()
     driver_name: str | None = None
+    # Settings.consistency / serial_consistency: the model's levels (None: the driver's)
+    consistency: str | None = None
+    serial_consistency: str | None = None
     by_name: Mapping[str, ColumnSchema] = field(default_factory=dict, compare=False, repr=False)
     partition_key: tuple[ColumnSchema, ...] = field(default=(), compare=False, repr=False)
     clustering_key: tuple[ColumnSchema, ...] = field(default=(), compare=False, repr=False)
@@ -112,6 +116,8 @@ class TableSchema:
         is_counter: bool = False,
         options: tuple[tuple[str, Any], ...] = (),
         driver_name: str | None = None,
+        consistency: str | None = None,
+        serial_consistency: str | None = None,
     ) -> TableSchema:
         pk = tuple(
             sorted(
@@ -130,6 +136,8 @@ class TableSchema:
             is_counter=is_counter,
             options=options,
             driver_name=driver_name,
+            consistency=consistency,
+            serial_consistency=serial_consistency,
             by_name=MappingProxyType({c.name: c for c in columns}),
             partition_key=pk,
             clustering_key=ck,
@@ -398,6 +406,17 @@ def build_schema(
         is_counter=counter_table,
         options=tuple(sorted(options.items())),
         driver_name=getattr(settings, "driver", None) or getattr(settings, "connection", None),
+        consistency=level_name(
+            getattr(settings, "consistency", None),
+            f"{cls_name}.Settings(consistency",
+            error=SchemaError,
+        ),
+        serial_consistency=level_name(
+            getattr(settings, "serial_consistency", None),
+            f"{cls_name}.Settings(serial_consistency",
+            serial=True,
+            error=SchemaError,
+        ),
     )
 
 

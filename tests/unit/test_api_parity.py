@@ -72,6 +72,7 @@ def test_async_methods_are_coroutines_where_sync_ones_do_io(sync_name: str, aio_
         "ttl",
         "timestamp",
         "consistency",
+        "serial_consistency",
         "retry_policy",
         "timeout",
         "per_partition_limit",

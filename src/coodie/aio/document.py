@@ -47,6 +47,8 @@ class Document(DocumentCore):
             if_exists: Literal[True],
             if_conditions: None = None,
             batch: None = None,
+            consistency: str | None = None,
+            serial_consistency: str | None = None,
             **values: Any,
         ) -> LWTResult: ...
         @overload
@@ -58,6 +60,8 @@ class Document(DocumentCore):
             if_exists: Literal[False] = False,
             if_conditions: IfConditions,
             batch: None = None,
+            consistency: str | None = None,
+            serial_consistency: str | None = None,
             **values: Any,
         ) -> LWTResult: ...
         @overload
@@ -69,6 +73,8 @@ class Document(DocumentCore):
             if_exists: bool = False,
             if_conditions: IfConditions | None = None,
             batch: BatchCore | None = None,
+            consistency: str | None = None,
+            serial_consistency: str | None = None,
             **values: Any,
         ) -> LWTResult | None: ...
         async def update(self, **kwargs: Any) -> LWTResult | None: ...
@@ -80,6 +86,8 @@ class Document(DocumentCore):
             if_conditions: None = None,
             timestamp: int | None = None,
             batch: None = None,
+            consistency: str | None = None,
+            serial_consistency: str | None = None,
         ) -> LWTResult: ...
         @overload
         async def delete(
@@ -89,6 +97,8 @@ class Document(DocumentCore):
             if_conditions: IfConditions,
             timestamp: int | None = None,
             batch: None = None,
+            consistency: str | None = None,
+            serial_consistency: str | None = None,
         ) -> LWTResult: ...
         @overload
         async def delete(
@@ -98,6 +108,8 @@ class Document(DocumentCore):
             if_conditions: IfConditions | None = None,
             timestamp: int | None = None,
             batch: BatchCore | None = None,
+            consistency: str | None = None,
+            serial_consistency: str | None = None,
         ) -> LWTResult | None: ...
         async def delete(self, **kwargs: Any) -> LWTResult | None: ...
     else:

@@ -20,13 +20,22 @@ from coodie.exceptions import (
     InvalidQueryError,
 )
 from coodie.registry import get_driver
-from coodie.requests import BatchRequest, Page, RawRequest, Request
+from coodie.requests import (
+    CONSISTENCY_LEVELS,
+    SERIAL_LEVELS,
+    BatchRequest,
+    Page,
+    RawRequest,
+    Request,
+    level_name,
+)
 
 if TYPE_CHECKING:
     from coodie.connection import init_coodie
 
 __all__ = [
     "CONSISTENCY_LEVELS",
+    "SERIAL_LEVELS",
     "AsyncDriver",
     "Driver",
     "DriverSettings",
@@ -239,25 +248,6 @@ def _cassandra_driver_class(driver_type: str) -> Any:
     return CassandraDriver
 
 
-CONSISTENCY_LEVELS = (
-    "ANY", "ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_QUORUM", "EACH_QUORUM",
-    "SERIAL", "LOCAL_SERIAL", "LOCAL_ONE",
-)  # fmt: skip
-SERIAL_LEVELS = ("SERIAL", "LOCAL_SERIAL")
-
-
-def _level(option: str, value: Any, allowed: Sequence[str]) -> str | None:
-    """A consistency level given to init_coodie(), as its CQL name (None: the driver's own)."""
-    if value is None:
-        return None
-    name = getattr(value, "name", value)
-    if not isinstance(name, str) or name.upper() not in allowed:
-        raise ConfigurationError(
-            f"init_coodie({option}={value!r}): not a consistency level; use one of {', '.join(allowed)}"
-        )
-    return name.upper()
-
-
 def create_driver(
     hosts: Sequence[str] | None,
     keyspace: str | None,
@@ -273,8 +263,12 @@ def create_driver(
 ) -> Any:
     # bad options fail before anything connects
     key = check_cursor_key(cursor_key)
-    default_consistency = _level("consistency", consistency, CONSISTENCY_LEVELS)
-    default_serial = _level("serial_consistency", serial_consistency, SERIAL_LEVELS)
+    default_consistency = level_name(
+        consistency, "init_coodie(consistency", error=ConfigurationError
+    )
+    default_serial = level_name(
+        serial_consistency, "init_coodie(serial_consistency", serial=True, error=ConfigurationError
+    )
     driver: Any
     if driver_type in ("scylla", "cassandra"):
         CassandraDriver = _cassandra_driver_class(driver_type)

@@ -477,8 +477,9 @@ class AcsyllaDriver(DriverSettings):
         level = batch.consistency or self.default_consistency
         if level:
             b.set_consistency(_consistency(level))
-        if self.default_serial_consistency and any(item.lwt for item in batch.items):
-            b.set_serial_consistency(_consistency(self.default_serial_consistency))
+        serial = batch.serial_consistency or self.default_serial_consistency
+        if serial and any(item.lwt for item in batch.items):
+            b.set_serial_consistency(_consistency(serial))
         b.set_is_idempotent(all(idempotent(item) for item in batch.items))
         if batch.timeout is not None:
             b.set_request_timeout(int(batch.timeout * 1000))

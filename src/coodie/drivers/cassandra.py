@@ -314,8 +314,9 @@ class CassandraDriver(DriverSettings):
         level = batch.consistency or self.default_consistency
         if level:
             stmt.consistency_level = _consistency(level)
-        if self.default_serial_consistency and any(item.lwt for item in batch.items):
-            stmt.serial_consistency_level = _consistency(self.default_serial_consistency)
+        serial = batch.serial_consistency or self.default_serial_consistency
+        if serial and any(item.lwt for item in batch.items):
+            stmt.serial_consistency_level = _consistency(serial)
         stmt.is_idempotent = all(idempotent(item) for item in batch.items)
         try:
             return self.session.execute_async(

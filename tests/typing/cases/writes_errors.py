@@ -59,3 +59,4 @@ Customer.home.zip == "x"  # E: Unsupported operand types for == ("FieldColumn[in
 Customer.home.town  # E: "Column[Address | None]" has no field "town"; fields are: city, zip
 Customer.tags.city  # E: "Column[set[str]]" has no attribute "city"
 Customer.find(Customer.home.city == "Oslo")  # E: home.city: CQL cannot restrict one field of a user-defined type in WHERE
+u.update(name="b", consistency=1.5)  # E: No overload variant of "update" of "Document" matches argument types "str", "float"

@@ -24,6 +24,10 @@ u.update(put__meta={"a": "b"}, remove__meta={"c"})  # OK
 u.update(remove__meta="c")  # OK: one key
 u.update(set__age=4)  # OK
 u.update(name="b", ttl=60, timestamp=1)  # OK
+u.update(name="b", consistency="QUORUM", serial_consistency="LOCAL_SERIAL")  # OK
+u.save(consistency="ONE")  # OK
+u.delete(if_exists=True, serial_consistency="SERIAL")  # OK
+User.find(name="a").consistency("ONE").serial_consistency("SERIAL").first()  # OK
 conds: dict[str, Any] = {"name": "a"}
 u.update(if_conditions=conds, age=1)  # OK: a mapping that is not a literal is not checked
 u.update(if_conditions={"age__gt": 1, "name__in": ["a", "b"]}, age=2)  # OK
