@@ -15,7 +15,6 @@ import enum
 import logging
 import math
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from coodie.exceptions import ConfigurationError, CoodieError, InvalidQueryError
 from coodie.expr.nodes import Compare, Condition, Op, Select
 from coodie.expr.restrictions import Access, Restrictions, analyse, index_kind
-from coodie.requests import Page, RawRequest, Request
+from coodie.requests import Compiled, Page, Request
 from coodie.schema import TableSchema
 
 if TYPE_CHECKING:
@@ -312,6 +311,12 @@ _INDEX = re.compile(r"(?:using index|Scanning with) ([\w.]+?)\.?$")
 _ROWS = re.compile(r"^Read (\d+) live rows")
 
 
+def _at_one(cql: str, session_id: Any) -> Request:
+    """A read of system_traces at ONE, whatever the driver's level: the coordinator wrote
+    the trace locally, and system_traces has a replication of its own."""
+    return Request(Compiled(cql, (session_id,)), consistency="ONE")
+
+
 def run_traced(request: Request) -> Flow[ServerTrace]:
     """Run `request` (with `trace` set) and read what the server's tracing reports of the
     trace session the driver names (`Page.trace_id`, both drivers)."""
@@ -320,18 +325,18 @@ def run_traced(request: Request) -> Flow[ServerTrace]:
     page: Page = yield request
     if page.trace_id is None:
         raise CoodieError(f"the driver named no trace session for {cql!r}")
-    session_id = uuid.UUID(str(page.trace_id))  # (acsylla reads it as text)
+    session_id = page.trace_id
     session: Any = None
     events: list[tuple[Any, str]] = []
     steady = 0
     for _ in range(TRACE_LOOKS):
         if session is None or session[2] is None:
-            found_session: Page = yield RawRequest.where(_SESSION, session_id=session_id)
+            found_session: Page = yield _at_one(f"{_SESSION} WHERE session_id = ?", session_id)
             session = found_session.rows[0] if found_session.rows else None
             if session is None or session[2] is None:
                 continue
-        found: Page = yield RawRequest.where(
-            "SELECT source, activity FROM system_traces.events", session_id=session_id
+        found: Page = yield _at_one(
+            "SELECT source, activity FROM system_traces.events WHERE session_id = ?", session_id
         )
         seen = [(row[0], row[1] or "") for row in found.rows]
         steady = steady + 1 if seen == events else 0

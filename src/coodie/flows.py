@@ -595,14 +595,21 @@ def get(
 
 def partition_of(schema: TableSchema, keys: Mapping[str, Any]) -> Hashable:
     """A hashable identity of the partition a write of the row `keys` (a mapping holding
-    its key columns' values) goes to: the batch rules compare them."""
-    return (id(schema), tuple([keys.get(n) for n in schema.partition_names]))
+    its key columns' values) goes to: the batch rules compare them. The table is named by
+    keyspace and name, not by schema object: polymorphic subclasses share their base's."""
+    return (schema.keyspace, schema.name, tuple([keys.get(n) for n in schema.partition_names]))
 
 
-def _shared(levels: Iterable[str | None]) -> str | None:
-    """The one level every model of a batch sets, else None (the driver's)."""
-    found = set(levels)
-    return found.pop() if len(found) == 1 else None
+def _shared(levels: Iterable[str | None], option: str) -> str | None:
+    """The level a batch's writes ask for (None: the driver's). A batch runs at one level:
+    writes that ask for different ones are refused, naming them."""
+    found = {level for level in levels if level is not None}
+    if len(found) > 1:
+        raise InvalidQueryError(
+            f"a batch runs at one {option}; its writes ask for {', '.join(sorted(found))}: "
+            f"give BatchQuery({option}=...)"
+        )
+    return found.pop() if found else None
 
 
 class BatchCore:
@@ -676,15 +683,16 @@ class BatchCore:
         queued, raw, self._items, self._raw = self._items, self._raw, [], []
         ops = [op for op, _, _, _ in queued]
         items = tuple(r.compiled for _, r, _, _ in queued) + tuple(raw)
-        # the batch's levels, else those of the models it writes (when they agree)
-        models = {schema for _, _, schema, _ in queued}
+        # the batch's levels, else the one its writes ask for (their own or their model's)
+        requests = [r for _, r, _, _ in queued]
         page: Page = yield BatchRequest(
             self.kind.value,
             items,
-            consistency=self.consistency or _shared(s.consistency for s in models),
+            consistency=self.consistency
+            or _shared((r.consistency for r in requests), "consistency"),
             timeout=self.timeout,
             serial_consistency=self.serial_consistency
-            or _shared(s.serial_consistency for s in models),
+            or _shared((r.serial_consistency for r in requests), "serial_consistency"),
         )
         if any(c.lwt for c in items):
             self.result = lwt_result(page, ops[0].model if ops else None)

@@ -6,7 +6,8 @@ Idempotent: reads, and writes whose effect is the same however often they apply 
 INSERT/UPDATE/DELETE, set and map additions, removals). Never: lightweight transactions
 (IF ...), counter updates, list appends and prepends, deleting a list element by index,
 and writes that call now(), uuid() or currentTimestamp() (each run makes another value).
-Decided once per statement text (cached)."""
+Raw CQL that coodie did not compile (`execute_raw`, `batch.add`) is never marked, reads
+aside. Decided once per statement text (cached)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ def _decide(compiled: Compiled) -> bool:
     verb = cql.lstrip()[:6].upper()
     if verb == "SELECT":
         return True
+    if compiled.types is None:
+        # CQL coodie did not compile (execute_raw, batch.add): its IF, counters and list
+        # operations are not known for sure, so it is never marked
+        return False
     if verb not in ("INSERT", "UPDATE", "DELETE"):
         return False
     if _CALLS.search(cql):

@@ -408,7 +408,8 @@ class QuerySetCore(Generic[D]):
                 keyspace = keyspace_of(self._table, self._model)
             except ConfigurationError:
                 keyspace = None
-        c = compile_statement(s, schema, keyspace)
+        # (with analyze the query runs: the scan policy guards it as any other)
+        c = self._compile(s) if analyze else compile_statement(s, schema, keyspace)
         page_size = self._page_size or DEFAULT_PAGE_SIZE
         e = explain_select(self._model.__name__, s, schema, c.cql, c.params, c.paging, page_size)
         if not analyze:

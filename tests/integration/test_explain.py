@@ -179,6 +179,10 @@ def test_scan_policy_refuses_before_sending(f: Any, Reading: Any) -> None:
             f(Refused.find().count())
         with pytest.raises(InvalidQueryError, match="reads every node"):
             f(Refused.find(tag="x").allow_filtering().update(tag="y"))
+        # explain() itself sends nothing; with analyze=True the query runs, so it is guarded
+        assert f(Refused.find().explain()).cost.value == "every node"
+        with pytest.raises(InvalidQueryError, match="reads every node"):
+            f(Refused.find().explain(analyze=True))
         # opted in, or one partition: sent, and the server says the table is missing
         with pytest.raises(InvalidQueryError, match="it_explain_no_such"):
             f(Refused.find(tag="x").allow_filtering().allow_scan().all())

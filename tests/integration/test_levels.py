@@ -126,6 +126,18 @@ def test_a_batch_runs_at_its_own_level_or_its_models(f: Any, session: Any) -> No
             f(Three(id=4).save(batch=b))
         with pytest.raises(Unavailable, match="THREE"):
             f(Plain(id=5).save(consistency="THREE"))
+        # a write's own level holds in a batch too; two different ones cannot share it
+        with pytest.raises(Unavailable, match="THREE"), f.batch() as b:
+            f(Plain(id=6).save(batch=b, consistency="THREE"))
+        with (
+            pytest.raises(InvalidQueryError, match="its writes ask for ONE, THREE"),
+            f.batch() as b,
+        ):
+            f(Plain(id=7).save(batch=b, consistency="THREE"))
+            f(Plain(id=8).save(batch=b, consistency="ONE"))
+        # a model's raw reads run at its level too
+        with pytest.raises(Unavailable, match="THREE"):
+            f(Three.execute_raw(f"SELECT * FROM {ks}.it_levels_three"))
         assert sorted(d.id for d in f.list(Plain.find())) == [1]
         assert [d.id for d in f.list(Three.find().consistency("ONE"))] == [4]
     finally:

@@ -48,3 +48,20 @@ def test_lwt_counters_list_appends_and_now_are_not() -> None:
     assert not idempotent(Compiled("DELETE scores[?] FROM shop.products WHERE id = ?", (0, PID)))
     # a collection update whose type coodie does not know is not marked either
     assert not idempotent(Compiled("UPDATE t SET c = c + ? WHERE id = ?", ({1}, 1)))
+
+
+def test_raw_cql_is_never_marked_but_for_reads() -> None:
+    """CQL coodie did not compile (execute_raw, batch.add): its IF, counters and list
+    operations cannot be told from the text for sure, so none of it may be retried."""
+    from coodie.raw import raw_request
+
+    for cql in (
+        "UPDATE t SET v = 1 WHERE id = 1 IF v = 0",
+        "INSERT INTO t (id) VALUES (1) IF NOT EXISTS",
+        "UPDATE t SET n = n + 1 WHERE id = 1",
+        "UPDATE t SET n=n+? WHERE id = ?",
+        "UPDATE t SET l = l + [1] WHERE id = 1",
+        "INSERT INTO t (id, v) VALUES (1, 2)",
+    ):
+        assert not idempotent(raw_request(cql, None).compiled), cql
+    assert idempotent(raw_request("SELECT * FROM t WHERE id = ?", (1,)).compiled)

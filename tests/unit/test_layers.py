@@ -1,4 +1,4 @@
-"""The layers of DESIGN.md, read from the source: what each layer imports at module level.
+"""The layers of docs/architecture.md, read from the source: what each layer imports at module level.
 
 Drivers take the wire types (`coodie.requests`) and never the compiler, the query or
 document cores, or the sync/async shells; the runners are the only loops over flows.

@@ -482,7 +482,8 @@ class AcsyllaDriver(DriverSettings):
             b.set_serial_consistency(_consistency(serial))
         b.set_is_idempotent(all(idempotent(item) for item in batch.items))
         if batch.timeout is not None:
-            b.set_request_timeout(int(batch.timeout * 1000))
+            # whole milliseconds, and 0 means no timeout at all (as for statements)
+            b.set_request_timeout(max(int(batch.timeout * 1000), 1))
         try:
             result = await self._session.execute_batch(b)
         except Exception as e:
