@@ -192,18 +192,15 @@ def _write(
 def _request(
     model: type[DocumentCore], compiled: Compiled, consistency: Any, serial_consistency: Any
 ) -> Request:
-    """A write's request at its levels: the call's (`consistency=`, `serial_consistency=`),
-    else the model's `Settings`, else (None) the driver's."""
+    """A write's request at the call's levels (`consistency=`, `serial_consistency=`),
+    else its model's, else the driver's."""
     schema = model._schema()
     if consistency is None and serial_consistency is None:  # (the common case)
-        return Request(compiled, schema.consistency, serial_consistency=schema.serial_consistency)
-    return Request(
+        return schema.request(compiled)
+    return schema.request(
         compiled,
-        level_name(consistency, f"{model.__name__} write(consistency") or schema.consistency,
-        serial_consistency=level_name(
-            serial_consistency, f"{model.__name__} write(serial_consistency", serial=True
-        )
-        or schema.serial_consistency,
+        level_name(consistency, f"{model.__name__} write(consistency"),
+        level_name(serial_consistency, f"{model.__name__} write(serial_consistency", serial=True),
     )
 
 
@@ -581,12 +578,7 @@ def get(
             _parametrized,
         )
     # the QuerySet's request: its page size, or none where the server does not page
-    request = Request(
-        compiled,
-        schema.consistency,
-        fetch_size=DEFAULT_PAGE_SIZE if compiled.paging else 0,
-        serial_consistency=schema.serial_consistency,
-    )
+    request = schema.request(compiled, fetch_size=DEFAULT_PAGE_SIZE if compiled.paging else 0)
     return Single(request, lambda page: one_document(model, request, page.rows, required=required))
 
 

@@ -426,14 +426,13 @@ class QuerySetCore(Generic[D]):
         fetch_size: int | None = None,
         paging_state: bytes | None = None,
     ) -> Request:
-        table = self._table
-        return Request(
+        return self._table.request(
             compiled,
-            consistency=self._consistency or table.consistency,
+            self._consistency,
+            self._serial_consistency,
             timeout=self._timeout,
             fetch_size=fetch_size if fetch_size is not None else self._page_size,
             paging_state=paging_state,
-            serial_consistency=self._serial_consistency or table.serial_consistency,
             retry_policy=self._retry_policy,
         )
 

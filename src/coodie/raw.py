@@ -95,11 +95,9 @@ def raw_flow(cql: str, params: Sequence[Any] | None = None) -> Flow[list[dict[st
 def documents_flow(model: type[D], cql: str, params: Sequence[Any] | None = None) -> Flow[list[D]]:
     """`Model.execute_raw(...)`: a SELECT of the model's table, rows as documents."""
     schema = model._schema()
-    request = raw_request(cql, params)
+    request = schema.request(raw_request(cql, params).compiled)  # (at the model's levels)
     by_column = {c.name: c.cql_type for c in schema.columns}  # (drivers that convert by type)
     request.compiled.types = StatementTypes((), table=schema.name, by_column=by_column)
-    request.consistency = schema.consistency  # (the model's Settings levels, as its queries)
-    request.serial_consistency = schema.serial_consistency
     columns, rows = yield from _pages(request)
     unknown = [c for c in columns if c not in schema.by_name]
     if unknown:

@@ -24,7 +24,7 @@ from coodie.fields import (
     Static,
     VectorIndex,
 )
-from coodie.requests import level_name
+from coodie.requests import Compiled, Request, level_name
 from coodie.types import (
     IDENTIFIER,
     Converter,
@@ -142,6 +142,29 @@ class TableSchema:
             partition_key=pk,
             clustering_key=ck,
             partition_names=tuple(c.name for c in pk),
+        )
+
+    def request(
+        self,
+        compiled: Compiled,
+        consistency: str | None = None,
+        serial_consistency: str | None = None,
+        *,
+        timeout: float | None = None,
+        fetch_size: int | None = None,
+        paging_state: bytes | None = None,
+        retry_policy: Any = None,
+    ) -> Request:
+        """A request of this table's statement at the levels given (a call's, a query's),
+        else the model's `Settings` levels, else (None) the driver's."""
+        return Request(
+            compiled,
+            consistency or self.consistency,
+            timeout,
+            fetch_size,
+            paging_state,
+            serial_consistency or self.serial_consistency,
+            retry_policy=retry_policy,
         )
 
     @property
