@@ -24,6 +24,7 @@ __all__ = [
     "drop_table_flow",
     "live_columns_flow",
     "live_indexes_flow",
+    "model_sync_flow",
     "sync_table_flow",
     "table_changes",
     "truncate_flow",
@@ -182,6 +183,19 @@ def model_ddl(model: type[DocumentCore], keyspace: str) -> list[str]:
             if c.index is not None
         ),
     ]
+
+
+def model_sync_flow(
+    model: type[DocumentCore], *, dry_run: bool = False, drop_removed_indexes: bool = False
+) -> Flow[SyncResult]:
+    """`Model.sync_table()`: `sync_table_flow` with a missing keyspace made at the
+    replication of the model's driver (`init_coodie(replication=...)`)."""
+    from coodie.registry import get_driver
+
+    replication = get_driver(model._driver_name()).replication
+    return sync_table_flow(
+        model, replication, dry_run=dry_run, drop_removed_indexes=drop_removed_indexes
+    )
 
 
 def sync_table_flow(

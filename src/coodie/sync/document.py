@@ -17,7 +17,6 @@ from coodie.document import (
 )
 from coodie.expr.nodes import Expr
 from coodie.flows import BatchCore
-from coodie.registry import get_driver
 from coodie.sync._run import run, run_single, single
 from coodie.sync.query import QuerySet
 from coodie.views import ViewMixin
@@ -149,10 +148,7 @@ class Document(DocumentCore):
     ) -> ddl.SyncResult:
         """Create the table (and keyspace), add new columns and indexes, apply changed
         table options; returns the DDL run (with `dry_run=True`, the DDL it would run)."""
-        replication = get_driver(cls._driver_name()).replication
-        flow = ddl.sync_table_flow(
-            cls, replication, dry_run=dry_run, drop_removed_indexes=drop_removed_indexes
-        )
+        flow = ddl.model_sync_flow(cls, dry_run=dry_run, drop_removed_indexes=drop_removed_indexes)
         return run(cls._driver_name(), flow)
 
     @classmethod

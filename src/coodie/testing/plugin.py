@@ -118,7 +118,6 @@ def sync_models(models: list[type[Any]] | None = None) -> None:
     """Create (or bring up to date) the tables, types, indexes and views of `models`
     (default: every model of every module imported so far) on the drivers they name."""
     from coodie import ddl
-    from coodie.registry import get_driver
     from coodie.sync._run import run
 
     for model in _models() if models is None else models:
@@ -126,7 +125,7 @@ def sync_models(models: list[type[Any]] | None = None) -> None:
         if getattr(model, "__coodie_view__", False):
             run(name, model._sync_view_flow())
         else:
-            run(name, ddl.sync_table_flow(model, get_driver(name).replication))
+            run(name, ddl.model_sync_flow(model))
 
 
 def _driver_names(models: list[type[Any]]) -> set[str]:
