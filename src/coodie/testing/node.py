@@ -58,6 +58,7 @@ import struct
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent / "cassandra"  # pom.xml, cassandra.yaml.in, logback.xml
@@ -402,6 +403,17 @@ def down() -> int:
     return 0
 
 
+def kill_group(pid: int, running: Callable[[], int | None], seconds: float = 30) -> None:
+    """SIGKILL the process group of `pid`; return once `running()` no longer finds it
+    (reaping it if it is our child), or after `seconds`."""
+    os.killpg(pid, signal.SIGKILL)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and running() is not None:
+        with contextlib.suppress(ChildProcessError):  # reap if it is our child
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.1)
+
+
 def kill() -> int:
     """kill -9 the node this script started: no drain, no flush; what the commitlog synced
     is what survives. Returns once the process is gone."""
@@ -410,12 +422,7 @@ def kill() -> int:
         say("no node started by this script is running; nothing to kill")
         PIDFILE.unlink(missing_ok=True)
         return 0
-    os.killpg(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and our_pid() is not None:
-        with contextlib.suppress(ChildProcessError):  # reap if it is our child
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.1)
+    kill_group(pid, our_pid)
     PIDFILE.unlink(missing_ok=True)
     say(f"killed pid {pid} (SIGKILL)")
     return 0
@@ -699,12 +706,7 @@ def node_kill(arg: str) -> int:
         return 0
     offsets = {j: log_size(j) for j in range(1, cluster_size() + 1)}
     started = time.monotonic()
-    os.killpg(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and node_pid(i) is not None:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.1)
+    kill_group(pid, lambda: node_pid(i))
     (node_root(i) / "node.pid").unlink(missing_ok=True)
     wait_seen_down(i, offsets)
     say(
