@@ -261,14 +261,22 @@ def test_an_unchanged_table_is_not_read_again_until_the_schema_changes(
 
     driver.execute_raw = counting
     try:
-        assert Meta.sync_table() == []
+        # Other clients of the shared node may change the schema version between two
+        # calls (their DDL), and then a call rightly reads the table again: some call
+        # within a few, under a version that held still, reads the version alone.
+        for _ in range(5):
+            reads.clear()
+            assert Meta.sync_table() == []
+            if reads == ["SELECT schema_version FROM system.local"]:
+                break
         assert reads == ["SELECT schema_version FROM system.local"]
+        reads.clear()
         index = Meta._schema().by_name["name"].index
         assert index is not None
         session.execute(f"DROP INDEX {keyspace}.{index.name}")  # another client's DDL
         ddl = Meta.sync_table()
         assert len(ddl) == 1 and ddl[0].startswith("CREATE INDEX IF NOT EXISTS")
-        assert any("system_schema.columns" in r for r in reads[1:])
+        assert any("system_schema.columns" in r for r in reads)
     finally:
         del driver.execute_raw
 
