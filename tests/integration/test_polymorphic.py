@@ -115,3 +115,43 @@ def test_conditional_writes_of_a_subclass_touch_only_its_rows(f: Any, m: Any) ->
     assert not f(Cat.find(owner=owner, id=rex.id).if_exists().delete()).applied
     assert f(Dog.find(owner=owner, id=rex.id).if_exists().delete()).applied
     assert f(Pet.find_one(owner=owner, id=rex.id)) is None
+
+
+def test_a_conditional_batch_may_hold_several_subclasses_of_one_partition(f: Any) -> None:
+    """Subclasses share their base's table, so a batch with conditions may hold writes of
+    several of them to one partition (a batch of one table and one partition, to the
+    server), and is refused only when they span partitions."""
+    from coodie.exceptions import InvalidQueryError
+    from coodie.fields import ClusteringKey
+
+    class Entry(f.module.Document):  # type: ignore[name-defined,misc]
+        owner: Annotated[str, PrimaryKey()]
+        seq: Annotated[int, ClusteringKey()]
+        kind: Annotated[str, Discriminator()] = "entry"
+        text: str = ""
+
+        class Settings:
+            name = "it_poly_entries"
+
+    class Post(Entry):
+        __discriminator_value__ = "post"
+
+    class Like(Entry):
+        __discriminator_value__ = "like"
+
+    f(Entry.sync_table())
+    owner = f"o-{uuid.uuid4()}"
+    with f.batch() as batch:
+        f(Post(owner=owner, seq=1, text="hello").insert(batch=batch))  # IF NOT EXISTS
+        f(Like(owner=owner, seq=2).save(batch=batch))
+    assert batch.result is not None and batch.result.applied
+    got = f(Entry.find(owner=owner).all())
+    assert [(type(e), e.seq, e.text) for e in got] == [(Post, 1, "hello"), (Like, 2, "")]
+
+    with (
+        pytest.raises(InvalidQueryError, match="cannot span several partitions"),
+        f.batch() as batch,
+    ):
+        f(Post(owner=owner, seq=3).insert(batch=batch))
+        f(Like(owner=f"{owner}-other", seq=1).save(batch=batch))
+    assert [e.seq for e in f(Entry.find(owner=owner).all())] == [1, 2]
