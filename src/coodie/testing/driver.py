@@ -437,7 +437,7 @@ class MemoryDriver:
         for name in (*pk, *ck):
             if name not in types:
                 raise InvalidQueryError(f"Unknown definition {name} referenced in PRIMARY KEY")
-        schema = TableSchema.create(
+        schema = TableSchema(
             d.name, ks.name, tuple(columns), is_counter=any(c.is_counter for c in columns)
         )
         return _TableDef(schema, types, dict(b["options"]), view=view)
@@ -467,9 +467,7 @@ class MemoryDriver:
         if "rename" in d.body:
             raise UnsupportedOperation("the in-memory driver does not rename columns")
         t.options.update(d.body.get("with", {}))
-        t.schema = TableSchema.create(
-            d.name, ks.name, tuple(columns), is_counter=t.schema.is_counter
-        )
+        t.schema = TableSchema(d.name, ks.name, tuple(columns), is_counter=t.schema.is_counter)
         table = self.store.tables.get((ks.name, d.name))
         if table is not None:
             table.schema = t.schema
