@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from coodie.cursors import PROCESS_KEY
+from coodie.drivers import DriverSettings
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
 from coodie.expr import nodes
 from coodie.requests import BatchRequest, Page, RawRequest, Request
@@ -122,13 +122,13 @@ class MemoryCluster:
         """Nothing to close."""
 
 
-class MemoryDriver:
+class MemoryDriver(DriverSettings):
     """A coodie driver whose cluster is in this process's memory."""
 
     def __init__(
         self, keyspace: str | None = None, *, cluster: MemoryCluster | None = None
     ) -> None:
-        self.keyspace = keyspace
+        super().__init__(keyspace)
         self.cluster = cluster = cluster if cluster is not None else MemoryCluster()
         self.store = cluster.store
         self.keyspaces = cluster.keyspaces
@@ -137,10 +137,6 @@ class MemoryDriver:
         self.clock: Callable[[], float] = cluster.clock
         self._prepared: dict[str, _Prepared] = {}
         self._session_keyspace: str | None = None  # a MemorySession's, while it runs
-        self.replication: dict[str, Any] | None = None
-        self.cursor_key: bytes = PROCESS_KEY
-        self.default_consistency: str | None = None
-        self.default_serial_consistency: str | None = None
         self.default_timeout: float = 20.0
 
     @property

@@ -502,17 +502,9 @@ class MemoryStore:
         schema = table.schema
         keys, rest = self._keys(schema, stmt.where)
         conditional = stmt.if_exists or bool(stmt.if_conditions)
-        if conditional:
-            ckey = tuple(c.value for c in rest)
-            existing = self._existing_row(table, keys[0], ckey)
-            if existing is None:
-                return LWTResult(False)
-            if stmt.if_conditions and not all(
-                _condition_holds(existing, c, schema) for c in stmt.if_conditions
-            ):
-                return LWTResult(
-                    False, {c.column: existing.get(c.column) for c in stmt.if_conditions}
-                )
+        refused = self._delete_refused(table, stmt, keys[0], rest) if conditional else None
+        if refused is not None:
+            return refused
         ck_names = [c.name for c in schema.clustering_key]
         for pkey in keys:
             part = table.partition(pkey, create=False)
@@ -539,6 +531,19 @@ class MemoryStore:
             if not part.rows and not part.static:
                 del table.partitions[pkey]
         return LWTResult(True) if conditional else None
+
+    def _delete_refused(
+        self, table: _Table, stmt: nodes.Delete, pkey: tuple[Any, ...], rest: list[nodes.Compare]
+    ) -> LWTResult | None:
+        """A conditional DELETE's answer when it does not apply (no row, or an IF condition
+        fails), else None."""
+        existing = self._existing_row(table, pkey, tuple(c.value for c in rest))
+        if existing is None:
+            return LWTResult(False)
+        conds = stmt.if_conditions
+        if conds and not all(_condition_holds(existing, c, table.schema) for c in conds):
+            return LWTResult(False, {c.column: existing.get(c.column) for c in conds})
+        return None
 
 
 def _condition_holds(row: dict[str, Any], c: nodes.Compare, schema: TableSchema) -> bool:
@@ -691,14 +696,9 @@ def _delete_elements(store: MemoryStore, table: _Table, stmt: nodes.Delete) -> L
     keys, rest = store._keys(schema, stmt.where)
     ckey = tuple(c.value for c in rest)
     conditional = stmt.if_exists or bool(stmt.if_conditions)
-    if conditional:
-        existing = store._existing_row(table, keys[0], ckey)
-        if existing is None:
-            return LWTResult(False)
-        if stmt.if_conditions and not all(
-            _condition_holds(existing, c, schema) for c in stmt.if_conditions
-        ):
-            return LWTResult(False, {c.column: existing.get(c.column) for c in stmt.if_conditions})
+    refused = store._delete_refused(table, stmt, keys[0], rest) if conditional else None
+    if refused is not None:
+        return refused
     staged: _Staged = []
     for pkey in keys:
         part = table.partition(pkey, create=False)
