@@ -115,20 +115,24 @@ def ensure_keyspace_flow(
     return [cql]
 
 
+def _of_table(keyspace: str, table: str | None) -> dict[str, str]:
+    """The system_schema WHERE of one table, or of every table of the keyspace."""
+    return (
+        {"keyspace_name": keyspace}
+        if table is None
+        else {"keyspace_name": keyspace, "table_name": table}
+    )
+
+
 def live_columns_flow(
     keyspace: str, table: str | None = None
 ) -> Flow[dict[str, dict[str, tuple[Any, ...]]]]:
     """The columns of one table (or of every table and view of the keyspace) as
     system_schema.columns has them: {table: {column: (type, kind, position, order)}}."""
-    where = (
-        {"keyspace_name": keyspace}
-        if table is None
-        else {"keyspace_name": keyspace, "table_name": table}
-    )
     page: Page = yield RawRequest.where(
         "SELECT table_name, column_name, type, kind, position, clustering_order "
         "FROM system_schema.columns",
-        **where,
+        **_of_table(keyspace, table),
     )
     found: dict[str, dict[str, tuple[Any, ...]]] = {}
     for r in page.rows:
@@ -138,13 +142,8 @@ def live_columns_flow(
 
 def live_indexes_flow(keyspace: str, table: str | None = None) -> Flow[dict[str, frozenset[str]]]:
     """The index names of one table (or of every table of the keyspace): {table: names}."""
-    where = (
-        {"keyspace_name": keyspace}
-        if table is None
-        else {"keyspace_name": keyspace, "table_name": table}
-    )
     page: Page = yield RawRequest.where(
-        "SELECT table_name, index_name FROM system_schema.indexes", **where
+        "SELECT table_name, index_name FROM system_schema.indexes", **_of_table(keyspace, table)
     )
     found: dict[str, set[str]] = {}
     for r in page.rows:

@@ -102,47 +102,26 @@ class TableSchema:
     # Settings.consistency / serial_consistency: the model's levels (None: the driver's)
     consistency: str | None = None
     serial_consistency: str | None = None
-    by_name: Mapping[str, ColumnSchema] = field(default_factory=dict, compare=False, repr=False)
-    partition_key: tuple[ColumnSchema, ...] = field(default=(), compare=False, repr=False)
-    clustering_key: tuple[ColumnSchema, ...] = field(default=(), compare=False, repr=False)
-    partition_names: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    # derived from `columns` (also by dataclasses.replace)
+    by_name: Mapping[str, ColumnSchema] = field(init=False, compare=False, repr=False)
+    partition_key: tuple[ColumnSchema, ...] = field(init=False, compare=False, repr=False)
+    clustering_key: tuple[ColumnSchema, ...] = field(init=False, compare=False, repr=False)
+    partition_names: tuple[str, ...] = field(init=False, compare=False, repr=False)
 
-    @staticmethod
-    def create(
-        name: str,
-        keyspace: str | None,
-        columns: tuple[ColumnSchema, ...],
-        *,
-        is_counter: bool = False,
-        options: tuple[tuple[str, Any], ...] = (),
-        driver_name: str | None = None,
-        consistency: str | None = None,
-        serial_consistency: str | None = None,
-    ) -> TableSchema:
-        pk = tuple(
-            sorted(
-                (c for c in columns if c.kind is ColumnKind.PARTITION_KEY), key=lambda c: c.position
-            )
-        )
-        ck = tuple(
-            sorted(
-                (c for c in columns if c.kind is ColumnKind.CLUSTERING), key=lambda c: c.position
-            )
-        )
-        return TableSchema(
-            name=name,
-            keyspace=keyspace,
-            columns=columns,
-            is_counter=is_counter,
-            options=options,
-            driver_name=driver_name,
-            consistency=consistency,
-            serial_consistency=serial_consistency,
-            by_name=MappingProxyType({c.name: c for c in columns}),
-            partition_key=pk,
-            clustering_key=ck,
-            partition_names=tuple(c.name for c in pk),
-        )
+    def __post_init__(self) -> None:
+        def key(kind: ColumnKind) -> tuple[ColumnSchema, ...]:
+            of_kind = (c for c in self.columns if c.kind is kind)
+            return tuple(sorted(of_kind, key=lambda c: c.position))
+
+        pk = key(ColumnKind.PARTITION_KEY)
+        derived = {
+            "by_name": MappingProxyType({c.name: c for c in self.columns}),
+            "partition_key": pk,
+            "clustering_key": key(ColumnKind.CLUSTERING),
+            "partition_names": tuple(c.name for c in pk),
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
 
     def request(
         self,
@@ -382,19 +361,9 @@ def build_schema(
                 using=idx.using,
                 options=(("mode", idx.sasi_mode),) if idx.sasi_mode else (),
             )
+        converters = _converters(cql_type)
         columns.append(
-            ColumnSchema(
-                name=fname,
-                cql_type=cql_type,
-                kind=kind,
-                position=position,
-                order=order,
-                is_counter=is_counter,
-                index=index,
-                to_db=to_db_converter(cql_type),
-                from_db=from_db_converter(cql_type),
-                **_element_converters(cql_type),
-            )
+            ColumnSchema(fname, cql_type, kind, position, order, is_counter, index, **converters)
         )
 
     if not pk_seen:
@@ -422,7 +391,7 @@ def build_schema(
     if counter_table and not any(c.is_counter for c in columns):
         raise fail("a CounterDocument needs at least one Counter() column")
 
-    return TableSchema.create(
+    return TableSchema(
         table,
         keyspace,
         tuple(columns),
@@ -470,10 +439,13 @@ def _literal_fields(marker: type) -> tuple[tuple[str, tuple[Any, ...]], ...]:
     return known
 
 
-def _element_converters(t: CqlType) -> dict[str, Converter]:
+def _converters(t: CqlType) -> dict[str, Any]:
+    """A column's converters: its values to and from the driver, and a collection's
+    elements (a map's values) and a map's keys as bound alone."""
+    out: dict[str, Any] = {"to_db": to_db_converter(t), "from_db": from_db_converter(t)}
     if not t.is_collection:
-        return {}
-    out: dict[str, Converter] = {"element_to_db": to_db_converter(t.args[-1]) or plain}
+        return out
+    out["element_to_db"] = to_db_converter(t.args[-1]) or plain
     if t.name == "map":
         out["key_to_db"] = to_db_converter(t.args[0]) or plain
     return out

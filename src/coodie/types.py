@@ -90,58 +90,46 @@ class CqlType:
 
 @dataclass(frozen=True, slots=True)
 class TypeMarker:
-    """Base of the `Annotated[...]` markers that choose a CQL type for a Python type."""
+    """Base of the `Annotated[...]` markers that choose a CQL type for a Python type:
+    `class BigInt(TypeMarker, cql="bigint", py=(int,))` declares one."""
 
     cql_name: typing.ClassVar[str] = ""
     python_types: typing.ClassVar[tuple[type, ...]] = ()
 
-
-@dataclass(frozen=True, slots=True)
-class BigInt(TypeMarker):
-    cql_name = "bigint"
-    python_types = (int,)
+    def __init_subclass__(cls, cql: str = "", py: tuple[type, ...] = ()) -> None:
+        cls.cql_name, cls.python_types = cql, py
 
 
-@dataclass(frozen=True, slots=True)
-class SmallInt(TypeMarker):
-    cql_name = "smallint"
-    python_types = (int,)
+class BigInt(TypeMarker, cql="bigint", py=(int,)):
+    """A 64-bit integer."""
 
 
-@dataclass(frozen=True, slots=True)
-class TinyInt(TypeMarker):
-    cql_name = "tinyint"
-    python_types = (int,)
+class SmallInt(TypeMarker, cql="smallint", py=(int,)):
+    """A 16-bit integer."""
 
 
-@dataclass(frozen=True, slots=True)
-class VarInt(TypeMarker):
-    cql_name = "varint"
-    python_types = (int,)
+class TinyInt(TypeMarker, cql="tinyint", py=(int,)):
+    """An 8-bit integer."""
 
 
-@dataclass(frozen=True, slots=True)
-class Double(TypeMarker):
-    cql_name = "double"
-    python_types = (float,)
+class VarInt(TypeMarker, cql="varint", py=(int,)):
+    """An integer of any size."""
 
 
-@dataclass(frozen=True, slots=True)
-class Ascii(TypeMarker):
-    cql_name = "ascii"
-    python_types = (str,)
+class Double(TypeMarker, cql="double", py=(float,)):
+    """A 64-bit float (a plain `float` is 32-bit)."""
 
 
-@dataclass(frozen=True, slots=True)
-class TimeUUID(TypeMarker):
-    cql_name = "timeuuid"
-    python_types = (UUID,)
+class Ascii(TypeMarker, cql="ascii", py=(str,)):
+    """ASCII-only text."""
 
 
-@dataclass(frozen=True, slots=True)
-class Time(TypeMarker):
-    cql_name = "time"
-    python_types = (_dt.time,)
+class TimeUUID(TypeMarker, cql="timeuuid", py=(UUID,)):
+    """A version 1 (time-based) UUID."""
+
+
+class Time(TypeMarker, cql="time", py=(_dt.time,)):
+    """A time of day, to the nanosecond."""
 
 
 @dataclass(frozen=True, slots=True)

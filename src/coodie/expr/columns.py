@@ -49,7 +49,7 @@ class Column(Generic[T]):
                 f"{self.name} {op.value} {value.name}: CQL compares columns with values only, "
                 "not with other columns"
             )
-        return Compare(self.name, op, value, self.model)
+        return Compare(self.name, op, value, model=self.model)
 
     # Comparisons take the column's type; they return expressions, never bool.
     def __eq__(self, value: T) -> Compare:  # type: ignore[override]
@@ -181,7 +181,7 @@ class Token:
         return hash((Token, self.columns))
 
     def _compare(self, op: Op, value: int) -> TokenCompare:
-        return TokenCompare(self.columns, op, value, self.model)
+        return TokenCompare(self.columns, op, value, model=self.model)
 
     def __eq__(self, value: int) -> TokenCompare:  # type: ignore[override]
         return self._compare(Op.EQ, value)

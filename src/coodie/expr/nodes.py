@@ -97,31 +97,40 @@ def _flatten(e: Expr) -> tuple[Condition, ...]:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class Compare(Expr):
-    """`column op value` (value is a list for IN). `model` is the Document class whose
-    column built it (None for kwargs lookups and internal conditions): a column of one
-    model used in another model's query is refused."""
+class _Relation(Expr):
+    """Compare and TokenCompare: `model` is the Document class whose column built the
+    relation (None for kwargs lookups and internal conditions): a column of one model
+    used in another model's query is refused."""
+
+    model: Any = field(default=None, repr=False, kw_only=True)
+
+
+def _repr(node: Compare | TokenCompare, lhs: str) -> str:
+    return f"{type(node).__name__}({lhs} {node.op.value} {node.value!r})"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Compare(_Relation):
+    """`column op value` (value is a list for IN)."""
 
     column: str
     op: Op
     value: Any
-    model: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
-        return f"Compare({self.column} {self.op.value} {self.value!r})"
+        return _repr(self, self.column)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class TokenCompare(Expr):
-    """`token(col, ...) op value` over the partition key (`model`: as in Compare)."""
+class TokenCompare(_Relation):
+    """`token(col, ...) op value` over the partition key."""
 
     columns: tuple[str, ...]
     op: Op
     value: Any
-    model: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
-        return f"TokenCompare(token({', '.join(self.columns)}) {self.op.value} {self.value!r})"
+        return _repr(self, f"token({', '.join(self.columns)})")
 
 
 @dataclass(frozen=True, slots=True, eq=False)

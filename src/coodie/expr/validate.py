@@ -187,6 +187,17 @@ def _check_write_key(schema: TableSchema, r: Restrictions, kind: str) -> None:
         )
 
 
+def _check_if(schema: TableSchema, s: Update | Delete, what: str) -> bool:
+    """An UPDATE's or a DELETE's IF clause (one of if_exists and if_conditions, each
+    condition valid); whether the write is conditional."""
+    if s.if_exists and s.if_conditions:
+        raise _err(schema, "use either if_exists or if_conditions, not both")
+    conditional = s.if_exists or bool(s.if_conditions)
+    if conditional:
+        _check_conditions(schema, s.if_conditions, what)
+    return conditional
+
+
 def _check_conditions(schema: TableSchema, conds: Sequence[Compare], kind: str) -> None:
     if schema.is_counter:
         raise _err(schema, "conditional (IF) writes are not supported on counter tables")
@@ -626,11 +637,8 @@ def _validate_update(s: Update, schema: TableSchema, r: Restrictions) -> None:
         seen.add(a.column)
         if a.op is AssignOp.SET:
             set_cols.add(a.column)
-    conditional = s.if_exists or bool(s.if_conditions)
-    if s.if_exists and s.if_conditions:
-        raise _err(schema, "use either if_exists or if_conditions, not both")
+    conditional = _check_if(schema, s, "update")
     if conditional:
-        _check_conditions(schema, s.if_conditions, "update")
         if missing_ck and schema.clustering_key:
             regular = [
                 c.column
@@ -736,11 +744,8 @@ def _validate_delete(s: Delete, schema: TableSchema, r: Restrictions) -> None:
             f"deleting specific columns ({', '.join(non_static)}) needs every clustering column by =; "
             "range deletions are only for whole rows",
         )
-    conditional = s.if_exists or bool(s.if_conditions)
-    if s.if_exists and s.if_conditions:
-        raise _err(schema, "use either if_exists or if_conditions, not both")
+    conditional = _check_if(schema, s, "deletion")
     if conditional:
-        _check_conditions(schema, s.if_conditions, "deletion")
         _check_lwt_key(schema, r, "deletion", full=True)
     _check_using(schema, None, s.timestamp, conditional)
 

@@ -166,6 +166,11 @@ class ContextCore:
         self.statements.append(f"{cql}  -- x {len(rows)}")
         return 0 if self.dry_run else len(rows)
 
+    def begin_pages(self, cql: str) -> bool:
+        """Record a paged read; False in a dry run, which reads nothing."""
+        self.statements.append(self.cql(cql))
+        return not self.dry_run
+
     def page_flow(
         self, cql: str, params: Sequence[Any], page_size: int, state: bytes | None
     ) -> Flow[tuple[list[dict[str, Any]], bytes | None]]:
@@ -290,12 +295,9 @@ def _terminal() -> TextIO | None:
         return None
 
 
-class MigrationContext:
-    """The `ctx` of a plain `def upgrade(ctx)`: each method runs and returns its result.
-
-    In CQL text, `{keyspace}` stands for the keyspace being migrated. Values are bound
-    (`?` markers, prepared); DDL (CREATE/ALTER/DROP) is sent as is and waits for the
-    nodes to agree on the schema."""
+class _ContextShell:
+    """What both contexts share: the core whose flows they run, with `run` (blocking) or
+    awaiting it (asyncio), and the plain properties."""
 
     def __init__(self, core: ContextCore, run: Callable[[Flow[Any]], Any]) -> None:
         self._core = core
@@ -309,6 +311,14 @@ class MigrationContext:
     def dry_run(self) -> bool:
         """True when nothing is sent: the statements are only collected."""
         return self._core.dry_run
+
+
+class MigrationContext(_ContextShell):
+    """The `ctx` of a plain `def upgrade(ctx)`: each method runs and returns its result.
+
+    In CQL text, `{keyspace}` stands for the keyspace being migrated. Values are bound
+    (`?` markers, prepared); DDL (CREATE/ALTER/DROP) is sent as is and waits for the
+    nodes to agree on the schema."""
 
     def execute(self, cql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Run one statement; returns its rows as dicts (every page)."""
@@ -324,15 +334,11 @@ class MigrationContext:
         self, cql: str, params: Sequence[Any] = (), *, page_size: int = 1000
     ) -> Iterator[list[dict[str, Any]]]:
         """The rows of a SELECT, one page (a list of dicts) at a time. A dry run reads nothing."""
-        self._core.statements.append(self._core.cql(cql))
-        if self._core.dry_run:
-            return
-        state: bytes | None = None
-        while True:
+        more, state = self._core.begin_pages(cql), None
+        while more:
             rows, state = self._run(self._core.page_flow(cql, params, page_size, state))
             yield rows
-            if not state:
-                return
+            more = bool(state)
 
     def rewrite(
         self,
@@ -358,42 +364,26 @@ class MigrationContext:
         self._run(self._core.run_all_flow(self._core.model_ddl(model, False)))
 
 
-class AsyncMigrationContext:
+class AsyncMigrationContext(_ContextShell):
     """The `ctx` of an `async def upgrade(ctx)`: the same methods as `MigrationContext`,
     awaited (`pages()` is an async iterator)."""
 
-    def __init__(self, core: ContextCore, arun: Callable[[Flow[Any]], Any]) -> None:
-        self._core = core
-        self._arun = arun
-
-    @property
-    def keyspace(self) -> str:
-        return self._core.keyspace
-
-    @property
-    def dry_run(self) -> bool:
-        return self._core.dry_run
-
     async def execute(self, cql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = await self._arun(self._core.execute_flow(cql, params))
+        rows: list[dict[str, Any]] = await self._run(self._core.execute_flow(cql, params))
         return rows
 
     async def execute_many(self, cql: str, rows: Sequence[Sequence[Any]]) -> int:
-        n: int = await self._arun(self._core.execute_many_flow(cql, rows))
+        n: int = await self._run(self._core.execute_many_flow(cql, rows))
         return n
 
     async def pages(
         self, cql: str, params: Sequence[Any] = (), *, page_size: int = 1000
     ) -> AsyncIterator[list[dict[str, Any]]]:
-        self._core.statements.append(self._core.cql(cql))
-        if self._core.dry_run:
-            return
-        state: bytes | None = None
-        while True:
-            rows, state = await self._arun(self._core.page_flow(cql, params, page_size, state))
+        more, state = self._core.begin_pages(cql), None
+        while more:
+            rows, state = await self._run(self._core.page_flow(cql, params, page_size, state))
             yield rows
-            if not state:
-                return
+            more = bool(state)
 
     async def rewrite(
         self,
@@ -403,11 +393,11 @@ class AsyncMigrationContext:
         columns: Sequence[str] | None = None,
         page_size: int = 1000,
     ) -> int:
-        n: int = await self._arun(self._core.rewrite_flow(table, fn, columns, page_size))
+        n: int = await self._run(self._core.rewrite_flow(table, fn, columns, page_size))
         return n
 
     async def create_table(self, model: Any) -> None:
-        await self._arun(self._core.run_all_flow(self._core.model_ddl(model, True)))
+        await self._run(self._core.run_all_flow(self._core.model_ddl(model, True)))
 
     async def drop_table(self, model: Any) -> None:
-        await self._arun(self._core.run_all_flow(self._core.model_ddl(model, False)))
+        await self._run(self._core.run_all_flow(self._core.model_ddl(model, False)))

@@ -148,26 +148,27 @@ class InsertAst:
 
 
 @dataclass(slots=True)
-class UpdateAst:
+class KeyedWriteAst:
+    """What UPDATE and DELETE share: the rows by WHERE, an optional IF, USING TIMESTAMP."""
+
     keyspace: str | None
     table: str
-    assignments: list[tuple[str, str, Any, Any]]  # (column, kind, term, key/field)
     where: list[Cond]
-    ttl: Any = None
-    timestamp: Any = None
     if_exists: bool = False
     if_conditions: list[Cond] = field(default_factory=list)
+    timestamp: Any = None
 
 
 @dataclass(slots=True)
-class DeleteAst:
-    keyspace: str | None
-    table: str
-    targets: list[tuple[str, Any]]  # (column, element term or None)
-    where: list[Cond]
-    timestamp: Any = None
-    if_exists: bool = False
-    if_conditions: list[Cond] = field(default_factory=list)
+class UpdateAst(KeyedWriteAst):
+    # (column, kind, term, key/field)
+    assignments: list[tuple[str, str, Any, Any]] = field(default_factory=list)
+    ttl: Any = None
+
+
+@dataclass(slots=True)
+class DeleteAst(KeyedWriteAst):
+    targets: list[tuple[str, Any]] = field(default_factory=list)  # (column, element or None)
 
 
 @dataclass(slots=True)
@@ -554,11 +555,7 @@ class Parser:
                         assigns.append((col, "set", value, None))
             if not self.accept(","):
                 break
-        self.expect("where")
-        where = self.conditions()
-        _, ie, conds = self.if_clause()
-        self._end()
-        return UpdateAst(ks, table, assigns, where, ttl, ts, ie, conds)
+        return UpdateAst(ks, table, *self._where_and_if(), ts, assignments=assigns, ttl=ttl)
 
     def _delete(self) -> DeleteAst:
         targets: list[tuple[str, Any]] = []
@@ -573,11 +570,15 @@ class Parser:
         self.expect("from")
         ks, table = self.qualified()
         _, ts = self.using()
+        return DeleteAst(ks, table, *self._where_and_if(), ts, targets=targets)
+
+    def _where_and_if(self) -> tuple[list[Cond], bool, list[Cond]]:
+        """The `WHERE ... [IF ...]` that ends an UPDATE or a DELETE."""
         self.expect("where")
         where = self.conditions()
         _, ie, conds = self.if_clause()
         self._end()
-        return DeleteAst(ks, table, targets, where, ts, ie, conds)
+        return where, ie, conds
 
     def _begin(self) -> BatchAst:
         kind = "logged"

@@ -25,21 +25,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from coodie.cursors import PROCESS_KEY
+from coodie.drivers import DriverSettings
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
-from coodie.expr.nodes import (
-    Assignment,
-    AssignOp,
-    Compare,
-    Condition,
-    Delete,
-    Insert,
-    Op,
-    Ordering,
-    Select,
-    TokenCompare,
-    Update,
-)
+from coodie.expr import nodes
 from coodie.requests import BatchRequest, Page, RawRequest, Request
 from coodie.schema import ColumnKind, ColumnSchema, TableSchema
 from coodie.testing import cql as q
@@ -51,10 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MemoryCluster", "MemoryDriver"]
 
-_OPS = {
-    "=": Op.EQ, "<": Op.LT, "<=": Op.LE, ">": Op.GT, ">=": Op.GE, "!=": Op.NE, "IN": Op.IN,
-    "CONTAINS": Op.CONTAINS, "CONTAINS KEY": Op.CONTAINS_KEY, "LIKE": Op.LIKE,
-}  # fmt: skip
+_OPS = {op.value: op for op in nodes.Op}  # CQL operator text -> Op
 _EPOCH = dt.datetime(1970, 1, 1)
 _PAGE = 5000  # rows per page when a request does not say
 
@@ -137,13 +122,13 @@ class MemoryCluster:
         """Nothing to close."""
 
 
-class MemoryDriver:
+class MemoryDriver(DriverSettings):
     """A coodie driver whose cluster is in this process's memory."""
 
     def __init__(
         self, keyspace: str | None = None, *, cluster: MemoryCluster | None = None
     ) -> None:
-        self.keyspace = keyspace
+        super().__init__(keyspace)
         self.cluster = cluster = cluster if cluster is not None else MemoryCluster()
         self.store = cluster.store
         self.keyspaces = cluster.keyspaces
@@ -152,10 +137,6 @@ class MemoryDriver:
         self.clock: Callable[[], float] = cluster.clock
         self._prepared: dict[str, _Prepared] = {}
         self._session_keyspace: str | None = None  # a MemorySession's, while it runs
-        self.replication: dict[str, Any] | None = None
-        self.cursor_key: bytes = PROCESS_KEY
-        self.default_consistency: str | None = None
-        self.default_serial_consistency: str | None = None
         self.default_timeout: float = 20.0
 
     @property
@@ -437,7 +418,7 @@ class MemoryDriver:
         for name in (*pk, *ck):
             if name not in types:
                 raise InvalidQueryError(f"Unknown definition {name} referenced in PRIMARY KEY")
-        schema = TableSchema.create(
+        schema = TableSchema(
             d.name, ks.name, tuple(columns), is_counter=any(c.is_counter for c in columns)
         )
         return _TableDef(schema, types, dict(b["options"]), view=view)
@@ -467,9 +448,7 @@ class MemoryDriver:
         if "rename" in d.body:
             raise UnsupportedOperation("the in-memory driver does not rename columns")
         t.options.update(d.body.get("with", {}))
-        t.schema = TableSchema.create(
-            d.name, ks.name, tuple(columns), is_counter=t.schema.is_counter
-        )
+        t.schema = TableSchema(d.name, ks.name, tuple(columns), is_counter=t.schema.is_counter)
         table = self.store.tables.get((ks.name, d.name))
         if table is not None:
             table.schema = t.schema
@@ -547,11 +526,13 @@ class MemoryDriver:
 
     def _where(
         self, conds: list[q.Cond], params: Sequence[Any], schema: TableSchema
-    ) -> tuple[Condition, ...]:
-        out: list[Condition] = []
+    ) -> tuple[nodes.Condition, ...]:
+        out: list[nodes.Condition] = []
         for c in conds:
             if c.token:
-                out.append(TokenCompare(c.columns, _OPS[c.op], self._value(c.term, params, None)))
+                out.append(
+                    nodes.TokenCompare(c.columns, _OPS[c.op], self._value(c.term, params, None))
+                )
                 continue
             if c.op == "IS NOT NULL":
                 continue
@@ -563,7 +544,9 @@ class MemoryDriver:
                     raise InvalidQueryError(f"{col.name} has no field {field}")
                 ft = t.args[t.fields.index(field)]
                 out.append(
-                    Compare(f"{col.name}.{field}", _OPS[c.op], self._value(c.term, params, ft))
+                    nodes.Compare(
+                        f"{col.name}.{field}", _OPS[c.op], self._value(c.term, params, ft)
+                    )
                 )
                 continue
             if c.op == "IN":
@@ -579,7 +562,7 @@ class MemoryDriver:
                 raise UnsupportedOperation(f"the in-memory driver does not run LIKE ({col.name})")
             else:
                 value = self._value(c.term, params, t)
-            out.append(Compare(col.name, _OPS[c.op], value))
+            out.append(nodes.Compare(col.name, _OPS[c.op], value))
         return tuple(out)
 
     def _int(self, term: Any, params: Sequence[Any]) -> int | None:
@@ -609,10 +592,10 @@ class MemoryDriver:
         functions = s.selectors is not None and any(fn for fn, _ in s.selectors)
         keys = [c.name for c in schema.primary_key] if functions else []
         limit = self._int(s.limit, params)
-        stmt = Select(
+        stmt = nodes.Select(
             where=where,
             columns=(*names, *keys),
-            order_by=tuple(Ordering(_column(schema, c).name, d) for c, d in s.order_by),
+            order_by=tuple(nodes.Ordering(_column(schema, c).name, d) for c, d in s.order_by),
             limit=None if s.distinct else limit,
             per_partition_limit=1 if s.distinct else self._int(s.per_partition_limit, params),
             allow_filtering=s.allow_filtering,
@@ -671,7 +654,7 @@ class MemoryDriver:
         _, base = self._table(ks.name, view.view["base"])
         self._expire(ks.name, base)
         names = [c.name for c in base.schema.columns]
-        rows = self.store.select(Select(columns=tuple(names)), base.schema, ks.name)
+        rows = self.store.select(nodes.Select(columns=tuple(names)), base.schema, ks.name)
         where = self._where(view.view["where"], (), base.schema)
         out = MemoryStore()
         keys = [c.name for c in view.schema.primary_key]
@@ -681,7 +664,7 @@ class MemoryDriver:
                 continue
             if not MemoryStore._row_matches(values, where, base.schema):
                 continue
-            stmt = Insert(tuple((c.name, values.get(c.name)) for c in view.schema.columns))
+            stmt = nodes.Insert(tuple((c.name, values.get(c.name)) for c in view.schema.columns))
             out.write(stmt, view.schema, ks.name)
         return out
 
@@ -729,22 +712,24 @@ class MemoryDriver:
             for c in schema.primary_key:
                 if dict(values).get(c.name) is None:
                     raise InvalidQueryError(f"Invalid null value for primary key column {c.name}")
-            return ks, t, Insert(values, tree.if_not_exists, self._int(tree.ttl, params))
+            return ks, t, nodes.Insert(values, tree.if_not_exists, self._int(tree.ttl, params))
         where = self._where(tree.where, params, schema)
         conds = tuple(
             c
             for c in self._where(getattr(tree, "if_conditions", []), params, schema)
-            if isinstance(c, Compare)
+            if isinstance(c, nodes.Compare)
         )
         if isinstance(tree, q.UpdateAst):
             assigns = tuple(self._assignment(schema, a, params) for a in tree.assignments)
             return (
                 ks,
                 t,
-                Update(assigns, where, self._int(tree.ttl, params), None, tree.if_exists, conds),
+                nodes.Update(
+                    assigns, where, self._int(tree.ttl, params), None, tree.if_exists, conds
+                ),
             )
         columns = []
-        elements: list[Assignment] = []
+        elements: list[nodes.Assignment] = []
         for name, elem in tree.targets:
             col = _column(schema, name)
             if elem is None:
@@ -753,66 +738,74 @@ class MemoryDriver:
             t_ = col.cql_type
             if t_.name == "list":  # DELETE l[i]: the list without its i-th element
                 index = self._value(elem, params, None)
-                got = self.store.select(Select(where=where, columns=(col.name,)), schema, ks.name)
+                got = self.store.select(
+                    nodes.Select(where=where, columns=(col.name,)), schema, ks.name
+                )
                 items = list(got[0][0] or []) if got else []
                 if not 0 <= index < len(items):
                     raise InvalidQueryError(
                         f"Attempted to delete an element from a list which is null or too short ({col.name}[{index}])"
                     )
                 del items[index]
-                elements.append(Assignment(col.name, AssignOp.SET, items))
+                elements.append(nodes.Assignment(col.name, nodes.AssignOp.SET, items))
                 continue
             if t_.name != "map":
                 raise InvalidQueryError(f"Invalid element deletion on {t_.name} column {col.name}")
             elements.append(
-                Assignment(col.name, AssignOp.REMOVE, [self._value(elem, params, t_.args[0])])
+                nodes.Assignment(
+                    col.name, nodes.AssignOp.REMOVE, [self._value(elem, params, t_.args[0])]
+                )
             )
         if elements:
             if columns:
                 raise UnsupportedOperation(
                     "the in-memory driver deletes columns or elements, not both"
                 )
-            return ks, t, Update(tuple(elements), where, None, None, tree.if_exists, conds)
-        return ks, t, Delete(where, tuple(columns), None, tree.if_exists, conds)
+            return ks, t, nodes.Update(tuple(elements), where, None, None, tree.if_exists, conds)
+        return ks, t, nodes.Delete(where, tuple(columns), None, tree.if_exists, conds)
 
     def _assignment(
         self, schema: TableSchema, a: tuple[str, str, Any, Any], params: Sequence[Any]
-    ) -> Assignment:
+    ) -> nodes.Assignment:
         name, kind, term, extra = a
         col = _column(schema, name)
         t = col.cql_type
         if kind == "setfield":
             ft = dict(zip(t.fields, t.args))
-            return Assignment(
-                col.name, AssignOp.SETFIELD, (extra, self._value(term, params, ft.get(extra)))
+            return nodes.Assignment(
+                col.name, nodes.AssignOp.SETFIELD, (extra, self._value(term, params, ft.get(extra)))
             )
         if kind == "setindex":
             if t.name == "map":
                 key = self._value(extra, params, t.args[0])
-                return Assignment(
-                    col.name, AssignOp.PUT, {key: self._value(term, params, t.args[1])}
+                return nodes.Assignment(
+                    col.name, nodes.AssignOp.PUT, {key: self._value(term, params, t.args[1])}
                 )
-            return Assignment(
+            return nodes.Assignment(
                 col.name,
-                AssignOp.SETINDEX,
+                nodes.AssignOp.SETINDEX,
                 (self._value(extra, params, None), self._value(term, params, t.args[0])),
             )
         if kind == "set":
-            return Assignment(col.name, AssignOp.SET, self._value(term, params, t))
+            return nodes.Assignment(col.name, nodes.AssignOp.SET, self._value(term, params, t))
         if kind == "prepend":
-            return Assignment(col.name, AssignOp.PREPEND, self._value(term, params, t))
+            return nodes.Assignment(col.name, nodes.AssignOp.PREPEND, self._value(term, params, t))
         if t.name == "counter":
-            op = AssignOp.INCR if kind == "add" else AssignOp.DECR
-            return Assignment(col.name, op, self._value(term, params, CqlType("bigint")))
+            op = nodes.AssignOp.INCR if kind == "add" else nodes.AssignOp.DECR
+            return nodes.Assignment(col.name, op, self._value(term, params, CqlType("bigint")))
         if kind == "sub":
             vt = CqlType("set", (t.args[0],)) if t.name == "map" else t
-            return Assignment(col.name, AssignOp.REMOVE, self._value(term, params, vt))
-        plus = {"set": AssignOp.ADD, "list": AssignOp.APPEND, "map": AssignOp.PUT}.get(t.name)
+            return nodes.Assignment(col.name, nodes.AssignOp.REMOVE, self._value(term, params, vt))
+        plus = {
+            "set": nodes.AssignOp.ADD,
+            "list": nodes.AssignOp.APPEND,
+            "map": nodes.AssignOp.PUT,
+        }.get(t.name)
         if plus is None:
             raise InvalidQueryError(
                 f"Invalid operation ({name} = {name} + ?) for non collection column {name}"
             )
-        return Assignment(col.name, plus, self._value(term, params, t))
+        return nodes.Assignment(col.name, plus, self._value(term, params, t))
 
     def _write(self, tree: Any, params: Sequence[Any]) -> Page:
         ks, t, stmt = self._statement(tree, params)
@@ -870,12 +863,12 @@ class MemoryDriver:
             return
         schema = t.schema
         when = self.clock() + ttl if ttl else None
-        if isinstance(stmt, Insert):
+        if isinstance(stmt, nodes.Insert):
             values = dict(stmt.values)
             keys = [(tuple(values[c.name] for c in schema.partition_key),
                      tuple(values[c.name] for c in schema.clustering_key))]  # fmt: skip
             cells = ["", *(n for n in values if not schema.by_name[n].is_primary_key)]
-        elif isinstance(stmt, Update):
+        elif isinstance(stmt, nodes.Update):
             keys = _keys_of(schema, stmt.where)
             cells = [a.column for a in stmt.assignments]
         else:
@@ -933,18 +926,18 @@ def _copy_table(table: Any) -> Any:
 def _unconditional(stmt: Any) -> Any:
     import dataclasses
 
-    if isinstance(stmt, Insert):
+    if isinstance(stmt, nodes.Insert):
         return dataclasses.replace(stmt, if_not_exists=False)
     return dataclasses.replace(stmt, if_exists=False, if_conditions=())
 
 
-def _keys_of(schema: TableSchema, where: Sequence[Condition]) -> list[tuple[Any, Any]]:
+def _keys_of(schema: TableSchema, where: Sequence[nodes.Condition]) -> list[tuple[Any, Any]]:
     import itertools
 
     per: dict[str, list[Any]] = {}
     for c in where:
-        if isinstance(c, Compare):
-            per[c.column] = list(c.value) if c.op is Op.IN else [c.value]
+        if isinstance(c, nodes.Compare):
+            per[c.column] = list(c.value) if c.op is nodes.Op.IN else [c.value]
     pks = itertools.product(*(per.get(c.name, [None]) for c in schema.partition_key))
     cks = list(itertools.product(*(per.get(c.name, [None]) for c in schema.clustering_key)))
     return [(pk, ck) for pk in pks for ck in cks]

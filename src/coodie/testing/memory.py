@@ -37,18 +37,7 @@ from typing import Any
 
 from coodie.document import LWTResult
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
-from coodie.expr.nodes import (
-    AssignOp,
-    Compare,
-    Condition,
-    Delete,
-    Insert,
-    Op,
-    Select,
-    Statement,
-    TokenCompare,
-    Update,
-)
+from coodie.expr import nodes
 from coodie.expr.restrictions import analyse
 from coodie.schema import ColumnKind, ColumnSchema, TableSchema
 from coodie.types import CqlType
@@ -74,6 +63,11 @@ def _fmix(k: int) -> int:
     return k
 
 
+def _mix(k: int, ca: int, cb: int, r: int) -> int:
+    """A key block's scramble: multiply, rotate, multiply."""
+    return (_rotl((k * ca) & _M64, r) * cb) & _M64
+
+
 def _signed(x: int) -> int:
     return x - (1 << 64) if x >= 1 << 63 else x
 
@@ -87,20 +81,10 @@ def murmur3_token(data: bytes) -> int:
     nblocks = n // 16
     for i in range(nblocks):
         k1, k2 = struct.unpack_from("<QQ", data, i * 16)
-        k1 = (k1 * c1) & _M64
-        k1 = _rotl(k1, 31)
-        k1 = (k1 * c2) & _M64
-        h1 ^= k1
-        h1 = _rotl(h1, 27)
-        h1 = (h1 + h2) & _M64
-        h1 = (h1 * 5 + 0x52DCE729) & _M64
-        k2 = (k2 * c2) & _M64
-        k2 = _rotl(k2, 33)
-        k2 = (k2 * c1) & _M64
-        h2 ^= k2
-        h2 = _rotl(h2, 31)
-        h2 = (h2 + h1) & _M64
-        h2 = (h2 * 5 + 0x38495AB5) & _M64
+        h1 = _rotl(h1 ^ _mix(k1, c1, c2, 31), 27)
+        h1 = ((h1 + h2) * 5 + 0x52DCE729) & _M64
+        h2 = _rotl(h2 ^ _mix(k2, c2, c1, 33), 31)
+        h2 = ((h2 + h1) * 5 + 0x38495AB5) & _M64
     tail = data[nblocks * 16 :]
     k1 = k2 = 0
     for i in range(len(tail) - 1, -1, -1):
@@ -110,15 +94,9 @@ def murmur3_token(data: bytes) -> int:
         else:
             k1 ^= (b << (i * 8)) & _M64
     if len(tail) > 8:
-        k2 = (k2 * c2) & _M64
-        k2 = _rotl(k2, 33)
-        k2 = (k2 * c1) & _M64
-        h2 ^= k2
+        h2 ^= _mix(k2, c2, c1, 33)
     if tail:
-        k1 = (k1 * c1) & _M64
-        k1 = _rotl(k1, 31)
-        k1 = (k1 * c2) & _M64
-        h1 ^= k1
+        h1 ^= _mix(k1, c1, c2, 31)
     h1 ^= n
     h2 ^= n
     h1 = (h1 + h2) & _M64
@@ -206,13 +184,15 @@ def partition_token(schema: TableSchema, key: Sequence[Any]) -> int:
     return murmur3_token(out)
 
 
-def _token_in_range(token: int, conds: Sequence[TokenCompare], lookup: bool) -> bool:
+def _token_in_range(token: int, conds: Sequence[nodes.TokenCompare], lookup: bool) -> bool:
     """token() bounds as the server reads them. In a range scan an end bound at the
     minimum token means the end of the ring, and a start above the end selects nothing;
     for partitions named by key the bounds form a ring range, which may wrap."""
-    lower = [c for c in conds if c.op in (Op.GT, Op.GE)]
-    upper = [c for c in conds if c.op in (Op.LT, Op.LE) and (lookup or c.value != _MIN_TOKEN)]
-    if any(c.op is Op.EQ and token != c.value for c in conds):
+    lower = [c for c in conds if c.op in (nodes.Op.GT, nodes.Op.GE)]
+    upper = [
+        c for c in conds if c.op in (nodes.Op.LT, nodes.Op.LE) and (lookup or c.value != _MIN_TOKEN)
+    ]
+    if any(c.op is nodes.Op.EQ and token != c.value for c in conds):
         return False
     if lower and upper and lower[0].value > upper[0].value:
         if not lookup:
@@ -293,24 +273,24 @@ def _collection(value: Any, t: CqlType) -> Any:
     return value
 
 
-def _matches(op: Op, have: Any, want: Any) -> bool:
+def _matches(op: nodes.Op, have: Any, want: Any) -> bool:
     if have is None:
         return False
-    if op is Op.EQ:
+    if op is nodes.Op.EQ:
         return bool(have == want)
-    if op is Op.IN:
+    if op is nodes.Op.IN:
         return have in want
-    if op is Op.LT:
+    if op is nodes.Op.LT:
         return bool(have < want)
-    if op is Op.LE:
+    if op is nodes.Op.LE:
         return bool(have <= want)
-    if op is Op.GT:
+    if op is nodes.Op.GT:
         return bool(have > want)
-    if op is Op.GE:
+    if op is nodes.Op.GE:
         return bool(have >= want)
-    if op is Op.CONTAINS:
+    if op is nodes.Op.CONTAINS:
         return want in (have.values() if isinstance(have, dict) else have)
-    if op is Op.CONTAINS_KEY:
+    if op is nodes.Op.CONTAINS_KEY:
         return want in have
     raise NotImplementedError(f"{op.value} is not evaluated by the memory store")
 
@@ -331,7 +311,7 @@ class MemoryStore:
     # ------------------------------------------------------------- reads
 
     def select(
-        self, stmt: Select, schema: TableSchema, keyspace: str | None = None
+        self, stmt: nodes.Select, schema: TableSchema, keyspace: str | None = None
     ) -> list[tuple[Any, ...]]:
         """The rows a SELECT returns (tuples in `stmt.columns` order), or [(count,)]."""
         if stmt.ann is not None:
@@ -395,57 +375,60 @@ class MemoryStore:
 
     @staticmethod
     def _partition_matches(
-        part: _Partition, conds: Sequence[Condition], pk_names: list[str], lookup: bool
+        part: _Partition, conds: Sequence[nodes.Condition], pk_names: list[str], lookup: bool
     ) -> bool:
         for c in conds:
             if (
-                isinstance(c, Compare)
+                isinstance(c, nodes.Compare)
                 and c.column in pk_names
                 and not _matches(c.op, part.key[pk_names.index(c.column)], c.value)
             ):
                 return False
         return _token_in_range(
-            part.token, [c for c in conds if isinstance(c, TokenCompare)], lookup
+            part.token, [c for c in conds if isinstance(c, nodes.TokenCompare)], lookup
         )
 
     @staticmethod
-    def _row_matches(row: dict[str, Any], conds: Iterable[Condition], schema: TableSchema) -> bool:
+    def _row_matches(
+        row: dict[str, Any], conds: Iterable[nodes.Condition], schema: TableSchema
+    ) -> bool:
         return all(
-            isinstance(c, TokenCompare) or _matches(c.op, *_operands(row, c, schema)) for c in conds
+            isinstance(c, nodes.TokenCompare) or _matches(c.op, *_operands(row, c, schema))
+            for c in conds
         )
 
     # ------------------------------------------------------------- writes
 
     def write(
-        self, stmt: Statement, schema: TableSchema, keyspace: str | None = None
+        self, stmt: nodes.Statement, schema: TableSchema, keyspace: str | None = None
     ) -> LWTResult | None:
         """Apply an INSERT, UPDATE or DELETE; conditional writes return their LWTResult."""
         table = self.table(schema, keyspace)
-        if isinstance(stmt, Insert):
+        if isinstance(stmt, nodes.Insert):
             return self._insert(table, stmt)
-        if isinstance(stmt, Update):
+        if isinstance(stmt, nodes.Update):
             return self._update(table, stmt)
-        if isinstance(stmt, Delete):
+        if isinstance(stmt, nodes.Delete):
             return self._delete(table, stmt)
         raise TypeError(stmt)
 
     def _keys(
-        self, schema: TableSchema, where: Sequence[Condition]
-    ) -> tuple[list[tuple[Any, ...]], list[Compare]]:
+        self, schema: TableSchema, where: Sequence[nodes.Condition]
+    ) -> tuple[list[tuple[Any, ...]], list[nodes.Compare]]:
         """Partition keys named by = / IN, and the clustering conditions."""
         per: dict[str, list[Any]] = {}
-        rest: list[Compare] = []
+        rest: list[nodes.Compare] = []
         pk = {c.name for c in schema.partition_key}
         for c in where:
-            assert isinstance(c, Compare)
+            assert isinstance(c, nodes.Compare)
             if c.column in pk:
-                per[c.column] = list(c.value) if c.op is Op.IN else [c.value]
+                per[c.column] = list(c.value) if c.op is nodes.Op.IN else [c.value]
             else:
                 rest.append(c)
         keys = list(itertools.product(*(per[c.name] for c in schema.partition_key)))
         return keys, rest
 
-    def _insert(self, table: _Table, stmt: Insert) -> LWTResult | None:
+    def _insert(self, table: _Table, stmt: nodes.Insert) -> LWTResult | None:
         schema = table.schema
         values = dict(stmt.values)
         pkey = tuple(values[c.name] for c in schema.partition_key)
@@ -481,12 +464,12 @@ class MemoryStore:
         }
         return {c.name: row.get(c.name) for c in schema.columns}
 
-    def _update(self, table: _Table, stmt: Update) -> LWTResult | None:
+    def _update(self, table: _Table, stmt: nodes.Update) -> LWTResult | None:
         schema = table.schema
         keys, rest = self._keys(schema, stmt.where)
         ck_values: dict[str, list[Any]] = {}
         for c in rest:
-            ck_values[c.column] = list(c.value) if c.op is Op.IN else [c.value]
+            ck_values[c.column] = list(c.value) if c.op is nodes.Op.IN else [c.value]
         cks = list(
             itertools.product(*(ck_values.get(c.name, [None]) for c in schema.clustering_key))
         )
@@ -513,23 +496,15 @@ class MemoryStore:
         _apply_update(table, stmt, keys, cks)
         return LWTResult(True) if conditional else None
 
-    def _delete(self, table: _Table, stmt: Delete) -> LWTResult | None:
+    def _delete(self, table: _Table, stmt: nodes.Delete) -> LWTResult | None:
         if stmt.elements:
             return _delete_elements(self, table, stmt)
         schema = table.schema
         keys, rest = self._keys(schema, stmt.where)
         conditional = stmt.if_exists or bool(stmt.if_conditions)
-        if conditional:
-            ckey = tuple(c.value for c in rest)
-            existing = self._existing_row(table, keys[0], ckey)
-            if existing is None:
-                return LWTResult(False)
-            if stmt.if_conditions and not all(
-                _condition_holds(existing, c, schema) for c in stmt.if_conditions
-            ):
-                return LWTResult(
-                    False, {c.column: existing.get(c.column) for c in stmt.if_conditions}
-                )
+        refused = self._delete_refused(table, stmt, keys[0], rest) if conditional else None
+        if refused is not None:
+            return refused
         ck_names = [c.name for c in schema.clustering_key]
         for pkey in keys:
             part = table.partition(pkey, create=False)
@@ -557,8 +532,21 @@ class MemoryStore:
                 del table.partitions[pkey]
         return LWTResult(True) if conditional else None
 
+    def _delete_refused(
+        self, table: _Table, stmt: nodes.Delete, pkey: tuple[Any, ...], rest: list[nodes.Compare]
+    ) -> LWTResult | None:
+        """A conditional DELETE's answer when it does not apply (no row, or an IF condition
+        fails), else None."""
+        existing = self._existing_row(table, pkey, tuple(c.value for c in rest))
+        if existing is None:
+            return LWTResult(False)
+        conds = stmt.if_conditions
+        if conds and not all(_condition_holds(existing, c, table.schema) for c in conds):
+            return LWTResult(False, {c.column: existing.get(c.column) for c in conds})
+        return None
 
-def _condition_holds(row: dict[str, Any], c: Compare, schema: TableSchema) -> bool:
+
+def _condition_holds(row: dict[str, Any], c: nodes.Compare, schema: TableSchema) -> bool:
     """An IF condition; an empty collection is null, as the server stores it."""
     if c.column not in schema.by_name:  # home.city: a field of a UDT column
         return _field_condition_holds(row, c, schema)
@@ -566,33 +554,33 @@ def _condition_holds(row: dict[str, Any], c: Compare, schema: TableSchema) -> bo
     return _holds(c.op, row.get(c.column), want)
 
 
-def _holds(op: Op, have: Any, want: Any) -> bool:
-    if op is Op.NE:
+def _holds(op: nodes.Op, have: Any, want: Any) -> bool:
+    if op is nodes.Op.NE:
         return bool(have != want)
     if want is None:
-        return have is None if op is Op.EQ else False
+        return have is None if op is nodes.Op.EQ else False
     return _matches(op, have, want)
 
 
-def _apply(current: Any, op: AssignOp, value: Any, col: ColumnSchema) -> Any:
+def _apply(current: Any, op: nodes.AssignOp, value: Any, col: ColumnSchema) -> Any:
     t = col.cql_type
-    if op is AssignOp.SETFIELD:
+    if op is nodes.AssignOp.SETFIELD:
         return _set_field(current, value, t)
-    if op is AssignOp.SETINDEX:
+    if op is nodes.AssignOp.SETINDEX:
         return _set_index(current, value, t)
-    if op is AssignOp.SET:
+    if op is nodes.AssignOp.SET:
         return _collection(value, t)
-    if op in (AssignOp.INCR, AssignOp.DECR):
-        return (current or 0) + (value if op is AssignOp.INCR else -value)
-    if op is AssignOp.ADD:
+    if op in (nodes.AssignOp.INCR, nodes.AssignOp.DECR):
+        return (current or 0) + (value if op is nodes.AssignOp.INCR else -value)
+    if op is nodes.AssignOp.ADD:
         return _collection(set(current or ()) | set(value), t)
-    if op is AssignOp.APPEND:
+    if op is nodes.AssignOp.APPEND:
         return _collection([*(current or []), *value], t)
-    if op is AssignOp.PREPEND:
+    if op is nodes.AssignOp.PREPEND:
         return _collection([*value, *(current or [])], t)
-    if op is AssignOp.PUT:
+    if op is nodes.AssignOp.PUT:
         return _collection({**(current or {}), **value}, t)
-    if op is AssignOp.REMOVE:
+    if op is nodes.AssignOp.REMOVE:
         if t.name == "map":
             keys = set(value)
             return _collection({k: v for k, v in (current or {}).items() if k not in keys}, t)
@@ -611,7 +599,7 @@ _Staged = list[tuple[tuple[Any, ...], tuple[Any, ...] | None, str, Any]]
 
 
 def _apply_update(
-    table: _Table, stmt: Update, keys: list[tuple[Any, ...]], cks: list[tuple[Any, ...]]
+    table: _Table, stmt: nodes.Update, keys: list[tuple[Any, ...]], cks: list[tuple[Any, ...]]
 ) -> None:
     """Every assignment of an UPDATE, on every row it names: all or nothing, since the
     server refuses a whole statement whose list index is out of bound."""
@@ -701,21 +689,16 @@ def _set_index(current: Any, value: tuple[int, Any], t: CqlType) -> Any:
     return _collection(out, t)
 
 
-def _delete_elements(store: MemoryStore, table: _Table, stmt: Delete) -> LWTResult | None:
+def _delete_elements(store: MemoryStore, table: _Table, stmt: nodes.Delete) -> LWTResult | None:
     """`DELETE c[k], ... FROM t WHERE <full key>`: a map's entry or a list's element
     (whose index must exist), and the whole columns named beside them."""
     schema = table.schema
     keys, rest = store._keys(schema, stmt.where)
     ckey = tuple(c.value for c in rest)
     conditional = stmt.if_exists or bool(stmt.if_conditions)
-    if conditional:
-        existing = store._existing_row(table, keys[0], ckey)
-        if existing is None:
-            return LWTResult(False)
-        if stmt.if_conditions and not all(
-            _condition_holds(existing, c, schema) for c in stmt.if_conditions
-        ):
-            return LWTResult(False, {c.column: existing.get(c.column) for c in stmt.if_conditions})
+    refused = store._delete_refused(table, stmt, keys[0], rest) if conditional else None
+    if refused is not None:
+        return refused
     staged: _Staged = []
     for pkey in keys:
         part = table.partition(pkey, create=False)
@@ -748,16 +731,16 @@ def _delete_elements(store: MemoryStore, table: _Table, stmt: Delete) -> LWTResu
 
 
 def _select_distinct(
-    store: MemoryStore, stmt: Select, schema: TableSchema, keyspace: str | None
+    store: MemoryStore, stmt: nodes.Select, schema: TableSchema, keyspace: str | None
 ) -> list[tuple[Any, ...]]:
     """`SELECT DISTINCT`: one row per partition that has live data (a row or a static
     cell), with its key and static columns, in the order a plain SELECT reads them."""
     pk_names = [c.name for c in schema.partition_key]
     table = store.table(schema, keyspace)
-    conds = [c for c in stmt.where if isinstance(c, TokenCompare) or c.column in pk_names]
-    lookup = {c.column for c in conds if isinstance(c, Compare)} == set(pk_names)
+    conds = [c for c in stmt.where if isinstance(c, nodes.TokenCompare) or c.column in pk_names]
+    lookup = {c.column for c in conds if isinstance(c, nodes.Compare)} == set(pk_names)
     out = []
-    by_key = lookup and any(isinstance(c, Compare) and c.op is Op.IN for c in conds)
+    by_key = lookup and any(isinstance(c, nodes.Compare) and c.op is nodes.Op.IN for c in conds)
     order: Any = (lambda p: p.key) if by_key else (lambda p: p.token)
     for part in sorted(table.partitions.values(), key=order):
         if not MemoryStore._partition_matches(part, conds, pk_names, lookup):
@@ -787,7 +770,7 @@ def similarity(function: str, a: Sequence[float], b: Sequence[float]) -> float:
 
 
 def _select_ann(
-    store: MemoryStore, stmt: Select, schema: TableSchema, keyspace: str | None
+    store: MemoryStore, stmt: nodes.Select, schema: TableSchema, keyspace: str | None
 ) -> list[tuple[Any, ...]]:
     """`ORDER BY v ANN OF ? LIMIT k`, exactly: the rows the WHERE clause selects, ranked
     by the index's similarity to the query vector, best first; rows without a vector are
@@ -808,7 +791,7 @@ def _select_ann(
     return [tuple(r.get(n) for n in stmt.columns or names) for r in chosen]
 
 
-def _operands(row: dict[str, Any], c: Compare, schema: TableSchema) -> tuple[Any, Any]:
+def _operands(row: dict[str, Any], c: nodes.Compare, schema: TableSchema) -> tuple[Any, Any]:
     """The stored value and the condition's, comparable: a frozen UDT's value compares
     field by field, as a tuple whose null fields sort first."""
     have = row.get(c.column)
@@ -823,7 +806,7 @@ def _operands(row: dict[str, Any], c: Compare, schema: TableSchema) -> tuple[Any
             return None
         return tuple((x is not None, x) for x in stored.values())
 
-    want = [key(v) for v in c.value] if c.op is Op.IN else key(c.value)
+    want = [key(v) for v in c.value] if c.op is nodes.Op.IN else key(c.value)
     return key(have), want
 
 
@@ -835,13 +818,13 @@ def _condition_value(value: Any, t: CqlType) -> Any:
     return _collection(value, t)
 
 
-def _field_condition_holds(row: dict[str, Any], c: Compare, schema: TableSchema) -> bool:
+def _field_condition_holds(row: dict[str, Any], c: nodes.Compare, schema: TableSchema) -> bool:
     """`IF home.city = ?`: the field of the stored value (null when the UDT is)."""
     base, _, field = c.column.partition(".")
     t = schema.by_name[base].cql_type
     ft = t.args[t.fields.index(field)]
     value = row.get(base)
     have = value.get(field) if value is not None else None
-    if c.op is Op.IN:
+    if c.op is nodes.Op.IN:
         return have is not None and have in [_condition_value(v, ft) for v in c.value]
     return _holds(c.op, have, _condition_value(c.value, ft))

@@ -435,17 +435,22 @@ def status() -> int:
         f"CQL on {HOST}:{PORT}: {'answers' if answers else 'no answer'}; "
         f"our node: {'pid ' + str(pid) if pid else 'not running'}"
     )
-    if pid:
-        try:
-            rss = next(
-                line.split()[1]
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                if line.startswith("VmRSS:")
-            )
-            say(f"resident memory: {int(rss) // 1024} MiB")
-        except (OSError, StopIteration):
-            pass
+    if pid and (mib := resident_mib(pid)) is not None:
+        say(f"resident memory: {mib} MiB")
     return 0 if answers else 1
+
+
+def resident_mib(pid: int) -> int | None:
+    """The process's resident memory in MiB (None where /proc does not say)."""
+    try:
+        kb = next(
+            line.split()[1]
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if line.startswith("VmRSS:")
+        )
+    except (OSError, StopIteration):
+        return None
+    return int(kb) // 1024
 
 
 # ------------------------------------------------------------------ the cluster
@@ -682,23 +687,9 @@ def node_start(arg: str) -> int:
     return 0
 
 
-def node_stop(arg: str) -> int:
-    i = node_number(arg)
-    pid = node_pid(i)
-    if pid is None:
-        say(f"node {i} is not running")
-        return 0
-    offsets = {j: log_size(j) for j in range(1, cluster_size() + 1)}
-    say(f"node {i}: stopping pid {pid} (SIGTERM)")
-    stop(pid)
-    (node_root(i) / "node.pid").unlink(missing_ok=True)
-    wait_seen_down(i, offsets)
-    say(f"node {i}: stopped; the other nodes see it DOWN")
-    return 0
-
-
-def node_kill(arg: str) -> int:
-    """kill -9: no drain, no flush; what the commitlog synced is what survives."""
+def node_down(arg: str, kill: bool) -> int:
+    """Stop (SIGTERM) or kill (SIGKILL: no drain, no flush; what the commitlog synced is
+    what survives) node `arg`, then wait until the other nodes see it DOWN."""
     i = node_number(arg)
     pid = node_pid(i)
     if pid is None:
@@ -706,13 +697,18 @@ def node_kill(arg: str) -> int:
         return 0
     offsets = {j: log_size(j) for j in range(1, cluster_size() + 1)}
     started = time.monotonic()
-    kill_group(pid, lambda: node_pid(i))
+    if kill:
+        kill_group(pid, lambda: node_pid(i))
+    else:
+        say(f"node {i}: stopping pid {pid} (SIGTERM)")
+        stop(pid)
     (node_root(i) / "node.pid").unlink(missing_ok=True)
     wait_seen_down(i, offsets)
-    say(
-        f"node {i}: killed pid {pid} (SIGKILL); the other nodes see it DOWN after "
-        f"{time.monotonic() - started:.1f}s"
-    )
+    if kill:
+        took = time.monotonic() - started
+        say(f"node {i}: killed pid {pid} (SIGKILL); the other nodes see it DOWN after {took:.1f}s")
+    else:
+        say(f"node {i}: stopped; the other nodes see it DOWN")
     return 0
 
 
@@ -740,17 +736,8 @@ def cluster_status() -> int:
         pid = node_pid(i)
         host = node_host(i)
         answers = cql_answers(host, 9042)
-        rss = ""
-        if pid:
-            try:
-                kb = next(
-                    line.split()[1]
-                    for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                    if line.startswith("VmRSS:")
-                )
-                rss = f", {int(kb) // 1024} MiB resident"
-            except (OSError, StopIteration):
-                pass
+        mib = resident_mib(pid) if pid else None
+        rss = "" if mib is None else f", {mib} MiB resident"
         say(
             f"node {i} {host} {node_dc(i, size)}: "
             f"{'pid ' + str(pid) if pid else 'not running'}{rss}; "
@@ -773,9 +760,10 @@ def cluster_main(args: list[str]) -> int:
     simple = {"down": cluster_down, "status": cluster_status, "destroy": cluster_destroy}
     if len(args) == 1 and args[0] in simple:
         return simple[args[0]]()
-    per_node = {"start": node_start, "stop": node_stop, "kill": node_kill}
-    if len(args) == 2 and args[0] in per_node:
-        return per_node[args[0]](args[1])
+    if len(args) == 2 and args[0] in ("stop", "kill"):
+        return node_down(args[1], kill=args[0] == "kill")
+    if len(args) == 2 and args[0] == "start":
+        return node_start(args[1])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -20,6 +20,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import sys
@@ -143,10 +144,9 @@ def coodie_memory(request: pytest.FixtureRequest) -> Iterator[Any]:
     from coodie import registry
     from coodie.testing.driver import MemoryCluster, MemoryDriver
 
-    saved, saved_default = dict(registry._drivers), list(registry._default)
     driver = MemoryDriver(_DEFAULT_KEYSPACE, cluster=MemoryCluster())
     models = _models(request.module)
-    try:
+    with _registry_restored():
         registry.register_driver("default", driver, default=True)
         for name in _driver_names(models):
             registry.register_driver(name, driver)
@@ -156,6 +156,16 @@ def coodie_memory(request: pytest.FixtureRequest) -> Iterator[Any]:
         )
         sync_models(models)
         yield driver
+
+
+@contextlib.contextmanager
+def _registry_restored() -> Iterator[None]:
+    """The drivers registered before, registered again after (a fixture's are dropped)."""
+    from coodie import registry
+
+    saved, saved_default = dict(registry._drivers), list(registry._default)
+    try:
+        yield
     finally:
         registry._drivers.clear()
         registry._drivers.update(saved)
@@ -260,13 +270,12 @@ def coodie_keyspace(
     """A fresh keyspace on the real cluster, coodie's default driver on it, models synced."""
     from coodie import connection, registry
 
-    saved, saved_default = dict(registry._drivers), list(registry._default)
     driver_type = _driver_type(pytestconfig)
     models = _models(request.module)
     own = driver_type == "acsylla" and inspect.iscoroutinefunction(
         getattr(request.node, "obj", None)
     )
-    try:
+    with _registry_restored():
         if own:  # a driver of the test's own, connected in its loop (pytest_runtest_call)
             driver, _ = connection.register_new_driver(
                 list(cassandra_node.hosts),
@@ -293,10 +302,6 @@ def coodie_keyspace(
         finally:
             if not own:
                 driver.keyspace = keyspace
-    finally:
-        registry._drivers.clear()
-        registry._drivers.update(saved)
-        registry._default[:] = saved_default
 
 
 _ASYNC_DRIVER = pytest.StashKey[Any]()
