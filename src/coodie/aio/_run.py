@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 from typing_extensions import ParamSpec
 
 from coodie.flows import NO_PAGE, Single
-from coodie.registry import get_driver
+from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 
 if TYPE_CHECKING:
     from coodie.drivers import AsyncDriver, Driver
 
-__all__ = ["adrive", "arun", "arun_single", "awaiting", "single", "submit"]
+__all__ = ["acall", "adrive", "arun", "arun_single", "awaiting", "operation", "single", "submit"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -69,11 +69,28 @@ async def arun(driver_name: str | None, flow: Flow[T]) -> T:
     return await adrive(flow, None, driver_name)
 
 
-async def arun_single(driver_name: str | None, op: Single[T]) -> T:
-    """Run a one-statement operation and give its answer."""
+async def arun_single(driver: Driver | None, op: Single[T], owner: HasDriver) -> T:
+    """`coodie.sync._run.run_single`, awaiting the request."""
     if op.request is None:
         return op.answer(NO_PAGE)
-    return op.answer(await get_driver(driver_name).execute_async(op.request))
+    if driver is None:
+        driver = get_driver(owner._driver_name())
+    return op.answer(await driver.execute_async(op.request))
+
+
+async def acall(
+    owner: S,
+    build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """`coodie.sync._run.call`, awaiting the requests."""
+    driver = find_driver(owner._driver_name())
+    op = build(owner, driver, *args, **kwargs)
+    if type(op) is Single:
+        return await arun_single(driver, op, owner)
+    return await adrive(op, driver, owner._driver_name())  # type: ignore[arg-type]
 
 
 def awaiting(
@@ -88,18 +105,31 @@ def awaiting(
     return method
 
 
+def operation(
+    build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
+    """A coroutine method that runs the operation `build` makes (see `acall`)."""
+
+    @functools.wraps(build)
+    async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await acall(self, build, *args, **kwargs)
+
+    return method
+
+
 def single(
-    build: Callable[Concatenate[S, P], Single[T]],
+    build: Callable[Concatenate[S, Driver | None, P], Single[T]],
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
     """A coroutine method that runs the operation `build` makes on the owner's driver,
     or queues it in the batch given as `batch=` (nothing runs until the batch does)."""
 
     @functools.wraps(build)
     async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        op = build(self, *args, **kwargs)
+        driver = find_driver(self._driver_name())
+        op = build(self, driver, *args, **kwargs)
         batch: Any = kwargs.get("batch")
         if batch is not None:
             return batch._queue(op)  # type: ignore[no-any-return]
-        return await arun_single(self._driver_name(), op)
+        return await arun_single(driver, op, self)
 
     return method

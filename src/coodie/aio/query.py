@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from coodie.aio._run import awaiting
+from coodie.aio._run import operation
 from coodie.document import DocumentCore, IfConditions
 from coodie.explain import Explanation
 from coodie.expr.columns import Column
@@ -47,36 +47,36 @@ class AsyncQuerySet(QuerySetCore[D]):
         async def page(self, paging_state: str | None = None) -> PagedResult[D]: ...
         async def explain(self, analyze: bool = False) -> Explanation: ...
     else:
-        all = awaiting(QuerySetCore._flow_all)
+        all = operation(QuerySetCore._all)
         """Run the query; a list of documents."""
-        first = awaiting(QuerySetCore._flow_first)
+        first = operation(QuerySetCore._first)
         """The first matching document, or None."""
-        trace = awaiting(QuerySetCore._flow_trace)
+        trace = operation(QuerySetCore._trace)
         """Run the query (one page) traced: a `Trace` of its documents and of what the
         server recorded (coordinator, consistency level, duration, events)."""
-        get = awaiting(QuerySetCore._flow_get)
+        get = operation(QuerySetCore._get)
         """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
-        count = awaiting(QuerySetCore._flow_count)
+        count = operation(QuerySetCore._count)
         """`SELECT COUNT(*)` of the matching rows."""
-        paged_all = awaiting(QuerySetCore._flow_paged)
+        paged_all = operation(QuerySetCore._paged)
         """One page: a `PagedResult` with `.documents` and `.paging_state` (None on the last page)."""
-        create = awaiting(QuerySetCore._flow_create)
+        create = operation(QuerySetCore._create)
         """Insert a document built from the query's equalities and `values`."""
-        update = awaiting(QuerySetCore._flow_update)
+        update = operation(QuerySetCore._update)
         """Update the matching rows by primary key; returns how many rows were written."""
-        delete = awaiting(QuerySetCore._flow_delete)
+        delete = operation(QuerySetCore._delete)
         """Delete the matching rows; how many (None for a single partition or range DELETE)."""
-        exists = awaiting(QuerySetCore._flow_exists)
-        values_list = awaiting(QuerySetCore._flow_values_list)
-        page = awaiting(QuerySetCore._flow_page)
-        explain = awaiting(QuerySetCore._flow_explain)
+        exists = operation(QuerySetCore._exists)
+        values_list = operation(QuerySetCore._values_list)
+        page = operation(QuerySetCore._page)
+        explain = operation(QuerySetCore._explain)
         """How the server runs this query and what it costs (no server needed);
         `explain(analyze=True)` runs it with the server's tracing and adds what it reports."""
 
     async def __aiter__(self) -> AsyncIterator[D]:
         """Stream the rows page by page (`page_size()` sets the page length)."""
         driver = get_driver(self._driver_name())
-        request: Request | None = self._select_request()
+        request: Request | None = self._select_request(driver)
         while request is not None:
             page = await driver.execute_async(request)
             for doc in self._model._from_rows(request.compiled.columns, page.rows):

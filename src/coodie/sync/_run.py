@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 from typing_extensions import ParamSpec
 
 from coodie.flows import NO_PAGE, Single
-from coodie.registry import get_driver
+from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 
 if TYPE_CHECKING:
     from coodie.drivers import Driver, SyncDriver
 
-__all__ = ["blocking", "drive", "execute", "run", "run_single", "single"]
+__all__ = ["blocking", "call", "drive", "execute", "operation", "run", "run_single", "single"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -69,11 +69,30 @@ def run(driver_name: str | None, flow: Flow[T]) -> T:
     return drive(flow, None, driver_name)
 
 
-def run_single(driver_name: str | None, op: Single[T]) -> T:
-    """Run a one-statement operation and give its answer."""
+def run_single(driver: Driver | None, op: Single[T], owner: HasDriver) -> T:
+    """Run a one-statement operation on `driver`, the one the call resolved (None: none
+    is registered for `owner`, which the look-up here reports), and give its answer."""
     if op.request is None:
         return op.answer(NO_PAGE)
-    return op.answer(get_driver(driver_name).execute(op.request))
+    if driver is None:
+        driver = get_driver(owner._driver_name())
+    return op.answer(driver.execute(op.request))
+
+
+def call(
+    owner: S,
+    build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Resolve `owner`'s driver once, make the operation (a `Single`, or a flow for
+    work of several steps) with it, and run it there."""
+    driver = find_driver(owner._driver_name())
+    op = build(owner, driver, *args, **kwargs)
+    if type(op) is Single:
+        return run_single(driver, op, owner)
+    return drive(op, driver, owner._driver_name())  # type: ignore[arg-type]
 
 
 def blocking(flow: Callable[Concatenate[S, P], Flow[T]]) -> Callable[Concatenate[S, P], T]:
@@ -86,16 +105,31 @@ def blocking(flow: Callable[Concatenate[S, P], Flow[T]]) -> Callable[Concatenate
     return method
 
 
-def single(build: Callable[Concatenate[S, P], Single[T]]) -> Callable[Concatenate[S, P], T]:
+def operation(
+    build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
+) -> Callable[Concatenate[S, P], T]:
+    """A method that runs the operation `build` makes (see `call`) on the owner's driver."""
+
+    @functools.wraps(build)
+    def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return call(self, build, *args, **kwargs)
+
+    return method
+
+
+def single(
+    build: Callable[Concatenate[S, Driver | None, P], Single[T]],
+) -> Callable[Concatenate[S, P], T]:
     """A method that runs the operation `build` makes on the owner's driver, or queues
     it in the batch given as `batch=` (nothing runs until the batch does)."""
 
     @functools.wraps(build)
     def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        op = build(self, *args, **kwargs)
+        driver = find_driver(self._driver_name())
+        op = build(self, driver, *args, **kwargs)
         batch: Any = kwargs.get("batch")
         if batch is not None:
             return batch._queue(op)  # type: ignore[no-any-return]
-        return run_single(self._driver_name(), op)
+        return run_single(driver, op, self)
 
     return method
