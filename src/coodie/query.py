@@ -50,6 +50,7 @@ __all__ = [
     "BULK_CONCURRENCY",
     "DEFAULT_PAGE_SIZE",
     "PAGED_ALL_PAGE_SIZE",
+    "TERMINALS",
     "Flow",
     "QuerySetCore",
     "check_page_size",
@@ -818,6 +819,25 @@ class QuerySetCore(Generic[D]):
         from coodie.expr.validate import validate
 
         validate(make(tuple(Compare(c.name, Op.EQ, 0) for c in keys)), self._table)
+
+
+# The QuerySet's terminal operations: the name each shell gives it, and the core piece
+# (a `Single`, or a flow for work of several steps) it binds to its runner.
+TERMINALS: dict[str, Callable[..., Any]] = {
+    "all": QuerySetCore._all,
+    "first": QuerySetCore._first,
+    "trace": QuerySetCore._trace,
+    "get": QuerySetCore._get,
+    "count": QuerySetCore._count,
+    "paged_all": QuerySetCore._paged,
+    "create": QuerySetCore._create,
+    "update": QuerySetCore._update,
+    "delete": QuerySetCore._delete,
+    "exists": QuerySetCore._exists,
+    "values_list": QuerySetCore._values_list,
+    "page": QuerySetCore._page,
+    "explain": QuerySetCore._explain,
+}
 
 
 def read_pages(request: Request | None, each: Callable[[Page], Iterable[R]]) -> Flow[list[R]]:

@@ -9,7 +9,7 @@ from coodie.aio._run import operation
 from coodie.document import DocumentCore, IfConditions
 from coodie.explain import Explanation
 from coodie.expr.columns import Column
-from coodie.query import QuerySetCore
+from coodie.query import TERMINALS, QuerySetCore
 from coodie.registry import get_driver
 from coodie.requests import PagedResult, Request
 from coodie.tracing import Trace
@@ -26,7 +26,7 @@ class AsyncQuerySet(QuerySetCore[D]):
 
     if TYPE_CHECKING:
         # The same methods as declared to checkers: pyright does not bind the QuerySet's
-        # type parameter through awaiting() (mypy does), and results would be Unknown.
+        # type parameter through operation() (mypy does), and results would be Unknown.
         async def all(self) -> list[D]: ...
         async def first(self) -> D | None: ...
         async def trace(self) -> Trace[D]: ...
@@ -46,32 +46,6 @@ class AsyncQuerySet(QuerySetCore[D]):
         async def values_list(self, *names: str | Column[Any], flat: bool = False) -> list[Any]: ...
         async def page(self, paging_state: str | None = None) -> PagedResult[D]: ...
         async def explain(self, analyze: bool = False) -> Explanation: ...
-    else:
-        all = operation(QuerySetCore._all)
-        """Run the query; a list of documents."""
-        first = operation(QuerySetCore._first)
-        """The first matching document, or None."""
-        trace = operation(QuerySetCore._trace)
-        """Run the query (one page) traced: a `Trace` of its documents and of what the
-        server recorded (coordinator, consistency level, duration, events)."""
-        get = operation(QuerySetCore._get)
-        """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
-        count = operation(QuerySetCore._count)
-        """`SELECT COUNT(*)` of the matching rows."""
-        paged_all = operation(QuerySetCore._paged)
-        """One page: a `PagedResult` with `.documents` and `.paging_state` (None on the last page)."""
-        create = operation(QuerySetCore._create)
-        """Insert a document built from the query's equalities and `values`."""
-        update = operation(QuerySetCore._update)
-        """Update the matching rows by primary key; returns how many rows were written."""
-        delete = operation(QuerySetCore._delete)
-        """Delete the matching rows; how many (None for a single partition or range DELETE)."""
-        exists = operation(QuerySetCore._exists)
-        values_list = operation(QuerySetCore._values_list)
-        page = operation(QuerySetCore._page)
-        explain = operation(QuerySetCore._explain)
-        """How the server runs this query and what it costs (no server needed);
-        `explain(analyze=True)` runs it with the server's tracing and adds what it reports."""
 
     async def __aiter__(self) -> AsyncIterator[D]:
         """Stream the rows page by page (`page_size()` sets the page length)."""
@@ -83,5 +57,8 @@ class AsyncQuerySet(QuerySetCore[D]):
                 yield doc
             request = request.next_page(page.paging_state)
 
+
+for _name, _core in TERMINALS.items():  # all(), first(), ...: the core's pieces
+    setattr(AsyncQuerySet, _name, operation(_core))
 
 QuerySet = AsyncQuerySet  # the name `coodie.aio.query` had in coodie 1.9

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from coodie.document import DocumentCore, IfConditions
 from coodie.explain import Explanation
 from coodie.expr.columns import Column
-from coodie.query import QuerySetCore
+from coodie.query import TERMINALS, QuerySetCore
 from coodie.registry import get_driver
 from coodie.requests import PagedResult, Request
 from coodie.sync._run import operation
@@ -26,7 +26,7 @@ class QuerySet(QuerySetCore[D]):
 
     if TYPE_CHECKING:
         # The same methods as declared to checkers: pyright does not bind the QuerySet's
-        # type parameter through blocking() (mypy does), and results would be Unknown.
+        # type parameter through operation() (mypy does), and results would be Unknown.
         def all(self) -> list[D]: ...
         def first(self) -> D | None: ...
         def trace(self) -> Trace[D]: ...
@@ -46,31 +46,6 @@ class QuerySet(QuerySetCore[D]):
         def page(self, paging_state: str | None = None) -> PagedResult[D]: ...
         def explain(self, analyze: bool = False) -> Explanation: ...
     else:
-        all = operation(QuerySetCore._all)
-        """Run the query; a list of documents."""
-        first = operation(QuerySetCore._first)
-        """The first matching document, or None."""
-        trace = operation(QuerySetCore._trace)
-        """Run the query (one page) traced: a `Trace` of its documents and of what the
-        server recorded (coordinator, consistency level, duration, events)."""
-        get = operation(QuerySetCore._get)
-        """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
-        count = operation(QuerySetCore._count)
-        """`SELECT COUNT(*)` of the matching rows."""
-        paged_all = operation(QuerySetCore._paged)
-        """One page: a `PagedResult` with `.documents` and `.paging_state` (None on the last page)."""
-        create = operation(QuerySetCore._create)
-        """Insert a document built from the query's equalities and `values`."""
-        update = operation(QuerySetCore._update)
-        """Update the matching rows by primary key; returns how many rows were written."""
-        delete = operation(QuerySetCore._delete)
-        """Delete the matching rows; how many (None for a single partition or range DELETE)."""
-        exists = operation(QuerySetCore._exists)
-        values_list = operation(QuerySetCore._values_list)
-        page = operation(QuerySetCore._page)
-        explain = operation(QuerySetCore._explain)
-        """How the server runs this query and what it costs (no server needed);
-        `explain(analyze=True)` runs it with the server's tracing and adds what it reports."""
         __len__ = operation(QuerySetCore._len)  # len(qs): the rows, read once with list(qs)
 
     def __iter__(self) -> Iterator[D]:
@@ -85,3 +60,7 @@ class QuerySet(QuerySetCore[D]):
             page = driver.execute(request)
             yield from self._model._from_rows(request.compiled.columns, page.rows)
             request = request.next_page(page.paging_state)
+
+
+for _name, _core in TERMINALS.items():  # all(), first(), ...: the core's pieces
+    setattr(QuerySet, _name, operation(_core))
