@@ -545,18 +545,15 @@ class QuerySetCore(Generic[D]):
             self._compile(self._select(count=True), driver),
             fetch_size=self._page_size or DEFAULT_PAGE_SIZE,
         )
+        if self._restrictions().access is not Access.PARTITION:
+            return self._count_pages(req)
         limit = self._limit
+        if limit is None:
+            return _flows.Single(req, _count_of)
+        return _flows.Single(req, lambda page: min(_count_of(page), limit))
 
-        def total(page: Page) -> int:
-            n = sum(int(r[0]) for r in page.rows)
-            return n if limit is None else min(n, limit)
-
-        if self._restrictions().access is Access.PARTITION:
-            return _flows.Single(req, total)
-        return self._count_pages(req, total)
-
-    def _count_pages(self, req: Request, total: Callable[[Page], int]) -> Flow[int]:
-        counts = yield from read_pages(req, lambda page: [total(page)])
+    def _count_pages(self, req: Request) -> Flow[int]:
+        counts = yield from read_pages(req, lambda page: (_count_of(page),))
         n = sum(counts)
         return n if self._limit is None else min(n, self._limit)
 
@@ -854,6 +851,14 @@ def _analyzed(e: Explanation, request: Request) -> Flow[Explanation]:
     """`e` with what the server's tracing reports of running `request`."""
     trace = yield from run_traced(request)
     return dataclasses.replace(e, trace=trace)
+
+
+def _count_of(page: Page) -> int:
+    """The count of a page of SELECT COUNT(*)."""
+    n = 0
+    for row in page.rows:
+        n += int(row[0])
+    return n
 
 
 def _any_row(page: Page) -> bool:
