@@ -13,7 +13,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
+
+from typing_extensions import Unpack
 
 from coodie.document import IfConditions, LWTResult, conditions_from
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
@@ -389,24 +391,24 @@ def delete(
     )
 
 
-# update()'s own options: a column with one of these names is written as set__<name>
-_UPDATE_OPTIONS = frozenset(
-    {"ttl", "timestamp", "if_exists", "if_conditions", "batch", "consistency", "serial_consistency"}
-)
+class UpdateOptions(TypedDict, total=False):
+    """update()'s own options, which save_changes() takes as well."""
+
+    ttl: int | None
+    timestamp: int | None
+    if_exists: bool
+    if_conditions: IfConditions | None
+    batch: BatchCore | None
+    consistency: Any
+    serial_consistency: Any
+
+
+# a column with the name of one of update()'s options is written as set__<name>
+_UPDATE_OPTIONS = frozenset(UpdateOptions.__annotations__)
 
 
 def save_changes(
-    doc: D,
-    driver: Driver | None = None,
-    /,
-    *,
-    ttl: int | None = None,
-    timestamp: int | None = None,
-    if_exists: bool = False,
-    if_conditions: IfConditions | None = None,
-    batch: BatchCore | None = None,
-    consistency: Any = None,
-    serial_consistency: Any = None,
+    doc: D, driver: Driver | None = None, /, **options: Unpack[UpdateOptions]
 ) -> Single[LWTResult | None]:
     """UPDATE only the fields assigned since the document was read or last written
     (nothing is sent if there are none). Changes made inside a collection in place are
@@ -423,18 +425,7 @@ def save_changes(
         return Single(None, lambda page: None)
     d = doc.__dict__
     values = {(f"set__{n}" if n in _UPDATE_OPTIONS else n): d[n] for n in changed}
-    op = update(
-        doc,
-        driver,
-        ttl=ttl,
-        timestamp=timestamp,
-        if_exists=if_exists,
-        if_conditions=if_conditions,
-        batch=batch,
-        consistency=consistency,
-        serial_consistency=serial_consistency,
-        **values,
-    )
+    op = update(doc, driver, **options, **values)
     applied = op.answer
 
     def answer(page: Page) -> LWTResult | None:

@@ -15,7 +15,7 @@ from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 if TYPE_CHECKING:
     from coodie.drivers import AsyncDriver, Driver
 
-__all__ = ["acall", "adrive", "arun", "arun_single", "awaiting", "operation", "single", "submit"]
+__all__ = ["adrive", "arun", "arun_single", "awaiting", "operation", "single", "submit"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -78,21 +78,6 @@ async def arun_single(driver: Driver | None, op: Single[T], owner: HasDriver) ->
     return op.answer(await driver.execute_async(op.request))
 
 
-async def acall(
-    owner: S,
-    build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
-    /,
-    *args: P.args,
-    **kwargs: P.kwargs,
-) -> T:
-    """`coodie.sync._run.call`, awaiting the requests."""
-    driver = find_driver(owner._driver_name())
-    op = build(owner, driver, *args, **kwargs)
-    if type(op) is Single:
-        return await arun_single(driver, op, owner)
-    return await adrive(op, driver, owner._driver_name())  # type: ignore[arg-type]
-
-
 def awaiting(
     flow: Callable[Concatenate[S, P], Flow[T]],
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
@@ -108,11 +93,15 @@ def awaiting(
 def operation(
     build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
-    """A coroutine method that runs the operation `build` makes (see `acall`)."""
+    """`coodie.sync._run.operation`, awaiting the requests."""
 
     @functools.wraps(build)
     async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return await acall(self, build, *args, **kwargs)
+        driver = find_driver(self._driver_name())  # once: the operation is made for it
+        op = build(self, driver, *args, **kwargs)
+        if type(op) is Single:
+            return await arun_single(driver, op, self)
+        return await adrive(op, driver, self._driver_name())  # type: ignore[arg-type]
 
     return method
 

@@ -15,7 +15,7 @@ from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 if TYPE_CHECKING:
     from coodie.drivers import Driver, SyncDriver
 
-__all__ = ["blocking", "call", "drive", "execute", "operation", "run", "run_single", "single"]
+__all__ = ["blocking", "drive", "execute", "operation", "run", "run_single", "single"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -79,22 +79,6 @@ def run_single(driver: Driver | None, op: Single[T], owner: HasDriver) -> T:
     return op.answer(driver.execute(op.request))
 
 
-def call(
-    owner: S,
-    build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
-    /,
-    *args: P.args,
-    **kwargs: P.kwargs,
-) -> T:
-    """Resolve `owner`'s driver once, make the operation (a `Single`, or a flow for
-    work of several steps) with it, and run it there."""
-    driver = find_driver(owner._driver_name())
-    op = build(owner, driver, *args, **kwargs)
-    if type(op) is Single:
-        return run_single(driver, op, owner)
-    return drive(op, driver, owner._driver_name())  # type: ignore[arg-type]
-
-
 def blocking(flow: Callable[Concatenate[S, P], Flow[T]]) -> Callable[Concatenate[S, P], T]:
     """A method that runs `flow` on the owner's driver."""
 
@@ -108,11 +92,16 @@ def blocking(flow: Callable[Concatenate[S, P], Flow[T]]) -> Callable[Concatenate
 def operation(
     build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
 ) -> Callable[Concatenate[S, P], T]:
-    """A method that runs the operation `build` makes (see `call`) on the owner's driver."""
+    """A method that resolves the owner's driver once, makes the operation `build` makes
+    for it (a `Single`, or a flow for work of several steps) and runs it there."""
 
     @functools.wraps(build)
     def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return call(self, build, *args, **kwargs)
+        driver = find_driver(self._driver_name())  # once: the operation is made for it
+        op = build(self, driver, *args, **kwargs)
+        if type(op) is Single:
+            return run_single(driver, op, self)
+        return drive(op, driver, self._driver_name())  # type: ignore[arg-type]
 
     return method
 
