@@ -15,7 +15,7 @@ from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 if TYPE_CHECKING:
     from coodie.drivers import AsyncDriver, Driver
 
-__all__ = ["adrive", "arun", "arun_single", "awaiting", "operation", "single", "submit"]
+__all__ = ["adrive", "arun", "awaiting", "operation", "single", "submit"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -69,15 +69,6 @@ async def arun(driver_name: str | None, flow: Flow[T]) -> T:
     return await adrive(flow, None, driver_name)
 
 
-async def arun_single(driver: Driver | None, op: Single[T], owner: HasDriver) -> T:
-    """`coodie.sync._run.run_single`, awaiting the request."""
-    if op.request is None:
-        return op.answer(NO_PAGE)
-    if driver is None:
-        driver = get_driver(owner._driver_name())
-    return op.answer(await driver.execute_async(op.request))
-
-
 def awaiting(
     flow: Callable[Concatenate[S, P], Flow[T]],
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
@@ -97,28 +88,19 @@ def operation(
 
     @functools.wraps(build)
     async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        driver = find_driver(self._driver_name())  # once: the operation is made for it
+        driver = find_driver(self._driver_name())  # (None: none registered: said on use)
         op = build(self, driver, *args, **kwargs)
-        if type(op) is Single:
-            return await arun_single(driver, op, self)
-        return await adrive(op, driver, self._driver_name())  # type: ignore[arg-type]
+        if type(op) is not Single:
+            return await adrive(op, driver, self._driver_name())  # type: ignore[arg-type]
+        if op.request is None:
+            return op.answer(NO_PAGE)
+        if op.keys is not None and (batch := kwargs.get("batch")) is not None:  # a write
+            return batch._queue(op)  # type: ignore[attr-defined, no-any-return]
+        if driver is None:
+            driver = get_driver(self._driver_name())
+        return op.answer(await driver.execute_async(op.request))
 
     return method
 
 
-def single(
-    build: Callable[Concatenate[S, Driver | None, P], Single[T]],
-) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
-    """A coroutine method that runs the operation `build` makes on the owner's driver,
-    or queues it in the batch given as `batch=` (nothing runs until the batch does)."""
-
-    @functools.wraps(build)
-    async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        driver = find_driver(self._driver_name())
-        op = build(self, driver, *args, **kwargs)
-        batch: Any = kwargs.get("batch")
-        if batch is not None:
-            return batch._queue(op)  # type: ignore[no-any-return]
-        return await arun_single(driver, op, self)
-
-    return method
+single = operation  # (the name the Document shells bind their writes with)

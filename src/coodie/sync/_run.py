@@ -15,7 +15,7 @@ from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 if TYPE_CHECKING:
     from coodie.drivers import Driver, SyncDriver
 
-__all__ = ["blocking", "drive", "execute", "operation", "run", "run_single", "single"]
+__all__ = ["blocking", "drive", "execute", "operation", "run", "single"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -69,16 +69,6 @@ def run(driver_name: str | None, flow: Flow[T]) -> T:
     return drive(flow, None, driver_name)
 
 
-def run_single(driver: Driver | None, op: Single[T], owner: HasDriver) -> T:
-    """Run a one-statement operation on `driver`, the one the call resolved (None: none
-    is registered for `owner`, which the look-up here reports), and give its answer."""
-    if op.request is None:
-        return op.answer(NO_PAGE)
-    if driver is None:
-        driver = get_driver(owner._driver_name())
-    return op.answer(driver.execute(op.request))
-
-
 def blocking(flow: Callable[Concatenate[S, P], Flow[T]]) -> Callable[Concatenate[S, P], T]:
     """A method that runs `flow` on the owner's driver."""
 
@@ -93,32 +83,25 @@ def operation(
     build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
 ) -> Callable[Concatenate[S, P], T]:
     """A method that resolves the owner's driver once, makes the operation `build` makes
-    for it (a `Single`, or a flow for work of several steps) and runs it there."""
+    for it (a `Single`: a request and the function from its page to the answer; or a
+    flow, for work of several steps) and runs it there. A write given `batch=` is queued
+    in that batch instead (nothing runs until the batch does)."""
 
     @functools.wraps(build)
     def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        driver = find_driver(self._driver_name())  # once: the operation is made for it
+        driver = find_driver(self._driver_name())  # (None: none registered: said on use)
         op = build(self, driver, *args, **kwargs)
-        if type(op) is Single:
-            return run_single(driver, op, self)
-        return drive(op, driver, self._driver_name())  # type: ignore[arg-type]
+        if type(op) is not Single:
+            return drive(op, driver, self._driver_name())  # type: ignore[arg-type]
+        if op.request is None:
+            return op.answer(NO_PAGE)
+        if op.keys is not None and (batch := kwargs.get("batch")) is not None:  # a write
+            return batch._queue(op)  # type: ignore[attr-defined, no-any-return]
+        if driver is None:
+            driver = get_driver(self._driver_name())
+        return op.answer(driver.execute(op.request))
 
     return method
 
 
-def single(
-    build: Callable[Concatenate[S, Driver | None, P], Single[T]],
-) -> Callable[Concatenate[S, P], T]:
-    """A method that runs the operation `build` makes on the owner's driver, or queues
-    it in the batch given as `batch=` (nothing runs until the batch does)."""
-
-    @functools.wraps(build)
-    def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        driver = find_driver(self._driver_name())
-        op = build(self, driver, *args, **kwargs)
-        batch: Any = kwargs.get("batch")
-        if batch is not None:
-            return batch._queue(op)  # type: ignore[no-any-return]
-        return run_single(driver, op, self)
-
-    return method
+single = operation  # (the name the Document shells bind their writes with)
