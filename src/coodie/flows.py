@@ -710,3 +710,19 @@ class BatchCore:
             for op in ops:
                 op.answer(page)
         return self.result
+
+
+# ------------------------------------------------------------------ running a Single
+
+SEND: Any = object()  # settled(): the operation is to be sent to the driver
+
+
+def settled(op: Single[Any], batch: Any) -> Any:
+    """What a one-statement call returns without sending anything: the answer of an
+    operation with nothing to send, or what a write given `batch=` returns once queued
+    there (its answer comes when the batch has run); else SEND."""
+    if op.request is None:
+        return op.answer(NO_PAGE)
+    if batch is not None and op.keys is not None:  # (a write: it names its row)
+        return batch._queue(op)
+    return SEND

@@ -545,7 +545,7 @@ class QuerySetCore(Generic[D]):
             self._compile(self._select(count=True), driver),
             fetch_size=self._page_size or DEFAULT_PAGE_SIZE,
         )
-        if self._restrictions().access is not Access.PARTITION:
+        if analyse(self._table, self._where).access is not Access.PARTITION:
             return self._count_pages(req)
         limit = self._limit
         if limit is None:

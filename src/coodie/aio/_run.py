@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import NO_PAGE, Single
+from coodie.flows import SEND, Single, settled
 from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 
@@ -92,13 +92,12 @@ def operation(
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return await adrive(op, driver, self._driver_name())  # type: ignore[arg-type]
-        if op.request is None:
-            return op.answer(NO_PAGE)
-        if op.keys is not None and (batch := kwargs.get("batch")) is not None:  # a write
-            return batch._queue(op)  # type: ignore[attr-defined, no-any-return]
+        done = settled(op, kwargs.get("batch"))  # (else: op.request is set)
+        if done is not SEND:
+            return done  # type: ignore[no-any-return]
         if driver is None:
             driver = get_driver(self._driver_name())
-        return op.answer(await driver.execute_async(op.request))
+        return op.answer(await driver.execute_async(op.request))  # type: ignore[arg-type]
 
     return method
 
