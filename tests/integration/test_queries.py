@@ -73,6 +73,7 @@ def test_count_counts_every_row_whatever_the_page_size_and_stops_at_the_limit(
     assert f(both.page_size(5).count()) == 15
     assert f(both.limit(14).count()) == 14
 
+
 def test_in_and_per_partition_limit(f: Any, sensor: str) -> None:
     R = f.m.Reading
     other = f"s-{uuid4()}"
