@@ -13,7 +13,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
+
+from typing_extensions import Unpack
 
 from coodie.document import IfConditions, LWTResult, conditions_from
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
@@ -47,8 +49,8 @@ from coodie.query import (
     Flow,
     QuerySetCore,
     check_timeout,
+    keyspace_of,
     one_document,
-    resolve_keyspace,
 )
 from coodie.requests import BatchRequest, Page, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
@@ -56,6 +58,7 @@ from coodie.tracking import PARTIAL as _PARTIAL
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
+    from coodie.drivers import Driver
 
 __all__ = [
     "NO_PAGE",
@@ -121,12 +124,14 @@ def lwt_result(page: Page, model: type[DocumentCore] | None = None) -> LWTResult
     return LWTResult(False, existing)
 
 
-def compile_for(model: type[DocumentCore], stmt: Statement) -> Compiled:
-    return compile_statement(stmt, model._schema(), resolve_keyspace(model))
+def compile_for(model: type[DocumentCore], stmt: Statement, driver: Driver | None) -> Compiled:
+    schema = model._schema()
+    return compile_statement(stmt, schema, _keyspace(model, schema, driver))
 
 
-def _keyspace(model: type[DocumentCore], schema: TableSchema) -> str:
-    return schema.keyspace or resolve_keyspace(model)  # (the schema's own: no second look-up)
+def _keyspace(model: type[DocumentCore], schema: TableSchema, driver: Driver | None) -> str:
+    # the schema's own, else that of the driver the call resolved (None: looked up)
+    return schema.keyspace or keyspace_of(schema, model, driver)
 
 
 def _timestamp(timestamp: int | None, batch: BatchCore | None) -> int | None:
@@ -219,7 +224,11 @@ def _applied(doc: DocumentCore, compiled: Compiled, new_values: Mapping[str, Any
 
 
 def _insert_compiled(
-    doc: DocumentCore, if_not_exists: bool, ttl: int | None, timestamp: int | None
+    doc: DocumentCore,
+    if_not_exists: bool,
+    ttl: int | None,
+    timestamp: int | None,
+    driver: Driver | None,
 ) -> Compiled:
     """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS)."""
     model = type(doc)
@@ -227,7 +236,7 @@ def _insert_compiled(
     return compile_fixed(
         (model, Insert, if_not_exists, ttl is not None, timestamp is not None),
         schema,
-        _keyspace(model, schema),
+        _keyspace(model, schema, driver),
         None if id(doc) in _PARTIAL else fixed_sources(doc.__dict__, ttl=ttl, timestamp=timestamp),
         lambda: doc._insert_statement(if_not_exists=if_not_exists, ttl=ttl, timestamp=timestamp),
         _parametrized,
@@ -236,6 +245,7 @@ def _insert_compiled(
 
 def save(
     doc: D,
+    driver: Driver | None = None,
     /,
     *,
     ttl: int | None = None,
@@ -245,13 +255,14 @@ def save(
     serial_consistency: Any = None,
 ) -> Single[None]:
     """Upsert every column of the document (INSERT)."""
-    compiled = _insert_compiled(doc, False, ttl, _timestamp(timestamp, batch))
+    compiled = _insert_compiled(doc, False, ttl, _timestamp(timestamp, batch), driver)
     levels = (consistency, serial_consistency)
     return _write(doc, compiled, lambda page: doc._mark_written(), None, levels)
 
 
 def insert(
     doc: D,
+    driver: Driver | None = None,
     /,
     *,
     ttl: int | None = None,
@@ -270,7 +281,7 @@ def insert(
             doc._mark_written()
         return result
 
-    compiled = _insert_compiled(doc, True, ttl, _timestamp(timestamp, batch))
+    compiled = _insert_compiled(doc, True, ttl, _timestamp(timestamp, batch), driver)
     return _write(doc, compiled, answer, _pending, (consistency, serial_consistency))
 
 
@@ -280,6 +291,7 @@ def _pending() -> LWTResult:
 
 def update(
     doc: D,
+    driver: Driver | None = None,
     /,
     *,
     ttl: int | None = None,
@@ -296,7 +308,7 @@ def update(
     new values once the write is applied."""
     model = type(doc)
     schema = model._schema()
-    ks = _keyspace(model, schema)
+    ks = _keyspace(model, schema, driver)
     timestamp = _timestamp(timestamp, batch)
     new_values: list[dict[str, Any]] = []  # the values the instance takes, however made
 
@@ -335,6 +347,7 @@ def update(
 
 def delete(
     doc: D,
+    driver: Driver | None = None,
     /,
     *,
     if_exists: bool = False,
@@ -347,7 +360,7 @@ def delete(
     """DELETE this row; conditional deletes return an `LWTResult`."""
     model = type(doc)
     schema = model._schema()
-    ks = _keyspace(model, schema)
+    ks = _keyspace(model, schema, driver)
     timestamp = _timestamp(timestamp, batch)
 
     def general() -> Statement:
@@ -378,23 +391,24 @@ def delete(
     )
 
 
-# update()'s own options: a column with one of these names is written as set__<name>
-_UPDATE_OPTIONS = frozenset(
-    {"ttl", "timestamp", "if_exists", "if_conditions", "batch", "consistency", "serial_consistency"}
-)
+class UpdateOptions(TypedDict, total=False):
+    """update()'s own options, which save_changes() takes as well."""
+
+    ttl: int | None
+    timestamp: int | None
+    if_exists: bool
+    if_conditions: IfConditions | None
+    batch: BatchCore | None
+    consistency: Any
+    serial_consistency: Any
+
+
+# a column with the name of one of update()'s options is written as set__<name>
+_UPDATE_OPTIONS = frozenset(UpdateOptions.__annotations__)
 
 
 def save_changes(
-    doc: D,
-    /,
-    *,
-    ttl: int | None = None,
-    timestamp: int | None = None,
-    if_exists: bool = False,
-    if_conditions: IfConditions | None = None,
-    batch: BatchCore | None = None,
-    consistency: Any = None,
-    serial_consistency: Any = None,
+    doc: D, driver: Driver | None = None, /, **options: Unpack[UpdateOptions]
 ) -> Single[LWTResult | None]:
     """UPDATE only the fields assigned since the document was read or last written
     (nothing is sent if there are none). Changes made inside a collection in place are
@@ -411,17 +425,7 @@ def save_changes(
         return Single(None, lambda page: None)
     d = doc.__dict__
     values = {(f"set__{n}" if n in _UPDATE_OPTIONS else n): d[n] for n in changed}
-    op = update(
-        doc,
-        ttl=ttl,
-        timestamp=timestamp,
-        if_exists=if_exists,
-        if_conditions=if_conditions,
-        batch=batch,
-        consistency=consistency,
-        serial_consistency=serial_consistency,
-        **values,
-    )
+    op = update(doc, driver, **options, **values)
     applied = op.answer
 
     def answer(page: Page) -> LWTResult | None:
@@ -436,6 +440,7 @@ def save_changes(
 
 def delete_columns(
     doc: D,
+    driver: Driver | None = None,
     /,
     *targets: Any,
     if_exists: bool = False,
@@ -454,13 +459,17 @@ def delete_columns(
         timestamp=_timestamp(timestamp, batch),
         if_conditions=if_conditions,
     )
-    compiled = compile_for(type(doc), stmt)
+    compiled = compile_for(type(doc), stmt, driver)
     levels = (consistency, serial_consistency)
     return _write(doc, compiled, _applied(doc, compiled, new_values), None, levels)
 
 
 def counter(
-    owner: Any, kwargs: Mapping[str, Any], sign: int, batch: BatchCore | None = None
+    owner: Any,
+    kwargs: Mapping[str, Any],
+    sign: int,
+    batch: BatchCore | None = None,
+    driver: Driver | None = None,
 ) -> Single[None]:
     """`increment(url="/home", views=1)`: key columns by value, counters by delta.
     `owner` is the class, or a document (`PageView(url=u).increment(views=1)`): its key
@@ -491,7 +500,7 @@ def counter(
     compiled = compile_fixed(
         (model, "counter", tuple(values), signs, timestamp is not None),
         schema,
-        _keyspace(model, schema),
+        _keyspace(model, schema, driver),
         fixed_sources(values, timestamp=timestamp),
         lambda: _counter_statement(model, values, sign, timestamp),
         _parametrized,
@@ -499,15 +508,19 @@ def counter(
     return Single(_request(model, compiled, None, None), apply, model, values)
 
 
-def increment(owner: Any, /, *, batch: BatchCore | None = None, **values: Any) -> Single[None]:
+def increment(
+    owner: Any, driver: Driver | None = None, /, *, batch: BatchCore | None = None, **values: Any
+) -> Single[None]:
     """`PageViews.increment(url="/home", views=1)`: keys by value, counters by delta;
     on a document (`PageViews(url="/home").increment(views=1)`) its key names the row."""
-    return counter(owner, values, 1, batch)
+    return counter(owner, values, 1, batch, driver)
 
 
-def decrement(owner: Any, /, *, batch: BatchCore | None = None, **values: Any) -> Single[None]:
+def decrement(
+    owner: Any, driver: Driver | None = None, /, *, batch: BatchCore | None = None, **values: Any
+) -> Single[None]:
     """`PageViews.decrement(url="/home", views=1)`: keys by value, counters by delta."""
-    return counter(owner, values, -1, batch)
+    return counter(owner, values, -1, batch, driver)
 
 
 def _nothing(page: Page) -> None:
@@ -544,7 +557,12 @@ def _counter_statement(
 
 
 def get(
-    model: type[D], conditions: Sequence[Any], lookups: Mapping[str, Any], *, required: bool
+    model: type[D],
+    driver: Driver | None,
+    conditions: Sequence[Any],
+    lookups: Mapping[str, Any],
+    *,
+    required: bool,
 ) -> Single[D | None]:
     """`Model.get(...)` (required) and `Model.find_one(...)`: the one matching document.
     A lone value (`Model.get(some_id)`) is the value of a one-column primary key."""
@@ -567,12 +585,12 @@ def get(
         return qs._copy(_limit=2)._select()
 
     if conditions:
-        compiled = compile_statement(general(), schema, _keyspace(model, schema))
+        compiled = compile_statement(general(), schema, _keyspace(model, schema, driver))
     else:
         compiled = compile_fixed(
             (model, Select, tuple(lookups)),
             schema,
-            _keyspace(model, schema),
+            _keyspace(model, schema, driver),
             fixed_sources(lookups, limit=2),  # (2 rows: to tell one from several)
             general,
             _parametrized,
@@ -692,3 +710,19 @@ class BatchCore:
             for op in ops:
                 op.answer(page)
         return self.result
+
+
+# ------------------------------------------------------------------ running a Single
+
+SEND: Any = object()  # settled(): the operation is to be sent to the driver
+
+
+def settled(op: Single[Any], batch: Any) -> Any:
+    """What a one-statement call returns without sending anything: the answer of an
+    operation with nothing to send, or what a write given `batch=` returns once queued
+    there (its answer comes when the batch has run); else SEND."""
+    if op.request is None:
+        return op.answer(NO_PAGE)
+    if batch is not None and op.keys is not None:  # (a write: it names its row)
+        return batch._queue(op)
+    return SEND

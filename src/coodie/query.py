@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from typing_extensions import Self
 
@@ -35,25 +35,29 @@ from coodie.expr.nodes import (
     Select,
     Update,
 )
-from coodie.expr.restrictions import Restrictions, analyse
-from coodie.registry import get_driver
+from coodie.expr.restrictions import Access, Restrictions, analyse
+from coodie.registry import find_driver, get_driver
 from coodie.requests import Flow, Page, PagedResult, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
 
 if TYPE_CHECKING:
-    from coodie.document import DocumentCore, IfConditions, LWTResult
+    from coodie.document import DocumentCore, LWTResult
+    from coodie.drivers import Driver
+    from coodie.flows import Single
     from coodie.tracing import Trace
 
 __all__ = [
     "BULK_CONCURRENCY",
     "DEFAULT_PAGE_SIZE",
     "PAGED_ALL_PAGE_SIZE",
+    "TERMINALS",
     "Flow",
     "QuerySetCore",
     "check_page_size",
     "check_timeout",
     "keyspace_of",
     "one_document",
+    "read_pages",
     "resolve_keyspace",
 ]
 
@@ -104,10 +108,16 @@ def resolve_keyspace(model: type[DocumentCore]) -> str:
     return keyspace_of(model._schema(), model)
 
 
-def keyspace_of(schema: TableSchema, model: type[DocumentCore]) -> str:
-    """The keyspace of `schema`'s statements: the model's own, else its driver's (the one
-    place that reads the driver for it)."""
-    ks = schema.keyspace or get_driver(schema.driver_name).keyspace
+def keyspace_of(
+    schema: TableSchema, model: type[DocumentCore], driver: Driver | None = None
+) -> str:
+    """The keyspace of `schema`'s statements: the model's own, else that of its driver
+    (`driver`, resolved by the caller; None: looked up here, the one place that reads the
+    driver for it)."""
+    ks = (
+        schema.keyspace
+        or (driver if driver is not None else get_driver(schema.driver_name)).keyspace
+    )
     if not ks:
         raise InvalidQueryError(
             f"{model.__name__}: no keyspace: set Settings.keyspace or pass keyspace= to init_coodie()"
@@ -356,38 +366,44 @@ class QuerySetCore(Generic[D]):
 
     # ------------------------------------------------------------- compiling
 
-    def _select(self, *, count: bool = False, columns: tuple[str, ...] | None = None) -> Select:
+    def _select(
+        self,
+        *,
+        count: bool = False,
+        columns: tuple[str, ...] | None = None,
+        limit: int | None = None,
+    ) -> Select:
         return Select(
             where=self._where,
             columns=columns if columns is not None else self._only,
             order_by=() if count else self._order_by,
             ann=self._ann,
-            limit=None if count else self._limit,
+            limit=None if count else limit or self._limit,
             per_partition_limit=self._per_partition_limit,
             allow_filtering=self._allow_filtering,
             count=count,
             distinct=self._distinct,
         )
 
-    def _compile(self, stmt: Any) -> Compiled:
+    def _compile(self, stmt: Any, driver: Driver | None = None) -> Compiled:
+        """`stmt` compiled for the keyspace of `driver` (the one the call resolved; None:
+        looked up here), guarded by the scan policy."""
         table = self._table
-        compiled = compile_statement(stmt, table, keyspace_of(table, self._model))
+        compiled = compile_statement(stmt, table, keyspace_of(table, self._model, driver))
         if _cost.guarded and type(stmt) is Select and not self._scan_allowed:
-            policy = self._scan_policy()
+            policy = self._scan_policy(driver)
             if policy != "allow":
                 check_scan(self._model, stmt, table, policy)
         return compiled
 
-    def _scan_policy(self) -> str:
+    def _scan_policy(self, driver: Driver | None = None) -> str:
         """The model's Settings.scan_policy, else its driver's (init_coodie), else "allow"."""
         model = self._model
         policy = getattr(getattr(model, "Settings", None), "scan_policy", None)
         if policy is not None:
             return check_scan_policy(policy, f"{model.__name__}.Settings") or "allow"
-        try:
-            driver = get_driver(self._table.driver_name)
-        except ConfigurationError:
-            return "allow"
+        if driver is None:
+            driver = find_driver(self._table.driver_name)
         return getattr(driver, "scan_policy", "allow")
 
     def to_cql(self) -> tuple[str, tuple[Any, ...]]:
@@ -395,29 +411,6 @@ class QuerySetCore(Generic[D]):
         schema = self._table  # (not _compile(): the scan policy guards sending)
         c = compile_statement(self._select(), schema, keyspace_of(self._table, self._model))
         return c.cql, c.params
-
-    def _flow_explain(self, analyze: bool = False) -> Flow[Explanation]:
-        """How the server runs this query and what it costs (see coodie.explain); with
-        `analyze=True` it runs the query (its first page) with the server's tracing."""
-        schema = self._table
-        s = self._select()
-        if analyze:
-            keyspace: str | None = keyspace_of(self._table, self._model)
-        else:  # (no server needed: a keyspace the driver would supply may be unknown)
-            try:
-                keyspace = keyspace_of(self._table, self._model)
-            except ConfigurationError:
-                keyspace = None
-        # (with analyze the query runs: the scan policy guards it as any other)
-        c = self._compile(s) if analyze else compile_statement(s, schema, keyspace)
-        page_size = self._page_size or DEFAULT_PAGE_SIZE
-        e = explain_select(self._model.__name__, s, schema, c.cql, c.params, c.paging, page_size)
-        if not analyze:
-            return e
-        request = self._request(c, fetch_size=page_size if c.paging else 0)
-        request.trace = True
-        trace = yield from run_traced(request)
-        return dataclasses.replace(e, trace=trace)
 
     def _request(
         self,
@@ -436,8 +429,9 @@ class QuerySetCore(Generic[D]):
             retry_policy=self._retry_policy,
         )
 
-    def _select_request(self) -> Request:
-        c = self._compile(self._select())
+    def _select_request(self, driver: Driver | None = None, stmt: Select | None = None) -> Request:
+        """The request of `stmt` (else the QuerySet's SELECT), paged as all() reads."""
+        c = self._compile(stmt or self._select(), driver)
         if not c.paging:
             return self._request(c, fetch_size=0)
         return self._request(c, fetch_size=self._page_size or DEFAULT_PAGE_SIZE)
@@ -445,57 +439,64 @@ class QuerySetCore(Generic[D]):
     def _driver_name(self) -> str | None:
         return self._table.driver_name
 
-    # ------------------------------------------------------------- flows
-    # The flavour shells expose these as all(), first(), get(), count(), paged_all(),
-    # create(), update() and delete().
+    # ------------------------------------------------------------- terminal operations
+    # The flavour shells bind these to their runner as all(), first(), get(), count(),
+    # paged_all(), create(), update(), delete(), ...: each takes the driver the call
+    # resolved (None: none is registered yet: where the call needs one, the look-up here
+    # says so) and makes a `Single` (one statement: its request and the function from the
+    # page to the answer) or, for work of several steps, a flow.
 
-    def _flow_all(self) -> Flow[list[D]]:
+    def _documents(self, request: Request) -> Callable[[Page], list[D]]:
+        """The function from a page of `request` to its documents."""
+        model, columns = self._model, request.compiled.columns
+        return lambda page: model._from_rows(columns, page.rows)
+
+    def _all(self, driver: Driver | None) -> Flow[list[D]]:
         """Every matching document (all pages)."""
-        req: Request | None = self._select_request()
-        out: list[D] = []
-        while req is not None:
-            page: Page = yield req
-            out.extend(self._model._from_rows(req.compiled.columns, page.rows))
-            req = req.next_page(page.paging_state)
-        return out
+        req = self._select_request(driver)
+        return read_pages(req, self._documents(req))
 
-    def _flow_trace(self) -> Flow[Trace[D]]:
+    def _trace(self, driver: Driver | None) -> Flow[Trace[D]]:
         """Run the query (its first page) with tracing on: a `Trace` of the documents read
         and of what the server recorded (coordinator, consistency level, events)."""
         from coodie.tracing import Trace, read_trace_flow
 
-        req = self._select_request()
+        req = self._select_request(driver)
         req.trace = True
         page: Page = yield req
         if page.trace_id is None:
             raise ExecutionError("the driver returned no trace id for a traced request")
-        docs = self._model._from_rows(req.compiled.columns, page.rows)
+        docs = self._documents(req)(page)
         return Trace(docs, **(yield from read_trace_flow(page.trace_id)))
 
-    def _flow_first(self) -> Flow[D | None]:
+    def _first(self, driver: Driver | None) -> Single[D | None]:
         """The first matching document, or None."""
-        qs = self._copy(_limit=1)
-        req = qs._select_request()
-        page: Page = yield req
-        docs = self._model._from_rows(req.compiled.columns, page.rows[:1])
-        return docs[0] if docs else None
+        req = self._select_request(driver, self._select(limit=1))
+        documents = self._documents(req)
 
-    def _flow_get(self) -> Flow[D]:
+        def answer(page: Page) -> D | None:
+            docs = documents(page)
+            return docs[0] if docs else None
+
+        return _flows.Single(req, answer)
+
+    def _get(self, driver: Driver | None) -> Single[D]:
         """The one matching document: `DocumentNotFound` / `MultipleDocumentsFound` otherwise."""
-        doc = yield from self._flow_one(required=True)
-        assert doc is not None
-        return doc
+        req = self._select_request(driver, self._select(limit=2))
+        model = self._model
 
-    def _flow_one(self, *, required: bool) -> Flow[D | None]:
-        req = self._copy(_limit=2)._select_request()
-        page: Page = yield req
-        return one_document(self._model, req, page.rows, required=required)
+        def answer(page: Page) -> D:
+            doc = one_document(model, req, page.rows, required=True)
+            assert doc is not None
+            return doc
 
-    def _flow_len(self) -> Flow[int]:
+        return _flows.Single(req, answer)
+
+    def _len(self, driver: Driver | None) -> Flow[int]:
         """`len(qs)` (blocking API): the number of matching documents, read whole. They
         are kept for the iteration that follows (`list(qs)` calls len() first), which
         takes them, so that `list(qs)` reads the rows once; a later iteration reads anew."""
-        docs = yield from self._flow_all()
+        docs = yield from self._all(driver)
         self._counted = docs
         return len(docs)
 
@@ -503,16 +504,18 @@ class QuerySetCore(Generic[D]):
         docs, self._counted = self._counted, None
         return docs
 
-    def _flow_exists(self) -> Flow[bool]:
+    def _exists(self, driver: Driver | None) -> Single[bool]:
         """Whether any row matches (reads at most one row's key)."""
         keys = tuple(c.name for c in self._table.primary_key)
         qs = self._copy(_limit=1, _only=None if self._distinct else keys)
-        page: Page = yield qs._select_request()
-        return bool(page.rows)
+        return _flows.Single(qs._select_request(driver), _any_row)
 
-    def _flow_values_list(self, *names: str | Column[Any], flat: bool = False) -> Flow[list[Any]]:
+    def _values_list(
+        self, driver: Driver | None, *names: str | Column[Any], flat: bool = False
+    ) -> Single[list[Any]] | Flow[list[Any]]:
         """The values of `names` (every column if none) for each matching row: tuples, or
-        with `flat=True` and one column, the values themselves."""
+        with `flat=True` and one column, the values themselves. One statement where the
+        server sends the result in one page; else page by page."""
         cols = tuple(n.name if isinstance(n, Column) else n for n in names)
         schema = self._table
         for n in cols:
@@ -521,36 +524,42 @@ class QuerySetCore(Generic[D]):
             raise InvalidQueryError(
                 f"{self._model.__name__}: values_list(flat=True) takes exactly one column, got {len(cols)}"
             )
-        c = self._compile(self._select(columns=cols or None))
-        req: Request | None = self._request(c) if c.paging else self._request(c, fetch_size=0)
+        c = self._compile(self._select(columns=cols or None), driver)
         convs = [schema.by_name[n].from_db for n in c.columns]
-        out: list[Any] = []
-        while req is not None:
-            page: Page = yield req
-            for row in page.rows:
-                values = tuple(v if f is None or v is None else f(v) for f, v in zip(convs, row))
-                out.append(values[0] if flat else values)
-            req = req.next_page(page.paging_state)
-        return out
 
-    def _flow_count(self) -> Flow[int]:
-        """SELECT COUNT(*) of the matching rows."""
-        req: Request | None = self._request(
-            self._compile(self._select(count=True)),
+        def values(page: Page) -> list[Any]:
+            out = []
+            for row in page.rows:
+                v = tuple(v if f is None or v is None else f(v) for f, v in zip(convs, row))
+                out.append(v[0] if flat else v)
+            return out
+
+        if not c.paging:  # one page
+            return _flows.Single(self._request(c, fetch_size=0), values)
+        return read_pages(self._request(c), values)
+
+    def _count(self, driver: Driver | None) -> Single[int] | Flow[int]:
+        """SELECT COUNT(*) of the matching rows: one statement over one partition; over
+        several, the count may come in pages (a server that pages aggregates)."""
+        req = self._request(
+            self._compile(self._select(count=True), driver),
             fetch_size=self._page_size or DEFAULT_PAGE_SIZE,
         )
-        total = 0
-        while req is not None:  # COUNT(*) over several partitions may come in pages
-            page: Page = yield req
-            total += sum(int(r[0]) for r in page.rows)
-            req = req.next_page(page.paging_state)
-        if self._limit is not None:
-            total = min(total, self._limit)
-        return total
+        if analyse(self._table, self._where).access is not Access.PARTITION:
+            return self._count_pages(req)
+        limit = self._limit
+        if limit is None:
+            return _flows.Single(req, _count_of)
+        return _flows.Single(req, lambda page: min(_count_of(page), limit))
 
-    def _flow_paged(
-        self, paging_state: str | None = None, page_size: int | None = None
-    ) -> Flow[PagedResult[D]]:
+    def _count_pages(self, req: Request) -> Flow[int]:
+        counts = yield from read_pages(req, lambda page: (_count_of(page),))
+        n = sum(counts)
+        return n if self._limit is None else min(n, self._limit)
+
+    def _paged(
+        self, driver: Driver | None, paging_state: str | None = None, page_size: int | None = None
+    ) -> Single[PagedResult[D]]:
         """One page of documents and the cursor that fetches the next (None after the last).
 
         The cursor is an opaque URL-safe string signed for this query (its CQL and its
@@ -558,7 +567,7 @@ class QuerySetCore(Generic[D]):
         is an `InvalidQueryError` before anything is sent."""
         if page_size is not None:
             check_page_size(page_size, "paged_all(page_size=...)")
-        c = self._compile(self._select())
+        c = self._compile(self._select(), driver)
         if not c.paging:
             why = (
                 "an ANN (top-k) query: it returns its LIMIT rows at once"
@@ -568,7 +577,9 @@ class QuerySetCore(Generic[D]):
             raise InvalidQueryError(
                 f"{self._model.__name__}: the server cannot page {why}, or use .all()"
             )
-        key: bytes = getattr(get_driver(self._driver_name()), "cursor_key", cursors.PROCESS_KEY)
+        if driver is None:
+            driver = get_driver(self._driver_name())
+        key: bytes = getattr(driver, "cursor_key", cursors.PROCESS_KEY)
         state = (
             None
             if paging_state is None
@@ -577,17 +588,46 @@ class QuerySetCore(Generic[D]):
         req = self._request(
             c, fetch_size=page_size or self._page_size or PAGED_ALL_PAGE_SIZE, paging_state=state
         )
-        page: Page = yield req
-        cursor = (
-            cursors.encode(key, c.cql, c.params, page.paging_state) if page.paging_state else None
-        )
-        return PagedResult(self._model._from_rows(c.columns, page.rows), cursor)
+        documents = self._documents(req)
 
-    def _flow_page(self, paging_state: str | None = None) -> Flow[PagedResult[D]]:
+        def answer(page: Page) -> PagedResult[D]:
+            after = page.paging_state
+            cursor = cursors.encode(key, c.cql, c.params, after) if after else None
+            return PagedResult(documents(page), cursor)
+
+        return _flows.Single(req, answer)
+
+    def _page(
+        self, driver: Driver | None, paging_state: str | None = None
+    ) -> Single[PagedResult[D]]:
         """`paged_all(paging_state=...)` under coodie 1.9's name: `qs.page(state)`."""
-        return (yield from self._flow_paged(paging_state))
+        return self._paged(driver, paging_state)
 
-    def _flow_create(self, /, **kwargs: Any) -> Flow[D]:
+    def _explain(
+        self, driver: Driver | None, analyze: bool = False
+    ) -> Single[Explanation] | Flow[Explanation]:
+        """How the server runs this query and what it costs (see coodie.explain); with
+        `analyze=True` it runs the query (its first page) with the server's tracing."""
+        schema = self._table
+        s = self._select()
+        if analyze:
+            keyspace: str | None = keyspace_of(schema, self._model, driver)
+        else:  # (no server needed: a keyspace the driver would supply may be unknown)
+            try:
+                keyspace = keyspace_of(schema, self._model, driver)
+            except ConfigurationError:
+                keyspace = None
+        # (with analyze the query runs: the scan policy guards it as any other)
+        c = self._compile(s, driver) if analyze else compile_statement(s, schema, keyspace)
+        page_size = self._page_size or DEFAULT_PAGE_SIZE
+        e = explain_select(self._model.__name__, s, schema, c.cql, c.params, c.paging, page_size)
+        if not analyze:
+            return _flows.Single(None, lambda page: e)
+        request = self._request(c, fetch_size=page_size if c.paging else 0)
+        request.trace = True
+        return _analyzed(e, request)
+
+    def _create(self, driver: Driver | None, /, **kwargs: Any) -> Single[D]:
         """Insert a document made of the QuerySet's equality filters plus `kwargs`; returns
         it, or after `if_not_exists()` the LWTResult of INSERT ... IF NOT EXISTS."""
         if self._if_exists:
@@ -603,31 +643,13 @@ class QuerySetCore(Generic[D]):
         stmt = doc._insert_statement(
             if_not_exists=self._if_not_exists, ttl=self._ttl, timestamp=self._timestamp
         )
-        page: Page = yield self._request(self._compile(stmt))
-        if self._if_not_exists:
-            from coodie.flows import lwt_result
+        req = self._request(self._compile(stmt, driver))
+        if self._if_not_exists:  # (typed D: the LWTResult is the if_not_exists() case)
+            return _flows.Single(req, self._lwt_result)
+        return _flows.Single(req, lambda page: doc)
 
-            result: Any = lwt_result(page, self._model)  # (after if_not_exists())
-            return result  # type: ignore[no-any-return]
-        return doc
-
-    def _key_rows_flow(self) -> Flow[list[dict[str, Any]]]:
-        """Read the primary keys of the matching rows."""
-        schema = self._table
-        names = tuple(c.name for c in schema.primary_key)
-        c = self._compile(self._select(columns=names))  # the same rows: order and limits kept
-        req: Request | None = self._request(c, fetch_size=self._page_size or 1000)
-        # key values as the model holds them (the driver's Date, SortedSet, ... are not)
-        convs = [schema.by_name[n].from_db for n in names]
-        keys: list[dict[str, Any]] = []
-        while req is not None:
-            page: Page = yield req
-            keys.extend(
-                {n: v if f is None or v is None else f(v) for n, f, v in zip(names, convs, row)}
-                for row in page.rows
-            )
-            req = req.next_page(page.paging_state)
-        return keys
+    def _lwt_result(self, page: Page) -> Any:
+        return _flows.lwt_result(page, self._model)
 
     def _restrictions(self) -> Restrictions:
         return analyse(self._table, self._where)
@@ -648,16 +670,31 @@ class QuerySetCore(Generic[D]):
         pk = [c.name for c in self._table.primary_key]
         return [dict(zip(pk, combo)) for combo in itertools.product(*(per_col[n] for n in pk))]
 
-    def _keys(self) -> Flow[list[dict[str, Any]]]:
+    def _keys(self, driver: Driver | None) -> Flow[list[dict[str, Any]]]:
+        """The primary keys of the matching rows: named by the filter, else read (as the
+        model holds them: the driver's Date, SortedSet, ... are not)."""
         keys = self._full_key_combinations()
-        if keys is None:
-            keys = yield from self._key_rows_flow()
-        return keys
+        if keys is not None:
+            return keys
+        schema = self._table
+        names = tuple(c.name for c in schema.primary_key)
+        c = self._compile(self._select(columns=names), driver)  # the same rows: order, limits
+        convs = [schema.by_name[n].from_db for n in names]
 
-    def _flow_bulk(self, make: Any, key_columns: Sequence[str]) -> Flow[int]:
+        def key_rows(page: Page) -> list[dict[str, Any]]:
+            return [
+                {n: v if f is None or v is None else f(v) for n, f, v in zip(names, convs, row)}
+                for row in page.rows
+            ]
+
+        return (
+            yield from read_pages(self._request(c, fetch_size=self._page_size or 1000), key_rows)
+        )
+
+    def _bulk(self, driver: Driver | None, make: Any, key_columns: Sequence[str]) -> Flow[int]:
         """Write `make(where)` for each matching key, projected on `key_columns`
         (the partition key alone for static columns), in concurrent groups."""
-        keys = yield from self._keys()
+        keys = yield from self._keys(driver)
         if len(key_columns) < len(self._table.primary_key):
             keys = list(
                 {
@@ -669,102 +706,83 @@ class QuerySetCore(Generic[D]):
             reqs = []
             for key in group:
                 where = tuple(Compare(n, Op.EQ, v) for n, v in key.items())
-                reqs.append(self._request(self._compile(make(where))))
+                reqs.append(self._request(self._compile(make(where), driver)))
             yield reqs
         return len(keys)
 
-    @overload
-    def _flow_update(self, /, *, if_conditions: None = None, **kwargs: Any) -> Flow[int]: ...
-    @overload
-    def _flow_update(self, /, *, if_conditions: IfConditions, **kwargs: Any) -> Flow[LWTResult]: ...
-    def _flow_update(self, /, *, if_conditions: Any = None, **kwargs: Any) -> Flow[Any]:
+    def _update(
+        self, driver: Driver | None, /, *, if_conditions: Any = None, **kwargs: Any
+    ) -> Single[LWTResult] | Flow[int]:
         """UPDATE every matching row (by primary key); returns how many rows were written.
         A filter on other columns reads the matching keys first. After `if_exists()`, or
         given `if_conditions` (`{"name__ne": "x"}` or `[Model.name != "x"]`), it is one
         conditional UPDATE of the row the filter names, and returns its LWTResult."""
         if self._model.__coodie_view__:
             self._model._check_writable("update")
-        if self._if_not_exists:
-            raise InvalidQueryError(
-                f"{self._model.__name__}: update() takes if_exists(), not if_not_exists()"
-            )
-        if self._if_exists or if_conditions:
-            return (yield from self._conditional_update(kwargs, if_conditions))
-        assignments = tuple(parse_assignments(self._table, kwargs))
-        if not assignments:
+        self._check_conditional("update")
+        schema = self._table
+        parsed = tuple(parse_assignments(schema, kwargs))
+        conditional = self._if_exists or if_conditions
+        if not parsed and not conditional:
             raise InvalidQueryError(
                 f"{self._model.__name__}: update() needs at least one column to set"
             )
         # every write validates its values with the model, as Document.update() does
-        sets = {a.column: a.value for a in assignments if a.op is AssignOp.SET}
-        valid = self._model._validated_values(sets)
+        valid = self._model._validated_values(
+            {a.column: a.value for a in parsed if a.op is AssignOp.SET}
+        )
         assignments = tuple(
             Assignment(a.column, a.op, valid[a.column]) if a.op is AssignOp.SET else a
-            for a in assignments
+            for a in parsed
         )
+        if conditional:
+            where, if_exists, ifs = self._conditional_target(if_conditions)
+            ttl, ts = self._ttl, self._timestamp
+            return self._conditional(driver, Update(assignments, where, ttl, ts, if_exists, ifs))
 
         def make(where: tuple[Condition, ...]) -> Update:
             return Update(assignments, where, ttl=self._ttl, timestamp=self._timestamp)
 
-        schema = self._table
         statics = all(schema.by_name[a.column].kind is ColumnKind.STATIC for a in assignments)
         keys = schema.partition_key if statics else schema.primary_key
         self._probe_write(make, keys)  # validate the write before reading anything
-        return (yield from self._flow_bulk(make, [c.name for c in keys]))
+        return self._bulk(driver, make, [c.name for c in keys])
+
+    def _check_conditional(self, write: str) -> None:
+        if self._if_not_exists:
+            raise InvalidQueryError(
+                f"{self._model.__name__}: {write}() takes if_exists(), not if_not_exists()"
+            )
 
     def _conditional_target(
-        self, if_conditions: tuple[Compare, ...]
+        self, if_conditions: Any
     ) -> tuple[tuple[Condition, ...], bool, tuple[Compare, ...]]:
         """(WHERE, IF EXISTS, IF conditions) of a conditional write. A polymorphic
         subclass's `discriminator = value` cannot be in the WHERE of a write (it is not
         a key column): it becomes an IF condition, which also keeps the write off
         another subclass's row (and implies that the row exists)."""
+        from coodie.document import _if_conditions
         from coodie.polymorphic import condition, is_condition
 
+        ifs = _if_conditions(self._table, if_conditions)
         disc = condition(self._model)
         if disc is None or not any(is_condition(c, disc) for c in self._where):
-            return self._where, self._if_exists, if_conditions
+            return self._where, self._if_exists, ifs
         where = tuple(c for c in self._where if not is_condition(c, disc))
-        return where, False, (disc, *if_conditions)  # type: ignore[arg-type]
+        return where, False, (disc, *ifs)  # type: ignore[arg-type]
 
-    def _conditional_write(self, stmt: Any) -> Flow[Any]:
-        from coodie.flows import lwt_result
-
+    def _conditional(self, driver: Driver | None, stmt: Any) -> Single[LWTResult]:
+        """The one conditional write `stmt` of the row the filter names: its LWTResult."""
         if self._limit is not None or self._per_partition_limit is not None:
             raise InvalidQueryError(
                 f"{self._model.__name__}: a conditional write names one row by its key; "
                 "drop limit()/per_partition_limit()"
             )
-        page: Page = yield self._request(self._compile(stmt))
-        return lwt_result(page, self._model)
+        return _flows.Single(self._request(self._compile(stmt, driver)), self._lwt_result)
 
-    def _conditional_update(self, kwargs: dict[str, Any], if_conditions: Any) -> Flow[Any]:
-        from coodie.document import _if_conditions
-
-        schema = self._table
-        assignments = tuple(parse_assignments(schema, kwargs))
-        sets = {a.column: a.value for a in assignments if a.op is AssignOp.SET}
-        valid = self._model._validated_values(sets)
-        assignments = tuple(
-            Assignment(a.column, a.op, valid[a.column]) if a.op is AssignOp.SET else a
-            for a in assignments
-        )
-        where, if_exists, ifs = self._conditional_target(_if_conditions(schema, if_conditions))
-        stmt = Update(
-            assignments,
-            where,
-            ttl=self._ttl,
-            timestamp=self._timestamp,
-            if_exists=if_exists,
-            if_conditions=ifs,
-        )
-        return (yield from self._conditional_write(stmt))
-
-    @overload
-    def _flow_delete(self, /, *, if_conditions: None = None) -> Flow[int | None]: ...
-    @overload
-    def _flow_delete(self, /, *, if_conditions: IfConditions) -> Flow[LWTResult]: ...
-    def _flow_delete(self, /, *, if_conditions: Any = None) -> Flow[Any]:
+    def _delete(
+        self, driver: Driver | None, /, *, if_conditions: Any = None
+    ) -> Single[LWTResult] | Single[None] | Flow[int]:
         """DELETE every matching row (by primary key).
 
         A filter that is a partition, or a clustering range in one, is sent as one DELETE
@@ -772,28 +790,20 @@ class QuerySetCore(Generic[D]):
         the result is None. Otherwise coodie finds the rows' keys (named in the filter, or
         read first) and deletes them by key: the result is how many keys it deleted."""
         self._model._check_writable("delete")
-        if self._if_not_exists:
-            raise InvalidQueryError(
-                f"{self._model.__name__}: delete() takes if_exists(), not if_not_exists()"
-            )
+        self._check_conditional("delete")
         if self._if_exists or if_conditions:
-            from coodie.document import _if_conditions
-
-            where, if_exists, ifs = self._conditional_target(
-                _if_conditions(self._table, if_conditions)
-            )
+            where, if_exists, ifs = self._conditional_target(if_conditions)
             stmt = Delete(where, timestamp=self._timestamp, if_exists=if_exists, if_conditions=ifs)
-            return (yield from self._conditional_write(stmt))
+            return self._conditional(driver, stmt)
 
         def make(where: tuple[Condition, ...]) -> Delete:
             return Delete(where, timestamp=self._timestamp)
 
         if self._whole_rows_by_key():  # (compiling validates it, once per shape)
-            yield self._request(self._compile(make(self._where)))
-            return None
+            return _flows.Single(self._request(self._compile(make(self._where), driver)), _none)
         keys = self._table.primary_key
         self._probe_write(make, keys)  # validate the write before reading anything
-        return (yield from self._flow_bulk(make, [c.name for c in keys]))
+        return self._bulk(driver, make, [c.name for c in keys])
 
     def _whole_rows_by_key(self) -> bool:
         """Whether the filter is one a DELETE can take as it is: the partition key by =,
@@ -806,3 +816,57 @@ class QuerySetCore(Generic[D]):
         from coodie.expr.validate import validate
 
         validate(make(tuple(Compare(c.name, Op.EQ, 0) for c in keys)), self._table)
+
+
+# The QuerySet's terminal operations: the name each shell gives it, and the core piece
+# (a `Single`, or a flow for work of several steps) it binds to its runner.
+TERMINALS: dict[str, Callable[..., Any]] = {
+    "all": QuerySetCore._all,
+    "first": QuerySetCore._first,
+    "trace": QuerySetCore._trace,
+    "get": QuerySetCore._get,
+    "count": QuerySetCore._count,
+    "paged_all": QuerySetCore._paged,
+    "create": QuerySetCore._create,
+    "update": QuerySetCore._update,
+    "delete": QuerySetCore._delete,
+    "exists": QuerySetCore._exists,
+    "values_list": QuerySetCore._values_list,
+    "page": QuerySetCore._page,
+    "explain": QuerySetCore._explain,
+}
+
+
+def read_pages(request: Request | None, each: Callable[[Page], Iterable[R]]) -> Flow[list[R]]:
+    """What `each` makes of every page of `request`, the pages read one after another."""
+    out: list[R] = []
+    while request is not None:
+        page: Page = yield request
+        out.extend(each(page))
+        request = request.next_page(page.paging_state)
+    return out
+
+
+def _analyzed(e: Explanation, request: Request) -> Flow[Explanation]:
+    """`e` with what the server's tracing reports of running `request`."""
+    trace = yield from run_traced(request)
+    return dataclasses.replace(e, trace=trace)
+
+
+def _count_of(page: Page) -> int:
+    """The count of a page of SELECT COUNT(*)."""
+    n = 0
+    for row in page.rows:
+        n += int(row[0])
+    return n
+
+
+def _any_row(page: Page) -> bool:
+    return bool(page.rows)
+
+
+def _none(page: Page) -> None:
+    return None
+
+
+import coodie.flows as _flows  # noqa: E402  (flows imports this module: bound once both exist)

@@ -11,7 +11,14 @@ from coodie.exceptions import ConfigurationError
 if TYPE_CHECKING:
     from coodie.drivers import Driver
 
-__all__ = ["get_driver", "register_driver", "registered", "rollback", "unregister_driver"]
+__all__ = [
+    "find_driver",
+    "get_driver",
+    "register_driver",
+    "registered",
+    "rollback",
+    "unregister_driver",
+]
 
 _drivers: dict[str, Driver] = {}
 _default: list[str] = []
@@ -63,3 +70,11 @@ def get_driver(name: str | None = None) -> Driver:
             f"no driver named {name!r}: call init_coodie(..., name={name!r}) first; "
             f"registered: {', '.join(_drivers) or 'none'}"
         ) from None
+
+
+def find_driver(name: str | None = None) -> Driver | None:
+    """The driver called `name` (None: the default one), or None when there is none:
+    a call resolves its driver once, and says what is missing only where it needs it."""
+    if name is None:
+        return _drivers[_default[0]] if _default else None
+    return _drivers.get(name)

@@ -57,6 +57,23 @@ def test_limit_first_count_only(f: Any, sensor: str) -> None:
     assert part[0].site == ""  # not selected: the model default
 
 
+def test_count_counts_every_row_whatever_the_page_size_and_stops_at_the_limit(
+    f: Any, sensor: str
+) -> None:
+    """count() of one partition (one statement) and of several (IN: read page by page):
+    the whole count even when a page holds fewer rows than it; limit() caps it."""
+    R = f.m.Reading
+    other = f"s-{uuid4()}"
+    for seq in range(3):
+        f(R(sensor=other, day=D1, seq=seq, value=1.0).save())
+    assert f(R.find(sensor=sensor).page_size(5).count()) == 12
+    assert f(R.find(sensor=sensor).limit(5).count()) == 5
+    assert f(R.find(sensor=sensor).limit(50).count()) == 12
+    both = R.find(R.sensor.in_([sensor, other]))
+    assert f(both.page_size(5).count()) == 15
+    assert f(both.limit(14).count()) == 14
+
+
 def test_in_and_per_partition_limit(f: Any, sensor: str) -> None:
     R = f.m.Reading
     other = f"s-{uuid4()}"

@@ -175,7 +175,7 @@ def test_get_matches_the_general_path(md: tuple[type[DocumentCore], list[Documen
     model, docs = md
     for doc in docs:
         lookups = {c.name: getattr(doc, c.name) for c in model._schema().primary_key}
-        fixed = flows.get(model, (), lookups, required=True).request
+        fixed = flows.get(model, None, (), lookups, required=True).request
         where = conditions_from(model._schema(), (), lookups)
         general = QuerySetCore(model, where)._copy(_limit=2)._select_request()
         assert fixed is not None
@@ -202,7 +202,7 @@ def test_a_remembered_shape_still_refuses_what_the_general_path_refuses() -> Non
         flows.save(doc)
         flows.update(doc, price=2.0)
         flows.delete(doc)
-        flows.get(Product, (), {"id": doc.id, "category": "c"}, required=True)
+        flows.get(Product, None, (), {"id": doc.id, "category": "c"}, required=True)
         flows.counter(PageViews, {"url": "/", "views": 1, "visitors": 1}, 1)
     assert len(remembered(Product)) == 4 and remembered(PageViews)
     keyless = Product.model_construct(id=None, category="c", name="n")
@@ -213,7 +213,7 @@ def test_a_remembered_shape_still_refuses_what_the_general_path_refuses() -> Non
     with pytest.raises(InvalidQueryError, match="invalid null value in condition for column id"):
         flows.delete(keyless)
     with pytest.raises(InvalidQueryError, match="invalid null value in condition for column id"):
-        flows.get(Product, (), {"id": None, "category": "c"}, required=True)
+        flows.get(Product, None, (), {"id": None, "category": "c"}, required=True)
     with pytest.raises(InvalidQueryError, match="ttl must be a non-negative integer"):
         flows.save(doc, ttl=-1)
     with pytest.raises(InvalidQueryError, match="a counter changes by an integer"):

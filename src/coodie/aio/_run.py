@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import NO_PAGE, Single
-from coodie.registry import get_driver
+from coodie.flows import SEND, Single, settled
+from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 
 if TYPE_CHECKING:
     from coodie.drivers import AsyncDriver, Driver
 
-__all__ = ["adrive", "arun", "arun_single", "awaiting", "single", "submit"]
+__all__ = ["adrive", "arun", "awaiting", "operation", "single", "submit"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -69,13 +69,6 @@ async def arun(driver_name: str | None, flow: Flow[T]) -> T:
     return await adrive(flow, None, driver_name)
 
 
-async def arun_single(driver_name: str | None, op: Single[T]) -> T:
-    """Run a one-statement operation and give its answer."""
-    if op.request is None:
-        return op.answer(NO_PAGE)
-    return op.answer(await get_driver(driver_name).execute_async(op.request))
-
-
 def awaiting(
     flow: Callable[Concatenate[S, P], Flow[T]],
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
@@ -88,18 +81,25 @@ def awaiting(
     return method
 
 
-def single(
-    build: Callable[Concatenate[S, P], Single[T]],
+def operation(
+    build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
-    """A coroutine method that runs the operation `build` makes on the owner's driver,
-    or queues it in the batch given as `batch=` (nothing runs until the batch does)."""
+    """`coodie.sync._run.operation`, awaiting the requests."""
 
     @functools.wraps(build)
     async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        op = build(self, *args, **kwargs)
-        batch: Any = kwargs.get("batch")
-        if batch is not None:
-            return batch._queue(op)  # type: ignore[no-any-return]
-        return await arun_single(self._driver_name(), op)
+        driver = find_driver(self._driver_name())  # (None: none registered: said on use)
+        op = build(self, driver, *args, **kwargs)
+        if type(op) is not Single:
+            return await adrive(op, driver, self._driver_name())  # type: ignore[arg-type]
+        done = settled(op, kwargs.get("batch"))  # (else: op.request is set)
+        if done is not SEND:
+            return done  # type: ignore[no-any-return]
+        if driver is None:
+            driver = get_driver(self._driver_name())
+        return op.answer(await driver.execute_async(op.request))  # type: ignore[arg-type]
 
     return method
+
+
+single = operation  # (the name the Document shells bind their writes with)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 from typing_extensions import Self
 
 from coodie import ddl, flows, raw
-from coodie.aio._run import arun, arun_single, single
+from coodie.aio._run import arun, operation, single
 from coodie.aio.query import AsyncQuerySet
 from coodie.document import (
     DocumentCore,
@@ -22,6 +22,8 @@ from coodie.flows import BatchCore
 from coodie.views import ViewMixin
 
 __all__ = ["CounterDocument", "Document", "MaterializedView"]
+
+_get = operation(flows.get)  # get() and find_one()
 
 
 class Document(DocumentCore):
@@ -128,16 +130,14 @@ class Document(DocumentCore):
     @classmethod
     async def get(cls, *conditions: Expr, **lookups: Any) -> Self:
         """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
-        op = flows.get(cls, conditions, lookups, required=True)
-        doc = await arun_single(cls._driver_name(), op)
+        doc = await _get(cls, conditions, lookups, required=True)
         assert doc is not None
         return doc
 
     @classmethod
     async def find_one(cls, *conditions: Expr, **lookups: Any) -> Self | None:
         """The matching document or None; `MultipleDocumentsFound` if several match."""
-        op = flows.get(cls, conditions, lookups, required=False)
-        return await arun_single(cls._driver_name(), op)
+        return await _get(cls, conditions, lookups, required=False)
 
     @classmethod
     async def execute_raw(cls, cql: str, params: Sequence[Any] | None = None) -> list[Self]:

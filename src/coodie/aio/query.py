@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from coodie.aio._run import awaiting
+from coodie.aio._run import operation
 from coodie.document import DocumentCore, IfConditions
 from coodie.explain import Explanation
 from coodie.expr.columns import Column
-from coodie.query import QuerySetCore
+from coodie.query import TERMINALS, QuerySetCore
 from coodie.registry import get_driver
 from coodie.requests import PagedResult, Request
 from coodie.tracing import Trace
@@ -26,7 +26,7 @@ class AsyncQuerySet(QuerySetCore[D]):
 
     if TYPE_CHECKING:
         # The same methods as declared to checkers: pyright does not bind the QuerySet's
-        # type parameter through awaiting() (mypy does), and results would be Unknown.
+        # type parameter through operation() (mypy does), and results would be Unknown.
         async def all(self) -> list[D]: ...
         async def first(self) -> D | None: ...
         async def trace(self) -> Trace[D]: ...
@@ -46,42 +46,19 @@ class AsyncQuerySet(QuerySetCore[D]):
         async def values_list(self, *names: str | Column[Any], flat: bool = False) -> list[Any]: ...
         async def page(self, paging_state: str | None = None) -> PagedResult[D]: ...
         async def explain(self, analyze: bool = False) -> Explanation: ...
-    else:
-        all = awaiting(QuerySetCore._flow_all)
-        """Run the query; a list of documents."""
-        first = awaiting(QuerySetCore._flow_first)
-        """The first matching document, or None."""
-        trace = awaiting(QuerySetCore._flow_trace)
-        """Run the query (one page) traced: a `Trace` of its documents and of what the
-        server recorded (coordinator, consistency level, duration, events)."""
-        get = awaiting(QuerySetCore._flow_get)
-        """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
-        count = awaiting(QuerySetCore._flow_count)
-        """`SELECT COUNT(*)` of the matching rows."""
-        paged_all = awaiting(QuerySetCore._flow_paged)
-        """One page: a `PagedResult` with `.documents` and `.paging_state` (None on the last page)."""
-        create = awaiting(QuerySetCore._flow_create)
-        """Insert a document built from the query's equalities and `values`."""
-        update = awaiting(QuerySetCore._flow_update)
-        """Update the matching rows by primary key; returns how many rows were written."""
-        delete = awaiting(QuerySetCore._flow_delete)
-        """Delete the matching rows; how many (None for a single partition or range DELETE)."""
-        exists = awaiting(QuerySetCore._flow_exists)
-        values_list = awaiting(QuerySetCore._flow_values_list)
-        page = awaiting(QuerySetCore._flow_page)
-        explain = awaiting(QuerySetCore._flow_explain)
-        """How the server runs this query and what it costs (no server needed);
-        `explain(analyze=True)` runs it with the server's tracing and adds what it reports."""
 
     async def __aiter__(self) -> AsyncIterator[D]:
         """Stream the rows page by page (`page_size()` sets the page length)."""
         driver = get_driver(self._driver_name())
-        request: Request | None = self._select_request()
+        request: Request | None = self._select_request(driver)
         while request is not None:
             page = await driver.execute_async(request)
             for doc in self._model._from_rows(request.compiled.columns, page.rows):
                 yield doc
             request = request.next_page(page.paging_state)
 
+
+for _name, _core in TERMINALS.items():  # all(), first(), ...: the core's pieces
+    setattr(AsyncQuerySet, _name, operation(_core))
 
 QuerySet = AsyncQuerySet  # the name `coodie.aio.query` had in coodie 1.9

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import NO_PAGE, Single
-from coodie.registry import get_driver
+from coodie.flows import SEND, Single, settled
+from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 
 if TYPE_CHECKING:
     from coodie.drivers import Driver, SyncDriver
 
-__all__ = ["blocking", "drive", "execute", "run", "run_single", "single"]
+__all__ = ["blocking", "drive", "execute", "operation", "run", "single"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -69,13 +69,6 @@ def run(driver_name: str | None, flow: Flow[T]) -> T:
     return drive(flow, None, driver_name)
 
 
-def run_single(driver_name: str | None, op: Single[T]) -> T:
-    """Run a one-statement operation and give its answer."""
-    if op.request is None:
-        return op.answer(NO_PAGE)
-    return op.answer(get_driver(driver_name).execute(op.request))
-
-
 def blocking(flow: Callable[Concatenate[S, P], Flow[T]]) -> Callable[Concatenate[S, P], T]:
     """A method that runs `flow` on the owner's driver."""
 
@@ -86,16 +79,28 @@ def blocking(flow: Callable[Concatenate[S, P], Flow[T]]) -> Callable[Concatenate
     return method
 
 
-def single(build: Callable[Concatenate[S, P], Single[T]]) -> Callable[Concatenate[S, P], T]:
-    """A method that runs the operation `build` makes on the owner's driver, or queues
-    it in the batch given as `batch=` (nothing runs until the batch does)."""
+def operation(
+    build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
+) -> Callable[Concatenate[S, P], T]:
+    """A method that resolves the owner's driver once, makes the operation `build` makes
+    for it (a `Single`: a request and the function from its page to the answer; or a
+    flow, for work of several steps) and runs it there. A write given `batch=` is queued
+    in that batch instead (nothing runs until the batch does)."""
 
     @functools.wraps(build)
     def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        op = build(self, *args, **kwargs)
-        batch: Any = kwargs.get("batch")
-        if batch is not None:
-            return batch._queue(op)  # type: ignore[no-any-return]
-        return run_single(self._driver_name(), op)
+        driver = find_driver(self._driver_name())  # (None: none registered: said on use)
+        op = build(self, driver, *args, **kwargs)
+        if type(op) is not Single:
+            return drive(op, driver, self._driver_name())  # type: ignore[arg-type]
+        done = settled(op, kwargs.get("batch"))  # (else: op.request is set)
+        if done is not SEND:
+            return done  # type: ignore[no-any-return]
+        if driver is None:
+            driver = get_driver(self._driver_name())
+        return op.answer(driver.execute(op.request))  # type: ignore[arg-type]
 
     return method
+
+
+single = operation  # (the name the Document shells bind their writes with)

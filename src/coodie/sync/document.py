@@ -17,11 +17,13 @@ from coodie.document import (
 )
 from coodie.expr.nodes import Expr
 from coodie.flows import BatchCore
-from coodie.sync._run import run, run_single, single
+from coodie.sync._run import operation, run, single
 from coodie.sync.query import QuerySet
 from coodie.views import ViewMixin
 
 __all__ = ["CounterDocument", "Document", "MaterializedView"]
+
+_get = operation(flows.get)  # get() and find_one()
 
 
 class Document(DocumentCore):
@@ -128,14 +130,14 @@ class Document(DocumentCore):
     @classmethod
     def get(cls, *conditions: Expr, **lookups: Any) -> Self:
         """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
-        doc = run_single(cls._driver_name(), flows.get(cls, conditions, lookups, required=True))
+        doc = _get(cls, conditions, lookups, required=True)
         assert doc is not None
         return doc
 
     @classmethod
     def find_one(cls, *conditions: Expr, **lookups: Any) -> Self | None:
         """The matching document or None; `MultipleDocumentsFound` if several match."""
-        return run_single(cls._driver_name(), flows.get(cls, conditions, lookups, required=False))
+        return _get(cls, conditions, lookups, required=False)
 
     @classmethod
     def execute_raw(cls, cql: str, params: Sequence[Any] | None = None) -> list[Self]:

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from coodie.document import DocumentCore, IfConditions
 from coodie.explain import Explanation
 from coodie.expr.columns import Column
-from coodie.query import QuerySetCore
+from coodie.query import TERMINALS, QuerySetCore
 from coodie.registry import get_driver
 from coodie.requests import PagedResult, Request
-from coodie.sync._run import blocking
+from coodie.sync._run import operation
 from coodie.tracing import Trace
 
 __all__ = ["QuerySet"]
@@ -26,7 +26,7 @@ class QuerySet(QuerySetCore[D]):
 
     if TYPE_CHECKING:
         # The same methods as declared to checkers: pyright does not bind the QuerySet's
-        # type parameter through blocking() (mypy does), and results would be Unknown.
+        # type parameter through operation() (mypy does), and results would be Unknown.
         def all(self) -> list[D]: ...
         def first(self) -> D | None: ...
         def trace(self) -> Trace[D]: ...
@@ -46,32 +46,7 @@ class QuerySet(QuerySetCore[D]):
         def page(self, paging_state: str | None = None) -> PagedResult[D]: ...
         def explain(self, analyze: bool = False) -> Explanation: ...
     else:
-        all = blocking(QuerySetCore._flow_all)
-        """Run the query; a list of documents."""
-        first = blocking(QuerySetCore._flow_first)
-        """The first matching document, or None."""
-        trace = blocking(QuerySetCore._flow_trace)
-        """Run the query (one page) traced: a `Trace` of its documents and of what the
-        server recorded (coordinator, consistency level, duration, events)."""
-        get = blocking(QuerySetCore._flow_get)
-        """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
-        count = blocking(QuerySetCore._flow_count)
-        """`SELECT COUNT(*)` of the matching rows."""
-        paged_all = blocking(QuerySetCore._flow_paged)
-        """One page: a `PagedResult` with `.documents` and `.paging_state` (None on the last page)."""
-        create = blocking(QuerySetCore._flow_create)
-        """Insert a document built from the query's equalities and `values`."""
-        update = blocking(QuerySetCore._flow_update)
-        """Update the matching rows by primary key; returns how many rows were written."""
-        delete = blocking(QuerySetCore._flow_delete)
-        """Delete the matching rows; how many (None for a single partition or range DELETE)."""
-        exists = blocking(QuerySetCore._flow_exists)
-        values_list = blocking(QuerySetCore._flow_values_list)
-        page = blocking(QuerySetCore._flow_page)
-        explain = blocking(QuerySetCore._flow_explain)
-        """How the server runs this query and what it costs (no server needed);
-        `explain(analyze=True)` runs it with the server's tracing and adds what it reports."""
-        __len__ = blocking(QuerySetCore._flow_len)  # len(qs): the rows, read once with list(qs)
+        __len__ = operation(QuerySetCore._len)  # len(qs): the rows, read once with list(qs)
 
     def __iter__(self) -> Iterator[D]:
         """Stream the rows page by page (`page_size()` sets the page length)."""
@@ -80,8 +55,12 @@ class QuerySet(QuerySetCore[D]):
             yield from counted
             return
         driver = get_driver(self._driver_name())
-        request: Request | None = self._select_request()
+        request: Request | None = self._select_request(driver)
         while request is not None:
             page = driver.execute(request)
             yield from self._model._from_rows(request.compiled.columns, page.rows)
             request = request.next_page(page.paging_state)
+
+
+for _name, _core in TERMINALS.items():  # all(), first(), ...: the core's pieces
+    setattr(QuerySet, _name, operation(_core))
