@@ -595,14 +595,6 @@ class AcsyllaDriver(DriverSettings):
             st.set_retry_policy(_retry_policy(request.retry_policy))
         return st
 
-    async def _batch_item(self, compiled: Compiled) -> Any:
-        """A statement of a batch: its values only (the batch carries the options)."""
-        prepared = self._prepared.get(compiled.cql) or await self._prepare(compiled)
-        try:
-            return prepared[0].bind(self._values(compiled))
-        except Exception as e:
-            raise translate_error(e, compiled.cql) from e
-
     def _page(self, result: Any, types: StatementTypes | None) -> Page:
         columns = tuple(result.columns_names())
         rows = [row.as_tuple() for row in result]
@@ -644,21 +636,22 @@ class AcsyllaDriver(DriverSettings):
         return list(await asyncio.gather(*(self._execute(r) for r in requests)))
 
     async def _execute_batch(self, batch: BatchRequest) -> Page:
-        make = {
-            "logged": acsylla.create_batch_logged,
-            "unlogged": acsylla.create_batch_unlogged,
-            "counter": acsylla.create_batch_counter,
-        }[batch.kind]
-        b = make()
+        b = _BATCHES[batch.kind]()
+        idem, lwt = True, False
         for item in batch.items:
-            b.add_statement(await self._batch_item(item))
+            prepared = self._prepared.get(item.cql) or await self._prepare(item)
+            try:  # its values only: the batch carries the options
+                b.add_statement(prepared[0].bind(self._values(item)))
+            except Exception as e:
+                raise translate_error(e, item.cql) from e
+            idem, lwt = idem and prepared[1], lwt or item.lwt
         level = batch.consistency or self.default_consistency
         if level:
             b.set_consistency(_consistency(level))
         serial = batch.serial_consistency or self.default_serial_consistency
-        if serial and any(item.lwt for item in batch.items):
+        if serial and lwt:
             b.set_serial_consistency(_consistency(serial))
-        b.set_is_idempotent(all(idempotent(item) for item in batch.items))
+        b.set_is_idempotent(idem)
         if batch.timeout is not None:
             # whole milliseconds, and 0 means no timeout at all (as for statements)
             b.set_request_timeout(max(int(batch.timeout * 1000), 1))
@@ -771,6 +764,11 @@ def _retry_policy(policy: object) -> str:
 
 
 _LEVELS: dict[str, Any] = dict(acsylla.Consistency.__members__)
+_BATCHES: dict[str, Callable[[], Any]] = {
+    "logged": acsylla.create_batch_logged,
+    "unlogged": acsylla.create_batch_unlogged,
+    "counter": acsylla.create_batch_counter,
+}
 
 
 def _consistency(name: str) -> Any:
