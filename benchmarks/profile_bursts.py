@@ -1,18 +1,22 @@
-"""Where the time goes: coodie against the raw driver it runs on, in async bursts.
+"""Where the time goes: coodie against the raw driver it runs on, in async bursts and in
+runs of single operations.
 
     python benchmarks/profile_bursts.py                 # concurrent inserts and gets, 4 contenders
     python benchmarks/profile_bursts.py --ops async_insert --contenders raw_acs_async,coodie_acs_async
+    python benchmarks/profile_bursts.py --ops get,insert --contenders raw_acs,coodie_acs,raw_acs_async,coodie_acs_async
     py-spy record --native -o spy.svg -- .venv/bin/python benchmarks/profile_bursts.py --no-profile
 
 For each operation and contender it runs one untimed burst (statements get prepared), then
---bursts bursts of the benchmark's size (2,000 operations, 100 in flight) twice: once
-plain (--repeat times, interleaved), for the throughput and the CPU time of the whole
-process (every thread: the event loop's and the drivers' I/O threads) per operation, with
-its ratio to the raw driver's in the same repeat, and once under cProfile, which sees
-the event loop's thread only. The profile is summed per package (coodie, the driver,
-asyncio, the benchmark, the rest) and its top functions are printed by own time, all in
-µs per operation. cProfile slows Python code down (several times for small functions), so
-read its figures as shares, and the plain run's figures as the cost.
+--bursts bursts of the benchmark's size (2,000 operations: for a throughput operation 100
+in flight, for a single-row one, such as get or insert, one after the other, blocking or
+awaited) twice: once plain (--repeat times, interleaved), for the throughput and the CPU
+time of the whole process (every thread: the event loop's and the drivers' I/O threads)
+per operation, with its ratio to the raw driver's in the same repeat, and once under
+cProfile, which sees the calling thread only (the event loop's: coodie.sync on acsylla
+runs the driver's loop in the calling thread). The profile is summed per package (coodie,
+the driver, asyncio, the benchmark, the rest) and its top functions are printed by own
+time, all in µs per operation. cProfile slows Python code down (several times for small
+functions), so read its figures as shares, and the plain run's figures as the cost.
 """
 
 from __future__ import annotations
@@ -23,10 +27,10 @@ import pstats
 import statistics
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from contenders import CONTENDERS, KEYSPACE, Bench
-from ops import OPERATIONS
+from ops import OPERATIONS, Kind
 
 DEFAULT_OPS = ("async_insert", "async_get")
 DEFAULT_CONTENDERS = ("raw_async", "coodie_async", "raw_acs_async", "coodie_acs_async")
@@ -52,12 +56,29 @@ def package(filename: str) -> str:
 
 
 def run_bursts(bench: Bench, op_key: str, contender: str, bursts: int) -> tuple[float, float]:
-    """Wall and process CPU seconds of `bursts` bursts."""
-    step = OPERATIONS[op_key].impls[contender](bench, 1)
+    """Wall and process CPU seconds of `bursts` bursts (of a single-row operation: as many
+    operations, one after the other; their preparation untimed)."""
+    op = OPERATIONS[op_key]
+    if op.kind is Kind.THROUGHPUT:
+        burst = op.impls[contender](bench, 1)
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(bursts):
+            bench.loop.run_until_complete(burst(0))
+        return time.perf_counter() - wall, time.process_time() - cpu
+    n = bursts * bench.async_ops
+    step = op.impls[contender](bench, n)
     wall, cpu = time.perf_counter(), time.process_time()
-    for _ in range(bursts):
-        bench.loop.run_until_complete(step(0))
+    if CONTENDERS[contender].is_async:
+        bench.loop.run_until_complete(_one_by_one(step, n))
+    else:
+        for i in range(n):
+            step(i)
     return time.perf_counter() - wall, time.process_time() - cpu
+
+
+async def _one_by_one(step: Callable[[int], Awaitable[object]], n: int) -> None:
+    for i in range(n):
+        await step(i)
 
 
 def report(stats: pstats.Stats, ops: int, top: int) -> str:
@@ -113,7 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             op = OPERATIONS[op_key]
             keys = [key for key in contenders if key in op.impls]
             n = bench.async_ops * args.bursts
-            print(f"== {op.title}: {args.bursts} bursts of {bench.async_ops} operations")
+            how = "" if op.kind is Kind.THROUGHPUT else ", one after the other"
+            print(f"== {op.title}: {args.bursts} bursts of {bench.async_ops} operations{how}")
             for key in keys:
                 run_bursts(bench, op_key, key, 1)  # warm-up: prepares statements
             walls: dict[str, list[float]] = {key: [] for key in keys}

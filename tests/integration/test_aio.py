@@ -98,7 +98,7 @@ async def test_acsylla_connected_in_the_running_loop(keyspace: str) -> None:
         **driver_options("acsylla"),
     )
     try:
-        assert drv._loop is asyncio.get_running_loop() and drv._thread is None
+        assert drv._loop is asyncio.get_running_loop() and not drv._own_loop
         await NativeItem.sync_table()
         docs = [NativeItem(id=uuid4(), n=i) for i in range(200)]
         await asyncio.gather(*(d.save() for d in docs))

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +22,7 @@ from cassandra.cluster import Session
 import coodie.aio
 import coodie.sync
 from coodie.exceptions import InvalidQueryError, Unavailable, UnsupportedOperation
-from coodie.fields import PrimaryKey
+from coodie.fields import ClusteringKey, PrimaryKey
 from coodie.registry import get_driver, unregister_driver
 from tests.integration.conftest import _contact_points
 
@@ -280,6 +281,72 @@ def test_a_session_given_in_the_parent_is_refused_in_a_forked_child(
         assert f(Given.find(id=1).all()) == []  # the parent's session still works
     finally:
         unregister_driver("fork_given")
+
+
+# ------------------------------------------------------------------ threads
+
+THREADS = 6  # blocking callers at once
+ROWS = 20  # rows each caller writes and reads back
+JOIN_S = 120  # seconds the callers may take together before the test calls them hung
+
+
+@pytest.mark.parametrize("driver_type", DRIVERS)
+def test_one_blocking_driver_serves_several_threads_and_loops_at_once(
+    keyspace: str, named_driver: Any, driver_type: str
+) -> None:
+    """Several threads use one blocking driver at once (acsylla's runs its event loop in
+    whichever calling thread finds it free, the others wait their turn or are served by
+    it), together with coroutines of another event loop and blocking calls made inside a
+    coroutine: each caller gets its own rows back, none fails, none hangs."""
+    driver_name = f"threads_{driver_type}"
+    named_driver(driver_name, driver_type)
+    table = f"it_threads_{driver_type}"
+
+    def model(module: Any) -> Any:
+        class Owned(module.Document):  # type: ignore[name-defined,misc]
+            owner: Annotated[int, PrimaryKey()]
+            n: Annotated[int, ClusteringKey()]
+            label: str = ""
+
+            class Settings:
+                name = table
+                driver = driver_name
+
+        return Owned
+
+    Owned, AioOwned = model(coodie.sync), model(coodie.aio)
+    Owned.sync_table()
+
+    def blocking_caller(owner: int) -> list[str]:
+        for n in range(ROWS):
+            Owned(owner=owner, n=n, label=f"{owner}:{n}").save()
+            assert Owned.get(owner=owner, n=n).label == f"{owner}:{n}"
+        return [d.label for d in Owned.find(owner=owner).all()]
+
+    async def aio_caller(owner: int) -> list[str]:
+        async def one(n: int) -> str:
+            await AioOwned(owner=owner, n=n, label=f"{owner}:{n}").save()
+            return str((await AioOwned.get(owner=owner, n=n)).label)
+
+        labels = await asyncio.gather(*(one(n) for n in range(ROWS)))
+        assert labels == [f"{owner}:{n}" for n in range(ROWS)]
+        return [d.label async for d in AioOwned.find(owner=owner)]
+
+    async def blocking_inside_a_coroutine(owner: int) -> list[str]:
+        return blocking_caller(owner)  # this thread runs a loop of its own meanwhile
+
+    callers: list[Callable[[], list[str]]] = [
+        *(lambda owner=owner: blocking_caller(owner) for owner in range(THREADS)),
+        lambda: asyncio.run(aio_caller(THREADS)),
+        lambda: asyncio.run(blocking_inside_a_coroutine(THREADS + 1)),
+    ]
+    with ThreadPoolExecutor(len(callers)) as pool:
+        futures = [pool.submit(caller) for caller in callers]
+        results = [fut.result(timeout=JOIN_S) for fut in futures]
+    for owner, labels in enumerate(results):
+        assert labels == [f"{owner}:{n}" for n in range(ROWS)], owner
+    # and the driver still serves a caller alone afterwards
+    assert Owned.get(owner=0, n=ROWS - 1).label == f"0:{ROWS - 1}"
 
 
 # ------------------------------------------------------------------ item 11

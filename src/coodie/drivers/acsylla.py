@@ -3,25 +3,31 @@
 An acsylla cluster belongs to the event loop it was created in. `await init_coodie(...,
 driver_type="acsylla")` connects in the caller's loop and runs requests there directly.
 The blocking API (`coodie.sync.init_coodie(..., driver_type="acsylla")`) connects on
-first use in one long-lived background loop owned by the driver; blocking calls wait
-for it, and coroutines from any other loop hop to it.
+first use in an event loop owned by the driver, which each blocking call runs in its own
+thread while its request takes (several threads at once take turns: see `_run`);
+coroutines from any other loop are seen through by a thread of the driver's.
 
 acsylla converts some values differently from the Python driver (uuid and timeuuid read
 as str, varint as bytes, timestamps as aware datetimes; varint binds from bytes and
 decimal from plain-notation strings). The compiler gives the CQL type of every marker
-and selected column, so the conversions are chosen once per statement shape.
+and selected column, so the conversions are chosen once per statement shape, and rows
+are converted a column at a time, once per page.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import datetime as dt
 import inspect
 import re
 import struct
 import threading
 import uuid
-from collections.abc import Callable, Coroutine, Sequence
+from asyncio.events import _get_running_loop
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from threading import get_ident
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import acsylla
@@ -54,7 +60,9 @@ __all__ = ["AcsyllaDriver"]
 
 T = TypeVar("T")
 Conv = Callable[[Any], Any]
+RowsConv = Callable[[list[Any]], list[Any]]
 _MAX_PREPARED = 2048
+_UNKNOWN: Any = object()  # a shape whose converters are not made yet
 
 
 _ERRORS: ErrorKinds = (
@@ -125,8 +133,21 @@ def _ascii_without_nul(v: Any) -> Any:
     return v
 
 
+_UUID = uuid.UUID
+_new_uuid = uuid.UUID.__new__
+_set_slot = object.__setattr__
+_SAFETY_UNKNOWN = uuid.SafeUUID.unknown
+
+
 def _uuid(v: Any) -> Any:
-    return uuid.UUID(v) if isinstance(v, str) else v
+    if type(v) is str:
+        # acsylla's text is always the canonical 8-4-4-4-12 form: built as UUID(v) builds
+        # it, without UUID()'s parsing of the forms it accepts (a third of the cost)
+        u = _new_uuid(_UUID)
+        _set_slot(u, "int", int(v.replace("-", ""), 16))
+        _set_slot(u, "is_safe", _SAFETY_UNKNOWN)
+        return u
+    return v
 
 
 def _varint_from_bytes(v: Any) -> Any:
@@ -234,6 +255,30 @@ def _apply(convs: Sequence[Conv | None], values: Sequence[Any]) -> list[Any]:
     return [c(v) if c is not None and v is not None else v for c, v in zip(convs, values)]
 
 
+def _rows_converter(convs: Sequence[Conv | None]) -> RowsConv | None:
+    """Rows (tuples) -> the rows with each column that has a converter converted (None:
+    no column has one). A page of several rows is converted a column at a time: the page
+    is transposed, the columns that need it are mapped, and the rows rebuilt once."""
+    pairs = [(i, c) for i, c in enumerate(convs) if c is not None]
+    if not pairs:
+        return None
+
+    def convert(rows: list[Any]) -> list[Any]:
+        if len(rows) == 1:
+            row = list(rows[0])
+            for i, c in pairs:
+                v = row[i]
+                if v is not None:
+                    row[i] = c(v)
+            return [tuple(row)]
+        columns: list[Any] = list(zip(*rows))
+        for i, c in pairs:
+            columns[i] = [v if v is None else c(v) for v in columns[i]]
+        return list(zip(*columns))
+
+    return convert
+
+
 def cluster_options() -> list[str]:
     """The init_coodie() options the acsylla driver takes: those of
     `acsylla.create_cluster()`, but the hosts and port that init_coodie() sets itself."""
@@ -271,25 +316,40 @@ class AcsyllaDriver(DriverSettings):
             **options,
         }
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop the session belongs to
-        self._thread: threading.Thread | None = None  # set when that loop is ours
+        self._own_loop = False  # that loop is the driver's own (the blocking API's)
         self._session: Any = None
         self._cluster: Any = None  # the acsylla Cluster of the session
-        self._prepared: dict[str, Any] = {}
-        self._bind_convs: dict[StatementTypes, list[Conv | None]] = {}
-        self._read_convs: dict[StatementTypes, list[Conv | None]] = {}
-        self._lock = threading.Lock()
+        # per statement text: its prepared statement and whether it is idempotent
+        self._prepared: dict[str, tuple[Any, bool]] = {}
+        # per statement shape: the converters of its values and of its rows (None: none)
+        self._binders: dict[StatementTypes, list[Conv | None] | None] = {}
+        self._readers: dict[StatementTypes, RowsConv | None] = {}
+        self._lock = threading.Lock()  # connecting
+        self._new_drive()
         fork_safe(self)
 
+    def _new_drive(self) -> None:
+        """The state of who drives the driver's own loop (see `_run`)."""
+        self._drive = threading.Lock()  # held by the thread that runs the loop now
+        self._mutex = threading.Lock()  # guards the followers, the remote calls, the pump
+        self._followers: dict[threading.Event, None] = {}  # threads waiting, oldest first
+        self._remote_calls: set[concurrent.futures.Future[Any]] = (
+            set()
+        )  # what the pump sees through
+        self._work = threading.Condition(self._mutex)  # a remote call came
+        self._pump: threading.Thread | None = None
+
     def _after_fork(self) -> None:
-        """In a forked child: drop the parent's session, cluster, loop and thread, untouched
-        (the C++ driver's threads did not survive the fork, and freeing the session would
-        wait for them), and connect again on first use, in a loop of the child's own."""
-        forget_in_child(self._session, self._cluster, self._loop, self._thread, self._prepared)
+        """In a forked child: drop the parent's session, cluster and loop, untouched (the
+        C++ driver's threads did not survive the fork, and freeing the session would wait
+        for them), and connect again on first use, in a loop of the child's own."""
+        forget_in_child(self._session, self._cluster, self._loop, self._pump, self._prepared)
         self._session = self._cluster = None
         self._loop = None
-        self._thread = None
+        self._own_loop = False
         self._prepared = {}
         self._lock = threading.Lock()
+        self._new_drive()  # a lock held by a thread of the parent stays held in the child
 
     # ------------------------------------------------------------- connecting
 
@@ -323,43 +383,150 @@ class AcsyllaDriver(DriverSettings):
             raise
 
     def connect(self) -> None:
-        """Connect in the driver's own background loop (for the blocking API)."""
+        """Connect in an event loop of the driver's own (for the blocking API)."""
         with self._lock:
             if self._session is not None:
                 return
             loop = asyncio.new_event_loop()
-            thread = threading.Thread(target=loop.run_forever, name="coodie-acsylla", daemon=True)
-            thread.start()
+            self._loop, self._own_loop = loop, True
             try:
-                asyncio.run_coroutine_threadsafe(self._open(), loop).result()
+                self._run(self._open)
             except BaseException:
-                loop.call_soon_threadsafe(loop.stop)
-                thread.join(5)
-                loop.close()
+                self._loop, self._own_loop = None, False
+                self._stop_pump()
+                with self._drive:
+                    loop.close()
                 raise
-            self._loop, self._thread = loop, thread
 
-    def _blocking(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    # ------------------------------------------------------------- the driver's own loop
+    #
+    # No thread of the driver's runs its loop. A blocking call runs the loop itself, in
+    # the calling thread, as long as its request takes (`loop.run_until_complete`, as
+    # raw acsylla does: no hop to another thread and back), holding `_drive`. A call
+    # that finds another thread driving queues its coroutine in the loop (the driving
+    # thread runs it too) and waits as a follower; a thread that stops driving wakes the
+    # oldest follower, which drives on if its own request is not done yet. A thread that
+    # runs an event loop of its own (an async caller in another loop, a blocking call
+    # made inside a coroutine) cannot drive this one: its calls are seen through by the
+    # pump, a thread that follows them (started on the first such call, idle between).
+
+    def _run(self, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+        """Run the coroutine `fn(*args)` in the driver's own loop; its result."""
+        loop = self._loop
+        assert loop is not None
+        if _get_running_loop() is not None:  # this thread runs another loop
+            return self._remote(fn(*args)).result()
+        if self._drive.acquire(False):  # the common case: nobody else drives
+            try:
+                return loop.run_until_complete(fn(*args))
+            finally:
+                self._drive.release()
+                if self._followers:
+                    self._hand_over()
+        return self._follow(asyncio.run_coroutine_threadsafe(fn(*args), loop))
+
+    def _follow(self, done: concurrent.futures.Future[T]) -> T:
+        """Wait for `done`, a coroutine queued in the loop, driving the loop whenever no
+        other thread does."""
+        loop = self._loop
+        assert loop is not None
+        wake = threading.Event()
+        done.add_done_callback(lambda _: wake.set())
+        with self._mutex:
+            self._followers[wake] = None  # before trying to drive: see _hand_over
+        try:
+            while not done.done():
+                if self._drive.acquire(False):
+                    try:
+                        if not done.done():
+                            loop.run_until_complete(asyncio.wrap_future(done, loop=loop))
+                    finally:
+                        self._drive.release()
+                    break
+                wake.wait()
+                wake.clear()
+        finally:
+            with self._mutex:
+                del self._followers[wake]
+            if self._followers and not self._drive.locked():
+                self._hand_over()  # it may have been this one's turn: pass it on
+        return done.result()
+
+    def _hand_over(self) -> None:
+        """Wake the oldest follower: it drives, or passes the turn on as it leaves. (A
+        follower registers before it tries to drive, so a thread that stops driving sees
+        every follower that found the loop taken.)"""
+        with self._mutex:
+            wake = next(iter(self._followers), None)
+        if wake is not None:
+            wake.set()
+
+    def _remote(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Queue `coro` in the loop for a caller that cannot drive it; the pump sees it
+        through."""
+        assert self._loop is not None
+        done = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        with self._mutex:
+            self._remote_calls.add(done)
+            if self._pump is None:
+                self._pump = threading.Thread(
+                    target=self._pumping, name="coodie-acsylla", daemon=True
+                )
+                self._pump.start()
+            self._work.notify()
+        done.add_done_callback(self._remote_done)
+        return done
+
+    def _remote_done(self, done: concurrent.futures.Future[Any]) -> None:
+        with self._mutex:
+            self._remote_calls.discard(done)
+
+    def _pumping(self) -> None:
+        me = threading.current_thread()
+        while True:
+            with self._mutex:
+                while not self._remote_calls and self._pump is me:
+                    self._work.wait()
+                if self._pump is not me:  # stopped
+                    return
+                done = next(iter(self._remote_calls))
+            with contextlib.suppress(BaseException):  # its caller gets its error
+                self._follow(done)
+
+    def _stop_pump(self) -> None:
+        with self._mutex:
+            pump, self._pump = self._pump, None
+            self._work.notify_all()
+        if pump is not None and pump is not threading.current_thread():
+            pump.join(10)
+
+    def _blocking(self, fn: Callable[[Any], Coroutine[Any, Any, T]], arg: Any) -> T:
         if self._session is None:
             self.connect()
-        if self._thread is None:
+        if not self._own_loop:
             raise ConfigurationError(
                 "this acsylla driver was connected by `await init_coodie()` and belongs to that "
                 "event loop: use the coodie.aio API with it (or connect with coodie.sync.init_coodie)"
             )
-        assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(make(), self._loop).result()
+        return self._run(fn, arg)
 
-    async def _awaiting(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    def _async(self, fn: Callable[[Any], Coroutine[Any, Any, T]], arg: Any) -> Awaitable[T]:
+        # The common case: connected by `await init_coodie()` in the loop that runs here
+        # (the loop's thread is this one: cheaper than `asyncio.get_running_loop()`, which
+        # calls getpid() on Python 3.11).
+        if getattr(self._loop, "_thread_id", None) == get_ident():
+            return fn(arg)
+        return self._awaiting(fn, arg)
+
+    async def _awaiting(self, fn: Callable[[Any], Coroutine[Any, Any, T]], arg: Any) -> T:
         if self._session is None:
             # Not connected by `await init_coodie()`: this driver came from the blocking
             # init, so it connects in its own loop, which outlives the caller's.
             await asyncio.get_running_loop().run_in_executor(None, self.connect)
-        running = asyncio.get_running_loop()
-        if running is self._loop:
-            return await make()
-        if self._thread is not None and self._loop is not None:
-            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(make(), self._loop))
+        if asyncio.get_running_loop() is self._loop:  # (a loop that has no _thread_id)
+            return await fn(arg)
+        if self._own_loop:
+            return await asyncio.wrap_future(self._remote(fn(arg)))
         raise ConfigurationError(
             "this acsylla driver belongs to the event loop it connected in; "
             "call init_coodie() again in this loop"
@@ -367,97 +534,100 @@ class AcsyllaDriver(DriverSettings):
 
     # ------------------------------------------------------------- statements
 
-    async def _prepare(self, cql: str) -> Any:
-        ps = self._prepared.get(cql)
-        if ps is None:
-            try:
-                ps = await self._session.create_prepared(cql)
-            except Exception as e:
-                raise translate_error(e, cql) from e
-            if len(self._prepared) >= _MAX_PREPARED:
-                del self._prepared[next(iter(self._prepared))]
-            self._prepared[cql] = ps
-        return ps
+    async def _prepare(self, compiled: Compiled) -> tuple[Any, bool]:
+        cql = compiled.cql
+        try:
+            ps = await self._session.create_prepared(cql)
+        except Exception as e:
+            raise translate_error(e, cql) from e
+        if len(self._prepared) >= _MAX_PREPARED:
+            del self._prepared[next(iter(self._prepared))]
+        prepared = self._prepared[cql] = (ps, idempotent(compiled))
+        return prepared
+
+    def _binder(self, compiled: Compiled, types: StatementTypes) -> list[Conv | None] | None:
+        """The converters of a shape's values (None: none needed), made once per shape,
+        before the first request of it is sent."""
+        named = [*zip(types.params, types.labels), *zip(types.columns, compiled.columns)]
+        for t, column in named:
+            if _has_decimal(t):
+                raise _refuse_decimal(t, compiled.cql, column)
+        convs = [converter_for(t, _BIND_LEAF) for t in types.params]
+        binder = self._binders[types] = convs if any(convs) else None
+        return binder
 
     def _values(self, compiled: Compiled) -> list[Any]:
         types = compiled.types
         if types is None:
             return list(compiled.params)
-        convs = self._bind_convs.get(types)
+        convs = self._binders.get(types, _UNKNOWN)
+        if convs is _UNKNOWN:
+            convs = self._binder(compiled, types)
         if convs is None:
-            # (once per shape, before the first request of it is sent)
-            named = [*zip(types.params, types.labels), *zip(types.columns, compiled.columns)]
-            for t, column in named:
-                if _has_decimal(t):
-                    raise _refuse_decimal(t, compiled.cql, column)
-            convs = self._bind_convs[types] = [converter_for(t, _BIND_LEAF) for t in types.params]
-        return _apply(convs, compiled.params) if any(convs) else list(compiled.params)
+            return list(compiled.params)
+        return _apply(convs, compiled.params)
 
-    async def _bound(self, compiled: Compiled, request: Request | None = None) -> Any:
-        ps = await self._prepare(compiled.cql)
+    def _statement(self, prepared: tuple[Any, bool], compiled: Compiled, request: Request) -> Any:
+        """The bound statement of a request, its options set."""
         try:
-            st = ps.bind(self._values(compiled))
-            if request is not None:
-                if request.fetch_size:
-                    st.set_page_size(request.fetch_size)
-                if request.paging_state:
-                    st.set_page_state(request.paging_state)
-                if request.timeout is not None:
-                    # acsylla counts whole milliseconds, and 0 means no timeout at all
-                    st.set_timeout(max(request.timeout, 0.001))
-                if request.trace:
-                    st.set_tracing(True)
-            level = (
-                request.consistency if request is not None else None
-            ) or self.default_consistency
+            st = prepared[0].bind(self._values(compiled))  # (a list binds fastest)
+            if request.fetch_size:
+                st.set_page_size(request.fetch_size)
+            if request.paging_state:
+                st.set_page_state(request.paging_state)
+            if request.timeout is not None:
+                # acsylla counts whole milliseconds, and 0 means no timeout at all
+                st.set_timeout(max(request.timeout, 0.001))
+            if request.trace:
+                st.set_tracing(True)
+            level = request.consistency or self.default_consistency
             if level:
                 st.set_consistency(_consistency(level))
-            serial = (
-                request.serial_consistency if request is not None else None
-            ) or self.default_serial_consistency
-            if serial and compiled.lwt:
-                st.set_serial_consistency(_consistency(serial))
+            if compiled.lwt:
+                serial = request.serial_consistency or self.default_serial_consistency
+                if serial:
+                    st.set_serial_consistency(_consistency(serial))
         except Exception as e:
             raise translate_error(e, compiled.cql) from e
         # retries and speculative executions apply to statements marked idempotent only
-        st.set_is_idempotent(idempotent(compiled))
-        if request is not None and request.retry_policy is not None:
+        st.set_is_idempotent(prepared[1])
+        if request.retry_policy is not None:
             st.set_retry_policy(_retry_policy(request.retry_policy))
         return st
 
     def _page(self, result: Any, types: StatementTypes | None) -> Page:
         columns = tuple(result.columns_names())
         rows = [row.as_tuple() for row in result]
-        if types is not None and types.columns and len(types.columns) == len(columns):
-            convs = self._read_convs.get(types)
-            if convs is None:
-                convs = self._read_convs[types] = [
-                    converter_for(t, _READ_LEAF) for t in types.columns
-                ]
-            if any(convs):
-                rows = [tuple(_apply(convs, r)) for r in rows]
-        elif types is not None and types.by_column is not None and rows:
-            rows = self._convert_by_name(types, columns, rows)
+        if rows and types is not None:
+            if types.columns and len(types.columns) == len(columns):
+                reader = self._readers.get(types, _UNKNOWN)
+                if reader is _UNKNOWN:
+                    reader = self._readers[types] = _rows_converter(
+                        [converter_for(t, _READ_LEAF) for t in types.columns]
+                    )
+                if reader is not None:
+                    rows = reader(rows)
+            elif types.by_column is not None:
+                # rows of raw CQL over a model's table: converted by the columns' names
+                known = [types.by_column.get(c) for c in columns]
+                convert = _rows_converter(
+                    [converter_for(t, _READ_LEAF) if t is not None else None for t in known]
+                )
+                if convert is not None:
+                    rows = convert(rows)
         state = result.page_state() if result.has_more_pages() else None
         return Page(rows, columns, state)
 
-    def _convert_by_name(
-        self, types: StatementTypes, columns: tuple[str, ...], rows: list[Any]
-    ) -> list[Any]:
-        """Rows of raw CQL over a model's table: converted by the columns' names."""
-        assert types.by_column is not None
-        known = [types.by_column.get(c) for c in columns]
-        convs = [converter_for(t, _READ_LEAF) if t is not None else None for t in known]
-        return [tuple(_apply(convs, r)) for r in rows] if any(convs) else rows
-
     async def _execute(self, request: Request) -> Page:
-        st = await self._bound(request.compiled, request)
+        compiled = request.compiled
+        prepared = self._prepared.get(compiled.cql) or await self._prepare(compiled)
+        st = self._statement(prepared, compiled, request)
         try:
             result = await self._session.execute(st)
         except Exception as e:
             level = request.consistency or self.default_consistency
-            raise translate_error(e, request.compiled.cql, level) from e
-        page = self._page(result, request.compiled.types)
+            raise translate_error(e, compiled.cql, level) from e
+        page = self._page(result, compiled.types)
         if request.trace:  # the server's session id in system_traces
             page.trace_id = _uuid(result.tracing_id)
         return page
@@ -466,21 +636,22 @@ class AcsyllaDriver(DriverSettings):
         return list(await asyncio.gather(*(self._execute(r) for r in requests)))
 
     async def _execute_batch(self, batch: BatchRequest) -> Page:
-        make = {
-            "logged": acsylla.create_batch_logged,
-            "unlogged": acsylla.create_batch_unlogged,
-            "counter": acsylla.create_batch_counter,
-        }[batch.kind]
-        b = make()
+        b = _BATCHES[batch.kind]()
+        idem, lwt = True, False
         for item in batch.items:
-            b.add_statement(await self._bound(item))
+            prepared = self._prepared.get(item.cql) or await self._prepare(item)
+            try:  # its values only: the batch carries the options
+                b.add_statement(prepared[0].bind(self._values(item)))
+            except Exception as e:
+                raise translate_error(e, item.cql) from e
+            idem, lwt = idem and prepared[1], lwt or item.lwt
         level = batch.consistency or self.default_consistency
         if level:
             b.set_consistency(_consistency(level))
         serial = batch.serial_consistency or self.default_serial_consistency
-        if serial and any(item.lwt for item in batch.items):
+        if serial and lwt:
             b.set_serial_consistency(_consistency(serial))
-        b.set_is_idempotent(all(idempotent(item) for item in batch.items))
+        b.set_is_idempotent(idem)
         if batch.timeout is not None:
             # whole milliseconds, and 0 means no timeout at all (as for statements)
             b.set_request_timeout(max(int(batch.timeout * 1000), 1))
@@ -516,61 +687,59 @@ class AcsyllaDriver(DriverSettings):
     # ------------------------------------------------------------- the driver API
 
     def execute(self, request: Request) -> Page:
-        return self._blocking(lambda: self._execute(request))
+        return self._blocking(self._execute, request)
 
     def execute_concurrent(self, requests: list[Request]) -> list[Page]:
-        return self._blocking(lambda: self._execute_concurrent(requests))
+        return self._blocking(self._execute_concurrent, requests)
 
     def execute_batch(self, batch: BatchRequest) -> Page:
-        return self._blocking(lambda: self._execute_batch(batch))
+        return self._blocking(self._execute_batch, batch)
 
     def execute_raw(self, raw: RawRequest | str, params: Sequence[Any] | None = None) -> Any:
         """DDL and metadata queries; given CQL text (coodie 1.9's
         `get_driver().execute_raw(cql, params)`), values bound and rows as dicts."""
         if isinstance(raw, str):
             return rows_of_cql(self, raw, params)
-        return self._blocking(lambda: self._execute_raw(raw))
+        return self._blocking(self._execute_raw, raw)
 
-    async def execute_async(self, request: Request) -> Page:
-        if self._thread is None and self._loop is asyncio.get_running_loop():  # the common case
-            return await self._execute(request)
-        return await self._awaiting(lambda: self._execute(request))
+    def execute_async(self, request: Request) -> Awaitable[Page]:
+        return self._async(self._execute, request)
 
-    async def execute_concurrent_async(self, requests: list[Request]) -> list[Page]:
-        return await self._awaiting(lambda: self._execute_concurrent(requests))
+    def execute_concurrent_async(self, requests: list[Request]) -> Awaitable[list[Page]]:
+        return self._async(self._execute_concurrent, requests)
 
-    async def execute_batch_async(self, batch: BatchRequest) -> Page:
-        return await self._awaiting(lambda: self._execute_batch(batch))
+    def execute_batch_async(self, batch: BatchRequest) -> Awaitable[Page]:
+        return self._async(self._execute_batch, batch)
 
-    async def execute_raw_async(
-        self, raw: RawRequest | str, params: Sequence[Any] | None = None
-    ) -> Any:
+    def execute_raw_async(self, raw: RawRequest | str, params: Sequence[Any] | None = None) -> Any:
         if isinstance(raw, str):
-            return await rows_of_cql_async(self, raw, params)
-        return await self._awaiting(lambda: self._execute_raw(raw))
+            return rows_of_cql_async(self, raw, params)
+        return self._async(self._execute_raw, raw)
 
     def shutdown(self) -> None:
-        """Close the session; a background loop, if any, stops too."""
-        loop, thread = self._loop, self._thread
+        """Close the session; the driver's own loop, if any, closes too."""
+        loop = self._loop
         if loop is None:
             return
-        if thread is not None:
-            if self._session is not None:
-                asyncio.run_coroutine_threadsafe(self._close(), loop).result(30)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(10)
-            loop.close()
+        if self._own_loop:
+            try:
+                if self._session is not None:
+                    self._run(self._close)
+            finally:
+                self._stop_pump()
+                with self._drive:  # once no thread runs it
+                    loop.close()
         elif self._session is not None and not loop.is_closed():
             if loop.is_running():
                 loop.create_task(self._close())
             else:
                 loop.run_until_complete(self._close())
-        self._loop = self._thread = None
+        self._loop, self._own_loop = None, False
         self._session = self._cluster = None
         self._prepared.clear()
 
     async def shutdown_async(self) -> None:
-        if self._thread is not None:
+        if self._own_loop:
             await asyncio.get_running_loop().run_in_executor(None, self.shutdown)
             return
         loop = self._loop
@@ -594,13 +763,21 @@ def _retry_policy(policy: object) -> str:
     return str(policy)
 
 
+_LEVELS: dict[str, Any] = dict(acsylla.Consistency.__members__)
+_BATCHES: dict[str, Callable[[], Any]] = {
+    "logged": acsylla.create_batch_logged,
+    "unlogged": acsylla.create_batch_unlogged,
+    "counter": acsylla.create_batch_counter,
+}
+
+
 def _consistency(name: str) -> Any:
-    try:
-        return acsylla.Consistency[name]
-    except KeyError:
+    level = _LEVELS.get(name)
+    if level is None:
         raise InvalidQueryError(
-            f"unknown consistency level {name!r}; use one of {', '.join(acsylla.Consistency.__members__)}"
-        ) from None
+            f"unknown consistency level {name!r}; use one of {', '.join(_LEVELS)}"
+        )
+    return level
 
 
 if TYPE_CHECKING:  # mypy --strict checks that the driver serves both APIs
