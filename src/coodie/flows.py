@@ -47,8 +47,8 @@ from coodie.query import (
     Flow,
     QuerySetCore,
     check_timeout,
+    keyspace_of,
     one_document,
-    resolve_keyspace,
 )
 from coodie.requests import BatchRequest, Page, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
@@ -121,12 +121,8 @@ def lwt_result(page: Page, model: type[DocumentCore] | None = None) -> LWTResult
     return LWTResult(False, existing)
 
 
-def compile_for(model: type[DocumentCore], stmt: Statement) -> Compiled:
-    return compile_statement(stmt, model._schema(), resolve_keyspace(model))
-
-
 def _keyspace(model: type[DocumentCore], schema: TableSchema) -> str:
-    return schema.keyspace or resolve_keyspace(model)  # (the schema's own: no second look-up)
+    return schema.keyspace or keyspace_of(schema, model)  # (the schema's own: no look-up)
 
 
 def _timestamp(timestamp: int | None, batch: BatchCore | None) -> int | None:
@@ -181,20 +177,26 @@ def _parametrized(stmt: Statement, schema: TableSchema, sources: Sequence[Any]) 
 
 def _write(
     doc: DocumentCore,
+    schema: TableSchema,
     compiled: Compiled,
     answer: Callable[[Page], T],
     queued: Callable[[], Any] | None = None,
     levels: tuple[Any, Any] = (None, None),
 ) -> Single[T]:
-    return Single(_request(type(doc), compiled, *levels), answer, type(doc), doc.__dict__, queued)
+    model = type(doc)
+    request = _request(model, schema, compiled, *levels)
+    return Single(request, answer, model, doc.__dict__, queued)
 
 
 def _request(
-    model: type[DocumentCore], compiled: Compiled, consistency: Any, serial_consistency: Any
+    model: type[DocumentCore],
+    schema: TableSchema,
+    compiled: Compiled,
+    consistency: Any,
+    serial_consistency: Any,
 ) -> Request:
     """A write's request at the call's levels (`consistency=`, `serial_consistency=`),
-    else its model's, else the driver's."""
-    schema = model._schema()
+    else its model's (`schema`), else the driver's."""
     if consistency is None and serial_consistency is None:  # (the common case)
         return schema.request(compiled)
     return schema.request(
@@ -219,15 +221,18 @@ def _applied(doc: DocumentCore, compiled: Compiled, new_values: Mapping[str, Any
 
 
 def _insert_compiled(
-    doc: DocumentCore, if_not_exists: bool, ttl: int | None, timestamp: int | None
+    doc: DocumentCore,
+    schema: TableSchema,
+    if_not_exists: bool,
+    ttl: int | None,
+    timestamp: int | None,
 ) -> Compiled:
     """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS)."""
     model = type(doc)
-    schema = model._schema()
     return compile_fixed(
         (model, Insert, if_not_exists, ttl is not None, timestamp is not None),
         schema,
-        _keyspace(model, schema),
+        schema.keyspace or keyspace_of(schema, model),
         None if id(doc) in _PARTIAL else fixed_sources(doc.__dict__, ttl=ttl, timestamp=timestamp),
         lambda: doc._insert_statement(if_not_exists=if_not_exists, ttl=ttl, timestamp=timestamp),
         _parametrized,
@@ -245,9 +250,9 @@ def save(
     serial_consistency: Any = None,
 ) -> Single[None]:
     """Upsert every column of the document (INSERT)."""
-    compiled = _insert_compiled(doc, False, ttl, _timestamp(timestamp, batch))
-    levels = (consistency, serial_consistency)
-    return _write(doc, compiled, lambda page: doc._mark_written(), None, levels)
+    schema = type(doc)._schema()
+    compiled = _insert_compiled(doc, schema, False, ttl, _timestamp(timestamp, batch))
+    return _write(doc, schema, compiled, doc._written, None, (consistency, serial_consistency))
 
 
 def insert(
@@ -270,8 +275,9 @@ def insert(
             doc._mark_written()
         return result
 
-    compiled = _insert_compiled(doc, True, ttl, _timestamp(timestamp, batch))
-    return _write(doc, compiled, answer, _pending, (consistency, serial_consistency))
+    schema = model._schema()
+    compiled = _insert_compiled(doc, schema, True, ttl, _timestamp(timestamp, batch))
+    return _write(doc, schema, compiled, answer, _pending, (consistency, serial_consistency))
 
 
 def _pending() -> LWTResult:
@@ -330,7 +336,7 @@ def update(
         )
         compiled = compile_fixed(key, schema, ks, sources, general, _parametrized)
     levels = (consistency, serial_consistency)
-    return _write(doc, compiled, _applied(doc, compiled, new_values[-1]), None, levels)
+    return _write(doc, schema, compiled, _applied(doc, compiled, new_values[-1]), None, levels)
 
 
 def delete(
@@ -371,8 +377,9 @@ def delete(
         )
     return _write(
         doc,
+        schema,
         compiled,
-        lambda page: lwt_result(page, model) if compiled.lwt else None,
+        (lambda page: lwt_result(page, model)) if compiled.lwt else _nothing,
         None,
         (consistency, serial_consistency),
     )
@@ -454,9 +461,11 @@ def delete_columns(
         timestamp=_timestamp(timestamp, batch),
         if_conditions=if_conditions,
     )
-    compiled = compile_for(type(doc), stmt)
+    model = type(doc)
+    schema = model._schema()
+    compiled = compile_statement(stmt, schema, _keyspace(model, schema))
     levels = (consistency, serial_consistency)
-    return _write(doc, compiled, _applied(doc, compiled, new_values), None, levels)
+    return _write(doc, schema, compiled, _applied(doc, compiled, new_values), None, levels)
 
 
 def counter(
@@ -496,7 +505,7 @@ def counter(
         lambda: _counter_statement(model, values, sign, timestamp),
         _parametrized,
     )
-    return Single(_request(model, compiled, None, None), apply, model, values)
+    return Single(schema.request(compiled), apply, model, values)
 
 
 def increment(owner: Any, /, *, batch: BatchCore | None = None, **values: Any) -> Single[None]:
@@ -673,22 +682,25 @@ class BatchCore:
         if self._items:
             validate_batch(self.kind, [(s, r.compiled.lwt, p) for _, r, s, p in self._items])
         queued, raw, self._items, self._raw = self._items, self._raw, [], []
-        ops = [op for op, _, _, _ in queued]
-        items = tuple(r.compiled for _, r, _, _ in queued) + tuple(raw)
+        compiled: list[Compiled] = []
+        levels: set[str | None] = set()
+        serials: set[str | None] = set()
+        for _, r, _, _ in queued:  # (one pass: a batch may hold many rows)
+            compiled.append(r.compiled)
+            levels.add(r.consistency)
+            serials.add(r.serial_consistency)
+        items = (*compiled, *raw)
         # the batch's levels, else the one its writes ask for (their own or their model's)
-        requests = [r for _, r, _, _ in queued]
         page: Page = yield BatchRequest(
             self.kind.value,
             items,
-            consistency=self.consistency
-            or _shared((r.consistency for r in requests), "consistency"),
+            consistency=self.consistency or _shared(levels, "consistency"),
             timeout=self.timeout,
-            serial_consistency=self.serial_consistency
-            or _shared((r.serial_consistency for r in requests), "serial_consistency"),
+            serial_consistency=self.serial_consistency or _shared(serials, "serial_consistency"),
         )
         if any(c.lwt for c in items):
-            self.result = lwt_result(page, ops[0].model if ops else None)
+            self.result = lwt_result(page, queued[0][0].model if queued else None)
         if self.result is None or self.result.applied:
-            for op in ops:
+            for op, _, _, _ in queued:
                 op.answer(page)
         return self.result

@@ -101,29 +101,75 @@ class Template:
     lwt: bool
     paging: bool
     types: StatementTypes
+    # sources -> Compiled: the bind list made into one function, once per shape (_binder)
+    _bind: Callable[[Sequence[Any]], Compiled] = dataclasses.field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_bind", _binder(self))
 
     def bind(self, sources: Sequence[Any]) -> Compiled:
         """The statement with each marker's value taken from `sources`, converted and
         checked (InvalidQueryError names the column of a value that does not fit)."""
-        params: list[Any] = []
-        add = params.append
-        for source, key, convert, null, cls, extra, label, t in self.binds:
-            v = sources[source][key]
-            if v is None:
-                if null is not None:
-                    if null is _FALLBACK:
-                        raise _Fallback
-                    raise InvalidQueryError(null)
-            else:
-                if convert is not None:
-                    v = convert(v)
-                if v is not None and not (isinstance(v, cls) and (extra is None or extra(v))):
-                    raise InvalidQueryError(
-                        f"{self.types.table}.{label}: {v!r} ({type(v).__name__}) does not fit "
-                        f"CQL type {describe(t)}"
-                    )
-            add(v)
-        return Compiled(self.cql, tuple(params), self.columns, self.lwt, self.paging, self.types)
+        return self._bind(sources)
+
+    def refuse(self, i: int, v: Any) -> InvalidQueryError:
+        """The error of a value that does not fit marker `i`'s column."""
+        b = self.binds[i]
+        return InvalidQueryError(
+            f"{self.types.table}.{b.label}: {v!r} ({type(v).__name__}) does not fit "
+            f"CQL type {describe(b.type)}"
+        )
+
+
+def _binder(t: Template) -> Callable[[Sequence[Any]], Compiled]:
+    """`t.bind` as one function generated for its bind list: per marker, only the steps
+    its entry needs (its null rule, converter and check), in straight-line code. Only
+    marker numbers and source indexes enter the generated source; keys, converters,
+    classes, checks and messages are passed in as names."""
+    env: dict[str, Any] = {
+        "Compiled": Compiled,
+        "InvalidQueryError": InvalidQueryError,
+        "_Fallback": _Fallback,
+        "t": t,
+        "cql": t.cql,
+        "columns": t.columns,
+        "lwt": t.lwt,
+        "paging": t.paging,
+        "types": t.types,
+    }
+    lines = ["def bind(sources):"]
+    for source in sorted({b.source for b in t.binds}):
+        lines.append(f"    s{source} = sources[{int(source)}]")
+    for i, (source, key, convert, null, cls, extra, _label, _type) in enumerate(t.binds):
+        env[f"k{i}"], env[f"cls{i}"] = key, cls
+        lines.append(f"    v{i} = s{int(source)}[k{i}]")
+        if null is _FALLBACK:
+            lines.append(f"    if v{i} is None:\n        raise _Fallback")
+            lines.append("    else:")
+        elif null is not None:
+            env[f"null{i}"] = null
+            lines.append(f"    if v{i} is None:\n        raise InvalidQueryError(null{i})")
+            lines.append("    else:")
+        else:
+            lines.append(f"    if v{i} is not None:")
+        check = f"isinstance(v{i}, cls{i})"
+        if extra is not None:
+            env[f"extra{i}"] = extra
+            check = f"({check} and extra{i}(v{i}))"
+        if convert is not None:
+            env[f"convert{i}"] = convert
+            lines.append(f"        v{i} = convert{i}(v{i})")
+            lines.append(f"        if v{i} is not None and not {check}:")
+        else:
+            lines.append(f"        if not {check}:")
+        lines.append(f"            raise t.refuse({i}, v{i})")
+    values = "".join(f"v{i}, " for i in range(len(t.binds)))
+    lines.append(f"    return Compiled(cql, ({values}), columns, lwt, paging, types)")
+    exec(compile("\n".join(lines) + "\n", "<coodie binder>", "exec"), env)
+    bind: Callable[[Sequence[Any]], Compiled] = env["bind"]
+    return bind
 
 
 # ------------------------------------------------------------------ the cache
