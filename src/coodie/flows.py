@@ -234,9 +234,19 @@ def _insert_compiled(
         schema,
         schema.keyspace or keyspace_of(schema, model),
         None if id(doc) in _PARTIAL else fixed_sources(doc.__dict__, ttl=ttl, timestamp=timestamp),
-        lambda: doc._insert_statement(if_not_exists=if_not_exists, ttl=ttl, timestamp=timestamp),
+        _insert_statement,
         _parametrized,
+        doc,
+        if_not_exists,
+        ttl,
+        timestamp,
     )
+
+
+def _insert_statement(
+    doc: DocumentCore, if_not_exists: bool, ttl: int | None, timestamp: int | None
+) -> Statement:
+    return doc._insert_statement(if_not_exists=if_not_exists, ttl=ttl, timestamp=timestamp)
 
 
 def save(
@@ -355,14 +365,9 @@ def delete(
     schema = model._schema()
     ks = _keyspace(model, schema)
     timestamp = _timestamp(timestamp, batch)
-
-    def general() -> Statement:
-        return doc._delete_statement(
-            if_exists=if_exists, timestamp=timestamp, if_conditions=if_conditions
-        )
-
     if if_conditions is not None and not isinstance(if_conditions, Mapping):
-        compiled = compile_statement(general(), schema, ks)
+        stmt = _delete_statement(doc, if_exists, timestamp, if_conditions)
+        compiled = compile_statement(stmt, schema, ks)
     else:
         conds = if_conditions or {}
         compiled = compile_fixed(
@@ -372,8 +377,12 @@ def delete(
             None
             if id(doc) in _PARTIAL
             else fixed_sources(doc.__dict__, None, conds, timestamp=timestamp),
-            general,
+            _delete_statement,
             _parametrized,
+            doc,
+            if_exists,
+            timestamp,
+            if_conditions,
         )
     return _write(
         doc,
@@ -382,6 +391,14 @@ def delete(
         (lambda page: lwt_result(page, model)) if compiled.lwt else _nothing,
         None,
         (consistency, serial_consistency),
+    )
+
+
+def _delete_statement(
+    doc: DocumentCore, if_exists: bool, timestamp: int | None, if_conditions: Any
+) -> Statement:
+    return doc._delete_statement(
+        if_exists=if_exists, timestamp=timestamp, if_conditions=if_conditions
     )
 
 
@@ -502,8 +519,12 @@ def counter(
         schema,
         _keyspace(model, schema),
         fixed_sources(values, timestamp=timestamp),
-        lambda: _counter_statement(model, values, sign, timestamp),
+        _counter_statement,
         _parametrized,
+        model,
+        values,
+        sign,
+        timestamp,
     )
     return Single(schema.request(compiled), apply, model, values)
 
@@ -570,25 +591,36 @@ def get(
         lookups = {key[0].name: conditions[0], **lookups}
         conditions = ()
 
-    def general() -> Select:
-        # (with what the QuerySet adds: a polymorphic subclass's filter)
-        qs = QuerySetCore(model, conditions_from(schema, conditions, lookups, model))
-        return qs._copy(_limit=2)._select()
-
     if conditions:
-        compiled = compile_statement(general(), schema, _keyspace(model, schema))
+        stmt = _get_statement(model, schema, conditions, lookups)
+        compiled = compile_statement(stmt, schema, _keyspace(model, schema))
     else:
         compiled = compile_fixed(
             (model, Select, tuple(lookups)),
             schema,
             _keyspace(model, schema),
             fixed_sources(lookups, limit=2),  # (2 rows: to tell one from several)
-            general,
+            _get_statement,
             _parametrized,
+            model,
+            schema,
+            conditions,
+            lookups,
         )
     # the QuerySet's request: its page size, or none where the server does not page
     request = schema.request(compiled, fetch_size=DEFAULT_PAGE_SIZE if compiled.paging else 0)
     return Single(request, lambda page: one_document(model, request, page.rows, required=required))
+
+
+def _get_statement(
+    model: type[DocumentCore],
+    schema: TableSchema,
+    conditions: Sequence[Any],
+    lookups: Mapping[str, Any],
+) -> Select:
+    # (with what the QuerySet adds: a polymorphic subclass's filter)
+    qs = QuerySetCore(model, conditions_from(schema, conditions, lookups, model))
+    return qs._copy(_limit=2)._select()
 
 
 # ------------------------------------------------------------------ batches

@@ -239,16 +239,18 @@ def compile_fixed(
     schema: TableSchema,
     keyspace: str | None,
     sources: Sources | Callable[[], Sources],
-    general: Callable[[], Statement],
+    general: Callable[..., Statement],
     fixed: Callable[[Statement, TableSchema, Sequence[Any]], Statement | None],
+    *args: Any,
 ) -> Compiled:
     """A statement of a fixed shape, remembered under `key` (which names the model and
     the options that change the shape): its template bound from `sources` (see
     fixed_sources; a function, where they cost work to make; None when this call cannot
     use the template).
 
-    The first call of a key builds its statement the general way (`general()`: nodes
-    holding values, validated) and compiles it. `fixed(statement, schema, sources)` is
+    The first call of a key builds its statement the general way (`general(*args)`:
+    nodes holding values, validated; given with its arguments rather than as a closure,
+    which would cost a function and its cells on every call) and compiles it. `fixed(statement, schema, sources)` is
     that statement with a `Param` where each value goes; it is remembered if, bound from
     this call's sources, it gives exactly the CQL and values of the general way.
     Otherwise the key takes the general path from then on."""
@@ -258,10 +260,10 @@ def compile_fixed(
         given = sources() if callable(sources) else sources
         if given is not None:
             try:
-                return template.bind(given)
+                return template._bind(given)
             except _Fallback:
                 pass
-    stmt = general()
+    stmt = general(*args)
     made, values = _template(stmt, schema, keyspace)
     compiled = made.bind(values)
     if template is None:
@@ -280,8 +282,21 @@ def fixed_sources(
 ) -> tuple[Any, ...]:
     """What the Params of a fixed statement read: FIELDS, CHANGES and CONDITIONS by
     name, and the options (USING, LIMIT) a statement binds."""
-    options = (ttl, timestamp, None, None, limit)
-    return (None, None, None, None, options, fields, changes, conditions)
+    if ttl is None and timestamp is None and limit is None:
+        return (None, None, None, None, _NO_OPTIONS, fields, changes, conditions)
+    return (
+        None,
+        None,
+        None,
+        None,
+        (ttl, timestamp, None, None, limit),
+        fields,
+        changes,
+        conditions,
+    )
+
+
+_NO_OPTIONS = (None, None, None, None, None)
 
 
 def _learn(
