@@ -206,18 +206,25 @@ def _request(
     )
 
 
-def _applied(doc: DocumentCore, compiled: Compiled, new_values: Mapping[str, Any]) -> Any:
+# The answers and builders below are small objects with slots rather than closures: a
+# closure costs a function and a cell per variable it reads, on every call, and each is
+# an object for the cyclic GC to count (with many requests in flight, collections).
+
+
+class _Applied:
     """The answer of a write that changes fields of `doc`: they take their new values
     once it applied; a conditional write answers its LWTResult."""
-    model = type(doc)
 
-    def answer(page: Page) -> LWTResult | None:
-        result = lwt_result(page, model) if compiled.lwt else None
+    __slots__ = ("doc", "lwt", "new_values")
+
+    def __init__(self, doc: DocumentCore, compiled: Compiled, new_values: Mapping[str, Any]):
+        self.doc, self.lwt, self.new_values = doc, compiled.lwt, new_values
+
+    def __call__(self, page: Page) -> LWTResult | None:
+        result = lwt_result(page, type(self.doc)) if self.lwt else None
         if result is None or result.applied:
-            doc._apply_local(new_values)
+            self.doc._apply_local(self.new_values)
         return result
-
-    return answer
 
 
 def _insert_compiled(
@@ -313,40 +320,73 @@ def update(
     model = type(doc)
     schema = model._schema()
     ks = _keyspace(model, schema)
-    timestamp = _timestamp(timestamp, batch)
-    new_values: list[dict[str, Any]] = []  # the values the instance takes, however made
-
-    def general() -> Statement:
-        stmt, changes = doc._update_statement(
-            values, ttl=ttl, timestamp=timestamp, if_exists=if_exists, if_conditions=if_conditions
-        )
-        new_values.append(changes)
-        return stmt
-
+    call = _UpdateCall(doc, values, ttl, _timestamp(timestamp, batch), if_exists, if_conditions)
     if if_conditions is not None and not isinstance(if_conditions, Mapping):
         # conditions given as expressions: the general path, every time
-        compiled = compile_statement(general(), schema, ks)
+        compiled = compile_statement(call.general(), schema, ks)
     else:
-        conds = if_conditions or {}
-
-        def sources() -> Any:
-            if id(doc) in _PARTIAL:
-                return None
-            new_values.append(doc._validated_changes(values))
-            return fixed_sources(doc.__dict__, new_values[-1], conds, ttl=ttl, timestamp=timestamp)
-
         key = (
             model,
             Update,
             tuple(values),
             ttl is not None,
-            timestamp is not None,
+            call.timestamp is not None,
             if_exists,
-            tuple(conds),
+            tuple(call.conds),
         )
-        compiled = compile_fixed(key, schema, ks, sources, general, _parametrized)
+        compiled = compile_fixed(key, schema, ks, call.sources, call.general, _parametrized)
     levels = (consistency, serial_consistency)
-    return _write(doc, schema, compiled, _applied(doc, compiled, new_values[-1]), None, levels)
+    return _write(doc, schema, compiled, _Applied(doc, compiled, call.new_values), None, levels)
+
+
+class _UpdateCall:
+    """One update() call, for compile_fixed: `sources()` (the validated new values, for
+    a remembered template) and `general()` (the statement built and validated the general
+    way). `new_values` is what the instance takes: made by whichever ran last."""
+
+    __slots__ = (
+        "conds",
+        "doc",
+        "if_conditions",
+        "if_exists",
+        "new_values",
+        "timestamp",
+        "ttl",
+        "values",
+    )
+
+    def __init__(
+        self,
+        doc: DocumentCore,
+        values: Mapping[str, Any],
+        ttl: int | None,
+        timestamp: int | None,
+        if_exists: bool,
+        if_conditions: IfConditions | None,
+    ) -> None:
+        self.doc, self.values, self.ttl, self.timestamp = doc, values, ttl, timestamp
+        self.if_exists, self.if_conditions = if_exists, if_conditions
+        self.conds: Any = if_conditions or {}
+        self.new_values: dict[str, Any] = {}
+
+    def general(self) -> Statement:
+        stmt, self.new_values = self.doc._update_statement(
+            self.values,
+            ttl=self.ttl,
+            timestamp=self.timestamp,
+            if_exists=self.if_exists,
+            if_conditions=self.if_conditions,
+        )
+        return stmt
+
+    def sources(self) -> Any:
+        doc = self.doc
+        if id(doc) in _PARTIAL:
+            return None
+        self.new_values = doc._validated_changes(self.values)
+        return fixed_sources(
+            doc.__dict__, self.new_values, self.conds, ttl=self.ttl, timestamp=self.timestamp
+        )
 
 
 def delete(
@@ -482,7 +522,7 @@ def delete_columns(
     schema = model._schema()
     compiled = compile_statement(stmt, schema, _keyspace(model, schema))
     levels = (consistency, serial_consistency)
-    return _write(doc, schema, compiled, _applied(doc, compiled, new_values), None, levels)
+    return _write(doc, schema, compiled, _Applied(doc, compiled, new_values), None, levels)
 
 
 def counter(
@@ -609,7 +649,19 @@ def get(
         )
     # the QuerySet's request: its page size, or none where the server does not page
     request = schema.request(compiled, fetch_size=DEFAULT_PAGE_SIZE if compiled.paging else 0)
-    return Single(request, lambda page: one_document(model, request, page.rows, required=required))
+    return Single(request, _OneDocument(model, request, required))
+
+
+class _OneDocument:
+    """The answer of get() / find_one(): the one document of the page."""
+
+    __slots__ = ("model", "request", "required")
+
+    def __init__(self, model: type[DocumentCore], request: Request, required: bool) -> None:
+        self.model, self.request, self.required = model, request, required
+
+    def __call__(self, page: Page) -> Any:
+        return one_document(self.model, self.request, page.rows, required=self.required)
 
 
 def _get_statement(

@@ -424,13 +424,9 @@ class CassandraDriver(DriverSettings):
         # driver keeps `rf` alive while it calls them). Module functions with argument
         # tuples, rather than closures, keep the objects alive per request few: a burst
         # of async requests otherwise promotes enough of them to force full collections.
-        call = loop.call_soon_threadsafe
-        rf.add_callbacks(
-            _on_rows,
-            _on_error,
-            callback_args=(call, fut, weakref.ref(rf)),
-            errback_args=(call, fut, cql),
-        )
+        # (one argument tuple serves both callbacks: an object less per request)
+        args = (loop.call_soon_threadsafe, fut, weakref.ref(rf), cql)
+        rf.add_callbacks(_on_rows, _on_error, callback_args=args, errback_args=args)
         return fut
 
     # The async methods return the future itself (awaitable), without a coroutine around it.
@@ -461,12 +457,12 @@ class CassandraDriver(DriverSettings):
         await asyncio.get_running_loop().run_in_executor(None, self.shutdown)
 
 
-def _on_rows(rows: Any, call: Any, fut: asyncio.Future[Page], ref: Any) -> None:
+def _on_rows(rows: Any, call: Any, fut: asyncio.Future[Page], ref: Any, cql: str) -> None:
     """Runs on the driver's I/O thread: hand the rows to the event loop."""
     call(_resolve_rows, fut, ref(), rows)
 
 
-def _on_error(exc: BaseException, call: Any, fut: asyncio.Future[Page], cql: str) -> None:
+def _on_error(exc: BaseException, call: Any, fut: asyncio.Future[Page], ref: Any, cql: str) -> None:
     call(_resolve_error, fut, exc, cql)
 
 
