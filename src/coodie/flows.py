@@ -183,27 +183,21 @@ def _write(
     queued: Callable[[], Any] | None = None,
     levels: tuple[Any, Any] = (None, None),
 ) -> Single[T]:
+    """A write of `doc`'s row, its request at the call's levels (`consistency=`,
+    `serial_consistency=`), else its model's (`schema`), else the driver's."""
     model = type(doc)
-    request = _request(model, schema, compiled, *levels)
-    return Single(request, answer, model, doc.__dict__, queued)
-
-
-def _request(
-    model: type[DocumentCore],
-    schema: TableSchema,
-    compiled: Compiled,
-    consistency: Any,
-    serial_consistency: Any,
-) -> Request:
-    """A write's request at the call's levels (`consistency=`, `serial_consistency=`),
-    else its model's (`schema`), else the driver's."""
+    consistency, serial_consistency = levels
     if consistency is None and serial_consistency is None:  # (the common case)
-        return schema.request(compiled)
-    return schema.request(
-        compiled,
-        level_name(consistency, f"{model.__name__} write(consistency"),
-        level_name(serial_consistency, f"{model.__name__} write(serial_consistency", serial=True),
-    )
+        request = schema.request(compiled)
+    else:
+        request = schema.request(
+            compiled,
+            level_name(consistency, f"{model.__name__} write(consistency"),
+            level_name(
+                serial_consistency, f"{model.__name__} write(serial_consistency", serial=True
+            ),
+        )
+    return Single(request, answer, model, doc.__dict__, queued)
 
 
 # The answers and builders below are small objects with slots rather than closures: a

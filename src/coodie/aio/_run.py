@@ -10,7 +10,7 @@ from typing_extensions import ParamSpec
 
 from coodie.flows import NO_PAGE, Single
 from coodie.registry import get_driver
-from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
+from coodie.requests import BatchRequest, Flow, HasDriver, Page, RawRequest, Request
 
 if TYPE_CHECKING:
     from coodie.drivers import AsyncDriver, Driver
@@ -71,9 +71,18 @@ async def arun(driver_name: str | None, flow: Flow[T]) -> T:
 
 async def arun_single(driver_name: str | None, op: Single[T]) -> T:
     """Run a one-statement operation and give its answer."""
-    if op.request is None:
-        return op.answer(NO_PAGE)
-    return op.answer(await get_driver(driver_name).execute_async(op.request))
+    answer, sent = _send(driver_name, op)
+    del op  # (only the answer waits: fewer objects live while many requests are in flight)
+    return answer(NO_PAGE if sent is None else await sent)
+
+
+def _send(driver_name: str | None, op: Single[T]) -> tuple[Callable[[Page], T], Any]:
+    """Send `op`'s request: its answer, and the awaitable of its page (None: nothing to
+    send). The Single, its Request and Compiled are not needed once sent."""
+    request = op.request
+    if request is None:
+        return op.answer, None
+    return op.answer, get_driver(driver_name).execute_async(request)
 
 
 def awaiting(
@@ -100,13 +109,9 @@ def single(
         batch: Any = kwargs.get("batch")
         if batch is not None:
             return batch._queue(op)  # type: ignore[no-any-return]
-        answer, request = op.answer, op.request
-        if request is None:
-            return answer(NO_PAGE)
-        # (arun_single's body, not a call: one coroutine less per operation; and what only
-        # sending needs is let go before waiting: fewer objects live while in flight)
-        sent = get_driver(self._driver_name()).execute_async(request)
-        del op, request
-        return answer(await sent)
+        # (arun_single's body, not a call: one coroutine less per operation)
+        answer, sent = _send(self._driver_name(), op)
+        del op
+        return answer(NO_PAGE if sent is None else await sent)
 
     return method
