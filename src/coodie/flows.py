@@ -130,7 +130,7 @@ def compile_for(model: type[DocumentCore], stmt: Statement, driver: Driver | Non
 
 
 def _keyspace(model: type[DocumentCore], schema: TableSchema, driver: Driver | None) -> str:
-    # the schema's own, else that of the driver the call resolved (None: looked up)
+    # the schema's own (no look-up), else that of the driver the call resolved (None: looked up)
     return schema.keyspace or keyspace_of(schema, model, driver)
 
 
@@ -186,45 +186,53 @@ def _parametrized(stmt: Statement, schema: TableSchema, sources: Sequence[Any]) 
 
 def _write(
     doc: DocumentCore,
+    schema: TableSchema,
     compiled: Compiled,
     answer: Callable[[Page], T],
     queued: Callable[[], Any] | None = None,
     levels: tuple[Any, Any] = (None, None),
 ) -> Single[T]:
-    return Single(_request(type(doc), compiled, *levels), answer, type(doc), doc.__dict__, queued)
-
-
-def _request(
-    model: type[DocumentCore], compiled: Compiled, consistency: Any, serial_consistency: Any
-) -> Request:
-    """A write's request at the call's levels (`consistency=`, `serial_consistency=`),
-    else its model's, else the driver's."""
-    schema = model._schema()
+    """A write of `doc`'s row, its request at the call's levels (`consistency=`,
+    `serial_consistency=`), else its model's (`schema`), else the driver's."""
+    model = type(doc)
+    consistency, serial_consistency = levels
     if consistency is None and serial_consistency is None:  # (the common case)
-        return schema.request(compiled)
-    return schema.request(
-        compiled,
-        level_name(consistency, f"{model.__name__} write(consistency"),
-        level_name(serial_consistency, f"{model.__name__} write(serial_consistency", serial=True),
-    )
+        request = schema.request(compiled)
+    else:
+        request = schema.request(
+            compiled,
+            level_name(consistency, f"{model.__name__} write(consistency"),
+            level_name(
+                serial_consistency, f"{model.__name__} write(serial_consistency", serial=True
+            ),
+        )
+    return Single(request, answer, model, doc.__dict__, queued)
 
 
-def _applied(doc: DocumentCore, compiled: Compiled, new_values: Mapping[str, Any]) -> Any:
+# The answers and builders below are small objects with slots rather than closures: a
+# closure costs a function and a cell per variable it reads, on every call, and each is
+# an object for the cyclic GC to count (with many requests in flight, collections).
+
+
+class _Applied:
     """The answer of a write that changes fields of `doc`: they take their new values
     once it applied; a conditional write answers its LWTResult."""
-    model = type(doc)
 
-    def answer(page: Page) -> LWTResult | None:
-        result = lwt_result(page, model) if compiled.lwt else None
+    __slots__ = ("doc", "lwt", "new_values")
+
+    def __init__(self, doc: DocumentCore, compiled: Compiled, new_values: Mapping[str, Any]):
+        self.doc, self.lwt, self.new_values = doc, compiled.lwt, new_values
+
+    def __call__(self, page: Page) -> LWTResult | None:
+        result = lwt_result(page, type(self.doc)) if self.lwt else None
         if result is None or result.applied:
-            doc._apply_local(new_values)
+            self.doc._apply_local(self.new_values)
         return result
-
-    return answer
 
 
 def _insert_compiled(
     doc: DocumentCore,
+    schema: TableSchema,
     if_not_exists: bool,
     ttl: int | None,
     timestamp: int | None,
@@ -232,15 +240,24 @@ def _insert_compiled(
 ) -> Compiled:
     """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS)."""
     model = type(doc)
-    schema = model._schema()
     return compile_fixed(
         (model, Insert, if_not_exists, ttl is not None, timestamp is not None),
         schema,
         _keyspace(model, schema, driver),
         None if id(doc) in _PARTIAL else fixed_sources(doc.__dict__, ttl=ttl, timestamp=timestamp),
-        lambda: doc._insert_statement(if_not_exists=if_not_exists, ttl=ttl, timestamp=timestamp),
+        _insert_statement,
         _parametrized,
+        doc,
+        if_not_exists,
+        ttl,
+        timestamp,
     )
+
+
+def _insert_statement(
+    doc: DocumentCore, if_not_exists: bool, ttl: int | None, timestamp: int | None
+) -> Statement:
+    return doc._insert_statement(if_not_exists=if_not_exists, ttl=ttl, timestamp=timestamp)
 
 
 def save(
@@ -255,9 +272,9 @@ def save(
     serial_consistency: Any = None,
 ) -> Single[None]:
     """Upsert every column of the document (INSERT)."""
-    compiled = _insert_compiled(doc, False, ttl, _timestamp(timestamp, batch), driver)
-    levels = (consistency, serial_consistency)
-    return _write(doc, compiled, lambda page: doc._mark_written(), None, levels)
+    schema = type(doc)._schema()
+    compiled = _insert_compiled(doc, schema, False, ttl, _timestamp(timestamp, batch), driver)
+    return _write(doc, schema, compiled, doc._written, None, (consistency, serial_consistency))
 
 
 def insert(
@@ -281,8 +298,9 @@ def insert(
             doc._mark_written()
         return result
 
-    compiled = _insert_compiled(doc, True, ttl, _timestamp(timestamp, batch), driver)
-    return _write(doc, compiled, answer, _pending, (consistency, serial_consistency))
+    schema = model._schema()
+    compiled = _insert_compiled(doc, schema, True, ttl, _timestamp(timestamp, batch), driver)
+    return _write(doc, schema, compiled, answer, _pending, (consistency, serial_consistency))
 
 
 def _pending() -> LWTResult:
@@ -309,40 +327,73 @@ def update(
     model = type(doc)
     schema = model._schema()
     ks = _keyspace(model, schema, driver)
-    timestamp = _timestamp(timestamp, batch)
-    new_values: list[dict[str, Any]] = []  # the values the instance takes, however made
-
-    def general() -> Statement:
-        stmt, changes = doc._update_statement(
-            values, ttl=ttl, timestamp=timestamp, if_exists=if_exists, if_conditions=if_conditions
-        )
-        new_values.append(changes)
-        return stmt
-
+    call = _UpdateCall(doc, values, ttl, _timestamp(timestamp, batch), if_exists, if_conditions)
     if if_conditions is not None and not isinstance(if_conditions, Mapping):
         # conditions given as expressions: the general path, every time
-        compiled = compile_statement(general(), schema, ks)
+        compiled = compile_statement(call.general(), schema, ks)
     else:
-        conds = if_conditions or {}
-
-        def sources() -> Any:
-            if id(doc) in _PARTIAL:
-                return None
-            new_values.append(doc._validated_changes(values))
-            return fixed_sources(doc.__dict__, new_values[-1], conds, ttl=ttl, timestamp=timestamp)
-
         key = (
             model,
             Update,
             tuple(values),
             ttl is not None,
-            timestamp is not None,
+            call.timestamp is not None,
             if_exists,
-            tuple(conds),
+            tuple(call.conds),
         )
-        compiled = compile_fixed(key, schema, ks, sources, general, _parametrized)
+        compiled = compile_fixed(key, schema, ks, call.sources, call.general, _parametrized)
     levels = (consistency, serial_consistency)
-    return _write(doc, compiled, _applied(doc, compiled, new_values[-1]), None, levels)
+    return _write(doc, schema, compiled, _Applied(doc, compiled, call.new_values), None, levels)
+
+
+class _UpdateCall:
+    """One update() call, for compile_fixed: `sources()` (the validated new values, for
+    a remembered template) and `general()` (the statement built and validated the general
+    way). `new_values` is what the instance takes: made by whichever ran last."""
+
+    __slots__ = (
+        "conds",
+        "doc",
+        "if_conditions",
+        "if_exists",
+        "new_values",
+        "timestamp",
+        "ttl",
+        "values",
+    )
+
+    def __init__(
+        self,
+        doc: DocumentCore,
+        values: Mapping[str, Any],
+        ttl: int | None,
+        timestamp: int | None,
+        if_exists: bool,
+        if_conditions: IfConditions | None,
+    ) -> None:
+        self.doc, self.values, self.ttl, self.timestamp = doc, values, ttl, timestamp
+        self.if_exists, self.if_conditions = if_exists, if_conditions
+        self.conds: Any = if_conditions or {}
+        self.new_values: dict[str, Any] = {}
+
+    def general(self) -> Statement:
+        stmt, self.new_values = self.doc._update_statement(
+            self.values,
+            ttl=self.ttl,
+            timestamp=self.timestamp,
+            if_exists=self.if_exists,
+            if_conditions=self.if_conditions,
+        )
+        return stmt
+
+    def sources(self) -> Any:
+        doc = self.doc
+        if id(doc) in _PARTIAL:
+            return None
+        self.new_values = doc._validated_changes(self.values)
+        return fixed_sources(
+            doc.__dict__, self.new_values, self.conds, ttl=self.ttl, timestamp=self.timestamp
+        )
 
 
 def delete(
@@ -362,14 +413,9 @@ def delete(
     schema = model._schema()
     ks = _keyspace(model, schema, driver)
     timestamp = _timestamp(timestamp, batch)
-
-    def general() -> Statement:
-        return doc._delete_statement(
-            if_exists=if_exists, timestamp=timestamp, if_conditions=if_conditions
-        )
-
     if if_conditions is not None and not isinstance(if_conditions, Mapping):
-        compiled = compile_statement(general(), schema, ks)
+        stmt = _delete_statement(doc, if_exists, timestamp, if_conditions)
+        compiled = compile_statement(stmt, schema, ks)
     else:
         conds = if_conditions or {}
         compiled = compile_fixed(
@@ -379,15 +425,28 @@ def delete(
             None
             if id(doc) in _PARTIAL
             else fixed_sources(doc.__dict__, None, conds, timestamp=timestamp),
-            general,
+            _delete_statement,
             _parametrized,
+            doc,
+            if_exists,
+            timestamp,
+            if_conditions,
         )
     return _write(
         doc,
+        schema,
         compiled,
-        lambda page: lwt_result(page, model) if compiled.lwt else None,
+        (lambda page: lwt_result(page, model)) if compiled.lwt else _nothing,
         None,
         (consistency, serial_consistency),
+    )
+
+
+def _delete_statement(
+    doc: DocumentCore, if_exists: bool, timestamp: int | None, if_conditions: Any
+) -> Statement:
+    return doc._delete_statement(
+        if_exists=if_exists, timestamp=timestamp, if_conditions=if_conditions
     )
 
 
@@ -459,9 +518,11 @@ def delete_columns(
         timestamp=_timestamp(timestamp, batch),
         if_conditions=if_conditions,
     )
-    compiled = compile_for(type(doc), stmt, driver)
+    model = type(doc)
+    schema = model._schema()
+    compiled = compile_statement(stmt, schema, _keyspace(model, schema, driver))
     levels = (consistency, serial_consistency)
-    return _write(doc, compiled, _applied(doc, compiled, new_values), None, levels)
+    return _write(doc, schema, compiled, _Applied(doc, compiled, new_values), None, levels)
 
 
 def counter(
@@ -502,10 +563,14 @@ def counter(
         schema,
         _keyspace(model, schema, driver),
         fixed_sources(values, timestamp=timestamp),
-        lambda: _counter_statement(model, values, sign, timestamp),
+        _counter_statement,
         _parametrized,
+        model,
+        values,
+        sign,
+        timestamp,
     )
-    return Single(_request(model, compiled, None, None), apply, model, values)
+    return Single(schema.request(compiled), apply, model, values)
 
 
 def increment(
@@ -579,25 +644,48 @@ def get(
         lookups = {key[0].name: conditions[0], **lookups}
         conditions = ()
 
-    def general() -> Select:
-        # (with what the QuerySet adds: a polymorphic subclass's filter)
-        qs = QuerySetCore(model, conditions_from(schema, conditions, lookups, model))
-        return qs._copy(_limit=2)._select()
-
     if conditions:
-        compiled = compile_statement(general(), schema, _keyspace(model, schema, driver))
+        stmt = _get_statement(model, schema, conditions, lookups)
+        compiled = compile_statement(stmt, schema, _keyspace(model, schema, driver))
     else:
         compiled = compile_fixed(
             (model, Select, tuple(lookups)),
             schema,
             _keyspace(model, schema, driver),
             fixed_sources(lookups, limit=2),  # (2 rows: to tell one from several)
-            general,
+            _get_statement,
             _parametrized,
+            model,
+            schema,
+            conditions,
+            lookups,
         )
     # the QuerySet's request: its page size, or none where the server does not page
     request = schema.request(compiled, fetch_size=DEFAULT_PAGE_SIZE if compiled.paging else 0)
-    return Single(request, lambda page: one_document(model, request, page.rows, required=required))
+    return Single(request, _OneDocument(model, request, required))
+
+
+class _OneDocument:
+    """The answer of get() / find_one(): the one document of the page."""
+
+    __slots__ = ("model", "request", "required")
+
+    def __init__(self, model: type[DocumentCore], request: Request, required: bool) -> None:
+        self.model, self.request, self.required = model, request, required
+
+    def __call__(self, page: Page) -> Any:
+        return one_document(self.model, self.request, page.rows, required=self.required)
+
+
+def _get_statement(
+    model: type[DocumentCore],
+    schema: TableSchema,
+    conditions: Sequence[Any],
+    lookups: Mapping[str, Any],
+) -> Select:
+    # (with what the QuerySet adds: a polymorphic subclass's filter)
+    qs = QuerySetCore(model, conditions_from(schema, conditions, lookups, model))
+    return qs._copy(_limit=2)._select()
 
 
 # ------------------------------------------------------------------ batches
@@ -691,23 +779,26 @@ class BatchCore:
         if self._items:
             validate_batch(self.kind, [(s, r.compiled.lwt, p) for _, r, s, p in self._items])
         queued, raw, self._items, self._raw = self._items, self._raw, [], []
-        ops = [op for op, _, _, _ in queued]
-        items = tuple(r.compiled for _, r, _, _ in queued) + tuple(raw)
+        compiled: list[Compiled] = []
+        levels: set[str | None] = set()
+        serials: set[str | None] = set()
+        for _, r, _, _ in queued:  # (one pass: a batch may hold many rows)
+            compiled.append(r.compiled)
+            levels.add(r.consistency)
+            serials.add(r.serial_consistency)
+        items = (*compiled, *raw)
         # the batch's levels, else the one its writes ask for (their own or their model's)
-        requests = [r for _, r, _, _ in queued]
         page: Page = yield BatchRequest(
             self.kind.value,
             items,
-            consistency=self.consistency
-            or _shared((r.consistency for r in requests), "consistency"),
+            consistency=self.consistency or _shared(levels, "consistency"),
             timeout=self.timeout,
-            serial_consistency=self.serial_consistency
-            or _shared((r.serial_consistency for r in requests), "serial_consistency"),
+            serial_consistency=self.serial_consistency or _shared(serials, "serial_consistency"),
         )
         if any(c.lwt for c in items):
-            self.result = lwt_result(page, ops[0].model if ops else None)
+            self.result = lwt_result(page, queued[0][0].model if queued else None)
         if self.result is None or self.result.applied:
-            for op in ops:
+            for op, _, _, _ in queued:
                 op.answer(page)
         return self.result
 

@@ -270,17 +270,19 @@ class CassandraDriver(DriverSettings):
 
     def _bind(self, request: Request) -> Any:
         compiled = request.compiled
-        ps = self._prepare(compiled.cql)
+        cql = compiled.cql
+        ps = self._prepared.get(cql) or self._prepare(cql)
         try:
             bound = ps.bind(compiled.params)
         except Exception as e:
-            raise translate_error(e, compiled.cql) from e
+            raise translate_error(e, cql) from e
         level = request.consistency or self.default_consistency
         if level:
             bound.consistency_level = _consistency(level)
-        serial = request.serial_consistency or self.default_serial_consistency
-        if serial and compiled.lwt:
-            bound.serial_consistency_level = _consistency(serial)
+        if compiled.lwt:
+            serial = request.serial_consistency or self.default_serial_consistency
+            if serial:
+                bound.serial_consistency_level = _consistency(serial)
         if request.fetch_size is not None:
             bound.fetch_size = request.fetch_size or None
         # retries and speculative executions apply to statements marked idempotent only
@@ -291,8 +293,16 @@ class CassandraDriver(DriverSettings):
 
     def _start(self, request: Request) -> ResponseFuture:
         bound = self._bind(request)
+        session = self._session
+        if session is None:
+            session = self.connect()
         try:
-            return self.session.execute_async(
+            if request.paging_state is None and not request.trace and request.timeout is None:
+                # (the common case: the fewest arguments to parse)
+                return session.execute_async(
+                    bound, timeout=self.default_timeout, execution_profile=self._profile
+                )
+            return session.execute_async(
                 bound,
                 timeout=request.timeout if request.timeout is not None else self.default_timeout,
                 paging_state=request.paging_state,
@@ -304,20 +314,24 @@ class CassandraDriver(DriverSettings):
 
     def _start_batch(self, batch: BatchRequest) -> ResponseFuture:
         stmt = BatchStatement(batch_type=_BATCH_TYPES[batch.kind])
-        add, prepare = stmt.add, self._prepare
+        add, prepared, prepare = stmt.add, self._prepared.get, self._prepare
+        lwt, marked = False, True
         for item in batch.items:
-            ps = prepare(item.cql)
+            cql = item.cql
+            ps = prepared(cql) or prepare(cql)
             try:  # (the batch binds: a bound statement added to it costs more)
                 add(ps, item.params)
             except Exception as e:
-                raise translate_error(e, item.cql) from e
+                raise translate_error(e, cql) from e
+            lwt = lwt or item.lwt
+            marked = marked and idempotent(item)
         level = batch.consistency or self.default_consistency
         if level:
             stmt.consistency_level = _consistency(level)
         serial = batch.serial_consistency or self.default_serial_consistency
-        if serial and any(item.lwt for item in batch.items):
+        if serial and lwt:
             stmt.serial_consistency_level = _consistency(serial)
-        stmt.is_idempotent = all(idempotent(item) for item in batch.items)
+        stmt.is_idempotent = marked
         try:
             return self.session.execute_async(
                 stmt,
@@ -329,8 +343,9 @@ class CassandraDriver(DriverSettings):
 
     @staticmethod
     def _page(rf: ResponseFuture, rows: Any) -> Page:
-        columns = tuple(rf._col_names or ())
-        page = Page(_rows(rows, columns), columns, rf._paging_state)
+        names = rf._col_names
+        columns = tuple(names) if names else ()
+        page = Page(_rows(rows, columns) if rows else [], columns, rf._paging_state)
         if rf._query_traces:  # a traced request (Request.trace): the server's session id
             page.trace_id = rf._query_traces[-1].trace_id
         return page
@@ -409,13 +424,9 @@ class CassandraDriver(DriverSettings):
         # driver keeps `rf` alive while it calls them). Module functions with argument
         # tuples, rather than closures, keep the objects alive per request few: a burst
         # of async requests otherwise promotes enough of them to force full collections.
-        call = loop.call_soon_threadsafe
-        rf.add_callbacks(
-            _on_rows,
-            _on_error,
-            callback_args=(call, fut, weakref.ref(rf)),
-            errback_args=(call, fut, cql),
-        )
+        # (one argument tuple serves both callbacks: an object less per request)
+        args = (loop.call_soon_threadsafe, fut, weakref.ref(rf), cql)
+        rf.add_callbacks(_on_rows, _on_error, callback_args=args, errback_args=args)
         return fut
 
     # The async methods return the future itself (awaitable), without a coroutine around it.
@@ -446,12 +457,12 @@ class CassandraDriver(DriverSettings):
         await asyncio.get_running_loop().run_in_executor(None, self.shutdown)
 
 
-def _on_rows(rows: Any, call: Any, fut: asyncio.Future[Page], ref: Any) -> None:
+def _on_rows(rows: Any, call: Any, fut: asyncio.Future[Page], ref: Any, cql: str) -> None:
     """Runs on the driver's I/O thread: hand the rows to the event loop."""
     call(_resolve_rows, fut, ref(), rows)
 
 
-def _on_error(exc: BaseException, call: Any, fut: asyncio.Future[Page], cql: str) -> None:
+def _on_error(exc: BaseException, call: Any, fut: asyncio.Future[Page], ref: Any, cql: str) -> None:
     call(_resolve_error, fut, exc, cql)
 
 

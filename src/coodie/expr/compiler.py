@@ -42,7 +42,17 @@ from coodie.expr.restrictions import analyse
 from coodie.expr.validate import ANN_MAX_LIMIT, validate
 from coodie.requests import Compiled, StatementTypes  # (re-exported: the wire types)
 from coodie.schema import ColumnSchema, TableSchema, quote
-from coodie.types import Check, CqlType, describe, plain, to_db_converter, value_check
+from coodie.types import (
+    _INT_BITS,
+    _SCALAR_CHECKS,
+    Check,
+    CqlType,
+    _not_bool,
+    describe,
+    plain,
+    to_db_converter,
+    value_check,
+)
 
 __all__ = [
     "CHANGES",
@@ -101,29 +111,95 @@ class Template:
     lwt: bool
     paging: bool
     types: StatementTypes
+    # sources -> Compiled: the bind list made into one function, once per shape (_binder)
+    _bind: Callable[[Sequence[Any]], Compiled] = dataclasses.field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_bind", _binder(self))
 
     def bind(self, sources: Sequence[Any]) -> Compiled:
         """The statement with each marker's value taken from `sources`, converted and
         checked (InvalidQueryError names the column of a value that does not fit)."""
-        params: list[Any] = []
-        add = params.append
-        for source, key, convert, null, cls, extra, label, t in self.binds:
-            v = sources[source][key]
-            if v is None:
-                if null is not None:
-                    if null is _FALLBACK:
-                        raise _Fallback
-                    raise InvalidQueryError(null)
-            else:
-                if convert is not None:
-                    v = convert(v)
-                if v is not None and not (isinstance(v, cls) and (extra is None or extra(v))):
-                    raise InvalidQueryError(
-                        f"{self.types.table}.{label}: {v!r} ({type(v).__name__}) does not fit "
-                        f"CQL type {describe(t)}"
-                    )
-            add(v)
-        return Compiled(self.cql, tuple(params), self.columns, self.lwt, self.paging, self.types)
+        return self._bind(sources)
+
+    def refuse(self, i: int, v: Any) -> InvalidQueryError:
+        """The error of a value that does not fit marker `i`'s column."""
+        b = self.binds[i]
+        return InvalidQueryError(
+            f"{self.types.table}.{b.label}: {v!r} ({type(v).__name__}) does not fit "
+            f"CQL type {describe(b.type)}"
+        )
+
+
+def _inline_checks() -> dict[Any, str]:
+    """The scalar types' value checks that the binder writes out as expressions (of a
+    value `{v}`): not a bool, and an integer type's range."""
+    found: dict[Any, str] = {}
+    for name, (_, extra) in _SCALAR_CHECKS.items():
+        bits = _INT_BITS.get(name)
+        if bits is not None:
+            lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+            found[extra] = f"type({{v}}) is not bool and {lo} <= {{v}} <= {hi}"
+        elif extra is _not_bool:
+            found[extra] = "type({v}) is not bool"
+    return found
+
+
+_INLINE_CHECKS = _inline_checks()
+
+
+def _binder(t: Template) -> Callable[[Sequence[Any]], Compiled]:
+    """`t.bind` as one function generated for its bind list: per marker, only the steps
+    its entry needs (its null rule, converter and check), in straight-line code. Only
+    marker numbers and source indexes enter the generated source; keys, converters,
+    classes, checks and messages are passed in as names."""
+    env: dict[str, Any] = {
+        "Compiled": Compiled,
+        "InvalidQueryError": InvalidQueryError,
+        "_Fallback": _Fallback,
+        "t": t,
+        "cql": t.cql,
+        "columns": t.columns,
+        "lwt": t.lwt,
+        "paging": t.paging,
+        "types": t.types,
+    }
+    lines = ["def bind(sources):"]
+    for source in sorted({b.source for b in t.binds}):
+        lines.append(f"    s{source} = sources[{int(source)}]")
+    for i, (source, key, convert, null, cls, extra, _label, _type) in enumerate(t.binds):
+        env[f"k{i}"], env[f"cls{i}"] = key, cls
+        lines.append(f"    v{i} = s{int(source)}[k{i}]")
+        if null is _FALLBACK:
+            lines.append(f"    if v{i} is None:\n        raise _Fallback")
+            lines.append("    else:")
+        elif null is not None:
+            env[f"null{i}"] = null
+            lines.append(f"    if v{i} is None:\n        raise InvalidQueryError(null{i})")
+            lines.append("    else:")
+        else:
+            lines.append(f"    if v{i} is not None:")
+        check = f"isinstance(v{i}, cls{i})"
+        inline = _INLINE_CHECKS.get(extra) if extra is not None else None
+        if inline is not None:  # (the common checks written out: no call per value)
+            check = f"({check} and {inline.format(v=f'v{i}')})"
+        elif extra is not None:
+            env[f"extra{i}"] = extra
+            check = f"({check} and extra{i}(v{i}))"
+        if convert is not None:
+            env[f"convert{i}"] = convert
+            lines.append(f"        v{i} = convert{i}(v{i})")
+            lines.append(f"        if v{i} is not None and not {check}:")
+        else:
+            lines.append(f"        if not {check}:")
+        lines.append(f"            raise t.refuse({i}, v{i})")
+    values = "".join(f"v{i}, " for i in range(len(t.binds)))
+    lines.append(f"    return Compiled(cql, ({values}), columns, lwt, paging, types)")
+    exec(compile("\n".join(lines) + "\n", "<coodie binder>", "exec"), env)
+    bind: Callable[[Sequence[Any]], Compiled] = env["bind"]
+    return bind
 
 
 # ------------------------------------------------------------------ the cache
@@ -193,16 +269,18 @@ def compile_fixed(
     schema: TableSchema,
     keyspace: str | None,
     sources: Sources | Callable[[], Sources],
-    general: Callable[[], Statement],
+    general: Callable[..., Statement],
     fixed: Callable[[Statement, TableSchema, Sequence[Any]], Statement | None],
+    *args: Any,
 ) -> Compiled:
     """A statement of a fixed shape, remembered under `key` (which names the model and
     the options that change the shape): its template bound from `sources` (see
     fixed_sources; a function, where they cost work to make; None when this call cannot
     use the template).
 
-    The first call of a key builds its statement the general way (`general()`: nodes
-    holding values, validated) and compiles it. `fixed(statement, schema, sources)` is
+    The first call of a key builds its statement the general way (`general(*args)`:
+    nodes holding values, validated; given with its arguments rather than as a closure,
+    which would cost a function and its cells on every call) and compiles it. `fixed(statement, schema, sources)` is
     that statement with a `Param` where each value goes; it is remembered if, bound from
     this call's sources, it gives exactly the CQL and values of the general way.
     Otherwise the key takes the general path from then on."""
@@ -212,10 +290,10 @@ def compile_fixed(
         given = sources() if callable(sources) else sources
         if given is not None:
             try:
-                return template.bind(given)
+                return template._bind(given)
             except _Fallback:
                 pass
-    stmt = general()
+    stmt = general(*args)
     made, values = _template(stmt, schema, keyspace)
     compiled = made.bind(values)
     if template is None:
@@ -234,8 +312,21 @@ def fixed_sources(
 ) -> tuple[Any, ...]:
     """What the Params of a fixed statement read: FIELDS, CHANGES and CONDITIONS by
     name, and the options (USING, LIMIT) a statement binds."""
-    options = (ttl, timestamp, None, None, limit)
-    return (None, None, None, None, options, fields, changes, conditions)
+    if ttl is None and timestamp is None and limit is None:
+        return (None, None, None, None, _NO_OPTIONS, fields, changes, conditions)
+    return (
+        None,
+        None,
+        None,
+        None,
+        (ttl, timestamp, None, None, limit),
+        fields,
+        changes,
+        conditions,
+    )
+
+
+_NO_OPTIONS = (None, None, None, None, None)
 
 
 def _learn(
