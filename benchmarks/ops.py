@@ -84,9 +84,10 @@ class Kind(Enum):
     NO_DB = "no database"
 
 
-# The issue's targets, as the most a contender may cost relative to its baseline
-# (time per operation; for throughput, 1 / 0.9 is "at least 0.9x the raw ops/s").
-TARGETS: dict[Kind, float] = {Kind.SINGLE: 1.05, Kind.MULTI: 1.15, Kind.THROUGHPUT: 1 / 0.9}
+# The issues' targets, as the most a contender may cost relative to its baseline
+# (time per operation; for throughput, 1 / 0.95 is "at least 0.95x the raw ops/s"), by
+# kind; an operation may name its own (issue 20: a batch of 100 and the 1,000-row read).
+TARGETS: dict[Kind, float] = {Kind.SINGLE: 1.05, Kind.MULTI: 1.15, Kind.THROUGHPUT: 1 / 0.95}
 
 
 @dataclass
@@ -95,10 +96,11 @@ class Operation:
     title: str
     kind: Kind
     impls: dict[str, Factory] = field(default_factory=dict)
+    own_target: float | None = None  # (None: its kind's)
 
     @property
     def target(self) -> float | None:
-        return TARGETS.get(self.kind)
+        return self.own_target if self.own_target is not None else TARGETS.get(self.kind)
 
     def add(self, *contenders: str) -> Callable[[Factory], Factory]:
         def register(factory: Factory) -> Factory:
@@ -168,8 +170,8 @@ def _awaiting(R: Statements, plan: Plan) -> Step:
 OPERATIONS: dict[str, Operation] = {}
 
 
-def operation(key: str, title: str, kind: Kind) -> Operation:
-    op = Operation(key, title, kind)
+def operation(key: str, title: str, kind: Kind, target: float | None = None) -> Operation:
+    op = Operation(key, title, kind, own_target=target)
     OPERATIONS[key] = op
     return op
 
@@ -535,7 +537,7 @@ def cqlengine_filter_limit(b: Bench, k: int) -> Step:
     return lambda i: list(CqlItem.objects(brand="acme").limit(10))
 
 
-HYDRATE = operation("hydrate", "read + hydrate 1,000 rows (one partition)", Kind.MULTI)
+HYDRATE = operation("hydrate", "read + hydrate 1,000 rows (one partition)", Kind.MULTI, 1.05)
 
 
 @HYDRATE.raw
@@ -629,7 +631,12 @@ def cqlengine_batch(size: int) -> Factory:
 SYNC_COODIES = [c for c in COODIES if not c.is_async]
 ASYNC_COODIES = [c for c in COODIES if c.is_async]
 for _size in (10, 100):
-    _op = operation(f"batch_{_size}", f"batch of {_size} inserts (one partition)", Kind.MULTI)
+    _op = operation(
+        f"batch_{_size}",
+        f"batch of {_size} inserts (one partition)",
+        Kind.MULTI,
+        1.10 if _size == 100 else None,
+    )
     _op.raw(raw_batch(_size))
     _op.coodie(coodie_batch(_size), SYNC_COODIES)
     _op.coodie(coodie_async_batch(_size), ASYNC_COODIES)

@@ -20,7 +20,7 @@ from contenders import (
     RAW_ACS_ASYNC,
     RAW_ASYNC,
 )
-from ops import Kind, Operation
+from ops import TARGETS, Kind, Operation
 
 COLUMNS = (
     RAW,
@@ -134,14 +134,17 @@ def cell(m: Measurement, key: str) -> str:
 
 
 def group_title(kind: Kind, ms: list[Measurement], concurrency: int) -> str:
-    if kind is Kind.SINGLE:
-        return f"**{kind.value}**: target ≤1.05x"
-    if kind is Kind.MULTI:
-        return f"**{kind.value}**: target ≤1.15x"
+    target = TARGETS.get(kind)
+    if target is None:
+        return f"**{kind.value}**: no target"
+    own = [f"{m.op.key} ≤{m.op.target:.2f}x" for m in ms if m.op.own_target is not None]
     if kind is Kind.THROUGHPUT:
         n = ms[0].ops_per_step
-        return f"**{kind.value}**: {n:,} ops, {concurrency} in flight; target ≥0.90x raw ops/s"
-    return f"**{kind.value}**: no target"
+        return (
+            f"**{kind.value}**: {n:,} ops, {concurrency} in flight; "
+            f"target ≥{1 / target:.2f}x raw ops/s"
+        )
+    return f"**{kind.value}**: target ≤{target:.2f}x" + (f" ({'; '.join(own)})" if own else "")
 
 
 def table(measurements: list[Measurement], concurrency: int) -> str:
