@@ -11,6 +11,7 @@ bulk writes, sync_table and paging elsewhere.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
@@ -472,6 +473,9 @@ def save_changes(
     """UPDATE only the fields assigned since the document was read or last written
     (nothing is sent if there are none). Changes made inside a collection in place are
     not seen: assign the field (`doc.tags = doc.tags | {"x"}`)."""
+    unknown = [k for k in options if k not in _UPDATE_OPTIONS]
+    if unknown:  # (the fields it writes are the assigned ones: no other keyword is one)
+        raise TypeError(f"save_changes() got an unexpected keyword argument {unknown[0]!r}")
     schema = type(doc)._schema()
     changed = [c.name for c in schema.columns if c.name in doc._changed_fields()]
     keys = [n for n in changed if schema.by_name[n].is_primary_key]
@@ -806,6 +810,18 @@ class BatchCore:
 # ------------------------------------------------------------------ running a Single
 
 SEND: Any = object()  # settled(): the operation is to be sent to the driver
+
+
+def shell_signature(method: Any, build: Any, name: str | None = None) -> None:
+    """Show `method`, a shell's method made from the core's `build(self, driver, ...)`,
+    as its users call it: without the driver the shell resolves, under its public name."""
+    sig = inspect.signature(build)
+    params = list(sig.parameters.values())
+    del params[1]
+    method.__signature__ = sig.replace(parameters=params, return_annotation=inspect.Signature.empty)
+    if name is not None:
+        method.__name__ = name
+        method.__qualname__ = name
 
 
 def settled(op: Single[Any], batch: Any) -> Any:

@@ -84,12 +84,18 @@ def restored_registry() -> Iterator[None]:
 
 
 def keyspaces_named(ns: dict[str, Any]) -> set[str]:
-    """Keyspaces that the models defined in `ns` or the registered drivers name."""
+    """Keyspaces that the models defined in `ns`, the registered drivers or the page's own
+    variables name (a page may unregister the driver of its keyspace before it ends)."""
     names = {getattr(d, "keyspace", None) for d in registry._drivers.values()}
     for value in ns.values():
         schema = getattr(value, "__coodie_schema__", None) if isinstance(value, type) else None
         names.add(getattr(schema, "keyspace", None))
+        if isinstance(value, str) and _KEYSPACE_NAME.fullmatch(value):
+            names.add(value)
     return {n for n in names if isinstance(n, str)}
+
+
+_KEYSPACE_NAME = re.compile(r"\w{1,48}")
 
 
 # `print(...)  # 2 2 2 20.5` or `print(...)  # [] : why`: the comment (up to " : ") is

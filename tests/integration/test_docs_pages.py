@@ -77,7 +77,7 @@ def test_page_blocks_run(page: Path, session: Session) -> None:
             for value in ns.values():  # clusters a page opened itself
                 if isinstance(value, Cluster):
                     value.shutdown()
-            made = (keyspaces_named(ns) | {own}) - before
+            made = ((keyspaces_named(ns) | {own}) & keyspaces(session)) - before
             for ks in made:
                 session.execute(f'DROP KEYSPACE IF EXISTS "{ks}"', timeout=120)
 

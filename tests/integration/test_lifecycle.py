@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,7 @@ from cassandra.cluster import Session
 
 import coodie.aio
 import coodie.sync
-from coodie.exceptions import InvalidQueryError, Unavailable, UnsupportedOperation
+from coodie.exceptions import CoodieError, InvalidQueryError, Unavailable, UnsupportedOperation
 from coodie.fields import ClusteringKey, PrimaryKey
 from coodie.registry import get_driver, unregister_driver
 from tests.integration.conftest import _contact_points
@@ -347,6 +348,52 @@ def test_one_blocking_driver_serves_several_threads_and_loops_at_once(
         assert labels == [f"{owner}:{n}" for n in range(ROWS)], owner
     # and the driver still serves a caller alone afterwards
     assert Owned.get(owner=0, n=ROWS - 1).label == f"0:{ROWS - 1}"
+
+
+@pytest.mark.parametrize("driver_type", DRIVERS)
+def test_a_driver_shut_down_while_threads_call_it_ends_every_call(
+    keyspace: str, named_driver: Any, driver_type: str
+) -> None:
+    """A blocking driver shut down while several threads call it: each of their calls
+    returns its row or fails with a CoodieError (no other error), none waits forever,
+    and every thread ends."""
+    driver_name = f"closing_{driver_type}"
+    driver = named_driver(driver_name, driver_type)
+
+    class Kept(coodie.sync.Document):
+        id: Annotated[int, PrimaryKey()]
+        label: str = ""
+
+        class Settings:
+            name = f"it_closing_{driver_type}"
+            driver = driver_name
+
+    Kept.sync_table()
+    Kept(id=1, label="one").save()
+    served = threading.Semaphore(0)  # one release per call answered
+    stop = threading.Event()
+    failures: list[BaseException] = []  # what is not a CoodieError
+
+    def caller() -> None:
+        while not stop.is_set():
+            try:
+                assert Kept.get(id=1).label == "one"
+                served.release()
+            except CoodieError:
+                pass  # (shut down meanwhile; a later call may connect again)
+            except BaseException as e:
+                failures.append(e)
+                return
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        futures = [pool.submit(caller) for _ in range(THREADS)]
+        for _ in range(4 * THREADS):  # the callers are all under way
+            assert served.acquire(timeout=JOIN_S)
+        driver.shutdown()
+        stop.set()
+        for fut in futures:
+            fut.result(timeout=JOIN_S)
+    assert failures == []
 
 
 # ------------------------------------------------------------------ item 11

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from typing import Any
 
@@ -95,3 +96,45 @@ def test_init_coodie_signatures_match() -> None:
     pa = inspect.signature(coodie.aio.init_coodie).parameters
     assert list(ps) == list(pa)
     assert inspect.iscoroutinefunction(coodie.aio.init_coodie)
+
+
+@pytest.mark.parametrize("module", [coodie.sync, coodie.aio], ids=["sync", "aio"])
+def test_methods_show_their_public_names_and_parameters(module: Any) -> None:
+    """help() and signatures show what a user calls: the QuerySet's terminals under their
+    own names, and no internal `driver` parameter (the shells resolve the driver)."""
+    qs = module.QuerySet
+    assert qs.first.__name__ == "first"
+    assert str(inspect.signature(qs.first)) == "(self)"
+    assert str(inspect.signature(qs.update)).startswith("(self, /, *, if_conditions")
+    for method in (module.Document.save, module.Document.delete, module.Document.save_changes):
+        assert "driver" not in inspect.signature(method).parameters, method
+
+
+def test_save_changes_refuses_a_keyword_that_is_not_an_option() -> None:
+    """save_changes() writes the fields assigned since the read; any other keyword is a
+    mistake (a column's new value goes through assignment, or update()), refused before
+    anything is sent: it is never taken for a column to write."""
+    from typing import Annotated
+
+    from coodie.fields import PrimaryKey
+
+    class Changing(coodie.sync.Document):
+        id: Annotated[int, PrimaryKey()]
+        name: str = ""
+
+        class Settings:
+            name = "changing"
+            keyspace = "nowhere"
+
+    class AioChanging(coodie.aio.Document):
+        id: Annotated[int, PrimaryKey()]
+        name: str = ""
+
+        class Settings:
+            name = "changing"
+            keyspace = "nowhere"
+
+    with pytest.raises(TypeError, match="unexpected keyword argument 'name'"):
+        Changing(id=1).save_changes(name="x")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'tll'"):
+        asyncio.run(AioChanging(id=1).save_changes(tll=5))

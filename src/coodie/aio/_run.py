@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import SEND, Single, settled
+from coodie.flows import SEND, Single, settled, shell_signature
 from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 
@@ -83,6 +83,7 @@ def awaiting(
 
 def operation(
     build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
+    name: str | None = None,
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
     """`coodie.sync._run.operation`, awaiting the requests."""
 
@@ -101,6 +102,7 @@ def operation(
         del op  # (only the answer waits: fewer objects live while many requests are in flight)
         return answer(await sent)
 
+    shell_signature(method, build, name)
     return method
 
 

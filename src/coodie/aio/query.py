@@ -59,6 +59,6 @@ class AsyncQuerySet(QuerySetCore[D]):
 
 
 for _name, _core in TERMINALS.items():  # all(), first(), ...: the core's pieces
-    setattr(AsyncQuerySet, _name, operation(_core))
+    setattr(AsyncQuerySet, _name, operation(_core, _name))
 
 QuerySet = AsyncQuerySet  # the name `coodie.aio.query` had in coodie 1.9

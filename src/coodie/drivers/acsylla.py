@@ -286,6 +286,43 @@ def cluster_options() -> list[str]:
     return [n for n in names if n not in ("contact_points", "port")]
 
 
+def _shut_down() -> ConfigurationError:
+    return ConfigurationError("this acsylla driver was shut down while the call waited")
+
+
+def _queue(
+    loop: asyncio.AbstractEventLoop, fn: Callable[..., Coroutine[Any, Any, T]], args: Any
+) -> concurrent.futures.Future[T]:
+    """Queue the coroutine `fn(*args)` in `loop`, which another thread runs or will."""
+    coro = fn(*args)
+    try:
+        return asyncio.run_coroutine_threadsafe(coro, loop)
+    except RuntimeError:  # the loop closed meanwhile
+        coro.close()
+        raise _shut_down() from None
+
+
+def _outcome(done: concurrent.futures.Future[T]) -> T:
+    """The result of a call queued in the driver's loop, once nobody will run the loop
+    for it any more (cancelled or not done: shut down)."""
+    if done.cancelled() or not done.done():
+        raise _shut_down()
+    return done.result()
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Close the driver's own loop; calls still queued in it are cancelled first."""
+    if loop.is_closed():
+        return
+    loop.run_until_complete(asyncio.sleep(0))  # (what was queued becomes a task)
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
+
+
 class AcsyllaDriver(DriverSettings):
     """Executes coodie requests with acsylla."""
 
@@ -332,7 +369,8 @@ class AcsyllaDriver(DriverSettings):
         """The state of who drives the driver's own loop (see `_run`)."""
         self._drive = threading.Lock()  # held by the thread that runs the loop now
         self._mutex = threading.Lock()  # guards the followers, the remote calls, the pump
-        self._followers: dict[threading.Event, None] = {}  # threads waiting, oldest first
+        # threads waiting, oldest first, and what each waits for
+        self._followers: dict[threading.Event, concurrent.futures.Future[Any]] = {}
         self._remote_calls: set[concurrent.futures.Future[Any]] = (
             set()
         )  # what the pump sees through
@@ -413,32 +451,37 @@ class AcsyllaDriver(DriverSettings):
     def _run(self, fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
         """Run the coroutine `fn(*args)` in the driver's own loop; its result."""
         loop = self._loop
-        assert loop is not None
+        if loop is None or loop.is_closed():
+            raise _shut_down()
         if _get_running_loop() is not None:  # this thread runs another loop
-            return self._remote(fn(*args)).result()
+            done = self._remote(loop, fn, args)
+            try:
+                return done.result()
+            except concurrent.futures.CancelledError:  # by shutdown()
+                raise _shut_down() from None
         if self._drive.acquire(False):  # the common case: nobody else drives
             try:
+                if loop.is_closed():  # (shut down since the check above)
+                    raise _shut_down()
                 return loop.run_until_complete(fn(*args))
             finally:
                 self._drive.release()
                 if self._followers:
                     self._hand_over()
-        return self._follow(asyncio.run_coroutine_threadsafe(fn(*args), loop))
+        return self._follow(loop, _queue(loop, fn, args))
 
-    def _follow(self, done: concurrent.futures.Future[T]) -> T:
-        """Wait for `done`, a coroutine queued in the loop, driving the loop whenever no
+    def _follow(self, loop: asyncio.AbstractEventLoop, done: concurrent.futures.Future[T]) -> T:
+        """Wait for `done`, a coroutine queued in `loop`, driving the loop whenever no
         other thread does."""
-        loop = self._loop
-        assert loop is not None
         wake = threading.Event()
         done.add_done_callback(lambda _: wake.set())
         with self._mutex:
-            self._followers[wake] = None  # before trying to drive: see _hand_over
+            self._followers[wake] = done  # before trying to drive: see _hand_over
         try:
             while not done.done():
                 if self._drive.acquire(False):
                     try:
-                        if not done.done():
+                        if not done.done() and not loop.is_closed():
                             loop.run_until_complete(asyncio.wrap_future(done, loop=loop))
                     finally:
                         self._drive.release()
@@ -450,7 +493,7 @@ class AcsyllaDriver(DriverSettings):
                 del self._followers[wake]
             if self._followers and not self._drive.locked():
                 self._hand_over()  # it may have been this one's turn: pass it on
-        return done.result()
+        return _outcome(done)
 
     def _hand_over(self) -> None:
         """Wake the oldest follower: it drives, or passes the turn on as it leaves. (A
@@ -461,16 +504,17 @@ class AcsyllaDriver(DriverSettings):
         if wake is not None:
             wake.set()
 
-    def _remote(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        """Queue `coro` in the loop for a caller that cannot drive it; the pump sees it
+    def _remote(
+        self, loop: asyncio.AbstractEventLoop, fn: Callable[..., Coroutine[Any, Any, T]], args: Any
+    ) -> concurrent.futures.Future[T]:
+        """Queue `fn(*args)` in `loop` for a caller that cannot drive it; the pump sees it
         through."""
-        assert self._loop is not None
-        done = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        done = _queue(loop, fn, args)
         with self._mutex:
             self._remote_calls.add(done)
             if self._pump is None:
                 self._pump = threading.Thread(
-                    target=self._pumping, name="coodie-acsylla", daemon=True
+                    target=self._pumping, args=(loop,), name="coodie-acsylla", daemon=True
                 )
                 self._pump.start()
             self._work.notify()
@@ -481,7 +525,7 @@ class AcsyllaDriver(DriverSettings):
         with self._mutex:
             self._remote_calls.discard(done)
 
-    def _pumping(self) -> None:
+    def _pumping(self, loop: asyncio.AbstractEventLoop) -> None:
         me = threading.current_thread()
         while True:
             with self._mutex:
@@ -491,7 +535,7 @@ class AcsyllaDriver(DriverSettings):
                     return
                 done = next(iter(self._remote_calls))
             with contextlib.suppress(BaseException):  # its caller gets its error
-                self._follow(done)
+                self._follow(loop, done)
 
     def _stop_pump(self) -> None:
         with self._mutex:
@@ -499,6 +543,16 @@ class AcsyllaDriver(DriverSettings):
             self._work.notify_all()
         if pump is not None and pump is not threading.current_thread():
             pump.join(10)
+
+    def _end_waits(self) -> None:
+        """After the loop closed: every call still waiting for it ends (shut down)."""
+        with self._mutex:
+            waiting = [*self._remote_calls, *self._followers.values()]
+            wakes = list(self._followers)
+        for done in waiting:
+            done.cancel()  # (a call that ended meanwhile keeps its outcome)
+        for wake in wakes:
+            wake.set()
 
     def _blocking(self, fn: Callable[[Any], Coroutine[Any, Any, T]], arg: Any) -> T:
         if self._session is None:
@@ -525,8 +579,14 @@ class AcsyllaDriver(DriverSettings):
             await asyncio.get_running_loop().run_in_executor(None, self.connect)
         if asyncio.get_running_loop() is self._loop:  # (a loop that has no _thread_id)
             return await fn(arg)
-        if self._own_loop:
-            return await asyncio.wrap_future(self._remote(fn(arg)))
+        if self._own_loop and self._loop is not None:
+            done = self._remote(self._loop, fn, (arg,))
+            try:
+                return await asyncio.wrap_future(done)
+            except asyncio.CancelledError:
+                if done.cancelled():  # by shutdown(), not this task's own cancel
+                    raise _shut_down() from None
+                raise
         raise ConfigurationError(
             "this acsylla driver belongs to the event loop it connected in; "
             "call init_coodie() again in this loop"
@@ -534,10 +594,18 @@ class AcsyllaDriver(DriverSettings):
 
     # ------------------------------------------------------------- statements
 
+    def _live(self) -> Any:
+        """The open session (None: shut down while the call waited)."""
+        session = self._session
+        if session is None:
+            raise _shut_down()
+        return session
+
     async def _prepare(self, compiled: Compiled) -> tuple[Any, bool]:
         cql = compiled.cql
+        session = self._live()
         try:
-            ps = await self._session.create_prepared(cql)
+            ps = await session.create_prepared(cql)
         except Exception as e:
             raise translate_error(e, cql) from e
         if len(self._prepared) >= _MAX_PREPARED:
@@ -622,8 +690,9 @@ class AcsyllaDriver(DriverSettings):
         compiled = request.compiled
         prepared = self._prepared.get(compiled.cql) or await self._prepare(compiled)
         st = self._statement(prepared, compiled, request)
+        session = self._live()
         try:
-            result = await self._session.execute(st)
+            result = await session.execute(st)
         except Exception as e:
             level = request.consistency or self.default_consistency
             raise translate_error(e, compiled.cql, level) from e
@@ -655,19 +724,21 @@ class AcsyllaDriver(DriverSettings):
         if batch.timeout is not None:
             # whole milliseconds, and 0 means no timeout at all (as for statements)
             b.set_request_timeout(max(int(batch.timeout * 1000), 1))
+        session = self._live()
         try:
-            result = await self._session.execute_batch(b)
+            result = await session.execute_batch(b)
         except Exception as e:
             text = "BATCH: " + "; ".join(i.cql for i in batch.items)
             raise translate_error(e, text, level) from e
         return self._page(result, None)
 
     async def _execute_raw(self, raw: RawRequest) -> Page:
+        session = self._live()
         try:
             st = acsylla.create_statement(
                 raw.text("?"), parameters=list(raw.params) or None, timeout=raw.timeout
             )
-            result = await self._session.execute(st)
+            result = await session.execute(st)
         except Exception as e:
             raise translate_error(e, raw.cql) from e
         return self._page(result, None)
@@ -728,7 +799,8 @@ class AcsyllaDriver(DriverSettings):
             finally:
                 self._stop_pump()
                 with self._drive:  # once no thread runs it
-                    loop.close()
+                    _close_loop(loop)
+                self._end_waits()
         elif self._session is not None and not loop.is_closed():
             if loop.is_running():
                 loop.create_task(self._close())

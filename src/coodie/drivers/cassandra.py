@@ -39,6 +39,7 @@ from cassandra.cluster import (
     ResponseFuture,
     Session,
 )
+from cassandra.connection import ConnectionException
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 from cassandra.protocol import ErrorMessage
 from cassandra.protocol import RequestValidationException as ProtocolValidationError
@@ -88,7 +89,11 @@ def _consistency(name: str) -> int:
 _ERRORS: ErrorKinds = (
     (InvalidQueryError, (RequestValidationException, ProtocolValidationError)),
     (OperationTimedOut, (ReadTimeout, WriteTimeout, DriverTimedOut)),
-    (Unavailable, (DriverUnavailable, NoHostAvailable, UnresolvableContactPoints)),
+    # (ConnectionException: a connection closed under the request, e.g. by shutdown())
+    (
+        Unavailable,
+        (DriverUnavailable, NoHostAvailable, UnresolvableContactPoints, ConnectionException),
+    ),
     (ExecutionError, (RequestExecutionException, DriverException, ErrorMessage)),
 )
 _REFUSED: ErrorKinds = ((AuthenticationError, (BaseException,)),)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import SEND, Single, settled
+from coodie.flows import SEND, Single, settled, shell_signature
 from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 
@@ -81,6 +81,7 @@ def blocking(flow: Callable[Concatenate[S, P], Flow[T]]) -> Callable[Concatenate
 
 def operation(
     build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
+    name: str | None = None,
 ) -> Callable[Concatenate[S, P], T]:
     """A method that resolves the owner's driver once, makes the operation `build` makes
     for it (a `Single`: a request and the function from its page to the answer; or a
@@ -100,6 +101,7 @@ def operation(
             driver = get_driver(self._driver_name())
         return op.answer(driver.execute(op.request))  # type: ignore[arg-type]
 
+    shell_signature(method, build, name)
     return method
 
 

@@ -63,4 +63,4 @@ class QuerySet(QuerySetCore[D]):
 
 
 for _name, _core in TERMINALS.items():  # all(), first(), ...: the core's pieces
-    setattr(QuerySet, _name, operation(_core))
+    setattr(QuerySet, _name, operation(_core, _name))
