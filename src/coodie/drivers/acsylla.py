@@ -314,6 +314,11 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Close the driver's own loop; calls still queued in it are cancelled first."""
     if loop.is_closed():
         return
+    if _get_running_loop() is not None:  # this thread runs another loop: one that does not
+        closing = threading.Thread(target=_close_loop, args=(loop,), name="coodie-acsylla")
+        closing.start()
+        closing.join()
+        return
     loop.run_until_complete(asyncio.sleep(0))  # (what was queued becomes a task)
     pending = asyncio.all_tasks(loop)
     for task in pending:
@@ -354,6 +359,7 @@ class AcsyllaDriver(DriverSettings):
         }
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop the session belongs to
         self._own_loop = False  # that loop is the driver's own (the blocking API's)
+        self._closing: asyncio.AbstractEventLoop | None = None  # the own loop shutdown() closes
         self._session: Any = None
         self._cluster: Any = None  # the acsylla Cluster of the session
         # per statement text: its prepared statement and whether it is idempotent
@@ -579,12 +585,13 @@ class AcsyllaDriver(DriverSettings):
             await asyncio.get_running_loop().run_in_executor(None, self.connect)
         if asyncio.get_running_loop() is self._loop:  # (a loop that has no _thread_id)
             return await fn(arg)
-        if self._own_loop and self._loop is not None:
-            done = self._remote(self._loop, fn, (arg,))
+        loop = self._loop
+        if self._own_loop and loop is not None:
+            done = self._remote(loop, fn, (arg,))
             try:
                 return await asyncio.wrap_future(done)
             except asyncio.CancelledError:
-                if done.cancelled():  # by shutdown(), not this task's own cancel
+                if self._closing is loop:  # by shutdown(), not this task's own cancel
                     raise _shut_down() from None
                 raise
         raise ConfigurationError(
@@ -798,6 +805,7 @@ class AcsyllaDriver(DriverSettings):
                     self._run(self._close)
             finally:
                 self._stop_pump()
+                self._closing = loop  # (what its waiting calls are cancelled by)
                 with self._drive:  # once no thread runs it
                     _close_loop(loop)
                 self._end_waits()
