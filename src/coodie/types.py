@@ -688,13 +688,24 @@ _INT_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64, "counter": 6
 _FLOAT32_MAX = 3.4028234663852886e38
 
 
+# A check written once, as a Python expression of a value `{v}`: its function (made
+# from that text), and the text itself, which the compiler's generated binders write
+# out inline (no call per value).
+CHECK_SOURCE: dict[Check, str] = {}
+
+
+def _expression_check(expr: str) -> Check:
+    check: Check = eval(f"lambda v: {expr.format(v='v')}")  # (our own text, no input)
+    CHECK_SOURCE[check] = expr
+    return check
+
+
 def _int_range(bits: int) -> Check:
     lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-    return lambda v: type(v) is not bool and lo <= v <= hi
+    return _expression_check(f"type({{v}}) is not bool and {lo} <= {{v}} <= {hi}")
 
 
-def _not_bool(v: Any) -> bool:
-    return type(v) is not bool
+_not_bool = _expression_check("type({v}) is not bool")
 
 
 def _float32(v: Any) -> bool:

@@ -43,11 +43,9 @@ from coodie.expr.validate import ANN_MAX_LIMIT, validate
 from coodie.requests import Compiled, StatementTypes  # (re-exported: the wire types)
 from coodie.schema import ColumnSchema, TableSchema, quote
 from coodie.types import (
-    _INT_BITS,
-    _SCALAR_CHECKS,
+    CHECK_SOURCE,
     Check,
     CqlType,
-    _not_bool,
     describe,
     plain,
     to_db_converter,
@@ -133,23 +131,6 @@ class Template:
         )
 
 
-def _inline_checks() -> dict[Any, str]:
-    """The scalar types' value checks that the binder writes out as expressions (of a
-    value `{v}`): not a bool, and an integer type's range."""
-    found: dict[Any, str] = {}
-    for name, (_, extra) in _SCALAR_CHECKS.items():
-        bits = _INT_BITS.get(name)
-        if bits is not None:
-            lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-            found[extra] = f"type({{v}}) is not bool and {lo} <= {{v}} <= {hi}"
-        elif extra is _not_bool:
-            found[extra] = "type({v}) is not bool"
-    return found
-
-
-_INLINE_CHECKS = _inline_checks()
-
-
 def _binder(t: Template) -> Callable[[Sequence[Any]], Compiled]:
     """`t.bind` as one function generated for its bind list: per marker, only the steps
     its entry needs (its null rule, converter and check), in straight-line code. Only
@@ -182,7 +163,7 @@ def _binder(t: Template) -> Callable[[Sequence[Any]], Compiled]:
         else:
             lines.append(f"    if v{i} is not None:")
         check = f"isinstance(v{i}, cls{i})"
-        inline = _INLINE_CHECKS.get(extra) if extra is not None else None
+        inline = CHECK_SOURCE.get(extra) if extra is not None else None
         if inline is not None:  # (the common checks written out: no call per value)
             check = f"({check} and {inline.format(v=f'v{i}')})"
         elif extra is not None:
