@@ -461,10 +461,8 @@ class AcsyllaDriver(DriverSettings):
             raise _shut_down()
         if _get_running_loop() is not None:  # this thread runs another loop
             done = self._remote(loop, fn, args)
-            try:
-                return done.result()
-            except concurrent.futures.CancelledError:  # by shutdown()
-                raise _shut_down() from None
+            concurrent.futures.wait((done,))  # (the pump runs it, or shutdown() cancels it)
+            return _outcome(done)
         if self._drive.acquire(False):  # the common case: nobody else drives
             try:
                 if loop.is_closed():  # (shut down since the check above)
