@@ -17,7 +17,13 @@ from typing_extensions import Self
 
 import coodie.explain as _cost
 from coodie import cursors
-from coodie.exceptions import ConfigurationError, ExecutionError, InvalidQueryError
+from coodie.exceptions import (
+    ConfigurationError,
+    DocumentNotFound,
+    ExecutionError,
+    InvalidQueryError,
+    MultipleDocumentsFound,
+)
 from coodie.explain import Explanation, check_scan, check_scan_policy, explain_select, run_traced
 from coodie.expr.columns import Column
 from coodie.expr.compiler import Compiled, compile_statement
@@ -129,8 +135,6 @@ def one_document(
     model: type[D], request: Request, rows: Sequence[Any], *, required: bool
 ) -> D | None:
     """The document of a LIMIT 2 read that must match at most one row."""
-    from coodie.exceptions import DocumentNotFound, MultipleDocumentsFound
-
     if len(rows) > 1:
         raise MultipleDocumentsFound(
             f"{model.__name__}: more than one row matches {request.compiled.cql}"

@@ -297,7 +297,7 @@ def test_one_blocking_driver_serves_several_threads_and_loops_at_once(
 ) -> None:
     """Several threads use one blocking driver at once (acsylla's runs its event loop in
     whichever calling thread finds it free, the others wait their turn or are served by
-    it), together with coroutines of another event loop and blocking calls made inside a
+    it), together with coroutines of two other event loops and blocking calls made inside a
     coroutine: each caller gets its own rows back, none fails, none hangs."""
     driver_name = f"threads_{driver_type}"
     named_driver(driver_name, driver_type)
@@ -340,6 +340,8 @@ def test_one_blocking_driver_serves_several_threads_and_loops_at_once(
         *(lambda owner=owner: blocking_caller(owner) for owner in range(THREADS)),
         lambda: asyncio.run(aio_caller(THREADS)),
         lambda: asyncio.run(blocking_inside_a_coroutine(THREADS + 1)),
+        # a second event loop in another thread at once (the driver keeps each call's loop)
+        lambda: asyncio.run(aio_caller(THREADS + 2)),
     ]
     with ThreadPoolExecutor(len(callers)) as pool:
         futures = [pool.submit(caller) for caller in callers]

@@ -133,9 +133,9 @@ def _ascii_without_nul(v: Any) -> Any:
     return v
 
 
-_UUID = uuid.UUID
 _new_uuid = uuid.UUID.__new__
-_set_slot = object.__setattr__
+_set_int = uuid.UUID.__dict__["int"].__set__  # (the slots' own setters: UUID refuses setattr)
+_set_safe = uuid.UUID.__dict__["is_safe"].__set__
 _SAFETY_UNKNOWN = uuid.SafeUUID.unknown
 
 
@@ -143,9 +143,9 @@ def _uuid(v: Any) -> Any:
     if type(v) is str:
         # acsylla's text is always the canonical 8-4-4-4-12 form: built as UUID(v) builds
         # it, without UUID()'s parsing of the forms it accepts (a third of the cost)
-        u = _new_uuid(_UUID)
-        _set_slot(u, "int", int(v.replace("-", ""), 16))
-        _set_slot(u, "is_safe", _SAFETY_UNKNOWN)
+        u = _new_uuid(uuid.UUID)
+        _set_int(u, int(v.replace("-", ""), 16))
+        _set_safe(u, _SAFETY_UNKNOWN)
         return u
     return v
 
@@ -672,24 +672,27 @@ class AcsyllaDriver(DriverSettings):
         columns = tuple(result.columns_names())
         rows = [row.as_tuple() for row in result]
         if rows and types is not None:
-            if types.columns and len(types.columns) == len(columns):
-                reader = self._readers.get(types, _UNKNOWN)
-                if reader is _UNKNOWN:
-                    reader = self._readers[types] = _rows_converter(
-                        [converter_for(t, _READ_LEAF) for t in types.columns]
-                    )
-                if reader is not None:
-                    rows = reader(rows)
-            elif types.by_column is not None:
-                # rows of raw CQL over a model's table: converted by the columns' names
-                known = [types.by_column.get(c) for c in columns]
-                convert = _rows_converter(
-                    [converter_for(t, _READ_LEAF) if t is not None else None for t in known]
-                )
-                if convert is not None:
-                    rows = convert(rows)
+            reader = self._readers.get(types, _UNKNOWN)
+            if reader is _UNKNOWN:
+                reader = self._reader(types, columns)
+            if reader is not None:
+                rows = reader(rows)
         state = result.page_state() if result.has_more_pages() else None
         return Page(rows, columns, state)
+
+    def _reader(self, types: StatementTypes, columns: tuple[str, ...]) -> RowsConv | None:
+        """The converter of a shape's rows (None: none needed): made once for a shape that
+        says its columns; for raw CQL over a model's table (`by_column`), by the names of
+        the columns of each result."""
+        if types.columns and len(types.columns) == len(columns):
+            reader = self._readers[types] = _rows_converter(
+                [converter_for(t, _READ_LEAF) for t in types.columns]
+            )
+            return reader
+        known = [types.by_column.get(c) for c in columns] if types.by_column is not None else []
+        return _rows_converter(
+            [converter_for(t, _READ_LEAF) if t is not None else None for t in known]
+        )
 
     async def _execute(self, request: Request) -> Page:
         compiled = request.compiled

@@ -13,6 +13,7 @@ import sys
 import threading
 import weakref
 from collections.abc import Sequence
+from threading import get_ident
 from typing import TYPE_CHECKING, Any
 
 from cassandra import (
@@ -25,12 +26,8 @@ from cassandra import (
     UnresolvableContactPoints,
     WriteTimeout,
 )
-from cassandra import (
-    OperationTimedOut as DriverTimedOut,
-)
-from cassandra import (
-    Unavailable as DriverUnavailable,
-)
+from cassandra import OperationTimedOut as DriverTimedOut
+from cassandra import Unavailable as DriverUnavailable
 from cassandra.cluster import (
     EXEC_PROFILE_DEFAULT,
     Cluster,
@@ -45,25 +42,8 @@ from cassandra.protocol import ErrorMessage
 from cassandra.protocol import RequestValidationException as ProtocolValidationError
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_factory
 
-from coodie.drivers import (
-    Driver,
-    DriverSettings,
-    ErrorKinds,
-    connect_failure,
-    forget_in_child,
-    fork_safe,
-    rows_of_cql,
-    rows_of_cql_async,
-    translate,
-)
-from coodie.exceptions import (
-    AuthenticationError,
-    ConfigurationError,
-    ExecutionError,
-    InvalidQueryError,
-    OperationTimedOut,
-    Unavailable,
-)
+from coodie import drivers as base
+from coodie import exceptions as err
 from coodie.idempotence import idempotent
 from coodie.requests import BatchRequest, Page, RawRequest, Request
 
@@ -81,27 +61,27 @@ def _consistency(name: str) -> int:
     try:
         return int(ConsistencyLevel.name_to_value[name])
     except KeyError:
-        raise InvalidQueryError(
+        raise err.InvalidQueryError(
             f"unknown consistency level {name!r}; use one of {', '.join(ConsistencyLevel.name_to_value)}"
         ) from None
 
 
-_ERRORS: ErrorKinds = (
-    (InvalidQueryError, (RequestValidationException, ProtocolValidationError)),
-    (OperationTimedOut, (ReadTimeout, WriteTimeout, DriverTimedOut)),
+_ERRORS: base.ErrorKinds = (
+    (err.InvalidQueryError, (RequestValidationException, ProtocolValidationError)),
+    (err.OperationTimedOut, (ReadTimeout, WriteTimeout, DriverTimedOut)),
     # (ConnectionException: a connection closed under the request, e.g. by shutdown())
     (
-        Unavailable,
+        err.Unavailable,
         (DriverUnavailable, NoHostAvailable, UnresolvableContactPoints, ConnectionException),
     ),
-    (ExecutionError, (RequestExecutionException, DriverException, ErrorMessage)),
+    (err.ExecutionError, (RequestExecutionException, DriverException, ErrorMessage)),
 )
-_REFUSED: ErrorKinds = ((AuthenticationError, (BaseException,)),)
+_REFUSED: base.ErrorKinds = ((err.AuthenticationError, (BaseException,)),)
 
 
 def translate_error(e: BaseException, cql: str | None) -> Exception:
     """A driver exception -> the coodie error a user catches (the driver's is `__cause__`)."""
-    return translate(e, cql, _REFUSED if _refused_credentials(e) else _ERRORS)
+    return base.translate(e, cql, _REFUSED if _refused_credentials(e) else _ERRORS)
 
 
 def _refused_credentials(e: BaseException) -> bool:
@@ -123,7 +103,7 @@ def _rows(rows: Sequence[Any] | None, columns: Sequence[str] | None) -> list[Any
     return rows if type(rows) is list else list(rows)
 
 
-class CassandraDriver(DriverSettings):
+class CassandraDriver(base.DriverSettings):
     """Executes coodie requests on a `cassandra.cluster.Session`."""
 
     def __init__(
@@ -146,19 +126,21 @@ class CassandraDriver(DriverSettings):
         # seconds per request unless a query says otherwise (init_coodie(request_timeout=))
         self.default_timeout: float = session.default_timeout if session is not None else 20.0
         self._forked_from: int | None = None  # the parent's pid, for a given session lost to a fork
-        fork_safe(self)
+        self._loop: Any = None  # the event loop an async call last ran in (see _running_loop)
+        base.fork_safe(self)
 
     def _after_fork(self) -> None:
         """In a forked child: drop the parent's cluster and session (their threads did not
         survive the fork; their sockets are the parent's) and connect again on first use.
         A session the user gave cannot be rebuilt: using it raises ConfigurationError."""
-        forget_in_child(self._session, self.cluster, self._prepared)
+        base.forget_in_child(self._session, self.cluster, self._prepared)
         if self._session is not None or self.cluster is not None:
             if self._new_cluster is None:
                 self._forked_from = os.getppid()
             self._session = self.cluster = None
         self._prepared = {}
         self._lock = threading.Lock()
+        self._loop = None
         _forget_reactor_in_child()
 
     @property
@@ -179,7 +161,7 @@ class CassandraDriver(DriverSettings):
         with self._lock:
             if self._session is None:
                 if self._forked_from is not None:
-                    raise ConfigurationError(
+                    raise err.ConfigurationError(
                         f"this driver was given a session in the parent process (pid "
                         f"{self._forked_from}), which a forked child cannot use: call "
                         "init_coodie() again in the child (e.g. in a post-fork hook)"
@@ -200,7 +182,7 @@ class CassandraDriver(DriverSettings):
                     if self.cluster is not None and self._new_cluster is not None:
                         self.cluster.shutdown()  # a Cluster that failed is shut down for good
                         self.cluster = None
-                    raise connect_failure(translate_error(e, None), tls) from e
+                    raise base.connect_failure(translate_error(e, None), tls) from e
             return self._session
 
     async def connect_async(self) -> None:
@@ -227,7 +209,7 @@ class CassandraDriver(DriverSettings):
         given = profiles.get(EXEC_PROFILE_DEFAULT)
         if given is not None:
             if lbp is not None:
-                raise ConfigurationError(
+                raise err.ConfigurationError(
                     "init_coodie(): give load_balancing_policy= in the default execution "
                     "profile, not beside execution_profiles="
                 )
@@ -247,7 +229,7 @@ class CassandraDriver(DriverSettings):
                     **cluster_options,
                 )
             except TypeError as e:
-                raise ConfigurationError(f"bad Cluster option: {e}") from e
+                raise err.ConfigurationError(f"bad Cluster option: {e}") from e
 
         try:  # bad options fail here; host names are resolved when connecting
             cluster: Cluster | None = new_cluster()
@@ -357,13 +339,16 @@ class CassandraDriver(DriverSettings):
 
     # ------------------------------------------------------------- sync
 
-    def execute(self, request: Request) -> Page:
-        rf = self._start(request)
+    def _wait(self, rf: ResponseFuture, cql: str) -> Page:
+        """The first page of `rf`, once it came (its failure as coodie's error)."""
         try:
             rows = rf.result().current_rows
         except Exception as e:
-            raise translate_error(e, request.compiled.cql) from e
+            raise translate_error(e, cql) from e
         return self._page(rf, rows)
+
+    def execute(self, request: Request) -> Page:
+        return self._wait(self._start(request), request.compiled.cql)
 
     def execute_concurrent(self, requests: list[Request]) -> list[Page]:
         futures = [self._start(r) for r in requests]
@@ -371,20 +356,15 @@ class CassandraDriver(DriverSettings):
         error: Exception | None = None
         for r, rf in zip(requests, futures):
             try:  # wait for every request, then raise the first failure
-                pages.append(self._page(rf, rf.result().current_rows))
+                pages.append(self._wait(rf, r.compiled.cql))
             except Exception as e:
-                error = error or translate_error(e, r.compiled.cql)
+                error = error or e
         if error is not None:
             raise error
         return pages
 
     def execute_batch(self, batch: BatchRequest) -> Page:
-        rf = self._start_batch(batch)
-        try:
-            rows = rf.result().current_rows
-        except Exception as e:
-            raise translate_error(e, _batch_text(batch)) from e
-        return self._page(rf, rows)
+        return self._wait(self._start_batch(batch), _batch_text(batch))
 
     def _start_raw(self, raw: RawRequest) -> ResponseFuture:
         session = self.session
@@ -403,13 +383,8 @@ class CassandraDriver(DriverSettings):
         `get_driver().execute_raw(cql, params)`), a prepared statement, values bound,
         and every row as a dict."""
         if isinstance(raw, str):
-            return rows_of_cql(self, raw, params)
-        rf = self._start_raw(raw)
-        try:
-            rows = rf.result().current_rows
-        except Exception as e:
-            raise translate_error(e, raw.cql) from e
-        return self._page(rf, rows)
+            return base.rows_of_cql(self, raw, params)
+        return self._wait(self._start_raw(raw), raw.cql)
 
     def shutdown(self) -> None:
         if self._owns_cluster and self.cluster is not None:
@@ -438,23 +413,31 @@ class CassandraDriver(DriverSettings):
 
     # Each asks for the running loop before sending anything: outside a loop, nothing runs.
 
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        """The running event loop. That of the last call, while this thread runs it: a
+        check cheaper than `asyncio.get_running_loop()`, which calls getpid() on 3.11."""
+        loop = self._loop
+        if getattr(loop, "_thread_id", None) != get_ident():
+            loop = self._loop = asyncio.get_running_loop()
+        return loop  # type: ignore[no-any-return]
+
     def execute_async(self, request: Request) -> asyncio.Future[Page]:
-        loop = asyncio.get_running_loop()
+        loop = self._running_loop()
         return self._await(loop, self._start(request), request.compiled.cql)
 
     async def execute_concurrent_async(self, requests: list[Request]) -> list[Page]:
-        loop = asyncio.get_running_loop()
+        loop = self._running_loop()
         futures = [self._await(loop, self._start(r), r.compiled.cql) for r in requests]
         return list(await asyncio.gather(*futures))
 
     def execute_batch_async(self, batch: BatchRequest) -> asyncio.Future[Page]:
-        loop = asyncio.get_running_loop()
+        loop = self._running_loop()
         return self._await(loop, self._start_batch(batch), _batch_text(batch))
 
     def execute_raw_async(self, raw: RawRequest | str, params: Sequence[Any] | None = None) -> Any:
         if isinstance(raw, str):
-            return rows_of_cql_async(self, raw, params)
-        loop = asyncio.get_running_loop()
+            return base.rows_of_cql_async(self, raw, params)
+        loop = self._running_loop()
         return self._await(loop, self._start_raw(raw), raw.cql)
 
     async def shutdown_async(self) -> None:
@@ -488,7 +471,7 @@ def _forget_reactor_in_child() -> None:
     for module in ("cassandra.io.libevreactor", "cassandra.io.asyncorereactor"):
         reactor: Any = sys.modules.get(module)
         if reactor is not None and getattr(reactor, "_global_loop", None) is not None:
-            forget_in_child(reactor._global_loop)
+            base.forget_in_child(reactor._global_loop)
             reactor._global_loop = None
 
 
@@ -506,5 +489,5 @@ def _batch_text(batch: BatchRequest) -> str:
 
 if TYPE_CHECKING:  # mypy --strict checks that the driver serves both APIs
 
-    def _serves_both(driver: CassandraDriver) -> Driver:
+    def _serves_both(driver: CassandraDriver) -> base.Driver:
         return driver
