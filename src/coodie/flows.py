@@ -14,6 +14,7 @@ import dataclasses
 import inspect
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
 from typing_extensions import Unpack
@@ -85,18 +86,27 @@ T = TypeVar("T")
 @dataclass(slots=True)  # not frozen: built per call
 class Single(Generic[T]):
     """A one-statement operation as data: the request and the function from its result
-    page to the call's answer. Writes name their row (`model`, and `keys`: a mapping
-    holding its key columns' values), for the batch checks; `queued` makes what the
-    call returns when it is queued in a batch instead (the batch's result tells the rest)."""
+    page to the call's answer."""
 
     request: Request | None  # None: nothing to send (the answer needs no page)
     answer: Callable[[Page], T]
-    model: type[DocumentCore] | None = None
-    keys: Mapping[str, Any] | None = None
-    queued: Callable[[], Any] | None = None  # (None: the call returns None)
 
 
 NO_PAGE = Page([])  # what the answer of a Single with nothing to send receives
+
+
+def _nothing(page: Page) -> None:
+    return None
+
+
+def _pending(page: Page) -> LWTResult:
+    return LWTResult(False, pending=True)
+
+
+# What a write queued in a batch returns (nothing is sent): None; insert(), an LWTResult
+# that the batch's result tells once it has run.
+QUEUED: Single[Any] = Single(None, _nothing)
+QUEUED_INSERT: Single[Any] = Single(None, _pending)
 
 
 def lwt_result(page: Page, model: type[DocumentCore] | None = None) -> LWTResult:
@@ -186,28 +196,33 @@ def _parametrized(stmt: Statement, schema: TableSchema, sources: Sequence[Any]) 
 
 
 def _write(
-    doc: DocumentCore,
+    model: type[DocumentCore],
     schema: TableSchema,
     compiled: Compiled,
     answer: Callable[[Page], T],
-    queued: Callable[[], Any] | None = None,
-    levels: tuple[Any, Any] = (None, None),
+    levels: tuple[Any, Any],
+    batch: BatchCore | None,
+    queued: Single[Any] = QUEUED,
 ) -> Single[T]:
-    """A write of `doc`'s row, its request at the call's levels (`consistency=`,
-    `serial_consistency=`), else its model's (`schema`), else the driver's."""
-    model = type(doc)
-    consistency, serial_consistency = levels
-    if consistency is None and serial_consistency is None:  # (the common case)
-        request = schema.request(compiled)
-    else:
-        request = schema.request(
+    """A write of a row of `model` at the call's levels (`consistency=`,
+    `serial_consistency=`), else its model's (`schema`), else the driver's: its request,
+    or, given `batch`, queued there (`answer` then runs once the batch has applied, and
+    the call answers what `queued` does)."""
+    consistency, serial = levels
+    if consistency is not None:
+        consistency = level_name(consistency, f"{model.__name__} write(consistency")
+    if serial is not None:
+        serial = level_name(serial, f"{model.__name__} write(serial_consistency", serial=True)
+    if batch is not None:
+        batch._add(
             compiled,
-            level_name(consistency, f"{model.__name__} write(consistency"),
-            level_name(
-                serial_consistency, f"{model.__name__} write(serial_consistency", serial=True
-            ),
+            model,
+            answer,
+            consistency or schema.consistency,
+            serial or schema.serial_consistency,
         )
-    return Single(request, answer, model, doc.__dict__, queued)
+        return queued
+    return Single(schema.request(compiled, consistency, serial), answer)
 
 
 # The answers and builders below are small objects with slots rather than closures: a
@@ -273,9 +288,10 @@ def save(
     serial_consistency: Any = None,
 ) -> Single[None]:
     """Upsert every column of the document (INSERT)."""
-    schema = type(doc)._schema()
+    model = type(doc)
+    schema = model._schema()
     compiled = _insert_compiled(doc, schema, False, ttl, _timestamp(timestamp, batch), driver)
-    return _write(doc, schema, compiled, doc._written, None, (consistency, serial_consistency))
+    return _write(model, schema, compiled, doc._written, (consistency, serial_consistency), batch)
 
 
 def insert(
@@ -301,11 +317,8 @@ def insert(
 
     schema = model._schema()
     compiled = _insert_compiled(doc, schema, True, ttl, _timestamp(timestamp, batch), driver)
-    return _write(doc, schema, compiled, answer, _pending, (consistency, serial_consistency))
-
-
-def _pending() -> LWTResult:
-    return LWTResult(False, pending=True)
+    levels = (consistency, serial_consistency)
+    return _write(model, schema, compiled, answer, levels, batch, QUEUED_INSERT)
 
 
 def update(
@@ -344,7 +357,7 @@ def update(
         )
         compiled = compile_fixed(key, schema, ks, call.sources, call.general, _parametrized)
     levels = (consistency, serial_consistency)
-    return _write(doc, schema, compiled, _Applied(doc, compiled, call.new_values), None, levels)
+    return _write(model, schema, compiled, _Applied(doc, compiled, call.new_values), levels, batch)
 
 
 class _UpdateCall:
@@ -433,14 +446,8 @@ def delete(
             timestamp,
             if_conditions,
         )
-    return _write(
-        doc,
-        schema,
-        compiled,
-        (lambda page: lwt_result(page, model)) if compiled.lwt else _nothing,
-        None,
-        (consistency, serial_consistency),
-    )
+    answer = (lambda page: lwt_result(page, model)) if compiled.lwt else _nothing
+    return _write(model, schema, compiled, answer, (consistency, serial_consistency), batch)
 
 
 def _delete_statement(
@@ -488,17 +495,8 @@ def save_changes(
         return Single(None, lambda page: None)
     d = doc.__dict__
     values = {(f"set__{n}" if n in _UPDATE_OPTIONS else n): d[n] for n in changed}
-    op = update(doc, driver, **options, **values)
-    applied = op.answer
-
-    def answer(page: Page) -> LWTResult | None:
-        result = applied(page)
-        if result is None or result.applied:
-            doc._mark_written(changed)
-        return result
-
-    op.answer = answer
-    return op
+    # (once applied, the instance takes the new values: they are written, `changed` too)
+    return update(doc, driver, **options, **values)
 
 
 def delete_columns(
@@ -526,7 +524,7 @@ def delete_columns(
     schema = model._schema()
     compiled = compile_statement(stmt, schema, _keyspace(model, schema, driver))
     levels = (consistency, serial_consistency)
-    return _write(doc, schema, compiled, _Applied(doc, compiled, new_values), None, levels)
+    return _write(model, schema, compiled, _Applied(doc, compiled, new_values), levels, batch)
 
 
 def counter(
@@ -574,7 +572,7 @@ def counter(
         sign,
         timestamp,
     )
-    return Single(schema.request(compiled), apply, model, values)
+    return _write(model, schema, compiled, apply, (None, None), batch)
 
 
 def increment(
@@ -590,10 +588,6 @@ def decrement(
 ) -> Single[None]:
     """`PageViews.decrement(url="/home", views=1)`: keys by value, counters by delta."""
     return counter(owner, values, -1, batch, driver)
-
-
-def _nothing(page: Page) -> None:
-    return None
 
 
 def _counter_statement(
@@ -695,11 +689,18 @@ def _get_statement(
 # ------------------------------------------------------------------ batches
 
 
-def partition_of(schema: TableSchema, keys: Mapping[str, Any]) -> Hashable:
-    """A hashable identity of the partition a write of the row `keys` (a mapping holding
-    its key columns' values) goes to: the batch rules compare them. The table is named by
-    keyspace and name, not by schema object: polymorphic subclasses share their base's."""
-    return (schema.keyspace, schema.name, tuple([keys.get(n) for n in schema.partition_names]))
+def partition_of(schema: TableSchema, compiled: Compiled) -> Hashable:
+    """A hashable identity of the partition a write (`compiled`: its statement and
+    values) goes to: the batch rules compare them. The table is named by keyspace and
+    name, not by schema object: polymorphic subclasses share their base's. Its partition
+    key columns' values are those bound to their markers (a write names its row by `=`)."""
+    labels = compiled.types.labels if compiled.types is not None else ()
+    values: Any = tuple([compiled.params[labels.index(n)] for n in schema.partition_names])
+    try:
+        hash(values)
+    except TypeError:  # (a frozen collection in the key, as the driver takes it: a list)
+        values = repr(values)
+    return (schema.keyspace, schema.name, values)
 
 
 def _shared(levels: Iterable[str | None], option: str) -> str | None:
@@ -739,19 +740,34 @@ class BatchCore:
         self.timeout = check_timeout(timeout, "batch timeout=")
         self.timestamp = timestamp
         self.result: LWTResult | None = None
-        # the queued writes: each with its request, its table, the partition it writes
-        self._items: list[tuple[Single[Any], Request, TableSchema, Any]] = []
+        self._discard()
+
+    def _discard(self) -> None:
+        # The queued model writes, one entry per row in each list: its statement (the
+        # shape and its values), its model, what it does once the batch has applied.
+        self._items: list[Compiled] = []
+        self._models: list[type[DocumentCore]] = []
+        self._answers: list[Callable[[Page], Any]] = []
+        self._levels: set[str] = set()  # the levels they ask for (their own or their model's)
+        self._serials: set[str] = set()
         self._raw: list[Compiled] = []  # raw CQL statements (`add()`), sent after the others
 
-    def _queue(self, op: Single[T]) -> Any:
-        """Queue a write; what the call returns now (its answer comes once the batch ran)."""
-        if op.request is None:  # nothing to write
-            return op.answer(NO_PAGE)
-        assert op.model is not None and op.keys is not None
-        schema = op.model._schema()
-        partition = partition_of(schema, op.keys)
-        self._items.append((op, op.request, schema, partition))
-        return op.queued() if op.queued is not None else None
+    def _add(
+        self,
+        compiled: Compiled,
+        model: type[DocumentCore],
+        answer: Callable[[Page], Any],
+        consistency: str | None,
+        serial_consistency: str | None,
+    ) -> None:
+        """Queue a model write (see flows._write)."""
+        self._items.append(compiled)
+        self._models.append(model)
+        self._answers.append(answer)
+        if consistency is not None:
+            self._levels.add(consistency)
+        if serial_consistency is not None:
+            self._serials.add(serial_consistency)
 
     def add(self, cql: str, params: Sequence[Any] | None = None) -> None:
         """Queue a raw CQL write (values bound, `?` or `%s` markers) beside model writes.
@@ -764,52 +780,54 @@ class BatchCore:
         return len(self._items) + len(self._raw)
 
     def _driver_name(self) -> str | None:
-        names = {schema.driver_name for _, _, schema, _ in self._items}
-        if len(names) > 1:
-            raise InvalidQueryError("a batch cannot span several drivers (clusters)")
-        return next(iter(names), None)
-
-    def _discard(self) -> None:
-        self._items.clear()
-        self._raw.clear()
+        return self._models[0]._schema().driver_name if self._models else None
 
     def _flow(self) -> Flow[LWTResult | None]:
         """Send the queued writes as one BATCH; a conditional batch returns its LWTResult.
         Once it applied, each write's answer is applied to its page (the instances take
         their new values)."""
         self.result = None
-        if not self._items and not self._raw:
+        items, models, answers, raw = self._items, self._models, self._answers, self._raw
+        if not items and not raw:
             return None
-        if self._items:
-            validate_batch(self.kind, [(s, r.compiled.lwt, p) for _, r, s, p in self._items])
-        queued, raw, self._items, self._raw = self._items, self._raw, [], []
-        compiled: list[Compiled] = []
-        levels: set[str | None] = set()
-        serials: set[str | None] = set()
-        for _, r, _, _ in queued:  # (one pass: a batch may hold many rows)
-            compiled.append(r.compiled)
-            levels.add(r.consistency)
-            serials.add(r.serial_consistency)
-        items = (*compiled, *raw)
-        # the batch's levels, else the one its writes ask for (their own or their model's)
+        if len({m._schema().driver_name for m in set(models)}) > 1:
+            raise InvalidQueryError("a batch cannot span several drivers (clusters)")
+        conditional = any([c.lwt for c in items])
+        if conditional:  # one table and one partition: every row is checked
+            schemas = [model._schema() for model in models]
+            validate_batch(
+                self.kind, [(s, c.lwt, partition_of(s, c)) for s, c in zip(schemas, items)]
+            )
+        elif items:  # (the rules read each table once)
+            validate_batch(self.kind, [(m._schema(), False, None) for m in set(models)])
+        # the batch's levels, else the one its writes ask for
+        consistency = self.consistency or _shared(self._levels, "consistency")
+        serial = self.serial_consistency or _shared(self._serials, "serial_consistency")
+        self._discard()
         page: Page = yield BatchRequest(
-            self.kind.value,
-            items,
-            consistency=self.consistency or _shared(levels, "consistency"),
-            timeout=self.timeout,
-            serial_consistency=self.serial_consistency or _shared(serials, "serial_consistency"),
+            self.kind.value, (*items, *raw), consistency, self.timeout, serial
         )
-        if any(c.lwt for c in items):
-            self.result = lwt_result(page, queued[0][0].model if queued else None)
+        if conditional or any([c.lwt for c in raw]):
+            self.result = lwt_result(page, models[0] if models else None)
         if self.result is None or self.result.applied:
-            for op, _, _, _ in queued:
-                op.answer(page)
+            for answer in answers:
+                answer(page)
         return self.result
 
+    def _exit(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None = None,
+        tb: TracebackType | None = None,
+    ) -> Flow[None]:
+        """Leaving the `with` block: run the batch, or (the block raised) send nothing."""
+        if exc_type is None:
+            yield from self._flow()
+        else:
+            self._discard()
 
-# ------------------------------------------------------------------ running a Single
 
-SEND: Any = object()  # settled(): the operation is to be sent to the driver
+# ------------------------------------------------------------------ the shells
 
 
 def shell_signature(method: Any, build: Any, name: str | None = None) -> None:
@@ -822,14 +840,3 @@ def shell_signature(method: Any, build: Any, name: str | None = None) -> None:
     if name is not None:
         method.__name__ = name
         method.__qualname__ = name
-
-
-def settled(op: Single[Any], batch: Any) -> Any:
-    """What a one-statement call returns without sending anything: the answer of an
-    operation with nothing to send, or what a write given `batch=` returns once queued
-    there (its answer comes when the batch has run); else SEND."""
-    if op.request is None:
-        return op.answer(NO_PAGE)
-    if batch is not None and op.keys is not None:  # (a write: it names its row)
-        return batch._queue(op)
-    return SEND

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import SEND, Single, settled, shell_signature
+from coodie.flows import NO_PAGE, Single, shell_signature
 from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
 
@@ -94,12 +94,11 @@ def operation(
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return drive(op, driver, self._driver_name())  # type: ignore[arg-type]
-        done = settled(op, kwargs.get("batch"))  # (else: op.request is set)
-        if done is not SEND:
-            return done  # type: ignore[no-any-return]
+        if op.request is None:  # (nothing to send, or a write queued in a batch)
+            return op.answer(NO_PAGE)
         if driver is None:
             driver = get_driver(self._driver_name())
-        return op.answer(driver.execute(op.request))  # type: ignore[arg-type]
+        return op.answer(driver.execute(op.request))
 
     shell_signature(method, build, name)
     return method
