@@ -54,7 +54,8 @@ from coodie.query import (
     keyspace_of,
     one_document,
 )
-from coodie.requests import BatchRequest, Page, Request, level_name
+from coodie.registry import get_driver
+from coodie.requests import BatchRequest, Page, RawRequest, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
 from coodie.tracking import PARTIAL as _PARTIAL
 
@@ -840,3 +841,46 @@ def shell_signature(method: Any, build: Any, name: str | None = None) -> None:
     if name is not None:
         method.__name__ = name
         method.__qualname__ = name
+
+
+# which of a runner's four driver methods runs each kind of thing a flow yields
+_KINDS = {Request: 0, list: 1, BatchRequest: 2, RawRequest: 3}
+
+
+def steps(
+    flow: Flow[T],
+    driver: Driver | None,
+    driver_name: str | None,
+    methods: Callable[[Any], tuple[Callable[[Any], Any], ...]],
+    other: Callable[[Any], Any] | None,
+    awaiting: bool,
+) -> Flow[T]:
+    """The one loop over a flow, for both runners. Each thing the flow yields goes to the
+    driver method of its kind among `methods(driver)` (a runner's execute, concurrent,
+    batch and raw methods), else to `other`; the blocking runner's answer is what that
+    returns, the asyncio runner's what it awaits to (this generator is then a coroutine,
+    made one by `types.coroutine`). A failure is thrown into the flow, so that its
+    `finally` can clean up. `driver` None: the one registered as `driver_name`, looked
+    up when the flow first yields (a flow that sends nothing needs none)."""
+    answer: Any = None
+    error: Exception | None = None
+    calls: tuple[Callable[[Any], Any], ...] = ()
+    while True:
+        try:
+            request = flow.send(answer) if error is None else flow.throw(error)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        if not calls:
+            calls = methods(driver if driver is not None else get_driver(driver_name))
+        kind = _KINDS.get(type(request))
+        try:
+            if kind is not None:
+                sent = calls[kind](request)
+            elif other is not None:
+                sent = other(request)
+            else:
+                raise TypeError(f"a flow yielded {request!r}")
+            answer, error = ((yield from sent.__await__()) if awaiting else sent), None
+        except Exception as e:
+            answer, error = None, e

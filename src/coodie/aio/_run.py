@@ -3,42 +3,36 @@
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import NO_PAGE, Single, shell_signature
+from coodie.flows import NO_PAGE, Single, shell_signature, steps
 from coodie.registry import find_driver, get_driver
-from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
+from coodie.requests import Flow, HasDriver
 
 if TYPE_CHECKING:
     from coodie.drivers import AsyncDriver, Driver
 
-__all__ = ["adrive", "arun", "awaiting", "operation", "single", "submit"]
+__all__ = ["adrive", "arun", "awaiting", "operation", "single"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
 S = TypeVar("S", bound=HasDriver)
 
 
-def submit(
-    driver: AsyncDriver, request: Any, other: Callable[[Any], Awaitable[Any]] | None = None
-) -> Awaitable[Any]:
-    """The awaitable that runs one thing a flow yielded; `other` answers what is not a
-    request."""
-    kind = type(request)
-    if kind is Request:  # the common case first
-        return driver.execute_async(request)
-    if kind is list:
-        return driver.execute_concurrent_async(request)
-    if kind is BatchRequest:
-        return driver.execute_batch_async(request)
-    if kind is RawRequest:
-        return driver.execute_raw_async(request)
-    if other is not None:
-        return other(request)
-    raise TypeError(f"a flow yielded {request!r}")
+def _methods(driver: AsyncDriver) -> tuple[Callable[[Any], Awaitable[Any]], ...]:
+    return (
+        driver.execute_async,
+        driver.execute_concurrent_async,
+        driver.execute_batch_async,
+        driver.execute_raw_async,
+    )
+
+
+_steps = types.coroutine(steps)  # (its answers awaited: a coroutine)
 
 
 async def adrive(
@@ -47,21 +41,9 @@ async def adrive(
     driver_name: str | None = None,
     other: Callable[[Any], Awaitable[Any]] | None = None,
 ) -> T:
-    """`coodie.sync._run.drive`, awaiting each request. The one asyncio loop over flows."""
-    answer: Any = None
-    error: Exception | None = None
-    while True:
-        try:
-            request = flow.send(answer) if error is None else flow.throw(error)
-        except StopIteration as done:
-            result: T = done.value
-            return result
-        if driver is None:
-            driver = get_driver(driver_name)
-        try:
-            answer, error = await submit(driver, request, other), None
-        except Exception as e:
-            answer, error = None, e
+    """`coodie.sync._run.drive`, awaiting each request."""
+    result: T = await _steps(flow, driver, driver_name, _methods, other, True)
+    return result
 
 
 async def arun(driver_name: str | None, flow: Flow[T]) -> T:
