@@ -63,23 +63,6 @@ if TYPE_CHECKING:
     from coodie.document import DocumentCore
     from coodie.drivers import Driver
 
-__all__ = [
-    "NO_PAGE",
-    "BatchCore",
-    "Single",
-    "counter",
-    "decrement",
-    "delete",
-    "delete_columns",
-    "get",
-    "increment",
-    "insert",
-    "lwt_result",
-    "save",
-    "save_changes",
-    "update",
-]
-
 D = TypeVar("D", bound="DocumentCore")
 T = TypeVar("T")
 
@@ -459,20 +442,31 @@ def _delete_statement(
     )
 
 
-class UpdateOptions(TypedDict, total=False):
-    """update()'s own options, which save_changes() takes as well."""
+class DeleteOptions(TypedDict, total=False):
+    """delete()'s options, which delete_columns() takes as well."""
 
-    ttl: int | None
-    timestamp: int | None
     if_exists: bool
     if_conditions: IfConditions | None
+    timestamp: int | None
     batch: BatchCore | None
     consistency: Any
     serial_consistency: Any
 
 
+class UpdateOptions(DeleteOptions, total=False):
+    """update()'s own options, which save_changes() takes as well."""
+
+    ttl: int | None
+
+
 # a column with the name of one of update()'s options is written as set__<name>
 _UPDATE_OPTIONS = frozenset(UpdateOptions.__annotations__)
+
+
+def _known(call: str, options: Mapping[str, Any], known: Any) -> None:
+    unknown = [k for k in options if k not in known.__annotations__]
+    if unknown:
+        raise TypeError(f"{call}() got an unexpected keyword argument {unknown[0]!r}")
 
 
 def save_changes(
@@ -481,9 +475,7 @@ def save_changes(
     """UPDATE only the fields assigned since the document was read or last written
     (nothing is sent if there are none). Changes made inside a collection in place are
     not seen: assign the field (`doc.tags = doc.tags | {"x"}`)."""
-    unknown = [k for k in options if k not in _UPDATE_OPTIONS]
-    if unknown:  # (the fields it writes are the assigned ones: no other keyword is one)
-        raise TypeError(f"save_changes() got an unexpected keyword argument {unknown[0]!r}")
+    _known("save_changes", options, UpdateOptions)  # (it writes the assigned fields only)
     schema = type(doc)._schema()
     changed = [c.name for c in schema.columns if c.name in doc._changed_fields()]
     keys = [n for n in changed if schema.by_name[n].is_primary_key]
@@ -501,30 +493,23 @@ def save_changes(
 
 
 def delete_columns(
-    doc: D,
-    driver: Driver | None = None,
-    /,
-    *targets: Any,
-    if_exists: bool = False,
-    if_conditions: IfConditions | None = None,
-    timestamp: int | None = None,
-    batch: BatchCore | None = None,
-    consistency: Any = None,
-    serial_consistency: Any = None,
+    doc: D, driver: Driver | None = None, /, *targets: Any, **options: Unpack[DeleteOptions]
 ) -> Single[LWTResult | None]:
     """DELETE some columns of this row (`"name"`) or collection elements (`("meta", "k")`,
-    `("items", 2)`); conditional deletes return an `LWTResult`. The instance takes the
-    change once it is applied."""
+    `("items", 2)`), with delete()'s options; conditional deletes return an `LWTResult`.
+    The instance takes the change once it is applied."""
+    _known("delete_columns", options, DeleteOptions)
+    batch = options.get("batch")
     stmt, new_values = doc._delete_columns_statement(
         targets,
-        if_exists=if_exists,
-        timestamp=_timestamp(timestamp, batch),
-        if_conditions=if_conditions,
+        if_exists=options.get("if_exists", False),
+        timestamp=_timestamp(options.get("timestamp"), batch),
+        if_conditions=options.get("if_conditions"),
     )
     model = type(doc)
     schema = model._schema()
     compiled = compile_statement(stmt, schema, _keyspace(model, schema, driver))
-    levels = (consistency, serial_consistency)
+    levels = (options.get("consistency"), options.get("serial_consistency"))
     return _write(model, schema, compiled, _Applied(doc, compiled, new_values), levels, batch)
 
 
