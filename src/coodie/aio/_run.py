@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import types
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
@@ -32,7 +32,10 @@ def _methods(driver: AsyncDriver) -> tuple[Callable[[Any], Awaitable[Any]], ...]
     )
 
 
-_steps = types.coroutine(steps)  # (its answers awaited: a coroutine)
+@types.coroutine
+def _steps(*args: Any) -> Generator[Any, Any, Any]:
+    """`flows.steps` as a coroutine (it awaits each answer)."""
+    return (yield from steps(*args))
 
 
 async def adrive(
