@@ -14,6 +14,7 @@ import dataclasses
 import inspect
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
 from typing_extensions import Unpack
@@ -53,30 +54,14 @@ from coodie.query import (
     keyspace_of,
     one_document,
 )
-from coodie.requests import BatchRequest, Page, Request, level_name
+from coodie.registry import get_driver
+from coodie.requests import BatchRequest, Page, RawRequest, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
 from coodie.tracking import PARTIAL as _PARTIAL
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
     from coodie.drivers import Driver
-
-__all__ = [
-    "NO_PAGE",
-    "BatchCore",
-    "Single",
-    "counter",
-    "decrement",
-    "delete",
-    "delete_columns",
-    "get",
-    "increment",
-    "insert",
-    "lwt_result",
-    "save",
-    "save_changes",
-    "update",
-]
 
 D = TypeVar("D", bound="DocumentCore")
 T = TypeVar("T")
@@ -85,18 +70,27 @@ T = TypeVar("T")
 @dataclass(slots=True)  # not frozen: built per call
 class Single(Generic[T]):
     """A one-statement operation as data: the request and the function from its result
-    page to the call's answer. Writes name their row (`model`, and `keys`: a mapping
-    holding its key columns' values), for the batch checks; `queued` makes what the
-    call returns when it is queued in a batch instead (the batch's result tells the rest)."""
+    page to the call's answer."""
 
     request: Request | None  # None: nothing to send (the answer needs no page)
     answer: Callable[[Page], T]
-    model: type[DocumentCore] | None = None
-    keys: Mapping[str, Any] | None = None
-    queued: Callable[[], Any] | None = None  # (None: the call returns None)
 
 
 NO_PAGE = Page([])  # what the answer of a Single with nothing to send receives
+
+
+def _nothing(page: Page) -> None:
+    return None
+
+
+def _pending(page: Page) -> LWTResult:
+    return LWTResult(False, pending=True)
+
+
+# What a write queued in a batch returns (nothing is sent): None; insert(), an LWTResult
+# that the batch's result tells once it has run.
+QUEUED: Single[Any] = Single(None, _nothing)
+QUEUED_INSERT: Single[Any] = Single(None, _pending)
 
 
 def lwt_result(page: Page, model: type[DocumentCore] | None = None) -> LWTResult:
@@ -186,28 +180,33 @@ def _parametrized(stmt: Statement, schema: TableSchema, sources: Sequence[Any]) 
 
 
 def _write(
-    doc: DocumentCore,
+    model: type[DocumentCore],
     schema: TableSchema,
     compiled: Compiled,
     answer: Callable[[Page], T],
-    queued: Callable[[], Any] | None = None,
-    levels: tuple[Any, Any] = (None, None),
+    levels: tuple[Any, Any],
+    batch: BatchCore | None,
+    queued: Single[Any] = QUEUED,
 ) -> Single[T]:
-    """A write of `doc`'s row, its request at the call's levels (`consistency=`,
-    `serial_consistency=`), else its model's (`schema`), else the driver's."""
-    model = type(doc)
-    consistency, serial_consistency = levels
-    if consistency is None and serial_consistency is None:  # (the common case)
-        request = schema.request(compiled)
-    else:
-        request = schema.request(
+    """A write of a row of `model` at the call's levels (`consistency=`,
+    `serial_consistency=`), else its model's (`schema`), else the driver's: its request,
+    or, given `batch`, queued there (`answer` then runs once the batch has applied, and
+    the call answers what `queued` does)."""
+    consistency, serial = levels
+    if consistency is not None:
+        consistency = level_name(consistency, f"{model.__name__} write(consistency")
+    if serial is not None:
+        serial = level_name(serial, f"{model.__name__} write(serial_consistency", serial=True)
+    if batch is not None:
+        batch._add(
             compiled,
-            level_name(consistency, f"{model.__name__} write(consistency"),
-            level_name(
-                serial_consistency, f"{model.__name__} write(serial_consistency", serial=True
-            ),
+            model,
+            answer,
+            consistency or schema.consistency,
+            serial or schema.serial_consistency,
         )
-    return Single(request, answer, model, doc.__dict__, queued)
+        return queued
+    return Single(schema.request(compiled, consistency, serial), answer)
 
 
 # The answers and builders below are small objects with slots rather than closures: a
@@ -273,9 +272,10 @@ def save(
     serial_consistency: Any = None,
 ) -> Single[None]:
     """Upsert every column of the document (INSERT)."""
-    schema = type(doc)._schema()
+    model = type(doc)
+    schema = model._schema()
     compiled = _insert_compiled(doc, schema, False, ttl, _timestamp(timestamp, batch), driver)
-    return _write(doc, schema, compiled, doc._written, None, (consistency, serial_consistency))
+    return _write(model, schema, compiled, doc._written, (consistency, serial_consistency), batch)
 
 
 def insert(
@@ -301,11 +301,8 @@ def insert(
 
     schema = model._schema()
     compiled = _insert_compiled(doc, schema, True, ttl, _timestamp(timestamp, batch), driver)
-    return _write(doc, schema, compiled, answer, _pending, (consistency, serial_consistency))
-
-
-def _pending() -> LWTResult:
-    return LWTResult(False, pending=True)
+    levels = (consistency, serial_consistency)
+    return _write(model, schema, compiled, answer, levels, batch, QUEUED_INSERT)
 
 
 def update(
@@ -344,7 +341,7 @@ def update(
         )
         compiled = compile_fixed(key, schema, ks, call.sources, call.general, _parametrized)
     levels = (consistency, serial_consistency)
-    return _write(doc, schema, compiled, _Applied(doc, compiled, call.new_values), None, levels)
+    return _write(model, schema, compiled, _Applied(doc, compiled, call.new_values), levels, batch)
 
 
 class _UpdateCall:
@@ -433,14 +430,8 @@ def delete(
             timestamp,
             if_conditions,
         )
-    return _write(
-        doc,
-        schema,
-        compiled,
-        (lambda page: lwt_result(page, model)) if compiled.lwt else _nothing,
-        None,
-        (consistency, serial_consistency),
-    )
+    answer = (lambda page: lwt_result(page, model)) if compiled.lwt else _nothing
+    return _write(model, schema, compiled, answer, (consistency, serial_consistency), batch)
 
 
 def _delete_statement(
@@ -451,20 +442,31 @@ def _delete_statement(
     )
 
 
-class UpdateOptions(TypedDict, total=False):
-    """update()'s own options, which save_changes() takes as well."""
+class DeleteOptions(TypedDict, total=False):
+    """delete()'s options, which delete_columns() takes as well."""
 
-    ttl: int | None
-    timestamp: int | None
     if_exists: bool
     if_conditions: IfConditions | None
+    timestamp: int | None
     batch: BatchCore | None
     consistency: Any
     serial_consistency: Any
 
 
+class UpdateOptions(DeleteOptions, total=False):
+    """update()'s own options, which save_changes() takes as well."""
+
+    ttl: int | None
+
+
 # a column with the name of one of update()'s options is written as set__<name>
 _UPDATE_OPTIONS = frozenset(UpdateOptions.__annotations__)
+
+
+def _known(call: str, options: Mapping[str, Any], known: Any) -> None:
+    unknown = [k for k in options if k not in known.__annotations__]
+    if unknown:
+        raise TypeError(f"{call}() got an unexpected keyword argument {unknown[0]!r}")
 
 
 def save_changes(
@@ -473,9 +475,7 @@ def save_changes(
     """UPDATE only the fields assigned since the document was read or last written
     (nothing is sent if there are none). Changes made inside a collection in place are
     not seen: assign the field (`doc.tags = doc.tags | {"x"}`)."""
-    unknown = [k for k in options if k not in _UPDATE_OPTIONS]
-    if unknown:  # (the fields it writes are the assigned ones: no other keyword is one)
-        raise TypeError(f"save_changes() got an unexpected keyword argument {unknown[0]!r}")
+    _known("save_changes", options, UpdateOptions)  # (it writes the assigned fields only)
     schema = type(doc)._schema()
     changed = [c.name for c in schema.columns if c.name in doc._changed_fields()]
     keys = [n for n in changed if schema.by_name[n].is_primary_key]
@@ -488,45 +488,29 @@ def save_changes(
         return Single(None, lambda page: None)
     d = doc.__dict__
     values = {(f"set__{n}" if n in _UPDATE_OPTIONS else n): d[n] for n in changed}
-    op = update(doc, driver, **options, **values)
-    applied = op.answer
-
-    def answer(page: Page) -> LWTResult | None:
-        result = applied(page)
-        if result is None or result.applied:
-            doc._mark_written(changed)
-        return result
-
-    op.answer = answer
-    return op
+    # (once applied, the instance takes the new values: they are written, `changed` too)
+    return update(doc, driver, **options, **values)
 
 
 def delete_columns(
-    doc: D,
-    driver: Driver | None = None,
-    /,
-    *targets: Any,
-    if_exists: bool = False,
-    if_conditions: IfConditions | None = None,
-    timestamp: int | None = None,
-    batch: BatchCore | None = None,
-    consistency: Any = None,
-    serial_consistency: Any = None,
+    doc: D, driver: Driver | None = None, /, *targets: Any, **options: Unpack[DeleteOptions]
 ) -> Single[LWTResult | None]:
     """DELETE some columns of this row (`"name"`) or collection elements (`("meta", "k")`,
-    `("items", 2)`); conditional deletes return an `LWTResult`. The instance takes the
-    change once it is applied."""
+    `("items", 2)`), with delete()'s options; conditional deletes return an `LWTResult`.
+    The instance takes the change once it is applied."""
+    _known("delete_columns", options, DeleteOptions)
+    batch = options.get("batch")
     stmt, new_values = doc._delete_columns_statement(
         targets,
-        if_exists=if_exists,
-        timestamp=_timestamp(timestamp, batch),
-        if_conditions=if_conditions,
+        if_exists=options.get("if_exists", False),
+        timestamp=_timestamp(options.get("timestamp"), batch),
+        if_conditions=options.get("if_conditions"),
     )
     model = type(doc)
     schema = model._schema()
     compiled = compile_statement(stmt, schema, _keyspace(model, schema, driver))
-    levels = (consistency, serial_consistency)
-    return _write(doc, schema, compiled, _Applied(doc, compiled, new_values), None, levels)
+    levels = (options.get("consistency"), options.get("serial_consistency"))
+    return _write(model, schema, compiled, _Applied(doc, compiled, new_values), levels, batch)
 
 
 def counter(
@@ -574,7 +558,7 @@ def counter(
         sign,
         timestamp,
     )
-    return Single(schema.request(compiled), apply, model, values)
+    return _write(model, schema, compiled, apply, (None, None), batch)
 
 
 def increment(
@@ -590,10 +574,6 @@ def decrement(
 ) -> Single[None]:
     """`PageViews.decrement(url="/home", views=1)`: keys by value, counters by delta."""
     return counter(owner, values, -1, batch, driver)
-
-
-def _nothing(page: Page) -> None:
-    return None
 
 
 def _counter_statement(
@@ -695,11 +675,18 @@ def _get_statement(
 # ------------------------------------------------------------------ batches
 
 
-def partition_of(schema: TableSchema, keys: Mapping[str, Any]) -> Hashable:
-    """A hashable identity of the partition a write of the row `keys` (a mapping holding
-    its key columns' values) goes to: the batch rules compare them. The table is named by
-    keyspace and name, not by schema object: polymorphic subclasses share their base's."""
-    return (schema.keyspace, schema.name, tuple([keys.get(n) for n in schema.partition_names]))
+def partition_of(schema: TableSchema, compiled: Compiled) -> Hashable:
+    """A hashable identity of the partition a write (`compiled`: its statement and
+    values) goes to: the batch rules compare them. The table is named by keyspace and
+    name, not by schema object: polymorphic subclasses share their base's. Its partition
+    key columns' values are those bound to their markers (a write names its row by `=`)."""
+    labels = compiled.types.labels if compiled.types is not None else ()
+    values: Any = tuple([compiled.params[labels.index(n)] for n in schema.partition_names])
+    try:
+        hash(values)
+    except TypeError:  # (a frozen collection in the key, as the driver takes it: a list)
+        values = repr(values)
+    return (schema.keyspace, schema.name, values)
 
 
 def _shared(levels: Iterable[str | None], option: str) -> str | None:
@@ -739,19 +726,34 @@ class BatchCore:
         self.timeout = check_timeout(timeout, "batch timeout=")
         self.timestamp = timestamp
         self.result: LWTResult | None = None
-        # the queued writes: each with its request, its table, the partition it writes
-        self._items: list[tuple[Single[Any], Request, TableSchema, Any]] = []
+        self._discard()
+
+    def _discard(self) -> None:
+        # The queued model writes, one entry per row in each list: its statement (the
+        # shape and its values), its model, what it does once the batch has applied.
+        self._items: list[Compiled] = []
+        self._models: list[type[DocumentCore]] = []
+        self._answers: list[Callable[[Page], Any]] = []
+        self._levels: set[str] = set()  # the levels they ask for (their own or their model's)
+        self._serials: set[str] = set()
         self._raw: list[Compiled] = []  # raw CQL statements (`add()`), sent after the others
 
-    def _queue(self, op: Single[T]) -> Any:
-        """Queue a write; what the call returns now (its answer comes once the batch ran)."""
-        if op.request is None:  # nothing to write
-            return op.answer(NO_PAGE)
-        assert op.model is not None and op.keys is not None
-        schema = op.model._schema()
-        partition = partition_of(schema, op.keys)
-        self._items.append((op, op.request, schema, partition))
-        return op.queued() if op.queued is not None else None
+    def _add(
+        self,
+        compiled: Compiled,
+        model: type[DocumentCore],
+        answer: Callable[[Page], Any],
+        consistency: str | None,
+        serial_consistency: str | None,
+    ) -> None:
+        """Queue a model write (see flows._write)."""
+        self._items.append(compiled)
+        self._models.append(model)
+        self._answers.append(answer)
+        if consistency is not None:
+            self._levels.add(consistency)
+        if serial_consistency is not None:
+            self._serials.add(serial_consistency)
 
     def add(self, cql: str, params: Sequence[Any] | None = None) -> None:
         """Queue a raw CQL write (values bound, `?` or `%s` markers) beside model writes.
@@ -764,52 +766,54 @@ class BatchCore:
         return len(self._items) + len(self._raw)
 
     def _driver_name(self) -> str | None:
-        names = {schema.driver_name for _, _, schema, _ in self._items}
-        if len(names) > 1:
-            raise InvalidQueryError("a batch cannot span several drivers (clusters)")
-        return next(iter(names), None)
-
-    def _discard(self) -> None:
-        self._items.clear()
-        self._raw.clear()
+        return self._models[0]._schema().driver_name if self._models else None
 
     def _flow(self) -> Flow[LWTResult | None]:
         """Send the queued writes as one BATCH; a conditional batch returns its LWTResult.
         Once it applied, each write's answer is applied to its page (the instances take
         their new values)."""
         self.result = None
-        if not self._items and not self._raw:
+        items, models, answers, raw = self._items, self._models, self._answers, self._raw
+        if not items and not raw:
             return None
-        if self._items:
-            validate_batch(self.kind, [(s, r.compiled.lwt, p) for _, r, s, p in self._items])
-        queued, raw, self._items, self._raw = self._items, self._raw, [], []
-        compiled: list[Compiled] = []
-        levels: set[str | None] = set()
-        serials: set[str | None] = set()
-        for _, r, _, _ in queued:  # (one pass: a batch may hold many rows)
-            compiled.append(r.compiled)
-            levels.add(r.consistency)
-            serials.add(r.serial_consistency)
-        items = (*compiled, *raw)
-        # the batch's levels, else the one its writes ask for (their own or their model's)
+        if len({m._schema().driver_name for m in set(models)}) > 1:
+            raise InvalidQueryError("a batch cannot span several drivers (clusters)")
+        conditional = any([c.lwt for c in items])
+        if conditional:  # one table and one partition: every row is checked
+            schemas = [model._schema() for model in models]
+            validate_batch(
+                self.kind, [(s, c.lwt, partition_of(s, c)) for s, c in zip(schemas, items)]
+            )
+        elif items:  # (the rules read each table once)
+            validate_batch(self.kind, [(m._schema(), False, None) for m in set(models)])
+        # the batch's levels, else the one its writes ask for
+        consistency = self.consistency or _shared(self._levels, "consistency")
+        serial = self.serial_consistency or _shared(self._serials, "serial_consistency")
+        self._discard()
         page: Page = yield BatchRequest(
-            self.kind.value,
-            items,
-            consistency=self.consistency or _shared(levels, "consistency"),
-            timeout=self.timeout,
-            serial_consistency=self.serial_consistency or _shared(serials, "serial_consistency"),
+            self.kind.value, (*items, *raw), consistency, self.timeout, serial
         )
-        if any(c.lwt for c in items):
-            self.result = lwt_result(page, queued[0][0].model if queued else None)
+        if conditional or any([c.lwt for c in raw]):
+            self.result = lwt_result(page, models[0] if models else None)
         if self.result is None or self.result.applied:
-            for op, _, _, _ in queued:
-                op.answer(page)
+            for answer in answers:
+                answer(page)
         return self.result
 
+    def _exit(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None = None,
+        tb: TracebackType | None = None,
+    ) -> Flow[None]:
+        """Leaving the `with` block: run the batch, or (the block raised) send nothing."""
+        if exc_type is None:
+            yield from self._flow()
+        else:
+            self._discard()
 
-# ------------------------------------------------------------------ running a Single
 
-SEND: Any = object()  # settled(): the operation is to be sent to the driver
+# ------------------------------------------------------------------ the shells
 
 
 def shell_signature(method: Any, build: Any, name: str | None = None) -> None:
@@ -824,12 +828,44 @@ def shell_signature(method: Any, build: Any, name: str | None = None) -> None:
         method.__qualname__ = name
 
 
-def settled(op: Single[Any], batch: Any) -> Any:
-    """What a one-statement call returns without sending anything: the answer of an
-    operation with nothing to send, or what a write given `batch=` returns once queued
-    there (its answer comes when the batch has run); else SEND."""
-    if op.request is None:
-        return op.answer(NO_PAGE)
-    if batch is not None and op.keys is not None:  # (a write: it names its row)
-        return batch._queue(op)
-    return SEND
+# which of a runner's four driver methods runs each kind of thing a flow yields
+_KINDS = {Request: 0, list: 1, BatchRequest: 2, RawRequest: 3}
+
+
+def steps(
+    flow: Flow[T],
+    driver: Driver | None,
+    driver_name: str | None,
+    methods: Callable[[Any], tuple[Callable[[Any], Any], ...]],
+    other: Callable[[Any], Any] | None,
+    awaiting: bool,
+) -> Flow[T]:
+    """The one loop over a flow, for both runners. Each thing the flow yields goes to the
+    driver method of its kind among `methods(driver)` (a runner's execute, concurrent,
+    batch and raw methods), else to `other`; the blocking runner's answer is what that
+    returns, the asyncio runner's what it awaits to (this generator is then a coroutine,
+    made one by `types.coroutine`). A failure is thrown into the flow, so that its
+    `finally` can clean up. `driver` None: the one registered as `driver_name`, looked
+    up when the flow first yields (a flow that sends nothing needs none)."""
+    answer: Any = None
+    error: Exception | None = None
+    calls: tuple[Callable[[Any], Any], ...] = ()
+    while True:
+        try:
+            request = flow.send(answer) if error is None else flow.throw(error)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        if not calls:
+            calls = methods(driver if driver is not None else get_driver(driver_name))
+        kind = _KINDS.get(type(request))
+        try:
+            if kind is not None:
+                sent = calls[kind](request)
+            elif other is not None:
+                sent = other(request)
+            else:
+                raise TypeError(f"a flow yielded {request!r}")
+            answer, error = ((yield from sent.__await__()) if awaiting else sent), None
+        except Exception as e:
+            answer, error = None, e

@@ -18,8 +18,8 @@ R = TypeVar("R")
 
 # A flow: one of the core's operations, written once as a generator that yields what a
 # driver runs (a Request, a list of them to run concurrently, a BatchRequest, a
-# RawRequest) and receives the answers (Pages). coodie.sync._run.drive and
-# coodie.aio._run.adrive are the only loops that drive flows.
+# RawRequest) and receives the answers (Pages). coodie.flows.steps is the one loop that
+# drives flows (coodie.sync._run.drive runs it, coodie.aio._run.adrive awaits it).
 Flow = Generator[Any, Any, R]
 
 

@@ -34,18 +34,18 @@ def _model(f: Any, name: str, **settings: str) -> Any:
     return Levelled
 
 
-def _served(f: Any, op: Any) -> dict[str, str]:
-    """Run a one-statement write traced, on its model's driver, and give the trace
+def _served(f: Any, op: Any, model: Any) -> dict[str, str]:
+    """Run a one-statement write of `model` traced, on its driver, and give the trace
     session's parameters as the server recorded them (consistency_level, ...)."""
     op.request.trace = True
-    driver = get_driver(op.model._driver_name())
+    driver = get_driver(model._driver_name())
     if f.is_async:
         trace = f(_aio_traced(driver, op.request))
     else:
         from coodie.sync._run import run
 
         page = driver.execute(op.request)
-        trace = run(op.model._driver_name(), read_trace_flow(page.trace_id))
+        trace = run(model._driver_name(), read_trace_flow(page.trace_id))
     return {k: str(v) for k, v in trace["parameters"].items()}
 
 
@@ -60,8 +60,8 @@ def test_a_models_levels_apply_to_its_reads_and_writes(f: Any) -> None:
     Levelled = _model(f, "it_levels_model", consistency="ALL", serial_consistency="LOCAL_SERIAL")
     f(Levelled.sync_table())
     doc = Levelled(id=1, n=1)
-    assert _served(f, flows.save(doc))["consistency_level"] == "ALL"
-    served = _served(f, flows.update(doc, if_exists=True, n=2))
+    assert _served(f, flows.save(doc), type(doc))["consistency_level"] == "ALL"
+    served = _served(f, flows.update(doc, if_exists=True, n=2), type(doc))
     assert served["serial_consistency_level"] == "LOCAL_SERIAL"
     assert f(Levelled.find(id=1).trace()).consistency == "ALL"
     # the query's own level wins over the model's
@@ -72,9 +72,12 @@ def test_a_writes_own_levels_win(f: Any) -> None:
     Levelled = _model(f, "it_levels_write", consistency="ALL")
     f(Levelled.sync_table())
     doc = Levelled(id=2)
-    assert _served(f, flows.save(doc, consistency="ONE"))["consistency_level"] == "ONE"
-    assert _served(f, flows.delete(doc, consistency="QUORUM"))["consistency_level"] == "QUORUM"
-    served = _served(f, flows.insert(doc, serial_consistency="LOCAL_SERIAL"))
+    assert _served(f, flows.save(doc, consistency="ONE"), type(doc))["consistency_level"] == "ONE"
+    assert (
+        _served(f, flows.delete(doc, consistency="QUORUM"), type(doc))["consistency_level"]
+        == "QUORUM"
+    )
+    served = _served(f, flows.insert(doc, serial_consistency="LOCAL_SERIAL"), type(doc))
     assert served["serial_consistency_level"] == "LOCAL_SERIAL"
     assert served["consistency_level"] == "ALL"  # (the model's, for the commit)
     # through the public methods: the same options, the write happens

@@ -1,7 +1,8 @@
 """The layers of docs/architecture.md, read from the source: what each layer imports at module level.
 
 Drivers take the wire types (`coodie.requests`) and never the compiler, the query or
-document cores, or the sync/async shells; the runners are the only loops over flows.
+document cores, or the sync/async shells; one loop (`flows.steps`, which both runners
+run) drives flows.
 """
 
 from __future__ import annotations
@@ -58,7 +59,10 @@ def test_the_compiler_still_offers_the_wire_types_it_used_to_define() -> None:
     assert compiler.StatementTypes is requests.StatementTypes
 
 
-@pytest.mark.parametrize("name", ["query.py", "raw.py", "migrations/context.py"])
+@pytest.mark.parametrize(
+    "name", ["query.py", "raw.py", "migrations/context.py", "sync/_run.py", "aio/_run.py"]
+)
 def test_only_the_runners_loop_over_flows(name: str) -> None:
-    """`flow.send(` stands in the two runners (sync/_run.py, aio/_run.py) only."""
+    """`flow.send(` stands in one place: `flows.steps`, the loop both runners run."""
     assert "flow.send(" not in (SRC / name).read_text()
+    assert (SRC / "flows.py").read_text().count("flow.send(") == 1

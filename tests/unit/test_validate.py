@@ -478,15 +478,8 @@ def _batch(kind: BatchKind, *items: tuple[Any, Any]) -> None:
     """validate_batch over statements, each entry made as the batch flows make it."""
     from coodie.flows import partition_of
 
-    def keys(st: Any) -> dict[str, Any]:  # the row a write names, as its Single holds it
-        if isinstance(st, Insert):
-            return dict(st.values)
-        return {c.column: c.value for c in st.where if isinstance(c, Compare)}
-
-    entries = [
-        (sch, compile_statement(st, sch).lwt, partition_of(sch, keys(st))) for sch, st in items
-    ]
-    validate_batch(kind, entries)
+    compiled = [(sch, compile_statement(st, sch)) for sch, st in items]
+    validate_batch(kind, [(sch, c.lwt, partition_of(sch, c)) for sch, c in compiled])
 
 
 def test_batch_rules() -> None:

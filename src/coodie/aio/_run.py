@@ -3,42 +3,39 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Coroutine
+import types
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import SEND, Single, settled, shell_signature
+from coodie.flows import NO_PAGE, Single, shell_signature, steps
 from coodie.registry import find_driver, get_driver
-from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
+from coodie.requests import Flow, HasDriver
 
 if TYPE_CHECKING:
     from coodie.drivers import AsyncDriver, Driver
 
-__all__ = ["adrive", "arun", "awaiting", "operation", "single", "submit"]
+__all__ = ["adrive", "arun", "awaiting", "operation", "single"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
 S = TypeVar("S", bound=HasDriver)
 
 
-def submit(
-    driver: AsyncDriver, request: Any, other: Callable[[Any], Awaitable[Any]] | None = None
-) -> Awaitable[Any]:
-    """The awaitable that runs one thing a flow yielded; `other` answers what is not a
-    request."""
-    kind = type(request)
-    if kind is Request:  # the common case first
-        return driver.execute_async(request)
-    if kind is list:
-        return driver.execute_concurrent_async(request)
-    if kind is BatchRequest:
-        return driver.execute_batch_async(request)
-    if kind is RawRequest:
-        return driver.execute_raw_async(request)
-    if other is not None:
-        return other(request)
-    raise TypeError(f"a flow yielded {request!r}")
+def _methods(driver: AsyncDriver) -> tuple[Callable[[Any], Awaitable[Any]], ...]:
+    return (
+        driver.execute_async,
+        driver.execute_concurrent_async,
+        driver.execute_batch_async,
+        driver.execute_raw_async,
+    )
+
+
+@types.coroutine
+def _steps(*args: Any) -> Generator[Any, Any, Any]:
+    """`flows.steps` as a coroutine (it awaits each answer)."""
+    return (yield from steps(*args))
 
 
 async def adrive(
@@ -47,21 +44,9 @@ async def adrive(
     driver_name: str | None = None,
     other: Callable[[Any], Awaitable[Any]] | None = None,
 ) -> T:
-    """`coodie.sync._run.drive`, awaiting each request. The one asyncio loop over flows."""
-    answer: Any = None
-    error: Exception | None = None
-    while True:
-        try:
-            request = flow.send(answer) if error is None else flow.throw(error)
-        except StopIteration as done:
-            result: T = done.value
-            return result
-        if driver is None:
-            driver = get_driver(driver_name)
-        try:
-            answer, error = await submit(driver, request, other), None
-        except Exception as e:
-            answer, error = None, e
+    """`coodie.sync._run.drive`, awaiting each request."""
+    result: T = await _steps(flow, driver, driver_name, _methods, other, True)
+    return result
 
 
 async def arun(driver_name: str | None, flow: Flow[T]) -> T:
@@ -93,12 +78,11 @@ def operation(
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return await adrive(op, driver, self._driver_name())  # type: ignore[arg-type]
-        done = settled(op, kwargs.get("batch"))  # (else: op.request is set)
-        if done is not SEND:
-            return done  # type: ignore[no-any-return]
+        if op.request is None:  # (nothing to send, or a write queued in a batch)
+            return op.answer(NO_PAGE)
         if driver is None:
             driver = get_driver(self._driver_name())
-        answer, sent = op.answer, driver.execute_async(op.request)  # type: ignore[arg-type]
+        answer, sent = op.answer, driver.execute_async(op.request)
         del op  # (only the answer waits: fewer objects live while many requests are in flight)
         return answer(await sent)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from coodie.aio._run import awaiting
 from coodie.flows import BatchCore
 
@@ -14,17 +12,7 @@ class AsyncBatchQuery(BatchCore):
     """A logged (default), unlogged or counter batch. Nothing is sent if the block raises."""
 
     execute = awaiting(BatchCore._flow)
+    __aexit__ = awaiting(BatchCore._exit)
 
     async def __aenter__(self) -> AsyncBatchQuery:
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            await self.execute()
-        else:
-            self._discard()

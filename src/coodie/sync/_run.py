@@ -8,34 +8,22 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import SEND, Single, settled, shell_signature
+from coodie.flows import NO_PAGE, Single, shell_signature, steps
 from coodie.registry import find_driver, get_driver
-from coodie.requests import BatchRequest, Flow, HasDriver, RawRequest, Request
+from coodie.requests import Flow, HasDriver
 
 if TYPE_CHECKING:
     from coodie.drivers import Driver, SyncDriver
 
-__all__ = ["blocking", "drive", "execute", "operation", "run", "single"]
+__all__ = ["blocking", "drive", "operation", "run", "single"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
 S = TypeVar("S", bound=HasDriver)
 
 
-def execute(driver: SyncDriver, request: Any, other: Callable[[Any], Any] | None = None) -> Any:
-    """Run one thing a flow yielded on `driver`; `other` answers what is not a request."""
-    kind = type(request)
-    if kind is Request:  # the common case first
-        return driver.execute(request)
-    if kind is list:
-        return driver.execute_concurrent(request)
-    if kind is BatchRequest:
-        return driver.execute_batch(request)
-    if kind is RawRequest:
-        return driver.execute_raw(request)
-    if other is not None:
-        return other(request)
-    raise TypeError(f"a flow yielded {request!r}")
+def _methods(driver: SyncDriver) -> tuple[Callable[[Any], Any], ...]:
+    return driver.execute, driver.execute_concurrent, driver.execute_batch, driver.execute_raw
 
 
 def drive(
@@ -44,24 +32,14 @@ def drive(
     driver_name: str | None = None,
     other: Callable[[Any], Any] | None = None,
 ) -> T:
-    """Run `flow` to its result on `driver` (None: the one registered as `driver_name`,
-    looked up when the flow first yields: a flow that sends nothing needs none). A failure
-    is thrown into the flow, so that its `finally` can clean up. The one blocking loop
-    over flows."""
-    answer: Any = None
-    error: Exception | None = None
-    while True:
-        try:
-            request = flow.send(answer) if error is None else flow.throw(error)
-        except StopIteration as done:
-            result: T = done.value
-            return result
-        if driver is None:
-            driver = get_driver(driver_name)
-        try:
-            answer, error = execute(driver, request, other), None
-        except Exception as e:
-            answer, error = None, e
+    """Run `flow` to its result on `driver` (None: the one registered as `driver_name`);
+    `other` answers what is not a request. (The loop is `coodie.flows.steps`.)"""
+    try:
+        next(steps(flow, driver, driver_name, _methods, other, False))
+    except StopIteration as done:
+        result: T = done.value
+        return result
+    raise AssertionError("a blocking flow waits on nothing")  # pragma: no cover
 
 
 def run(driver_name: str | None, flow: Flow[T]) -> T:
@@ -94,12 +72,11 @@ def operation(
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return drive(op, driver, self._driver_name())  # type: ignore[arg-type]
-        done = settled(op, kwargs.get("batch"))  # (else: op.request is set)
-        if done is not SEND:
-            return done  # type: ignore[no-any-return]
+        if op.request is None:  # (nothing to send, or a write queued in a batch)
+            return op.answer(NO_PAGE)
         if driver is None:
             driver = get_driver(self._driver_name())
-        return op.answer(driver.execute(op.request))  # type: ignore[arg-type]
+        return op.answer(driver.execute(op.request))
 
     shell_signature(method, build, name)
     return method

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from coodie.flows import BatchCore
 from coodie.sync._run import blocking
 
@@ -14,17 +12,7 @@ class BatchQuery(BatchCore):
     """A logged (default), unlogged or counter batch. Nothing is sent if the block raises."""
 
     execute = blocking(BatchCore._flow)
+    __exit__ = blocking(BatchCore._exit)
 
     def __enter__(self) -> BatchQuery:
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.execute()
-        else:
-            self._discard()
