@@ -37,6 +37,8 @@ T = TypeVar("T")
 KEYSPACE = "{keyspace}"  # in a migration's CQL: the keyspace being migrated (quoted as needed)
 WRITE_CONCURRENCY = 64  # writes of execute_many() / rewrite() in flight at once
 _DDL = re.compile(r"^\s*(CREATE|ALTER|DROP)\b", re.IGNORECASE)
+# rewrite()'s function: a row (a dict) to the new values of its non-key columns, or None
+RowFn = Callable[[dict[str, Any]], Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,11 +183,7 @@ class ContextCore:
         return [dict(zip(page.columns, r)) for r in page.rows], page.paging_state
 
     def rewrite_flow(
-        self,
-        table: str,
-        fn: Callable[[dict[str, Any]], Mapping[str, Any] | None],
-        columns: Sequence[str] | None,
-        page_size: int,
+        self, table: str, fn: RowFn, columns: Sequence[str] | None, page_size: int
     ) -> Flow[int]:
         """Read every row of `table` page by page; for each, `fn(row)` returns the new
         values of non-key columns (or None: leave the row); they are written by key."""
@@ -202,10 +200,8 @@ class ContextCore:
         have = live.get(table)
         if not have:
             raise MigrationError(f"rewrite: there is no table {table} in keyspace {self.keyspace}")
-        key = [
-            n for n, c in sorted(have.items(), key=lambda kv: kv[1][2]) if c[1] == "partition_key"
-        ]
-        key += [n for n, c in sorted(have.items(), key=lambda kv: kv[1][2]) if c[1] == "clustering"]
+        ordered = sorted(have.items(), key=lambda kv: kv[1][2])
+        key = [n for kind in ("partition_key", "clustering") for n, c in ordered if c[1] == kind]
         rest = [n for n in (columns if columns is not None else sorted(have)) if n not in key]
         unknown = [n for n in rest if n not in have]
         if unknown:
@@ -269,6 +265,11 @@ class ContextCore:
         self.statements.append(f"{select}  -- rewrote {done} rows, page by page")
         return done
 
+    def model_flow(self, model: Any, create: bool) -> Flow[None]:
+        """Create (or drop) a Document's table and its types, or a MaterializedView."""
+        for cql in self.model_ddl(model, create):
+            yield from self.execute_flow(cql, ())
+
     def model_ddl(self, model: Any, create: bool) -> list[str]:
         """The DDL that creates (or drops) a Document's table, or a MaterializedView."""
         schema = model._schema()
@@ -281,10 +282,6 @@ class ContextCore:
             types = type_changes(table_udts(schema), ks, {})
             return [c.cql for c in (*types, *table_changes(model, ks, {}, frozenset()))]
         return [f"DROP TABLE IF EXISTS {schema.qualified_name(ks)}"]
-
-    def run_all_flow(self, statements: Sequence[str]) -> Flow[None]:
-        for cql in statements:
-            yield from self.execute_flow(cql, ())
 
 
 def _terminal() -> TextIO | None:
@@ -341,12 +338,7 @@ class MigrationContext(_ContextShell):
             more = bool(state)
 
     def rewrite(
-        self,
-        table: str,
-        fn: Callable[[dict[str, Any]], Mapping[str, Any] | None],
-        *,
-        columns: Sequence[str] | None = None,
-        page_size: int = 1000,
+        self, table: str, fn: RowFn, *, columns: Sequence[str] | None = None, page_size: int = 1000
     ) -> int:
         """Data migration: every row of `table` (its key and `columns`, default all) goes
         through `fn`, page by page; the non-key values it returns are written to the row.
@@ -357,11 +349,11 @@ class MigrationContext(_ContextShell):
     def create_table(self, model: Any) -> None:
         """Create a Document's table and its indexes (or a MaterializedView) as the model
         declares them now."""
-        self._run(self._core.run_all_flow(self._core.model_ddl(model, True)))
+        self._run(self._core.model_flow(model, True))
 
     def drop_table(self, model: Any) -> None:
         """Drop a Document's table (or a MaterializedView): its data is lost."""
-        self._run(self._core.run_all_flow(self._core.model_ddl(model, False)))
+        self._run(self._core.model_flow(model, False))
 
 
 class AsyncMigrationContext(_ContextShell):
@@ -386,18 +378,13 @@ class AsyncMigrationContext(_ContextShell):
             more = bool(state)
 
     async def rewrite(
-        self,
-        table: str,
-        fn: Callable[[dict[str, Any]], Mapping[str, Any] | None],
-        *,
-        columns: Sequence[str] | None = None,
-        page_size: int = 1000,
+        self, table: str, fn: RowFn, *, columns: Sequence[str] | None = None, page_size: int = 1000
     ) -> int:
         n: int = await self._run(self._core.rewrite_flow(table, fn, columns, page_size))
         return n
 
     async def create_table(self, model: Any) -> None:
-        await self._run(self._core.run_all_flow(self._core.model_ddl(model, True)))
+        await self._run(self._core.model_flow(model, True))
 
     async def drop_table(self, model: Any) -> None:
-        await self._run(self._core.run_all_flow(self._core.model_ddl(model, False)))
+        await self._run(self._core.model_flow(model, False))
