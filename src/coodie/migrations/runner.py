@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from coodie.ddl import ensure_keyspace_flow, live_columns_flow
 from coodie.exceptions import (
@@ -52,6 +52,7 @@ __all__ = [
     "RunResult",
 ]
 
+T = TypeVar("T")
 STATE_TABLE = "coodie_migrations"
 LOCK_ID = "~lock"  # the lock's row: no migration id starts with "~"
 
@@ -296,20 +297,16 @@ class MigratorCore:
                     ) from e
                 if lock is not None:
                     yield from lock.heartbeat_flow()
-                    if direction == "up":
-                        yield Request(
-                            Compiled(
-                                f"INSERT INTO {_state(ks)} (id, checksum, description, applied_at, "
-                                "applied_by) VALUES (?, ?, ?, toTimestamp(now()), ?)",
-                                (m.id, m.checksum, m.description, self.owner),
-                            ),
-                            consistency="QUORUM",
+                    record = (
+                        Compiled(
+                            f"INSERT INTO {_state(ks)} (id, checksum, description, applied_at, "
+                            "applied_by) VALUES (?, ?, ?, toTimestamp(now()), ?)",
+                            (m.id, m.checksum, m.description, self.owner),
                         )
-                    else:
-                        yield Request(
-                            Compiled(f"DELETE FROM {_state(ks)} WHERE id = ?", (m.id,)),
-                            consistency="QUORUM",
-                        )
+                        if direction == "up"
+                        else Compiled(f"DELETE FROM {_state(ks)} WHERE id = ?", (m.id,))
+                    )
+                    yield Request(record, consistency="QUORUM")
                 result.done.append(m.id)
             return result
         finally:
@@ -396,33 +393,28 @@ class Migrator:
         else:
             step.fn(MigrationContext(step.core, lambda f: drive(driver, f)))
 
-    def _run(self, flow: Flow[Any]) -> Any:
+    def _run(self, flow: Flow[T]) -> T:
         return drive(self.core.get_driver(), flow, self._call)
 
     def upgrade(self, target: str | None = None, *, dry_run: bool = False) -> RunResult:
         """Apply the pending migrations (those `target` needs, if given), in dependency order."""
-        result: RunResult = self._run(self.core.run_flow("up", target, dry_run))
-        return result
+        return self._run(self.core.run_flow("up", target, dry_run))
 
     def downgrade(self, target: str, *, dry_run: bool = False) -> RunResult:
         """Undo applied migrations, newest first, back to `target` ("base": all of them)."""
-        result: RunResult = self._run(self.core.run_flow("down", target, dry_run))
-        return result
+        return self._run(self.core.run_flow("down", target, dry_run))
 
     def status(self) -> list[MigrationStatus]:
-        lines: list[MigrationStatus] = self._run(self.core.status_flow())
-        return lines
+        return self._run(self.core.status_flow())
 
     def show(self, mid: str) -> tuple[Migration, list[str], list[str]]:
-        shown: tuple[Migration, list[str], list[str]] = self._run(self.core.show_flow(mid))
-        return shown
+        return self._run(self.core.show_flow(mid))
 
     def make(self, message: str, models: Any, **options: Any) -> Generated | None:
         """Write a migration for the difference between `models` (Document classes, or a
         module's dotted path) and the live schema; None when there is none. Options:
         `empty=True` (a migration to fill in by hand), `rev_id=`, `now=`."""
-        made: Generated | None = self._run(self.core.make_flow(message, models, **options))
-        return made
+        return self._run(self.core.make_flow(message, models, **options))
 
 
 class AsyncMigrator:
@@ -443,25 +435,20 @@ class AsyncMigrator:
 
         await loop.run_in_executor(None, step.fn, MigrationContext(step.core, run))
 
-    async def _run(self, flow: Flow[Any]) -> Any:
+    async def _run(self, flow: Flow[T]) -> T:
         return await adrive(self.core.get_driver(), flow, self._call)
 
     async def upgrade(self, target: str | None = None, *, dry_run: bool = False) -> RunResult:
-        result: RunResult = await self._run(self.core.run_flow("up", target, dry_run))
-        return result
+        return await self._run(self.core.run_flow("up", target, dry_run))
 
     async def downgrade(self, target: str, *, dry_run: bool = False) -> RunResult:
-        result: RunResult = await self._run(self.core.run_flow("down", target, dry_run))
-        return result
+        return await self._run(self.core.run_flow("down", target, dry_run))
 
     async def status(self) -> list[MigrationStatus]:
-        lines: list[MigrationStatus] = await self._run(self.core.status_flow())
-        return lines
+        return await self._run(self.core.status_flow())
 
     async def show(self, mid: str) -> tuple[Migration, list[str], list[str]]:
-        shown: tuple[Migration, list[str], list[str]] = await self._run(self.core.show_flow(mid))
-        return shown
+        return await self._run(self.core.show_flow(mid))
 
     async def make(self, message: str, models: Any, **options: Any) -> Generated | None:
-        made: Generated | None = await self._run(self.core.make_flow(message, models, **options))
-        return made
+        return await self._run(self.core.make_flow(message, models, **options))
