@@ -80,22 +80,16 @@ def with_clause(schema: TableSchema) -> str:
 def create_index_cql(
     schema: TableSchema, keyspace: str, col: ColumnSchema, idx: IndexSchema
 ) -> str:
-    table = schema.qualified_name(keyspace)
     target = col.quoted
     if col.cql_type.is_collection and col.cql_type.frozen:
         target = f"full({target})"
-    if idx.using == "sasi":
-        opts = dict(idx.options)
-        cql = f"CREATE CUSTOM INDEX IF NOT EXISTS {quote(idx.name)} ON {table} ({target}) USING '{SASI_CLASS}'"
-        if opts:
-            cql += f" WITH OPTIONS = {literal(opts)}"
-        return cql
-    cql = f"CREATE INDEX IF NOT EXISTS {quote(idx.name)} ON {table} ({target})"
-    if idx.using == "sai":
-        cql += " USING 'sai'"
-        if idx.options:
-            cql += f" WITH OPTIONS = {literal(dict(idx.options))}"
-    return cql
+    custom = " CUSTOM" if idx.using == "sasi" else ""
+    using = {"sasi": f" USING '{SASI_CLASS}'", "sai": " USING 'sai'"}.get(idx.using or "", "")
+    options = f" WITH OPTIONS = {literal(dict(idx.options))}" if idx.options and using else ""
+    return (
+        f"CREATE{custom} INDEX IF NOT EXISTS {quote(idx.name)} "
+        f"ON {schema.qualified_name(keyspace)} ({target}){using}{options}"
+    )
 
 
 def ensure_keyspace_flow(
@@ -117,11 +111,7 @@ def ensure_keyspace_flow(
 
 def _of_table(keyspace: str, table: str | None) -> dict[str, str]:
     """The system_schema WHERE of one table, or of every table of the keyspace."""
-    return (
-        {"keyspace_name": keyspace}
-        if table is None
-        else {"keyspace_name": keyspace, "table_name": table}
-    )
+    return {"keyspace_name": keyspace, **({} if table is None else {"table_name": table})}
 
 
 def live_columns_flow(
@@ -352,12 +342,12 @@ def table_changes(
                     )
         if live_options is not None:
             out.extend(_option_changes(schema, table, live_options))
+    ks = quote(schema.keyspace or keyspace)
     declared = set()
     for col in schema.columns:
         if col.index is not None:
             declared.add(col.index.name)
             if col.index.name not in indexes:
-                ks = quote(schema.keyspace or keyspace)
                 out.append(
                     SchemaChange(
                         "create_index",
@@ -367,7 +357,6 @@ def table_changes(
                     )
                 )
     if drops and existing:
-        ks = quote(schema.keyspace or keyspace)
         for name in sorted(indexes - declared):
             out.append(
                 SchemaChange(

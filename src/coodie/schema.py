@@ -183,21 +183,9 @@ quote = quote_name
 # ------------------------------------------------------------------ building
 
 _TABLE_OPTIONS = frozenset(
-    {
-        "comment",
-        "default_time_to_live",
-        "gc_grace_seconds",
-        "bloom_filter_fp_chance",
-        "caching",
-        "compaction",
-        "compression",
-        "speculative_retry",
-        "memtable_flush_period_in_ms",
-        "crc_check_chance",
-        "read_repair",
-        "additional_write_policy",
-        "cdc",
-    }
+    """comment default_time_to_live gc_grace_seconds bloom_filter_fp_chance caching
+    compaction compression speculative_retry memtable_flush_period_in_ms crc_check_chance
+    read_repair additional_write_policy cdc""".split()
 )
 
 

@@ -9,7 +9,6 @@ primary key); `Annotated[Address, Frozen()]` freezes a top-level one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
@@ -63,15 +62,7 @@ def udt_of(model: type[BaseModel]) -> CqlType:
 
 def table_udts(schema: TableSchema) -> list[CqlType]:
     """The user-defined types a table's columns use, each after the types it uses."""
-    return _ordered(t for c in schema.columns for t in c.cql_type.udts())
-
-
-def _ordered(types: Iterable[CqlType]) -> list[CqlType]:
-    out: list[CqlType] = []
-    for t in types:
-        if t not in out:
-            out.append(t)
-    return out
+    return list(dict.fromkeys(t for c in schema.columns for t in c.cql_type.udts()))
 
 
 def create_type_cql(t: CqlType, keyspace: str) -> str:

@@ -16,12 +16,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from dataclasses import dataclass
 from typing import Any, TextIO, TypeVar
 
-from coodie.ddl import live_columns_flow, table_changes
+from coodie.ddl import live_columns_flow, model_ddl
 from coodie.exceptions import MigrationError
 from coodie.requests import Compiled, Flow, Page, RawRequest, Request, StatementTypes
 from coodie.schema import quote
 from coodie.types import CqlType
-from coodie.usertype import table_udts, type_changes
 from coodie.views import create_view_cql
 
 __all__ = [
@@ -266,22 +265,18 @@ class ContextCore:
         return done
 
     def model_flow(self, model: Any, create: bool) -> Flow[None]:
-        """Create (or drop) a Document's table and its types, or a MaterializedView."""
-        for cql in self.model_ddl(model, create):
-            yield from self.execute_flow(cql, ())
-
-    def model_ddl(self, model: Any, create: bool) -> list[str]:
-        """The DDL that creates (or drops) a Document's table, or a MaterializedView."""
+        """Create (or drop) a Document's table with its types and indexes, or a
+        MaterializedView."""
         schema = model._schema()
         ks = schema.keyspace or self.keyspace
-        if model.__coodie_view__:
-            if create:
-                return [create_view_cql(model, model._view_base(), ks)]
-            return [f"DROP MATERIALIZED VIEW IF EXISTS {schema.qualified_name(ks)}"]
+        view = model.__coodie_view__
         if create:
-            types = type_changes(table_udts(schema), ks, {})
-            return [c.cql for c in (*types, *table_changes(model, ks, {}, frozenset()))]
-        return [f"DROP TABLE IF EXISTS {schema.qualified_name(ks)}"]
+            ddl = [create_view_cql(model, model._view_base(), ks)] if view else model_ddl(model, ks)
+        else:
+            kind = "MATERIALIZED VIEW" if view else "TABLE"
+            ddl = [f"DROP {kind} IF EXISTS {schema.qualified_name(ks)}"]
+        for cql in ddl:
+            yield from self.execute_flow(cql, ())
 
 
 def _terminal() -> TextIO | None:

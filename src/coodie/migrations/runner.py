@@ -34,7 +34,13 @@ from coodie.migrations.context import (
     drive,
     schema_agreement_flow,
 )
-from coodie.migrations.files import Migration, load_migrations, plan_downgrade, plan_upgrade
+from coodie.migrations.files import (
+    Migration,
+    check_known,
+    load_migrations,
+    plan_downgrade,
+    plan_upgrade,
+)
 from coodie.query import Flow
 from coodie.registry import get_driver
 from coodie.requests import Page, RawRequest, Request
@@ -335,10 +341,7 @@ class MigratorCore:
     def show_flow(self, mid: str) -> Flow[tuple[Migration, list[str], list[str]]]:
         """A migration and the statements its upgrade and downgrade would run (dry runs)."""
         by_id = {m.id: m for m in self.migrations()}
-        if mid not in by_id:
-            raise MigrationError(
-                f"no migration {mid!r}; known: {', '.join(sorted(by_id)) or 'none'}"
-            )
+        check_known(by_id, mid)
         m = by_id[mid]
         out = []
         for fn in (m.upgrade, m.downgrade):
