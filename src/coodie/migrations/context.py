@@ -18,6 +18,7 @@ from typing import Any, TextIO, TypeVar
 
 from coodie.ddl import live_columns_flow, model_ddl
 from coodie.exceptions import MigrationError
+from coodie.query import read_pages
 from coodie.requests import Compiled, Flow, Page, RawRequest, Request, StatementTypes
 from coodie.schema import quote
 from coodie.types import CqlType
@@ -150,11 +151,7 @@ class ContextCore:
             self.statements.append(cql)  # (what ran: a failed statement is not listed)
             yield from schema_agreement_flow(self.agreement_timeout)
             return []
-        page: Page = yield Request(Compiled(cql, tuple(params)))
-        rows = [dict(zip(page.columns, r)) for r in page.rows]
-        while page.paging_state:
-            page = yield Request(Compiled(cql, tuple(params)), paging_state=page.paging_state)
-            rows += [dict(zip(page.columns, r)) for r in page.rows]
+        rows = yield from read_pages(Request(Compiled(cql, tuple(params))), _dicts)
         self.statements.append(cql)
         return rows
 
@@ -179,7 +176,7 @@ class ContextCore:
         page: Page = yield Request(
             Compiled(self.cql(cql), tuple(params)), fetch_size=page_size, paging_state=state
         )
-        return [dict(zip(page.columns, r)) for r in page.rows], page.paging_state
+        return _dicts(page), page.paging_state
 
     def rewrite_flow(
         self, table: str, fn: RowFn, columns: Sequence[str] | None, page_size: int
@@ -277,6 +274,10 @@ class ContextCore:
             ddl = [f"DROP {kind} IF EXISTS {schema.qualified_name(ks)}"]
         for cql in ddl:
             yield from self.execute_flow(cql, ())
+
+
+def _dicts(page: Page) -> list[dict[str, Any]]:
+    return [dict(zip(page.columns, r)) for r in page.rows]
 
 
 def _terminal() -> TextIO | None:

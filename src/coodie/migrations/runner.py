@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
@@ -41,7 +42,7 @@ from coodie.migrations.files import (
     plan_downgrade,
     plan_upgrade,
 )
-from coodie.query import Flow
+from coodie.query import Flow, read_pages
 from coodie.registry import get_driver
 from coodie.requests import Page, RawRequest, Request
 from coodie.schema import check_identifier, quote
@@ -123,16 +124,14 @@ def read_applied_flow(keyspace: str) -> Flow[dict[str, Applied]]:
     if not live:
         return {}
     cql = f"SELECT id, checksum, description, applied_at, applied_by FROM {_state(keyspace)}"
-    found: dict[str, Applied] = {}
-    state: bytes | None = None
-    while True:
-        page: Page = yield Request(Compiled(cql, ()), consistency="QUORUM", paging_state=state)
-        for mid, checksum, description, at, by in page.rows:
-            if mid != LOCK_ID:
-                found[mid] = Applied(mid, checksum or "", description or "", _naive(at), by or "")
-        state = page.paging_state
-        if not state:
-            return found
+    rows = yield from read_pages(
+        Request(Compiled(cql, ()), consistency="QUORUM"), attrgetter("rows")
+    )
+    return {
+        mid: Applied(mid, checksum or "", description or "", _naive(at), by or "")
+        for mid, checksum, description, at, by in rows
+        if mid != LOCK_ID
+    }
 
 
 def _naive(at: Any) -> dt.datetime | None:
