@@ -226,7 +226,11 @@ def sync_table_flow(
     if existing and (drop_removed_indexes or any(c.index is not None for c in schema.columns)):
         found = yield from live_indexes_flow(keyspace, schema.name)
         indexes = found.get(schema.name, frozenset())
-    planned = table_ddl(model, keyspace, existing, indexes)
+    changes = table_changes(model, keyspace, existing, indexes)
+    for change in changes:  # what coodie never changes: a column's type, the key layout
+        if change.warning:
+            raise SchemaError(change.warning)
+    planned = [c.cql for c in changes]
     if existing:
         from coodie.schema_sync import more_ddl  # (options, removed indexes, warnings)
 
@@ -256,22 +260,6 @@ class SchemaChange:
     cql: str
     undo: str = ""
     warning: str = ""
-
-
-def table_ddl(
-    model: type[DocumentCore],
-    keyspace: str,
-    existing: Mapping[str, tuple[Any, ...]],
-    indexes: frozenset[str],
-) -> list[str]:
-    """The DDL that brings a table with columns `existing` (as system_schema.columns has
-    them; empty if there is no table) and indexes `indexes` to the model. Raises
-    `SchemaError` for what coodie never changes: a column's type, the key layout."""
-    changes = table_changes(model, keyspace, existing, indexes)
-    for change in changes:
-        if change.warning:
-            raise SchemaError(change.warning)
-    return [c.cql for c in changes]
 
 
 def table_changes(

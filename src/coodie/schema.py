@@ -359,11 +359,10 @@ def build_schema(
             f"static column(s) {', '.join(statics)} need a clustering key: "
             "static columns are only allowed in tables with clustering columns"
         )
-    if len(pk_seen) == 1:
-        only = pk_seen[0]
-        col = next(c for c in columns if c.name == only)
-        if col.index is not None:
-            raise fail("cannot index the only partition key column: query it by key instead", only)
+    if len(pk_seen) == 1 and next(c for c in columns if c.name == pk_seen[0]).index is not None:
+        raise fail(
+            "cannot index the only partition key column: query it by key instead", pk_seen[0]
+        )
     if counter_table and not any(c.is_counter for c in columns):
         raise fail("a CounterDocument needs at least one Counter() column")
 

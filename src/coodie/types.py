@@ -525,19 +525,15 @@ class UdtValue(dict):  # type: ignore[type-arg]
 def _udt_converter(
     t: CqlType, inner: list[Converter | None], out: Callable[[CqlType, dict[str, Any]], Any] | None
 ) -> Converter:
-    pairs = [(name, c) for name, c in zip(t.fields, inner)]
+    pairs = list(zip(t.fields, inner))
     make = out or (lambda _t, d: UdtValue(d))
 
     def convert(v: Any) -> Any:
         if v is None:
             return None
-        if isinstance(v, Mapping):
-            get = v.get
-        else:
-
-            def get(n: str, _v: Any = v) -> Any:
-                return getattr(_v, n, None)
-
+        get: Callable[[str], Any] = (
+            v.get if isinstance(v, Mapping) else lambda n: getattr(v, n, None)
+        )
         values = {}
         for name, c in pairs:
             x = get(name)
@@ -635,18 +631,16 @@ def _container_converter(t: CqlType, inner: list[Converter | None]) -> Converter
         return x
 
     conv = [c or ident for c in inner]
+    c0 = conv[0]
     if t.name == "list":
-        c0 = conv[0]
         return lambda v: None if v is None else [c0(x) for x in v]
     if t.name == "set" and t.frozen:  # hashable, so it can sit in a set or be a map key
-        c0 = conv[0]
         return lambda v: None if v is None else frozenset(c0(x) for x in v)
     if t.name == "set":
-        c0 = conv[0]
         return lambda v: None if v is None else {c0(x) for x in v}
     if t.name == "map":
-        ck, cv = conv
-        return lambda v: None if v is None else {ck(k): cv(x) for k, x in v.items()}
+        cv = conv[1]
+        return lambda v: None if v is None else {c0(k): cv(x) for k, x in v.items()}
     return lambda v: None if v is None else tuple(c(x) for c, x in zip(conv, v))
 
 

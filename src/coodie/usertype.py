@@ -50,14 +50,10 @@ class UserType(BaseModel):
     @classmethod
     def cql_type(cls) -> CqlType:
         """The user-defined type this model maps to (SchemaError if it cannot map)."""
-        return udt_of(cls)
-
-
-def udt_of(model: type[BaseModel]) -> CqlType:
-    try:
-        return udt_type(model)
-    except UnsupportedType as e:
-        raise SchemaError(f"{model.__name__}: {e}") from None
+        try:
+            return udt_type(cls)
+        except UnsupportedType as e:
+            raise SchemaError(f"{cls.__name__}: {e}") from None
 
 
 def table_udts(schema: TableSchema) -> list[CqlType]:

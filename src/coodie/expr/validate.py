@@ -100,7 +100,7 @@ _OPERAND = {
 }
 
 
-def _check_relation(schema: TableSchema, c: Compare) -> ColumnSchema:
+def _check_relation(schema: TableSchema, c: Compare) -> None:
     """Operator against column type."""
     if c.column not in schema.by_name and "." in c.column:
         udt_field(schema, c.column, "WHERE")
@@ -138,7 +138,6 @@ def _check_relation(schema: TableSchema, c: Compare) -> ColumnSchema:
             f"{c.column} {c.op.value}: a non-frozen collection column can only be restricted "
             "with contains/contains_key",
         )
-    return col
 
 
 def _relations(s: Select | Update | Delete, schema: TableSchema, r: Restrictions) -> None:

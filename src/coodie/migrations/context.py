@@ -203,9 +203,8 @@ class ContextCore:
         if unknown:
             raise MigrationError(f"rewrite: {table} has no column {', '.join(unknown)}")
         names = key + rest
-        type_of = {n: have[n][0] for n in have}
         select = f"SELECT {', '.join(map(quote, names))} FROM {qualified}"
-        col_types = simple_types([type_of[n] for n in names])
+        col_types = simple_types([have[n][0] for n in names])
         select_types = StatementTypes((), col_types) if col_types is not None else None
         updates: dict[tuple[str, ...], tuple[str, StatementTypes | None]] = {}
         state: bytes | None = None
@@ -226,15 +225,10 @@ class ContextCore:
                 sets = tuple(n for n in new if n not in key)
                 bad = [n for n in new if n not in have]
                 moved = [n for n in new if n in key and new[n] != row[n]]
-                if bad or moved:
-                    raise MigrationError(
-                        f"rewrite {table}: "
-                        + (
-                            f"no column {', '.join(bad)}"
-                            if bad
-                            else f"key {', '.join(moved)} cannot change"
-                        )
-                    )
+                if bad:
+                    raise MigrationError(f"rewrite {table}: no column {', '.join(bad)}")
+                if moved:
+                    raise MigrationError(f"rewrite {table}: key {', '.join(moved)} cannot change")
                 if not sets:
                     continue
                 if sets not in updates:
@@ -242,7 +236,7 @@ class ContextCore:
                         f"UPDATE {qualified} SET {', '.join(f'{quote(n)} = ?' for n in sets)} "
                         f"WHERE {' AND '.join(f'{quote(n)} = ?' for n in key)}"
                     )
-                    ptypes = simple_types([type_of[n] for n in (*sets, *key)])
+                    ptypes = simple_types([have[n][0] for n in (*sets, *key)])
                     updates[sets] = (cql, StatementTypes(ptypes) if ptypes is not None else None)
                 cql, types = updates[sets]
                 params = tuple(new[n] for n in sets) + tuple(row[n] for n in key)
