@@ -87,32 +87,19 @@ def type_changes(
         qualified = f"{quote(keyspace)}.{quote(t.name)}"
         have = existing.get(t.name)
         if have is None:
-            out.append(
-                SchemaChange(
-                    "create_type",
-                    t.name,
-                    create_type_cql(t, keyspace),
-                    f"DROP TYPE IF EXISTS {qualified}",
-                )
-            )
+            drop = f"DROP TYPE IF EXISTS {qualified}"
+            out.append(SchemaChange("create_type", t.name, create_type_cql(t, keyspace), drop))
             continue
         for name, ftype in zip(t.fields, t.args):
             if name not in have:
-                out.append(
-                    SchemaChange(
-                        "add_field", t.name, f"ALTER TYPE {qualified} ADD {quote(name)} {ftype.cql}"
-                    )
-                )
+                add = f"ALTER TYPE {qualified} ADD {quote(name)} {ftype.cql}"
+                out.append(SchemaChange("add_field", t.name, add))
             elif normalize_cql_type(have[name]) != normalize_cql_type(ftype.cql):
-                out.append(
-                    SchemaChange(
-                        "type_change",
-                        t.name,
-                        "",
-                        warning=f"{t.py.__name__}.{name}: the type {t.name} has {have[name]}, the "
-                        f"model says {ftype.cql}; CQL cannot change a field's type: migrate by hand",
-                    )
+                why = (
+                    f"{t.py.__name__}.{name}: the type {t.name} has {have[name]}, the model says "
+                    f"{ftype.cql}; CQL cannot change a field's type: migrate by hand"
                 )
+                out.append(SchemaChange("type_change", t.name, "", warning=why))
     return out
 
 
