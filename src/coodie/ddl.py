@@ -80,22 +80,16 @@ def with_clause(schema: TableSchema) -> str:
 def create_index_cql(
     schema: TableSchema, keyspace: str, col: ColumnSchema, idx: IndexSchema
 ) -> str:
-    table = schema.qualified_name(keyspace)
     target = col.quoted
     if col.cql_type.is_collection and col.cql_type.frozen:
         target = f"full({target})"
-    if idx.using == "sasi":
-        opts = dict(idx.options)
-        cql = f"CREATE CUSTOM INDEX IF NOT EXISTS {quote(idx.name)} ON {table} ({target}) USING '{SASI_CLASS}'"
-        if opts:
-            cql += f" WITH OPTIONS = {literal(opts)}"
-        return cql
-    cql = f"CREATE INDEX IF NOT EXISTS {quote(idx.name)} ON {table} ({target})"
-    if idx.using == "sai":
-        cql += " USING 'sai'"
-        if idx.options:
-            cql += f" WITH OPTIONS = {literal(dict(idx.options))}"
-    return cql
+    custom = " CUSTOM" if idx.using == "sasi" else ""
+    using = {"sasi": f" USING '{SASI_CLASS}'", "sai": " USING 'sai'"}.get(idx.using or "", "")
+    options = f" WITH OPTIONS = {literal(dict(idx.options))}" if idx.options and using else ""
+    return (
+        f"CREATE{custom} INDEX IF NOT EXISTS {quote(idx.name)} "
+        f"ON {schema.qualified_name(keyspace)} ({target}){using}{options}"
+    )
 
 
 def ensure_keyspace_flow(
@@ -117,11 +111,7 @@ def ensure_keyspace_flow(
 
 def _of_table(keyspace: str, table: str | None) -> dict[str, str]:
     """The system_schema WHERE of one table, or of every table of the keyspace."""
-    return (
-        {"keyspace_name": keyspace}
-        if table is None
-        else {"keyspace_name": keyspace, "table_name": table}
-    )
+    return {"keyspace_name": keyspace, **({} if table is None else {"table_name": table})}
 
 
 def live_columns_flow(
@@ -236,12 +226,15 @@ def sync_table_flow(
     if existing and (drop_removed_indexes or any(c.index is not None for c in schema.columns)):
         found = yield from live_indexes_flow(keyspace, schema.name)
         indexes = found.get(schema.name, frozenset())
-    planned = table_ddl(model, keyspace, existing, indexes)
+    changes = table_changes(model, keyspace, existing, indexes)
+    for change in changes:  # what coodie never changes: a column's type, the key layout
+        if change.warning:
+            raise SchemaError(change.warning)
+    planned = [c.cql for c in changes]
     if existing:
         from coodie.schema_sync import more_ddl  # (options, removed indexes, warnings)
 
-        more = yield from more_ddl(model, keyspace, existing, indexes, drop_removed_indexes)
-        planned += more
+        planned += yield from more_ddl(model, keyspace, existing, indexes, drop_removed_indexes)
     for cql in planned:
         if not dry_run:
             yield RawRequest(cql)
@@ -268,22 +261,6 @@ class SchemaChange:
     warning: str = ""
 
 
-def table_ddl(
-    model: type[DocumentCore],
-    keyspace: str,
-    existing: Mapping[str, tuple[Any, ...]],
-    indexes: frozenset[str],
-) -> list[str]:
-    """The DDL that brings a table with columns `existing` (as system_schema.columns has
-    them; empty if there is no table) and indexes `indexes` to the model. Raises
-    `SchemaError` for what coodie never changes: a column's type, the key layout."""
-    changes = table_changes(model, keyspace, existing, indexes)
-    for change in changes:
-        if change.warning:
-            raise SchemaError(change.warning)
-    return [c.cql for c in changes]
-
-
 def table_changes(
     model: type[DocumentCore],
     keyspace: str,
@@ -302,103 +279,65 @@ def table_changes(
     schema = model._schema()
     table = schema.qualified_name(keyspace)
     out: list[SchemaChange] = []
+
+    def change(kind: str, cql: str, undo: str = "", warning: str = "") -> None:
+        out.append(SchemaChange(kind, schema.name, cql, undo, warning))
+
     if not existing:
-        out.append(
-            SchemaChange(
-                "create_table",
-                schema.name,
-                create_table_cql(schema, keyspace),
-                f"DROP TABLE IF EXISTS {table}",
-            )
-        )
+        change("create_table", create_table_cql(schema, keyspace), f"DROP TABLE IF EXISTS {table}")
     else:
         problem = _key_change(schema, existing)
         if problem:
             return [SchemaChange("key_change", schema.name, "", warning=problem)]
         for c in schema.columns:
-            if c.name in existing:
-                have = existing[c.name][0]
-                if normalize_cql_type(have) != normalize_cql_type(c.cql_type.cql):
-                    out.append(
-                        SchemaChange(
-                            "type_change",
-                            schema.name,
-                            "",
-                            warning=f"{model.__name__}.{c.name}: the table has {have}, the model "
-                            f"says {c.cql_type}; coodie never rewrites a column: migrate it by hand",
-                        )
-                    )
-                continue
-            static = " static" if c.kind is ColumnKind.STATIC else ""
-            out.append(
-                SchemaChange(
+            have = existing[c.name][0] if c.name in existing else None
+            if have is None:
+                static = " static" if c.kind is ColumnKind.STATIC else ""
+                change(
                     "add_column",
-                    schema.name,
                     f"ALTER TABLE {table} ADD {c.quoted} {c.cql_type.cql}{static}",
                     f"ALTER TABLE {table} DROP {c.quoted}",
                 )
+            elif normalize_cql_type(have) != normalize_cql_type(c.cql_type.cql):
+                change(
+                    "type_change",
+                    "",
+                    warning=f"{model.__name__}.{c.name}: the table has {have}, the model "
+                    f"says {c.cql_type}; coodie never rewrites a column: migrate it by hand",
+                )
+        for name in [n for n in existing if n not in schema.by_name] if drops else []:
+            change(
+                "drop_column",
+                f"ALTER TABLE {table} DROP {quote(name)}",
+                warning=f"{schema.name}.{name} is not in the model {model.__name__}; "
+                "dropping it loses its data",
             )
-        if drops:
-            for name in existing:
-                if name not in schema.by_name:
-                    out.append(
-                        SchemaChange(
-                            "drop_column",
-                            schema.name,
-                            f"ALTER TABLE {table} DROP {quote(name)}",
-                            warning=f"{schema.name}.{name} is not in the model {model.__name__}; "
-                            "dropping it loses its data",
-                        )
-                    )
-        if live_options is not None:
-            out.extend(_option_changes(schema, table, live_options))
+        if live_options is not None:  # each declared option the table does not have
+            for name, want in schema.options:
+                live = live_options.get(name)
+                if option_equal(want, live):
+                    continue
+                undo = ""
+                if live is not None:
+                    was = dict(live) if isinstance(live, Mapping) else live
+                    undo = f"ALTER TABLE {table} WITH {name} = {literal(was)}"
+                change("alter_options", f"ALTER TABLE {table} WITH {name} = {literal(want)}", undo)
+    ks = quote(schema.keyspace or keyspace)
     declared = set()
     for col in schema.columns:
         if col.index is not None:
             declared.add(col.index.name)
             if col.index.name not in indexes:
-                ks = quote(schema.keyspace or keyspace)
-                out.append(
-                    SchemaChange(
-                        "create_index",
-                        schema.name,
-                        create_index_cql(schema, keyspace, col, col.index),
-                        f"DROP INDEX IF EXISTS {ks}.{quote(col.index.name)}",
-                    )
+                change(
+                    "create_index",
+                    create_index_cql(schema, keyspace, col, col.index),
+                    f"DROP INDEX IF EXISTS {ks}.{quote(col.index.name)}",
                 )
-    if drops and existing:
-        ks = quote(schema.keyspace or keyspace)
-        for name in sorted(indexes - declared):
-            out.append(
-                SchemaChange(
-                    "drop_index",
-                    schema.name,
-                    f"DROP INDEX IF EXISTS {ks}.{quote(name)}",
-                    warning=f"index {name} on {schema.name} is not declared by {model.__name__}",
-                )
-            )
-    return out
-
-
-def _option_changes(schema: TableSchema, table: str, live: Mapping[str, Any]) -> list[SchemaChange]:
-    """ALTER TABLE ... WITH for each option the model declares that the table does not have."""
-    out = []
-    for name, want in schema.options:
-        have = live.get(name)
-        if option_equal(want, have):
-            continue
-        undo = (
-            f"ALTER TABLE {table} WITH {name} = {literal(dict(have) if isinstance(have, Mapping) else have)}"
-            if have is not None
-            else ""
-        )
-        out.append(
-            SchemaChange(
-                "alter_options",
-                schema.name,
-                f"ALTER TABLE {table} WITH {name} = {literal(want)}",
-                undo,
-            )
+    for name in sorted(indexes - declared) if drops and existing else []:
+        change(
+            "drop_index",
+            f"DROP INDEX IF EXISTS {ks}.{quote(name)}",
+            warning=f"index {name} on {schema.name} is not declared by {model.__name__}",
         )
     return out
 

@@ -46,18 +46,16 @@ def _decide(compiled: Compiled) -> bool:
         # CQL coodie did not compile (execute_raw, batch.add): its IF, counters and list
         # operations are not known for sure, so it is never marked
         return False
-    if verb not in ("INSERT", "UPDATE", "DELETE"):
-        return False
-    if _CALLS.search(cql):
+    if verb not in ("INSERT", "UPDATE", "DELETE") or _CALLS.search(cql):
         return False
     if verb == "DELETE" and _ELEMENT_DELETE.search(cql.split(" FROM ", 1)[0] + " "):
         return False  # a list element by index (or a map key: cannot tell, so not marked)
-    types = compiled.types.params if compiled.types is not None else None
+    types = compiled.types.params
     for m in _ASSIGN.finditer(cql):
         if m.group(2) is None:
             return False  # `c = ? + c`: a list prepend
         marker = cql.count("?", 0, m.end() - 1)
-        kind = types[marker].name if types is not None and marker < len(types) else None
+        kind = types[marker].name if marker < len(types) else None
         if not (kind in ("set", "map") or (kind == "list" and m.group(2) == "-")):
             return False  # a counter (its marker binds a bigint), a list append, or unknown
     return True

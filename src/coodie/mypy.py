@@ -105,7 +105,9 @@ _CREATES = {f"{q}.create" for q in _QUERYSETS}
 _COUNTS = {f"{c}.{m}" for c in COUNTERS for m in ("increment", "decrement")}
 _CONDITIONAL = {f"{d}.{m}" for d in _FLAVOURS for m in ("update", "delete")}
 _NAMES = {f"{QUERYSET}.order_by": "order_by", f"{QUERYSET}.only": "only"}
-_COMPARISONS = {f"{COLUMN}.__{op}__" for op in ("eq", "lt", "le", "gt", "ge")}
+_COMPARISONS = {
+    f"coodie.expr.columns._Comparisons.__{op}__" for op in ("eq", "lt", "le", "gt", "ge")
+}
 _NO_OR = {f"coodie.expr.nodes.Expr.{m}" for m in ("__or__", "__ror__", "__invert__")}
 _COLLECTIONS = ("builtins.list", "builtins.set", "builtins.frozenset", "builtins.dict")
 

@@ -100,9 +100,8 @@ def _union_schema(root: type[DocumentCore], own: TableSchema) -> TableSchema:
             have = fields.get(name)
             if have is None:
                 fields[name] = info
-            elif have.annotation != info.annotation and name in root.model_fields:
-                continue  # a subclass may narrow an inherited field's type
-            elif have.annotation != info.annotation:
+            # (a subclass may narrow the type of a field the root declares)
+            elif have.annotation != info.annotation and name not in root.model_fields:
                 raise SchemaError(
                     f"{sub.__name__}.{name}: another subclass of {root.__name__} declares "
                     f"{name} with another type; subclasses share one table"
@@ -141,16 +140,11 @@ def dispatch_rows(
     value no subclass declares), in row order."""
     field: str = root.__coodie_poly_field__  # type: ignore[attr-defined]
     subs: dict[Any, type[DocumentCore]] = root.__coodie_poly_subs__  # type: ignore[attr-defined]
-    if field not in names:
-        # (only(...) without the discriminator column: the root's own columns)
-        keep = [i for i, n in enumerate(names) if n in root.model_fields]
-        return build_rows(
-            root, tuple(names[i] for i in keep), [tuple(r[i] for i in keep) for r in rows]
-        )
-    at = names.index(field)
+    # (only(...) without the discriminator column: the root's own columns)
+    at = names.index(field) if field in names else None
     groups: dict[type[DocumentCore], list[int]] = {}
     for i, row in enumerate(rows):
-        groups.setdefault(subs.get(row[at], root), []).append(i)
+        groups.setdefault(root if at is None else subs.get(row[at], root), []).append(i)
     out: list[Any] = [None] * len(rows)
     for cls, indexes in groups.items():
         keep = [j for j, n in enumerate(names) if n in cls.model_fields]

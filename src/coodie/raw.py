@@ -8,6 +8,7 @@ settings are the developer's, written as CQL literals.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -30,34 +31,19 @@ __all__ = [
 D = TypeVar("D", bound="DocumentCore")
 
 _STRATEGIES = {
-    "SimpleStrategy": "SimpleStrategy",
-    "org.apache.cassandra.locator.SimpleStrategy": "SimpleStrategy",
-    "NetworkTopologyStrategy": "NetworkTopologyStrategy",
-    "org.apache.cassandra.locator.NetworkTopologyStrategy": "NetworkTopologyStrategy",
+    name: s
+    for s in ("SimpleStrategy", "NetworkTopologyStrategy")
+    for name in (s, f"org.apache.cassandra.locator.{s}")
 }
+# a quoted string or identifier (kept as it is, to its end or the text's), or a `%s`
+_MARKER = re.compile(r"""('[^']*(?:'|\Z)|"[^"]*(?:"|\Z))|%s""")
 
 
 def _markers(cql: str) -> str:
     """`%s` markers -> `?` (outside quoted strings and identifiers)."""
     if "%s" not in cql:
         return cql
-    out: list[str] = []
-    quote_char: str | None = None
-    i = 0
-    while i < len(cql):
-        ch = cql[i]
-        if quote_char is not None:
-            if ch == quote_char:
-                quote_char = None
-        elif ch in ("'", '"'):
-            quote_char = ch
-        elif cql.startswith("%s", i):
-            out.append("?")
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    return _MARKER.sub(lambda m: m.group(1) or "?", cql)
 
 
 def raw_request(cql: str, params: Sequence[Any] | None) -> Request:

@@ -183,21 +183,9 @@ quote = quote_name
 # ------------------------------------------------------------------ building
 
 _TABLE_OPTIONS = frozenset(
-    {
-        "comment",
-        "default_time_to_live",
-        "gc_grace_seconds",
-        "bloom_filter_fp_chance",
-        "caching",
-        "compaction",
-        "compression",
-        "speculative_retry",
-        "memtable_flush_period_in_ms",
-        "crc_check_chance",
-        "read_repair",
-        "additional_write_policy",
-        "cdc",
-    }
+    """comment default_time_to_live gc_grace_seconds bloom_filter_fp_chance caching
+    compaction compression speculative_retry memtable_flush_period_in_ms crc_check_chance
+    read_repair additional_write_policy cdc""".split()
 )
 
 
@@ -218,17 +206,17 @@ def build_schema(
         where = f"{cls_name}.{fname}" if fname else cls_name
         return SchemaError(f"{where}: {msg}")
 
+    def identifier(name: str, what: str, fname: str | None = None) -> None:
+        try:
+            check_identifier(name, what)
+        except SchemaError as e:
+            raise fail(str(e), fname) from None
+
     table = getattr(own_settings, "name", None) or snake_case(cls_name)
-    try:
-        check_identifier(table, "table name")
-    except SchemaError as e:
-        raise fail(str(e)) from None
+    identifier(table, "table name")
     keyspace = getattr(settings, "keyspace", None)
     if keyspace is not None:
-        try:
-            check_identifier(keyspace, "keyspace name")
-        except SchemaError as e:
-            raise fail(str(e)) from None
+        identifier(keyspace, "keyspace name")
     options = dict(getattr(settings, "options", None) or {})
     # (`__default_ttl__` is coodie 1.9's name for it)
     if ttl := getattr(settings, "default_ttl", None) or getattr(settings, "__default_ttl__", None):
@@ -243,19 +231,11 @@ def build_schema(
     pk_seen: dict[int, str] = {}
     ck_seen: dict[int, str] = {}
     for fname, info in fields.items():
+        identifier(fname, "column name", fname)
+        inner, more = split_annotated(info.annotation)
         try:
-            check_identifier(fname, "column name")
-        except SchemaError as e:
-            raise fail(str(e), fname) from None
-        annotation = info.annotation
-        metadata = tuple(info.metadata)
-        inner, more = split_annotated(annotation)
-        metadata = (*more, *metadata)
-        try:
-            base, _optional = strip_optional(inner)
-            _base, more = split_annotated(base)
-            metadata = (*metadata, *more)
-            cql_type = cql_type_of(annotation, tuple(info.metadata))
+            metadata = (*more, *info.metadata, *split_annotated(strip_optional(inner)[0])[1])
+            cql_type = cql_type_of(info.annotation, tuple(info.metadata))
         except UnsupportedType as e:
             raise fail(str(e), fname) from None
 
@@ -276,30 +256,26 @@ def build_schema(
 
         if pk and ck:
             raise fail("a column is either a PrimaryKey or a ClusteringKey, not both", fname)
-        kind = ColumnKind.REGULAR
-        position = 0
-        order = "ASC"
+        kind, position, order = ColumnKind.REGULAR, 0, "ASC"
         if pk:
             kind, position = ColumnKind.PARTITION_KEY, pk.partition_key_index
-            if position in pk_seen:
-                raise fail(
-                    f"partition_key_index={position} is also used by {pk_seen[position]!r}; "
-                    "give each partition key column its own index",
-                    fname,
-                )
-            pk_seen[position] = fname
         elif ck:
-            kind, position = ColumnKind.CLUSTERING, ck.clustering_key_index
-            order = ck.order.upper()
+            kind, position, order = ColumnKind.CLUSTERING, ck.clustering_key_index, ck.order.upper()
             if order not in ("ASC", "DESC"):
                 raise fail(f"clustering order must be 'ASC' or 'DESC', not {ck.order!r}", fname)
-            if position in ck_seen:
+        if pk or ck:
+            seen, attr, what = (
+                (pk_seen, "partition_key_index", "partition key")
+                if pk
+                else (ck_seen, "clustering_key_index", "clustering")
+            )
+            if position in seen:
                 raise fail(
-                    f"clustering_key_index={position} is also used by {ck_seen[position]!r}; "
-                    "give each clustering column its own index",
+                    f"{attr}={position} is also used by {seen[position]!r}; "
+                    f"give each {what} column its own index",
                     fname,
                 )
-            ck_seen[position] = fname
+            seen[position] = fname
         if (pk or ck) and (cql_type.is_collection or cql_type.is_udt) and not cql_type.frozen:
             what = "user-defined type" if cql_type.is_udt else "collection"
             raise fail(
@@ -383,11 +359,10 @@ def build_schema(
             f"static column(s) {', '.join(statics)} need a clustering key: "
             "static columns are only allowed in tables with clustering columns"
         )
-    if len(pk_seen) == 1:
-        only = pk_seen[0]
-        col = next(c for c in columns if c.name == only)
-        if col.index is not None:
-            raise fail("cannot index the only partition key column: query it by key instead", only)
+    if len(pk_seen) == 1 and next(c for c in columns if c.name == pk_seen[0]).index is not None:
+        raise fail(
+            "cannot index the only partition key column: query it by key instead", pk_seen[0]
+        )
     if counter_table and not any(c.is_counter for c in columns):
         raise fail("a CounterDocument needs at least one Counter() column")
 

@@ -67,17 +67,9 @@ def registered_documents() -> list[type[DocumentCore]]:
 def _in_order(models: Sequence[type[DocumentCore]]) -> list[type[DocumentCore]]:
     """Tables first (a polymorphic subclass stands for its root, once), then views: a view
     needs its base table. Types come with the first table that uses them."""
-    tables: list[type[DocumentCore]] = []
-    views: list[type[DocumentCore]] = []
-    for model in models:
-        if getattr(model, "__coodie_view__", False):
-            if model not in views:
-                views.append(model)
-            continue
-        model = getattr(model, "__coodie_poly_root__", None) or model
-        if model not in tables:
-            tables.append(model)
-    return tables + views
+    views = [m for m in models if getattr(m, "__coodie_view__", False)]
+    tables = [getattr(m, "__coodie_poly_root__", None) or m for m in models if m not in views]
+    return list(dict.fromkeys(tables + views))
 
 
 def sync_all_flows(
@@ -89,10 +81,7 @@ def sync_all_flows(
     from coodie.ddl import sync_table_flow
 
     models = _in_order(list(documents) if documents is not None else registered_documents())
-    names: list[str | None] = []
-    for model in models:
-        if model._driver_name() not in names:
-            names.append(model._driver_name())
+    names = list(dict.fromkeys(m._driver_name() for m in models))
 
     def flow(mine: list[type[DocumentCore]], replication: Any) -> Flow[list[str]]:
         ran: list[str] = []

@@ -16,6 +16,7 @@ from itertools import repeat
 from typing import Any, Literal, Union, cast, get_args, get_origin
 from uuid import UUID
 
+import pydantic
 from pydantic import BaseModel
 
 __all__ = [
@@ -73,16 +74,10 @@ class CqlType:
 
     def udts(self) -> list[CqlType]:
         """The user-defined types this type uses, each after those its fields use."""
-        out: list[CqlType] = []
-        for a in self.args:
-            for u in a.udts():
-                if u not in out:
-                    out.append(u)
+        out = [u for a in self.args for u in a.udts()]
         if self.fields:
-            me = dataclasses.replace(self, frozen=False)
-            if me not in out:
-                out.append(me)
-        return out
+            out.append(dataclasses.replace(self, frozen=False))
+        return list(dict.fromkeys(out))
 
     def __str__(self) -> str:
         return self.cql
@@ -264,21 +259,14 @@ _SCALARS: tuple[tuple[type, str], ...] = (
 )
 
 
-def _pydantic_types() -> dict[Any, CqlType]:
-    import pydantic
-
-    aware = CqlType("timestamp", py=pydantic.AwareDatetime)
-    return {
-        pydantic.AwareDatetime: aware,
-        pydantic.NaiveDatetime: CqlType("timestamp"),
-        pydantic.PastDatetime: CqlType("timestamp"),
-        pydantic.FutureDatetime: CqlType("timestamp"),
-        pydantic.PastDate: CqlType("date"),
-        pydantic.FutureDate: CqlType("date"),
-    }
-
-
-_PYDANTIC_TYPES = _pydantic_types()
+_PYDANTIC_TYPES: dict[Any, CqlType] = {
+    pydantic.AwareDatetime: CqlType("timestamp", py=pydantic.AwareDatetime),
+    pydantic.NaiveDatetime: CqlType("timestamp"),
+    pydantic.PastDatetime: CqlType("timestamp"),
+    pydantic.FutureDatetime: CqlType("timestamp"),
+    pydantic.PastDate: CqlType("date"),
+    pydantic.FutureDate: CqlType("date"),
+}
 
 
 def _scalar_of_values(values: list[Any], what: str) -> str:
@@ -293,18 +281,6 @@ def _scalar_of_values(values: list[Any], what: str) -> str:
         f"{what}: its values must be all str, all int or all bool to map to one CQL type, "
         f"got {values!r}"
     )
-
-
-def _enum_type(tp: type[enum.Enum]) -> CqlType:
-    values = [m.value for m in tp]
-    return CqlType(_scalar_of_values(values, f"enum {tp.__name__}"), py=tp)
-
-
-def _literal_type(tp: Any) -> CqlType:
-    values = list(get_args(tp))
-    if any(isinstance(v, enum.Enum) for v in values):
-        raise UnsupportedType(f"{tp!r}: a Literal of enum members; annotate the Enum instead")
-    return CqlType(_scalar_of_values(values, repr(tp)), py=frozenset(values))
 
 
 _UDT_BUILDING: set[type] = set()
@@ -443,10 +419,14 @@ def cql_type_of(tp: Any, metadata: tuple[Any, ...] = (), *, nested: bool = False
         return CqlType(marker.cql_name)
     origin = get_origin(tp)
     if origin is Literal:
-        return _literal_type(tp)
+        values = list(get_args(tp))
+        if any(isinstance(v, enum.Enum) for v in values):
+            raise UnsupportedType(f"{tp!r}: a Literal of enum members; annotate the Enum instead")
+        return CqlType(_scalar_of_values(values, repr(tp)), py=frozenset(values))
     if origin is None:
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
-            return _enum_type(tp)
+            values = [m.value for m in tp]
+            return CqlType(_scalar_of_values(values, f"enum {tp.__name__}"), py=tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             udt = udt_type(tp)
             return dataclasses.replace(udt, frozen=frozen or nested)
@@ -545,19 +525,15 @@ class UdtValue(dict):  # type: ignore[type-arg]
 def _udt_converter(
     t: CqlType, inner: list[Converter | None], out: Callable[[CqlType, dict[str, Any]], Any] | None
 ) -> Converter:
-    pairs = [(name, c) for name, c in zip(t.fields, inner)]
+    pairs = list(zip(t.fields, inner))
     make = out or (lambda _t, d: UdtValue(d))
 
     def convert(v: Any) -> Any:
         if v is None:
             return None
-        if isinstance(v, Mapping):
-            get = v.get
-        else:
-
-            def get(n: str, _v: Any = v) -> Any:
-                return getattr(_v, n, None)
-
+        get: Callable[[str], Any] = (
+            v.get if isinstance(v, Mapping) else lambda n: getattr(v, n, None)
+        )
         values = {}
         for name, c in pairs:
             x = get(name)
@@ -584,10 +560,6 @@ def by_name(table: dict[str, Converter]) -> Callable[[CqlType], Converter | None
     return lambda t: table.get(t.name)
 
 
-def _enum_value(v: Any) -> Any:
-    return v.value if isinstance(v, enum.Enum) else v
-
-
 def plain(v: Any) -> Any:
     """A scalar as the drivers bind it: enum members by value, addresses as text."""
     if isinstance(v, enum.Enum):
@@ -599,7 +571,7 @@ def plain(v: Any) -> Any:
 
 def _to_db_leaf(t: CqlType) -> Converter | None:
     if isinstance(t.py, type) and issubclass(t.py, enum.Enum):
-        return _enum_value
+        return plain
     if isinstance(t.py, _JsonCodec):
         return t.py.dump
     if isinstance(t.py, CustomCql):
@@ -659,18 +631,16 @@ def _container_converter(t: CqlType, inner: list[Converter | None]) -> Converter
         return x
 
     conv = [c or ident for c in inner]
+    c0 = conv[0]
     if t.name == "list":
-        c0 = conv[0]
         return lambda v: None if v is None else [c0(x) for x in v]
     if t.name == "set" and t.frozen:  # hashable, so it can sit in a set or be a map key
-        c0 = conv[0]
         return lambda v: None if v is None else frozenset(c0(x) for x in v)
     if t.name == "set":
-        c0 = conv[0]
         return lambda v: None if v is None else {c0(x) for x in v}
     if t.name == "map":
-        ck, cv = conv
-        return lambda v: None if v is None else {ck(k): cv(x) for k, x in v.items()}
+        cv = conv[1]
+        return lambda v: None if v is None else {c0(k): cv(x) for k, x in v.items()}
     return lambda v: None if v is None else tuple(c(x) for c, x in zip(conv, v))
 
 

@@ -9,7 +9,6 @@ primary key); `Annotated[Address, Frozen()]` freezes a top-level one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
@@ -51,27 +50,15 @@ class UserType(BaseModel):
     @classmethod
     def cql_type(cls) -> CqlType:
         """The user-defined type this model maps to (SchemaError if it cannot map)."""
-        return udt_of(cls)
-
-
-def udt_of(model: type[BaseModel]) -> CqlType:
-    try:
-        return udt_type(model)
-    except UnsupportedType as e:
-        raise SchemaError(f"{model.__name__}: {e}") from None
+        try:
+            return udt_type(cls)
+        except UnsupportedType as e:
+            raise SchemaError(f"{cls.__name__}: {e}") from None
 
 
 def table_udts(schema: TableSchema) -> list[CqlType]:
     """The user-defined types a table's columns use, each after the types it uses."""
-    return _ordered(t for c in schema.columns for t in c.cql_type.udts())
-
-
-def _ordered(types: Iterable[CqlType]) -> list[CqlType]:
-    out: list[CqlType] = []
-    for t in types:
-        if t not in out:
-            out.append(t)
-    return out
+    return list(dict.fromkeys(t for c in schema.columns for t in c.cql_type.udts()))
 
 
 def create_type_cql(t: CqlType, keyspace: str) -> str:
@@ -100,32 +87,19 @@ def type_changes(
         qualified = f"{quote(keyspace)}.{quote(t.name)}"
         have = existing.get(t.name)
         if have is None:
-            out.append(
-                SchemaChange(
-                    "create_type",
-                    t.name,
-                    create_type_cql(t, keyspace),
-                    f"DROP TYPE IF EXISTS {qualified}",
-                )
-            )
+            drop = f"DROP TYPE IF EXISTS {qualified}"
+            out.append(SchemaChange("create_type", t.name, create_type_cql(t, keyspace), drop))
             continue
         for name, ftype in zip(t.fields, t.args):
             if name not in have:
-                out.append(
-                    SchemaChange(
-                        "add_field", t.name, f"ALTER TYPE {qualified} ADD {quote(name)} {ftype.cql}"
-                    )
-                )
+                add = f"ALTER TYPE {qualified} ADD {quote(name)} {ftype.cql}"
+                out.append(SchemaChange("add_field", t.name, add))
             elif normalize_cql_type(have[name]) != normalize_cql_type(ftype.cql):
-                out.append(
-                    SchemaChange(
-                        "type_change",
-                        t.name,
-                        "",
-                        warning=f"{t.py.__name__}.{name}: the type {t.name} has {have[name]}, the "
-                        f"model says {ftype.cql}; CQL cannot change a field's type: migrate by hand",
-                    )
+                why = (
+                    f"{t.py.__name__}.{name}: the type {t.name} has {have[name]}, the model says "
+                    f"{ftype.cql}; CQL cannot change a field's type: migrate by hand"
                 )
+                out.append(SchemaChange("type_change", t.name, "", warning=why))
     return out
 
 

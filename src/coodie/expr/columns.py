@@ -26,7 +26,36 @@ E = TypeVar("E")
 K = TypeVar("K")
 
 
-class Column(Generic[T]):
+V = TypeVar("V")
+R = TypeVar("R")
+
+
+class _Comparisons(Generic[V, R]):
+    """`==`, `<`, `<=`, `>`, `>=` of a Column (value `V` = its type, a `Compare`) and of a
+    Token (an int, a `TokenCompare`): expressions, never bool."""
+
+    __slots__ = ()
+
+    def _compare(self, op: Op, value: Any) -> R:
+        raise NotImplementedError
+
+    def __eq__(self, value: V) -> R:  # type: ignore[override]
+        return self._compare(Op.EQ, value)
+
+    def __lt__(self, value: V) -> R:
+        return self._compare(Op.LT, value)
+
+    def __le__(self, value: V) -> R:
+        return self._compare(Op.LE, value)
+
+    def __gt__(self, value: V) -> R:
+        return self._compare(Op.GT, value)
+
+    def __ge__(self, value: V) -> R:
+        return self._compare(Op.GE, value)
+
+
+class Column(_Comparisons[T, Compare]):
     """A column of a Document class, typed by its Python field type `T`."""
 
     __slots__ = ("model", "name", "schema")
@@ -51,26 +80,10 @@ class Column(Generic[T]):
             )
         return Compare(self.name, op, value, model=self.model)
 
-    # Comparisons take the column's type; they return expressions, never bool.
-    def __eq__(self, value: T) -> Compare:  # type: ignore[override]
-        return self._compare(Op.EQ, value)
-
     def __ne__(self, value: T) -> Compare:  # type: ignore[override]
         """`Model.col != v`: for IF conditions only (`if_conditions=[...]`); a filter
         with it is refused, since CQL has no != in WHERE."""
         return self._compare(Op.NE, value)
-
-    def __lt__(self, value: T) -> Compare:
-        return self._compare(Op.LT, value)
-
-    def __le__(self, value: T) -> Compare:
-        return self._compare(Op.LE, value)
-
-    def __gt__(self, value: T) -> Compare:
-        return self._compare(Op.GT, value)
-
-    def __ge__(self, value: T) -> Compare:
-        return self._compare(Op.GE, value)
 
     def in_(self, values: Iterable[T]) -> Compare:
         if isinstance(values, (str, bytes)):
@@ -168,7 +181,7 @@ def _field_of(column: Column[Any], name: str) -> FieldColumn[Any]:
     return FieldColumn(column, name)
 
 
-class Token:
+class Token(_Comparisons[int, TokenCompare]):
     """`token(User.a, User.b)`: compare the partition-key token with `>`, `>=`, `<`, `<=`, `==`."""
 
     __slots__ = ("columns", "model")
@@ -182,21 +195,6 @@ class Token:
 
     def _compare(self, op: Op, value: int) -> TokenCompare:
         return TokenCompare(self.columns, op, value, model=self.model)
-
-    def __eq__(self, value: int) -> TokenCompare:  # type: ignore[override]
-        return self._compare(Op.EQ, value)
-
-    def __lt__(self, value: int) -> TokenCompare:
-        return self._compare(Op.LT, value)
-
-    def __le__(self, value: int) -> TokenCompare:
-        return self._compare(Op.LE, value)
-
-    def __gt__(self, value: int) -> TokenCompare:
-        return self._compare(Op.GT, value)
-
-    def __ge__(self, value: int) -> TokenCompare:
-        return self._compare(Op.GE, value)
 
 
 def token(*columns: Column[Any]) -> Token:

@@ -38,29 +38,16 @@ LOOKUPS: Mapping[str, Op] = {
 }
 TOKEN_LOOKUPS: Mapping[str, Op] = {k: LOOKUPS[k] for k in ("eq", "gt", "gte", "lt", "lte")}
 
+# (`set__ttl=...`: a column whose name is also an update() option)
 UPDATE_PREFIXES: Mapping[str, AssignOp] = {
-    "set": AssignOp.SET,  # set__ttl=...: a column whose name is also an update() option
-    "add": AssignOp.ADD,
-    "remove": AssignOp.REMOVE,
-    "append": AssignOp.APPEND,
-    "prepend": AssignOp.PREPEND,
-    "put": AssignOp.PUT,
-    "incr": AssignOp.INCR,
-    "decr": AssignOp.DECR,
+    p: AssignOp(p) for p in ("set", "add", "remove", "append", "prepend", "put", "incr", "decr")
 }
 
 # coodie 1.9's column-first spellings (`tags__add`): the same operations, plus
 # `meta__update` (= put), `meta__put=(k, v)` (one entry) and `items__setindex=(i, v)`.
 UPDATE_SUFFIXES: Mapping[str, AssignOp] = {
-    "add": AssignOp.ADD,
-    "remove": AssignOp.REMOVE,
-    "append": AssignOp.APPEND,
-    "prepend": AssignOp.PREPEND,
-    "put": AssignOp.PUT,
-    "update": AssignOp.PUT,
-    "setindex": AssignOp.SETINDEX,
-    "incr": AssignOp.INCR,
-    "decr": AssignOp.DECR,
+    s: AssignOp.PUT if s == "update" else AssignOp(s)
+    for s in ("add", "remove", "append", "prepend", "put", "update", "setindex", "incr", "decr")
 }
 
 

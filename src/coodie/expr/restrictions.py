@@ -34,19 +34,7 @@ class Access(enum.Enum):
 
 
 _SAI_RANGE_TYPES = frozenset(
-    {
-        "int",
-        "bigint",
-        "smallint",
-        "tinyint",
-        "varint",
-        "float",
-        "double",
-        "decimal",
-        "date",
-        "time",
-        "timestamp",
-    }
+    "int bigint smallint tinyint varint float double decimal date time timestamp".split()
 )
 
 

@@ -92,7 +92,15 @@ def udt_field(schema: TableSchema, path: str, where: str) -> tuple[ColumnSchema,
     return col, t.args[t.fields.index(field)]
 
 
-def _check_relation(schema: TableSchema, c: Compare) -> ColumnSchema:
+# the operators that take only some column types: (those type names, what the error says)
+_OPERAND = {
+    Op.CONTAINS: (("list", "set", "map"), "a list, set or map column"),
+    Op.CONTAINS_KEY: (("map",), "a map column"),
+    Op.LIKE: (("text", "ascii", "varchar"), "a text or ascii column"),
+}
+
+
+def _check_relation(schema: TableSchema, c: Compare) -> None:
     """Operator against column type."""
     if c.column not in schema.by_name and "." in c.column:
         udt_field(schema, c.column, "WHERE")
@@ -119,24 +127,17 @@ def _check_relation(schema: TableSchema, c: Compare) -> ColumnSchema:
             f"{c.column} {c.op.value}: a non-frozen user-defined type ({t}) cannot be restricted "
             "by any relation; declare it Annotated[..., Frozen()] to filter on it",
         )
-    if c.op is Op.CONTAINS and not t.is_collection:
+    needs = _OPERAND.get(c.op)
+    if needs is not None and t.name not in needs[0]:
         raise _err(
-            schema,
-            f"{c.column} CONTAINS: CONTAINS needs a list, set or map column, {c.column} is {t}",
+            schema, f"{c.column} {c.op.value}: {c.op.value} needs {needs[1]}, {c.column} is {t}"
         )
-    if c.op is Op.CONTAINS_KEY and t.name != "map":
-        raise _err(
-            schema, f"{c.column} CONTAINS KEY: CONTAINS KEY needs a map column, {c.column} is {t}"
-        )
-    if c.op is Op.LIKE and t.name not in ("text", "ascii", "varchar"):
-        raise _err(schema, f"{c.column} LIKE: LIKE needs a text or ascii column, {c.column} is {t}")
     if t.is_collection and not t.frozen and c.op not in (Op.CONTAINS, Op.CONTAINS_KEY):
         raise _err(
             schema,
             f"{c.column} {c.op.value}: a non-frozen collection column can only be restricted "
             "with contains/contains_key",
         )
-    return col
 
 
 def _relations(s: Select | Update | Delete, schema: TableSchema, r: Restrictions) -> None:

@@ -172,37 +172,28 @@ def diff_flow(models: Sequence[Any], keyspace: str) -> Flow[list[SchemaChange]]:
     from coodie.migrations.runner import STATE_TABLE
 
     modeled = {m._schema().name for m in models if (m._schema().keyspace or keyspace) == keyspace}
-    for name in sorted(live_views[keyspace] - modeled):
-        out.append(
-            SchemaChange(
-                "drop_view",
-                name,
-                f"DROP MATERIALIZED VIEW IF EXISTS {{keyspace}}.{quote(name)}",
-                warning=f"view {name} is in the keyspace but no model declares it",
-            )
-        )
     used = {t.name for t in needed.get(keyspace, [])}
-    for name in sorted(set(live_types[keyspace]) - used):
-        out.append(
+    here = {k.split(".", 1)[1] for k in live_tables if k.startswith(f"{keyspace}.")}
+    unused = (  # what the keyspace has that no model declares
+        ("view", "MATERIALIZED VIEW", live_views[keyspace] - modeled, "no model declares it"),
+        ("type", "TYPE", set(live_types[keyspace]) - used, "no model uses it"),
+        (
+            "table",
+            "TABLE",
+            here - modeled - {STATE_TABLE},
+            "no model declares it; dropping it loses its data",
+        ),
+    )
+    for kind, what, names, why in unused:
+        out += [
             SchemaChange(
-                "drop_type",
+                f"drop_{kind}",
                 name,
-                f"DROP TYPE IF EXISTS {{keyspace}}.{quote(name)}",
-                warning=f"type {name} is in the keyspace but no model uses it",
+                f"DROP {what} IF EXISTS {{keyspace}}.{quote(name)}",
+                warning=f"{kind} {name} is in the keyspace but {why}",
             )
-        )
-    for key in sorted(live_tables):
-        ks, name = key.split(".", 1)
-        if ks == keyspace and name not in modeled and name != STATE_TABLE:
-            out.append(
-                SchemaChange(
-                    "drop_table",
-                    name,
-                    f"DROP TABLE IF EXISTS {{keyspace}}.{quote(name)}",
-                    warning=f"table {name} is in the keyspace but no model declares it; "
-                    "dropping it loses its data",
-                )
-            )
+            for name in sorted(names)
+        ]
     return out
 
 
@@ -228,8 +219,8 @@ def _comment(text: str) -> str:
 
 
 def _body(lines: list[str]) -> list[str]:
-    if not any(not line.lstrip().startswith("#") for line in lines):
-        lines = [*lines, "    pass"]
+    if all(line.lstrip().startswith("#") for line in lines):
+        return [*lines, "    pass"]
     return lines
 
 

@@ -16,12 +16,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from dataclasses import dataclass
 from typing import Any, TextIO, TypeVar
 
-from coodie.ddl import live_columns_flow, table_changes
+from coodie.ddl import live_columns_flow, model_ddl
 from coodie.exceptions import MigrationError
+from coodie.query import read_pages
 from coodie.requests import Compiled, Flow, Page, RawRequest, Request, StatementTypes
 from coodie.schema import quote
 from coodie.types import CqlType
-from coodie.usertype import table_udts, type_changes
 from coodie.views import create_view_cql
 
 __all__ = [
@@ -37,6 +37,8 @@ T = TypeVar("T")
 KEYSPACE = "{keyspace}"  # in a migration's CQL: the keyspace being migrated (quoted as needed)
 WRITE_CONCURRENCY = 64  # writes of execute_many() / rewrite() in flight at once
 _DDL = re.compile(r"^\s*(CREATE|ALTER|DROP)\b", re.IGNORECASE)
+# rewrite()'s function: a row (a dict) to the new values of its non-key columns, or None
+RowFn = Callable[[dict[str, Any]], Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +151,7 @@ class ContextCore:
             self.statements.append(cql)  # (what ran: a failed statement is not listed)
             yield from schema_agreement_flow(self.agreement_timeout)
             return []
-        page: Page = yield Request(Compiled(cql, tuple(params)))
-        rows = [dict(zip(page.columns, r)) for r in page.rows]
-        while page.paging_state:
-            page = yield Request(Compiled(cql, tuple(params)), paging_state=page.paging_state)
-            rows += [dict(zip(page.columns, r)) for r in page.rows]
+        rows = yield from read_pages(Request(Compiled(cql, tuple(params))), _dicts)
         self.statements.append(cql)
         return rows
 
@@ -178,14 +176,10 @@ class ContextCore:
         page: Page = yield Request(
             Compiled(self.cql(cql), tuple(params)), fetch_size=page_size, paging_state=state
         )
-        return [dict(zip(page.columns, r)) for r in page.rows], page.paging_state
+        return _dicts(page), page.paging_state
 
     def rewrite_flow(
-        self,
-        table: str,
-        fn: Callable[[dict[str, Any]], Mapping[str, Any] | None],
-        columns: Sequence[str] | None,
-        page_size: int,
+        self, table: str, fn: RowFn, columns: Sequence[str] | None, page_size: int
     ) -> Flow[int]:
         """Read every row of `table` page by page; for each, `fn(row)` returns the new
         values of non-key columns (or None: leave the row); they are written by key."""
@@ -202,18 +196,15 @@ class ContextCore:
         have = live.get(table)
         if not have:
             raise MigrationError(f"rewrite: there is no table {table} in keyspace {self.keyspace}")
-        key = [
-            n for n, c in sorted(have.items(), key=lambda kv: kv[1][2]) if c[1] == "partition_key"
-        ]
-        key += [n for n, c in sorted(have.items(), key=lambda kv: kv[1][2]) if c[1] == "clustering"]
+        ordered = sorted(have.items(), key=lambda kv: kv[1][2])
+        key = [n for kind in ("partition_key", "clustering") for n, c in ordered if c[1] == kind]
         rest = [n for n in (columns if columns is not None else sorted(have)) if n not in key]
         unknown = [n for n in rest if n not in have]
         if unknown:
             raise MigrationError(f"rewrite: {table} has no column {', '.join(unknown)}")
         names = key + rest
-        type_of = {n: have[n][0] for n in have}
         select = f"SELECT {', '.join(map(quote, names))} FROM {qualified}"
-        col_types = simple_types([type_of[n] for n in names])
+        col_types = simple_types([have[n][0] for n in names])
         select_types = StatementTypes((), col_types) if col_types is not None else None
         updates: dict[tuple[str, ...], tuple[str, StatementTypes | None]] = {}
         state: bytes | None = None
@@ -234,15 +225,10 @@ class ContextCore:
                 sets = tuple(n for n in new if n not in key)
                 bad = [n for n in new if n not in have]
                 moved = [n for n in new if n in key and new[n] != row[n]]
-                if bad or moved:
-                    raise MigrationError(
-                        f"rewrite {table}: "
-                        + (
-                            f"no column {', '.join(bad)}"
-                            if bad
-                            else f"key {', '.join(moved)} cannot change"
-                        )
-                    )
+                if bad:
+                    raise MigrationError(f"rewrite {table}: no column {', '.join(bad)}")
+                if moved:
+                    raise MigrationError(f"rewrite {table}: key {', '.join(moved)} cannot change")
                 if not sets:
                     continue
                 if sets not in updates:
@@ -250,7 +236,7 @@ class ContextCore:
                         f"UPDATE {qualified} SET {', '.join(f'{quote(n)} = ?' for n in sets)} "
                         f"WHERE {' AND '.join(f'{quote(n)} = ?' for n in key)}"
                     )
-                    ptypes = simple_types([type_of[n] for n in (*sets, *key)])
+                    ptypes = simple_types([have[n][0] for n in (*sets, *key)])
                     updates[sets] = (cql, StatementTypes(ptypes) if ptypes is not None else None)
                 cql, types = updates[sets]
                 params = tuple(new[n] for n in sets) + tuple(row[n] for n in key)
@@ -269,22 +255,23 @@ class ContextCore:
         self.statements.append(f"{select}  -- rewrote {done} rows, page by page")
         return done
 
-    def model_ddl(self, model: Any, create: bool) -> list[str]:
-        """The DDL that creates (or drops) a Document's table, or a MaterializedView."""
+    def model_flow(self, model: Any, create: bool) -> Flow[None]:
+        """Create (or drop) a Document's table with its types and indexes, or a
+        MaterializedView."""
         schema = model._schema()
         ks = schema.keyspace or self.keyspace
-        if model.__coodie_view__:
-            if create:
-                return [create_view_cql(model, model._view_base(), ks)]
-            return [f"DROP MATERIALIZED VIEW IF EXISTS {schema.qualified_name(ks)}"]
+        view = model.__coodie_view__
         if create:
-            types = type_changes(table_udts(schema), ks, {})
-            return [c.cql for c in (*types, *table_changes(model, ks, {}, frozenset()))]
-        return [f"DROP TABLE IF EXISTS {schema.qualified_name(ks)}"]
-
-    def run_all_flow(self, statements: Sequence[str]) -> Flow[None]:
-        for cql in statements:
+            ddl = [create_view_cql(model, model._view_base(), ks)] if view else model_ddl(model, ks)
+        else:
+            kind = "MATERIALIZED VIEW" if view else "TABLE"
+            ddl = [f"DROP {kind} IF EXISTS {schema.qualified_name(ks)}"]
+        for cql in ddl:
             yield from self.execute_flow(cql, ())
+
+
+def _dicts(page: Page) -> list[dict[str, Any]]:
+    return [dict(zip(page.columns, r)) for r in page.rows]
 
 
 def _terminal() -> TextIO | None:
@@ -341,12 +328,7 @@ class MigrationContext(_ContextShell):
             more = bool(state)
 
     def rewrite(
-        self,
-        table: str,
-        fn: Callable[[dict[str, Any]], Mapping[str, Any] | None],
-        *,
-        columns: Sequence[str] | None = None,
-        page_size: int = 1000,
+        self, table: str, fn: RowFn, *, columns: Sequence[str] | None = None, page_size: int = 1000
     ) -> int:
         """Data migration: every row of `table` (its key and `columns`, default all) goes
         through `fn`, page by page; the non-key values it returns are written to the row.
@@ -357,11 +339,11 @@ class MigrationContext(_ContextShell):
     def create_table(self, model: Any) -> None:
         """Create a Document's table and its indexes (or a MaterializedView) as the model
         declares them now."""
-        self._run(self._core.run_all_flow(self._core.model_ddl(model, True)))
+        self._run(self._core.model_flow(model, True))
 
     def drop_table(self, model: Any) -> None:
         """Drop a Document's table (or a MaterializedView): its data is lost."""
-        self._run(self._core.run_all_flow(self._core.model_ddl(model, False)))
+        self._run(self._core.model_flow(model, False))
 
 
 class AsyncMigrationContext(_ContextShell):
@@ -386,18 +368,13 @@ class AsyncMigrationContext(_ContextShell):
             more = bool(state)
 
     async def rewrite(
-        self,
-        table: str,
-        fn: Callable[[dict[str, Any]], Mapping[str, Any] | None],
-        *,
-        columns: Sequence[str] | None = None,
-        page_size: int = 1000,
+        self, table: str, fn: RowFn, *, columns: Sequence[str] | None = None, page_size: int = 1000
     ) -> int:
         n: int = await self._run(self._core.rewrite_flow(table, fn, columns, page_size))
         return n
 
     async def create_table(self, model: Any) -> None:
-        await self._run(self._core.run_all_flow(self._core.model_ddl(model, True)))
+        await self._run(self._core.model_flow(model, True))
 
     async def drop_table(self, model: Any) -> None:
-        await self._run(self._core.run_all_flow(self._core.model_ddl(model, False)))
+        await self._run(self._core.model_flow(model, False))

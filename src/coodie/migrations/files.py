@@ -150,7 +150,7 @@ def ancestors(by_id: Mapping[str, Migration], target: str) -> set[str]:
     return seen
 
 
-def _known(by_id: Mapping[str, Migration], target: str) -> None:
+def check_known(by_id: Mapping[str, Migration], target: str) -> None:
     if target not in by_id:
         raise MigrationError(
             f"no migration {target!r}; known: {', '.join(sorted(by_id)) or 'none'}"
@@ -165,7 +165,7 @@ def plan_upgrade(
     wanted: set[str] | None = None
     if target is not None:
         by_id = {m.id: m for m in ordered}
-        _known(by_id, target)
+        check_known(by_id, target)
         wanted = ancestors(by_id, target)
     return [m for m in ordered if m.id not in done and (wanted is None or m.id in wanted)]
 
@@ -179,7 +179,7 @@ def plan_downgrade(
     keep: set[str] = set()
     if target != BASE:
         by_id = {m.id: m for m in ordered}
-        _known(by_id, target)
+        check_known(by_id, target)
         if target not in done:
             raise MigrationError(f"migration {target} is not applied: nothing to go back to")
         keep = ancestors(by_id, target)

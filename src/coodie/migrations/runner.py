@@ -14,8 +14,9 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from coodie.ddl import ensure_keyspace_flow, live_columns_flow
 from coodie.exceptions import (
@@ -34,8 +35,14 @@ from coodie.migrations.context import (
     drive,
     schema_agreement_flow,
 )
-from coodie.migrations.files import Migration, load_migrations, plan_downgrade, plan_upgrade
-from coodie.query import Flow
+from coodie.migrations.files import (
+    Migration,
+    check_known,
+    load_migrations,
+    plan_downgrade,
+    plan_upgrade,
+)
+from coodie.query import Flow, read_pages
 from coodie.registry import get_driver
 from coodie.requests import Page, RawRequest, Request
 from coodie.schema import check_identifier, quote
@@ -52,6 +59,7 @@ __all__ = [
     "RunResult",
 ]
 
+T = TypeVar("T")
 STATE_TABLE = "coodie_migrations"
 LOCK_ID = "~lock"  # the lock's row: no migration id starts with "~"
 
@@ -116,16 +124,14 @@ def read_applied_flow(keyspace: str) -> Flow[dict[str, Applied]]:
     if not live:
         return {}
     cql = f"SELECT id, checksum, description, applied_at, applied_by FROM {_state(keyspace)}"
-    found: dict[str, Applied] = {}
-    state: bytes | None = None
-    while True:
-        page: Page = yield Request(Compiled(cql, ()), consistency="QUORUM", paging_state=state)
-        for mid, checksum, description, at, by in page.rows:
-            if mid != LOCK_ID:
-                found[mid] = Applied(mid, checksum or "", description or "", _naive(at), by or "")
-        state = page.paging_state
-        if not state:
-            return found
+    rows = yield from read_pages(
+        Request(Compiled(cql, ()), consistency="QUORUM"), attrgetter("rows")
+    )
+    return {
+        mid: Applied(mid, checksum or "", description or "", _naive(at), by or "")
+        for mid, checksum, description, at, by in rows
+        if mid != LOCK_ID
+    }
 
 
 def _naive(at: Any) -> dt.datetime | None:
@@ -296,20 +302,16 @@ class MigratorCore:
                     ) from e
                 if lock is not None:
                     yield from lock.heartbeat_flow()
-                    if direction == "up":
-                        yield Request(
-                            Compiled(
-                                f"INSERT INTO {_state(ks)} (id, checksum, description, applied_at, "
-                                "applied_by) VALUES (?, ?, ?, toTimestamp(now()), ?)",
-                                (m.id, m.checksum, m.description, self.owner),
-                            ),
-                            consistency="QUORUM",
+                    record = (
+                        Compiled(
+                            f"INSERT INTO {_state(ks)} (id, checksum, description, applied_at, "
+                            "applied_by) VALUES (?, ?, ?, toTimestamp(now()), ?)",
+                            (m.id, m.checksum, m.description, self.owner),
                         )
-                    else:
-                        yield Request(
-                            Compiled(f"DELETE FROM {_state(ks)} WHERE id = ?", (m.id,)),
-                            consistency="QUORUM",
-                        )
+                        if direction == "up"
+                        else Compiled(f"DELETE FROM {_state(ks)} WHERE id = ?", (m.id,))
+                    )
+                    yield Request(record, consistency="QUORUM")
                 result.done.append(m.id)
             return result
         finally:
@@ -338,10 +340,7 @@ class MigratorCore:
     def show_flow(self, mid: str) -> Flow[tuple[Migration, list[str], list[str]]]:
         """A migration and the statements its upgrade and downgrade would run (dry runs)."""
         by_id = {m.id: m for m in self.migrations()}
-        if mid not in by_id:
-            raise MigrationError(
-                f"no migration {mid!r}; known: {', '.join(sorted(by_id)) or 'none'}"
-            )
+        check_known(by_id, mid)
         m = by_id[mid]
         out = []
         for fn in (m.upgrade, m.downgrade):
@@ -396,33 +395,28 @@ class Migrator:
         else:
             step.fn(MigrationContext(step.core, lambda f: drive(driver, f)))
 
-    def _run(self, flow: Flow[Any]) -> Any:
+    def _run(self, flow: Flow[T]) -> T:
         return drive(self.core.get_driver(), flow, self._call)
 
     def upgrade(self, target: str | None = None, *, dry_run: bool = False) -> RunResult:
         """Apply the pending migrations (those `target` needs, if given), in dependency order."""
-        result: RunResult = self._run(self.core.run_flow("up", target, dry_run))
-        return result
+        return self._run(self.core.run_flow("up", target, dry_run))
 
     def downgrade(self, target: str, *, dry_run: bool = False) -> RunResult:
         """Undo applied migrations, newest first, back to `target` ("base": all of them)."""
-        result: RunResult = self._run(self.core.run_flow("down", target, dry_run))
-        return result
+        return self._run(self.core.run_flow("down", target, dry_run))
 
     def status(self) -> list[MigrationStatus]:
-        lines: list[MigrationStatus] = self._run(self.core.status_flow())
-        return lines
+        return self._run(self.core.status_flow())
 
     def show(self, mid: str) -> tuple[Migration, list[str], list[str]]:
-        shown: tuple[Migration, list[str], list[str]] = self._run(self.core.show_flow(mid))
-        return shown
+        return self._run(self.core.show_flow(mid))
 
     def make(self, message: str, models: Any, **options: Any) -> Generated | None:
         """Write a migration for the difference between `models` (Document classes, or a
         module's dotted path) and the live schema; None when there is none. Options:
         `empty=True` (a migration to fill in by hand), `rev_id=`, `now=`."""
-        made: Generated | None = self._run(self.core.make_flow(message, models, **options))
-        return made
+        return self._run(self.core.make_flow(message, models, **options))
 
 
 class AsyncMigrator:
@@ -443,25 +437,20 @@ class AsyncMigrator:
 
         await loop.run_in_executor(None, step.fn, MigrationContext(step.core, run))
 
-    async def _run(self, flow: Flow[Any]) -> Any:
+    async def _run(self, flow: Flow[T]) -> T:
         return await adrive(self.core.get_driver(), flow, self._call)
 
     async def upgrade(self, target: str | None = None, *, dry_run: bool = False) -> RunResult:
-        result: RunResult = await self._run(self.core.run_flow("up", target, dry_run))
-        return result
+        return await self._run(self.core.run_flow("up", target, dry_run))
 
     async def downgrade(self, target: str, *, dry_run: bool = False) -> RunResult:
-        result: RunResult = await self._run(self.core.run_flow("down", target, dry_run))
-        return result
+        return await self._run(self.core.run_flow("down", target, dry_run))
 
     async def status(self) -> list[MigrationStatus]:
-        lines: list[MigrationStatus] = await self._run(self.core.status_flow())
-        return lines
+        return await self._run(self.core.status_flow())
 
     async def show(self, mid: str) -> tuple[Migration, list[str], list[str]]:
-        shown: tuple[Migration, list[str], list[str]] = await self._run(self.core.show_flow(mid))
-        return shown
+        return await self._run(self.core.show_flow(mid))
 
     async def make(self, message: str, models: Any, **options: Any) -> Generated | None:
-        made: Generated | None = await self._run(self.core.make_flow(message, models, **options))
-        return made
+        return await self._run(self.core.make_flow(message, models, **options))
