@@ -25,7 +25,7 @@ import coodie.sync
 from coodie.exceptions import CoodieError, InvalidQueryError, Unavailable, UnsupportedOperation
 from coodie.fields import ClusteringKey, PrimaryKey
 from coodie.registry import get_driver, unregister_driver
-from tests.integration.conftest import _contact_points
+from tests.integration.conftest import MEMORY, _contact_points
 
 DRIVERS = ["scylla", "acsylla"]
 
@@ -350,6 +350,58 @@ def test_one_blocking_driver_serves_several_threads_and_loops_at_once(
         assert labels == [f"{owner}:{n}" for n in range(ROWS)], owner
     # and the driver still serves a caller alone afterwards
     assert Owned.get(owner=0, n=ROWS - 1).label == f"0:{ROWS - 1}"
+
+
+@pytest.mark.parametrize("driver_type", DRIVERS)
+def test_a_driver_keeps_a_bounded_number_of_statement_shapes(
+    keyspace: str, named_driver: Any, driver_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A program that makes new statement shapes without end does not grow the driver's
+    per-shape caches (prepared statements, acsylla's value and row converters) without
+    end: past the limit the oldest shape is forgotten, and asked for again it is prepared
+    again and answers as before."""
+    import coodie.drivers
+
+    monkeypatch.setattr(coodie.drivers, "MAX_SHAPES", 3)
+    driver_name = f"shapes_{driver_type}"
+    driver = named_driver(driver_name, driver_type)
+
+    class Shaped(coodie.sync.Document):
+        owner: Annotated[int, PrimaryKey()]
+        n: Annotated[int, ClusteringKey()]
+        label: str = ""
+        note: str = ""
+
+        class Settings:
+            name = f"it_shapes_{driver_type}"
+            driver = driver_name
+
+    Shaped.sync_table()
+    for n in range(4):
+        Shaped(owner=1, n=n, label=f"l{n}", note=f"o{n}").save()
+    queries: list[tuple[Callable[[], Any], Any]] = [
+        (
+            lambda: [d.label for d in Shaped.find(owner=1).only("label").all()],
+            ["l0", "l1", "l2", "l3"],
+        ),
+        (
+            lambda: [d.note for d in Shaped.find(owner=1).only("note").all()],
+            ["o0", "o1", "o2", "o3"],
+        ),
+        (lambda: [d.n for d in Shaped.find(owner=1, n__gt=1).all()], [2, 3]),
+        (lambda: [d.n for d in Shaped.find(owner=1, n__lt=2).all()], [0, 1]),
+        (lambda: Shaped.get(owner=1, n=2).note, "o2"),
+        (lambda: Shaped.find(owner=1).count(), 4),
+    ]
+    for _ in range(2):  # the second time round, the first shapes were forgotten
+        for query, expected in queries:
+            assert query() == expected
+    caches = [
+        getattr(driver, c) for c in ("_prepared", "_binders", "_readers") if hasattr(driver, c)
+    ]
+    assert caches or MEMORY  # (the in-memory driver prepares nothing)
+    for cache in caches:
+        assert 0 < len(cache) <= 3
 
 
 @pytest.mark.parametrize("driver_type", DRIVERS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from coodie.cursors import PROCESS_KEY, check_cursor_key
 from coodie.exceptions import (
@@ -32,6 +32,8 @@ from coodie.requests import (
 
 if TYPE_CHECKING:
     from coodie.connection import init_coodie
+
+V = TypeVar("V")
 
 __all__ = [
     "CONSISTENCY_LEVELS",
@@ -80,6 +82,19 @@ _kept: list[Any] = []
 def fork_safe(driver: Any) -> None:
     """Have `driver._after_fork()` called in every child forked from now on."""
     _drivers.add(driver)
+
+
+MAX_SHAPES = 2048  # per driver: prepared statements (one per CQL text), shape converters
+
+
+def keep(cache: dict[Any, V], key: Any, value: V) -> V:
+    """Put `value` in one of a driver's per-shape caches, forgetting the oldest entry once
+    it holds MAX_SHAPES: a program that makes new statement shapes without end (CQL text
+    built per call) holds a bounded number of them."""
+    if len(cache) >= MAX_SHAPES:
+        del cache[next(iter(cache))]
+    cache[key] = value
+    return value
 
 
 def forget_in_child(*objects: Any) -> None:

@@ -40,6 +40,7 @@ from coodie.drivers import (
     connect_failure,
     forget_in_child,
     fork_safe,
+    keep,
     rows_of_cql,
     rows_of_cql_async,
     translate,
@@ -61,7 +62,6 @@ __all__ = ["AcsyllaDriver"]
 T = TypeVar("T")
 Conv = Callable[[Any], Any]
 RowsConv = Callable[[list[Any]], list[Any]]
-_MAX_PREPARED = 2048
 _UNKNOWN: Any = object()  # a shape whose converters are not made yet
 
 
@@ -613,10 +613,7 @@ class AcsyllaDriver(DriverSettings):
             ps = await session.create_prepared(cql)
         except Exception as e:
             raise translate_error(e, cql) from e
-        if len(self._prepared) >= _MAX_PREPARED:
-            del self._prepared[next(iter(self._prepared))]
-        prepared = self._prepared[cql] = (ps, idempotent(compiled))
-        return prepared
+        return keep(self._prepared, cql, (ps, idempotent(compiled)))
 
     def _binder(self, compiled: Compiled, types: StatementTypes) -> list[Conv | None] | None:
         """The converters of a shape's values (None: none needed), made once per shape,
@@ -626,8 +623,7 @@ class AcsyllaDriver(DriverSettings):
             if _has_decimal(t):
                 raise _refuse_decimal(t, compiled.cql, column)
         convs = [converter_for(t, _BIND_LEAF) for t in types.params]
-        binder = self._binders[types] = convs if any(convs) else None
-        return binder
+        return keep(self._binders, types, convs if any(convs) else None)
 
     def _values(self, compiled: Compiled) -> list[Any]:
         types = compiled.types
@@ -685,10 +681,8 @@ class AcsyllaDriver(DriverSettings):
         says its columns; for raw CQL over a model's table (`by_column`), by the names of
         the columns of each result."""
         if types.columns and len(types.columns) == len(columns):
-            reader = self._readers[types] = _rows_converter(
-                [converter_for(t, _READ_LEAF) for t in types.columns]
-            )
-            return reader
+            converters = [converter_for(t, _READ_LEAF) for t in types.columns]
+            return keep(self._readers, types, _rows_converter(converters))
         known = [types.by_column.get(c) for c in columns] if types.by_column is not None else []
         return _rows_converter(
             [converter_for(t, _READ_LEAF) if t is not None else None for t in known]

@@ -54,7 +54,6 @@ _BATCH_TYPES = {
     "unlogged": BatchType.UNLOGGED,
     "counter": BatchType.COUNTER,
 }
-_MAX_PREPARED = 2048  # prepared statements kept per driver (one per CQL text)
 
 
 def _consistency(name: str) -> int:
@@ -250,9 +249,7 @@ class CassandraDriver(base.DriverSettings):
                 ps = session.prepare(cql)
             except Exception as e:
                 raise translate_error(e, cql) from e
-            if len(self._prepared) >= _MAX_PREPARED:
-                del self._prepared[next(iter(self._prepared))]
-            self._prepared[cql] = ps
+            base.keep(self._prepared, cql, ps)
         return ps
 
     def _bind(self, request: Request) -> Any:
