@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import datetime as dt
 import ipaddress
 import math
@@ -31,7 +32,7 @@ from coodie.expr import nodes
 from coodie.requests import BatchRequest, Page, RawRequest, Request
 from coodie.schema import ColumnKind, ColumnSchema, TableSchema
 from coodie.testing import cql as q
-from coodie.testing.memory import MemoryStore
+from coodie.testing.memory import MemoryStore, key_combinations
 from coodie.types import CqlType
 
 if TYPE_CHECKING:
@@ -303,76 +304,64 @@ class MemoryDriver(DriverSettings):
             return self._ddl_index(d)
         if d.verb == "truncate":
             ks, _ = self._table(d.keyspace, d.name)
-            self.store.tables.pop((ks.name, d.name), None)
-            self._expiry.pop((ks.name, d.name), None)
-            return None
+            return self._drop_data(ks.name, d.name)
         ks = self._ks(d.keyspace)
         if d.what == "type":
             return self._ddl_type(ks, d)
         exists = d.name in ks.tables
+        if not _acts(
+            d, exists, f"Object {ks.name}.{d.name}", f"table {ks.name}.{d.name} does not exist"
+        ):
+            return None
         if d.verb == "create":
-            if exists:
-                if d.if_exists:
-                    return None
-                raise InvalidQueryError(f"Object {ks.name}.{d.name} already exists")
             ks.tables[d.name] = self._new_table(ks, d)
-            self._changed()
-            return None
-        if not exists:
-            if d.if_exists:
-                return None
-            raise InvalidQueryError(f"table {ks.name}.{d.name} does not exist")
-        if d.verb == "drop":
+        elif d.verb == "drop":
             del ks.tables[d.name]
-            self.store.tables.pop((ks.name, d.name), None)
-            self._expiry.pop((ks.name, d.name), None)
-            self._changed()
-            return None
-        return self._alter_table(ks, ks.tables[d.name], d)
+            self._drop_data(ks.name, d.name)
+        else:
+            return self._alter_table(ks, ks.tables[d.name], d)
+        self._changed()
+        return None
+
+    def _drop_data(self, keyspace: str, table: str) -> None:
+        self.store.tables.pop((keyspace, table), None)
+        self._expiry.pop((keyspace, table), None)
 
     def _ddl_keyspace(self, d: q.DdlAst) -> None:
-        exists = d.name in self.keyspaces
+        if not _acts(
+            d, d.name in self.keyspaces, f"Keyspace {d.name}", f"Keyspace {d.name} doesn't exist"
+        ):
+            return
         if d.verb == "create":
-            if exists and not d.if_exists:
-                raise InvalidQueryError(f"Keyspace {d.name} already exists")
-            if not exists:
-                rep = {str(k): str(v) for k, v in d.body.get("replication", {}).items()}
-                cls = rep.get("class", "")
-                if "." not in cls:
-                    rep["class"] = f"org.apache.cassandra.locator.{cls}"
-                self.keyspaces[d.name] = _Keyspace(
-                    d.name, rep, bool(d.body.get("durable_writes", True))
-                )
-                self._changed()
+            rep = {str(k): str(v) for k, v in d.body.get("replication", {}).items()}
+            if "." not in rep.get("class", ""):
+                rep["class"] = f"org.apache.cassandra.locator.{rep.get('class', '')}"
+            self.keyspaces[d.name] = _Keyspace(
+                d.name, rep, bool(d.body.get("durable_writes", True))
+            )
         elif d.verb == "drop":
-            if not exists:
-                if d.if_exists:
-                    return
-                raise InvalidQueryError(f"Keyspace {d.name} doesn't exist")
+            for ks_name, table in list(self.store.tables):
+                if ks_name == d.name:
+                    self._drop_data(ks_name, table)
             del self.keyspaces[d.name]
-            for key in [k for k in self.store.tables if k[0] == d.name]:
-                del self.store.tables[key]
-            self._changed()
-        else:
-            ks = self._ks(d.name)
-            if "replication" in d.body:
-                ks.replication = {str(k): str(v) for k, v in d.body["replication"].items()}
-            self._changed()
+        elif "replication" in d.body:
+            self.keyspaces[d.name].replication = {
+                str(k): str(v) for k, v in d.body["replication"].items()
+            }
+        self._changed()
 
     def _ddl_type(self, ks: _Keyspace, d: q.DdlAst) -> None:
-        exists = d.name in ks.types
+        if not _acts(
+            d,
+            d.name in ks.types,
+            f"A user type with name '{d.name}'",
+            f"No user type named '{d.name}' exists",
+        ):
+            return
         if d.verb == "create":
-            if exists:
-                if d.if_exists:
-                    return
-                raise InvalidQueryError(f"A user type with name '{d.name}' already exists")
             names = tuple(n for n, _ in d.body["fields"])
             types = tuple(self._type(ks, t) for _, t in d.body["fields"])
             ks.types[d.name] = CqlType(d.name, types, fields=names)
-        elif not exists:
-            if d.if_exists:
-                return
-            raise InvalidQueryError(f"No user type named '{d.name}' exists")
         elif d.verb == "drop":
             del ks.types[d.name]
         else:
@@ -461,21 +450,15 @@ class MemoryDriver(DriverSettings):
                     if t.indexes.pop(d.name, None) is not None:
                         self._changed()
                         return
-            if not d.if_exists:
-                raise InvalidQueryError(f"Index '{d.name}' could not be found in any of the tables")
+            _acts(d, False, "", f"Index '{d.name}' could not be found in any of the tables")
             return
         b = d.body
         ks, t = self._table(d.keyspace, b["table"])
         name = d.name or f"{b['table']}_{b['column']}_idx"
         if b["column"] not in t.schema.by_name:
             raise InvalidQueryError(f"Column {b['column']} was not found in table {b['table']}")
-        if name in t.indexes:
-            if d.if_exists:
-                return
-            raise InvalidQueryError(f"Index {name} already exists")
-        for other in ks.tables.values():
-            if name in other.indexes and not d.if_exists:
-                raise InvalidQueryError(f"Index {name} already exists")
+        if not _acts(d, any(name in o.indexes for o in ks.tables.values()), f"Index {name}", ""):
+            return
         using = b["using"]
         target = b["column"] if b["kind"] == "values" else f"{b['kind']}({b['column']})"
         options = {"target": target, **{str(k): str(v) for k, v in b["options"].items()}}
@@ -729,40 +712,19 @@ class MemoryDriver(DriverSettings):
                 ),
             )
         columns = []
-        elements: list[nodes.Assignment] = []
+        elements = []  # DELETE m[key], l[index]: the store deletes them as the server does
         for name, elem in tree.targets:
             col = _column(schema, name)
+            ct = col.cql_type
             if elem is None:
                 columns.append(col.name)
-                continue
-            t_ = col.cql_type
-            if t_.name == "list":  # DELETE l[i]: the list without its i-th element
-                index = self._value(elem, params, None)
-                got = self.store.select(
-                    nodes.Select(where=where, columns=(col.name,)), schema, ks.name
-                )
-                items = list(got[0][0] or []) if got else []
-                if not 0 <= index < len(items):
-                    raise InvalidQueryError(
-                        f"Attempted to delete an element from a list which is null or too short ({col.name}[{index}])"
-                    )
-                del items[index]
-                elements.append(nodes.Assignment(col.name, nodes.AssignOp.SET, items))
-                continue
-            if t_.name != "map":
-                raise InvalidQueryError(f"Invalid element deletion on {t_.name} column {col.name}")
-            elements.append(
-                nodes.Assignment(
-                    col.name, nodes.AssignOp.REMOVE, [self._value(elem, params, t_.args[0])]
-                )
-            )
-        if elements:
-            if columns:
-                raise UnsupportedOperation(
-                    "the in-memory driver deletes columns or elements, not both"
-                )
-            return ks, t, nodes.Update(tuple(elements), where, None, None, tree.if_exists, conds)
-        return ks, t, nodes.Delete(where, tuple(columns), None, tree.if_exists, conds)
+            elif ct.name in ("list", "map"):  # a map's key, or a list's index
+                key_type = ct.args[0] if ct.name == "map" else None
+                elements.append((col.name, self._value(elem, params, key_type)))
+            else:
+                raise InvalidQueryError(f"Invalid element deletion on {ct.name} column {col.name}")
+        delete = nodes.Delete(where, tuple(columns), None, tree.if_exists, conds, tuple(elements))
+        return ks, t, delete
 
     def _assignment(
         self, schema: TableSchema, a: tuple[str, str, Any, Any], params: Sequence[Any]
@@ -869,7 +831,11 @@ class MemoryDriver(DriverSettings):
                      tuple(values[c.name] for c in schema.clustering_key))]  # fmt: skip
             cells = ["", *(n for n in values if not schema.by_name[n].is_primary_key)]
         elif isinstance(stmt, nodes.Update):
-            keys = _keys_of(schema, stmt.where)
+            keys = [
+                (pk, ck)
+                for pk in key_combinations(schema.partition_key, stmt.where)
+                for ck in key_combinations(schema.clustering_key, stmt.where)
+            ]
             cells = [a.column for a in stmt.assignments]
         else:
             return
@@ -917,6 +883,15 @@ class MemoryDriver(DriverSettings):
 # ------------------------------------------------------------------ helpers
 
 
+def _acts(d: q.DdlAst, exists: bool, what: str, missing: str) -> bool:
+    """Whether a DDL statement acts: a CREATE of what exists (`what`), or an ALTER or a
+    DROP of what does not (`missing` says it), is refused as the server refuses it, or
+    does nothing under IF NOT EXISTS / IF EXISTS."""
+    if exists == (d.verb == "create") and not d.if_exists:
+        raise InvalidQueryError(f"{what} already exists" if exists else missing)
+    return exists != (d.verb == "create")
+
+
 def _copy_table(table: Any) -> Any:
     if table is None:
         return None
@@ -924,23 +899,9 @@ def _copy_table(table: Any) -> Any:
 
 
 def _unconditional(stmt: Any) -> Any:
-    import dataclasses
-
     if isinstance(stmt, nodes.Insert):
         return dataclasses.replace(stmt, if_not_exists=False)
     return dataclasses.replace(stmt, if_exists=False, if_conditions=())
-
-
-def _keys_of(schema: TableSchema, where: Sequence[nodes.Condition]) -> list[tuple[Any, Any]]:
-    import itertools
-
-    per: dict[str, list[Any]] = {}
-    for c in where:
-        if isinstance(c, nodes.Compare):
-            per[c.column] = list(c.value) if c.op is nodes.Op.IN else [c.value]
-    pks = itertools.product(*(per.get(c.name, [None]) for c in schema.partition_key))
-    cks = list(itertools.product(*(per.get(c.name, [None]) for c in schema.clustering_key)))
-    return [(pk, ck) for pk in pks for ck in cks]
 
 
 def _lwt_page(result: Any) -> Page:

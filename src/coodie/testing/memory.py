@@ -416,17 +416,9 @@ class MemoryStore:
         self, schema: TableSchema, where: Sequence[nodes.Condition]
     ) -> tuple[list[tuple[Any, ...]], list[nodes.Compare]]:
         """Partition keys named by = / IN, and the clustering conditions."""
-        per: dict[str, list[Any]] = {}
-        rest: list[nodes.Compare] = []
         pk = {c.name for c in schema.partition_key}
-        for c in where:
-            assert isinstance(c, nodes.Compare)
-            if c.column in pk:
-                per[c.column] = list(c.value) if c.op is nodes.Op.IN else [c.value]
-            else:
-                rest.append(c)
-        keys = list(itertools.product(*(per[c.name] for c in schema.partition_key)))
-        return keys, rest
+        rest = [c for c in where if isinstance(c, nodes.Compare) and c.column not in pk]
+        return key_combinations(schema.partition_key, where), rest
 
     def _insert(self, table: _Table, stmt: nodes.Insert) -> LWTResult | None:
         schema = table.schema
@@ -466,13 +458,8 @@ class MemoryStore:
 
     def _update(self, table: _Table, stmt: nodes.Update) -> LWTResult | None:
         schema = table.schema
-        keys, rest = self._keys(schema, stmt.where)
-        ck_values: dict[str, list[Any]] = {}
-        for c in rest:
-            ck_values[c.column] = list(c.value) if c.op is nodes.Op.IN else [c.value]
-        cks = list(
-            itertools.product(*(ck_values.get(c.name, [None]) for c in schema.clustering_key))
-        )
+        keys, _ = self._keys(schema, stmt.where)
+        cks = key_combinations(schema.clustering_key, stmt.where)
         conditional = stmt.if_exists or bool(stmt.if_conditions)
         if conditional:
             pkey, ckey = keys[0], cks[0] if schema.clustering_key else ()
@@ -544,6 +531,19 @@ class MemoryStore:
         if conds and not all(_condition_holds(existing, c, table.schema) for c in conds):
             return LWTResult(False, {c.column: existing.get(c.column) for c in conds})
         return None
+
+
+def key_combinations(
+    columns: Sequence[ColumnSchema], where: Sequence[nodes.Condition]
+) -> list[tuple[Any, ...]]:
+    """Every key of `columns` that `= / IN` conditions name (None for a column they
+    leave out)."""
+    per = {
+        c.column: list(c.value) if c.op is nodes.Op.IN else [c.value]
+        for c in where
+        if isinstance(c, nodes.Compare)
+    }
+    return list(itertools.product(*(per.get(c.name, [None]) for c in columns)))
 
 
 def _condition_holds(row: dict[str, Any], c: nodes.Compare, schema: TableSchema) -> bool:
