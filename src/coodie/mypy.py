@@ -304,8 +304,8 @@ def _model_fields(t: Type) -> dict[str, Type]:
 # ------------------------------------------------------------------ explanations
 
 
-def _columns(fields: dict[str, Type]) -> str:
-    return ", ".join(fields)
+def _no_column(where: str, model: str, column: str, fields: dict[str, Type]) -> str:
+    return f'{where}: {model} has no column "{column}"; columns are: {", ".join(fields)}'
 
 
 def _split(fields: dict[str, Type], key: str) -> tuple[str | None, str]:
@@ -331,10 +331,7 @@ def explain_condition(
 ) -> str:
     name, lookup = _split(fields, key)
     if name is None:
-        column = key.partition("__")[0]
-        return (
-            f'{where}({key}=...): {model} has no column "{column}"; columns are: {_columns(fields)}'
-        )
+        return _no_column(f"{where}({key}=...)", model, key.partition("__")[0], fields)
     ftype = _type_name(fields[name], api)
     if lookup.startswith("token"):
         return f'{where}({key}=...): unknown token lookup "{lookup[7:]}"; valid: ' + ", ".join(
@@ -372,9 +369,7 @@ def explain_write(
             f"{p}__" for p in UPDATE_PREFIXES
         )
     if name not in fields:
-        return (
-            f'{where}({key}=...): {model} has no column "{name}"; columns are: {_columns(fields)}'
-        )
+        return _no_column(f"{where}({key}=...)", model, name, fields)
     coll = _collection(fields[name])
     ftype = _type_name(fields[name], api)
     if prefix in ("incr", "decr"):
@@ -415,17 +410,14 @@ class CoodiePlugin(Plugin):
 
     def get_class_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         owner, _, attr = fullname.rpartition(".")
-        sym = self.lookup_fully_qualified(owner)
-        if sym is None or not isinstance(sym.node, TypeInfo) or not _is_model(sym.node):
-            return None
+        model = self._info(owner)
         # (an inherited field is looked up through the model's MRO: without pydantic's
         # plugin mypy names the subclass here, where the field is not declared)
-        if _field_var(sym.node, attr) is None:
+        if model is None or not _is_model(model) or _field_var(model, attr) is None:
             return None
-        column = self.lookup_fully_qualified(COLUMN)
-        if column is None or not isinstance(column.node, TypeInfo):
+        column_info = self._info(COLUMN)
+        if column_info is None:
             return None
-        column_info = column.node
 
         def column_of_field(ctx: AttributeContext) -> Type:
             self._scan(ctx.api)
@@ -441,18 +433,9 @@ class CoodiePlugin(Plugin):
         owner, _, attr = fullname.rpartition(".")
         if owner != COLUMN:
             return None
-        column = self.lookup_fully_qualified(COLUMN)
-        field_column = self.lookup_fully_qualified(FIELD_COLUMN)
-        if (
-            column is None
-            or field_column is None
-            or not isinstance(column.node, TypeInfo)
-            or not isinstance(field_column.node, TypeInfo)
-            or attr in column.node.names
-            or attr in field_column.node.names
-        ):
+        column, field_info = self._info(COLUMN), self._info(FIELD_COLUMN)
+        if column is None or field_info is None or attr in column.names or attr in field_info.names:
             return None
-        field_info = field_column.node
 
         def udt_field(ctx: AttributeContext) -> Type:
             return _udt_field(ctx, attr, field_info)
@@ -461,16 +444,18 @@ class CoodiePlugin(Plugin):
 
     # -------------------------------------------------------------- signatures
 
+    def _info(self, fullname: str) -> TypeInfo | None:
+        """The class named `fullname`, if mypy knows it."""
+        sym = self.lookup_fully_qualified(fullname) if fullname else None
+        return sym.node if sym is not None and isinstance(sym.node, TypeInfo) else None
+
     def _canonical(self, fullname: str) -> str:
         """`pkg.User.find` -> `coodie.sync.document.Document.find`: the class that defines
         the method (mypy names the class a method is called on)."""
         owner, _, name = fullname.rpartition(".")
-        sym = self.lookup_fully_qualified(owner) if owner else None
-        if sym is not None and isinstance(sym.node, TypeInfo):
-            defining = sym.node.get_containing_type_info(name)
-            if defining is not None:
-                return f"{defining.fullname}.{name}"
-        return fullname
+        info = self._info(owner)
+        defining = info.get_containing_type_info(name) if info is not None else None
+        return f"{defining.fullname}.{name}" if defining is not None else fullname
 
     def get_method_signature_hook(
         self, fullname: str
@@ -494,14 +479,14 @@ class CoodiePlugin(Plugin):
         widened: every overload is then the same to mypy, which reports a bad value as
         the argument it is rather than as "no overload matches"; the method hook
         computes the result type from the conditions given."""
-        batch = self.lookup_fully_qualified("coodie.flows.BatchCore")
-        expr_sym = self.lookup_fully_qualified("coodie.expr.nodes.Expr")
-        if batch is None or not isinstance(batch.node, TypeInfo):
-            return sig
-        if expr_sym is None or not isinstance(expr_sym.node, TypeInfo):
+        batch, expr_info = (
+            self._info("coodie.flows.BatchCore"),
+            self._info("coodie.expr.nodes.Expr"),
+        )
+        if batch is None or expr_info is None:
             return sig
         none = NoneType()
-        expr = Instance(expr_sym.node, [])
+        expr = Instance(expr_info, [])
         wide: dict[str, Type] = {
             "if_exists": api.named_generic_type("builtins.bool", []),
             "if_conditions": UnionType.make_union(
@@ -515,7 +500,7 @@ class CoodiePlugin(Plugin):
                     none,
                 ]
             ),
-            "batch": UnionType.make_union([Instance(batch.node, []), none]),
+            "batch": UnionType.make_union([Instance(batch, []), none]),
         }
         arg_types = [wide.get(n or "", t) for n, t in zip(sig.arg_names, sig.arg_types)]
         arg_kinds = [
@@ -608,10 +593,8 @@ class CoodiePlugin(Plugin):
             return _in_not_a_string
         if fullname in _NO_OR:
             return _no_or
-        if fullname.endswith((".__eq__", ".__ne__")):
-            compare = self.lookup_fully_qualified(COMPARE)
-            if compare is not None and isinstance(compare.node, TypeInfo):
-                return _value_compared_to_column(Instance(compare.node, []))
+        if fullname.endswith((".__eq__", ".__ne__")) and (compare := self._info(COMPARE)):
+            return _value_compared_to_column(Instance(compare, []))
         return None
 
     def _unknown(
@@ -699,11 +682,8 @@ class CoodiePlugin(Plugin):
                     if isinstance(expr, StrExpr):
                         name = expr.value.lstrip("-+") if method == "order_by" else expr.value
                         if name not in fields:
-                            ctx.api.fail(
-                                f'{method}("{expr.value}"): {info.name} has no column "{name}"; '
-                                f"columns are: {_columns(fields)}",
-                                expr,
-                            )
+                            where = f'{method}("{expr.value}")'
+                            ctx.api.fail(_no_column(where, info.name, name, fields), expr)
                     else:
                         _check_owner(expr, info, ctx)
 
@@ -794,7 +774,7 @@ class _TruthScan:
 def _explain_field(
     model: str, fields: dict[str, Type], key: str, api: CheckerPluginInterface, where: str
 ) -> str:
-    return f'{where}({key}=...): {model} has no column "{key}"; columns are: {_columns(fields)}'
+    return _no_column(f"{where}({key}=...)", model, key, fields)
 
 
 def _method_name(ctx: MethodContext) -> str:
@@ -804,33 +784,33 @@ def _method_name(ctx: MethodContext) -> str:
     return "call"
 
 
+def _subexpressions(expr: Expression) -> list[Expression]:
+    """The expressions a condition is made of, as far as the checks below look."""
+    if isinstance(expr, OpExpr):
+        return [expr.left, expr.right]
+    if isinstance(expr, ComparisonExpr):
+        return list(expr.operands)
+    if isinstance(expr, CallExpr):
+        return [expr.callee, *expr.args]
+    if isinstance(expr, (UnaryExpr, MemberExpr)):
+        return [expr.expr]
+    return []
+
+
 def _check_owner(expr: Expression, model: TypeInfo, ctx: MethodContext) -> None:
     """Columns spelled `Other.name` inside a condition given to `model`'s query."""
-    if isinstance(expr, MemberExpr):
-        base = expr.expr
-        if isinstance(base, RefExpr) and isinstance(base.node, TypeInfo):
-            owner = base.node
-            if _is_model(owner) and _field_var(owner, expr.name) is not None:
-                if not model.has_base(owner.fullname):
-                    ctx.api.fail(
-                        f"{owner.name}.{expr.name} is a column of {owner.name}, not of "
-                        f"{model.name}: use {model.name}.{expr.name}",
-                        expr,
-                    )
-                return
-        _check_owner(base, model, ctx)
-    elif isinstance(expr, OpExpr):
-        _check_owner(expr.left, model, ctx)
-        _check_owner(expr.right, model, ctx)
-    elif isinstance(expr, ComparisonExpr):
-        for e in expr.operands:
-            _check_owner(e, model, ctx)
-    elif isinstance(expr, CallExpr):
-        _check_owner(expr.callee, model, ctx)
-        for e in expr.args:
-            _check_owner(e, model, ctx)
-    elif isinstance(expr, UnaryExpr):
-        _check_owner(expr.expr, model, ctx)
+    if isinstance(expr, MemberExpr) and _is_column(expr):
+        assert isinstance(expr.expr, RefExpr) and isinstance(expr.expr.node, TypeInfo)
+        owner = expr.expr.node
+        if not model.has_base(owner.fullname):
+            ctx.api.fail(
+                f"{owner.name}.{expr.name} is a column of {owner.name}, not of "
+                f"{model.name}: use {model.name}.{expr.name}",
+                expr,
+            )
+        return
+    for e in _subexpressions(expr):
+        _check_owner(e, model, ctx)
 
 
 def _no_udt_field(expr: Expression, ctx: MethodContext) -> None:
@@ -849,16 +829,7 @@ def _no_udt_field(expr: Expression, ctx: MethodContext) -> None:
                 expr,
             )
         return
-    children: list[Expression] = []
-    if isinstance(expr, OpExpr):
-        children = [expr.left, expr.right]
-    elif isinstance(expr, ComparisonExpr):
-        children = list(expr.operands)
-    elif isinstance(expr, CallExpr):
-        children = [expr.callee, *expr.args]
-    elif isinstance(expr, (UnaryExpr, MemberExpr)):
-        children = [expr.expr]
-    for e in children:
+    for e in _subexpressions(expr):
         _no_udt_field(e, ctx)
 
 

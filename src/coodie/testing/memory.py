@@ -28,9 +28,10 @@ import datetime as dt
 import ipaddress
 import itertools
 import math
+import operator
 import struct
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -112,25 +113,19 @@ def _varint_bytes(n: int) -> bytes:
     return n.to_bytes((n.bit_length() + 8) // 8, "big", signed=True)
 
 
+_STRUCT = {
+    "int": ">i", "bigint": ">q", "counter": ">q", "smallint": ">h", "tinyint": ">b",
+    "boolean": ">?", "double": ">d", "float": ">f",
+}  # fmt: skip
+
+
 def serialize(t: CqlType, v: Any) -> bytes:
     """The native-protocol bytes of a scalar value (what partition keys hash)."""
     name = t.name
+    if name in _STRUCT:
+        return struct.pack(_STRUCT[name], v)
     if name in ("text", "ascii", "varchar"):
         return str(v).encode()
-    if name == "int":
-        return struct.pack(">i", v)
-    if name in ("bigint", "counter"):
-        return struct.pack(">q", v)
-    if name == "smallint":
-        return struct.pack(">h", v)
-    if name == "tinyint":
-        return struct.pack(">b", v)
-    if name == "boolean":
-        return b"\x01" if v else b"\x00"
-    if name == "double":
-        return struct.pack(">d", v)
-    if name == "float":
-        return struct.pack(">f", v)
     if name in ("uuid", "timeuuid"):
         return uuid.UUID(str(v)).bytes
     if name == "date":
@@ -273,26 +268,24 @@ def _collection(value: Any, t: CqlType) -> Any:
     return value
 
 
+_OPS: dict[nodes.Op, Callable[[Any, Any], Any]] = {
+    nodes.Op.EQ: operator.eq,
+    nodes.Op.IN: lambda have, want: have in want,
+    nodes.Op.LT: operator.lt,
+    nodes.Op.LE: operator.le,
+    nodes.Op.GT: operator.gt,
+    nodes.Op.GE: operator.ge,
+    nodes.Op.CONTAINS: lambda have, want: (
+        want in (have.values() if isinstance(have, dict) else have)
+    ),
+    nodes.Op.CONTAINS_KEY: lambda have, want: want in have,
+}
+
+
 def _matches(op: nodes.Op, have: Any, want: Any) -> bool:
-    if have is None:
-        return False
-    if op is nodes.Op.EQ:
-        return bool(have == want)
-    if op is nodes.Op.IN:
-        return have in want
-    if op is nodes.Op.LT:
-        return bool(have < want)
-    if op is nodes.Op.LE:
-        return bool(have <= want)
-    if op is nodes.Op.GT:
-        return bool(have > want)
-    if op is nodes.Op.GE:
-        return bool(have >= want)
-    if op is nodes.Op.CONTAINS:
-        return want in (have.values() if isinstance(have, dict) else have)
-    if op is nodes.Op.CONTAINS_KEY:
-        return want in have
-    raise NotImplementedError(f"{op.value} is not evaluated by the memory store")
+    if op not in _OPS:
+        raise NotImplementedError(f"{op.value} is not evaluated by the memory store")
+    return have is not None and bool(_OPS[op](have, want))
 
 
 class MemoryStore:
@@ -316,8 +309,11 @@ class MemoryStore:
         """The rows a SELECT returns (tuples in `stmt.columns` order), or [(count,)]."""
         if stmt.ann is not None:
             return _select_ann(self, stmt, schema, keyspace)
-        if stmt.distinct:
-            return _select_distinct(self, stmt, schema, keyspace)
+        if stmt.distinct:  # one row per partition with live data: its key and static cells
+            keys = tuple(c.name for c in schema.partition_key)
+            stmt = dataclasses.replace(
+                stmt, distinct=False, per_partition_limit=1, columns=stmt.columns or keys
+            )
         table = self.table(schema, keyspace)
         pk_names = [c.name for c in schema.partition_key]
         ck_names = [c.name for c in schema.clustering_key]
@@ -728,30 +724,6 @@ def _delete_elements(store: MemoryStore, table: _Table, stmt: nodes.Delete) -> L
 
 
 # ------------------------------------------------------------------ reads of other shapes
-
-
-def _select_distinct(
-    store: MemoryStore, stmt: nodes.Select, schema: TableSchema, keyspace: str | None
-) -> list[tuple[Any, ...]]:
-    """`SELECT DISTINCT`: one row per partition that has live data (a row or a static
-    cell), with its key and static columns, in the order a plain SELECT reads them."""
-    pk_names = [c.name for c in schema.partition_key]
-    table = store.table(schema, keyspace)
-    conds = [c for c in stmt.where if isinstance(c, nodes.TokenCompare) or c.column in pk_names]
-    lookup = {c.column for c in conds if isinstance(c, nodes.Compare)} == set(pk_names)
-    out = []
-    by_key = lookup and any(isinstance(c, nodes.Compare) and c.op is nodes.Op.IN for c in conds)
-    order: Any = (lambda p: p.key) if by_key else (lambda p: p.token)
-    for part in sorted(table.partitions.values(), key=order):
-        if not MemoryStore._partition_matches(part, conds, pk_names, lookup):
-            continue
-        live = any(part.live(ck) for ck in part.rows) or any(
-            v is not None for v in part.static.values()
-        )
-        if live:
-            row = {**dict(zip(pk_names, part.key)), **part.static}
-            out.append(tuple(row.get(n) for n in stmt.columns or pk_names))
-    return out[: stmt.limit] if stmt.limit is not None else out
 
 
 def similarity(function: str, a: Sequence[float], b: Sequence[float]) -> float:
