@@ -55,15 +55,15 @@ class Cost(enum.Enum):
     EVERY_NODE = "every node"  # no partition restriction: a scan of the whole ring
 
 
+_COSTS = {
+    Access.PARTITION: Cost.ONE_REPLICA_SET,
+    Access.PARTITIONS: Cost.REPLICA_SETS,
+    Access.TOKEN_RANGE: Cost.TOKEN_RANGE,
+}
+
+
 def cost_of(r: Restrictions) -> Cost:
-    access = r.access
-    if access is Access.PARTITION:
-        return Cost.ONE_REPLICA_SET
-    if access is Access.PARTITIONS:
-        return Cost.REPLICA_SETS
-    if access is Access.TOKEN_RANGE:
-        return Cost.TOKEN_RANGE
-    return Cost.EVERY_NODE
+    return _COSTS.get(r.access, Cost.EVERY_NODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,10 +150,12 @@ class Explanation:
         return out
 
 
-def _text(c: Condition) -> str:
+def _text(c: Condition, value: str | None = None) -> str:
+    """A condition as text, with its value (or `value` in its place)."""
+    shown = repr(c.value) if value is None else value
     if isinstance(c, Compare):
-        return f"{c.column} {c.op.value} {c.value!r}"
-    return f"token({', '.join(c.columns)}) {c.op.value} {c.value!r}"
+        return f"{c.column} {c.op.value} {shown}"
+    return f"token({', '.join(c.columns)}) {c.op.value} {shown}"
 
 
 def _partitions(s: Select, r: Restrictions) -> int | None:
@@ -269,19 +271,13 @@ _warned: set[tuple[Any, ...]] = set()
 _MAX_WARNED = 4096
 
 
-def _shape_text(c: Condition) -> str:
-    if isinstance(c, Compare):
-        return f"{c.column} {c.op.value} ?"
-    return f"token({', '.join(c.columns)}) {c.op.value} ?"
-
-
 def check_scan(model: Any, s: Select, schema: TableSchema, policy: str) -> None:
     """Under "warn" or "refuse", a SELECT that reads every node logs a warning (once per
     query shape) or raises InvalidQueryError; nothing is sent either way before this."""
     r = analyse(schema, s.where, s.ann.column if s.ann is not None else None)
     if cost_of(r) is not Cost.EVERY_NODE:
         return
-    conds = " AND ".join(map(_shape_text, s.where)) or "none"
+    conds = " AND ".join(_text(c, "?") for c in s.where) or "none"
     msg = (
         f"{model.__name__}: this query reads every node (a scan of the whole table; "
         f"condition: {conds}); {fix_for(schema, r)}"

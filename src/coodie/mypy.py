@@ -404,7 +404,7 @@ class CoodiePlugin(Plugin):
         if any(True for _ in errors.get_watchers()):
             return
         self._scanned[tree.fullname] = tree
-        _TruthScan(api).walk(tree.defs)
+        _truth_scan(api, tree.defs)
 
     # -------------------------------------------------------------- columns
 
@@ -462,17 +462,16 @@ class CoodiePlugin(Plugin):
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         fullname = self._canonical(fullname)
         general = fullname in _CONDITIONAL
-        if fullname in _CONDITIONS:
-            return self._signature("conditions", general)
-        if fullname in _WRITES:
-            return self._signature("writes", general)
-        if fullname in _CREATES:
-            return self._signature("create", general)
-        if fullname in _COUNTS:
-            return self._signature("counts", general)
-        if general:
-            return self._signature("none", general)
-        return None
+        kinds = {
+            "conditions": _CONDITIONS,
+            "writes": _WRITES,
+            "create": _CREATES,
+            "counts": _COUNTS,
+        }
+        kind = next((k for k, names in kinds.items() if fullname in names), None)
+        if kind is None and not general:
+            return None
+        return self._signature(kind or "none", general)
 
     def _general(self, sig: CallableType, api: CheckerPluginInterface) -> CallableType:
         """An overload of a document's update()/delete() with its condition arguments
@@ -627,13 +626,7 @@ class CoodiePlugin(Plugin):
             want = formals.get(name or "")
             if want is None or not types:
                 continue
-            got = ctx.api.get_expression_type(exprs[0], want)
-            if not is_subtype(got, want):
-                ctx.api.fail(
-                    f"{_method_name(ctx)}({name}=...): expected {_type_name(want, ctx.api)}, "
-                    f"got {_type_name(got, ctx.api)}",
-                    exprs[0],
-                )
+            _check_value(ctx, f"{_method_name(ctx)}({name}=...)", want, exprs[0])
 
     def _foreign_columns(self, ctx: MethodContext) -> None:
         info = _model_of(ctx.type)
@@ -663,13 +656,7 @@ class CoodiePlugin(Plugin):
                     explain_condition(info.name, fields, k.value, ctx.api, "if_conditions"), k
                 )
                 continue
-            got = ctx.api.get_expression_type(v, want)
-            if not is_subtype(got, want):
-                ctx.api.fail(
-                    f'if_conditions["{k.value}"]: expected {_type_name(want, ctx.api)}, '
-                    f"got {_type_name(got, ctx.api)}",
-                    v,
-                )
+            _check_value(ctx, f'if_conditions["{k.value}"]', want, v)
 
     def _literal_names(self, method: str) -> Callable[[MethodContext], None]:
         def check(ctx: MethodContext) -> None:
@@ -728,53 +715,50 @@ _CHILDREN = (
 )  # fmt: skip
 
 
-class _TruthScan:
-    def __init__(self, api: CheckerPluginInterface) -> None:
-        self.api = api
+def _truth_scan(api: CheckerPluginInterface, root: object) -> None:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(node)
+        elif isinstance(node, Node):
+            for e, where in _truth_tested(node):
+                if _is_condition(e):
+                    api.fail(
+                        f"a condition used as a truth value ({where}): it has none; pass it "
+                        "to find() or filter(), and combine conditions with &",
+                        e,
+                    )
+            stack.extend(c for name in _CHILDREN if (c := getattr(node, name, None)) is not None)
 
-    def walk(self, root: object) -> None:
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, (list, tuple)):
-                stack.extend(node)
-                continue
-            if not isinstance(node, Node):
-                continue
-            self.visit(node)
-            for name in _CHILDREN:
-                child = getattr(node, name, None)
-                if child is not None:
-                    stack.append(child)
 
-    def visit(self, o: Node) -> None:
-        if isinstance(o, IfStmt):
-            for e in o.expr:
-                self._flag(e, "if")
-        elif isinstance(o, WhileStmt):
-            self._flag(o.expr, "while")
-        elif isinstance(o, AssertStmt):
-            self._flag(o.expr, "assert")
-        elif isinstance(o, ConditionalExpr):
-            self._flag(o.cond, "if-else")
-        elif isinstance(o, UnaryExpr) and o.op == "not":
-            self._flag(o.expr, "not")
-        elif isinstance(o, OpExpr) and o.op in ("and", "or"):
-            self._flag(o.left, o.op)
-
-    def _flag(self, e: Expression, where: str) -> None:
-        if _is_condition(e):
-            self.api.fail(
-                f"a condition used as a truth value ({where}): it has none; pass it to "
-                "find() or filter(), and combine conditions with &",
-                e,
-            )
+def _truth_tested(o: Node) -> list[tuple[Expression, str]]:
+    """The expressions `o` asks a truth value of, and where."""
+    if isinstance(o, IfStmt):
+        return [(e, "if") for e in o.expr]
+    if isinstance(o, (WhileStmt, AssertStmt)):
+        return [(o.expr, "while" if isinstance(o, WhileStmt) else "assert")]
+    if isinstance(o, ConditionalExpr):
+        return [(o.cond, "if-else")]
+    if isinstance(o, UnaryExpr) and o.op == "not":
+        return [(o.expr, "not")]
+    if isinstance(o, OpExpr) and o.op in ("and", "or"):
+        return [(o.left, o.op)]
+    return []
 
 
 def _explain_field(
     model: str, fields: dict[str, Type], key: str, api: CheckerPluginInterface, where: str
 ) -> str:
     return _no_column(f"{where}({key}=...)", model, key, fields)
+
+
+def _check_value(ctx: MethodContext, what: str, want: Type, expr: Expression) -> None:
+    got = ctx.api.get_expression_type(expr, want)
+    if not is_subtype(got, want):
+        ctx.api.fail(
+            f"{what}: expected {_type_name(want, ctx.api)}, got {_type_name(got, ctx.api)}", expr
+        )
 
 
 def _method_name(ctx: MethodContext) -> str:

@@ -574,24 +574,18 @@ class MemoryDriver(DriverSettings):
         )
         functions = s.selectors is not None and any(fn for fn, _ in s.selectors)
         keys = [c.name for c in schema.primary_key] if functions else []
-        limit = self._int(s.limit, params)
         stmt = nodes.Select(
             where=where,
             columns=(*names, *keys),
             order_by=tuple(nodes.Ordering(_column(schema, c).name, d) for c, d in s.order_by),
-            limit=None if s.distinct else limit,
-            per_partition_limit=1 if s.distinct else self._int(s.per_partition_limit, params),
+            limit=self._int(s.limit, params),
+            per_partition_limit=self._int(s.per_partition_limit, params),
             allow_filtering=s.allow_filtering,
-            count=s.count and not s.distinct,
+            count=s.count,
+            distinct=s.distinct,
         )
-        store = self.store
-        if t.view is not None:
-            store = self._view_store(ks, t)
+        store = self.store if t.view is None else self._view_store(ks, t)
         rows = store.select(stmt, schema, ks.name)
-        if s.distinct:  # one row per partition: its key and static columns
-            rows = rows[:limit] if limit is not None else rows
-            if s.count:
-                return (s.count_alias,), [(len(rows),)]
         if s.count:
             return (s.count_alias,), rows
         if functions:

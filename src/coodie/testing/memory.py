@@ -216,23 +216,6 @@ class _Partition:
         return row is not None and (ck in self.markers or any(v is not None for v in row.values()))
 
 
-class _Desc:
-    """Reverses comparison for DESC clustering columns."""
-
-    __slots__ = ("v",)
-
-    def __init__(self, v: Any) -> None:
-        self.v = v
-
-    def __lt__(self, other: _Desc) -> bool:
-        return bool(other.v < self.v)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Desc) and self.v == other.v
-
-    __hash__ = None  # type: ignore[assignment]
-
-
 @dataclass
 class _Table:
     schema: TableSchema
@@ -244,10 +227,13 @@ class _Table:
             p = self.partitions[key] = _Partition(key, partition_token(self.schema, key))
         return p
 
-    def clustering_sort_key(self, ck: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(
-            _Desc(v) if c.order == "DESC" else v for c, v in zip(self.schema.clustering_key, ck)
-        )
+    def clustered(self, part: _Partition) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        """A partition's live rows in clustering order (each column ASC or DESC)."""
+        items = [(ck, r) for ck, r in part.rows.items() if part.live(ck)]
+        for i in reversed(range(len(self.schema.clustering_key))):  # stable: last column first
+            desc = self.schema.clustering_key[i].order == "DESC"
+            items.sort(key=lambda kv: kv[0][i], reverse=desc)
+        return items
 
 
 def _collection(value: Any, t: CqlType) -> Any:
@@ -327,25 +313,15 @@ class MemoryStore:
         for part in sorted(table.partitions.values(), key=order):
             if not self._partition_matches(part, conds, pk_names, lookup):
                 continue
-            items = sorted(
-                ((ck, r) for ck, r in part.rows.items() if part.live(ck)),
-                key=lambda kv: table.clustering_sort_key(kv[0]),
-            )
-            chosen = []
-            for ck, regular in items:
-                row = {
-                    **dict(zip(pk_names, part.key)),
-                    **part.static,
-                    **dict(zip(ck_names, ck)),
-                    **regular,
-                }
-                if self._row_matches(row, conds, schema):
-                    chosen.append(row)
+            key = dict(zip(pk_names, part.key))
+            candidates = [
+                {**key, **part.static, **dict(zip(ck_names, ck)), **regular}
+                for ck, regular in table.clustered(part)
+            ]
             static_live = any(v is not None for v in part.static.values())
-            if not items and static_live and not r.clustering and not r.regular:
-                row = {**dict(zip(pk_names, part.key)), **part.static}
-                if self._row_matches(row, conds, schema):
-                    chosen.append(row)
+            if not candidates and static_live and not r.clustering and not r.regular:
+                candidates = [{**key, **part.static}]  # a partition of static cells alone
+            chosen = [row for row in candidates if self._row_matches(row, conds, schema)]
             if stmt.order_by:
                 declared = schema.by_name[stmt.order_by[0].column]
                 if stmt.order_by[0].descending != (declared.order == "DESC"):
@@ -357,11 +333,7 @@ class MemoryStore:
             # IN on the partition key with ORDER BY: the server sorts the rows it read
             # (partitions in key order) by the ORDER BY columns alone, stably
             for o in reversed(stmt.order_by):
-
-                def value(pr: tuple[_Partition, dict[str, Any]], name: str = o.column) -> Any:
-                    return pr[1][name]
-
-                rows.sort(key=value, reverse=o.descending)
+                rows.sort(key=lambda pr: pr[1][o.column], reverse=o.descending)
         if stmt.count:
             return [(len(rows),)]
         if stmt.limit is not None:
@@ -421,12 +393,9 @@ class MemoryStore:
         values = dict(stmt.values)
         pkey = tuple(values[c.name] for c in schema.partition_key)
         ckey = tuple(values[c.name] for c in schema.clustering_key)
-        part = table.partition(pkey, create=not stmt.if_not_exists)
-        if stmt.if_not_exists:
-            existing = self._existing_row(table, pkey, ckey)
-            if existing is not None:
-                return LWTResult(False, existing)
-            part = table.partition(pkey, create=True)
+        if stmt.if_not_exists and (existing := self._existing_row(table, pkey, ckey)) is not None:
+            return LWTResult(False, existing)
+        part = table.partition(pkey, create=True)
         assert part is not None
         row = part.rows.setdefault(ckey, {})
         part.markers.add(ckey)
