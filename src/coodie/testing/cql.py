@@ -439,42 +439,15 @@ class Parser:
         return method()
 
     def _select(self) -> SelectAst:
-        s = SelectAst(None, "", None)
-        if self.accept("json"):
-            s.json = True
-        if self.accept("distinct"):
-            s.distinct = True
-        if self.accept("*"):
-            pass
-        elif self.at("count", "(") and self.peek(2) is not None and self.peek(3) is not None:
-            self.pos += 2
+        s = SelectAst(None, "", None, json=self.accept("json"), distinct=self.accept("distinct"))
+        if self.accept("count", "("):
             self.next()  # * or 1
             self.expect(")")
             s.count = True
             if self.accept("as"):
                 s.count_alias = self.ident()
-        else:
-            s.selectors = []
-            while True:
-                name = self.ident()
-                fn = ""
-                if self.accept("("):
-                    fn = name.lower()
-                    if fn not in ("ttl", "writetime"):
-                        raise UnsupportedOperation(
-                            f"the in-memory driver does not run {fn}() in SELECT: {self.cql}"
-                        )
-                    name = self.ident()
-                    self.expect(")")
-                after = self.peek()
-                if after is not None and after.text in ("as", "+", "-", "*", "/", "%"):
-                    raise UnsupportedOperation(
-                        f"the in-memory driver selects columns, COUNT, TTL() and WRITETIME() "
-                        f"only, not {after.text!r}: {self.cql}"
-                    )
-                s.selectors.append((fn, name))
-                if not self.accept(","):
-                    break
+        elif not self.accept("*"):
+            s.selectors = self.listed(self._selector)
         self.expect("from")
         s.keyspace, s.table = self.qualified()
         if self.accept("where"):
@@ -482,25 +455,47 @@ class Parser:
         if self.accept("group", "by"):
             raise UnsupportedOperation(f"the in-memory driver does not run GROUP BY: {self.cql}")
         if self.accept("order", "by"):
-            while True:
-                col = self.ident()
-                if self.accept("ann", "of"):
-                    s.ann = (col, self.term())
-                    break
-                desc = self.accept("desc")
-                if not desc:
-                    self.accept("asc")
-                s.order_by.append((col, desc))
-                if not self.accept(","):
-                    break
+            col = self.ident()
+            if self.accept("ann", "of"):
+                s.ann = (col, self.term())
+            else:
+                self.pos -= 1
+                s.order_by = self.listed(self._ordering)
         if self.accept("per", "partition", "limit"):
             s.per_partition_limit = self.term()
         if self.accept("limit"):
             s.limit = self.term()
-        if self.accept("allow", "filtering"):
-            s.allow_filtering = True
+        s.allow_filtering = self.accept("allow", "filtering")
         self._end()
         return s
+
+    def _selector(self) -> tuple[str, str]:
+        """`column`, `ttl(column)` or `writetime(column)`: (function or "", column)."""
+        name = self.ident()
+        fn = ""
+        if self.accept("("):
+            fn = name.lower()
+            if fn not in ("ttl", "writetime"):
+                raise UnsupportedOperation(
+                    f"the in-memory driver does not run {fn}() in SELECT: {self.cql}"
+                )
+            name = self.ident()
+            self.expect(")")
+        after = self.peek()
+        if after is not None and after.text in ("as", "+", "-", "*", "/", "%"):
+            raise UnsupportedOperation(
+                f"the in-memory driver selects columns, COUNT, TTL() and WRITETIME() "
+                f"only, not {after.text!r}: {self.cql}"
+            )
+        return fn, name
+
+    def _ordering(self) -> tuple[str, bool]:
+        """`column [ASC | DESC]`: (column, descending)."""
+        col = self.ident()
+        desc = self.accept("desc")
+        if not desc:
+            self.accept("asc")
+        return col, desc
 
     def _insert(self) -> InsertAst:
         self.expect("into")
@@ -521,42 +516,34 @@ class Parser:
         ks, table = self.qualified()
         ttl, ts = self.using()
         self.expect("set")
-        assigns: list[tuple[str, str, Any, Any]] = []
-        while True:
-            col = self.ident()
-            if self.accept("["):
-                key = self.term()
-                self.expect("]")
-                self.expect("=")
-                assigns.append((col, "setindex", self.term(), key))
-            elif self.accept("."):
-                fld = self.ident()
-                self.expect("=")
-                assigns.append((col, "setfield", self.term(), fld))
-            else:
-                self.expect("=")
-                t, after = self.peek(), self.peek(1)
-                if (
-                    t is not None
-                    and t.kind in ("id", "qid")
-                    and t.text == col
-                    and after is not None
-                    and after.text in ("+", "-")
-                ):
-                    self.pos += 1
-                    sign = self.next().text
-                    assigns.append((col, "add" if sign == "+" else "sub", self.term(), None))
-                else:
-                    value = self.term()
-                    if self.accept("+"):
-                        if self.ident() != col:
-                            raise InvalidQueryError(f"bad prepend to {col}: {self.cql}")
-                        assigns.append((col, "prepend", value, None))
-                    else:
-                        assigns.append((col, "set", value, None))
-            if not self.accept(","):
-                break
+        assigns = self.listed(self._assignment)
         return UpdateAst(ks, table, *self._where_and_if(), ts, assignments=assigns, ttl=ttl)
+
+    def _assignment(self) -> tuple[str, str, Any, Any]:
+        """(column, kind, value, index or field): `c = v`, `c[i] = v`, `c.f = v`,
+        `c = c + v`, `c = c - v` or `c = v + c`."""
+        col = self.ident()
+        if self.accept("["):
+            key = self.term()
+            self.expect("]")
+            self.expect("=")
+            return col, "setindex", self.term(), key
+        if self.accept("."):
+            fld = self.ident()
+            self.expect("=")
+            return col, "setfield", self.term(), fld
+        self.expect("=")
+        t, after = self.peek(), self.peek(1)
+        same = t is not None and t.kind in ("id", "qid") and t.text == col
+        if same and after is not None and after.text in ("+", "-"):
+            self.pos += 2
+            return col, "add" if after.text == "+" else "sub", self.term(), None
+        value = self.term()
+        if not self.accept("+"):
+            return col, "set", value, None
+        if self.ident() != col:
+            raise InvalidQueryError(f"bad prepend to {col}: {self.cql}")
+        return col, "prepend", value, None
 
     def _delete(self) -> DeleteAst:
         targets = self.until("from", self._delete_target)
@@ -720,12 +707,8 @@ class Parser:
     def _table_options(self, body: dict[str, Any]) -> None:
         while True:
             if self.accept("clustering", "order", "by"):
-                self.expect("(")
-                while not self.accept(")"):
-                    col = self.ident()
-                    body["order"][col] = "DESC" if self.accept("desc") else "ASC"
-                    self.accept("asc")
-                    self.accept(",")
+                for col, desc in self.parens(self._ordering):
+                    body["order"][col] = "DESC" if desc else "ASC"
             elif self.accept("compact", "storage"):
                 raise UnsupportedOperation(
                     f"the in-memory driver does not run COMPACT STORAGE: {self.cql}"

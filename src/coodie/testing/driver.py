@@ -512,40 +512,30 @@ class MemoryDriver(DriverSettings):
     ) -> tuple[nodes.Condition, ...]:
         out: list[nodes.Condition] = []
         for c in conds:
-            if c.token:
-                out.append(
-                    nodes.TokenCompare(c.columns, _OPS[c.op], self._value(c.term, params, None))
-                )
-                continue
             if c.op == "IS NOT NULL":
+                continue
+            if c.token:
+                value = self._value(c.term, params, None)
+                out.append(nodes.TokenCompare(c.columns, _OPS[c.op], value))
                 continue
             base, dot, field = c.columns[0].partition(".")
             col = _column(schema, base)
-            t = col.cql_type
+            name, t = col.name, col.cql_type
+            if c.op == "LIKE":
+                raise UnsupportedOperation(f"the in-memory driver does not run LIKE ({name})")
             if dot:  # IF home.city = ?: one field of a UDT column
                 if field not in t.fields:
-                    raise InvalidQueryError(f"{col.name} has no field {field}")
-                ft = t.args[t.fields.index(field)]
-                out.append(
-                    nodes.Compare(
-                        f"{col.name}.{field}", _OPS[c.op], self._value(c.term, params, ft)
-                    )
-                )
-                continue
-            if c.op == "IN":
-                if isinstance(c.term, q.Coll):
-                    value: Any = [self._value(i, params, t) for i in c.term.items]
-                else:
-                    value = [_norm(t, x) for x in self._value(c.term, params, None)]
-            elif c.op == "CONTAINS":
-                value = self._value(c.term, params, t.args[-1] if t.args else t)
-            elif c.op == "CONTAINS KEY":
-                value = self._value(c.term, params, t.args[0])
-            elif c.op == "LIKE":
-                raise UnsupportedOperation(f"the in-memory driver does not run LIKE ({col.name})")
+                    raise InvalidQueryError(f"{name} has no field {field}")
+                name, t = f"{name}.{field}", t.args[t.fields.index(field)]
+            elif c.op in ("CONTAINS", "CONTAINS KEY"):  # an element, a value or a key
+                t = t.args[-1 if c.op == "CONTAINS" else 0] if t.args else t
+            if c.op == "IN" and isinstance(c.term, q.Coll):  # IN (?, ?): each value typed
+                value = [self._value(i, params, t) for i in c.term.items]
+            elif c.op == "IN":  # IN ?: a list of values
+                value = [_norm(t, x) for x in self._value(c.term, params, None)]
             else:
                 value = self._value(c.term, params, t)
-            out.append(nodes.Compare(col.name, _OPS[c.op], value))
+            out.append(nodes.Compare(name, _OPS[c.op], value))
         return tuple(out)
 
     def _int(self, term: Any, params: Sequence[Any]) -> int | None:
@@ -726,42 +716,31 @@ class MemoryDriver(DriverSettings):
         name, kind, term, extra = a
         col = _column(schema, name)
         t = col.cql_type
+        op, vt = _ASSIGN.get(kind), t  # the operation, and the type of its value
         if kind == "setfield":
             ft = dict(zip(t.fields, t.args))
-            return nodes.Assignment(
-                col.name, nodes.AssignOp.SETFIELD, (extra, self._value(term, params, ft.get(extra)))
+            value: Any = (extra, self._value(term, params, ft.get(extra)))
+        elif kind == "setindex" and t.name == "map":  # m[k] = v
+            op, value = (
+                nodes.AssignOp.PUT,
+                {self._value(extra, params, t.args[0]): self._value(term, params, t.args[1])},
             )
-        if kind == "setindex":
-            if t.name == "map":
-                key = self._value(extra, params, t.args[0])
-                return nodes.Assignment(
-                    col.name, nodes.AssignOp.PUT, {key: self._value(term, params, t.args[1])}
-                )
-            return nodes.Assignment(
-                col.name,
-                nodes.AssignOp.SETINDEX,
-                (self._value(extra, params, None), self._value(term, params, t.args[0])),
-            )
-        if kind == "set":
-            return nodes.Assignment(col.name, nodes.AssignOp.SET, self._value(term, params, t))
-        if kind == "prepend":
-            return nodes.Assignment(col.name, nodes.AssignOp.PREPEND, self._value(term, params, t))
-        if t.name == "counter":
-            op = nodes.AssignOp.INCR if kind == "add" else nodes.AssignOp.DECR
-            return nodes.Assignment(col.name, op, self._value(term, params, CqlType("bigint")))
-        if kind == "sub":
-            vt = CqlType("set", (t.args[0],)) if t.name == "map" else t
-            return nodes.Assignment(col.name, nodes.AssignOp.REMOVE, self._value(term, params, vt))
-        plus = {
-            "set": nodes.AssignOp.ADD,
-            "list": nodes.AssignOp.APPEND,
-            "map": nodes.AssignOp.PUT,
-        }.get(t.name)
-        if plus is None:
-            raise InvalidQueryError(
-                f"Invalid operation ({name} = {name} + ?) for non collection column {name}"
-            )
-        return nodes.Assignment(col.name, plus, self._value(term, params, t))
+        elif kind == "setindex":  # l[i] = v
+            value = (self._value(extra, params, None), self._value(term, params, t.args[0]))
+        else:
+            if t.name == "counter" and kind in ("add", "sub"):
+                op, vt = nodes.AssignOp.INCR if kind == "add" else nodes.AssignOp.DECR, _BIGINT
+            elif kind == "sub":  # a map's keys, or a set's or a list's elements
+                vt = CqlType("set", (t.args[0],)) if t.name == "map" else t
+            elif kind == "add":
+                op = _PLUS.get(t.name)
+                if op is None:
+                    raise InvalidQueryError(
+                        f"Invalid operation ({name} = {name} + ?) for non collection column {name}"
+                    )
+            value = self._value(term, params, vt)
+        assert op is not None
+        return nodes.Assignment(col.name, op, value)
 
     def _write(self, tree: Any, params: Sequence[Any]) -> Page:
         ks, t, stmt = self._statement(tree, params)
@@ -875,6 +854,17 @@ class MemoryDriver(DriverSettings):
 
 
 # ------------------------------------------------------------------ helpers
+
+# an assignment's kind as the parser names it -> its operation (`add` by the column's type)
+_ASSIGN = {
+    "set": nodes.AssignOp.SET,
+    "prepend": nodes.AssignOp.PREPEND,
+    "sub": nodes.AssignOp.REMOVE,
+    "setfield": nodes.AssignOp.SETFIELD,
+    "setindex": nodes.AssignOp.SETINDEX,
+}
+_PLUS = {"set": nodes.AssignOp.ADD, "list": nodes.AssignOp.APPEND, "map": nodes.AssignOp.PUT}
+_BIGINT = CqlType("bigint")
 
 
 def _acts(d: q.DdlAst, exists: bool, what: str, missing: str) -> bool:

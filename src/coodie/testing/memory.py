@@ -426,25 +426,8 @@ class MemoryStore:
         keys, _ = self._keys(schema, stmt.where)
         cks = key_combinations(schema.clustering_key, stmt.where)
         conditional = stmt.if_exists or bool(stmt.if_conditions)
-        if conditional:
-            pkey, ckey = keys[0], cks[0] if schema.clustering_key else ()
-            if schema.clustering_key and None in ckey:
-                # a static-only update: its conditions read the partition's static cells
-                part = table.partition(pkey, create=False)
-                existing = dict(part.static) if part is not None and part.static else None
-            else:
-                existing = self._existing_row(table, pkey, ckey)
-            if stmt.if_exists and existing is None:
-                return LWTResult(False)
-            if stmt.if_conditions:
-                current = existing or {}
-                ok = all(_condition_holds(current, c, schema) for c in stmt.if_conditions)
-                if not ok and existing is None:  # (a missing row answers [applied] alone)
-                    return LWTResult(False)
-                if not ok:
-                    return LWTResult(
-                        False, {c.column: current.get(c.column) for c in stmt.if_conditions}
-                    )
+        if conditional and (refused := self._refused(table, stmt, keys[0], cks[0])) is not None:
+            return refused
         _apply_update(table, stmt, keys, cks)
         return LWTResult(True) if conditional else None
 
@@ -454,8 +437,8 @@ class MemoryStore:
         schema = table.schema
         keys, rest = self._keys(schema, stmt.where)
         conditional = stmt.if_exists or bool(stmt.if_conditions)
-        refused = self._delete_refused(table, stmt, keys[0], rest) if conditional else None
-        if refused is not None:
+        ckey = tuple(c.value for c in rest)
+        if conditional and (refused := self._refused(table, stmt, keys[0], ckey)) is not None:
             return refused
         ck_names = [c.name for c in schema.clustering_key]
         for pkey in keys:
@@ -484,18 +467,29 @@ class MemoryStore:
                 del table.partitions[pkey]
         return LWTResult(True) if conditional else None
 
-    def _delete_refused(
-        self, table: _Table, stmt: nodes.Delete, pkey: tuple[Any, ...], rest: list[nodes.Compare]
+    def _refused(
+        self,
+        table: _Table,
+        stmt: nodes.Update | nodes.Delete,
+        pkey: tuple[Any, ...],
+        ckey: tuple[Any, ...],
     ) -> LWTResult | None:
-        """A conditional DELETE's answer when it does not apply (no row, or an IF condition
-        fails), else None."""
-        existing = self._existing_row(table, pkey, tuple(c.value for c in rest))
-        if existing is None:
+        """A conditional UPDATE's or DELETE's answer when it does not apply (IF EXISTS and
+        no row, or an IF condition fails: on a missing row, `IF v = null` holds), else
+        None. A write of static cells alone reads the partition's static cells."""
+        if None in ckey:
+            part = table.partition(pkey, create=False)
+            existing = dict(part.static) if part is not None and part.static else None
+        else:
+            existing = self._existing_row(table, pkey, ckey)
+        if stmt.if_exists and existing is None:
             return LWTResult(False)
-        conds = stmt.if_conditions
-        if conds and not all(_condition_holds(existing, c, table.schema) for c in conds):
-            return LWTResult(False, {c.column: existing.get(c.column) for c in conds})
-        return None
+        current = existing or {}
+        if all(_condition_holds(current, c, table.schema) for c in stmt.if_conditions):
+            return None
+        if existing is None:  # (a missing row answers [applied] alone)
+            return LWTResult(False)
+        return LWTResult(False, {c.column: current.get(c.column) for c in stmt.if_conditions})
 
 
 def key_combinations(
@@ -661,8 +655,7 @@ def _delete_elements(store: MemoryStore, table: _Table, stmt: nodes.Delete) -> L
     keys, rest = store._keys(schema, stmt.where)
     ckey = tuple(c.value for c in rest)
     conditional = stmt.if_exists or bool(stmt.if_conditions)
-    refused = store._delete_refused(table, stmt, keys[0], rest) if conditional else None
-    if refused is not None:
+    if conditional and (refused := store._refused(table, stmt, keys[0], ckey)) is not None:
         return refused
     staged: _Staged = []
     for pkey in keys:
