@@ -119,19 +119,22 @@ def _is_model(info: TypeInfo) -> bool:
 
 def _field_var(info: TypeInfo, name: str) -> Var | None:
     """The Var of field `name` of the model `info` (inherited ones included)."""
-    if name.startswith("_") or name == "model_config":
-        return None
     for base in info.mro:
-        if not _is_model(base):
-            continue
-        sym = base.names.get(name)
-        if sym is None:
-            continue
-        node = sym.node
-        if isinstance(node, Var) and not node.is_classvar and not node.is_property:
-            return node
-        return None
+        sym = base.names.get(name) if _is_model(base) else None
+        if sym is not None:
+            return sym.node if isinstance(sym.node, Var) and _is_field(name, sym.node) else None
     return None
+
+
+def _is_field(name: str, node: object) -> bool:
+    """A pydantic field: a Var that is no ClassVar, property, private name or config."""
+    return (
+        isinstance(node, Var)
+        and not node.is_classvar
+        and not node.is_property
+        and not name.startswith("_")
+        and name != "model_config"
+    )
 
 
 def fields_of(info: TypeInfo) -> dict[str, Type]:
@@ -289,15 +292,8 @@ def _model_fields(t: Type) -> dict[str, Type]:
     out: dict[str, Type] = {}
     for info in reversed(p.type.mro):
         for n, sym in info.names.items():
-            node = sym.node
-            if (
-                isinstance(node, Var)
-                and node.type is not None
-                and not node.is_classvar
-                and not n.startswith("_")
-                and n != "model_config"
-            ):
-                out[n] = node.type
+            if _is_field(n, sym.node) and isinstance(sym.node, Var) and sym.node.type is not None:
+                out[n] = sym.node.type
     return out
 
 

@@ -683,18 +683,13 @@ class MemoryDriver(DriverSettings):
         where = self._where(tree.where, params, schema)
         conds = tuple(
             c
-            for c in self._where(getattr(tree, "if_conditions", []), params, schema)
+            for c in self._where(tree.if_conditions, params, schema)
             if isinstance(c, nodes.Compare)
         )
         if isinstance(tree, q.UpdateAst):
             assigns = tuple(self._assignment(schema, a, params) for a in tree.assignments)
-            return (
-                ks,
-                t,
-                nodes.Update(
-                    assigns, where, self._int(tree.ttl, params), None, tree.if_exists, conds
-                ),
-            )
+            ttl = self._int(tree.ttl, params)
+            return ks, t, nodes.Update(assigns, where, ttl, None, tree.if_exists, conds)
         columns = []
         elements = []  # DELETE m[key], l[index]: the store deletes them as the server does
         for name, elem in tree.targets:
@@ -748,7 +743,7 @@ class MemoryDriver(DriverSettings):
         result = self.store.write(stmt, t.schema, ks.name)
         if result is not None and not result.applied:
             return _lwt_page(result)
-        self._written(ks, t, stmt, params)
+        self._written(ks, t, stmt)
         return _lwt_page(result) if result is not None else Page([], ())
 
     def _batch(self, items: list[tuple[_Prepared, Sequence[Any]]], kind: str) -> Page:
@@ -756,27 +751,23 @@ class MemoryDriver(DriverSettings):
         for p, params in items:
             if not isinstance(p.tree, (q.InsertAst, q.UpdateAst, q.DeleteAst)):
                 raise InvalidQueryError("a batch holds INSERT, UPDATE and DELETE statements only")
-            stmts.append((self._statement(p.tree, params), params))
-        conditional = [
-            s for s in stmts
-            if getattr(s[0][2], "if_not_exists", False) or getattr(s[0][2], "if_exists", False)
-            or getattr(s[0][2], "if_conditions", ())
-        ]  # fmt: skip
+            stmts.append(self._statement(p.tree, params))
+        conditional = [s for s in stmts if _conditional(s[2])]
         if conditional:
             # every condition is read before any write of the batch applies
-            keys = {(s[0][0].name, s[0][1].schema.name) for s in stmts}
+            keys = {(ks.name, t.schema.name) for ks, t, _ in stmts}
             saved = {k: _copy_table(self.store.tables.get(k)) for k in keys}
-            for (ks, t, stmt), _ in conditional:
+            for ks, t, stmt in conditional:
                 self._expire(ks.name, t)
                 result = self.store.write(stmt, t.schema, ks.name)
                 if result is not None and not result.applied:
                     self._restore(saved)
                     return _lwt_page(result)
             self._restore(saved)
-        for (ks, t, stmt), params in stmts:
+        for ks, t, stmt in stmts:
             self._expire(ks.name, t)
             self.store.write(_unconditional(stmt), t.schema, ks.name)
-            self._written(ks, t, stmt, params)
+            self._written(ks, t, stmt)
         return Page([(True,)], ("[applied]",)) if conditional else Page([], ())
 
     def _restore(self, saved: dict[tuple[str, str], Any]) -> None:
@@ -788,7 +779,7 @@ class MemoryDriver(DriverSettings):
 
     # ------------------------------------------------------------- TTL
 
-    def _written(self, ks: _Keyspace, t: _TableDef, stmt: Any, params: Sequence[Any]) -> None:
+    def _written(self, ks: _Keyspace, t: _TableDef, stmt: Any) -> None:
         """Record (or clear) the expiry of the cells a write set."""
         ttl = getattr(stmt, "ttl", None)
         if ttl is None:
@@ -880,6 +871,12 @@ def _copy_table(table: Any) -> Any:
     if table is None:
         return None
     return type(table)(table.schema, copy.deepcopy(table.partitions))
+
+
+def _conditional(stmt: Any) -> bool:
+    if isinstance(stmt, nodes.Insert):
+        return stmt.if_not_exists
+    return bool(stmt.if_exists or stmt.if_conditions)
 
 
 def _unconditional(stmt: Any) -> Any:

@@ -404,12 +404,11 @@ def down() -> int:
     pid = our_pid()
     if pid is None:
         say("no node started by this script is running; nothing to stop")
-        PIDFILE.unlink(missing_ok=True)
-        return 0
-    say(f"stopping pid {pid}")
-    stop(pid)
+    else:
+        say(f"stopping pid {pid}")
+        stop(pid)
+        say("stopped")
     PIDFILE.unlink(missing_ok=True)
-    say("stopped")
     return 0
 
 
@@ -430,11 +429,10 @@ def kill() -> int:
     pid = our_pid()
     if pid is None:
         say("no node started by this script is running; nothing to kill")
-        PIDFILE.unlink(missing_ok=True)
-        return 0
-    kill_group(pid, our_pid)
+    else:
+        kill_group(pid, our_pid)
+        say(f"killed pid {pid} (SIGKILL)")
     PIDFILE.unlink(missing_ok=True)
-    say(f"killed pid {pid} (SIGKILL)")
     return 0
 
 
@@ -558,42 +556,41 @@ def start_node(i: int, n: int) -> None:
         )
 
 
-def wait_ring(n: int, offsets: dict[int, int], fresh: set[int], timeout: float = 120.0) -> None:
-    """Wait until every running node has seen each node just started (`fresh`) come UP,
-    and each of those has seen every other running node UP (their logs since `offsets`)."""
-    running = [i for i in range(1, n + 1) if node_pid(i) is not None]
-    pairs = [(i, j) for i in running for j in running if i != j and (i in fresh or j in fresh)]
+def wait_seen(
+    pairs: list[tuple[int, int]], state: str, offsets: dict[int, int], timeout: float
+) -> None:
+    """Wait until in each pair (i, j) node i's log (since `offsets`) says node j is now
+    `state` (UP or DOWN)."""
     deadline = time.monotonic() + timeout
     while True:
         missing = [
             (i, j)
             for i, j in pairs
-            if f"/{node_host(j)}:7000 is now UP" not in log_since(i, offsets[i])
+            if f"/{node_host(j)}:7000 is now {state}" not in log_since(i, offsets[i])
         ]
         if not missing:
             return
         if time.monotonic() > deadline:
             raise NodeError(
-                "the ring did not form: "
-                + ", ".join(f"node {i} has not seen node {j} UP" for i, j in missing)
+                f"after {timeout:.0f}s, the ring is not as it should be: "
+                + ", ".join(f"node {i} has not seen node {j} {state}" for i, j in missing)
             )
-        time.sleep(0.5)
-
-
-def wait_seen_down(i: int, offsets: dict[int, int], timeout: float = 60.0) -> None:
-    """Wait until every running node's failure detector has marked node i DOWN (its log):
-    from then on coordinators refuse what needs it (Unavailable) instead of timing out."""
-    others = [j for j in range(1, cluster_size() + 1) if j != i and node_pid(j) is not None]
-    deadline = time.monotonic() + timeout
-    while True:
-        pending = [
-            j for j in others if f"/{node_host(i)}:7000 is now DOWN" not in log_since(j, offsets[j])
-        ]
-        if not pending:
-            return
-        if time.monotonic() > deadline:
-            raise NodeError(f"node(s) {pending} still see node {i} UP after {timeout:.0f}s")
         time.sleep(0.2)
+
+
+def wait_ring(n: int, offsets: dict[int, int], fresh: set[int]) -> None:
+    """Wait until every running node has seen each node just started (`fresh`) come UP,
+    and each of those has seen every other running node UP."""
+    running = [i for i in range(1, n + 1) if node_pid(i) is not None]
+    pairs = [(i, j) for i in running for j in running if i != j and (i in fresh or j in fresh)]
+    wait_seen(pairs, "UP", offsets, 120.0)
+
+
+def wait_seen_down(i: int, offsets: dict[int, int]) -> None:
+    """Wait until every running node's failure detector has marked node i DOWN: from then
+    on coordinators refuse what needs it (Unavailable) instead of timing out."""
+    others = [j for j in range(1, cluster_size() + 1) if j != i and node_pid(j) is not None]
+    wait_seen([(j, i) for j in others], "DOWN", offsets, 60.0)
 
 
 def cluster_up(n: int | None = None) -> int:
