@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 from coodie.exceptions import ConfigurationError, CoodieError, InvalidQueryError
 from coodie.expr.nodes import Compare, Condition, Op, Select
 from coodie.expr.restrictions import Access, Restrictions, analyse, index_kind
-from coodie.requests import Compiled, Page, Request
+from coodie.requests import Page, Request
 from coodie.schema import TableSchema
+from coodie.tracing import at_one
 
 if TYPE_CHECKING:
     from coodie.query import Flow
@@ -307,12 +308,6 @@ _INDEX = re.compile(r"(?:using index|Scanning with) ([\w.]+?)\.?$")
 _ROWS = re.compile(r"^Read (\d+) live rows")
 
 
-def _at_one(cql: str, session_id: Any) -> Request:
-    """A read of system_traces at ONE, whatever the driver's level: the coordinator wrote
-    the trace locally, and system_traces has a replication of its own."""
-    return Request(Compiled(cql, (session_id,)), consistency="ONE")
-
-
 def run_traced(request: Request) -> Flow[ServerTrace]:
     """Run `request` (with `trace` set) and read what the server's tracing reports of the
     trace session the driver names (`Page.trace_id`, both drivers)."""
@@ -327,11 +322,11 @@ def run_traced(request: Request) -> Flow[ServerTrace]:
     steady = 0
     for _ in range(TRACE_LOOKS):
         if session is None or session[2] is None:
-            found_session: Page = yield _at_one(f"{_SESSION} WHERE session_id = ?", session_id)
+            found_session: Page = yield at_one(f"{_SESSION} WHERE session_id = ?", session_id)
             session = found_session.rows[0] if found_session.rows else None
             if session is None or session[2] is None:
                 continue
-        found: Page = yield _at_one(
+        found: Page = yield at_one(
             "SELECT source, activity FROM system_traces.events WHERE session_id = ?", session_id
         )
         seen = [(row[0], row[1] or "") for row in found.rows]

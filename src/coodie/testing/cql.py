@@ -273,8 +273,10 @@ class Parser:
         if t is None:
             raise InvalidQueryError(f"unexpected end of statement: {self.cql}")
         if t.kind == "op":
-            if t.text == "?":
+            if t.text in ("?", ":"):  # a marker, positional or named (`:name`)
                 self.pos += 1
+                if t.text == ":":
+                    self.ident()
                 self.markers += 1
                 return Marker(self.markers - 1)
             if t.text == "-":
@@ -285,27 +287,15 @@ class Parser:
                 raise InvalidQueryError(f"cannot negate {inner}: {self.cql}")
             if t.text in ("[", "{", "("):
                 return self.collection()
-            if t.text == ":":
-                self.pos += 1
-                self.ident()
-                self.markers += 1
-                return Marker(self.markers - 1)
         if t.kind in ("str", "num", "uuid", "blob"):
             self.pos += 1
             return Lit(t.value)
         if t.kind == "id":
             self.pos += 1
-            word = t.text
-            if word == "null":
-                return Lit(None)
-            if word in ("true", "false"):
-                return Lit(word == "true")
-            if word == "nan":
-                return Lit(float("nan"))
-            if word == "infinity":
-                return Lit(float("inf"))
+            if t.text in _WORDS:
+                return Lit(_WORDS[t.text])
             if self.accept("("):
-                return Func(word, tuple(self.until(")", self.term)))
+                return Func(t.text, tuple(self.until(")", self.term)))
         raise InvalidQueryError(f"not a value: {t.text!r} in {self.cql}")
 
     def collection(self) -> Any:
@@ -388,12 +378,9 @@ class Parser:
             if self.at("("):
                 return Cond((col,), "IN", self.collection())
             return Cond((col,), "IN", self.term())
-        if self.accept("contains", "key"):
-            return Cond((col,), "CONTAINS KEY", self.term())
-        if self.accept("contains"):
-            return Cond((col,), "CONTAINS", self.term())
-        if self.accept("like"):
-            return Cond((col,), "LIKE", self.term())
+        for op in ("CONTAINS KEY", "CONTAINS", "LIKE"):
+            if self.accept(*op.lower().split()):
+                return Cond((col,), op, self.term())
         if self.accept("is", "not", "null"):
             return Cond((col,), "IS NOT NULL", None)
         op = self.next().text
@@ -790,6 +777,8 @@ class Parser:
         self.expect("=")
         return key, _plain(self.term())
 
+
+_WORDS = {"null": None, "true": True, "false": False, "nan": float("nan"), "infinity": float("inf")}
 
 _NATIVE = {
     "ascii", "bigint", "blob", "boolean", "counter", "date", "decimal", "double", "duration",

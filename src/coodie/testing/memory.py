@@ -441,28 +441,23 @@ class MemoryStore:
         if conditional and (refused := self._refused(table, stmt, keys[0], ckey)) is not None:
             return refused
         ck_names = [c.name for c in schema.clustering_key]
+        static = [n for n in stmt.columns if schema.by_name[n].kind is ColumnKind.STATIC]
         for pkey in keys:
             part = table.partition(pkey, create=False)
             if part is None:
                 continue
             for ck in list(part.rows):
                 row = dict(zip(ck_names, ck))
-                if all(_matches(c.op, row[c.column], c.value) for c in rest):
-                    if stmt.columns:
-                        for n in stmt.columns:
-                            if schema.by_name[n].kind is not ColumnKind.STATIC:
-                                part.rows[ck].pop(n, None)
-                    else:
-                        del part.rows[ck]
-                        part.markers.discard(ck)
-            if stmt.columns:
+                if not all(_matches(c.op, row[c.column], c.value) for c in rest):
+                    continue
+                if not stmt.columns:
+                    del part.rows[ck]
+                    part.markers.discard(ck)
                 for n in stmt.columns:
-                    if schema.by_name[n].kind is ColumnKind.STATIC:
-                        part.static.pop(n, None)
-            elif not rest:
-                part.rows.clear()
-                part.markers.clear()
-                part.static.clear()
+                    if n not in static:
+                        part.rows[ck].pop(n, None)
+            for n in static if stmt.columns or rest else list(part.static):
+                part.static.pop(n, None)  # the named static cells, or all of a whole partition's
             if not part.rows and not part.static:
                 del table.partitions[pkey]
         return LWTResult(True) if conditional else None
