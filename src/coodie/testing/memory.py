@@ -34,6 +34,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from coodie.document import LWTResult
@@ -428,7 +429,11 @@ class MemoryStore:
         conditional = stmt.if_exists or bool(stmt.if_conditions)
         if conditional and (refused := self._refused(table, stmt, keys[0], cks[0])) is not None:
             return refused
-        _apply_update(table, stmt, keys, cks)
+        changes = [
+            (a.column, partial(_apply, op=a.op, value=a.value, col=schema.by_name[a.column]))
+            for a in stmt.assignments
+        ]
+        _write_cells(table, keys, cks, changes, create=True)
         return LWTResult(True) if conditional else None
 
     def _delete(self, table: _Table, stmt: nodes.Delete) -> LWTResult | None:
@@ -552,27 +557,35 @@ def _apply(current: Any, op: nodes.AssignOp, value: Any, col: ColumnSchema) -> A
 _Staged = list[tuple[tuple[Any, ...], tuple[Any, ...] | None, str, Any]]
 
 
-def _apply_update(
-    table: _Table, stmt: nodes.Update, keys: list[tuple[Any, ...]], cks: list[tuple[Any, ...]]
+def _write_cells(
+    table: _Table,
+    keys: list[tuple[Any, ...]],
+    cks: list[tuple[Any, ...]],
+    changes: Sequence[tuple[str, Callable[[Any], Any]]],
+    create: bool,
 ) -> None:
-    """Every assignment of an UPDATE, on every row it names: all or nothing, since the
-    server refuses a whole statement whose list index is out of bound."""
+    """Each change (a column, and its new value from its current one) on every row named:
+    all or nothing, since the server refuses a whole statement whose list index is out of
+    bound. `create`: an UPDATE writes cells of rows that do not exist yet; a DELETE of
+    elements does not."""
     schema = table.schema
     staged: _Staged = []
     for pkey in keys:
         part = table.partition(pkey, create=False)
-        for ck in cks:
-            ckey = tuple(ck) if schema.clustering_key else ()
-            for a in stmt.assignments:
-                col = schema.by_name[a.column]
-                where = None if col.kind is ColumnKind.STATIC else ckey
-                current = _staged_cell(staged, part, pkey, where, a.column)
-                staged.append((pkey, where, a.column, _apply(current, a.op, a.value, col)))
+        for ckey in cks:
+            for name, change in changes:
+                where = None if schema.by_name[name].kind is ColumnKind.STATIC else ckey
+                current = _staged_cell(staged, part, pkey, where, name)
+                staged.append((pkey, where, name, change(current)))
     for pkey, where, name, value in staged:
-        part = table.partition(pkey, create=True)
-        assert part is not None
-        target = part.static if where is None else part.rows.setdefault(where, {})
-        target[name] = value
+        part = table.partition(pkey, create=create)
+        if part is None:
+            continue
+        cells = part.static if where is None else part.rows.get(where)
+        if cells is None and create and where is not None:
+            cells = part.rows[where] = {}
+        if cells is not None and (create or name in cells):
+            cells[name] = value
 
 
 def _staged_cell(
@@ -643,6 +656,14 @@ def _set_index(current: Any, value: tuple[int, Any], t: CqlType) -> Any:
     return _collection(out, t)
 
 
+def _without(current: Any, key: Any, t: CqlType) -> Any:
+    """A list without its element at index `key` (which must exist), a map without `key`."""
+    if t.name == "list":
+        _list_index(current, key, "delete")
+        return _collection([x for i, x in enumerate(current) if i != key], t)
+    return _collection({k: x for k, x in (current or {}).items() if k != key}, t)
+
+
 def _delete_elements(store: MemoryStore, table: _Table, stmt: nodes.Delete) -> LWTResult | None:
     """`DELETE c[k], ... FROM t WHERE <full key>`: a map's entry or a list's element
     (whose index must exist), and the whole columns named beside them."""
@@ -652,31 +673,12 @@ def _delete_elements(store: MemoryStore, table: _Table, stmt: nodes.Delete) -> L
     conditional = stmt.if_exists or bool(stmt.if_conditions)
     if conditional and (refused := store._refused(table, stmt, keys[0], ckey)) is not None:
         return refused
-    staged: _Staged = []
-    for pkey in keys:
-        part = table.partition(pkey, create=False)
-        for name, key in stmt.elements:
-            col = schema.by_name[name]
-            where = None if col.kind is ColumnKind.STATIC else ckey
-            current = _staged_cell(staged, part, pkey, where, name)
-            if col.cql_type.name == "list":
-                _list_index(current, key, "delete")
-                new = _collection([x for i, x in enumerate(current) if i != key], col.cql_type)
-            else:
-                new = _collection(
-                    {k: x for k, x in (current or {}).items() if k != key}, col.cql_type
-                )
-            staged.append((pkey, where, name, new))
-        for name in stmt.columns:
-            col = schema.by_name[name]
-            staged.append((pkey, None if col.kind is ColumnKind.STATIC else ckey, name, None))
-    for pkey, where, name, value in staged:
-        part = table.partition(pkey, create=False)
-        if part is None:
-            continue
-        target = part.static if where is None else part.rows.get(where)
-        if target is not None and name in target:
-            target[name] = value
+    changes: list[tuple[str, Callable[[Any], Any]]] = [
+        (name, partial(_without, key=key, t=schema.by_name[name].cql_type))
+        for name, key in stmt.elements
+    ]
+    changes += [(name, lambda current: None) for name in stmt.columns]
+    _write_cells(table, keys, [ckey], changes, create=False)
     return LWTResult(True) if conditional else None
 
 
