@@ -132,10 +132,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 result = m.upgrade(args.target, dry_run=args.dry_run)
             else:
                 result = m.downgrade(args.target, dry_run=args.dry_run)
-            if args.dry_run:
-                _print_statements(result.statements, out)
             verb = "applied" if args.action == "up" else "reverted"
             if args.dry_run:
+                _print_statements(result.statements, out)
                 verb = f"would be {verb}"
             if not result.done:
                 out.write("nothing to do\n")
@@ -172,15 +171,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return run(args, sys.stdout, sys.stderr)
-    except MigrationChecksumError as e:
-        sys.stderr.write(f"coodie: {e}\n")
-        return EXIT_CHECKSUM
-    except MigrationLockError as e:
-        sys.stderr.write(f"coodie: {e}\n")
-        return EXIT_LOCKED
     except CoodieError as e:
         sys.stderr.write(f"coodie: {e}\n")
-        return EXIT_ERROR
+        if isinstance(e, MigrationChecksumError):
+            return EXIT_CHECKSUM
+        return EXIT_LOCKED if isinstance(e, MigrationLockError) else EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 from coodie.exceptions import ConfigurationError, CoodieError, InvalidQueryError
 from coodie.expr.nodes import Compare, Condition, Op, Select
 from coodie.expr.restrictions import Access, Restrictions, analyse, index_kind
-from coodie.requests import Compiled, Page, Request
+from coodie.requests import Page, Request
 from coodie.schema import TableSchema
+from coodie.tracing import at_one
 
 if TYPE_CHECKING:
     from coodie.query import Flow
@@ -55,15 +56,15 @@ class Cost(enum.Enum):
     EVERY_NODE = "every node"  # no partition restriction: a scan of the whole ring
 
 
+_COSTS = {
+    Access.PARTITION: Cost.ONE_REPLICA_SET,
+    Access.PARTITIONS: Cost.REPLICA_SETS,
+    Access.TOKEN_RANGE: Cost.TOKEN_RANGE,
+}
+
+
 def cost_of(r: Restrictions) -> Cost:
-    access = r.access
-    if access is Access.PARTITION:
-        return Cost.ONE_REPLICA_SET
-    if access is Access.PARTITIONS:
-        return Cost.REPLICA_SETS
-    if access is Access.TOKEN_RANGE:
-        return Cost.TOKEN_RANGE
-    return Cost.EVERY_NODE
+    return _COSTS.get(r.access, Cost.EVERY_NODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,10 +151,12 @@ class Explanation:
         return out
 
 
-def _text(c: Condition) -> str:
+def _text(c: Condition, value: str | None = None) -> str:
+    """A condition as text, with its value (or `value` in its place)."""
+    shown = repr(c.value) if value is None else value
     if isinstance(c, Compare):
-        return f"{c.column} {c.op.value} {c.value!r}"
-    return f"token({', '.join(c.columns)}) {c.op.value} {c.value!r}"
+        return f"{c.column} {c.op.value} {shown}"
+    return f"token({', '.join(c.columns)}) {c.op.value} {shown}"
 
 
 def _partitions(s: Select, r: Restrictions) -> int | None:
@@ -269,19 +272,13 @@ _warned: set[tuple[Any, ...]] = set()
 _MAX_WARNED = 4096
 
 
-def _shape_text(c: Condition) -> str:
-    if isinstance(c, Compare):
-        return f"{c.column} {c.op.value} ?"
-    return f"token({', '.join(c.columns)}) {c.op.value} ?"
-
-
 def check_scan(model: Any, s: Select, schema: TableSchema, policy: str) -> None:
     """Under "warn" or "refuse", a SELECT that reads every node logs a warning (once per
     query shape) or raises InvalidQueryError; nothing is sent either way before this."""
     r = analyse(schema, s.where, s.ann.column if s.ann is not None else None)
     if cost_of(r) is not Cost.EVERY_NODE:
         return
-    conds = " AND ".join(map(_shape_text, s.where)) or "none"
+    conds = " AND ".join(_text(c, "?") for c in s.where) or "none"
     msg = (
         f"{model.__name__}: this query reads every node (a scan of the whole table; "
         f"condition: {conds}); {fix_for(schema, r)}"
@@ -311,12 +308,6 @@ _INDEX = re.compile(r"(?:using index|Scanning with) ([\w.]+?)\.?$")
 _ROWS = re.compile(r"^Read (\d+) live rows")
 
 
-def _at_one(cql: str, session_id: Any) -> Request:
-    """A read of system_traces at ONE, whatever the driver's level: the coordinator wrote
-    the trace locally, and system_traces has a replication of its own."""
-    return Request(Compiled(cql, (session_id,)), consistency="ONE")
-
-
 def run_traced(request: Request) -> Flow[ServerTrace]:
     """Run `request` (with `trace` set) and read what the server's tracing reports of the
     trace session the driver names (`Page.trace_id`, both drivers)."""
@@ -331,11 +322,11 @@ def run_traced(request: Request) -> Flow[ServerTrace]:
     steady = 0
     for _ in range(TRACE_LOOKS):
         if session is None or session[2] is None:
-            found_session: Page = yield _at_one(f"{_SESSION} WHERE session_id = ?", session_id)
+            found_session: Page = yield at_one(f"{_SESSION} WHERE session_id = ?", session_id)
             session = found_session.rows[0] if found_session.rows else None
             if session is None or session[2] is None:
                 continue
-        found: Page = yield _at_one(
+        found: Page = yield at_one(
             "SELECT source, activity FROM system_traces.events WHERE session_id = ?", session_id
         )
         seen = [(row[0], row[1] or "") for row in found.rows]

@@ -121,19 +121,22 @@ def _is_model(info: TypeInfo) -> bool:
 
 def _field_var(info: TypeInfo, name: str) -> Var | None:
     """The Var of field `name` of the model `info` (inherited ones included)."""
-    if name.startswith("_") or name == "model_config":
-        return None
     for base in info.mro:
-        if not _is_model(base):
-            continue
-        sym = base.names.get(name)
-        if sym is None:
-            continue
-        node = sym.node
-        if isinstance(node, Var) and not node.is_classvar and not node.is_property:
-            return node
-        return None
+        sym = base.names.get(name) if _is_model(base) else None
+        if sym is not None:
+            return sym.node if isinstance(sym.node, Var) and _is_field(name, sym.node) else None
     return None
+
+
+def _is_field(name: str, node: object) -> bool:
+    """A pydantic field: a Var that is no ClassVar, property, private name or config."""
+    return (
+        isinstance(node, Var)
+        and not node.is_classvar
+        and not node.is_property
+        and not name.startswith("_")
+        and name != "model_config"
+    )
 
 
 def fields_of(info: TypeInfo) -> dict[str, Type]:
@@ -291,23 +294,16 @@ def _model_fields(t: Type) -> dict[str, Type]:
     out: dict[str, Type] = {}
     for info in reversed(p.type.mro):
         for n, sym in info.names.items():
-            node = sym.node
-            if (
-                isinstance(node, Var)
-                and node.type is not None
-                and not node.is_classvar
-                and not n.startswith("_")
-                and n != "model_config"
-            ):
-                out[n] = node.type
+            if _is_field(n, sym.node) and isinstance(sym.node, Var) and sym.node.type is not None:
+                out[n] = sym.node.type
     return out
 
 
 # ------------------------------------------------------------------ explanations
 
 
-def _columns(fields: dict[str, Type]) -> str:
-    return ", ".join(fields)
+def _no_column(where: str, model: str, column: str, fields: dict[str, Type]) -> str:
+    return f'{where}: {model} has no column "{column}"; columns are: {", ".join(fields)}'
 
 
 def _split(fields: dict[str, Type], key: str) -> tuple[str | None, str]:
@@ -333,10 +329,7 @@ def explain_condition(
 ) -> str:
     name, lookup = _split(fields, key)
     if name is None:
-        column = key.partition("__")[0]
-        return (
-            f'{where}({key}=...): {model} has no column "{column}"; columns are: {_columns(fields)}'
-        )
+        return _no_column(f"{where}({key}=...)", model, key.partition("__")[0], fields)
     ftype = _type_name(fields[name], api)
     if lookup.startswith("token"):
         return f'{where}({key}=...): unknown token lookup "{lookup[7:]}"; valid: ' + ", ".join(
@@ -374,9 +367,7 @@ def explain_write(
             f"{p}__" for p in UPDATE_PREFIXES
         )
     if name not in fields:
-        return (
-            f'{where}({key}=...): {model} has no column "{name}"; columns are: {_columns(fields)}'
-        )
+        return _no_column(f"{where}({key}=...)", model, name, fields)
     coll = _collection(fields[name])
     ftype = _type_name(fields[name], api)
     if prefix in ("incr", "decr"):
@@ -411,23 +402,20 @@ class CoodiePlugin(Plugin):
         if any(True for _ in errors.get_watchers()):
             return
         self._scanned[tree.fullname] = tree
-        _TruthScan(api).walk(tree.defs)
+        _truth_scan(api, tree.defs)
 
     # -------------------------------------------------------------- columns
 
     def get_class_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         owner, _, attr = fullname.rpartition(".")
-        sym = self.lookup_fully_qualified(owner)
-        if sym is None or not isinstance(sym.node, TypeInfo) or not _is_model(sym.node):
-            return None
+        model = self._info(owner)
         # (an inherited field is looked up through the model's MRO: without pydantic's
         # plugin mypy names the subclass here, where the field is not declared)
-        if _field_var(sym.node, attr) is None:
+        if model is None or not _is_model(model) or _field_var(model, attr) is None:
             return None
-        column = self.lookup_fully_qualified(COLUMN)
-        if column is None or not isinstance(column.node, TypeInfo):
+        column_info = self._info(COLUMN)
+        if column_info is None:
             return None
-        column_info = column.node
 
         def column_of_field(ctx: AttributeContext) -> Type:
             self._scan(ctx.api)
@@ -443,18 +431,9 @@ class CoodiePlugin(Plugin):
         owner, _, attr = fullname.rpartition(".")
         if owner != COLUMN:
             return None
-        column = self.lookup_fully_qualified(COLUMN)
-        field_column = self.lookup_fully_qualified(FIELD_COLUMN)
-        if (
-            column is None
-            or field_column is None
-            or not isinstance(column.node, TypeInfo)
-            or not isinstance(field_column.node, TypeInfo)
-            or attr in column.node.names
-            or attr in field_column.node.names
-        ):
+        column, field_info = self._info(COLUMN), self._info(FIELD_COLUMN)
+        if column is None or field_info is None or attr in column.names or attr in field_info.names:
             return None
-        field_info = field_column.node
 
         def udt_field(ctx: AttributeContext) -> Type:
             return _udt_field(ctx, attr, field_info)
@@ -463,47 +442,48 @@ class CoodiePlugin(Plugin):
 
     # -------------------------------------------------------------- signatures
 
+    def _info(self, fullname: str) -> TypeInfo | None:
+        """The class named `fullname`, if mypy knows it."""
+        sym = self.lookup_fully_qualified(fullname) if fullname else None
+        return sym.node if sym is not None and isinstance(sym.node, TypeInfo) else None
+
     def _canonical(self, fullname: str) -> str:
         """`pkg.User.find` -> `coodie.sync.document.Document.find`: the class that defines
         the method (mypy names the class a method is called on)."""
         owner, _, name = fullname.rpartition(".")
-        sym = self.lookup_fully_qualified(owner) if owner else None
-        if sym is not None and isinstance(sym.node, TypeInfo):
-            defining = sym.node.get_containing_type_info(name)
-            if defining is not None:
-                return f"{defining.fullname}.{name}"
-        return fullname
+        info = self._info(owner)
+        defining = info.get_containing_type_info(name) if info is not None else None
+        return f"{defining.fullname}.{name}" if defining is not None else fullname
 
     def get_method_signature_hook(
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         fullname = self._canonical(fullname)
         general = fullname in _CONDITIONAL
-        if fullname in _CONDITIONS:
-            return self._signature("conditions", general)
-        if fullname in _WRITES:
-            return self._signature("writes", general)
-        if fullname in _CREATES:
-            return self._signature("create", general)
-        if fullname in _COUNTS:
-            return self._signature("counts", general)
-        if general:
-            return self._signature("none", general)
-        return None
+        kinds = {
+            "conditions": _CONDITIONS,
+            "writes": _WRITES,
+            "create": _CREATES,
+            "counts": _COUNTS,
+        }
+        kind = next((k for k, names in kinds.items() if fullname in names), None)
+        if kind is None and not general:
+            return None
+        return self._signature(kind or "none", general)
 
     def _general(self, sig: CallableType, api: CheckerPluginInterface) -> CallableType:
         """An overload of a document's update()/delete() with its condition arguments
         widened: every overload is then the same to mypy, which reports a bad value as
         the argument it is rather than as "no overload matches"; the method hook
         computes the result type from the conditions given."""
-        batch = self.lookup_fully_qualified("coodie.flows.BatchCore")
-        expr_sym = self.lookup_fully_qualified("coodie.expr.nodes.Expr")
-        if batch is None or not isinstance(batch.node, TypeInfo):
-            return sig
-        if expr_sym is None or not isinstance(expr_sym.node, TypeInfo):
+        batch, expr_info = (
+            self._info("coodie.flows.BatchCore"),
+            self._info("coodie.expr.nodes.Expr"),
+        )
+        if batch is None or expr_info is None:
             return sig
         none = NoneType()
-        expr = Instance(expr_sym.node, [])
+        expr = Instance(expr_info, [])
         wide: dict[str, Type] = {
             "if_exists": api.named_generic_type("builtins.bool", []),
             "if_conditions": UnionType.make_union(
@@ -517,7 +497,7 @@ class CoodiePlugin(Plugin):
                     none,
                 ]
             ),
-            "batch": UnionType.make_union([Instance(batch.node, []), none]),
+            "batch": UnionType.make_union([Instance(batch, []), none]),
         }
         arg_types = [wide.get(n or "", t) for n, t in zip(sig.arg_names, sig.arg_types)]
         arg_kinds = [
@@ -610,10 +590,8 @@ class CoodiePlugin(Plugin):
             return _in_not_a_string
         if fullname in _NO_OR:
             return _no_or
-        if fullname.endswith((".__eq__", ".__ne__")):
-            compare = self.lookup_fully_qualified(COMPARE)
-            if compare is not None and isinstance(compare.node, TypeInfo):
-                return _value_compared_to_column(Instance(compare.node, []))
+        if fullname.endswith((".__eq__", ".__ne__")) and (compare := self._info(COMPARE)):
+            return _value_compared_to_column(Instance(compare, []))
         return None
 
     def _unknown(
@@ -646,13 +624,7 @@ class CoodiePlugin(Plugin):
             want = formals.get(name or "")
             if want is None or not types:
                 continue
-            got = ctx.api.get_expression_type(exprs[0], want)
-            if not is_subtype(got, want):
-                ctx.api.fail(
-                    f"{_method_name(ctx)}({name}=...): expected {_type_name(want, ctx.api)}, "
-                    f"got {_type_name(got, ctx.api)}",
-                    exprs[0],
-                )
+            _check_value(ctx, f"{_method_name(ctx)}({name}=...)", want, exprs[0])
 
     def _foreign_columns(self, ctx: MethodContext) -> None:
         info = _model_of(ctx.type)
@@ -682,13 +654,7 @@ class CoodiePlugin(Plugin):
                     explain_condition(info.name, fields, k.value, ctx.api, "if_conditions"), k
                 )
                 continue
-            got = ctx.api.get_expression_type(v, want)
-            if not is_subtype(got, want):
-                ctx.api.fail(
-                    f'if_conditions["{k.value}"]: expected {_type_name(want, ctx.api)}, '
-                    f"got {_type_name(got, ctx.api)}",
-                    v,
-                )
+            _check_value(ctx, f'if_conditions["{k.value}"]', want, v)
 
     def _literal_names(self, method: str) -> Callable[[MethodContext], None]:
         def check(ctx: MethodContext) -> None:
@@ -701,11 +667,8 @@ class CoodiePlugin(Plugin):
                     if isinstance(expr, StrExpr):
                         name = expr.value.lstrip("-+") if method == "order_by" else expr.value
                         if name not in fields:
-                            ctx.api.fail(
-                                f'{method}("{expr.value}"): {info.name} has no column "{name}"; '
-                                f"columns are: {_columns(fields)}",
-                                expr,
-                            )
+                            where = f'{method}("{expr.value}")'
+                            ctx.api.fail(_no_column(where, info.name, name, fields), expr)
                     else:
                         _check_owner(expr, info, ctx)
 
@@ -750,53 +713,50 @@ _CHILDREN = (
 )  # fmt: skip
 
 
-class _TruthScan:
-    def __init__(self, api: CheckerPluginInterface) -> None:
-        self.api = api
+def _truth_scan(api: CheckerPluginInterface, root: object) -> None:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(node)
+        elif isinstance(node, Node):
+            for e, where in _truth_tested(node):
+                if _is_condition(e):
+                    api.fail(
+                        f"a condition used as a truth value ({where}): it has none; pass it "
+                        "to find() or filter(), and combine conditions with &",
+                        e,
+                    )
+            stack.extend(c for name in _CHILDREN if (c := getattr(node, name, None)) is not None)
 
-    def walk(self, root: object) -> None:
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, (list, tuple)):
-                stack.extend(node)
-                continue
-            if not isinstance(node, Node):
-                continue
-            self.visit(node)
-            for name in _CHILDREN:
-                child = getattr(node, name, None)
-                if child is not None:
-                    stack.append(child)
 
-    def visit(self, o: Node) -> None:
-        if isinstance(o, IfStmt):
-            for e in o.expr:
-                self._flag(e, "if")
-        elif isinstance(o, WhileStmt):
-            self._flag(o.expr, "while")
-        elif isinstance(o, AssertStmt):
-            self._flag(o.expr, "assert")
-        elif isinstance(o, ConditionalExpr):
-            self._flag(o.cond, "if-else")
-        elif isinstance(o, UnaryExpr) and o.op == "not":
-            self._flag(o.expr, "not")
-        elif isinstance(o, OpExpr) and o.op in ("and", "or"):
-            self._flag(o.left, o.op)
-
-    def _flag(self, e: Expression, where: str) -> None:
-        if _is_condition(e):
-            self.api.fail(
-                f"a condition used as a truth value ({where}): it has none; pass it to "
-                "find() or filter(), and combine conditions with &",
-                e,
-            )
+def _truth_tested(o: Node) -> list[tuple[Expression, str]]:
+    """The expressions `o` asks a truth value of, and where."""
+    if isinstance(o, IfStmt):
+        return [(e, "if") for e in o.expr]
+    if isinstance(o, (WhileStmt, AssertStmt)):
+        return [(o.expr, "while" if isinstance(o, WhileStmt) else "assert")]
+    if isinstance(o, ConditionalExpr):
+        return [(o.cond, "if-else")]
+    if isinstance(o, UnaryExpr) and o.op == "not":
+        return [(o.expr, "not")]
+    if isinstance(o, OpExpr) and o.op in ("and", "or"):
+        return [(o.left, o.op)]
+    return []
 
 
 def _explain_field(
     model: str, fields: dict[str, Type], key: str, api: CheckerPluginInterface, where: str
 ) -> str:
-    return f'{where}({key}=...): {model} has no column "{key}"; columns are: {_columns(fields)}'
+    return _no_column(f"{where}({key}=...)", model, key, fields)
+
+
+def _check_value(ctx: MethodContext, what: str, want: Type, expr: Expression) -> None:
+    got = ctx.api.get_expression_type(expr, want)
+    if not is_subtype(got, want):
+        ctx.api.fail(
+            f"{what}: expected {_type_name(want, ctx.api)}, got {_type_name(got, ctx.api)}", expr
+        )
 
 
 def _method_name(ctx: MethodContext) -> str:
@@ -806,33 +766,33 @@ def _method_name(ctx: MethodContext) -> str:
     return "call"
 
 
+def _subexpressions(expr: Expression) -> list[Expression]:
+    """The expressions a condition is made of, as far as the checks below look."""
+    if isinstance(expr, OpExpr):
+        return [expr.left, expr.right]
+    if isinstance(expr, ComparisonExpr):
+        return list(expr.operands)
+    if isinstance(expr, CallExpr):
+        return [expr.callee, *expr.args]
+    if isinstance(expr, (UnaryExpr, MemberExpr)):
+        return [expr.expr]
+    return []
+
+
 def _check_owner(expr: Expression, model: TypeInfo, ctx: MethodContext) -> None:
     """Columns spelled `Other.name` inside a condition given to `model`'s query."""
-    if isinstance(expr, MemberExpr):
-        base = expr.expr
-        if isinstance(base, RefExpr) and isinstance(base.node, TypeInfo):
-            owner = base.node
-            if _is_model(owner) and _field_var(owner, expr.name) is not None:
-                if not model.has_base(owner.fullname):
-                    ctx.api.fail(
-                        f"{owner.name}.{expr.name} is a column of {owner.name}, not of "
-                        f"{model.name}: use {model.name}.{expr.name}",
-                        expr,
-                    )
-                return
-        _check_owner(base, model, ctx)
-    elif isinstance(expr, OpExpr):
-        _check_owner(expr.left, model, ctx)
-        _check_owner(expr.right, model, ctx)
-    elif isinstance(expr, ComparisonExpr):
-        for e in expr.operands:
-            _check_owner(e, model, ctx)
-    elif isinstance(expr, CallExpr):
-        _check_owner(expr.callee, model, ctx)
-        for e in expr.args:
-            _check_owner(e, model, ctx)
-    elif isinstance(expr, UnaryExpr):
-        _check_owner(expr.expr, model, ctx)
+    if isinstance(expr, MemberExpr) and _is_column(expr):
+        assert isinstance(expr.expr, RefExpr) and isinstance(expr.expr.node, TypeInfo)
+        owner = expr.expr.node
+        if not model.has_base(owner.fullname):
+            ctx.api.fail(
+                f"{owner.name}.{expr.name} is a column of {owner.name}, not of "
+                f"{model.name}: use {model.name}.{expr.name}",
+                expr,
+            )
+        return
+    for e in _subexpressions(expr):
+        _check_owner(e, model, ctx)
 
 
 def _no_udt_field(expr: Expression, ctx: MethodContext) -> None:
@@ -851,16 +811,7 @@ def _no_udt_field(expr: Expression, ctx: MethodContext) -> None:
                 expr,
             )
         return
-    children: list[Expression] = []
-    if isinstance(expr, OpExpr):
-        children = [expr.left, expr.right]
-    elif isinstance(expr, ComparisonExpr):
-        children = list(expr.operands)
-    elif isinstance(expr, CallExpr):
-        children = [expr.callee, *expr.args]
-    elif isinstance(expr, (UnaryExpr, MemberExpr)):
-        children = [expr.expr]
-    for e in children:
+    for e in _subexpressions(expr):
         _no_udt_field(e, ctx)
 
 

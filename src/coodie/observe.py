@@ -119,15 +119,14 @@ class Observed:
                     f"init_coodie(hooks=...): {hook!r} has neither before_request() nor "
                     "after_request()"
                 )
-        object.__setattr__(self, "_driver", driver)
-        object.__setattr__(self, "_name", name)
-        object.__setattr__(self, "_driver_type", driver_type)
-        object.__setattr__(self, "_echo", echo)
-        object.__setattr__(
-            self, "_before", [h.before_request for h in hooks if hasattr(h, "before_request")]
-        )
-        object.__setattr__(
-            self, "_after", [h.after_request for h in hooks if hasattr(h, "after_request")]
+        # (in the instance's own dict: setting an attribute sets the wrapped driver's)
+        self.__dict__.update(
+            _driver=driver,
+            _name=name,
+            _driver_type=driver_type,
+            _echo=echo,
+            _before=[h.before_request for h in hooks if hasattr(h, "before_request")],
+            _after=[h.after_request for h in hooks if hasattr(h, "after_request")],
         )
         if echo:
             _echo_handler()

@@ -44,6 +44,12 @@ class Trace(Generic[T]):
         return self.parameters.get("consistency_level")
 
 
+def at_one(cql: str, session_id: Any) -> Request:
+    """A read of system_traces at ONE, whatever the driver's level: the coordinator wrote
+    the trace locally, and system_traces has a replication of its own (2)."""
+    return Request(Compiled(cql, (session_id,)), consistency="ONE")
+
+
 def _text(value: Any) -> str:
     return str(value) if value is not None else ""
 
@@ -51,29 +57,21 @@ def _text(value: Any) -> str:
 def read_trace_flow(session_id: Any) -> Flow[dict[str, Any]]:
     """The trace session `session_id` and its events, once the coordinator has finished
     writing it (bounded: TRACE_READS reads, then OperationTimedOut)."""
-    # at ONE, whatever the driver's level: system_traces has its own replication (2), and
-    # the coordinator wrote the trace locally
     for _ in range(TRACE_READS):
-        page: Page = yield Request(
-            Compiled(
-                "SELECT coordinator, duration, request, parameters FROM system_traces.sessions"
-                " WHERE session_id = ?",
-                (session_id,),
-            ),
-            consistency="ONE",
+        page: Page = yield at_one(
+            "SELECT coordinator, duration, request, parameters FROM system_traces.sessions"
+            " WHERE session_id = ?",
+            session_id,
         )
         if page.rows and page.rows[0][1] is not None:
             break
     else:
         raise OperationTimedOut(f"the server did not finish the trace {session_id} in time")
     coordinator, duration, request, parameters = page.rows[0]
-    page = yield Request(
-        Compiled(
-            "SELECT activity, source, source_elapsed, thread FROM system_traces.events"
-            " WHERE session_id = ?",
-            (session_id,),
-        ),
-        consistency="ONE",
+    page = yield at_one(
+        "SELECT activity, source, source_elapsed, thread FROM system_traces.events"
+        " WHERE session_id = ?",
+        session_id,
     )
     events = [TraceEvent(_text(a), _text(s), int(e or 0), _text(t)) for a, s, e, t in page.rows]
     return {

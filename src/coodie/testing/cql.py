@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
 
@@ -46,29 +47,22 @@ def tokenize(cql: str) -> list[Tok]:
         if m is None:
             raise InvalidQueryError(f"cannot parse CQL near {cql[pos : pos + 20]!r}: {cql}")
         pos = m.end()
-        kind = m.lastgroup
-        text = m.group()
-        if kind == "ws":
-            continue
-        if kind == "id":
-            out.append(Tok("id", text.lower(), text))
-        elif kind == "qid":
-            out.append(Tok("qid", text[1:-1].replace('""', '"')))
-        elif kind == "str":
-            out.append(Tok("str", text, text[1:-1].replace("''", "'")))
-        elif kind == "dollar":
-            out.append(Tok("str", text, text[2:-2]))
-        elif kind == "num":
-            v: Any = float(text) if any(c in text for c in ".eE") else int(text)
-            out.append(Tok("num", text, v))
-        elif kind == "uuid":
-            out.append(Tok("uuid", text, uuid.UUID(text)))
-        elif kind == "blob":
-            out.append(Tok("blob", text, bytes.fromhex(text[2:])))
-        else:
-            assert kind is not None
-            out.append(Tok("op", text))
+        if m.lastgroup != "ws":
+            out.append(Tok(*_TOKENS[str(m.lastgroup)](m.group())))
     return out
+
+
+# token group -> (kind, text, value) of the token
+_TOKENS: dict[str, Callable[[str], tuple[str, str, Any]]] = {
+    "id": lambda s: ("id", s.lower(), s),
+    "qid": lambda s: ("qid", s[1:-1].replace('""', '"'), None),
+    "str": lambda s: ("str", s, s[1:-1].replace("''", "'")),
+    "dollar": lambda s: ("str", s, s[2:-2]),
+    "num": lambda s: ("num", s, float(s) if any(c in s for c in ".eE") else int(s)),
+    "uuid": lambda s: ("uuid", s, uuid.UUID(s)),
+    "blob": lambda s: ("blob", s, bytes.fromhex(s[2:])),
+    "op": lambda s: ("op", s, None),
+}
 
 
 # ------------------------------------------------------------------ terms
@@ -191,7 +185,7 @@ class DdlAst:
     body: dict[str, Any] = field(default_factory=dict)
 
 
-_KEYWORDS_AFTER_NAME = {"where", "limit", "order", "allow", "per", "group", "if", "using", "set"}
+T = TypeVar("T")
 
 
 class Parser:
@@ -246,6 +240,28 @@ class Parser:
             return first, self.ident()
         return None, first
 
+    def listed(self, item: Callable[[], T], sep: str = ",") -> list[T]:
+        """`item sep item ...`: one or more."""
+        out = [item()]
+        while self.accept(sep):
+            out.append(item())
+        return out
+
+    def parens(self, item: Callable[[], T]) -> list[T]:
+        """`(item, item, ...)`"""
+        self.expect("(")
+        out = self.listed(item)
+        self.expect(")")
+        return out
+
+    def until(self, close: str, item: Callable[[], T]) -> list[T]:
+        """Items, commas between them optional, up to and past `close`."""
+        out: list[T] = []
+        while not self.accept(close):
+            out.append(item())
+            self.accept(",")
+        return out
+
     def done(self) -> bool:
         self.accept(";")
         return self.peek() is None
@@ -257,8 +273,10 @@ class Parser:
         if t is None:
             raise InvalidQueryError(f"unexpected end of statement: {self.cql}")
         if t.kind == "op":
-            if t.text == "?":
+            if t.text in ("?", ":"):  # a marker, positional or named (`:name`)
                 self.pos += 1
+                if t.text == ":":
+                    self.ident()
                 self.markers += 1
                 return Marker(self.markers - 1)
             if t.text == "-":
@@ -269,31 +287,15 @@ class Parser:
                 raise InvalidQueryError(f"cannot negate {inner}: {self.cql}")
             if t.text in ("[", "{", "("):
                 return self.collection()
-            if t.text == ":":
-                self.pos += 1
-                self.ident()
-                self.markers += 1
-                return Marker(self.markers - 1)
         if t.kind in ("str", "num", "uuid", "blob"):
             self.pos += 1
             return Lit(t.value)
         if t.kind == "id":
             self.pos += 1
-            word = t.text
-            if word == "null":
-                return Lit(None)
-            if word in ("true", "false"):
-                return Lit(word == "true")
-            if word == "nan":
-                return Lit(float("nan"))
-            if word == "infinity":
-                return Lit(float("inf"))
+            if t.text in _WORDS:
+                return Lit(_WORDS[t.text])
             if self.accept("("):
-                args: list[Any] = []
-                while not self.accept(")"):
-                    args.append(self.term())
-                    self.accept(",")
-                return Func(word, tuple(args))
+                return Func(t.text, tuple(self.until(")", self.term)))
         raise InvalidQueryError(f"not a value: {t.text!r} in {self.cql}")
 
     def collection(self) -> Any:
@@ -329,20 +331,20 @@ class Parser:
         ks, name = self.qualified()
         lname = name.lower()
         if self.accept("<"):
-            args: list[Any] = []
-            while not self.accept(">"):
-                t = self.peek()
-                if t is not None and t.kind == "num":
-                    self.pos += 1
-                    args.append(t.value)
-                else:
-                    args.append(self.cql_type())
-                self.accept(",")
+            args = self.until(">", self._type_arg)
             if lname == "frozen":
                 inner = args[0]
                 return TypeRef(inner.name, inner.args, True, inner.keyspace)
             return TypeRef(lname, tuple(args))
         return TypeRef(name if ks or name not in _NATIVE else lname, (), False, ks)
+
+    def _type_arg(self) -> Any:
+        """A type's argument: a type, or a number (vector's size)."""
+        t = self.peek()
+        if t is not None and t.kind == "num":
+            self.pos += 1
+            return t.value
+        return self.cql_type()
 
     # ---------------------------------------------------------------- conditions
 
@@ -355,11 +357,8 @@ class Parser:
     def condition(self, fields: bool = False) -> Cond:
         """A relation; with `fields` (IF conditions) also one on a UDT column's field."""
         if self.at("token", "("):
-            self.pos += 2
-            cols = [self.ident()]
-            while self.accept(","):
-                cols.append(self.ident())
-            self.expect(")")
+            self.pos += 1
+            cols = self.parens(self.ident)
             op = self.next().text
             return Cond(tuple(cols), op, self.term(), token=True)
         if self.at("("):
@@ -379,12 +378,9 @@ class Parser:
             if self.at("("):
                 return Cond((col,), "IN", self.collection())
             return Cond((col,), "IN", self.term())
-        if self.accept("contains", "key"):
-            return Cond((col,), "CONTAINS KEY", self.term())
-        if self.accept("contains"):
-            return Cond((col,), "CONTAINS", self.term())
-        if self.accept("like"):
-            return Cond((col,), "LIKE", self.term())
+        for op in ("CONTAINS KEY", "CONTAINS", "LIKE"):
+            if self.accept(*op.lower().split()):
+                return Cond((col,), op, self.term())
         if self.accept("is", "not", "null"):
             return Cond((col,), "IS NOT NULL", None)
         op = self.next().text
@@ -430,42 +426,15 @@ class Parser:
         return method()
 
     def _select(self) -> SelectAst:
-        s = SelectAst(None, "", None)
-        if self.accept("json"):
-            s.json = True
-        if self.accept("distinct"):
-            s.distinct = True
-        if self.accept("*"):
-            pass
-        elif self.at("count", "(") and self.peek(2) is not None and self.peek(3) is not None:
-            self.pos += 2
+        s = SelectAst(None, "", None, json=self.accept("json"), distinct=self.accept("distinct"))
+        if self.accept("count", "("):
             self.next()  # * or 1
             self.expect(")")
             s.count = True
             if self.accept("as"):
                 s.count_alias = self.ident()
-        else:
-            s.selectors = []
-            while True:
-                name = self.ident()
-                fn = ""
-                if self.accept("("):
-                    fn = name.lower()
-                    if fn not in ("ttl", "writetime"):
-                        raise UnsupportedOperation(
-                            f"the in-memory driver does not run {fn}() in SELECT: {self.cql}"
-                        )
-                    name = self.ident()
-                    self.expect(")")
-                after = self.peek()
-                if after is not None and after.text in ("as", "+", "-", "*", "/", "%"):
-                    raise UnsupportedOperation(
-                        f"the in-memory driver selects columns, COUNT, TTL() and WRITETIME() "
-                        f"only, not {after.text!r}: {self.cql}"
-                    )
-                s.selectors.append((fn, name))
-                if not self.accept(","):
-                    break
+        elif not self.accept("*"):
+            s.selectors = self.listed(self._selector)
         self.expect("from")
         s.keyspace, s.table = self.qualified()
         if self.accept("where"):
@@ -473,42 +442,56 @@ class Parser:
         if self.accept("group", "by"):
             raise UnsupportedOperation(f"the in-memory driver does not run GROUP BY: {self.cql}")
         if self.accept("order", "by"):
-            while True:
-                col = self.ident()
-                if self.accept("ann", "of"):
-                    s.ann = (col, self.term())
-                    break
-                desc = self.accept("desc")
-                if not desc:
-                    self.accept("asc")
-                s.order_by.append((col, desc))
-                if not self.accept(","):
-                    break
+            col = self.ident()
+            if self.accept("ann", "of"):
+                s.ann = (col, self.term())
+            else:
+                self.pos -= 1
+                s.order_by = self.listed(self._ordering)
         if self.accept("per", "partition", "limit"):
             s.per_partition_limit = self.term()
         if self.accept("limit"):
             s.limit = self.term()
-        if self.accept("allow", "filtering"):
-            s.allow_filtering = True
+        s.allow_filtering = self.accept("allow", "filtering")
         self._end()
         return s
+
+    def _selector(self) -> tuple[str, str]:
+        """`column`, `ttl(column)` or `writetime(column)`: (function or "", column)."""
+        name = self.ident()
+        fn = ""
+        if self.accept("("):
+            fn = name.lower()
+            if fn not in ("ttl", "writetime"):
+                raise UnsupportedOperation(
+                    f"the in-memory driver does not run {fn}() in SELECT: {self.cql}"
+                )
+            name = self.ident()
+            self.expect(")")
+        after = self.peek()
+        if after is not None and after.text in ("as", "+", "-", "*", "/", "%"):
+            raise UnsupportedOperation(
+                f"the in-memory driver selects columns, COUNT, TTL() and WRITETIME() "
+                f"only, not {after.text!r}: {self.cql}"
+            )
+        return fn, name
+
+    def _ordering(self) -> tuple[str, bool]:
+        """`column [ASC | DESC]`: (column, descending)."""
+        col = self.ident()
+        desc = self.accept("desc")
+        if not desc:
+            self.accept("asc")
+        return col, desc
 
     def _insert(self) -> InsertAst:
         self.expect("into")
         ks, table = self.qualified()
         if self.accept("json"):
             raise UnsupportedOperation(f"the in-memory driver does not run INSERT JSON: {self.cql}")
-        self.expect("(")
-        cols = [self.ident()]
-        while self.accept(","):
-            cols.append(self.ident())
-        self.expect(")")
+        cols = self.parens(self.ident)
         self.expect("values")
-        self.expect("(")
-        values = [self.term()]
-        while self.accept(","):
-            values.append(self.term())
-        self.expect(")")
+        values = self.parens(self.term)
         ine, _, _ = self.if_clause()
         ttl, ts = self.using()
         if not ine:
@@ -520,57 +503,49 @@ class Parser:
         ks, table = self.qualified()
         ttl, ts = self.using()
         self.expect("set")
-        assigns: list[tuple[str, str, Any, Any]] = []
-        while True:
-            col = self.ident()
-            if self.accept("["):
-                key = self.term()
-                self.expect("]")
-                self.expect("=")
-                assigns.append((col, "setindex", self.term(), key))
-            elif self.accept("."):
-                fld = self.ident()
-                self.expect("=")
-                assigns.append((col, "setfield", self.term(), fld))
-            else:
-                self.expect("=")
-                t, after = self.peek(), self.peek(1)
-                if (
-                    t is not None
-                    and t.kind in ("id", "qid")
-                    and t.text == col
-                    and after is not None
-                    and after.text in ("+", "-")
-                ):
-                    self.pos += 1
-                    sign = self.next().text
-                    assigns.append((col, "add" if sign == "+" else "sub", self.term(), None))
-                else:
-                    value = self.term()
-                    if self.accept("+"):
-                        if self.ident() != col:
-                            raise InvalidQueryError(f"bad prepend to {col}: {self.cql}")
-                        assigns.append((col, "prepend", value, None))
-                    else:
-                        assigns.append((col, "set", value, None))
-            if not self.accept(","):
-                break
+        assigns = self.listed(self._assignment)
         return UpdateAst(ks, table, *self._where_and_if(), ts, assignments=assigns, ttl=ttl)
 
+    def _assignment(self) -> tuple[str, str, Any, Any]:
+        """(column, kind, value, index or field): `c = v`, `c[i] = v`, `c.f = v`,
+        `c = c + v`, `c = c - v` or `c = v + c`."""
+        col = self.ident()
+        if self.accept("["):
+            key = self.term()
+            self.expect("]")
+            self.expect("=")
+            return col, "setindex", self.term(), key
+        if self.accept("."):
+            fld = self.ident()
+            self.expect("=")
+            return col, "setfield", self.term(), fld
+        self.expect("=")
+        t, after = self.peek(), self.peek(1)
+        same = t is not None and t.kind in ("id", "qid") and t.text == col
+        if same and after is not None and after.text in ("+", "-"):
+            self.pos += 2
+            return col, "add" if after.text == "+" else "sub", self.term(), None
+        value = self.term()
+        if not self.accept("+"):
+            return col, "set", value, None
+        if self.ident() != col:
+            raise InvalidQueryError(f"bad prepend to {col}: {self.cql}")
+        return col, "prepend", value, None
+
     def _delete(self) -> DeleteAst:
-        targets: list[tuple[str, Any]] = []
-        while not self.at("from"):
-            col = self.ident()
-            elem = None
-            if self.accept("["):
-                elem = self.term()
-                self.expect("]")
-            targets.append((col, elem))
-            self.accept(",")
-        self.expect("from")
+        targets = self.until("from", self._delete_target)
         ks, table = self.qualified()
         _, ts = self.using()
         return DeleteAst(ks, table, *self._where_and_if(), ts, targets=targets)
+
+    def _delete_target(self) -> tuple[str, Any]:
+        """`c` or `c[element]`"""
+        col = self.ident()
+        elem = None
+        if self.accept("["):
+            elem = self.term()
+            self.expect("]")
+        return col, elem
 
     def _where_and_if(self) -> tuple[list[Cond], bool, list[Cond]]:
         """The `WHERE ... [IF ...]` that ends an UPDATE or a DELETE."""
@@ -641,16 +616,23 @@ class Parser:
             ddl.body = self.options()
         elif what == "type":
             self.expect("(")
-            fields = []
-            while not self.accept(")"):
-                fields.append((self.ident(), self.cql_type()))
-                self.accept(",")
-            ddl.body = {"fields": fields}
+            ddl.body = {"fields": self.until(")", self._field)}
         elif what == "table":
             self._table_body(ddl)
         elif what == "view":
             self._view_body(ddl)
         return ddl
+
+    def _field(self) -> tuple[str, TypeRef]:
+        return self.ident(), self.cql_type()
+
+    def _column(self) -> tuple[str, TypeRef, bool]:
+        return self.ident(), self.cql_type(), self.accept("static")
+
+    def _rename(self) -> tuple[str, str]:
+        old = self.ident()
+        self.expect("to")
+        return old, self.ident()
 
     def _create_index(self, what: str, ine: bool) -> DdlAst:
         name = ""
@@ -693,12 +675,9 @@ class Parser:
             if self.accept("primary", "key"):
                 pk, ck = self._primary_key()
             else:
-                name = self.ident()
-                t = self.cql_type()
-                static = self.accept("static")
+                columns.append(self._column())
                 if self.accept("primary", "key"):
-                    pk.append(name)
-                columns.append((name, t, static))
+                    pk.append(columns[-1][0])
             self.accept(",")
         ddl.body = {"columns": columns, "pk": pk, "ck": ck, "order": {}, "options": {}}
         if self.accept("with"):
@@ -707,37 +686,22 @@ class Parser:
     def _primary_key(self) -> tuple[list[str], list[str]]:
         """`((a, b), c, d)` or `(a, c, d)`: the partition key and the clustering columns."""
         self.expect("(")
-        pk: list[str] = []
-        if self.accept("("):
-            pk.append(self.ident())
-            while self.accept(","):
-                pk.append(self.ident())
-            self.expect(")")
-        else:
-            pk.append(self.ident())
-        ck: list[str] = []
-        while self.accept(","):
-            ck.append(self.ident())
+        pk = self.parens(self.ident) if self.at("(") else [self.ident()]
+        ck = self.listed(self.ident) if self.accept(",") else []
         self.expect(")")
         return pk, ck
 
     def _table_options(self, body: dict[str, Any]) -> None:
         while True:
             if self.accept("clustering", "order", "by"):
-                self.expect("(")
-                while not self.accept(")"):
-                    col = self.ident()
-                    body["order"][col] = "DESC" if self.accept("desc") else "ASC"
-                    self.accept("asc")
-                    self.accept(",")
+                for col, desc in self.parens(self._ordering):
+                    body["order"][col] = "DESC" if desc else "ASC"
             elif self.accept("compact", "storage"):
                 raise UnsupportedOperation(
                     f"the in-memory driver does not run COMPACT STORAGE: {self.cql}"
                 )
             else:
-                key = self.ident()
-                self.expect("=")
-                body["options"][key] = _plain(self.term())
+                body["options"].update([self._option()])
             if not self.accept("and"):
                 break
 
@@ -753,11 +717,7 @@ class Parser:
 
     def _select_for_view(self) -> dict[str, Any]:
         self.expect("select")
-        cols: list[str] | None = None
-        if not self.accept("*"):
-            cols = [self.ident()]
-            while self.accept(","):
-                cols.append(self.ident())
+        cols = None if self.accept("*") else self.listed(self.ident)
         self.expect("from")
         ks, base = self.qualified()
         start = self.pos
@@ -780,49 +740,23 @@ class Parser:
         if what == "table":
             if self.accept("add"):
                 self.accept("if", "not", "exists")
-                cols = []
-                paren = self.accept("(")
-                while True:
-                    n = self.ident()
-                    t = self.cql_type()
-                    static = self.accept("static")
-                    cols.append((n, t, static))
-                    if not self.accept(","):
-                        break
-                if paren:
-                    self.expect(")")
-                ddl.body = {"add": cols}
+                ddl.body = {"add": self._maybe_parens(self._column)}
             elif self.accept("drop"):
                 self.accept("if", "exists")
-                paren = self.accept("(")
-                names = [self.ident()]
-                while self.accept(","):
-                    names.append(self.ident())
-                if paren:
-                    self.expect(")")
-                ddl.body = {"drop": names}
+                ddl.body = {"drop": self._maybe_parens(self.ident)}
             elif self.accept("with"):
                 body: dict[str, Any] = {"order": {}, "options": {}}
                 self._table_options(body)
                 ddl.body = {"with": body["options"]}
             elif self.accept("rename"):
-                old = self.ident()
-                self.expect("to")
-                ddl.body = {"rename": (old, self.ident())}
+                ddl.body = {"rename": self._rename()}
             else:
                 raise UnsupportedOperation(f"the in-memory driver does not run: {self.cql}")
         elif what == "type":
             if self.accept("add"):
-                ddl.body = {"add": [(self.ident(), self.cql_type())]}
+                ddl.body = {"add": [self._field()]}
             elif self.accept("rename"):
-                renames = []
-                while True:
-                    old = self.ident()
-                    self.expect("to")
-                    renames.append((old, self.ident()))
-                    if not self.accept("and"):
-                        break
-                ddl.body = {"rename": renames}
+                ddl.body = {"rename": self.listed(self._rename, "and")}
             else:
                 raise UnsupportedOperation(f"the in-memory driver does not run: {self.cql}")
         elif what == "keyspace":
@@ -832,15 +766,19 @@ class Parser:
             raise UnsupportedOperation(f"the in-memory driver does not run: {self.cql}")
         return ddl
 
-    def options(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        while True:
-            key = self.ident()
-            self.expect("=")
-            out[key] = _plain(self.term())
-            if not self.accept("and"):
-                return out
+    def _maybe_parens(self, item: Callable[[], T]) -> list[T]:
+        return self.parens(item) if self.at("(") else self.listed(item)
 
+    def options(self) -> dict[str, Any]:
+        return dict(self.listed(self._option, "and"))
+
+    def _option(self) -> tuple[str, Any]:
+        key = self.ident()
+        self.expect("=")
+        return key, _plain(self.term())
+
+
+_WORDS = {"null": None, "true": True, "false": False, "nan": float("nan"), "infinity": float("inf")}
 
 _NATIVE = {
     "ascii", "bigint", "blob", "boolean", "counter", "date", "decimal", "double", "duration",

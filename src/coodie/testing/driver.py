@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import datetime as dt
 import ipaddress
 import math
@@ -31,7 +32,7 @@ from coodie.expr import nodes
 from coodie.requests import BatchRequest, Page, RawRequest, Request
 from coodie.schema import ColumnKind, ColumnSchema, TableSchema
 from coodie.testing import cql as q
-from coodie.testing.memory import MemoryStore
+from coodie.testing.memory import MemoryStore, key_combinations
 from coodie.types import CqlType
 
 if TYPE_CHECKING:
@@ -303,76 +304,64 @@ class MemoryDriver(DriverSettings):
             return self._ddl_index(d)
         if d.verb == "truncate":
             ks, _ = self._table(d.keyspace, d.name)
-            self.store.tables.pop((ks.name, d.name), None)
-            self._expiry.pop((ks.name, d.name), None)
-            return None
+            return self._drop_data(ks.name, d.name)
         ks = self._ks(d.keyspace)
         if d.what == "type":
             return self._ddl_type(ks, d)
         exists = d.name in ks.tables
+        if not _acts(
+            d, exists, f"Object {ks.name}.{d.name}", f"table {ks.name}.{d.name} does not exist"
+        ):
+            return None
         if d.verb == "create":
-            if exists:
-                if d.if_exists:
-                    return None
-                raise InvalidQueryError(f"Object {ks.name}.{d.name} already exists")
             ks.tables[d.name] = self._new_table(ks, d)
-            self._changed()
-            return None
-        if not exists:
-            if d.if_exists:
-                return None
-            raise InvalidQueryError(f"table {ks.name}.{d.name} does not exist")
-        if d.verb == "drop":
+        elif d.verb == "drop":
             del ks.tables[d.name]
-            self.store.tables.pop((ks.name, d.name), None)
-            self._expiry.pop((ks.name, d.name), None)
-            self._changed()
-            return None
-        return self._alter_table(ks, ks.tables[d.name], d)
+            self._drop_data(ks.name, d.name)
+        else:
+            return self._alter_table(ks, ks.tables[d.name], d)
+        self._changed()
+        return None
+
+    def _drop_data(self, keyspace: str, table: str) -> None:
+        self.store.tables.pop((keyspace, table), None)
+        self._expiry.pop((keyspace, table), None)
 
     def _ddl_keyspace(self, d: q.DdlAst) -> None:
-        exists = d.name in self.keyspaces
+        if not _acts(
+            d, d.name in self.keyspaces, f"Keyspace {d.name}", f"Keyspace {d.name} doesn't exist"
+        ):
+            return
         if d.verb == "create":
-            if exists and not d.if_exists:
-                raise InvalidQueryError(f"Keyspace {d.name} already exists")
-            if not exists:
-                rep = {str(k): str(v) for k, v in d.body.get("replication", {}).items()}
-                cls = rep.get("class", "")
-                if "." not in cls:
-                    rep["class"] = f"org.apache.cassandra.locator.{cls}"
-                self.keyspaces[d.name] = _Keyspace(
-                    d.name, rep, bool(d.body.get("durable_writes", True))
-                )
-                self._changed()
+            rep = {str(k): str(v) for k, v in d.body.get("replication", {}).items()}
+            if "." not in rep.get("class", ""):
+                rep["class"] = f"org.apache.cassandra.locator.{rep.get('class', '')}"
+            self.keyspaces[d.name] = _Keyspace(
+                d.name, rep, bool(d.body.get("durable_writes", True))
+            )
         elif d.verb == "drop":
-            if not exists:
-                if d.if_exists:
-                    return
-                raise InvalidQueryError(f"Keyspace {d.name} doesn't exist")
+            for ks_name, table in list(self.store.tables):
+                if ks_name == d.name:
+                    self._drop_data(ks_name, table)
             del self.keyspaces[d.name]
-            for key in [k for k in self.store.tables if k[0] == d.name]:
-                del self.store.tables[key]
-            self._changed()
-        else:
-            ks = self._ks(d.name)
-            if "replication" in d.body:
-                ks.replication = {str(k): str(v) for k, v in d.body["replication"].items()}
-            self._changed()
+        elif "replication" in d.body:
+            self.keyspaces[d.name].replication = {
+                str(k): str(v) for k, v in d.body["replication"].items()
+            }
+        self._changed()
 
     def _ddl_type(self, ks: _Keyspace, d: q.DdlAst) -> None:
-        exists = d.name in ks.types
+        if not _acts(
+            d,
+            d.name in ks.types,
+            f"A user type with name '{d.name}'",
+            f"No user type named '{d.name}' exists",
+        ):
+            return
         if d.verb == "create":
-            if exists:
-                if d.if_exists:
-                    return
-                raise InvalidQueryError(f"A user type with name '{d.name}' already exists")
             names = tuple(n for n, _ in d.body["fields"])
             types = tuple(self._type(ks, t) for _, t in d.body["fields"])
             ks.types[d.name] = CqlType(d.name, types, fields=names)
-        elif not exists:
-            if d.if_exists:
-                return
-            raise InvalidQueryError(f"No user type named '{d.name}' exists")
         elif d.verb == "drop":
             del ks.types[d.name]
         else:
@@ -461,21 +450,15 @@ class MemoryDriver(DriverSettings):
                     if t.indexes.pop(d.name, None) is not None:
                         self._changed()
                         return
-            if not d.if_exists:
-                raise InvalidQueryError(f"Index '{d.name}' could not be found in any of the tables")
+            _acts(d, False, "", f"Index '{d.name}' could not be found in any of the tables")
             return
         b = d.body
         ks, t = self._table(d.keyspace, b["table"])
         name = d.name or f"{b['table']}_{b['column']}_idx"
         if b["column"] not in t.schema.by_name:
             raise InvalidQueryError(f"Column {b['column']} was not found in table {b['table']}")
-        if name in t.indexes:
-            if d.if_exists:
-                return
-            raise InvalidQueryError(f"Index {name} already exists")
-        for other in ks.tables.values():
-            if name in other.indexes and not d.if_exists:
-                raise InvalidQueryError(f"Index {name} already exists")
+        if not _acts(d, any(name in o.indexes for o in ks.tables.values()), f"Index {name}", ""):
+            return
         using = b["using"]
         target = b["column"] if b["kind"] == "values" else f"{b['kind']}({b['column']})"
         options = {"target": target, **{str(k): str(v) for k, v in b["options"].items()}}
@@ -529,40 +512,30 @@ class MemoryDriver(DriverSettings):
     ) -> tuple[nodes.Condition, ...]:
         out: list[nodes.Condition] = []
         for c in conds:
-            if c.token:
-                out.append(
-                    nodes.TokenCompare(c.columns, _OPS[c.op], self._value(c.term, params, None))
-                )
-                continue
             if c.op == "IS NOT NULL":
+                continue
+            if c.token:
+                value = self._value(c.term, params, None)
+                out.append(nodes.TokenCompare(c.columns, _OPS[c.op], value))
                 continue
             base, dot, field = c.columns[0].partition(".")
             col = _column(schema, base)
-            t = col.cql_type
+            name, t = col.name, col.cql_type
+            if c.op == "LIKE":
+                raise UnsupportedOperation(f"the in-memory driver does not run LIKE ({name})")
             if dot:  # IF home.city = ?: one field of a UDT column
                 if field not in t.fields:
-                    raise InvalidQueryError(f"{col.name} has no field {field}")
-                ft = t.args[t.fields.index(field)]
-                out.append(
-                    nodes.Compare(
-                        f"{col.name}.{field}", _OPS[c.op], self._value(c.term, params, ft)
-                    )
-                )
-                continue
-            if c.op == "IN":
-                if isinstance(c.term, q.Coll):
-                    value: Any = [self._value(i, params, t) for i in c.term.items]
-                else:
-                    value = [_norm(t, x) for x in self._value(c.term, params, None)]
-            elif c.op == "CONTAINS":
-                value = self._value(c.term, params, t.args[-1] if t.args else t)
-            elif c.op == "CONTAINS KEY":
-                value = self._value(c.term, params, t.args[0])
-            elif c.op == "LIKE":
-                raise UnsupportedOperation(f"the in-memory driver does not run LIKE ({col.name})")
+                    raise InvalidQueryError(f"{name} has no field {field}")
+                name, t = f"{name}.{field}", t.args[t.fields.index(field)]
+            elif c.op in ("CONTAINS", "CONTAINS KEY"):  # an element, a value or a key
+                t = t.args[-1 if c.op == "CONTAINS" else 0] if t.args else t
+            if c.op == "IN" and isinstance(c.term, q.Coll):  # IN (?, ?): each value typed
+                value = [self._value(i, params, t) for i in c.term.items]
+            elif c.op == "IN":  # IN ?: a list of values
+                value = [_norm(t, x) for x in self._value(c.term, params, None)]
             else:
                 value = self._value(c.term, params, t)
-            out.append(nodes.Compare(col.name, _OPS[c.op], value))
+            out.append(nodes.Compare(name, _OPS[c.op], value))
         return tuple(out)
 
     def _int(self, term: Any, params: Sequence[Any]) -> int | None:
@@ -591,24 +564,18 @@ class MemoryDriver(DriverSettings):
         )
         functions = s.selectors is not None and any(fn for fn, _ in s.selectors)
         keys = [c.name for c in schema.primary_key] if functions else []
-        limit = self._int(s.limit, params)
         stmt = nodes.Select(
             where=where,
             columns=(*names, *keys),
             order_by=tuple(nodes.Ordering(_column(schema, c).name, d) for c, d in s.order_by),
-            limit=None if s.distinct else limit,
-            per_partition_limit=1 if s.distinct else self._int(s.per_partition_limit, params),
+            limit=self._int(s.limit, params),
+            per_partition_limit=self._int(s.per_partition_limit, params),
             allow_filtering=s.allow_filtering,
-            count=s.count and not s.distinct,
+            count=s.count,
+            distinct=s.distinct,
         )
-        store = self.store
-        if t.view is not None:
-            store = self._view_store(ks, t)
+        store = self.store if t.view is None else self._view_store(ks, t)
         rows = store.select(stmt, schema, ks.name)
-        if s.distinct:  # one row per partition: its key and static columns
-            rows = rows[:limit] if limit is not None else rows
-            if s.count:
-                return (s.count_alias,), [(len(rows),)]
         if s.count:
             return (s.count_alias,), rows
         if functions:
@@ -716,53 +683,27 @@ class MemoryDriver(DriverSettings):
         where = self._where(tree.where, params, schema)
         conds = tuple(
             c
-            for c in self._where(getattr(tree, "if_conditions", []), params, schema)
+            for c in self._where(tree.if_conditions, params, schema)
             if isinstance(c, nodes.Compare)
         )
         if isinstance(tree, q.UpdateAst):
             assigns = tuple(self._assignment(schema, a, params) for a in tree.assignments)
-            return (
-                ks,
-                t,
-                nodes.Update(
-                    assigns, where, self._int(tree.ttl, params), None, tree.if_exists, conds
-                ),
-            )
+            ttl = self._int(tree.ttl, params)
+            return ks, t, nodes.Update(assigns, where, ttl, None, tree.if_exists, conds)
         columns = []
-        elements: list[nodes.Assignment] = []
+        elements = []  # DELETE m[key], l[index]: the store deletes them as the server does
         for name, elem in tree.targets:
             col = _column(schema, name)
+            ct = col.cql_type
             if elem is None:
                 columns.append(col.name)
-                continue
-            t_ = col.cql_type
-            if t_.name == "list":  # DELETE l[i]: the list without its i-th element
-                index = self._value(elem, params, None)
-                got = self.store.select(
-                    nodes.Select(where=where, columns=(col.name,)), schema, ks.name
-                )
-                items = list(got[0][0] or []) if got else []
-                if not 0 <= index < len(items):
-                    raise InvalidQueryError(
-                        f"Attempted to delete an element from a list which is null or too short ({col.name}[{index}])"
-                    )
-                del items[index]
-                elements.append(nodes.Assignment(col.name, nodes.AssignOp.SET, items))
-                continue
-            if t_.name != "map":
-                raise InvalidQueryError(f"Invalid element deletion on {t_.name} column {col.name}")
-            elements.append(
-                nodes.Assignment(
-                    col.name, nodes.AssignOp.REMOVE, [self._value(elem, params, t_.args[0])]
-                )
-            )
-        if elements:
-            if columns:
-                raise UnsupportedOperation(
-                    "the in-memory driver deletes columns or elements, not both"
-                )
-            return ks, t, nodes.Update(tuple(elements), where, None, None, tree.if_exists, conds)
-        return ks, t, nodes.Delete(where, tuple(columns), None, tree.if_exists, conds)
+            elif ct.name in ("list", "map"):  # a map's key, or a list's index
+                key_type = ct.args[0] if ct.name == "map" else None
+                elements.append((col.name, self._value(elem, params, key_type)))
+            else:
+                raise InvalidQueryError(f"Invalid element deletion on {ct.name} column {col.name}")
+        delete = nodes.Delete(where, tuple(columns), None, tree.if_exists, conds, tuple(elements))
+        return ks, t, delete
 
     def _assignment(
         self, schema: TableSchema, a: tuple[str, str, Any, Any], params: Sequence[Any]
@@ -770,42 +711,31 @@ class MemoryDriver(DriverSettings):
         name, kind, term, extra = a
         col = _column(schema, name)
         t = col.cql_type
+        op, vt = _ASSIGN.get(kind), t  # the operation, and the type of its value
         if kind == "setfield":
             ft = dict(zip(t.fields, t.args))
-            return nodes.Assignment(
-                col.name, nodes.AssignOp.SETFIELD, (extra, self._value(term, params, ft.get(extra)))
+            value: Any = (extra, self._value(term, params, ft.get(extra)))
+        elif kind == "setindex" and t.name == "map":  # m[k] = v
+            op, value = (
+                nodes.AssignOp.PUT,
+                {self._value(extra, params, t.args[0]): self._value(term, params, t.args[1])},
             )
-        if kind == "setindex":
-            if t.name == "map":
-                key = self._value(extra, params, t.args[0])
-                return nodes.Assignment(
-                    col.name, nodes.AssignOp.PUT, {key: self._value(term, params, t.args[1])}
-                )
-            return nodes.Assignment(
-                col.name,
-                nodes.AssignOp.SETINDEX,
-                (self._value(extra, params, None), self._value(term, params, t.args[0])),
-            )
-        if kind == "set":
-            return nodes.Assignment(col.name, nodes.AssignOp.SET, self._value(term, params, t))
-        if kind == "prepend":
-            return nodes.Assignment(col.name, nodes.AssignOp.PREPEND, self._value(term, params, t))
-        if t.name == "counter":
-            op = nodes.AssignOp.INCR if kind == "add" else nodes.AssignOp.DECR
-            return nodes.Assignment(col.name, op, self._value(term, params, CqlType("bigint")))
-        if kind == "sub":
-            vt = CqlType("set", (t.args[0],)) if t.name == "map" else t
-            return nodes.Assignment(col.name, nodes.AssignOp.REMOVE, self._value(term, params, vt))
-        plus = {
-            "set": nodes.AssignOp.ADD,
-            "list": nodes.AssignOp.APPEND,
-            "map": nodes.AssignOp.PUT,
-        }.get(t.name)
-        if plus is None:
-            raise InvalidQueryError(
-                f"Invalid operation ({name} = {name} + ?) for non collection column {name}"
-            )
-        return nodes.Assignment(col.name, plus, self._value(term, params, t))
+        elif kind == "setindex":  # l[i] = v
+            value = (self._value(extra, params, None), self._value(term, params, t.args[0]))
+        else:
+            if t.name == "counter" and kind in ("add", "sub"):
+                op, vt = nodes.AssignOp.INCR if kind == "add" else nodes.AssignOp.DECR, _BIGINT
+            elif kind == "sub":  # a map's keys, or a set's or a list's elements
+                vt = CqlType("set", (t.args[0],)) if t.name == "map" else t
+            elif kind == "add":
+                op = _PLUS.get(t.name)
+                if op is None:
+                    raise InvalidQueryError(
+                        f"Invalid operation ({name} = {name} + ?) for non collection column {name}"
+                    )
+            value = self._value(term, params, vt)
+        assert op is not None
+        return nodes.Assignment(col.name, op, value)
 
     def _write(self, tree: Any, params: Sequence[Any]) -> Page:
         ks, t, stmt = self._statement(tree, params)
@@ -813,7 +743,7 @@ class MemoryDriver(DriverSettings):
         result = self.store.write(stmt, t.schema, ks.name)
         if result is not None and not result.applied:
             return _lwt_page(result)
-        self._written(ks, t, stmt, params)
+        self._written(ks, t, stmt)
         return _lwt_page(result) if result is not None else Page([], ())
 
     def _batch(self, items: list[tuple[_Prepared, Sequence[Any]]], kind: str) -> Page:
@@ -821,27 +751,23 @@ class MemoryDriver(DriverSettings):
         for p, params in items:
             if not isinstance(p.tree, (q.InsertAst, q.UpdateAst, q.DeleteAst)):
                 raise InvalidQueryError("a batch holds INSERT, UPDATE and DELETE statements only")
-            stmts.append((self._statement(p.tree, params), params))
-        conditional = [
-            s for s in stmts
-            if getattr(s[0][2], "if_not_exists", False) or getattr(s[0][2], "if_exists", False)
-            or getattr(s[0][2], "if_conditions", ())
-        ]  # fmt: skip
+            stmts.append(self._statement(p.tree, params))
+        conditional = [s for s in stmts if _conditional(s[2])]
         if conditional:
             # every condition is read before any write of the batch applies
-            keys = {(s[0][0].name, s[0][1].schema.name) for s in stmts}
+            keys = {(ks.name, t.schema.name) for ks, t, _ in stmts}
             saved = {k: _copy_table(self.store.tables.get(k)) for k in keys}
-            for (ks, t, stmt), _ in conditional:
+            for ks, t, stmt in conditional:
                 self._expire(ks.name, t)
                 result = self.store.write(stmt, t.schema, ks.name)
                 if result is not None and not result.applied:
                     self._restore(saved)
                     return _lwt_page(result)
             self._restore(saved)
-        for (ks, t, stmt), params in stmts:
+        for ks, t, stmt in stmts:
             self._expire(ks.name, t)
             self.store.write(_unconditional(stmt), t.schema, ks.name)
-            self._written(ks, t, stmt, params)
+            self._written(ks, t, stmt)
         return Page([(True,)], ("[applied]",)) if conditional else Page([], ())
 
     def _restore(self, saved: dict[tuple[str, str], Any]) -> None:
@@ -853,7 +779,7 @@ class MemoryDriver(DriverSettings):
 
     # ------------------------------------------------------------- TTL
 
-    def _written(self, ks: _Keyspace, t: _TableDef, stmt: Any, params: Sequence[Any]) -> None:
+    def _written(self, ks: _Keyspace, t: _TableDef, stmt: Any) -> None:
         """Record (or clear) the expiry of the cells a write set."""
         ttl = getattr(stmt, "ttl", None)
         if ttl is None:
@@ -869,7 +795,11 @@ class MemoryDriver(DriverSettings):
                      tuple(values[c.name] for c in schema.clustering_key))]  # fmt: skip
             cells = ["", *(n for n in values if not schema.by_name[n].is_primary_key)]
         elif isinstance(stmt, nodes.Update):
-            keys = _keys_of(schema, stmt.where)
+            keys = [
+                (pk, ck)
+                for pk in key_combinations(schema.partition_key, stmt.where)
+                for ck in key_combinations(schema.clustering_key, stmt.where)
+            ]
             cells = [a.column for a in stmt.assignments]
         else:
             return
@@ -916,6 +846,26 @@ class MemoryDriver(DriverSettings):
 
 # ------------------------------------------------------------------ helpers
 
+# an assignment's kind as the parser names it -> its operation (`add` by the column's type)
+_ASSIGN = {
+    "set": nodes.AssignOp.SET,
+    "prepend": nodes.AssignOp.PREPEND,
+    "sub": nodes.AssignOp.REMOVE,
+    "setfield": nodes.AssignOp.SETFIELD,
+    "setindex": nodes.AssignOp.SETINDEX,
+}
+_PLUS = {"set": nodes.AssignOp.ADD, "list": nodes.AssignOp.APPEND, "map": nodes.AssignOp.PUT}
+_BIGINT = CqlType("bigint")
+
+
+def _acts(d: q.DdlAst, exists: bool, what: str, missing: str) -> bool:
+    """Whether a DDL statement acts: a CREATE of what exists (`what`), or an ALTER or a
+    DROP of what does not (`missing` says it), is refused as the server refuses it, or
+    does nothing under IF NOT EXISTS / IF EXISTS."""
+    if exists == (d.verb == "create") and not d.if_exists:
+        raise InvalidQueryError(f"{what} already exists" if exists else missing)
+    return exists != (d.verb == "create")
+
 
 def _copy_table(table: Any) -> Any:
     if table is None:
@@ -923,24 +873,16 @@ def _copy_table(table: Any) -> Any:
     return type(table)(table.schema, copy.deepcopy(table.partitions))
 
 
-def _unconditional(stmt: Any) -> Any:
-    import dataclasses
+def _conditional(stmt: Any) -> bool:
+    if isinstance(stmt, nodes.Insert):
+        return stmt.if_not_exists
+    return bool(stmt.if_exists or stmt.if_conditions)
 
+
+def _unconditional(stmt: Any) -> Any:
     if isinstance(stmt, nodes.Insert):
         return dataclasses.replace(stmt, if_not_exists=False)
     return dataclasses.replace(stmt, if_exists=False, if_conditions=())
-
-
-def _keys_of(schema: TableSchema, where: Sequence[nodes.Condition]) -> list[tuple[Any, Any]]:
-    import itertools
-
-    per: dict[str, list[Any]] = {}
-    for c in where:
-        if isinstance(c, nodes.Compare):
-            per[c.column] = list(c.value) if c.op is nodes.Op.IN else [c.value]
-    pks = itertools.product(*(per.get(c.name, [None]) for c in schema.partition_key))
-    cks = list(itertools.product(*(per.get(c.name, [None]) for c in schema.clustering_key)))
-    return [(pk, ck) for pk in pks for ck in cks]
 
 
 def _lwt_page(result: Any) -> Page:

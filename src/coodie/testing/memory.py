@@ -28,11 +28,13 @@ import datetime as dt
 import ipaddress
 import itertools
 import math
+import operator
 import struct
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from coodie.document import LWTResult
@@ -112,25 +114,19 @@ def _varint_bytes(n: int) -> bytes:
     return n.to_bytes((n.bit_length() + 8) // 8, "big", signed=True)
 
 
+_STRUCT = {
+    "int": ">i", "bigint": ">q", "counter": ">q", "smallint": ">h", "tinyint": ">b",
+    "boolean": ">?", "double": ">d", "float": ">f",
+}  # fmt: skip
+
+
 def serialize(t: CqlType, v: Any) -> bytes:
     """The native-protocol bytes of a scalar value (what partition keys hash)."""
     name = t.name
+    if name in _STRUCT:
+        return struct.pack(_STRUCT[name], v)
     if name in ("text", "ascii", "varchar"):
         return str(v).encode()
-    if name == "int":
-        return struct.pack(">i", v)
-    if name in ("bigint", "counter"):
-        return struct.pack(">q", v)
-    if name == "smallint":
-        return struct.pack(">h", v)
-    if name == "tinyint":
-        return struct.pack(">b", v)
-    if name == "boolean":
-        return b"\x01" if v else b"\x00"
-    if name == "double":
-        return struct.pack(">d", v)
-    if name == "float":
-        return struct.pack(">f", v)
     if name in ("uuid", "timeuuid"):
         return uuid.UUID(str(v)).bytes
     if name == "date":
@@ -221,23 +217,6 @@ class _Partition:
         return row is not None and (ck in self.markers or any(v is not None for v in row.values()))
 
 
-class _Desc:
-    """Reverses comparison for DESC clustering columns."""
-
-    __slots__ = ("v",)
-
-    def __init__(self, v: Any) -> None:
-        self.v = v
-
-    def __lt__(self, other: _Desc) -> bool:
-        return bool(other.v < self.v)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Desc) and self.v == other.v
-
-    __hash__ = None  # type: ignore[assignment]
-
-
 @dataclass
 class _Table:
     schema: TableSchema
@@ -249,10 +228,13 @@ class _Table:
             p = self.partitions[key] = _Partition(key, partition_token(self.schema, key))
         return p
 
-    def clustering_sort_key(self, ck: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(
-            _Desc(v) if c.order == "DESC" else v for c, v in zip(self.schema.clustering_key, ck)
-        )
+    def clustered(self, part: _Partition) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        """A partition's live rows in clustering order (each column ASC or DESC)."""
+        items = [(ck, r) for ck, r in part.rows.items() if part.live(ck)]
+        for i in reversed(range(len(self.schema.clustering_key))):  # stable: last column first
+            desc = self.schema.clustering_key[i].order == "DESC"
+            items.sort(key=lambda kv: kv[0][i], reverse=desc)
+        return items
 
 
 def _collection(value: Any, t: CqlType) -> Any:
@@ -273,26 +255,24 @@ def _collection(value: Any, t: CqlType) -> Any:
     return value
 
 
+_OPS: dict[nodes.Op, Callable[[Any, Any], Any]] = {
+    nodes.Op.EQ: operator.eq,
+    nodes.Op.IN: lambda have, want: have in want,
+    nodes.Op.LT: operator.lt,
+    nodes.Op.LE: operator.le,
+    nodes.Op.GT: operator.gt,
+    nodes.Op.GE: operator.ge,
+    nodes.Op.CONTAINS: lambda have, want: (
+        want in (have.values() if isinstance(have, dict) else have)
+    ),
+    nodes.Op.CONTAINS_KEY: lambda have, want: want in have,
+}
+
+
 def _matches(op: nodes.Op, have: Any, want: Any) -> bool:
-    if have is None:
-        return False
-    if op is nodes.Op.EQ:
-        return bool(have == want)
-    if op is nodes.Op.IN:
-        return have in want
-    if op is nodes.Op.LT:
-        return bool(have < want)
-    if op is nodes.Op.LE:
-        return bool(have <= want)
-    if op is nodes.Op.GT:
-        return bool(have > want)
-    if op is nodes.Op.GE:
-        return bool(have >= want)
-    if op is nodes.Op.CONTAINS:
-        return want in (have.values() if isinstance(have, dict) else have)
-    if op is nodes.Op.CONTAINS_KEY:
-        return want in have
-    raise NotImplementedError(f"{op.value} is not evaluated by the memory store")
+    if op not in _OPS:
+        raise NotImplementedError(f"{op.value} is not evaluated by the memory store")
+    return have is not None and bool(_OPS[op](have, want))
 
 
 class MemoryStore:
@@ -316,8 +296,11 @@ class MemoryStore:
         """The rows a SELECT returns (tuples in `stmt.columns` order), or [(count,)]."""
         if stmt.ann is not None:
             return _select_ann(self, stmt, schema, keyspace)
-        if stmt.distinct:
-            return _select_distinct(self, stmt, schema, keyspace)
+        if stmt.distinct:  # one row per partition with live data: its key and static cells
+            keys = tuple(c.name for c in schema.partition_key)
+            stmt = dataclasses.replace(
+                stmt, distinct=False, per_partition_limit=1, columns=stmt.columns or keys
+            )
         table = self.table(schema, keyspace)
         pk_names = [c.name for c in schema.partition_key]
         ck_names = [c.name for c in schema.clustering_key]
@@ -331,25 +314,15 @@ class MemoryStore:
         for part in sorted(table.partitions.values(), key=order):
             if not self._partition_matches(part, conds, pk_names, lookup):
                 continue
-            items = sorted(
-                ((ck, r) for ck, r in part.rows.items() if part.live(ck)),
-                key=lambda kv: table.clustering_sort_key(kv[0]),
-            )
-            chosen = []
-            for ck, regular in items:
-                row = {
-                    **dict(zip(pk_names, part.key)),
-                    **part.static,
-                    **dict(zip(ck_names, ck)),
-                    **regular,
-                }
-                if self._row_matches(row, conds, schema):
-                    chosen.append(row)
+            key = dict(zip(pk_names, part.key))
+            candidates = [
+                {**key, **part.static, **dict(zip(ck_names, ck)), **regular}
+                for ck, regular in table.clustered(part)
+            ]
             static_live = any(v is not None for v in part.static.values())
-            if not items and static_live and not r.clustering and not r.regular:
-                row = {**dict(zip(pk_names, part.key)), **part.static}
-                if self._row_matches(row, conds, schema):
-                    chosen.append(row)
+            if not candidates and static_live and not r.clustering and not r.regular:
+                candidates = [{**key, **part.static}]  # a partition of static cells alone
+            chosen = [row for row in candidates if self._row_matches(row, conds, schema)]
             if stmt.order_by:
                 declared = schema.by_name[stmt.order_by[0].column]
                 if stmt.order_by[0].descending != (declared.order == "DESC"):
@@ -361,11 +334,7 @@ class MemoryStore:
             # IN on the partition key with ORDER BY: the server sorts the rows it read
             # (partitions in key order) by the ORDER BY columns alone, stably
             for o in reversed(stmt.order_by):
-
-                def value(pr: tuple[_Partition, dict[str, Any]], name: str = o.column) -> Any:
-                    return pr[1][name]
-
-                rows.sort(key=value, reverse=o.descending)
+                rows.sort(key=lambda pr: pr[1][o.column], reverse=o.descending)
         if stmt.count:
             return [(len(rows),)]
         if stmt.limit is not None:
@@ -416,29 +385,18 @@ class MemoryStore:
         self, schema: TableSchema, where: Sequence[nodes.Condition]
     ) -> tuple[list[tuple[Any, ...]], list[nodes.Compare]]:
         """Partition keys named by = / IN, and the clustering conditions."""
-        per: dict[str, list[Any]] = {}
-        rest: list[nodes.Compare] = []
         pk = {c.name for c in schema.partition_key}
-        for c in where:
-            assert isinstance(c, nodes.Compare)
-            if c.column in pk:
-                per[c.column] = list(c.value) if c.op is nodes.Op.IN else [c.value]
-            else:
-                rest.append(c)
-        keys = list(itertools.product(*(per[c.name] for c in schema.partition_key)))
-        return keys, rest
+        rest = [c for c in where if isinstance(c, nodes.Compare) and c.column not in pk]
+        return key_combinations(schema.partition_key, where), rest
 
     def _insert(self, table: _Table, stmt: nodes.Insert) -> LWTResult | None:
         schema = table.schema
         values = dict(stmt.values)
         pkey = tuple(values[c.name] for c in schema.partition_key)
         ckey = tuple(values[c.name] for c in schema.clustering_key)
-        part = table.partition(pkey, create=not stmt.if_not_exists)
-        if stmt.if_not_exists:
-            existing = self._existing_row(table, pkey, ckey)
-            if existing is not None:
-                return LWTResult(False, existing)
-            part = table.partition(pkey, create=True)
+        if stmt.if_not_exists and (existing := self._existing_row(table, pkey, ckey)) is not None:
+            return LWTResult(False, existing)
+        part = table.partition(pkey, create=True)
         assert part is not None
         row = part.rows.setdefault(ckey, {})
         part.markers.add(ckey)
@@ -466,34 +424,16 @@ class MemoryStore:
 
     def _update(self, table: _Table, stmt: nodes.Update) -> LWTResult | None:
         schema = table.schema
-        keys, rest = self._keys(schema, stmt.where)
-        ck_values: dict[str, list[Any]] = {}
-        for c in rest:
-            ck_values[c.column] = list(c.value) if c.op is nodes.Op.IN else [c.value]
-        cks = list(
-            itertools.product(*(ck_values.get(c.name, [None]) for c in schema.clustering_key))
-        )
+        keys, _ = self._keys(schema, stmt.where)
+        cks = key_combinations(schema.clustering_key, stmt.where)
         conditional = stmt.if_exists or bool(stmt.if_conditions)
-        if conditional:
-            pkey, ckey = keys[0], cks[0] if schema.clustering_key else ()
-            if schema.clustering_key and None in ckey:
-                # a static-only update: its conditions read the partition's static cells
-                part = table.partition(pkey, create=False)
-                existing = dict(part.static) if part is not None and part.static else None
-            else:
-                existing = self._existing_row(table, pkey, ckey)
-            if stmt.if_exists and existing is None:
-                return LWTResult(False)
-            if stmt.if_conditions:
-                current = existing or {}
-                ok = all(_condition_holds(current, c, schema) for c in stmt.if_conditions)
-                if not ok and existing is None:  # (a missing row answers [applied] alone)
-                    return LWTResult(False)
-                if not ok:
-                    return LWTResult(
-                        False, {c.column: current.get(c.column) for c in stmt.if_conditions}
-                    )
-        _apply_update(table, stmt, keys, cks)
+        if conditional and (refused := self._refused(table, stmt, keys[0], cks[0])) is not None:
+            return refused
+        changes = [
+            (a.column, partial(_apply, op=a.op, value=a.value, col=schema.by_name[a.column]))
+            for a in stmt.assignments
+        ]
+        _write_cells(table, keys, cks, changes, create=True)
         return LWTResult(True) if conditional else None
 
     def _delete(self, table: _Table, stmt: nodes.Delete) -> LWTResult | None:
@@ -502,48 +442,67 @@ class MemoryStore:
         schema = table.schema
         keys, rest = self._keys(schema, stmt.where)
         conditional = stmt.if_exists or bool(stmt.if_conditions)
-        refused = self._delete_refused(table, stmt, keys[0], rest) if conditional else None
-        if refused is not None:
+        ckey = tuple(c.value for c in rest)
+        if conditional and (refused := self._refused(table, stmt, keys[0], ckey)) is not None:
             return refused
         ck_names = [c.name for c in schema.clustering_key]
+        static = [n for n in stmt.columns if schema.by_name[n].kind is ColumnKind.STATIC]
         for pkey in keys:
             part = table.partition(pkey, create=False)
             if part is None:
                 continue
             for ck in list(part.rows):
                 row = dict(zip(ck_names, ck))
-                if all(_matches(c.op, row[c.column], c.value) for c in rest):
-                    if stmt.columns:
-                        for n in stmt.columns:
-                            if schema.by_name[n].kind is not ColumnKind.STATIC:
-                                part.rows[ck].pop(n, None)
-                    else:
-                        del part.rows[ck]
-                        part.markers.discard(ck)
-            if stmt.columns:
+                if not all(_matches(c.op, row[c.column], c.value) for c in rest):
+                    continue
+                if not stmt.columns:
+                    del part.rows[ck]
+                    part.markers.discard(ck)
                 for n in stmt.columns:
-                    if schema.by_name[n].kind is ColumnKind.STATIC:
-                        part.static.pop(n, None)
-            elif not rest:
-                part.rows.clear()
-                part.markers.clear()
-                part.static.clear()
+                    if n not in static:
+                        part.rows[ck].pop(n, None)
+            for n in static if stmt.columns or rest else list(part.static):
+                part.static.pop(n, None)  # the named static cells, or all of a whole partition's
             if not part.rows and not part.static:
                 del table.partitions[pkey]
         return LWTResult(True) if conditional else None
 
-    def _delete_refused(
-        self, table: _Table, stmt: nodes.Delete, pkey: tuple[Any, ...], rest: list[nodes.Compare]
+    def _refused(
+        self,
+        table: _Table,
+        stmt: nodes.Update | nodes.Delete,
+        pkey: tuple[Any, ...],
+        ckey: tuple[Any, ...],
     ) -> LWTResult | None:
-        """A conditional DELETE's answer when it does not apply (no row, or an IF condition
-        fails), else None."""
-        existing = self._existing_row(table, pkey, tuple(c.value for c in rest))
-        if existing is None:
+        """A conditional UPDATE's or DELETE's answer when it does not apply (IF EXISTS and
+        no row, or an IF condition fails: on a missing row, `IF v = null` holds), else
+        None. A write of static cells alone reads the partition's static cells."""
+        if None in ckey:
+            part = table.partition(pkey, create=False)
+            existing = dict(part.static) if part is not None and part.static else None
+        else:
+            existing = self._existing_row(table, pkey, ckey)
+        if stmt.if_exists and existing is None:
             return LWTResult(False)
-        conds = stmt.if_conditions
-        if conds and not all(_condition_holds(existing, c, table.schema) for c in conds):
-            return LWTResult(False, {c.column: existing.get(c.column) for c in conds})
-        return None
+        current = existing or {}
+        if all(_condition_holds(current, c, table.schema) for c in stmt.if_conditions):
+            return None
+        if existing is None:  # (a missing row answers [applied] alone)
+            return LWTResult(False)
+        return LWTResult(False, {c.column: current.get(c.column) for c in stmt.if_conditions})
+
+
+def key_combinations(
+    columns: Sequence[ColumnSchema], where: Sequence[nodes.Condition]
+) -> list[tuple[Any, ...]]:
+    """Every key of `columns` that `= / IN` conditions name (None for a column they
+    leave out)."""
+    per = {
+        c.column: list(c.value) if c.op is nodes.Op.IN else [c.value]
+        for c in where
+        if isinstance(c, nodes.Compare)
+    }
+    return list(itertools.product(*(per.get(c.name, [None]) for c in columns)))
 
 
 def _condition_holds(row: dict[str, Any], c: nodes.Compare, schema: TableSchema) -> bool:
@@ -598,27 +557,35 @@ def _apply(current: Any, op: nodes.AssignOp, value: Any, col: ColumnSchema) -> A
 _Staged = list[tuple[tuple[Any, ...], tuple[Any, ...] | None, str, Any]]
 
 
-def _apply_update(
-    table: _Table, stmt: nodes.Update, keys: list[tuple[Any, ...]], cks: list[tuple[Any, ...]]
+def _write_cells(
+    table: _Table,
+    keys: list[tuple[Any, ...]],
+    cks: list[tuple[Any, ...]],
+    changes: Sequence[tuple[str, Callable[[Any], Any]]],
+    create: bool,
 ) -> None:
-    """Every assignment of an UPDATE, on every row it names: all or nothing, since the
-    server refuses a whole statement whose list index is out of bound."""
+    """Each change (a column, and its new value from its current one) on every row named:
+    all or nothing, since the server refuses a whole statement whose list index is out of
+    bound. `create`: an UPDATE writes cells of rows that do not exist yet; a DELETE of
+    elements does not."""
     schema = table.schema
     staged: _Staged = []
     for pkey in keys:
         part = table.partition(pkey, create=False)
-        for ck in cks:
-            ckey = tuple(ck) if schema.clustering_key else ()
-            for a in stmt.assignments:
-                col = schema.by_name[a.column]
-                where = None if col.kind is ColumnKind.STATIC else ckey
-                current = _staged_cell(staged, part, pkey, where, a.column)
-                staged.append((pkey, where, a.column, _apply(current, a.op, a.value, col)))
+        for ckey in cks:
+            for name, change in changes:
+                where = None if schema.by_name[name].kind is ColumnKind.STATIC else ckey
+                current = _staged_cell(staged, part, pkey, where, name)
+                staged.append((pkey, where, name, change(current)))
     for pkey, where, name, value in staged:
-        part = table.partition(pkey, create=True)
-        assert part is not None
-        target = part.static if where is None else part.rows.setdefault(where, {})
-        target[name] = value
+        part = table.partition(pkey, create=create)
+        if part is None:
+            continue
+        cells = part.static if where is None else part.rows.get(where)
+        if cells is None and create and where is not None:
+            cells = part.rows[where] = {}
+        if cells is not None and (create or name in cells):
+            cells[name] = value
 
 
 def _staged_cell(
@@ -689,6 +656,14 @@ def _set_index(current: Any, value: tuple[int, Any], t: CqlType) -> Any:
     return _collection(out, t)
 
 
+def _without(current: Any, key: Any, t: CqlType) -> Any:
+    """A list without its element at index `key` (which must exist), a map without `key`."""
+    if t.name == "list":
+        _list_index(current, key, "delete")
+        return _collection([x for i, x in enumerate(current) if i != key], t)
+    return _collection({k: x for k, x in (current or {}).items() if k != key}, t)
+
+
 def _delete_elements(store: MemoryStore, table: _Table, stmt: nodes.Delete) -> LWTResult | None:
     """`DELETE c[k], ... FROM t WHERE <full key>`: a map's entry or a list's element
     (whose index must exist), and the whole columns named beside them."""
@@ -696,62 +671,18 @@ def _delete_elements(store: MemoryStore, table: _Table, stmt: nodes.Delete) -> L
     keys, rest = store._keys(schema, stmt.where)
     ckey = tuple(c.value for c in rest)
     conditional = stmt.if_exists or bool(stmt.if_conditions)
-    refused = store._delete_refused(table, stmt, keys[0], rest) if conditional else None
-    if refused is not None:
+    if conditional and (refused := store._refused(table, stmt, keys[0], ckey)) is not None:
         return refused
-    staged: _Staged = []
-    for pkey in keys:
-        part = table.partition(pkey, create=False)
-        for name, key in stmt.elements:
-            col = schema.by_name[name]
-            where = None if col.kind is ColumnKind.STATIC else ckey
-            current = _staged_cell(staged, part, pkey, where, name)
-            if col.cql_type.name == "list":
-                _list_index(current, key, "delete")
-                new = _collection([x for i, x in enumerate(current) if i != key], col.cql_type)
-            else:
-                new = _collection(
-                    {k: x for k, x in (current or {}).items() if k != key}, col.cql_type
-                )
-            staged.append((pkey, where, name, new))
-        for name in stmt.columns:
-            col = schema.by_name[name]
-            staged.append((pkey, None if col.kind is ColumnKind.STATIC else ckey, name, None))
-    for pkey, where, name, value in staged:
-        part = table.partition(pkey, create=False)
-        if part is None:
-            continue
-        target = part.static if where is None else part.rows.get(where)
-        if target is not None and name in target:
-            target[name] = value
+    changes: list[tuple[str, Callable[[Any], Any]]] = [
+        (name, partial(_without, key=key, t=schema.by_name[name].cql_type))
+        for name, key in stmt.elements
+    ]
+    changes += [(name, lambda current: None) for name in stmt.columns]
+    _write_cells(table, keys, [ckey], changes, create=False)
     return LWTResult(True) if conditional else None
 
 
 # ------------------------------------------------------------------ reads of other shapes
-
-
-def _select_distinct(
-    store: MemoryStore, stmt: nodes.Select, schema: TableSchema, keyspace: str | None
-) -> list[tuple[Any, ...]]:
-    """`SELECT DISTINCT`: one row per partition that has live data (a row or a static
-    cell), with its key and static columns, in the order a plain SELECT reads them."""
-    pk_names = [c.name for c in schema.partition_key]
-    table = store.table(schema, keyspace)
-    conds = [c for c in stmt.where if isinstance(c, nodes.TokenCompare) or c.column in pk_names]
-    lookup = {c.column for c in conds if isinstance(c, nodes.Compare)} == set(pk_names)
-    out = []
-    by_key = lookup and any(isinstance(c, nodes.Compare) and c.op is nodes.Op.IN for c in conds)
-    order: Any = (lambda p: p.key) if by_key else (lambda p: p.token)
-    for part in sorted(table.partitions.values(), key=order):
-        if not MemoryStore._partition_matches(part, conds, pk_names, lookup):
-            continue
-        live = any(part.live(ck) for ck in part.rows) or any(
-            v is not None for v in part.static.values()
-        )
-        if live:
-            row = {**dict(zip(pk_names, part.key)), **part.static}
-            out.append(tuple(row.get(n) for n in stmt.columns or pk_names))
-    return out[: stmt.limit] if stmt.limit is not None else out
 
 
 def similarity(function: str, a: Sequence[float], b: Sequence[float]) -> float:

@@ -65,8 +65,6 @@ HERE = Path(__file__).resolve().parent / "cassandra"  # pom.xml, cassandra.yaml.
 _CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "coodie" / "cassandra"
 ROOT = Path(os.environ.get("CASSANDRA_ROOT") or _CACHE).resolve()
 LIB = Path(os.environ.get("CASSANDRA_LIB") or ROOT / "lib").resolve()
-CONF = ROOT / "conf"
-LOGS = ROOT / "logs"
 PIDFILE = ROOT / "node.pid"
 HOST = os.environ.get("CASSANDRA_HOST", "127.0.0.1")
 PORT = int(os.environ.get("CASSANDRA_PORT", "9042"))
@@ -154,25 +152,23 @@ def cql_answers(host: str = HOST, port: int = PORT, timeout: float = 2.0) -> boo
         return False
 
 
-def our_pid() -> int | None:
+def daemon_pid(pidfile: Path, root: str) -> int | None:
+    """The pid `pidfile` names while that process runs. Guards against pid reuse: the
+    process must be the CassandraDaemon whose command line names `root`."""
     try:
-        pid = int(PIDFILE.read_text().strip())
+        pid = int(pidfile.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        with open(f"/proc/{pid}/stat") as f:
+            zombie = f.read().rsplit(")", 1)[1].split()[0] == "Z"  # dead, not yet reaped
     except (OSError, ValueError):
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        pass
-    # Guard against pid reuse: the process must be our CassandraDaemon.
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-    if b"CassandraDaemon" not in cmdline or str(ROOT).encode() not in cmdline:
+    if zombie or b"CassandraDaemon" not in cmdline or root.encode() not in cmdline:
         return None
     return pid
+
+
+def our_pid() -> int | None:
+    return daemon_pid(PIDFILE, str(ROOT))
 
 
 def find_java() -> str:
@@ -226,17 +222,24 @@ def fetch_jars() -> None:
     stamp.write_text(pom.read_text())
 
 
-def render_yaml(**values: str) -> str:
+def write_config(root: Path, extra_yaml: str = "", **values: str) -> Path:
+    """conf/cassandra.yaml (the template with `values` filled in, `extra_yaml` applied)
+    and conf/logback.xml under `root`, and its data/ and logs/ folders."""
+    for d in ("conf", "data", "logs"):
+        (root / d).mkdir(parents=True, exist_ok=True)
     text = (HERE / "cassandra.yaml.in").read_text()
-    for name, value in values.items():
+    for name, value in {"ROOT": str(root), **values}.items():
         text = text.replace(f"@{name}@", value)
-    return text
+    yaml = root / "conf" / "cassandra.yaml"
+    yaml.write_text(with_extra_yaml(text, extra_yaml))
+    shutil.copy(HERE / "logback.xml", root / "conf" / "logback.xml")
+    return yaml
 
 
-def write_config() -> Path:
-    CONF.mkdir(parents=True, exist_ok=True)
-    text = render_yaml(
-        ROOT=str(ROOT),
+def write_single_config() -> Path:
+    return write_config(
+        ROOT,
+        EXTRA_YAML,
         HOST=HOST,
         PORT=str(PORT),
         CLUSTER_NAME="coodie-test",
@@ -251,13 +254,6 @@ def write_config() -> Path:
             else "commitlog_sync: periodic\ncommitlog_sync_period: 10000ms"
         ),
     )
-    text = with_extra_yaml(text, EXTRA_YAML)
-    yaml = CONF / "cassandra.yaml"
-    yaml.write_text(text)
-    shutil.copy(HERE / "logback.xml", CONF / "logback.xml")
-    for d in ("data", "logs"):
-        (ROOT / d).mkdir(parents=True, exist_ok=True)
-    return yaml
 
 
 def with_extra_yaml(text: str, extra: str) -> str:
@@ -276,9 +272,9 @@ def with_extra_yaml(text: str, extra: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def log_tail(n: int = 40) -> str:
+def log_tail(root: Path = ROOT, n: int = 40) -> str:
     lines: list[str] = []
-    for f in (LOGS / "system.log", LOGS / "stdout.log"):
+    for f in (root / "logs" / "system.log", root / "logs" / "stdout.log"):
         if f.exists():
             lines += [f"--- {f}", *f.read_text(errors="replace").splitlines()[-n:]]
     return "\n".join(lines) or "(no log written)"
@@ -346,28 +342,42 @@ def up() -> int:
     else:
         java = find_java()
         fetch_jars()
-        yaml = write_config()
-        LOGS.mkdir(parents=True, exist_ok=True)
+        yaml = write_single_config()
         proc = spawn(java_command(java, ROOT, yaml, HEAP, unsafe=not DURABLE), ROOT)
         PIDFILE.write_text(str(proc.pid))
         pid = proc.pid
         mode = "durable: group commitlog, synced system tables" if DURABLE else "fast start"
         say(f"started pid {pid} (heap {HEAP}, {mode}); waiting for CQL on {HOST}:{PORT}")
-    started = time.monotonic()
-    while time.monotonic() - started < START_TIMEOUT:
-        if cql_answers():
-            say(f"CQL answers on {HOST}:{PORT} after {time.monotonic() - started:.1f}s")
-            return 0
-        exited = proc.poll() is not None if proc is not None else our_pid() is None
-        if exited:
-            PIDFILE.unlink(missing_ok=True)
-            raise NodeError("the node exited while starting. Last lines of its log:\n" + log_tail())
-        time.sleep(0.5)
+    if wait_for_cql("the node", HOST, PORT, proc, our_pid, ROOT):
+        return 0
     stop(pid)
     raise NodeError(
         f"no CQL answer on {HOST}:{PORT} within {START_TIMEOUT:.0f}s; stopped the node. "
         "Last lines of its log:\n" + log_tail()
     )
+
+
+def wait_for_cql(
+    name: str,
+    host: str,
+    port: int,
+    proc: subprocess.Popen[bytes] | None,
+    pid: Callable[[], int | None],
+    root: Path,
+) -> bool:
+    """Wait until the node answers CQL (True) or START_TIMEOUT passes (False); raise
+    NodeError if it exits (`proc`, the one we spawned, or else the one `pid()` finds)."""
+    started = time.monotonic()
+    while time.monotonic() - started < START_TIMEOUT:
+        if cql_answers(host, port):
+            say(f"{name}: CQL answers on {host}:{port} after {time.monotonic() - started:.1f}s")
+            return True
+        if (proc.poll() is not None) if proc is not None else pid() is None:
+            raise NodeError(
+                f"{name} exited while starting. Last lines of its log:\n" + log_tail(root)
+            )
+        time.sleep(0.5)
+    return False
 
 
 def stop(pid: int, grace: float = 30.0) -> None:
@@ -394,12 +404,11 @@ def down() -> int:
     pid = our_pid()
     if pid is None:
         say("no node started by this script is running; nothing to stop")
-        PIDFILE.unlink(missing_ok=True)
-        return 0
-    say(f"stopping pid {pid}")
-    stop(pid)
+    else:
+        say(f"stopping pid {pid}")
+        stop(pid)
+        say("stopped")
     PIDFILE.unlink(missing_ok=True)
-    say("stopped")
     return 0
 
 
@@ -420,11 +429,10 @@ def kill() -> int:
     pid = our_pid()
     if pid is None:
         say("no node started by this script is running; nothing to kill")
-        PIDFILE.unlink(missing_ok=True)
-        return 0
-    kill_group(pid, our_pid)
+    else:
+        kill_group(pid, our_pid)
+        say(f"killed pid {pid} (SIGKILL)")
     PIDFILE.unlink(missing_ok=True)
-    say(f"killed pid {pid} (SIGKILL)")
     return 0
 
 
@@ -485,33 +493,14 @@ def node_dc(i: int, n: int) -> str:
 
 
 def node_pid(i: int) -> int | None:
-    pidfile = node_root(i) / "node.pid"
-    try:
-        pid = int(pidfile.read_text().strip())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return None
-    # Guard against pid reuse: the process must be this node's CassandraDaemon.
-    if b"CassandraDaemon" not in cmdline or f"{node_root(i)}/".encode() not in cmdline:
-        return None
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                return None  # a zombie: dead, not yet reaped
-    except OSError:
-        return None
-    return pid
+    return daemon_pid(node_root(i) / "node.pid", f"{node_root(i)}/")
 
 
 def write_node_config(i: int, n: int) -> Path:
     root = node_root(i)
-    conf = root / "conf"
-    conf.mkdir(parents=True, exist_ok=True)
-    for d in ("data", "logs"):
-        (root / d).mkdir(parents=True, exist_ok=True)
     token = -(2**63) + (i - 1) * (2**64 // n)
-    text = render_yaml(
-        ROOT=str(root),
+    yaml = write_config(
+        root,
         HOST=node_host(i),
         PORT="9042",
         CLUSTER_NAME="coodie-cluster",
@@ -522,10 +511,7 @@ def write_node_config(i: int, n: int) -> Path:
         # the system tables are synced too (no unsafesystem), so a table outlives a kill
         COMMITLOG_SYNC="commitlog_sync: group\ncommitlog_sync_group_window: 10ms",
     )
-    yaml = conf / "cassandra.yaml"
-    yaml.write_text(text)
-    (conf / "cassandra-rackdc.properties").write_text(f"dc={node_dc(i, n)}\nrack=rack1\n")
-    shutil.copy(HERE / "logback.xml", conf / "logback.xml")
+    (root / "conf" / "cassandra-rackdc.properties").write_text(f"dc={node_dc(i, n)}\nrack=rack1\n")
     return yaml
 
 
@@ -543,13 +529,6 @@ def log_since(i: int, offset: int) -> str:
             return f.read().decode(errors="replace")
     except OSError:
         return ""
-
-
-def node_log_tail(i: int, n: int = 30) -> str:
-    f = node_root(i) / "logs" / "system.log"
-    if not f.exists():
-        return "(no log written)"
-    return "\n".join(f.read_text(errors="replace").splitlines()[-n:])
 
 
 def start_node(i: int, n: int) -> None:
@@ -570,58 +549,48 @@ def start_node(i: int, n: int) -> None:
         say(f"node {i}: started pid {proc.pid} on {host} ({node_dc(i, n)}, heap {CLUSTER_HEAP})")
     else:
         proc = None
-    started = time.monotonic()
-    while time.monotonic() - started < START_TIMEOUT:
-        if cql_answers(host, 9042):
-            say(f"node {i}: CQL answers on {host}:9042 after {time.monotonic() - started:.1f}s")
-            return
-        if (proc.poll() is not None) if proc is not None else node_pid(i) is None:
-            raise NodeError(
-                f"node {i} exited while starting. Last lines of its log:\n" + node_log_tail(i)
-            )
-        time.sleep(0.5)
-    raise NodeError(
-        f"node {i}: no CQL answer on {host}:9042 within {START_TIMEOUT:.0f}s. "
-        "Last lines of its log:\n" + node_log_tail(i)
-    )
+    if not wait_for_cql(f"node {i}", host, 9042, proc, lambda: node_pid(i), node_root(i)):
+        raise NodeError(
+            f"node {i}: no CQL answer on {host}:9042 within {START_TIMEOUT:.0f}s. "
+            "Last lines of its log:\n" + log_tail(node_root(i))
+        )
 
 
-def wait_ring(n: int, offsets: dict[int, int], fresh: set[int], timeout: float = 120.0) -> None:
-    """Wait until every running node has seen each node just started (`fresh`) come UP,
-    and each of those has seen every other running node UP (their logs since `offsets`)."""
-    running = [i for i in range(1, n + 1) if node_pid(i) is not None]
-    pairs = [(i, j) for i in running for j in running if i != j and (i in fresh or j in fresh)]
+def wait_seen(
+    pairs: list[tuple[int, int]], state: str, offsets: dict[int, int], timeout: float
+) -> None:
+    """Wait until in each pair (i, j) node i's log (since `offsets`) says node j is now
+    `state` (UP or DOWN)."""
     deadline = time.monotonic() + timeout
     while True:
         missing = [
             (i, j)
             for i, j in pairs
-            if f"/{node_host(j)}:7000 is now UP" not in log_since(i, offsets[i])
+            if f"/{node_host(j)}:7000 is now {state}" not in log_since(i, offsets[i])
         ]
         if not missing:
             return
         if time.monotonic() > deadline:
             raise NodeError(
-                "the ring did not form: "
-                + ", ".join(f"node {i} has not seen node {j} UP" for i, j in missing)
+                f"after {timeout:.0f}s, the ring is not as it should be: "
+                + ", ".join(f"node {i} has not seen node {j} {state}" for i, j in missing)
             )
-        time.sleep(0.5)
-
-
-def wait_seen_down(i: int, offsets: dict[int, int], timeout: float = 60.0) -> None:
-    """Wait until every running node's failure detector has marked node i DOWN (its log):
-    from then on coordinators refuse what needs it (Unavailable) instead of timing out."""
-    others = [j for j in range(1, cluster_size() + 1) if j != i and node_pid(j) is not None]
-    deadline = time.monotonic() + timeout
-    while True:
-        pending = [
-            j for j in others if f"/{node_host(i)}:7000 is now DOWN" not in log_since(j, offsets[j])
-        ]
-        if not pending:
-            return
-        if time.monotonic() > deadline:
-            raise NodeError(f"node(s) {pending} still see node {i} UP after {timeout:.0f}s")
         time.sleep(0.2)
+
+
+def wait_ring(n: int, offsets: dict[int, int], fresh: set[int]) -> None:
+    """Wait until every running node has seen each node just started (`fresh`) come UP,
+    and each of those has seen every other running node UP."""
+    running = [i for i in range(1, n + 1) if node_pid(i) is not None]
+    pairs = [(i, j) for i in running for j in running if i != j and (i in fresh or j in fresh)]
+    wait_seen(pairs, "UP", offsets, 120.0)
+
+
+def wait_seen_down(i: int, offsets: dict[int, int]) -> None:
+    """Wait until every running node's failure detector has marked node i DOWN: from then
+    on coordinators refuse what needs it (Unavailable) instead of timing out."""
+    others = [j for j in range(1, cluster_size() + 1) if j != i and node_pid(j) is not None]
+    wait_seen([(j, i) for j in others], "DOWN", offsets, 60.0)
 
 
 def cluster_up(n: int | None = None) -> int:

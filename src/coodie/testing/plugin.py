@@ -130,12 +130,7 @@ def sync_models(models: list[type[Any]] | None = None) -> None:
 
 
 def _driver_names(models: list[type[Any]]) -> set[str]:
-    names = set()
-    for model in models:
-        name = model._driver_name()
-        if name:
-            names.add(name)
-    return names
+    return {name for model in models if (name := model._driver_name())}
 
 
 @pytest.fixture
@@ -184,17 +179,12 @@ class Node:
     started: bool  # started by this run (and stopped at its end)
 
 
-def _hosts(config: pytest.Config) -> str | None:
-    value: str | None = config.getoption("--coodie-hosts") or os.environ.get("COODIE_TEST_HOSTS")
-    return value
-
-
 @pytest.fixture(scope="session")
 def cassandra_node(pytestconfig: pytest.Config) -> Iterator[Node]:
     """The real cluster: given, answering locally, or started for this run."""
     from coodie.hosts import parse_hosts
 
-    given = _hosts(pytestconfig)
+    given = pytestconfig.getoption("--coodie-hosts") or os.environ.get("COODIE_TEST_HOSTS")
     if given:
         hosts, port = parse_hosts(given, 9042)
         yield Node(tuple(hosts), port, started=False)
