@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from coodie.drivers import DriverSettings
+from coodie.drivers import DriverSettings, keep
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
 from coodie.expr import nodes
 from coodie.requests import BatchRequest, Page, RawRequest, Request
@@ -218,7 +218,7 @@ class MemoryDriver(DriverSettings):
         p = self._prepared.get(cql)
         if p is None:
             tree, markers = q.parse(cql)
-            p = self._prepared[cql] = _Prepared(tree, markers)
+            p = keep(self._prepared, cql, _Prepared(tree, markers))
         return p
 
     def _run(
