@@ -519,6 +519,17 @@ def test_queryset_if_conditions_with_not_equal(f: Any, m: Any) -> None:
     assert f(m.Item.find_one(id=item.id)) is None
 
 
+def test_a_null_condition_holds_for_a_row_that_is_not_there(f: Any, m: Any) -> None:
+    """On the server `IF name = null` applies to a missing row (every column of it is
+    null): a DELETE applies and leaves nothing, an UPDATE applies and writes the row. The
+    memory driver said the DELETE was not applied."""
+    ghost = m.Item(id=uuid4())
+    assert f(ghost.delete(if_conditions={"name": None})).applied
+    assert f(m.Item.find_one(id=ghost.id)) is None
+    assert f(ghost.update(price=4, if_conditions={"name": None})).applied
+    assert f(m.Item.get(id=ghost.id)).price == 4
+
+
 def test_document_writes_take_not_equal_conditions(f: Any, m: Any) -> None:
     item = _item(f, m, name="doc-cond", price=1)
     assert not f(item.update(price=2, if_conditions={"price__ne": 1})).applied
