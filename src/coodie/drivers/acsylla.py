@@ -431,6 +431,11 @@ class AcsyllaDriver(DriverSettings):
         with self._lock:
             if self._session is not None:
                 return
+            if self._loop is not None and self._closing is self._loop:
+                # shutdown() is closing this loop's session: a call that came meanwhile
+                # does not open another (shutdown() would then leave it open, its loop
+                # driven by nobody); once shutdown() has ended, a call connects again
+                raise _shut_down()
             loop = asyncio.new_event_loop()
             self._loop, self._own_loop = loop, True
             try:
@@ -795,12 +800,12 @@ class AcsyllaDriver(DriverSettings):
         if loop is None:
             return
         if self._own_loop:
+            self._closing = loop  # (no call connects again, and what waiting calls end by)
             try:
                 if self._session is not None:
                     self._run(self._close)
             finally:
                 self._stop_pump()
-                self._closing = loop  # (what its waiting calls are cancelled by)
                 with self._drive:  # once no thread runs it
                     _close_loop(loop)
                 self._end_waits()
@@ -809,9 +814,10 @@ class AcsyllaDriver(DriverSettings):
                 loop.create_task(self._close())
             else:
                 loop.run_until_complete(self._close())
-        self._loop, self._own_loop = None, False
-        self._session = self._cluster = None
-        self._prepared.clear()
+        with self._lock:  # (a call may connect again once this is done: not before)
+            self._loop, self._own_loop = None, False
+            self._session = self._cluster = None
+            self._prepared.clear()
 
     async def shutdown_async(self) -> None:
         if self._own_loop:
