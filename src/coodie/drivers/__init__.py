@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Awaitable, Mapping, Sequence
+from threading import get_ident
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from coodie.cursors import PROCESS_KEY, check_cursor_key
@@ -95,6 +96,13 @@ def keep(cache: dict[Any, V], key: Any, value: V) -> V:
         del cache[next(iter(cache))]
     cache[key] = value
     return value
+
+
+def runs_here(loop: Any) -> bool:
+    """Whether this thread is running `loop` now: a check cheaper than
+    `asyncio.get_running_loop()`, which calls getpid() on Python 3.11. (asyncio's own
+    loops note the thread that runs them; another loop answers False: ask asyncio.)"""
+    return getattr(loop, "_thread_id", None) == get_ident()
 
 
 def forget_in_child(*objects: Any) -> None:

@@ -27,7 +27,6 @@ import threading
 import uuid
 from asyncio.events import _get_running_loop
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from threading import get_ident
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import acsylla
@@ -43,6 +42,7 @@ from coodie.drivers import (
     keep,
     rows_of_cql,
     rows_of_cql_async,
+    runs_here,
     translate,
 )
 from coodie.exceptions import (
@@ -574,10 +574,8 @@ class AcsyllaDriver(DriverSettings):
         return self._run(fn, arg)
 
     def _async(self, fn: Callable[[Any], Coroutine[Any, Any, T]], arg: Any) -> Awaitable[T]:
-        # The common case: connected by `await init_coodie()` in the loop that runs here
-        # (the loop's thread is this one: cheaper than `asyncio.get_running_loop()`, which
-        # calls getpid() on Python 3.11).
-        if getattr(self._loop, "_thread_id", None) == get_ident():
+        # The common case: connected by `await init_coodie()` in the loop that runs here.
+        if runs_here(self._loop):
             return fn(arg)
         return self._awaiting(fn, arg)
 

@@ -13,7 +13,6 @@ import sys
 import threading
 import weakref
 from collections.abc import Sequence
-from threading import get_ident
 from typing import TYPE_CHECKING, Any
 
 from cassandra import (
@@ -411,10 +410,9 @@ class CassandraDriver(base.DriverSettings):
     # Each asks for the running loop before sending anything: outside a loop, nothing runs.
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
-        """The running event loop. That of the last call, while this thread runs it: a
-        check cheaper than `asyncio.get_running_loop()`, which calls getpid() on 3.11."""
+        """The running event loop: that of the last call, while this thread runs it."""
         loop = self._loop
-        if getattr(loop, "_thread_id", None) != get_ident():
+        if not base.runs_here(loop):
             loop = self._loop = asyncio.get_running_loop()
         return loop  # type: ignore[no-any-return]
 
