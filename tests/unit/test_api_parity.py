@@ -118,22 +118,18 @@ def test_save_changes_refuses_a_keyword_that_is_not_an_option() -> None:
 
     from coodie.fields import PrimaryKey
 
-    class Changing(coodie.sync.Document):
-        id: Annotated[int, PrimaryKey()]
-        name: str = ""
+    def model(module: Any) -> Any:
+        class Changing(module.Document):  # type: ignore[name-defined,misc]
+            id: Annotated[int, PrimaryKey()]
+            name: str = ""
 
-        class Settings:
-            name = "changing"
-            keyspace = "nowhere"
+            class Settings:
+                name = "changing"
+                keyspace = "nowhere"
 
-    class AioChanging(coodie.aio.Document):
-        id: Annotated[int, PrimaryKey()]
-        name: str = ""
+        return Changing
 
-        class Settings:
-            name = "changing"
-            keyspace = "nowhere"
-
+    Changing, AioChanging = model(coodie.sync), model(coodie.aio)
     with pytest.raises(TypeError, match="unexpected keyword argument 'name'"):
         Changing(id=1).save_changes(name="x")
     with pytest.raises(TypeError, match="unexpected keyword argument 'tll'"):
