@@ -96,13 +96,15 @@ KWARGS = "__coodie_kwargs__"  # the **kwargs formal, renamed so the method hook 
 
 _FLAVOURS = ("coodie.sync.document.Document", "coodie.aio.document.Document")
 _QUERYSETS = ("coodie.sync.query.QuerySet", "coodie.aio.query.AsyncQuerySet")
-# Methods by the fullname of the class that defines them (see CoodiePlugin._canonical).
-_CONDITIONS = {f"{d}.{m}" for d in _FLAVOURS for m in ("find", "get", "find_one")} | {
-    f"{QUERYSET}.filter"
+# Methods by the fullname of the class that defines them (see CoodiePlugin._canonical),
+# and the formals their **kwargs take (see CoodiePlugin._formals).
+_KINDS = {
+    **{f"{d}.{m}": "conditions" for d in _FLAVOURS for m in ("find", "get", "find_one")},
+    f"{QUERYSET}.filter": "conditions",
+    **{f"{c}.update": "writes" for c in (*_FLAVOURS, *_QUERYSETS)},
+    **{f"{q}.create": "create" for q in _QUERYSETS},
+    **{f"{c}.{m}": "counts" for c in COUNTERS for m in ("increment", "decrement")},
 }
-_WRITES = {f"{d}.update" for d in _FLAVOURS} | {f"{q}.update" for q in _QUERYSETS}
-_CREATES = {f"{q}.create" for q in _QUERYSETS}
-_COUNTS = {f"{c}.{m}" for c in COUNTERS for m in ("increment", "decrement")}
 _CONDITIONAL = {f"{d}.{m}" for d in _FLAVOURS for m in ("update", "delete")}
 _NAMES = {f"{QUERYSET}.order_by": "order_by", f"{QUERYSET}.only": "only"}
 _COMPARISONS = {
@@ -460,13 +462,7 @@ class CoodiePlugin(Plugin):
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         fullname = self._canonical(fullname)
         general = fullname in _CONDITIONAL
-        kinds = {
-            "conditions": _CONDITIONS,
-            "writes": _WRITES,
-            "create": _CREATES,
-            "counts": _COUNTS,
-        }
-        kind = next((k for k, names in kinds.items() if fullname in names), None)
+        kind = _KINDS.get(fullname)
         if kind is None and not general:
             return None
         return self._signature(kind or "none", general)
@@ -513,10 +509,8 @@ class CoodiePlugin(Plugin):
             fields = fields_of(info)
             t = _Types(api)
             counter = any(info.has_base(c) for c in COUNTERS)
-            if kind == "conditions":
-                got = condition_formals(fields, t)
-            elif kind == "if":
-                got = condition_formals(fields, t, in_if=True)
+            if kind in ("conditions", "if"):
+                got = condition_formals(fields, t, in_if=kind == "if")
             elif kind == "writes":
                 got = write_formals(fields, t, counter=counter)
             elif kind in ("create", "counts"):
@@ -559,24 +553,27 @@ class CoodiePlugin(Plugin):
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         fullname = self._canonical(fullname)
-        checks: list[Callable[[MethodContext], None]] = []
-        if fullname in _CONDITIONS:
-            checks += [self._unknown(explain_condition), self._foreign_columns]
-        if fullname in _WRITES or fullname in _CREATES or fullname in _COUNTS:
-            checks.append(self._unknown(explain_write if fullname in _WRITES else _explain_field))
+        checks: list[Callable[[MethodContext, TypeInfo], None]] = []
+        kind = _KINDS.get(fullname)
+        if kind == "conditions":
+            checks += [_unknown(explain_condition), _foreign_columns]
+        elif kind is not None:
+            checks.append(_unknown(explain_write if kind == "writes" else _explain_field))
         if fullname in _CONDITIONAL:
             checks.append(self._if_conditions)
-            if fullname in _WRITES:
+            if kind == "writes":
                 checks.append(self._write_values)
         if fullname in _NAMES:
-            checks.append(self._literal_names(_NAMES[fullname]))
+            checks.append(_literal_names(_NAMES[fullname]))
         narrow = fullname in _CONDITIONAL
         if checks or narrow:
 
             def hook(ctx: MethodContext) -> Type:
                 self._scan(ctx.api)
+                info = _model_of(ctx.type)
                 for check in checks:
-                    check(ctx)
+                    if info is not None:
+                        check(ctx, info)
                 if narrow:
                     return _lwt_result(ctx.default_return_type, optional=not _is_conditional(ctx))
                 return ctx.default_return_type
@@ -594,31 +591,10 @@ class CoodiePlugin(Plugin):
             return _value_compared_to_column(Instance(compare, []))
         return None
 
-    def _unknown(
-        self, explain: Callable[[str, dict[str, Type], str, CheckerPluginInterface, str], str]
-    ) -> Callable[[MethodContext], None]:
-        def check(ctx: MethodContext) -> None:
-            if KWARGS not in ctx.callee_arg_names:
-                return
-            info = _model_of(ctx.type)
-            if info is None:
-                return
-            i = ctx.callee_arg_names.index(KWARGS)
-            fields = fields_of(info)
-            where = _method_name(ctx)
-            for name, kind, expr in zip(ctx.arg_names[i], ctx.arg_kinds[i], ctx.args[i]):
-                if name is not None and kind in (ARG_NAMED, ARG_NAMED_OPT):
-                    ctx.api.fail(explain(info.name, fields, name, ctx.api, where), expr)
-
-        return check
-
-    def _write_values(self, ctx: MethodContext) -> None:
+    def _write_values(self, ctx: MethodContext, info: TypeInfo) -> None:
         """A document's update() is overloaded, and mypy says only "no overload
         matches" for a value of the wrong type: its field arguments are Any to mypy,
         and checked here against their types, naming the argument."""
-        info = _model_of(ctx.type)
-        if info is None:
-            return
         formals = self._formals(info, "writes", ctx.api)
         for name, types, exprs in zip(ctx.callee_arg_names, ctx.arg_types, ctx.args):
             want = formals.get(name or "")
@@ -626,19 +602,8 @@ class CoodiePlugin(Plugin):
                 continue
             _check_value(ctx, f"{_method_name(ctx)}({name}=...)", want, exprs[0])
 
-    def _foreign_columns(self, ctx: MethodContext) -> None:
-        info = _model_of(ctx.type)
-        if info is None:
-            return
-        for i, name in enumerate(ctx.callee_arg_names):
-            if name in ("conditions", "exprs"):
-                for expr in ctx.args[i]:
-                    _check_owner(expr, info, ctx)
-                    _no_udt_field(expr, ctx)
-
-    def _if_conditions(self, ctx: MethodContext) -> None:
-        info = _model_of(ctx.type)
-        if info is None or "if_conditions" not in ctx.callee_arg_names:
+    def _if_conditions(self, ctx: MethodContext, info: TypeInfo) -> None:
+        if "if_conditions" not in ctx.callee_arg_names:
             return
         args = ctx.args[ctx.callee_arg_names.index("if_conditions")]
         if len(args) != 1 or not isinstance(args[0], DictExpr):
@@ -656,23 +621,44 @@ class CoodiePlugin(Plugin):
                 continue
             _check_value(ctx, f'if_conditions["{k.value}"]', want, v)
 
-    def _literal_names(self, method: str) -> Callable[[MethodContext], None]:
-        def check(ctx: MethodContext) -> None:
-            info = _model_of(ctx.type)
-            if info is None:
-                return
-            fields = fields_of(info)
-            for exprs in ctx.args:
-                for expr in exprs:
-                    if isinstance(expr, StrExpr):
-                        name = expr.value.lstrip("-+") if method == "order_by" else expr.value
-                        if name not in fields:
-                            where = f'{method}("{expr.value}")'
-                            ctx.api.fail(_no_column(where, info.name, name, fields), expr)
-                    else:
-                        _check_owner(expr, info, ctx)
 
-        return check
+def _unknown(
+    explain: Callable[[str, dict[str, Type], str, CheckerPluginInterface, str], str],
+) -> Callable[[MethodContext, TypeInfo], None]:
+    def check(ctx: MethodContext, info: TypeInfo) -> None:
+        if KWARGS not in ctx.callee_arg_names:
+            return
+        i = ctx.callee_arg_names.index(KWARGS)
+        fields = fields_of(info)
+        where = _method_name(ctx)
+        for name, kind, expr in zip(ctx.arg_names[i], ctx.arg_kinds[i], ctx.args[i]):
+            if name is not None and kind in (ARG_NAMED, ARG_NAMED_OPT):
+                ctx.api.fail(explain(info.name, fields, name, ctx.api, where), expr)
+
+    return check
+
+
+def _foreign_columns(ctx: MethodContext, info: TypeInfo) -> None:
+    for i, name in enumerate(ctx.callee_arg_names):
+        if name in ("conditions", "exprs"):
+            for expr in ctx.args[i]:
+                _check_columns(expr, info, ctx, where=True)
+
+
+def _literal_names(method: str) -> Callable[[MethodContext, TypeInfo], None]:
+    def check(ctx: MethodContext, info: TypeInfo) -> None:
+        fields = fields_of(info)
+        for exprs in ctx.args:
+            for expr in exprs:
+                if isinstance(expr, StrExpr):
+                    name = expr.value.lstrip("-+") if method == "order_by" else expr.value
+                    if name not in fields:
+                        where = f'{method}("{expr.value}")'
+                        ctx.api.fail(_no_column(where, info.name, name, fields), expr)
+                else:
+                    _check_columns(expr, info, ctx, where=False)
+
+    return check
 
 
 def _is_column(e: Expression) -> bool:
@@ -779,8 +765,10 @@ def _subexpressions(expr: Expression) -> list[Expression]:
     return []
 
 
-def _check_owner(expr: Expression, model: TypeInfo, ctx: MethodContext) -> None:
-    """Columns spelled `Other.name` inside a condition given to `model`'s query."""
+def _check_columns(expr: Expression, model: TypeInfo, ctx: MethodContext, where: bool) -> None:
+    """Columns spelled `Other.name` inside a condition given to `model`'s query; in a
+    WHERE condition (`where`) also `Customer.home.city`: CQL has no WHERE relation on
+    one field of a user-defined type (IF conditions take it)."""
     if isinstance(expr, MemberExpr) and _is_column(expr):
         assert isinstance(expr.expr, RefExpr) and isinstance(expr.expr.node, TypeInfo)
         owner = expr.expr.node
@@ -791,14 +779,7 @@ def _check_owner(expr: Expression, model: TypeInfo, ctx: MethodContext) -> None:
                 expr,
             )
         return
-    for e in _subexpressions(expr):
-        _check_owner(e, model, ctx)
-
-
-def _no_udt_field(expr: Expression, ctx: MethodContext) -> None:
-    """`Customer.home.city` in a find()/filter() condition: CQL has no WHERE relation on
-    one field of a user-defined type (IF conditions take it)."""
-    if isinstance(expr, MemberExpr) and _is_column(expr.expr):
+    if where and isinstance(expr, MemberExpr) and _is_column(expr.expr):
         base = expr.expr
         assert isinstance(base, MemberExpr) and isinstance(base.expr, RefExpr)
         assert isinstance(base.expr.node, TypeInfo)
@@ -810,9 +791,8 @@ def _no_udt_field(expr: Expression, ctx: MethodContext) -> None:
                 "if_conditions",
                 expr,
             )
-        return
     for e in _subexpressions(expr):
-        _no_udt_field(e, ctx)
+        _check_columns(e, model, ctx, where)
 
 
 def _is_true(e: Expression) -> bool:
