@@ -252,7 +252,7 @@ class MemoryDriver(DriverSettings):
 
     # ------------------------------------------------------------- catalog
 
-    def _ks(self, name: str | None, create: bool = False) -> _Keyspace:
+    def _ks(self, name: str | None) -> _Keyspace:
         name = name or self._session_keyspace or self.keyspace
         if name is None:
             raise InvalidQueryError(
@@ -280,10 +280,8 @@ class MemoryDriver(DriverSettings):
             return CqlType(t.name, tuple(self._type(ks, a) for a in t.args), t.frozen)
         if t.name == "vector":
             return CqlType("vector", (self._type(ks, t.args[0]),), t.frozen, size=int(t.args[1]))
-        if t.name == "varchar":
-            return CqlType("text")
         if t.name in q._NATIVE:
-            return CqlType(t.name)
+            return CqlType("text" if t.name == "varchar" else t.name)
         udts = self._ks(t.keyspace or ks.name).types
         udt = udts.get(t.name)
         if udt is None:
@@ -414,6 +412,7 @@ class MemoryDriver(DriverSettings):
 
     def _alter_table(self, ks: _Keyspace, t: _TableDef, d: q.DdlAst) -> None:
         columns = list(t.schema.columns)
+        table = self.store.tables.get((ks.name, d.name))
         for name, tr, static in d.body.get("add", []):
             if name in t.types:
                 raise InvalidQueryError(f"Column with name '{name}' already exists")
@@ -429,7 +428,6 @@ class MemoryDriver(DriverSettings):
                 raise InvalidQueryError(f"Cannot drop PRIMARY KEY column {name}")
             columns.remove(col)
             del t.types[name]
-            table = self.store.tables.get((ks.name, d.name))
             for part in table.partitions.values() if table else ():
                 part.static.pop(name, None)
                 for row in part.rows.values():
@@ -438,14 +436,14 @@ class MemoryDriver(DriverSettings):
             raise UnsupportedOperation("the in-memory driver does not rename columns")
         t.options.update(d.body.get("with", {}))
         t.schema = TableSchema(d.name, ks.name, tuple(columns), is_counter=t.schema.is_counter)
-        table = self.store.tables.get((ks.name, d.name))
         if table is not None:
             table.schema = t.schema
         self._changed()
 
     def _ddl_index(self, d: q.DdlAst) -> None:
         if d.verb == "drop":
-            for ks in self._keyspaces_for(d.keyspace):
+            named = d.keyspace or self.keyspace
+            for ks in [self._ks(named)] if named else list(self.keyspaces.values()):
                 for t in ks.tables.values():
                     if t.indexes.pop(d.name, None) is not None:
                         self._changed()
@@ -470,9 +468,6 @@ class MemoryDriver(DriverSettings):
             )
         t.indexes[name] = {"kind": "CUSTOM" if using else "COMPOSITES", "options": options}
         self._changed()
-
-    def _keyspaces_for(self, name: str | None) -> list[_Keyspace]:
-        return [self._ks(name)] if name or self.keyspace else list(self.keyspaces.values())
 
     # ------------------------------------------------------------- values
 
@@ -651,13 +646,9 @@ class MemoryDriver(DriverSettings):
                 raise UnsupportedOperation(f"the in-memory driver filters {table} by = and IN only")
         if s.count:
             return (s.count_alias,), [(len(rows),)]
-        names = (
-            [n for _, n in s.selectors]
-            if s.selectors is not None
-            else list(rows[0])
-            if rows
-            else []
-        )
+        names: list[str] = list(rows[0]) if rows else []
+        if s.selectors is not None:
+            names = [n for _, n in s.selectors]
         return tuple(names), [tuple(r.get(n) for n in names) for r in rows]
 
     # ------------------------------------------------------------- writes
@@ -821,10 +812,11 @@ class MemoryDriver(DriverSettings):
         if not gone:
             return
         table = self.store.tables.get((keyspace, t.schema.name))
+        partitions = table.partitions if table is not None else {}
         for cell in gone:
             del expiry[cell]
             pk, ck, n = cell
-            part = table.partitions.get(pk) if table is not None else None
+            part = partitions.get(pk)
             if part is None:
                 continue
             if ck is None:
@@ -836,12 +828,8 @@ class MemoryDriver(DriverSettings):
             if ck is not None and ck in part.rows and not part.live(ck):
                 del part.rows[ck]
                 part.markers.discard(ck)
-            if (
-                table is not None
-                and not part.rows
-                and not any(v is not None for v in part.static.values())
-            ):
-                del table.partitions[pk]
+            if not part.rows and not any(v is not None for v in part.static.values()):
+                del partitions[pk]
 
 
 # ------------------------------------------------------------------ helpers
@@ -1054,15 +1042,13 @@ def _columns(d: MemoryDriver) -> list[dict[str, Any]]:
     for k in d.keyspaces.values():
         for t in k.tables.values():
             for c in t.schema.columns:
-                order = "none"
-                if c.kind is ColumnKind.CLUSTERING:
-                    order = c.order.lower()
+                clustering = c.kind is ColumnKind.CLUSTERING
                 out.append(
                     {
                         "keyspace_name": k.name,
                         "table_name": t.schema.name,
                         "column_name": c.name,
-                        "clustering_order": order,
+                        "clustering_order": c.order.lower() if clustering else "none",
                         "column_name_bytes": c.name.encode(),
                         "kind": c.kind.value,
                         "position": c.position if c.is_primary_key else -1,
