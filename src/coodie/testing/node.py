@@ -59,6 +59,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent / "cassandra"  # pom.xml, cassandra.yaml.in, logback.xml
@@ -335,49 +336,57 @@ def up() -> int:
     if cql_answers():
         say(f"a node already answers CQL on {HOST}:{PORT}; nothing to do")
         return 0
-    proc: subprocess.Popen[bytes] | None = None
-    pid = our_pid()
-    if pid is not None:
-        say(f"our node (pid {pid}) runs but does not answer CQL yet; waiting for it")
-    else:
-        java = find_java()
-        fetch_jars()
-        yaml = write_single_config()
-        proc = spawn(java_command(java, ROOT, yaml, HEAP, unsafe=not DURABLE), ROOT)
-        PIDFILE.write_text(str(proc.pid))
-        pid = proc.pid
-        mode = "durable: group commitlog, synced system tables" if DURABLE else "fast start"
-        say(f"started pid {pid} (heap {HEAP}, {mode}); waiting for CQL on {HOST}:{PORT}")
-    if wait_for_cql("the node", HOST, PORT, proc, our_pid, ROOT):
-        return 0
-    stop(pid)
-    raise NodeError(
-        f"no CQL answer on {HOST}:{PORT} within {START_TIMEOUT:.0f}s; stopped the node. "
-        "Last lines of its log:\n" + log_tail()
-    )
+    mode = "durable: group commitlog, synced system tables" if DURABLE else "fast start"
+    start("the node", HOST, PORT, ROOT, write_single_config, mode, single=True)
+    return 0
 
 
-def wait_for_cql(
+def start(
     name: str,
     host: str,
     port: int,
-    proc: subprocess.Popen[bytes] | None,
-    pid: Callable[[], int | None],
     root: Path,
-) -> bool:
-    """Wait until the node answers CQL (True) or START_TIMEOUT passes (False); raise
-    NodeError if it exits (`proc`, the one we spawned, or else the one `pid()` finds)."""
+    config: Callable[[], Path],
+    note: str,
+    single: bool,
+) -> None:
+    """Start the node whose files live under `root` (unless its pid file names one that
+    runs) and return once it answers CQL. NodeError if it exits, or if START_TIMEOUT
+    passes (then the single node is stopped)."""
+    proc: subprocess.Popen[bytes] | None = None
+    heap = HEAP if single else CLUSTER_HEAP
+
+    def pid() -> int | None:
+        return daemon_pid(root / "node.pid", f"{root}/")
+
+    running = pid()
+    if running is None:
+        java = find_java()
+        fetch_jars()
+        # the single test node skips fsync of the system tables, unless durable
+        unsafe = single and not DURABLE
+        proc = spawn(java_command(java, root, config(), heap, unsafe=unsafe), root)
+        (root / "node.pid").write_text(str(proc.pid))
+        say(f"{name}: started pid {proc.pid} on {host} ({note}, heap {heap}); waiting for CQL")
+    else:
+        say(f"{name}: pid {running} runs; waiting for CQL on {host}:{port}")
     started = time.monotonic()
     while time.monotonic() - started < START_TIMEOUT:
         if cql_answers(host, port):
             say(f"{name}: CQL answers on {host}:{port} after {time.monotonic() - started:.1f}s")
-            return True
+            return
         if (proc.poll() is not None) if proc is not None else pid() is None:
             raise NodeError(
                 f"{name} exited while starting. Last lines of its log:\n" + log_tail(root)
             )
         time.sleep(0.5)
-    return False
+    late = pid()
+    if single and late is not None:
+        stop(late)
+    raise NodeError(
+        f"{name}: no CQL answer on {host}:{port} within {START_TIMEOUT:.0f}s"
+        f"{'; stopped it' if single else ''}. Last lines of its log:\n" + log_tail(root)
+    )
 
 
 def stop(pid: int, grace: float = 30.0) -> None:
@@ -400,10 +409,15 @@ def stop(pid: int, grace: float = 30.0) -> None:
             os.killpg(pid, signal.SIGKILL)
 
 
-def down() -> int:
+def down(kill: bool = False) -> int:
+    """Stop the node this script started, or `kill` -9 it: no drain, no flush; what the
+    commitlog synced is what survives. Returns once the process is gone."""
     pid = our_pid()
     if pid is None:
-        say("no node started by this script is running; nothing to stop")
+        say(f"no node started by this script is running; nothing to {'kill' if kill else 'stop'}")
+    elif kill:
+        kill_group(pid, our_pid)
+        say(f"killed pid {pid} (SIGKILL)")
     else:
         say(f"stopping pid {pid}")
         stop(pid)
@@ -421,19 +435,6 @@ def kill_group(pid: int, running: Callable[[], int | None], seconds: float = 30)
         with contextlib.suppress(ChildProcessError):  # reap if it is our child
             os.waitpid(pid, os.WNOHANG)
         time.sleep(0.1)
-
-
-def kill() -> int:
-    """kill -9 the node this script started: no drain, no flush; what the commitlog synced
-    is what survives. Returns once the process is gone."""
-    pid = our_pid()
-    if pid is None:
-        say("no node started by this script is running; nothing to kill")
-    else:
-        kill_group(pid, our_pid)
-        say(f"killed pid {pid} (SIGKILL)")
-    PIDFILE.unlink(missing_ok=True)
-    return 0
 
 
 def status() -> int:
@@ -533,27 +534,8 @@ def log_since(i: int, offset: int) -> str:
 
 def start_node(i: int, n: int) -> None:
     """Start node i and return once it answers CQL."""
-    host = node_host(i)
-    if node_pid(i) is not None and cql_answers(host, 9042):
-        say(f"node {i} ({host}) already runs and answers CQL")
-        return
-    java = find_java()
-    fetch_jars()
-    if node_pid(i) is None:
-        yaml = write_node_config(i, n)
-        proc: subprocess.Popen[bytes] | None = spawn(
-            java_command(java, node_root(i), yaml, CLUSTER_HEAP, unsafe=False), node_root(i)
-        )
-        assert proc is not None
-        (node_root(i) / "node.pid").write_text(str(proc.pid))
-        say(f"node {i}: started pid {proc.pid} on {host} ({node_dc(i, n)}, heap {CLUSTER_HEAP})")
-    else:
-        proc = None
-    if not wait_for_cql(f"node {i}", host, 9042, proc, lambda: node_pid(i), node_root(i)):
-        raise NodeError(
-            f"node {i}: no CQL answer on {host}:9042 within {START_TIMEOUT:.0f}s. "
-            "Last lines of its log:\n" + log_tail(node_root(i))
-        )
+    config = partial(write_node_config, i, n)
+    start(f"node {i}", node_host(i), 9042, node_root(i), config, node_dc(i, n), single=False)
 
 
 def wait_seen(
@@ -738,7 +720,7 @@ def cluster_main(args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"up": up, "down": down, "kill": kill, "status": status}
+    commands = {"up": up, "down": down, "kill": lambda: down(kill=True), "status": status}
     try:
         if len(argv) >= 2 and argv[1] == "cluster":
             return cluster_main(argv[2:])
