@@ -34,6 +34,8 @@ What it tells mypy:
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
+from typing import cast
 
 from mypy.messages import format_type
 from mypy.nodes import (
@@ -82,7 +84,9 @@ from mypy.types import (
     get_proper_type,
 )
 
+from coodie.expr import lookups
 from coodie.expr.lookups import LOOKUPS, TOKEN_LOOKUPS, UPDATE_PREFIXES
+from coodie.schema import TableSchema
 
 __all__ = ["CoodiePlugin", "plugin"]
 
@@ -308,18 +312,10 @@ def _no_column(where: str, model: str, column: str, fields: dict[str, Type]) -> 
     return f'{where}: {model} has no column "{column}"; columns are: {", ".join(fields)}'
 
 
-def _split(fields: dict[str, Type], key: str) -> tuple[str | None, str]:
-    """As `coodie.expr.lookups._split`: the column and the lookup of a kwarg."""
-    splits = []
-    start = 0
-    while (p := key.find("__", start)) != -1:
-        if key[:p] in fields:
-            splits.append((key[:p], key[p + 2 :]))
-        start = p + 1
-    for name, rest in splits:
-        if rest in LOOKUPS or rest == "token" or rest.startswith("token__"):
-            return name, rest
-    return splits[0] if splits else (None, key)
+def _split(fields: dict[str, Type], key: str) -> tuple[str, str]:
+    """The column and the lookup of a kwarg, split as the runtime splits it (it reads
+    only the schema's column names)."""
+    return lookups._split(cast(TableSchema, SimpleNamespace(by_name=fields)), key)
 
 
 def _type_name(t: Type, api: CheckerPluginInterface) -> str:
@@ -330,8 +326,8 @@ def explain_condition(
     model: str, fields: dict[str, Type], key: str, api: CheckerPluginInterface, where: str
 ) -> str:
     name, lookup = _split(fields, key)
-    if name is None:
-        return _no_column(f"{where}({key}=...)", model, key.partition("__")[0], fields)
+    if name not in fields:
+        return _no_column(f"{where}({key}=...)", model, name, fields)
     ftype = _type_name(fields[name], api)
     if lookup.startswith("token"):
         return f'{where}({key}=...): unknown token lookup "{lookup[7:]}"; valid: ' + ", ".join(
@@ -795,24 +791,18 @@ def _check_columns(expr: Expression, model: TypeInfo, ctx: MethodContext, where:
         _check_columns(e, model, ctx, where)
 
 
-def _is_true(e: Expression) -> bool:
-    return isinstance(e, NameExpr) and e.fullname == "builtins.True"
-
-
-def _is_none(e: Expression) -> bool:
-    return isinstance(e, NameExpr) and e.fullname == "builtins.None"
-
-
 def _is_conditional(ctx: MethodContext) -> bool:
     """`if_exists=True` or `if_conditions=<not None>`, outside a batch (queued writes
     return None: the batch's result tells)."""
-    given = dict(zip(ctx.callee_arg_names, ctx.args))
-    batch = given.get("batch", [])
-    if batch and not _is_none(batch[0]):
+    given = {
+        name: e.fullname if isinstance(e, NameExpr) else ""
+        for name, args in zip(ctx.callee_arg_names, ctx.args)
+        for e in args[:1]
+    }
+    if given.get("batch", "builtins.None") != "builtins.None":
         return False
-    if_exists = given.get("if_exists", [])
-    conds = given.get("if_conditions", [])
-    return bool(if_exists and _is_true(if_exists[0])) or bool(conds and not _is_none(conds[0]))
+    conds = given.get("if_conditions", "builtins.None")
+    return given.get("if_exists") == "builtins.True" or conds != "builtins.None"
 
 
 def _lwt_result(t: Type, *, optional: bool) -> Type:
