@@ -16,6 +16,7 @@ import copy
 import dataclasses
 import datetime as dt
 import ipaddress
+import itertools
 import math
 import struct
 import threading
@@ -48,7 +49,6 @@ _PAGE = 5000  # rows per page when a request does not say
 @dataclass
 class _TableDef:
     schema: TableSchema
-    types: dict[str, str]  # column -> type text as system_schema.columns has it
     options: dict[str, Any] = field(default_factory=dict)
     indexes: dict[str, dict[str, Any]] = field(default_factory=dict)
     view: dict[str, Any] | None = None  # a materialized view: its base and WHERE
@@ -383,11 +383,9 @@ class MemoryDriver(DriverSettings):
                 if extra not in names:
                     names.append(extra)
             cols = [(n, base.schema.by_name[n].cql_type, False) for n in names]
-            types = {n: base.types[n] for n in names}
             view = {"base": b["base"], "where": b["where"], "where_text": b["where_text"]}
         else:
             cols = [(n, self._type(ks, t), static) for n, t, static in b["columns"]]
-            types = {n: _type_text(t) for n, t, _ in cols}
         pk, ck = b["pk"], b["ck"]
         columns = []
         for name, t, static in cols:
@@ -403,23 +401,22 @@ class MemoryDriver(DriverSettings):
                 )
             )
         for name in (*pk, *ck):
-            if name not in types:
+            if all(name != n for n, _, _ in cols):
                 raise InvalidQueryError(f"Unknown definition {name} referenced in PRIMARY KEY")
         schema = TableSchema(
             d.name, ks.name, tuple(columns), is_counter=any(c.is_counter for c in columns)
         )
-        return _TableDef(schema, types, dict(b["options"]), view=view)
+        return _TableDef(schema, dict(b["options"]), view=view)
 
     def _alter_table(self, ks: _Keyspace, t: _TableDef, d: q.DdlAst) -> None:
         columns = list(t.schema.columns)
         table = self.store.tables.get((ks.name, d.name))
         for name, tr, static in d.body.get("add", []):
-            if name in t.types:
+            if any(c.name == name for c in columns):
                 raise InvalidQueryError(f"Column with name '{name}' already exists")
             ct = self._type(ks, tr)
             kind = ColumnKind.STATIC if static else ColumnKind.REGULAR
             columns.append(ColumnSchema(name, ct, kind, is_counter=ct.name == "counter"))
-            t.types[name] = _type_text(ct)
         for name in d.body.get("drop", []):
             col = t.schema.by_name.get(name)
             if col is None:
@@ -427,7 +424,6 @@ class MemoryDriver(DriverSettings):
             if col.is_primary_key:
                 raise InvalidQueryError(f"Cannot drop PRIMARY KEY column {name}")
             columns.remove(col)
-            del t.types[name]
             for part in table.partitions.values() if table else ():
                 part.static.pop(name, None)
                 for row in part.rows.values():
@@ -781,19 +777,18 @@ class MemoryDriver(DriverSettings):
         schema = t.schema
         when = self.clock() + ttl if ttl else None
         if isinstance(stmt, nodes.Insert):
-            values = dict(stmt.values)
-            keys = [(tuple(values[c.name] for c in schema.partition_key),
-                     tuple(values[c.name] for c in schema.clustering_key))]  # fmt: skip
-            cells = ["", *(n for n in values if not schema.by_name[n].is_primary_key)]
-        elif isinstance(stmt, nodes.Update):
-            keys = [
-                (pk, ck)
-                for pk in key_combinations(schema.partition_key, stmt.where)
-                for ck in key_combinations(schema.clustering_key, stmt.where)
+            where: Sequence[nodes.Condition] = [
+                nodes.Compare(n, nodes.Op.EQ, v) for n, v in stmt.values
             ]
-            cells = [a.column for a in stmt.assignments]
+            cells = ["", *(n for n, _ in stmt.values if not schema.by_name[n].is_primary_key)]
+        elif isinstance(stmt, nodes.Update):
+            where, cells = stmt.where, [a.column for a in stmt.assignments]
         else:
             return
+        keys = itertools.product(
+            key_combinations(schema.partition_key, where),
+            key_combinations(schema.clustering_key, where),
+        )
         for pk, ck in keys:
             for n in cells:
                 static = n and schema.by_name[n].kind is ColumnKind.STATIC
@@ -906,9 +901,9 @@ def _type_text(t: CqlType) -> str:
 
 
 def _function(f: q.Func, args: list[Any]) -> Any:
-    if f.name in ("now",):
+    if f.name == "now":
         return uuid.uuid1()
-    if f.name in ("uuid",):
+    if f.name == "uuid":
         return uuid.uuid4()
     if f.name in ("totimestamp", "currenttimestamp"):
         return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -1052,7 +1047,7 @@ def _columns(d: MemoryDriver) -> list[dict[str, Any]]:
                         "column_name_bytes": c.name.encode(),
                         "kind": c.kind.value,
                         "position": c.position if c.is_primary_key else -1,
-                        "type": t.types[c.name],
+                        "type": _type_text(c.cql_type),
                     }
                 )
     return out

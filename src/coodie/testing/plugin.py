@@ -207,10 +207,9 @@ def cassandra_node(pytestconfig: pytest.Config) -> Iterator[Node]:
 
 
 def _driver_type(config: pytest.Config) -> str:
-    value: str = (
+    return str(
         config.getoption("--coodie-driver") or os.environ.get("COODIE_TEST_DRIVER") or "scylla"
     )
-    return value
 
 
 def _keyspace_scope(fixture_name: str, config: pytest.Config) -> Any:
