@@ -126,7 +126,6 @@ class SelectAst:
     limit: Any = None
     per_partition_limit: Any = None
     allow_filtering: bool = False
-    group_by: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -138,7 +137,6 @@ class InsertAst:
     if_not_exists: bool = False
     ttl: Any = None
     timestamp: Any = None
-    json: Any = None
 
 
 @dataclass(slots=True)
