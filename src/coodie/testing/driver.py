@@ -478,24 +478,18 @@ class MemoryDriver(DriverSettings):
             v = _function(term, [self._value(a, params, None) for a in term.args])
         else:
             raise InvalidQueryError(f"not a value: {term!r}")
-        return _norm(t, v) if t is not None else v
+        return _norm(t, v)
 
     def _coll(self, c: q.Coll, params: Sequence[Any], t: CqlType | None) -> Any:
-        args = t.args if t is not None else ()
-        if c.kind == "map":
-            kt, vt = (args[0], args[1]) if len(args) == 2 else (None, None)
-            return {self._value(k, params, kt): self._value(v, params, vt) for k, v in c.items}
-        if c.kind == "udt":
-            ft = dict(zip(t.fields, t.args)) if t is not None else {}
-            return {k: self._value(v, params, ft.get(k)) for k, v in c.items}
-        if t is not None and t.is_udt and c.kind == "set" and not c.items:
-            return {}
-        if c.kind == "tuple" and t is not None and t.name == "tuple":
-            return tuple(self._value(i, params, a) for i, a in zip(c.items, t.args))
-        et = args[0] if args else None
-        if t is not None and t.name == "map" and not c.items:
-            return {}
-        items = [self._value(i, params, et) for i in c.items]
+        """A collection literal's Python value (`_norm` then types its elements)."""
+        if c.kind in ("map", "udt"):
+            return {
+                k if c.kind == "udt" else self._value(k, params, None): self._value(v, params, None)
+                for k, v in c.items
+            }
+        if not c.items and t is not None and (t.is_udt or t.name == "map"):
+            return {}  # `{}`: an empty map or UDT (parsed as a set)
+        items = [self._value(i, params, None) for i in c.items]
         return set(items) if c.kind == "set" else tuple(items) if c.kind == "tuple" else items
 
     def _where(
