@@ -468,26 +468,17 @@ class CoodiePlugin(Plugin):
         widened: every overload is then the same to mypy, which reports a bad value as
         the argument it is rather than as "no overload matches"; the method hook
         computes the result type from the conditions given."""
-        batch, expr_info = (
-            self._info("coodie.flows.BatchCore"),
-            self._info("coodie.expr.nodes.Expr"),
-        )
+        batch = self._info("coodie.flows.BatchCore")
+        expr_info = self._info("coodie.expr.nodes.Expr")
         if batch is None or expr_info is None:
             return sig
-        none = NoneType()
-        expr = Instance(expr_info, [])
+        ty, none, expr = _Types(api), NoneType(), Instance(expr_info, [])
+        mapping = ty.of("typing.Mapping", ty.of("builtins.str"), AnyType(TypeOfAny.explicit))
         wide: dict[str, Type] = {
-            "if_exists": api.named_generic_type("builtins.bool", []),
+            "if_exists": ty.of("builtins.bool"),
+            # a mapping, [Model.name != "x"] or one expression (IfConditions)
             "if_conditions": UnionType.make_union(
-                [
-                    api.named_generic_type(
-                        "typing.Mapping",
-                        [api.named_generic_type("builtins.str", []), AnyType(TypeOfAny.explicit)],
-                    ),
-                    expr,  # [Model.name != "x"] or one expression (IfConditions)
-                    api.named_generic_type("typing.Sequence", [expr]),
-                    none,
-                ]
+                [mapping, expr, ty.of("typing.Sequence", expr), none]
             ),
             "batch": UnionType.make_union([Instance(batch, []), none]),
         }
