@@ -260,8 +260,7 @@ def check_scan_policy(policy: Any, where: str) -> str | None:
     """`policy` if it is one (or None); a policy other than "allow" turns the guard on."""
     global guarded
     if policy is None or policy in SCAN_POLICIES:
-        if policy is not None and policy != "allow":
-            guarded = True
+        guarded = guarded or policy in ("warn", "refuse")
         return policy  # type: ignore[no-any-return]
     raise ConfigurationError(
         f"{where}: scan_policy={policy!r}; use one of {', '.join(map(repr, SCAN_POLICIES))}"

@@ -629,23 +629,18 @@ def _set_field(current: Any, value: tuple[str, Any], t: CqlType) -> Any:
     return _udt_stored(fields, t)
 
 
-def _list_index(current: Any, index: int, verb: str) -> None:
+def _list_index(current: Any, index: int, action: str) -> None:
     if current is None:
-        raise InvalidQueryError(
-            f"Attempted to {verb} an element {_ON_OR_FROM[verb]} a list which is null"
-        )
+        raise InvalidQueryError(f"Attempted to {action} a list which is null")
     if index >= len(current):
         raise InvalidQueryError(f"List index {index} out of bound, list has size {len(current)}")
-
-
-_ON_OR_FROM = {"set": "on", "delete": "from"}
 
 
 def _set_index(current: Any, value: tuple[int, Any], t: CqlType) -> Any:
     """`SET c[i] = ?`: the index must exist (the server says so otherwise); a null
     element deletes the one at i."""
     index, v = value
-    _list_index(current, index, "set")
+    _list_index(current, index, "set an element on")
     out = list(current)
     if v is None:
         del out[index]
@@ -657,7 +652,7 @@ def _set_index(current: Any, value: tuple[int, Any], t: CqlType) -> Any:
 def _without(current: Any, key: Any, t: CqlType) -> Any:
     """A list without its element at index `key` (which must exist), a map without `key`."""
     if t.name == "list":
-        _list_index(current, key, "delete")
+        _list_index(current, key, "delete an element from")
         return _collection([x for i, x in enumerate(current) if i != key], t)
     return _collection({k: x for k, x in (current or {}).items() if k != key}, t)
 

@@ -80,6 +80,8 @@ CQL_TLS = any(
     for line in EXTRA_YAML.splitlines()
 )
 
+GROUP_COMMITLOG = "commitlog_sync: group\ncommitlog_sync_group_window: 10ms"
+
 # From Cassandra's conf/jvm17-server.options.
 JVM17_FLAGS = [
     *(
@@ -249,7 +251,7 @@ def write_single_config() -> Path:
         SEEDS=f"{HOST}:7000",
         COMMITLOG_SYNC=(
             # acknowledged writes survive a kill -9: the commitlog is synced before the answer
-            "commitlog_sync: group\ncommitlog_sync_group_window: 10ms"
+            GROUP_COMMITLOG
             if DURABLE
             # the shared test node: synced every 10 s, a kill loses what came since
             else "commitlog_sync: periodic\ncommitlog_sync_period: 10000ms"
@@ -510,7 +512,7 @@ def write_node_config(i: int, n: int) -> Path:
         SEEDS=f"{node_host(1)}:7000",
         # acknowledged writes survive a kill -9 (fault tests count them): group commit, and
         # the system tables are synced too (no unsafesystem), so a table outlives a kill
-        COMMITLOG_SYNC="commitlog_sync: group\ncommitlog_sync_group_window: 10ms",
+        COMMITLOG_SYNC=GROUP_COMMITLOG,
     )
     (root / "conf" / "cassandra-rackdc.properties").write_text(f"dc={node_dc(i, n)}\nrack=rack1\n")
     return yaml
