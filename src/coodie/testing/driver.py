@@ -277,7 +277,8 @@ class MemoryDriver(DriverSettings):
 
     def _type(self, ks: _Keyspace, t: q.TypeRef) -> CqlType:
         if t.name in ("list", "set", "map", "tuple"):
-            return CqlType(t.name, tuple(self._type(ks, a) for a in t.args), t.frozen)
+            args = tuple(self._type(ks, a) for a in t.args)
+            return CqlType(t.name, args, t.frozen or t.name == "tuple")  # a tuple always is
         if t.name == "vector":
             return CqlType("vector", (self._type(ks, t.args[0]),), t.frozen, size=int(t.args[1]))
         if t.name in q._NATIVE:
@@ -882,18 +883,6 @@ def _star(schema: TableSchema) -> list[str]:
     return [c.name for c in schema.primary_key] + rest
 
 
-def _type_text(t: CqlType) -> str:
-    if t.fields:
-        inner = t.name
-        return f"frozen<{inner}>" if t.frozen else inner
-    if t.size:
-        return f"vector<{_type_text(t.args[0])}, {t.size}>"
-    if t.args:
-        text = f"{t.name}<{', '.join(_type_text(a) for a in t.args)}>"
-        return f"frozen<{text}>" if t.frozen and t.name != "tuple" else text
-    return t.name
-
-
 def _function(f: q.Func, args: list[Any]) -> Any:
     if f.name == "now":
         return uuid.uuid1()
@@ -1041,7 +1030,7 @@ def _columns(d: MemoryDriver) -> list[dict[str, Any]]:
                         "column_name_bytes": c.name.encode(),
                         "kind": c.kind.value,
                         "position": c.position if c.is_primary_key else -1,
-                        "type": _type_text(c.cql_type),
+                        "type": c.cql_type.cql,
                     }
                 )
     return out
@@ -1068,7 +1057,7 @@ def _types(d: MemoryDriver) -> list[dict[str, Any]]:
             "keyspace_name": k.name,
             "type_name": u.name,
             "field_names": list(u.fields),
-            "field_types": [_type_text(a) for a in u.args],
+            "field_types": [a.cql for a in u.args],
         }
         for k in d.keyspaces.values()
         for u in k.types.values()
