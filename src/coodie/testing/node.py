@@ -66,7 +66,6 @@ HERE = Path(__file__).resolve().parent / "cassandra"  # pom.xml, cassandra.yaml.
 _CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "coodie" / "cassandra"
 ROOT = Path(os.environ.get("CASSANDRA_ROOT") or _CACHE).resolve()
 LIB = Path(os.environ.get("CASSANDRA_LIB") or ROOT / "lib").resolve()
-PIDFILE = ROOT / "node.pid"
 HOST = os.environ.get("CASSANDRA_HOST", "127.0.0.1")
 PORT = int(os.environ.get("CASSANDRA_PORT", "9042"))
 HEAP = os.environ.get("CASSANDRA_HEAP", "1g")
@@ -170,8 +169,13 @@ def daemon_pid(pidfile: Path, root: str) -> int | None:
     return pid
 
 
+def root_pid(root: Path) -> int | None:
+    """The pid of the node whose files live under `root`, while it runs."""
+    return daemon_pid(root / "node.pid", f"{root}/")
+
+
 def our_pid() -> int | None:
-    return daemon_pid(PIDFILE, str(ROOT))
+    return root_pid(ROOT)
 
 
 def find_java() -> str:
@@ -358,10 +362,7 @@ def start(
     proc: subprocess.Popen[bytes] | None = None
     heap = HEAP if single else CLUSTER_HEAP
 
-    def pid() -> int | None:
-        return daemon_pid(root / "node.pid", f"{root}/")
-
-    running = pid()
+    running = root_pid(root)
     if running is None:
         java = find_java()
         fetch_jars()
@@ -377,12 +378,12 @@ def start(
         if cql_answers(host, port):
             say(f"{name}: CQL answers on {host}:{port} after {time.monotonic() - started:.1f}s")
             return
-        if (proc.poll() is not None) if proc is not None else pid() is None:
+        if (proc.poll() is not None) if proc is not None else root_pid(root) is None:
             raise NodeError(
                 f"{name} exited while starting. Last lines of its log:\n" + log_tail(root)
             )
         time.sleep(0.5)
-    late = pid()
+    late = root_pid(root)
     if single and late is not None:
         stop(late)
     raise NodeError(
@@ -412,20 +413,26 @@ def stop(pid: int, grace: float = 30.0) -> None:
 
 
 def down(kill: bool = False) -> int:
-    """Stop the node this script started, or `kill` -9 it: no drain, no flush; what the
-    commitlog synced is what survives. Returns once the process is gone."""
-    pid = our_pid()
-    if pid is None:
+    """Stop the node this script started, or `kill` -9 it (see halt())."""
+    if halt("the node", ROOT, kill) is None:
         say(f"no node started by this script is running; nothing to {'kill' if kill else 'stop'}")
-    elif kill:
-        kill_group(pid, our_pid)
-        say(f"killed pid {pid} (SIGKILL)")
-    else:
-        say(f"stopping pid {pid}")
-        stop(pid)
-        say("stopped")
-    PIDFILE.unlink(missing_ok=True)
     return 0
+
+
+def halt(name: str, root: Path, kill: bool) -> int | None:
+    """Stop (SIGTERM, a clean shutdown) or kill (SIGKILL: no drain, no flush; what the
+    commitlog synced is what survives) the node under `root`, and return its pid once
+    it is gone (None if none ran)."""
+    pid = root_pid(root)
+    if pid is not None:
+        say(f"{name}: {'killing' if kill else 'stopping'} pid {pid}")
+        if kill:
+            kill_group(pid, lambda: root_pid(root))
+        else:
+            stop(pid)
+        say(f"{name}: {'killed' if kill else 'stopped'}")
+    (root / "node.pid").unlink(missing_ok=True)
+    return pid
 
 
 def kill_group(pid: int, running: Callable[[], int | None], seconds: float = 30) -> None:
@@ -496,7 +503,7 @@ def node_dc(i: int, n: int) -> str:
 
 
 def node_pid(i: int) -> int | None:
-    return daemon_pid(node_root(i) / "node.pid", f"{node_root(i)}/")
+    return root_pid(node_root(i))
 
 
 def write_node_config(i: int, n: int) -> Path:
@@ -602,12 +609,8 @@ def cluster_down() -> int:
     size = cluster_size()
     stopped = 0
     for i in range(size, 0, -1):
-        pid = node_pid(i)
-        if pid is not None:
-            say(f"node {i}: stopping pid {pid}")
-            stop(pid)
+        if halt(f"node {i}", node_root(i), kill=False) is not None:
             stopped += 1
-        (node_root(i) / "node.pid").unlink(missing_ok=True)
     say(f"stopped {stopped} node(s)" if stopped else "no cluster node of ours is running")
     return 0
 
@@ -641,27 +644,15 @@ def node_start(arg: str) -> int:
 
 
 def node_down(arg: str, kill: bool) -> int:
-    """Stop (SIGTERM) or kill (SIGKILL: no drain, no flush; what the commitlog synced is
-    what survives) node `arg`, then wait until the other nodes see it DOWN."""
+    """Stop or kill node `arg` (see halt()), then wait until the other nodes see it DOWN."""
     i = node_number(arg)
-    pid = node_pid(i)
-    if pid is None:
-        say(f"node {i} is not running")
-        return 0
     offsets = {j: log_size(j) for j in range(1, cluster_size() + 1)}
     started = time.monotonic()
-    if kill:
-        kill_group(pid, lambda: node_pid(i))
-    else:
-        say(f"node {i}: stopping pid {pid} (SIGTERM)")
-        stop(pid)
-    (node_root(i) / "node.pid").unlink(missing_ok=True)
+    if halt(f"node {i}", node_root(i), kill) is None:
+        say(f"node {i} is not running")
+        return 0
     wait_seen_down(i, offsets)
-    if kill:
-        took = time.monotonic() - started
-        say(f"node {i}: killed pid {pid} (SIGKILL); the other nodes see it DOWN after {took:.1f}s")
-    else:
-        say(f"node {i}: stopped; the other nodes see it DOWN")
+    say(f"node {i}: the other nodes see it DOWN after {time.monotonic() - started:.1f}s")
     return 0
 
 
