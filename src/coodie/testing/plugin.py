@@ -20,7 +20,6 @@ Fixtures:
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import os
 import sys
@@ -141,7 +140,7 @@ def coodie_memory(request: pytest.FixtureRequest) -> Iterator[Any]:
 
     driver = MemoryDriver(_DEFAULT_KEYSPACE, cluster=MemoryCluster())
     models = _models(request.module)
-    with _registry_restored():
+    with registry.rollback(always=True):
         registry.register_driver("default", driver, default=True)
         for name in _driver_names(models):
             registry.register_driver(name, driver)
@@ -151,20 +150,6 @@ def coodie_memory(request: pytest.FixtureRequest) -> Iterator[Any]:
         )
         sync_models(models)
         yield driver
-
-
-@contextlib.contextmanager
-def _registry_restored() -> Iterator[None]:
-    """The drivers registered before, registered again after (a fixture's are dropped)."""
-    from coodie import registry
-
-    saved, saved_default = dict(registry._drivers), list(registry._default)
-    try:
-        yield
-    finally:
-        registry._drivers.clear()
-        registry._drivers.update(saved)
-        registry._default[:] = saved_default
 
 
 # ------------------------------------------------------------------ a real node
@@ -262,7 +247,7 @@ def coodie_keyspace(
     own = driver_type == "acsylla" and inspect.iscoroutinefunction(
         getattr(request.node, "obj", None)
     )
-    with _registry_restored():
+    with registry.rollback(always=True):
         if own:  # a driver of the test's own, connected in its loop (pytest_runtest_call)
             driver, _ = connection.register_new_driver(
                 list(cassandra_node.hosts),
