@@ -302,8 +302,6 @@ class Parser:
         items: list[Any] = []
         kind = {"[": "list", "{": "set", "(": "tuple"}[t.text]
         while not self.accept(close):
-            if t.text == "{" and self.at("}"):
-                continue
             if t.text == "{" and items == [] and self._udt_literal():
                 kind = "udt"
             if kind == "udt":
