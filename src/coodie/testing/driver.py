@@ -138,7 +138,6 @@ class MemoryDriver(DriverSettings):
         self.clock: Callable[[], float] = cluster.clock
         self._prepared: dict[str, _Prepared] = {}
         self._session_keyspace: str | None = None  # a MemorySession's, while it runs
-        self.default_timeout: float = 20.0
 
     @property
     def schema_version(self) -> uuid.UUID:
