@@ -125,10 +125,13 @@ def _is_model(info: TypeInfo) -> bool:
     return info.has_base(DOCUMENT) and not info.module_name.startswith("coodie.")
 
 
-def _field_var(info: TypeInfo, name: str) -> Var | None:
-    """The Var of field `name` of the model `info` (inherited ones included)."""
+def _field_var(
+    info: TypeInfo, name: str, owns: Callable[[TypeInfo], bool] = _is_model
+) -> Var | None:
+    """The Var of field `name` of the model `info` (inherited ones included: those of the
+    bases that `owns` says declare fields)."""
     for base in info.mro:
-        sym = base.names.get(name) if _is_model(base) else None
+        sym = base.names.get(name) if owns(base) else None
         if sym is not None:
             return sym.node if isinstance(sym.node, Var) and _is_field(name, sym.node) else None
     return None
@@ -145,14 +148,14 @@ def _is_field(name: str, node: object) -> bool:
     )
 
 
-def fields_of(info: TypeInfo) -> dict[str, Type]:
+def fields_of(info: TypeInfo, owns: Callable[[TypeInfo], bool] = _is_model) -> dict[str, Type]:
     """Field name -> its Python type, in declaration order, bases first."""
     out: dict[str, Type] = {}
     for base in reversed(info.mro):
-        if not _is_model(base):
+        if not owns(base):
             continue
         for name in base.names:
-            var = _field_var(info, name)
+            var = _field_var(info, name, owns)
             if var is not None and var.type is not None:
                 out[name] = var.type
     return out
@@ -295,14 +298,9 @@ def _model_fields(t: Type) -> dict[str, Type]:
     p = get_proper_type(_without_none(t))
     if not isinstance(p, Instance) or not p.type.has_base("pydantic.main.BaseModel"):
         return {}
-    if p.type.has_base("coodie.document.DocumentCore"):
+    if p.type.has_base(DOCUMENT):
         return {}
-    out: dict[str, Type] = {}
-    for info in reversed(p.type.mro):
-        for n, sym in info.names.items():
-            if _is_field(n, sym.node) and isinstance(sym.node, Var) and sym.node.type is not None:
-                out[n] = sym.node.type
-    return out
+    return fields_of(p.type, owns=lambda base: True)
 
 
 # ------------------------------------------------------------------ explanations
