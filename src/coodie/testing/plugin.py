@@ -104,14 +104,10 @@ def _models(module: Any = None) -> list[type[Any]]:
 
 def _app_module(module: types.ModuleType) -> bool:
     """Not coodie's, the standard library's or an installed package's."""
-    name = module.__name__
+    top = module.__name__.split(".")[0]
     path = str(getattr(module, "__file__", "") or "")
-    return not (
-        name.split(".")[0] in ("coodie", "pytest", "_pytest")
-        or name.split(".")[0] in sys.stdlib_module_names
-        or "site-packages" in path
-        or not path
-    )
+    outside = top in ("coodie", "pytest", "_pytest") or top in sys.stdlib_module_names
+    return not (outside or "site-packages" in path or not path)
 
 
 def sync_models(models: list[type[Any]] | None = None) -> None:
