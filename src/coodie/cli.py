@@ -128,10 +128,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(f"wrote {made.path}\n")
             return EXIT_OK
         if args.action in ("up", "down"):
-            if args.action == "up":
-                result = m.upgrade(args.target, dry_run=args.dry_run)
-            else:
-                result = m.downgrade(args.target, dry_run=args.dry_run)
+            move = m.upgrade if args.action == "up" else m.downgrade
+            result = move(args.target, dry_run=args.dry_run)
             verb = "applied" if args.action == "up" else "reverted"
             if args.dry_run:
                 _print_statements(result.statements, out)

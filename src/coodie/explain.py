@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from coodie.exceptions import ConfigurationError, CoodieError, InvalidQueryError
+from coodie.exceptions import ConfigurationError, CoodieError, InvalidQueryError, OperationTimedOut
 from coodie.expr.nodes import Compare, Condition, Op, Select
 from coodie.expr.restrictions import Access, Restrictions, analyse, index_kind
 from coodie.requests import Page, Request
 from coodie.schema import TableSchema
-from coodie.tracing import at_one
+from coodie.tracing import at_one, read_trace_flow
 
 if TYPE_CHECKING:
     from coodie.query import Flow
@@ -260,8 +260,7 @@ def check_scan_policy(policy: Any, where: str) -> str | None:
     """`policy` if it is one (or None); a policy other than "allow" turns the guard on."""
     global guarded
     if policy is None or policy in SCAN_POLICIES:
-        if policy is not None and policy != "allow":
-            guarded = True
+        guarded = guarded or policy in ("warn", "refuse")
         return policy  # type: ignore[no-any-return]
     raise ConfigurationError(
         f"{where}: scan_policy={policy!r}; use one of {', '.join(map(repr, SCAN_POLICIES))}"
@@ -298,11 +297,12 @@ def check_scan(model: Any, s: Select, schema: TableSchema, policy: str) -> None:
 
 # ---------------------------------------------------------------- the server's tracing
 
-# Tracing is written by the server after it answers, in the background: the session is
-# looked for a bounded number of times (each look is a round trip, so no timer is needed).
+# Tracing is written by the server after it answers, in the background: once the session
+# is finished, its events are looked at a bounded number of times (each look is a round
+# trip, so no timer is needed).
 TRACE_LOOKS = 200
 TRACE_STEADY = 10  # looks at the same events of a finished session that end the wait
-_SESSION = "SELECT session_id, started_at, duration, coordinator FROM system_traces.sessions"
+_EVENTS = "SELECT source, activity FROM system_traces.events WHERE session_id = ?"
 _RANGES = re.compile(r"Submitting range requests on (\d+) ranges")
 _INDEX = re.compile(r"(?:using index|Scanning with) ([\w.]+?)\.?$")
 _ROWS = re.compile(r"^Read (\d+) live rows")
@@ -316,33 +316,26 @@ def run_traced(request: Request) -> Flow[ServerTrace]:
     page: Page = yield request
     if page.trace_id is None:
         raise CoodieError(f"the driver named no trace session for {cql!r}")
-    session_id = page.trace_id
-    session: Any = None
-    events: list[tuple[Any, str]] = []
+    try:
+        session = yield from read_trace_flow(page.trace_id)
+    except OperationTimedOut:
+        raise CoodieError(f"the server's trace of {cql!r} did not arrive") from None
+    events = [(e.source, e.activity) for e in session["events"]]
     steady = 0
+    # done once rows were read, or once nothing more arrives (an empty token range reads
+    # nothing and says nothing)
     for _ in range(TRACE_LOOKS):
-        if session is None or session[2] is None:
-            found_session: Page = yield at_one(f"{_SESSION} WHERE session_id = ?", session_id)
-            session = found_session.rows[0] if found_session.rows else None
-            if session is None or session[2] is None:
-                continue
-        found: Page = yield at_one(
-            "SELECT source, activity FROM system_traces.events WHERE session_id = ?", session_id
-        )
-        seen = [(row[0], row[1] or "") for row in found.rows]
-        steady = steady + 1 if seen == events else 0
-        events = seen
-        # done once rows were read, or once nothing more arrives (an empty token range
-        # reads nothing and says nothing)
         if any(_ROWS.match(a) for _, a in events) or steady >= TRACE_STEADY:
             break
-    if session is None or session[2] is None:
-        raise CoodieError(f"the server's trace of {cql!r} did not arrive")
+        found: Page = yield at_one(_EVENTS, page.trace_id)
+        seen = [(str(row[0]), row[1] or "") for row in found.rows]
+        steady = steady + 1 if seen == events else 0
+        events = seen
     activities = [a for _, a in events]
     ranges = [int(m.group(1)) for a in activities if (m := _RANGES.search(a))]
     indexes = {m.group(1).rsplit(".", 1)[-1] for a in activities if (m := _INDEX.search(a))}
     return ServerTrace(
-        coordinator=str(session[3]),
+        coordinator=session["coordinator"],
         replicas=tuple(sorted({str(src) for src, _ in events})),
         range_scan=any(a.startswith("Computing ranges to query") for a in activities),
         ranges=sum(ranges) if ranges else None,
@@ -351,6 +344,6 @@ def run_traced(request: Request) -> Flow[ServerTrace]:
         partition_reads=sum(
             a == f"Executing single-partition query on {table}" for a in activities
         ),
-        duration_us=int(session[2]),
+        duration_us=session["duration"],
         rows_returned=len(page.rows),
     )

@@ -34,6 +34,8 @@ What it tells mypy:
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
+from typing import cast
 
 from mypy.messages import format_type
 from mypy.nodes import (
@@ -82,7 +84,9 @@ from mypy.types import (
     get_proper_type,
 )
 
+from coodie.expr import lookups
 from coodie.expr.lookups import LOOKUPS, TOKEN_LOOKUPS, UPDATE_PREFIXES
+from coodie.schema import TableSchema
 
 __all__ = ["CoodiePlugin", "plugin"]
 
@@ -96,13 +100,15 @@ KWARGS = "__coodie_kwargs__"  # the **kwargs formal, renamed so the method hook 
 
 _FLAVOURS = ("coodie.sync.document.Document", "coodie.aio.document.Document")
 _QUERYSETS = ("coodie.sync.query.QuerySet", "coodie.aio.query.AsyncQuerySet")
-# Methods by the fullname of the class that defines them (see CoodiePlugin._canonical).
-_CONDITIONS = {f"{d}.{m}" for d in _FLAVOURS for m in ("find", "get", "find_one")} | {
-    f"{QUERYSET}.filter"
+# Methods by the fullname of the class that defines them (see CoodiePlugin._canonical),
+# and the formals their **kwargs take (see CoodiePlugin._formals).
+_KINDS = {
+    **{f"{d}.{m}": "conditions" for d in _FLAVOURS for m in ("find", "get", "find_one")},
+    f"{QUERYSET}.filter": "conditions",
+    **{f"{c}.update": "writes" for c in (*_FLAVOURS, *_QUERYSETS)},
+    **{f"{q}.create": "create" for q in _QUERYSETS},
+    **{f"{c}.{m}": "counts" for c in COUNTERS for m in ("increment", "decrement")},
 }
-_WRITES = {f"{d}.update" for d in _FLAVOURS} | {f"{q}.update" for q in _QUERYSETS}
-_CREATES = {f"{q}.create" for q in _QUERYSETS}
-_COUNTS = {f"{c}.{m}" for c in COUNTERS for m in ("increment", "decrement")}
 _CONDITIONAL = {f"{d}.{m}" for d in _FLAVOURS for m in ("update", "delete")}
 _NAMES = {f"{QUERYSET}.order_by": "order_by", f"{QUERYSET}.only": "only"}
 _COMPARISONS = {
@@ -119,10 +125,13 @@ def _is_model(info: TypeInfo) -> bool:
     return info.has_base(DOCUMENT) and not info.module_name.startswith("coodie.")
 
 
-def _field_var(info: TypeInfo, name: str) -> Var | None:
-    """The Var of field `name` of the model `info` (inherited ones included)."""
+def _field_var(
+    info: TypeInfo, name: str, owns: Callable[[TypeInfo], bool] = _is_model
+) -> Var | None:
+    """The Var of field `name` of the model `info` (inherited ones included: those of the
+    bases that `owns` says declare fields)."""
     for base in info.mro:
-        sym = base.names.get(name) if _is_model(base) else None
+        sym = base.names.get(name) if owns(base) else None
         if sym is not None:
             return sym.node if isinstance(sym.node, Var) and _is_field(name, sym.node) else None
     return None
@@ -139,14 +148,14 @@ def _is_field(name: str, node: object) -> bool:
     )
 
 
-def fields_of(info: TypeInfo) -> dict[str, Type]:
+def fields_of(info: TypeInfo, owns: Callable[[TypeInfo], bool] = _is_model) -> dict[str, Type]:
     """Field name -> its Python type, in declaration order, bases first."""
     out: dict[str, Type] = {}
     for base in reversed(info.mro):
-        if not _is_model(base):
+        if not owns(base):
             continue
         for name in base.names:
-            var = _field_var(info, name)
+            var = _field_var(info, name, owns)
             if var is not None and var.type is not None:
                 out[name] = var.type
     return out
@@ -289,14 +298,9 @@ def _model_fields(t: Type) -> dict[str, Type]:
     p = get_proper_type(_without_none(t))
     if not isinstance(p, Instance) or not p.type.has_base("pydantic.main.BaseModel"):
         return {}
-    if p.type.has_base("coodie.document.DocumentCore"):
+    if p.type.has_base(DOCUMENT):
         return {}
-    out: dict[str, Type] = {}
-    for info in reversed(p.type.mro):
-        for n, sym in info.names.items():
-            if _is_field(n, sym.node) and isinstance(sym.node, Var) and sym.node.type is not None:
-                out[n] = sym.node.type
-    return out
+    return fields_of(p.type, owns=lambda base: True)
 
 
 # ------------------------------------------------------------------ explanations
@@ -306,18 +310,10 @@ def _no_column(where: str, model: str, column: str, fields: dict[str, Type]) -> 
     return f'{where}: {model} has no column "{column}"; columns are: {", ".join(fields)}'
 
 
-def _split(fields: dict[str, Type], key: str) -> tuple[str | None, str]:
-    """As `coodie.expr.lookups._split`: the column and the lookup of a kwarg."""
-    splits = []
-    start = 0
-    while (p := key.find("__", start)) != -1:
-        if key[:p] in fields:
-            splits.append((key[:p], key[p + 2 :]))
-        start = p + 1
-    for name, rest in splits:
-        if rest in LOOKUPS or rest == "token" or rest.startswith("token__"):
-            return name, rest
-    return splits[0] if splits else (None, key)
+def _split(fields: dict[str, Type], key: str) -> tuple[str, str]:
+    """The column and the lookup of a kwarg, split as the runtime splits it (it reads
+    only the schema's column names)."""
+    return lookups._split(cast(TableSchema, SimpleNamespace(by_name=fields)), key)
 
 
 def _type_name(t: Type, api: CheckerPluginInterface) -> str:
@@ -328,8 +324,8 @@ def explain_condition(
     model: str, fields: dict[str, Type], key: str, api: CheckerPluginInterface, where: str
 ) -> str:
     name, lookup = _split(fields, key)
-    if name is None:
-        return _no_column(f"{where}({key}=...)", model, key.partition("__")[0], fields)
+    if name not in fields:
+        return _no_column(f"{where}({key}=...)", model, name, fields)
     ftype = _type_name(fields[name], api)
     if lookup.startswith("token"):
         return f'{where}({key}=...): unknown token lookup "{lookup[7:]}"; valid: ' + ", ".join(
@@ -460,13 +456,7 @@ class CoodiePlugin(Plugin):
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         fullname = self._canonical(fullname)
         general = fullname in _CONDITIONAL
-        kinds = {
-            "conditions": _CONDITIONS,
-            "writes": _WRITES,
-            "create": _CREATES,
-            "counts": _COUNTS,
-        }
-        kind = next((k for k, names in kinds.items() if fullname in names), None)
+        kind = _KINDS.get(fullname)
         if kind is None and not general:
             return None
         return self._signature(kind or "none", general)
@@ -476,26 +466,17 @@ class CoodiePlugin(Plugin):
         widened: every overload is then the same to mypy, which reports a bad value as
         the argument it is rather than as "no overload matches"; the method hook
         computes the result type from the conditions given."""
-        batch, expr_info = (
-            self._info("coodie.flows.BatchCore"),
-            self._info("coodie.expr.nodes.Expr"),
-        )
+        batch = self._info("coodie.flows.BatchCore")
+        expr_info = self._info("coodie.expr.nodes.Expr")
         if batch is None or expr_info is None:
             return sig
-        none = NoneType()
-        expr = Instance(expr_info, [])
+        ty, none, expr = _Types(api), NoneType(), Instance(expr_info, [])
+        mapping = ty.of("typing.Mapping", ty.of("builtins.str"), AnyType(TypeOfAny.explicit))
         wide: dict[str, Type] = {
-            "if_exists": api.named_generic_type("builtins.bool", []),
+            "if_exists": ty.of("builtins.bool"),
+            # a mapping, [Model.name != "x"] or one expression (IfConditions)
             "if_conditions": UnionType.make_union(
-                [
-                    api.named_generic_type(
-                        "typing.Mapping",
-                        [api.named_generic_type("builtins.str", []), AnyType(TypeOfAny.explicit)],
-                    ),
-                    expr,  # [Model.name != "x"] or one expression (IfConditions)
-                    api.named_generic_type("typing.Sequence", [expr]),
-                    none,
-                ]
+                [mapping, expr, ty.of("typing.Sequence", expr), none]
             ),
             "batch": UnionType.make_union([Instance(batch, []), none]),
         }
@@ -513,10 +494,8 @@ class CoodiePlugin(Plugin):
             fields = fields_of(info)
             t = _Types(api)
             counter = any(info.has_base(c) for c in COUNTERS)
-            if kind == "conditions":
-                got = condition_formals(fields, t)
-            elif kind == "if":
-                got = condition_formals(fields, t, in_if=True)
+            if kind in ("conditions", "if"):
+                got = condition_formals(fields, t, in_if=kind == "if")
             elif kind == "writes":
                 got = write_formals(fields, t, counter=counter)
             elif kind in ("create", "counts"):
@@ -559,24 +538,27 @@ class CoodiePlugin(Plugin):
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         fullname = self._canonical(fullname)
-        checks: list[Callable[[MethodContext], None]] = []
-        if fullname in _CONDITIONS:
-            checks += [self._unknown(explain_condition), self._foreign_columns]
-        if fullname in _WRITES or fullname in _CREATES or fullname in _COUNTS:
-            checks.append(self._unknown(explain_write if fullname in _WRITES else _explain_field))
+        checks: list[Callable[[MethodContext, TypeInfo], None]] = []
+        kind = _KINDS.get(fullname)
+        if kind == "conditions":
+            checks += [_unknown(explain_condition), _foreign_columns]
+        elif kind is not None:
+            checks.append(_unknown(explain_write if kind == "writes" else _explain_field))
         if fullname in _CONDITIONAL:
             checks.append(self._if_conditions)
-            if fullname in _WRITES:
+            if kind == "writes":
                 checks.append(self._write_values)
         if fullname in _NAMES:
-            checks.append(self._literal_names(_NAMES[fullname]))
+            checks.append(_literal_names(_NAMES[fullname]))
         narrow = fullname in _CONDITIONAL
         if checks or narrow:
 
             def hook(ctx: MethodContext) -> Type:
                 self._scan(ctx.api)
+                info = _model_of(ctx.type)
                 for check in checks:
-                    check(ctx)
+                    if info is not None:
+                        check(ctx, info)
                 if narrow:
                     return _lwt_result(ctx.default_return_type, optional=not _is_conditional(ctx))
                 return ctx.default_return_type
@@ -594,31 +576,10 @@ class CoodiePlugin(Plugin):
             return _value_compared_to_column(Instance(compare, []))
         return None
 
-    def _unknown(
-        self, explain: Callable[[str, dict[str, Type], str, CheckerPluginInterface, str], str]
-    ) -> Callable[[MethodContext], None]:
-        def check(ctx: MethodContext) -> None:
-            if KWARGS not in ctx.callee_arg_names:
-                return
-            info = _model_of(ctx.type)
-            if info is None:
-                return
-            i = ctx.callee_arg_names.index(KWARGS)
-            fields = fields_of(info)
-            where = _method_name(ctx)
-            for name, kind, expr in zip(ctx.arg_names[i], ctx.arg_kinds[i], ctx.args[i]):
-                if name is not None and kind in (ARG_NAMED, ARG_NAMED_OPT):
-                    ctx.api.fail(explain(info.name, fields, name, ctx.api, where), expr)
-
-        return check
-
-    def _write_values(self, ctx: MethodContext) -> None:
+    def _write_values(self, ctx: MethodContext, info: TypeInfo) -> None:
         """A document's update() is overloaded, and mypy says only "no overload
         matches" for a value of the wrong type: its field arguments are Any to mypy,
         and checked here against their types, naming the argument."""
-        info = _model_of(ctx.type)
-        if info is None:
-            return
         formals = self._formals(info, "writes", ctx.api)
         for name, types, exprs in zip(ctx.callee_arg_names, ctx.arg_types, ctx.args):
             want = formals.get(name or "")
@@ -626,19 +587,8 @@ class CoodiePlugin(Plugin):
                 continue
             _check_value(ctx, f"{_method_name(ctx)}({name}=...)", want, exprs[0])
 
-    def _foreign_columns(self, ctx: MethodContext) -> None:
-        info = _model_of(ctx.type)
-        if info is None:
-            return
-        for i, name in enumerate(ctx.callee_arg_names):
-            if name in ("conditions", "exprs"):
-                for expr in ctx.args[i]:
-                    _check_owner(expr, info, ctx)
-                    _no_udt_field(expr, ctx)
-
-    def _if_conditions(self, ctx: MethodContext) -> None:
-        info = _model_of(ctx.type)
-        if info is None or "if_conditions" not in ctx.callee_arg_names:
+    def _if_conditions(self, ctx: MethodContext, info: TypeInfo) -> None:
+        if "if_conditions" not in ctx.callee_arg_names:
             return
         args = ctx.args[ctx.callee_arg_names.index("if_conditions")]
         if len(args) != 1 or not isinstance(args[0], DictExpr):
@@ -656,23 +606,44 @@ class CoodiePlugin(Plugin):
                 continue
             _check_value(ctx, f'if_conditions["{k.value}"]', want, v)
 
-    def _literal_names(self, method: str) -> Callable[[MethodContext], None]:
-        def check(ctx: MethodContext) -> None:
-            info = _model_of(ctx.type)
-            if info is None:
-                return
-            fields = fields_of(info)
-            for exprs in ctx.args:
-                for expr in exprs:
-                    if isinstance(expr, StrExpr):
-                        name = expr.value.lstrip("-+") if method == "order_by" else expr.value
-                        if name not in fields:
-                            where = f'{method}("{expr.value}")'
-                            ctx.api.fail(_no_column(where, info.name, name, fields), expr)
-                    else:
-                        _check_owner(expr, info, ctx)
 
-        return check
+def _unknown(
+    explain: Callable[[str, dict[str, Type], str, CheckerPluginInterface, str], str],
+) -> Callable[[MethodContext, TypeInfo], None]:
+    def check(ctx: MethodContext, info: TypeInfo) -> None:
+        if KWARGS not in ctx.callee_arg_names:
+            return
+        i = ctx.callee_arg_names.index(KWARGS)
+        fields = fields_of(info)
+        where = _method_name(ctx)
+        for name, kind, expr in zip(ctx.arg_names[i], ctx.arg_kinds[i], ctx.args[i]):
+            if name is not None and kind in (ARG_NAMED, ARG_NAMED_OPT):
+                ctx.api.fail(explain(info.name, fields, name, ctx.api, where), expr)
+
+    return check
+
+
+def _foreign_columns(ctx: MethodContext, info: TypeInfo) -> None:
+    for i, name in enumerate(ctx.callee_arg_names):
+        if name in ("conditions", "exprs"):
+            for expr in ctx.args[i]:
+                _check_columns(expr, info, ctx, where=True)
+
+
+def _literal_names(method: str) -> Callable[[MethodContext, TypeInfo], None]:
+    def check(ctx: MethodContext, info: TypeInfo) -> None:
+        fields = fields_of(info)
+        for exprs in ctx.args:
+            for expr in exprs:
+                if isinstance(expr, StrExpr):
+                    name = expr.value.lstrip("-+") if method == "order_by" else expr.value
+                    if name not in fields:
+                        where = f'{method}("{expr.value}")'
+                        ctx.api.fail(_no_column(where, info.name, name, fields), expr)
+                else:
+                    _check_columns(expr, info, ctx, where=False)
+
+    return check
 
 
 def _is_column(e: Expression) -> bool:
@@ -779,8 +750,10 @@ def _subexpressions(expr: Expression) -> list[Expression]:
     return []
 
 
-def _check_owner(expr: Expression, model: TypeInfo, ctx: MethodContext) -> None:
-    """Columns spelled `Other.name` inside a condition given to `model`'s query."""
+def _check_columns(expr: Expression, model: TypeInfo, ctx: MethodContext, where: bool) -> None:
+    """Columns spelled `Other.name` inside a condition given to `model`'s query; in a
+    WHERE condition (`where`) also `Customer.home.city`: CQL has no WHERE relation on
+    one field of a user-defined type (IF conditions take it)."""
     if isinstance(expr, MemberExpr) and _is_column(expr):
         assert isinstance(expr.expr, RefExpr) and isinstance(expr.expr.node, TypeInfo)
         owner = expr.expr.node
@@ -791,14 +764,7 @@ def _check_owner(expr: Expression, model: TypeInfo, ctx: MethodContext) -> None:
                 expr,
             )
         return
-    for e in _subexpressions(expr):
-        _check_owner(e, model, ctx)
-
-
-def _no_udt_field(expr: Expression, ctx: MethodContext) -> None:
-    """`Customer.home.city` in a find()/filter() condition: CQL has no WHERE relation on
-    one field of a user-defined type (IF conditions take it)."""
-    if isinstance(expr, MemberExpr) and _is_column(expr.expr):
+    if where and isinstance(expr, MemberExpr) and _is_column(expr.expr):
         base = expr.expr
         assert isinstance(base, MemberExpr) and isinstance(base.expr, RefExpr)
         assert isinstance(base.expr.node, TypeInfo)
@@ -810,29 +776,22 @@ def _no_udt_field(expr: Expression, ctx: MethodContext) -> None:
                 "if_conditions",
                 expr,
             )
-        return
     for e in _subexpressions(expr):
-        _no_udt_field(e, ctx)
-
-
-def _is_true(e: Expression) -> bool:
-    return isinstance(e, NameExpr) and e.fullname == "builtins.True"
-
-
-def _is_none(e: Expression) -> bool:
-    return isinstance(e, NameExpr) and e.fullname == "builtins.None"
+        _check_columns(e, model, ctx, where)
 
 
 def _is_conditional(ctx: MethodContext) -> bool:
     """`if_exists=True` or `if_conditions=<not None>`, outside a batch (queued writes
     return None: the batch's result tells)."""
-    given = dict(zip(ctx.callee_arg_names, ctx.args))
-    batch = given.get("batch", [])
-    if batch and not _is_none(batch[0]):
+    given = {
+        name: e.fullname if isinstance(e, NameExpr) else ""
+        for name, args in zip(ctx.callee_arg_names, ctx.args)
+        for e in args[:1]
+    }
+    if given.get("batch", "builtins.None") != "builtins.None":
         return False
-    if_exists = given.get("if_exists", [])
-    conds = given.get("if_conditions", [])
-    return bool(if_exists and _is_true(if_exists[0])) or bool(conds and not _is_none(conds[0]))
+    conds = given.get("if_conditions", "builtins.None")
+    return given.get("if_exists") == "builtins.True" or conds != "builtins.None"
 
 
 def _lwt_result(t: Type, *, optional: bool) -> Type:

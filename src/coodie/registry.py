@@ -38,16 +38,20 @@ def unregister_driver(name: str) -> Driver | None:
 
 
 @contextlib.contextmanager
-def rollback() -> Iterator[None]:
-    """Restore the registered drivers if the block raises."""
+def rollback(always: bool = False) -> Iterator[None]:
+    """Restore the registered drivers if the block raises (with `always`, however it ends:
+    the pytest plugin's fixtures register theirs for one test)."""
     saved, saved_default = dict(_drivers), list(_default)
     try:
         yield
     except BaseException:
-        _drivers.clear()
-        _drivers.update(saved)
-        _default[:] = saved_default
+        always = True
         raise
+    finally:
+        if always:
+            _drivers.clear()
+            _drivers.update(saved)
+            _default[:] = saved_default
 
 
 def registered() -> dict[str, Driver]:

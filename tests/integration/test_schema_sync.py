@@ -82,6 +82,22 @@ def test_sync_table_creates_then_adds_and_is_idempotent(session: Session, keyspa
     assert V1.get(id=row.id).name == "kept"
 
 
+def test_system_schema_names_a_tuple_type_frozen_however_the_ddl_wrote_it(
+    session: Session, keyspace: str
+) -> None:
+    """CQL tuples are always frozen, and system_schema says so (the memory driver once
+    reported `tuple<int, text>` where the server reports `frozen<tuple<int, text>>`)."""
+    session.execute(
+        "CREATE TABLE IF NOT EXISTS it_tuple_types "
+        "(k int PRIMARY KEY, a tuple<int, text>, b list<frozen<tuple<int, int>>>)"
+    )
+    assert _columns(session, keyspace, "it_tuple_types") == {
+        "k": "int",
+        "a": "frozen<tuple<int, text>>",
+        "b": "list<frozen<tuple<int, int>>>",
+    }
+
+
 def test_sync_table_creates_a_missing_keyspace(session: Session) -> None:
     ks = f"coodie_auto_{uuid4().hex[:8]}"
 

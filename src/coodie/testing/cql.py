@@ -126,7 +126,6 @@ class SelectAst:
     limit: Any = None
     per_partition_limit: Any = None
     allow_filtering: bool = False
-    group_by: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -138,7 +137,6 @@ class InsertAst:
     if_not_exists: bool = False
     ttl: Any = None
     timestamp: Any = None
-    json: Any = None
 
 
 @dataclass(slots=True)
@@ -304,8 +302,6 @@ class Parser:
         items: list[Any] = []
         kind = {"[": "list", "{": "set", "(": "tuple"}[t.text]
         while not self.accept(close):
-            if t.text == "{" and self.at("}"):
-                continue
             if t.text == "{" and items == [] and self._udt_literal():
                 kind = "udt"
             if kind == "udt":
@@ -349,10 +345,7 @@ class Parser:
     # ---------------------------------------------------------------- conditions
 
     def conditions(self, fields: bool = False) -> list[Cond]:
-        out = [self.condition(fields)]
-        while self.accept("and"):
-            out.append(self.condition(fields))
-        return out
+        return self.listed(lambda: self.condition(fields), "and")
 
     def condition(self, fields: bool = False) -> Cond:
         """A relation; with `fields` (IF conditions) also one on a UDT column's field."""
@@ -641,14 +634,10 @@ class Parser:
         self.expect("on")
         ks, table = self.qualified()
         self.expect("(")
-        kind = "values"
-        if self.peek(1) is not None and self.peek(1).text == "(":  # type: ignore[union-attr]
-            kind = self.ident().lower()
-            self.expect("(")
-            col = self.ident()
+        kind, col = "values", self.ident()
+        if self.accept("("):  # keys(m), values(s), entries(m), full(l)
+            kind, col = col.lower(), self.ident()
             self.expect(")")
-        else:
-            col = self.ident()
         self.expect(")")
         using = None
         if self.accept("using"):
@@ -737,31 +726,25 @@ class Parser:
         ie = self.accept("if", "exists")
         ks, name = self.qualified()
         ddl = DdlAst("alter", what, ks, name, ie)
-        if what == "table":
-            if self.accept("add"):
-                self.accept("if", "not", "exists")
-                ddl.body = {"add": self._maybe_parens(self._column)}
-            elif self.accept("drop"):
-                self.accept("if", "exists")
-                ddl.body = {"drop": self._maybe_parens(self.ident)}
-            elif self.accept("with"):
-                body: dict[str, Any] = {"order": {}, "options": {}}
-                self._table_options(body)
-                ddl.body = {"with": body["options"]}
-            elif self.accept("rename"):
-                ddl.body = {"rename": self._rename()}
-            else:
-                raise UnsupportedOperation(f"the in-memory driver does not run: {self.cql}")
-        elif what == "type":
-            if self.accept("add"):
-                ddl.body = {"add": [self._field()]}
-            elif self.accept("rename"):
-                ddl.body = {"rename": self.listed(self._rename, "and")}
-            else:
-                raise UnsupportedOperation(f"the in-memory driver does not run: {self.cql}")
-        elif what == "keyspace":
+        if what == "keyspace":
             self.expect("with")
             ddl.body = self.options()
+        elif what == "table" and self.accept("add"):
+            self.accept("if", "not", "exists")
+            ddl.body = {"add": self._maybe_parens(self._column)}
+        elif what == "table" and self.accept("drop"):
+            self.accept("if", "exists")
+            ddl.body = {"drop": self._maybe_parens(self.ident)}
+        elif what == "table" and self.accept("with"):
+            body: dict[str, Any] = {"order": {}, "options": {}}
+            self._table_options(body)
+            ddl.body = {"with": body["options"]}
+        elif what == "table" and self.accept("rename"):
+            ddl.body = {"rename": self._rename()}
+        elif what == "type" and self.accept("add"):
+            ddl.body = {"add": [self._field()]}
+        elif what == "type" and self.accept("rename"):
+            ddl.body = {"rename": self.listed(self._rename, "and")}
         else:
             raise UnsupportedOperation(f"the in-memory driver does not run: {self.cql}")
         return ddl

@@ -16,6 +16,7 @@ import copy
 import dataclasses
 import datetime as dt
 import ipaddress
+import itertools
 import math
 import struct
 import threading
@@ -48,7 +49,6 @@ _PAGE = 5000  # rows per page when a request does not say
 @dataclass
 class _TableDef:
     schema: TableSchema
-    types: dict[str, str]  # column -> type text as system_schema.columns has it
     options: dict[str, Any] = field(default_factory=dict)
     indexes: dict[str, dict[str, Any]] = field(default_factory=dict)
     view: dict[str, Any] | None = None  # a materialized view: its base and WHERE
@@ -138,7 +138,6 @@ class MemoryDriver(DriverSettings):
         self.clock: Callable[[], float] = cluster.clock
         self._prepared: dict[str, _Prepared] = {}
         self._session_keyspace: str | None = None  # a MemorySession's, while it runs
-        self.default_timeout: float = 20.0
 
     @property
     def schema_version(self) -> uuid.UUID:
@@ -252,7 +251,7 @@ class MemoryDriver(DriverSettings):
 
     # ------------------------------------------------------------- catalog
 
-    def _ks(self, name: str | None, create: bool = False) -> _Keyspace:
+    def _ks(self, name: str | None) -> _Keyspace:
         name = name or self._session_keyspace or self.keyspace
         if name is None:
             raise InvalidQueryError(
@@ -277,13 +276,12 @@ class MemoryDriver(DriverSettings):
 
     def _type(self, ks: _Keyspace, t: q.TypeRef) -> CqlType:
         if t.name in ("list", "set", "map", "tuple"):
-            return CqlType(t.name, tuple(self._type(ks, a) for a in t.args), t.frozen)
+            args = tuple(self._type(ks, a) for a in t.args)
+            return CqlType(t.name, args, t.frozen or t.name == "tuple")  # a tuple always is
         if t.name == "vector":
             return CqlType("vector", (self._type(ks, t.args[0]),), t.frozen, size=int(t.args[1]))
-        if t.name == "varchar":
-            return CqlType("text")
         if t.name in q._NATIVE:
-            return CqlType(t.name)
+            return CqlType("text" if t.name == "varchar" else t.name)
         udts = self._ks(t.keyspace or ks.name).types
         udt = udts.get(t.name)
         if udt is None:
@@ -385,11 +383,9 @@ class MemoryDriver(DriverSettings):
                 if extra not in names:
                     names.append(extra)
             cols = [(n, base.schema.by_name[n].cql_type, False) for n in names]
-            types = {n: base.types[n] for n in names}
             view = {"base": b["base"], "where": b["where"], "where_text": b["where_text"]}
         else:
             cols = [(n, self._type(ks, t), static) for n, t, static in b["columns"]]
-            types = {n: _type_text(t) for n, t, _ in cols}
         pk, ck = b["pk"], b["ck"]
         columns = []
         for name, t, static in cols:
@@ -405,22 +401,22 @@ class MemoryDriver(DriverSettings):
                 )
             )
         for name in (*pk, *ck):
-            if name not in types:
+            if all(name != n for n, _, _ in cols):
                 raise InvalidQueryError(f"Unknown definition {name} referenced in PRIMARY KEY")
         schema = TableSchema(
             d.name, ks.name, tuple(columns), is_counter=any(c.is_counter for c in columns)
         )
-        return _TableDef(schema, types, dict(b["options"]), view=view)
+        return _TableDef(schema, dict(b["options"]), view=view)
 
     def _alter_table(self, ks: _Keyspace, t: _TableDef, d: q.DdlAst) -> None:
         columns = list(t.schema.columns)
+        table = self.store.tables.get((ks.name, d.name))
         for name, tr, static in d.body.get("add", []):
-            if name in t.types:
+            if any(c.name == name for c in columns):
                 raise InvalidQueryError(f"Column with name '{name}' already exists")
             ct = self._type(ks, tr)
             kind = ColumnKind.STATIC if static else ColumnKind.REGULAR
             columns.append(ColumnSchema(name, ct, kind, is_counter=ct.name == "counter"))
-            t.types[name] = _type_text(ct)
         for name in d.body.get("drop", []):
             col = t.schema.by_name.get(name)
             if col is None:
@@ -428,8 +424,6 @@ class MemoryDriver(DriverSettings):
             if col.is_primary_key:
                 raise InvalidQueryError(f"Cannot drop PRIMARY KEY column {name}")
             columns.remove(col)
-            del t.types[name]
-            table = self.store.tables.get((ks.name, d.name))
             for part in table.partitions.values() if table else ():
                 part.static.pop(name, None)
                 for row in part.rows.values():
@@ -438,14 +432,14 @@ class MemoryDriver(DriverSettings):
             raise UnsupportedOperation("the in-memory driver does not rename columns")
         t.options.update(d.body.get("with", {}))
         t.schema = TableSchema(d.name, ks.name, tuple(columns), is_counter=t.schema.is_counter)
-        table = self.store.tables.get((ks.name, d.name))
         if table is not None:
             table.schema = t.schema
         self._changed()
 
     def _ddl_index(self, d: q.DdlAst) -> None:
         if d.verb == "drop":
-            for ks in self._keyspaces_for(d.keyspace):
+            named = d.keyspace or self.keyspace
+            for ks in [self._ks(named)] if named else list(self.keyspaces.values()):
                 for t in ks.tables.values():
                     if t.indexes.pop(d.name, None) is not None:
                         self._changed()
@@ -471,9 +465,6 @@ class MemoryDriver(DriverSettings):
         t.indexes[name] = {"kind": "CUSTOM" if using else "COMPOSITES", "options": options}
         self._changed()
 
-    def _keyspaces_for(self, name: str | None) -> list[_Keyspace]:
-        return [self._ks(name)] if name or self.keyspace else list(self.keyspaces.values())
-
     # ------------------------------------------------------------- values
 
     def _value(self, term: Any, params: Sequence[Any], t: CqlType | None) -> Any:
@@ -487,24 +478,18 @@ class MemoryDriver(DriverSettings):
             v = _function(term, [self._value(a, params, None) for a in term.args])
         else:
             raise InvalidQueryError(f"not a value: {term!r}")
-        return _norm(t, v) if t is not None else v
+        return _norm(t, v)
 
     def _coll(self, c: q.Coll, params: Sequence[Any], t: CqlType | None) -> Any:
-        args = t.args if t is not None else ()
-        if c.kind == "map":
-            kt, vt = (args[0], args[1]) if len(args) == 2 else (None, None)
-            return {self._value(k, params, kt): self._value(v, params, vt) for k, v in c.items}
-        if c.kind == "udt":
-            ft = dict(zip(t.fields, t.args)) if t is not None else {}
-            return {k: self._value(v, params, ft.get(k)) for k, v in c.items}
-        if t is not None and t.is_udt and c.kind == "set" and not c.items:
-            return {}
-        if c.kind == "tuple" and t is not None and t.name == "tuple":
-            return tuple(self._value(i, params, a) for i, a in zip(c.items, t.args))
-        et = args[0] if args else None
-        if t is not None and t.name == "map" and not c.items:
-            return {}
-        items = [self._value(i, params, et) for i in c.items]
+        """A collection literal's Python value (`_norm` then types its elements)."""
+        if c.kind in ("map", "udt"):
+            return {
+                k if c.kind == "udt" else self._value(k, params, None): self._value(v, params, None)
+                for k, v in c.items
+            }
+        if not c.items and t is not None and (t.is_udt or t.name == "map"):
+            return {}  # `{}`: an empty map or UDT (parsed as a set)
+        items = [self._value(i, params, None) for i in c.items]
         return set(items) if c.kind == "set" else tuple(items) if c.kind == "tuple" else items
 
     def _where(
@@ -651,13 +636,9 @@ class MemoryDriver(DriverSettings):
                 raise UnsupportedOperation(f"the in-memory driver filters {table} by = and IN only")
         if s.count:
             return (s.count_alias,), [(len(rows),)]
-        names = (
-            [n for _, n in s.selectors]
-            if s.selectors is not None
-            else list(rows[0])
-            if rows
-            else []
-        )
+        names: list[str] = list(rows[0]) if rows else []
+        if s.selectors is not None:
+            names = [n for _, n in s.selectors]
         return tuple(names), [tuple(r.get(n) for n in names) for r in rows]
 
     # ------------------------------------------------------------- writes
@@ -790,19 +771,18 @@ class MemoryDriver(DriverSettings):
         schema = t.schema
         when = self.clock() + ttl if ttl else None
         if isinstance(stmt, nodes.Insert):
-            values = dict(stmt.values)
-            keys = [(tuple(values[c.name] for c in schema.partition_key),
-                     tuple(values[c.name] for c in schema.clustering_key))]  # fmt: skip
-            cells = ["", *(n for n in values if not schema.by_name[n].is_primary_key)]
-        elif isinstance(stmt, nodes.Update):
-            keys = [
-                (pk, ck)
-                for pk in key_combinations(schema.partition_key, stmt.where)
-                for ck in key_combinations(schema.clustering_key, stmt.where)
+            where: Sequence[nodes.Condition] = [
+                nodes.Compare(n, nodes.Op.EQ, v) for n, v in stmt.values
             ]
-            cells = [a.column for a in stmt.assignments]
+            cells = ["", *(n for n, _ in stmt.values if not schema.by_name[n].is_primary_key)]
+        elif isinstance(stmt, nodes.Update):
+            where, cells = stmt.where, [a.column for a in stmt.assignments]
         else:
             return
+        keys = itertools.product(
+            key_combinations(schema.partition_key, where),
+            key_combinations(schema.clustering_key, where),
+        )
         for pk, ck in keys:
             for n in cells:
                 static = n and schema.by_name[n].kind is ColumnKind.STATIC
@@ -821,10 +801,11 @@ class MemoryDriver(DriverSettings):
         if not gone:
             return
         table = self.store.tables.get((keyspace, t.schema.name))
+        partitions = table.partitions if table is not None else {}
         for cell in gone:
             del expiry[cell]
             pk, ck, n = cell
-            part = table.partitions.get(pk) if table is not None else None
+            part = partitions.get(pk)
             if part is None:
                 continue
             if ck is None:
@@ -836,12 +817,8 @@ class MemoryDriver(DriverSettings):
             if ck is not None and ck in part.rows and not part.live(ck):
                 del part.rows[ck]
                 part.markers.discard(ck)
-            if (
-                table is not None
-                and not part.rows
-                and not any(v is not None for v in part.static.values())
-            ):
-                del table.partitions[pk]
+            if not part.rows and not any(v is not None for v in part.static.values()):
+                del partitions[pk]
 
 
 # ------------------------------------------------------------------ helpers
@@ -905,22 +882,10 @@ def _star(schema: TableSchema) -> list[str]:
     return [c.name for c in schema.primary_key] + rest
 
 
-def _type_text(t: CqlType) -> str:
-    if t.fields:
-        inner = t.name
-        return f"frozen<{inner}>" if t.frozen else inner
-    if t.size:
-        return f"vector<{_type_text(t.args[0])}, {t.size}>"
-    if t.args:
-        text = f"{t.name}<{', '.join(_type_text(a) for a in t.args)}>"
-        return f"frozen<{text}>" if t.frozen and t.name != "tuple" else text
-    return t.name
-
-
 def _function(f: q.Func, args: list[Any]) -> Any:
-    if f.name in ("now",):
+    if f.name == "now":
         return uuid.uuid1()
-    if f.name in ("uuid",):
+    if f.name == "uuid":
         return uuid.uuid4()
     if f.name in ("totimestamp", "currenttimestamp"):
         return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -1054,19 +1019,17 @@ def _columns(d: MemoryDriver) -> list[dict[str, Any]]:
     for k in d.keyspaces.values():
         for t in k.tables.values():
             for c in t.schema.columns:
-                order = "none"
-                if c.kind is ColumnKind.CLUSTERING:
-                    order = c.order.lower()
+                clustering = c.kind is ColumnKind.CLUSTERING
                 out.append(
                     {
                         "keyspace_name": k.name,
                         "table_name": t.schema.name,
                         "column_name": c.name,
-                        "clustering_order": order,
+                        "clustering_order": c.order.lower() if clustering else "none",
                         "column_name_bytes": c.name.encode(),
                         "kind": c.kind.value,
                         "position": c.position if c.is_primary_key else -1,
-                        "type": t.types[c.name],
+                        "type": c.cql_type.cql,
                     }
                 )
     return out
@@ -1093,7 +1056,7 @@ def _types(d: MemoryDriver) -> list[dict[str, Any]]:
             "keyspace_name": k.name,
             "type_name": u.name,
             "field_names": list(u.fields),
-            "field_types": [_type_text(a) for a in u.args],
+            "field_types": [a.cql for a in u.args],
         }
         for k in d.keyspaces.values()
         for u in k.types.values()

@@ -2,9 +2,8 @@
 
 It is the reference the differential tests compare the real server with
 (tests/property/test_differential.py), and a base for running unit tests without a node:
-`MemoryStore().write(stmt, schema)` and `.select(stmt, schema)` take the statements that
-`Document._insert_statement()`, `QuerySet._select()` and friends build. (A driver that
-plugs it under `init_coodie` is not written yet.)
+`MemoryStore().write(stmt, schema)` and `.select(stmt, schema)` take statements as the
+compiler's nodes (`coodie.testing.driver` builds them from the CQL it runs).
 
 What it models: partitions ordered by their Murmur3 token (tuple and frozen-UDT keys
 too), rows ordered by clustering columns (declared direction), static columns, WHERE
@@ -16,8 +15,8 @@ INSERT/UPDATE/DELETE with collection and counter operations, list index and UDT 
 sets, collection element deletes (an out-of-range list index is refused with the
 server's message, as an InvalidQueryError), IF EXISTS / IF NOT EXISTS / IF conditions
 (on UDT fields too), and batches. A UDT value is stored as a dict by field name; a
-non-frozen one whose fields are all null reads as null. What it does not: TTL expiry,
-write timestamps (last write wins in call order), LIKE, secondary-index semantics
+non-frozen one whose fields are all null reads as null. What it does not: TTL expiry
+(the driver's), write timestamps (last write wins in call order), LIKE, secondary-index semantics
 beyond filtering. Statements are validated by the compiler before they get here.
 """
 
@@ -375,11 +374,23 @@ class MemoryStore:
         table = self.table(schema, keyspace)
         if isinstance(stmt, nodes.Insert):
             return self._insert(table, stmt)
+        if not isinstance(stmt, (nodes.Update, nodes.Delete)):
+            raise TypeError(stmt)
+        keys, rest = self._keys(schema, stmt.where)
         if isinstance(stmt, nodes.Update):
-            return self._update(table, stmt)
-        if isinstance(stmt, nodes.Delete):
-            return self._delete(table, stmt)
-        raise TypeError(stmt)
+            ckey = key_combinations(schema.clustering_key, stmt.where)[0]
+        else:
+            ckey = tuple(c.value for c in rest)
+        conditional = stmt.if_exists or bool(stmt.if_conditions)
+        if conditional and (refused := self._refused(table, stmt, keys[0], ckey)) is not None:
+            return refused
+        if isinstance(stmt, nodes.Update):
+            self._update(table, stmt, keys)
+        elif stmt.elements:
+            _delete_elements(table, stmt, keys, ckey)
+        else:
+            self._delete(table, stmt, keys, rest)
+        return LWTResult(True) if conditional else None
 
     def _keys(
         self, schema: TableSchema, where: Sequence[nodes.Condition]
@@ -422,29 +433,23 @@ class MemoryStore:
         }
         return {c.name: row.get(c.name) for c in schema.columns}
 
-    def _update(self, table: _Table, stmt: nodes.Update) -> LWTResult | None:
+    def _update(self, table: _Table, stmt: nodes.Update, keys: list[tuple[Any, ...]]) -> None:
         schema = table.schema
-        keys, _ = self._keys(schema, stmt.where)
         cks = key_combinations(schema.clustering_key, stmt.where)
-        conditional = stmt.if_exists or bool(stmt.if_conditions)
-        if conditional and (refused := self._refused(table, stmt, keys[0], cks[0])) is not None:
-            return refused
         changes = [
             (a.column, partial(_apply, op=a.op, value=a.value, col=schema.by_name[a.column]))
             for a in stmt.assignments
         ]
         _write_cells(table, keys, cks, changes, create=True)
-        return LWTResult(True) if conditional else None
 
-    def _delete(self, table: _Table, stmt: nodes.Delete) -> LWTResult | None:
-        if stmt.elements:
-            return _delete_elements(self, table, stmt)
+    def _delete(
+        self,
+        table: _Table,
+        stmt: nodes.Delete,
+        keys: list[tuple[Any, ...]],
+        rest: list[nodes.Compare],
+    ) -> None:
         schema = table.schema
-        keys, rest = self._keys(schema, stmt.where)
-        conditional = stmt.if_exists or bool(stmt.if_conditions)
-        ckey = tuple(c.value for c in rest)
-        if conditional and (refused := self._refused(table, stmt, keys[0], ckey)) is not None:
-            return refused
         ck_names = [c.name for c in schema.clustering_key]
         static = [n for n in stmt.columns if schema.by_name[n].kind is ColumnKind.STATIC]
         for pkey in keys:
@@ -465,7 +470,6 @@ class MemoryStore:
                 part.static.pop(n, None)  # the named static cells, or all of a whole partition's
             if not part.rows and not part.static:
                 del table.partitions[pkey]
-        return LWTResult(True) if conditional else None
 
     def _refused(
         self,
@@ -599,15 +603,9 @@ def _staged_cell(
     for p, w, n, v in reversed(staged):
         if (p, w, n) == (pkey, ckey, name):
             return v
-    return _cell(part, ckey, name)
-
-
-def _cell(part: _Partition | None, ckey: tuple[Any, ...] | None, name: str) -> Any:
     if part is None:
         return None
-    if ckey is None:
-        return part.static.get(name)
-    return part.rows.get(ckey, {}).get(name)
+    return (part.static if ckey is None else part.rows.get(ckey, {})).get(name)
 
 
 def _udt_stored(value: Any, t: CqlType) -> dict[str, Any] | None:
@@ -631,23 +629,18 @@ def _set_field(current: Any, value: tuple[str, Any], t: CqlType) -> Any:
     return _udt_stored(fields, t)
 
 
-def _list_index(current: Any, index: int, verb: str) -> None:
+def _list_index(current: Any, index: int, action: str) -> None:
     if current is None:
-        raise InvalidQueryError(
-            f"Attempted to {verb} an element {_ON_OR_FROM[verb]} a list which is null"
-        )
+        raise InvalidQueryError(f"Attempted to {action} a list which is null")
     if index >= len(current):
         raise InvalidQueryError(f"List index {index} out of bound, list has size {len(current)}")
-
-
-_ON_OR_FROM = {"set": "on", "delete": "from"}
 
 
 def _set_index(current: Any, value: tuple[int, Any], t: CqlType) -> Any:
     """`SET c[i] = ?`: the index must exist (the server says so otherwise); a null
     element deletes the one at i."""
     index, v = value
-    _list_index(current, index, "set")
+    _list_index(current, index, "set an element on")
     out = list(current)
     if v is None:
         del out[index]
@@ -659,27 +652,23 @@ def _set_index(current: Any, value: tuple[int, Any], t: CqlType) -> Any:
 def _without(current: Any, key: Any, t: CqlType) -> Any:
     """A list without its element at index `key` (which must exist), a map without `key`."""
     if t.name == "list":
-        _list_index(current, key, "delete")
+        _list_index(current, key, "delete an element from")
         return _collection([x for i, x in enumerate(current) if i != key], t)
     return _collection({k: x for k, x in (current or {}).items() if k != key}, t)
 
 
-def _delete_elements(store: MemoryStore, table: _Table, stmt: nodes.Delete) -> LWTResult | None:
+def _delete_elements(
+    table: _Table, stmt: nodes.Delete, keys: list[tuple[Any, ...]], ckey: tuple[Any, ...]
+) -> None:
     """`DELETE c[k], ... FROM t WHERE <full key>`: a map's entry or a list's element
     (whose index must exist), and the whole columns named beside them."""
     schema = table.schema
-    keys, rest = store._keys(schema, stmt.where)
-    ckey = tuple(c.value for c in rest)
-    conditional = stmt.if_exists or bool(stmt.if_conditions)
-    if conditional and (refused := store._refused(table, stmt, keys[0], ckey)) is not None:
-        return refused
     changes: list[tuple[str, Callable[[Any], Any]]] = [
         (name, partial(_without, key=key, t=schema.by_name[name].cql_type))
         for name, key in stmt.elements
     ]
     changes += [(name, lambda current: None) for name in stmt.columns]
     _write_cells(table, keys, [ckey], changes, create=False)
-    return LWTResult(True) if conditional else None
 
 
 # ------------------------------------------------------------------ reads of other shapes

@@ -59,13 +59,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent / "cassandra"  # pom.xml, cassandra.yaml.in, logback.xml
 _CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "coodie" / "cassandra"
 ROOT = Path(os.environ.get("CASSANDRA_ROOT") or _CACHE).resolve()
 LIB = Path(os.environ.get("CASSANDRA_LIB") or ROOT / "lib").resolve()
-PIDFILE = ROOT / "node.pid"
 HOST = os.environ.get("CASSANDRA_HOST", "127.0.0.1")
 PORT = int(os.environ.get("CASSANDRA_PORT", "9042"))
 HEAP = os.environ.get("CASSANDRA_HEAP", "1g")
@@ -78,6 +78,8 @@ CQL_TLS = any(
     line.startswith("client_encryption_options:") and "enabled: true" in line
     for line in EXTRA_YAML.splitlines()
 )
+
+GROUP_COMMITLOG = "commitlog_sync: group\ncommitlog_sync_group_window: 10ms"
 
 # From Cassandra's conf/jvm17-server.options.
 JVM17_FLAGS = [
@@ -167,8 +169,13 @@ def daemon_pid(pidfile: Path, root: str) -> int | None:
     return pid
 
 
+def root_pid(root: Path) -> int | None:
+    """The pid of the node whose files live under `root`, while it runs."""
+    return daemon_pid(root / "node.pid", f"{root}/")
+
+
 def our_pid() -> int | None:
-    return daemon_pid(PIDFILE, str(ROOT))
+    return root_pid(ROOT)
 
 
 def find_java() -> str:
@@ -248,7 +255,7 @@ def write_single_config() -> Path:
         SEEDS=f"{HOST}:7000",
         COMMITLOG_SYNC=(
             # acknowledged writes survive a kill -9: the commitlog is synced before the answer
-            "commitlog_sync: group\ncommitlog_sync_group_window: 10ms"
+            GROUP_COMMITLOG
             if DURABLE
             # the shared test node: synced every 10 s, a kill loses what came since
             else "commitlog_sync: periodic\ncommitlog_sync_period: 10000ms"
@@ -335,49 +342,54 @@ def up() -> int:
     if cql_answers():
         say(f"a node already answers CQL on {HOST}:{PORT}; nothing to do")
         return 0
-    proc: subprocess.Popen[bytes] | None = None
-    pid = our_pid()
-    if pid is not None:
-        say(f"our node (pid {pid}) runs but does not answer CQL yet; waiting for it")
-    else:
-        java = find_java()
-        fetch_jars()
-        yaml = write_single_config()
-        proc = spawn(java_command(java, ROOT, yaml, HEAP, unsafe=not DURABLE), ROOT)
-        PIDFILE.write_text(str(proc.pid))
-        pid = proc.pid
-        mode = "durable: group commitlog, synced system tables" if DURABLE else "fast start"
-        say(f"started pid {pid} (heap {HEAP}, {mode}); waiting for CQL on {HOST}:{PORT}")
-    if wait_for_cql("the node", HOST, PORT, proc, our_pid, ROOT):
-        return 0
-    stop(pid)
-    raise NodeError(
-        f"no CQL answer on {HOST}:{PORT} within {START_TIMEOUT:.0f}s; stopped the node. "
-        "Last lines of its log:\n" + log_tail()
-    )
+    mode = "durable: group commitlog, synced system tables" if DURABLE else "fast start"
+    start("the node", HOST, PORT, ROOT, write_single_config, mode, single=True)
+    return 0
 
 
-def wait_for_cql(
+def start(
     name: str,
     host: str,
     port: int,
-    proc: subprocess.Popen[bytes] | None,
-    pid: Callable[[], int | None],
     root: Path,
-) -> bool:
-    """Wait until the node answers CQL (True) or START_TIMEOUT passes (False); raise
-    NodeError if it exits (`proc`, the one we spawned, or else the one `pid()` finds)."""
+    config: Callable[[], Path],
+    note: str,
+    single: bool,
+) -> None:
+    """Start the node whose files live under `root` (unless its pid file names one that
+    runs) and return once it answers CQL. NodeError if it exits, or if START_TIMEOUT
+    passes (then the single node is stopped)."""
+    proc: subprocess.Popen[bytes] | None = None
+    heap = HEAP if single else CLUSTER_HEAP
+
+    running = root_pid(root)
+    if running is None:
+        java = find_java()
+        fetch_jars()
+        # the single test node skips fsync of the system tables, unless durable
+        unsafe = single and not DURABLE
+        proc = spawn(java_command(java, root, config(), heap, unsafe=unsafe), root)
+        (root / "node.pid").write_text(str(proc.pid))
+        say(f"{name}: started pid {proc.pid} on {host} ({note}, heap {heap}); waiting for CQL")
+    else:
+        say(f"{name}: pid {running} runs; waiting for CQL on {host}:{port}")
     started = time.monotonic()
     while time.monotonic() - started < START_TIMEOUT:
         if cql_answers(host, port):
             say(f"{name}: CQL answers on {host}:{port} after {time.monotonic() - started:.1f}s")
-            return True
-        if (proc.poll() is not None) if proc is not None else pid() is None:
+            return
+        if (proc.poll() is not None) if proc is not None else root_pid(root) is None:
             raise NodeError(
                 f"{name} exited while starting. Last lines of its log:\n" + log_tail(root)
             )
         time.sleep(0.5)
-    return False
+    late = root_pid(root)
+    if single and late is not None:
+        stop(late)
+    raise NodeError(
+        f"{name}: no CQL answer on {host}:{port} within {START_TIMEOUT:.0f}s"
+        f"{'; stopped it' if single else ''}. Last lines of its log:\n" + log_tail(root)
+    )
 
 
 def stop(pid: int, grace: float = 30.0) -> None:
@@ -400,16 +412,27 @@ def stop(pid: int, grace: float = 30.0) -> None:
             os.killpg(pid, signal.SIGKILL)
 
 
-def down() -> int:
-    pid = our_pid()
-    if pid is None:
-        say("no node started by this script is running; nothing to stop")
-    else:
-        say(f"stopping pid {pid}")
-        stop(pid)
-        say("stopped")
-    PIDFILE.unlink(missing_ok=True)
+def down(kill: bool = False) -> int:
+    """Stop the node this script started, or `kill` -9 it (see halt())."""
+    if halt("the node", ROOT, kill) is None:
+        say(f"no node started by this script is running; nothing to {'kill' if kill else 'stop'}")
     return 0
+
+
+def halt(name: str, root: Path, kill: bool) -> int | None:
+    """Stop (SIGTERM, a clean shutdown) or kill (SIGKILL: no drain, no flush; what the
+    commitlog synced is what survives) the node under `root`, and return its pid once
+    it is gone (None if none ran)."""
+    pid = root_pid(root)
+    if pid is not None:
+        say(f"{name}: {'killing' if kill else 'stopping'} pid {pid}")
+        if kill:
+            kill_group(pid, lambda: root_pid(root))
+        else:
+            stop(pid)
+        say(f"{name}: {'killed' if kill else 'stopped'}")
+    (root / "node.pid").unlink(missing_ok=True)
+    return pid
 
 
 def kill_group(pid: int, running: Callable[[], int | None], seconds: float = 30) -> None:
@@ -421,19 +444,6 @@ def kill_group(pid: int, running: Callable[[], int | None], seconds: float = 30)
         with contextlib.suppress(ChildProcessError):  # reap if it is our child
             os.waitpid(pid, os.WNOHANG)
         time.sleep(0.1)
-
-
-def kill() -> int:
-    """kill -9 the node this script started: no drain, no flush; what the commitlog synced
-    is what survives. Returns once the process is gone."""
-    pid = our_pid()
-    if pid is None:
-        say("no node started by this script is running; nothing to kill")
-    else:
-        kill_group(pid, our_pid)
-        say(f"killed pid {pid} (SIGKILL)")
-    PIDFILE.unlink(missing_ok=True)
-    return 0
 
 
 def status() -> int:
@@ -493,7 +503,7 @@ def node_dc(i: int, n: int) -> str:
 
 
 def node_pid(i: int) -> int | None:
-    return daemon_pid(node_root(i) / "node.pid", f"{node_root(i)}/")
+    return root_pid(node_root(i))
 
 
 def write_node_config(i: int, n: int) -> Path:
@@ -509,7 +519,7 @@ def write_node_config(i: int, n: int) -> Path:
         SEEDS=f"{node_host(1)}:7000",
         # acknowledged writes survive a kill -9 (fault tests count them): group commit, and
         # the system tables are synced too (no unsafesystem), so a table outlives a kill
-        COMMITLOG_SYNC="commitlog_sync: group\ncommitlog_sync_group_window: 10ms",
+        COMMITLOG_SYNC=GROUP_COMMITLOG,
     )
     (root / "conf" / "cassandra-rackdc.properties").write_text(f"dc={node_dc(i, n)}\nrack=rack1\n")
     return yaml
@@ -533,27 +543,8 @@ def log_since(i: int, offset: int) -> str:
 
 def start_node(i: int, n: int) -> None:
     """Start node i and return once it answers CQL."""
-    host = node_host(i)
-    if node_pid(i) is not None and cql_answers(host, 9042):
-        say(f"node {i} ({host}) already runs and answers CQL")
-        return
-    java = find_java()
-    fetch_jars()
-    if node_pid(i) is None:
-        yaml = write_node_config(i, n)
-        proc: subprocess.Popen[bytes] | None = spawn(
-            java_command(java, node_root(i), yaml, CLUSTER_HEAP, unsafe=False), node_root(i)
-        )
-        assert proc is not None
-        (node_root(i) / "node.pid").write_text(str(proc.pid))
-        say(f"node {i}: started pid {proc.pid} on {host} ({node_dc(i, n)}, heap {CLUSTER_HEAP})")
-    else:
-        proc = None
-    if not wait_for_cql(f"node {i}", host, 9042, proc, lambda: node_pid(i), node_root(i)):
-        raise NodeError(
-            f"node {i}: no CQL answer on {host}:9042 within {START_TIMEOUT:.0f}s. "
-            "Last lines of its log:\n" + log_tail(node_root(i))
-        )
+    config = partial(write_node_config, i, n)
+    start(f"node {i}", node_host(i), 9042, node_root(i), config, node_dc(i, n), single=False)
 
 
 def wait_seen(
@@ -618,12 +609,8 @@ def cluster_down() -> int:
     size = cluster_size()
     stopped = 0
     for i in range(size, 0, -1):
-        pid = node_pid(i)
-        if pid is not None:
-            say(f"node {i}: stopping pid {pid}")
-            stop(pid)
+        if halt(f"node {i}", node_root(i), kill=False) is not None:
             stopped += 1
-        (node_root(i) / "node.pid").unlink(missing_ok=True)
     say(f"stopped {stopped} node(s)" if stopped else "no cluster node of ours is running")
     return 0
 
@@ -657,27 +644,15 @@ def node_start(arg: str) -> int:
 
 
 def node_down(arg: str, kill: bool) -> int:
-    """Stop (SIGTERM) or kill (SIGKILL: no drain, no flush; what the commitlog synced is
-    what survives) node `arg`, then wait until the other nodes see it DOWN."""
+    """Stop or kill node `arg` (see halt()), then wait until the other nodes see it DOWN."""
     i = node_number(arg)
-    pid = node_pid(i)
-    if pid is None:
-        say(f"node {i} is not running")
-        return 0
     offsets = {j: log_size(j) for j in range(1, cluster_size() + 1)}
     started = time.monotonic()
-    if kill:
-        kill_group(pid, lambda: node_pid(i))
-    else:
-        say(f"node {i}: stopping pid {pid} (SIGTERM)")
-        stop(pid)
-    (node_root(i) / "node.pid").unlink(missing_ok=True)
+    if halt(f"node {i}", node_root(i), kill) is None:
+        say(f"node {i} is not running")
+        return 0
     wait_seen_down(i, offsets)
-    if kill:
-        took = time.monotonic() - started
-        say(f"node {i}: killed pid {pid} (SIGKILL); the other nodes see it DOWN after {took:.1f}s")
-    else:
-        say(f"node {i}: stopped; the other nodes see it DOWN")
+    say(f"node {i}: the other nodes see it DOWN after {time.monotonic() - started:.1f}s")
     return 0
 
 
@@ -738,7 +713,7 @@ def cluster_main(args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"up": up, "down": down, "kill": kill, "status": status}
+    commands = {"up": up, "down": down, "kill": lambda: down(kill=True), "status": status}
     try:
         if len(argv) >= 2 and argv[1] == "cluster":
             return cluster_main(argv[2:])

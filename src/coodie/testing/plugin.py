@@ -20,7 +20,6 @@ Fixtures:
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import os
 import sys
@@ -105,14 +104,10 @@ def _models(module: Any = None) -> list[type[Any]]:
 
 def _app_module(module: types.ModuleType) -> bool:
     """Not coodie's, the standard library's or an installed package's."""
-    name = module.__name__
+    top = module.__name__.split(".")[0]
     path = str(getattr(module, "__file__", "") or "")
-    return not (
-        name.split(".")[0] in ("coodie", "pytest", "_pytest")
-        or name.split(".")[0] in sys.stdlib_module_names
-        or "site-packages" in path
-        or not path
-    )
+    outside = top in ("coodie", "pytest", "_pytest") or top in sys.stdlib_module_names
+    return not (outside or "site-packages" in path or not path)
 
 
 def sync_models(models: list[type[Any]] | None = None) -> None:
@@ -141,7 +136,7 @@ def coodie_memory(request: pytest.FixtureRequest) -> Iterator[Any]:
 
     driver = MemoryDriver(_DEFAULT_KEYSPACE, cluster=MemoryCluster())
     models = _models(request.module)
-    with _registry_restored():
+    with registry.rollback(always=True):
         registry.register_driver("default", driver, default=True)
         for name in _driver_names(models):
             registry.register_driver(name, driver)
@@ -151,20 +146,6 @@ def coodie_memory(request: pytest.FixtureRequest) -> Iterator[Any]:
         )
         sync_models(models)
         yield driver
-
-
-@contextlib.contextmanager
-def _registry_restored() -> Iterator[None]:
-    """The drivers registered before, registered again after (a fixture's are dropped)."""
-    from coodie import registry
-
-    saved, saved_default = dict(registry._drivers), list(registry._default)
-    try:
-        yield
-    finally:
-        registry._drivers.clear()
-        registry._drivers.update(saved)
-        registry._default[:] = saved_default
 
 
 # ------------------------------------------------------------------ a real node
@@ -195,11 +176,9 @@ def cassandra_node(pytestconfig: pytest.Config) -> Iterator[Node]:
         yield Node((node.HOST,), node.PORT, started=False)
         return
     try:
-        code = node.up()
+        node.up()
     except node.NodeError as e:
         pytest.fail(f"coodie: could not start a Cassandra node: {e}", pytrace=False)
-    if code != 0:
-        pytest.fail("coodie: could not start a Cassandra node (see above)", pytrace=False)
     try:
         yield Node((node.HOST,), node.PORT, started=True)
     finally:
@@ -207,10 +186,9 @@ def cassandra_node(pytestconfig: pytest.Config) -> Iterator[Node]:
 
 
 def _driver_type(config: pytest.Config) -> str:
-    value: str = (
+    return str(
         config.getoption("--coodie-driver") or os.environ.get("COODIE_TEST_DRIVER") or "scylla"
     )
-    return value
 
 
 def _keyspace_scope(fixture_name: str, config: pytest.Config) -> Any:
@@ -265,7 +243,7 @@ def coodie_keyspace(
     own = driver_type == "acsylla" and inspect.iscoroutinefunction(
         getattr(request.node, "obj", None)
     )
-    with _registry_restored():
+    with registry.rollback(always=True):
         if own:  # a driver of the test's own, connected in its loop (pytest_runtest_call)
             driver, _ = connection.register_new_driver(
                 list(cassandra_node.hosts),

@@ -54,19 +54,15 @@ class MemoryResult:
 
 
 class MemoryPrepared:
-    def __init__(self, session: MemorySession, cql: str) -> None:
-        self.session = session
+    """A prepared statement, and bound to values (`bind()`)."""
+
+    def __init__(self, cql: str, values: tuple[Any, ...] = ()) -> None:
         self.query_string = cql
-
-    def bind(self, values: Sequence[Any] = ()) -> MemoryBound:
-        return MemoryBound(self, tuple(values))
-
-
-class MemoryBound:
-    def __init__(self, prepared: MemoryPrepared, values: tuple[Any, ...]) -> None:
-        self.prepared = prepared
         self.values = values
         self.fetch_size: int | None = None
+
+    def bind(self, values: Sequence[Any] = ()) -> MemoryPrepared:
+        return MemoryPrepared(self.query_string, tuple(values))
 
 
 class MemorySession:
@@ -82,7 +78,7 @@ class MemorySession:
 
         cql = _markers(cql)
         self.driver._prepare(cql)  # a statement it cannot run fails here, as on a server
-        return MemoryPrepared(self, cql)
+        return MemoryPrepared(cql)
 
     def execute(
         self, query: Any, parameters: Sequence[Any] | None = None, **_: Any
@@ -90,9 +86,9 @@ class MemorySession:
         from coodie.raw import _markers
 
         if isinstance(query, MemoryPrepared):
-            query = query.bind(parameters or ())
-        if isinstance(query, MemoryBound):
-            cql, params = query.prepared.query_string, query.values
+            cql, params = query.query_string, query.values
+            if parameters is not None:
+                params = tuple(parameters)
         else:
             cql, params = _markers(str(query)), tuple(parameters or ())
         tree = self.driver._prepare(cql).tree
@@ -131,12 +127,6 @@ class _Done:
 
     def result(self) -> MemoryResult:
         return self._result
-
-    def add_callback(self, fn: Any, *args: Any, **kwargs: Any) -> None:
-        fn(self._result.current_rows, *args, **kwargs)
-
-    def add_errback(self, fn: Any, *args: Any, **kwargs: Any) -> None:
-        """It did not fail."""
 
     def clear_callbacks(self) -> None:
         """Callbacks ran when they were added."""
