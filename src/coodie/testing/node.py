@@ -585,9 +585,9 @@ def wait_seen_down(i: int, offsets: dict[int, int]) -> None:
 
 
 def cluster_up(n: int | None = None) -> int:
-    if CLUSTER_SIZE > 9:
-        raise NodeError("at most 9 nodes (127.0.0.11-19)")
     size = cluster_size() if n is None else n
+    if not 1 <= size <= 9:  # (127.0.0.21 and up are the throwaway and fault-test nodes')
+        raise NodeError(f"a cluster has 1 to 9 nodes (127.0.0.11-19), not {size}")
     if (CLUSTER / "size").exists() and size != cluster_size():
         raise NodeError(
             f"the cluster under {CLUSTER} has {cluster_size()} nodes; "
