@@ -71,6 +71,12 @@ def test_what_it_does_not_model_is_refused_by_name(driver: Any) -> None:
     session = driver.cluster.connect("unit_mem")
     with pytest.raises(UnsupportedOperation, match="GROUP BY"):
         session.execute("SELECT owner FROM notes GROUP BY owner")
+    with pytest.raises(UnsupportedOperation, match="USING TIMESTAMP"):  # on a whole batch too
+        session.execute(
+            "BEGIN BATCH USING TIMESTAMP 1700000000000000 "
+            "INSERT INTO notes (owner, n) VALUES ('cy', 2); APPLY BATCH"
+        )
+    assert Note.find(owner="cy").all() == []  # (nothing of the refused batch was written)
 
 
 def test_unknown_tables_and_columns_are_server_errors(driver: Any) -> None:

@@ -243,6 +243,10 @@ class MemoryDriver(DriverSettings):
             end = start + size
             return Page(rows[start:end], columns, str(end).encode() if end < len(rows) else None)
         if isinstance(tree, q.BatchAst):
+            if tree.timestamp is not None:
+                raise UnsupportedOperation(
+                    "BATCH: the in-memory driver does not keep write times (USING TIMESTAMP)"
+                )
             return self._batch([(_Prepared(s, 0), params) for s in tree.statements], tree.kind)
         if isinstance(tree, q.DdlAst):
             self._ddl(tree)
