@@ -781,3 +781,28 @@ def test_sync_table_dry_run_creates_no_user_type(f: Any, session: Session, keysp
         "SELECT type_name FROM system_schema.types WHERE keyspace_name = %s", (keyspace,)
     )
     assert "compat_spot" not in {r.type_name for r in types}
+
+
+def test_a_keyspace_altered_with_a_short_strategy_name_reads_back_its_full_class(
+    session: Session,
+) -> None:
+    name = f"compat_ks_{uuid4().hex[:10]}"
+    dc = session.execute("SELECT data_center FROM system.local").one()[0]
+    session.execute(
+        f"CREATE KEYSPACE {name} WITH replication = "
+        "{'class': 'SimpleStrategy', 'replication_factor': 1}"
+    )
+    try:
+        session.execute(
+            f"ALTER KEYSPACE {name} WITH replication = "
+            f"{{'class': 'NetworkTopologyStrategy', '{dc}': 1}}"
+        )
+        row = session.execute(
+            "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = %s", (name,)
+        ).one()
+        assert dict(row[0]) == {
+            "class": "org.apache.cassandra.locator.NetworkTopologyStrategy",
+            dc: "1",
+        }
+    finally:
+        session.execute(f"DROP KEYSPACE {name}")

@@ -22,7 +22,7 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,15 @@ __all__ = ["MemoryCluster", "MemoryDriver"]
 _OPS = {op.value: op for op in nodes.Op}  # CQL operator text -> Op
 _EPOCH = dt.datetime(1970, 1, 1)
 _PAGE = 5000  # rows per page when a request does not say
+
+
+def _replication(body: Mapping[str, Any]) -> dict[str, str]:
+    """A keyspace's replication as the server keeps it: the strategy's full class name,
+    however it was given."""
+    rep = {str(k): str(v) for k, v in body.get("replication", {}).items()}
+    if "." not in rep.get("class", ""):
+        rep["class"] = f"org.apache.cassandra.locator.{rep.get('class', '')}"
+    return rep
 
 
 @dataclass
@@ -335,11 +344,8 @@ class MemoryDriver(DriverSettings):
         ):
             return
         if d.verb == "create":
-            rep = {str(k): str(v) for k, v in d.body.get("replication", {}).items()}
-            if "." not in rep.get("class", ""):
-                rep["class"] = f"org.apache.cassandra.locator.{rep.get('class', '')}"
             self.keyspaces[d.name] = _Keyspace(
-                d.name, rep, bool(d.body.get("durable_writes", True))
+                d.name, _replication(d.body), bool(d.body.get("durable_writes", True))
             )
         elif d.verb == "drop":
             for ks_name, table in list(self.store.tables):
@@ -347,9 +353,7 @@ class MemoryDriver(DriverSettings):
                     self._drop_data(ks_name, table)
             del self.keyspaces[d.name]
         elif "replication" in d.body:
-            self.keyspaces[d.name].replication = {
-                str(k): str(v) for k, v in d.body["replication"].items()
-            }
+            self.keyspaces[d.name].replication = _replication(d.body)
         self._changed()
 
     def _ddl_type(self, ks: _Keyspace, d: q.DdlAst) -> None:
