@@ -6,6 +6,7 @@ changed, is an error to resolve by hand. A second run with no model change issue
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ __all__ = [
 
 SASI_CLASS = "org.apache.cassandra.index.sasi.SASIIndex"
 
+log = logging.getLogger("coodie.schema")
 DEFAULT_REPLICATION: Mapping[str, Any] = {"class": "SimpleStrategy", "replication_factor": 1}
 
 
@@ -203,9 +205,9 @@ def sync_table_flow(
     from, can lag DDL from other clients by the driver's refresh window.)
 
     `dry_run=True` returns the DDL without running it; `drop_removed_indexes=True` also
-    drops the table's indexes the model no longer declares. Changed `Settings.options`
-    are applied with ALTER TABLE ... WITH; live columns the model lacks are logged
-    (logger `coodie.schema`), never dropped."""
+    drops the table's indexes the model no longer declares (coodie 1.9's option). Changed
+    `Settings.options` are applied with ALTER TABLE ... WITH, one statement per option;
+    live columns the model lacks are logged (logger `coodie.schema`), never dropped."""
 
     # a polymorphic subclass's table is its root's, with every subclass's columns
     model = getattr(model, "__coodie_poly_root__", None) or model
@@ -226,15 +228,32 @@ def sync_table_flow(
     if existing and (drop_removed_indexes or any(c.index is not None for c in schema.columns)):
         found = yield from live_indexes_flow(keyspace, schema.name)
         indexes = found.get(schema.name, frozenset())
-    changes = table_changes(model, keyspace, existing, indexes)
-    for change in changes:  # what coodie never changes: a column's type, the key layout
-        if change.warning:
-            raise SchemaError(change.warning)
-    planned = [c.cql for c in changes]
-    if existing:
-        from coodie.schema_sync import more_ddl  # (options, removed indexes, warnings)
-
-        planned += yield from more_ddl(model, keyspace, existing, indexes, drop_removed_indexes)
+    live_options = None
+    if existing and schema.options:
+        names = [k for k, _ in schema.options]
+        page = yield RawRequest.where(
+            f"SELECT {', '.join(quote(n) for n in names)} FROM system_schema.tables",
+            keyspace_name=keyspace,
+            table_name=schema.name,
+        )
+        live_options = dict(zip(names, page.rows[0])) if page.rows else None
+    lacking = sorted(n for n in existing if n not in schema.by_name)
+    if lacking:  # (never dropped: a warning)
+        log.warning(
+            "%s: the table %s has columns the model lacks: %s (left as they are)",
+            model.__name__,
+            schema.qualified_name(keyspace),
+            ", ".join(lacking),
+        )
+    planned: list[str] = []
+    changes = table_changes(
+        model, keyspace, existing, indexes, live_options=live_options, drops=True
+    )
+    for c in changes:
+        if not c.warning or (c.kind == "drop_index" and drop_removed_indexes):
+            planned.append(c.cql)
+        elif c.kind not in ("drop_column", "drop_index"):  # a type or key change
+            raise SchemaError(c.warning)
     for cql in planned:
         if not dry_run:
             yield RawRequest(cql)
