@@ -19,6 +19,7 @@ from typing import Any, TextIO, TypeVar
 from coodie.ddl import live_columns_flow, model_ddl
 from coodie.exceptions import MigrationError
 from coodie.query import read_pages
+from coodie.raw import dict_rows
 from coodie.requests import Compiled, Flow, Page, RawRequest, Request, StatementTypes
 from coodie.schema import quote
 from coodie.types import CqlType
@@ -151,7 +152,7 @@ class ContextCore:
             self.statements.append(cql)  # (what ran: a failed statement is not listed)
             yield from schema_agreement_flow(self.agreement_timeout)
             return []
-        rows = yield from read_pages(Request(Compiled(cql, tuple(params))), _dicts)
+        rows = yield from read_pages(Request(Compiled(cql, tuple(params))), dict_rows)
         self.statements.append(cql)
         return rows
 
@@ -176,7 +177,7 @@ class ContextCore:
         page: Page = yield Request(
             Compiled(self.cql(cql), tuple(params)), fetch_size=page_size, paging_state=state
         )
-        return _dicts(page), page.paging_state
+        return dict_rows(page), page.paging_state
 
     def rewrite_flow(
         self, table: str, fn: RowFn, columns: Sequence[str] | None, page_size: int
@@ -268,10 +269,6 @@ class ContextCore:
             ddl = [f"DROP {kind} IF EXISTS {schema.qualified_name(ks)}"]
         for cql in ddl:
             yield from self.execute_flow(cql, ())
-
-
-def _dicts(page: Page) -> list[dict[str, Any]]:
-    return [dict(zip(page.columns, r)) for r in page.rows]
 
 
 def _terminal() -> TextIO | None:
