@@ -17,6 +17,7 @@ from typing_extensions import Self
 
 import coodie.explain as _cost
 from coodie import cursors
+from coodie.document import _if_conditions, check_owner, conditions_from
 from coodie.exceptions import (
     ConfigurationError,
     DocumentNotFound,
@@ -42,15 +43,17 @@ from coodie.expr.nodes import (
     Update,
 )
 from coodie.expr.restrictions import Access, Restrictions, analyse
+from coodie.expr.validate import validate
+from coodie.polymorphic import condition, is_condition
 from coodie.registry import find_driver, get_driver
 from coodie.requests import Flow, Page, PagedResult, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
+from coodie.tracing import Trace, read_trace_flow
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore, LWTResult
     from coodie.drivers import Driver
     from coodie.flows import Single
-    from coodie.tracing import Trace
 
 __all__ = [
     "BULK_CONCURRENCY",
@@ -181,8 +184,6 @@ class QuerySetCore(Generic[D]):
         self._model = model
         self._table = model._schema()  # read once: compiling and the runner use it
         if "__coodie_poly_value__" in model.__dict__:  # a polymorphic subclass: its rows only
-            from coodie.polymorphic import condition, is_condition
-
             disc = condition(model)
             if disc is not None and not any(is_condition(c, disc) for c in where):
                 where = (disc, *where)
@@ -208,26 +209,8 @@ class QuerySetCore(Generic[D]):
 
     def _copy(self, **changes: Any) -> Self:
         new = object.__new__(type(self))
-        new._model = self._model
-        new._table = self._table
-        new._where = self._where
-        new._order_by = self._order_by
-        new._ann = self._ann
-        new._limit = self._limit
-        new._per_partition_limit = self._per_partition_limit
-        new._allow_filtering = self._allow_filtering
-        new._scan_allowed = self._scan_allowed
-        new._only = self._only
-        new._ttl = self._ttl
-        new._timestamp = self._timestamp
-        new._consistency = self._consistency
-        new._serial_consistency = self._serial_consistency
-        new._retry_policy = self._retry_policy
-        new._timeout = self._timeout
-        new._page_size = self._page_size
-        new._distinct = self._distinct
-        new._if_exists = self._if_exists
-        new._if_not_exists = self._if_not_exists
+        for name in QuerySetCore.__slots__:
+            setattr(new, name, getattr(self, name))
         new._counted = None
         for name, value in changes.items():
             setattr(new, name, value)
@@ -243,8 +226,6 @@ class QuerySetCore(Generic[D]):
     # ------------------------------------------------------------- chain methods
 
     def filter(self, *exprs: Expr, **lookups: Any) -> Self:
-        from coodie.document import conditions_from
-
         more = conditions_from(self._table, exprs, lookups, self._model)
         return self._copy(_where=self._where + more)
 
@@ -255,8 +236,6 @@ class QuerySetCore(Generic[D]):
         return self._copy(_per_partition_limit=n)
 
     def order_by(self, *keys: str | Ordering | Column[Any]) -> Self:
-        from coodie.document import check_owner
-
         out = []
         for k in keys:
             if isinstance(k, Ordering):
@@ -281,25 +260,24 @@ class QuerySetCore(Generic[D]):
         name = column.name if isinstance(column, Column) else column
         return self._copy(_ann=Ann(name, vector))
 
-    def only(self, *names: str | Column[Any]) -> Self:
-        from coodie.document import check_owner
-
+    def _names(self, names: Iterable[str | Column[Any]]) -> tuple[str, ...]:
+        """Column names as given (a name, or a column of this model), each checked."""
+        out = []
         for n in names:
             if isinstance(n, Column):
                 check_owner(self._model, n.model, n.name)
-        cols = tuple(n.name if isinstance(n, Column) else n for n in names)
-        schema = self._table
-        for n in cols:
-            schema.column(n)
-        return self._copy(_only=cols or None)
+                n = n.name
+            self._table.column(n)
+            out.append(n)
+        return tuple(out)
+
+    def only(self, *names: str | Column[Any]) -> Self:
+        return self._copy(_only=self._names(names) or None)
 
     def defer(self, *names: str | Column[Any]) -> Self:
         """Read every column but these (the inverse of `only()`)."""
-        cols = {n.name if isinstance(n, Column) else n for n in names}
-        schema = self._table
-        for n in cols:
-            schema.column(n)
-        keep = tuple(c.name for c in schema.columns if c.name not in cols)
+        cols = set(self._names(names))
+        keep = tuple(c.name for c in self._table.columns if c.name not in cols)
         if not keep:
             raise InvalidQueryError(f"{self._model.__name__}: defer() left no column to read")
         return self._copy(_only=keep if cols else None)
@@ -463,8 +441,6 @@ class QuerySetCore(Generic[D]):
     def _trace(self, driver: Driver | None) -> Flow[Trace[D]]:
         """Run the query (its first page) with tracing on: a `Trace` of the documents read
         and of what the server recorded (coordinator, consistency level, events)."""
-        from coodie.tracing import Trace, read_trace_flow
-
         req = self._select_request(driver)
         req.trace = True
         page: Page = yield req
@@ -520,23 +496,16 @@ class QuerySetCore(Generic[D]):
         """The values of `names` (every column if none) for each matching row: tuples, or
         with `flat=True` and one column, the values themselves. One statement where the
         server sends the result in one page; else page by page."""
-        cols = tuple(n.name if isinstance(n, Column) else n for n in names)
-        schema = self._table
-        for n in cols:
-            schema.column(n)
+        cols = self._names(names)
         if flat and len(cols) != 1:
             raise InvalidQueryError(
                 f"{self._model.__name__}: values_list(flat=True) takes exactly one column, got {len(cols)}"
             )
         c = self._compile(self._select(columns=cols or None), driver)
-        convs = [schema.by_name[n].from_db for n in c.columns]
+        rows = self._values(c.columns)
 
         def values(page: Page) -> list[Any]:
-            out = []
-            for row in page.rows:
-                v = tuple(v if f is None or v is None else f(v) for f, v in zip(convs, row))
-                out.append(v[0] if flat else v)
-            return out
+            return [v[0] for v in rows(page)] if flat else rows(page)
 
         if not c.paging:  # one page
             return _flows.Single(self._request(c, fetch_size=0), values)
@@ -600,12 +569,6 @@ class QuerySetCore(Generic[D]):
             return PagedResult(documents(page), cursor)
 
         return _flows.Single(req, answer)
-
-    def _page(
-        self, driver: Driver | None, paging_state: str | None = None
-    ) -> Single[PagedResult[D]]:
-        """`paged_all(paging_state=...)` under coodie 1.9's name: `qs.page(state)`."""
-        return self._paged(driver, paging_state)
 
     def _explain(
         self, driver: Driver | None, analyze: bool = False
@@ -680,20 +643,23 @@ class QuerySetCore(Generic[D]):
         keys = self._full_key_combinations()
         if keys is not None:
             return keys
-        schema = self._table
-        names = tuple(c.name for c in schema.primary_key)
+        names = tuple(c.name for c in self._table.primary_key)
         c = self._compile(self._select(columns=names), driver)  # the same rows: order, limits
-        convs = [schema.by_name[n].from_db for n in names]
+        req = self._request(c, fetch_size=self._page_size or 1000)
+        rows = yield from read_pages(req, self._values(names))
+        return [dict(zip(names, row)) for row in rows]
 
-        def key_rows(page: Page) -> list[dict[str, Any]]:
+    def _values(self, columns: Sequence[str]) -> Callable[[Page], list[tuple[Any, ...]]]:
+        """The function from a page of `columns` to their values, as the model holds them."""
+        convs = [self._table.by_name[n].from_db for n in columns]
+
+        def values(page: Page) -> list[tuple[Any, ...]]:
             return [
-                {n: v if f is None or v is None else f(v) for n, f, v in zip(names, convs, row)}
+                tuple(v if f is None or v is None else f(v) for f, v in zip(convs, row))
                 for row in page.rows
             ]
 
-        return (
-            yield from read_pages(self._request(c, fetch_size=self._page_size or 1000), key_rows)
-        )
+        return values
 
     def _bulk(self, driver: Driver | None, make: Any, key_columns: Sequence[str]) -> Flow[int]:
         """Write `make(where)` for each matching key, projected on `key_columns`
@@ -765,9 +731,6 @@ class QuerySetCore(Generic[D]):
         subclass's `discriminator = value` cannot be in the WHERE of a write (it is not
         a key column): it becomes an IF condition, which also keeps the write off
         another subclass's row (and implies that the row exists)."""
-        from coodie.document import _if_conditions
-        from coodie.polymorphic import condition, is_condition
-
         ifs = _if_conditions(self._table, if_conditions)
         disc = condition(self._model)
         if disc is None or not any(is_condition(c, disc) for c in self._where):
@@ -817,8 +780,6 @@ class QuerySetCore(Generic[D]):
         return self._restrictions().whole_rows
 
     def _probe_write(self, make: Any, keys: Sequence[Any]) -> None:
-        from coodie.expr.validate import validate
-
         validate(make(tuple(Compare(c.name, Op.EQ, 0) for c in keys)), self._table)
 
 
@@ -836,7 +797,7 @@ TERMINALS: dict[str, Callable[..., Any]] = {
     "delete": QuerySetCore._delete,
     "exists": QuerySetCore._exists,
     "values_list": QuerySetCore._values_list,
-    "page": QuerySetCore._page,
+    "page": QuerySetCore._paged,  # coodie 1.9's name: qs.page(state)
     "explain": QuerySetCore._explain,
 }
 
