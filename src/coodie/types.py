@@ -466,10 +466,6 @@ def cql_type_of(tp: Any, metadata: tuple[Any, ...] = (), *, nested: bool = False
 Converter = Callable[[Any], Any]
 
 
-def _inet_to_db(v: Any) -> Any:
-    return str(v) if isinstance(v, (ipaddress.IPv4Address, ipaddress.IPv6Address)) else v
-
-
 def _inet_from_db(v: Any) -> Any:
     return ipaddress.ip_address(v) if isinstance(v, str) else v
 
@@ -590,12 +586,7 @@ def _aware_utc(v: Any) -> Any:
 def _from_db_leaf(t: CqlType) -> Converter | None:
     py = t.py
     if isinstance(py, type) and issubclass(py, enum.Enum):
-        cls = py
-
-        def to_member(v: Any) -> Any:
-            return cls(v)
-
-        return to_member
+        return py  # (the class: its value -> the member)
     if t.name == "timestamp" and py is not None:  # AwareDatetime: aware, in UTC
         return _aware_utc
     if isinstance(py, _JsonCodec):
@@ -605,7 +596,7 @@ def _from_db_leaf(t: CqlType) -> Converter | None:
     return _FROM_DB.get(t.name)
 
 
-_TO_DB: dict[str, Converter] = {"inet": _inet_to_db}
+_TO_DB: dict[str, Converter] = {"inet": plain}  # (addresses as text)
 _FROM_DB: dict[str, Converter] = {
     "duration": _duration_from_db,
     "inet": _inet_from_db,
