@@ -50,15 +50,22 @@ def literal(v: Any) -> str:
     raise SchemaError(f"cannot write {v!r} as a CQL option value")
 
 
+def _column_cql(c: ColumnSchema) -> str:
+    return f"{c.quoted} {c.cql_type.cql}{' static' if c.kind is ColumnKind.STATIC else ''}"
+
+
 def create_table_cql(schema: TableSchema, keyspace: str) -> str:
-    cols = [
-        f"{c.quoted} {c.cql_type.cql}{' static' if c.kind is ColumnKind.STATIC else ''}"
-        for c in schema.columns
-    ]
+    cols = ", ".join(map(_column_cql, schema.columns))
     return (
         f"CREATE TABLE IF NOT EXISTS {schema.qualified_name(keyspace)} "
-        f"({', '.join(cols)}, {primary_key_clause(schema)}){with_clause(schema)}"
+        f"({cols}, {primary_key_clause(schema)}){with_clause(schema)}"
     )
+
+
+def drop_cql(model: type[DocumentCore], keyspace: str) -> str:
+    """DROP TABLE (or MATERIALIZED VIEW) IF EXISTS of `model`."""
+    kind = "MATERIALIZED VIEW" if model.__coodie_view__ else "TABLE"
+    return f"DROP {kind} IF EXISTS {model._schema().qualified_name(keyspace)}"
 
 
 def primary_key_clause(schema: TableSchema) -> str:
@@ -311,12 +318,8 @@ def table_changes(
         for c in schema.columns:
             have = existing[c.name][0] if c.name in existing else None
             if have is None:
-                static = " static" if c.kind is ColumnKind.STATIC else ""
-                change(
-                    "add_column",
-                    f"ALTER TABLE {table} ADD {c.quoted} {c.cql_type.cql}{static}",
-                    f"ALTER TABLE {table} DROP {c.quoted}",
-                )
+                add = f"ALTER TABLE {table} ADD {_column_cql(c)}"
+                change("add_column", add, f"ALTER TABLE {table} DROP {c.quoted}")
             elif normalize_cql_type(have) != normalize_cql_type(c.cql_type.cql):
                 change(
                     "type_change",
@@ -425,9 +428,7 @@ def _key_change(schema: TableSchema, existing: Mapping[str, tuple[Any, ...]]) ->
 
 
 def drop_table_flow(model: type[DocumentCore]) -> Flow[None]:
-    schema = model._schema()
-    kind = "MATERIALIZED VIEW" if model.__coodie_view__ else "TABLE"
-    yield RawRequest(f"DROP {kind} IF EXISTS {schema.qualified_name(resolve_keyspace(model))}")
+    yield RawRequest(drop_cql(model, resolve_keyspace(model)))
 
 
 def truncate_flow(model: type[DocumentCore]) -> Flow[None]:

@@ -518,7 +518,7 @@ class QuerySetCore(Generic[D]):
             self._compile(self._select(count=True), driver),
             fetch_size=self._page_size or DEFAULT_PAGE_SIZE,
         )
-        if analyse(self._table, self._where).access is not Access.PARTITION:
+        if self._restrictions().access is not Access.PARTITION:
             return self._count_pages(req)
         limit = self._limit
         if limit is None:
@@ -618,17 +618,17 @@ class QuerySetCore(Generic[D]):
     def _lwt_result(self, page: Page) -> Any:
         return _flows.lwt_result(page, self._model)
 
+    @property
+    def _limited(self) -> bool:
+        return self._limit is not None or self._per_partition_limit is not None
+
     def _restrictions(self) -> Restrictions:
         return analyse(self._table, self._where)
 
     def _full_key_combinations(self) -> list[dict[str, Any]] | None:
         """If the filter names every primary-key column by = or IN and nothing else, the
         rows it designates (without reading); else None."""
-        if (
-            not self._restrictions().full_key
-            or self._limit is not None
-            or self._per_partition_limit is not None
-        ):
+        if self._limited or not self._restrictions().full_key:
             return None
         per_col: dict[str, list[Any]] = {}
         for c in self._where:
@@ -740,7 +740,7 @@ class QuerySetCore(Generic[D]):
 
     def _conditional(self, driver: Driver | None, stmt: Any) -> Single[LWTResult]:
         """The one conditional write `stmt` of the row the filter names: its LWTResult."""
-        if self._limit is not None or self._per_partition_limit is not None:
+        if self._limited:
             raise InvalidQueryError(
                 f"{self._model.__name__}: a conditional write names one row by its key; "
                 "drop limit()/per_partition_limit()"
@@ -775,9 +775,7 @@ class QuerySetCore(Generic[D]):
     def _whole_rows_by_key(self) -> bool:
         """Whether the filter is one a DELETE can take as it is: the partition key by =,
         a clustering prefix by = (the last may be a range), and nothing else."""
-        if self._limit is not None or self._per_partition_limit is not None:
-            return False
-        return self._restrictions().whole_rows
+        return not self._limited and self._restrictions().whole_rows
 
     def _probe_write(self, make: Any, keys: Sequence[Any]) -> None:
         validate(make(tuple(Compare(c.name, Op.EQ, 0) for c in keys)), self._table)

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from dataclasses import dataclass
 from typing import Any, TextIO, TypeVar
 
-from coodie.ddl import live_columns_flow, model_ddl
+from coodie.ddl import drop_cql, live_columns_flow, model_ddl
 from coodie.exceptions import MigrationError
 from coodie.query import read_pages
 from coodie.raw import dict_rows
@@ -259,14 +259,13 @@ class ContextCore:
     def model_flow(self, model: Any, create: bool) -> Flow[None]:
         """Create (or drop) a Document's table with its types and indexes, or a
         MaterializedView."""
-        schema = model._schema()
-        ks = schema.keyspace or self.keyspace
-        view = model.__coodie_view__
-        if create:
-            ddl = [create_view_cql(model, model._view_base(), ks)] if view else model_ddl(model, ks)
+        ks = model._schema().keyspace or self.keyspace
+        if not create:
+            ddl = [drop_cql(model, ks)]
+        elif model.__coodie_view__:
+            ddl = [create_view_cql(model, model._view_base(), ks)]
         else:
-            kind = "MATERIALIZED VIEW" if view else "TABLE"
-            ddl = [f"DROP {kind} IF EXISTS {schema.qualified_name(ks)}"]
+            ddl = model_ddl(model, ks)
         for cql in ddl:
             yield from self.execute_flow(cql, ())
 

@@ -371,15 +371,17 @@ class MigratorCore:
 # ------------------------------------------------------------------ the shells
 
 
-class Migrator:
+class _Shell:
+    def __init__(self, folder: str | Path = "migrations", **options: Any) -> None:
+        self.core = MigratorCore(folder, **options)
+
+
+class Migrator(_Shell):
     """Runs migrations with a blocking driver (`coodie.sync.init_coodie`).
 
     `driver`: a registered driver's name, a driver, or None for the default one;
     `keyspace`: the one to migrate (default: the driver's). Migration functions may be
     plain (`ctx` is a `MigrationContext`) or coroutines (an `AsyncMigrationContext`)."""
-
-    def __init__(self, folder: str | Path = "migrations", **options: Any) -> None:
-        self.core = MigratorCore(folder, **options)
 
     def _call(self, step: RunMigration) -> None:
         driver = self.core.get_driver()
@@ -419,11 +421,8 @@ class Migrator:
         return self._run(self.core.make_flow(message, models, **options))
 
 
-class AsyncMigrator:
+class AsyncMigrator(_Shell):
     """`Migrator` for asyncio: the same methods, awaited."""
-
-    def __init__(self, folder: str | Path = "migrations", **options: Any) -> None:
-        self.core = MigratorCore(folder, **options)
 
     async def _call(self, step: RunMigration) -> None:
         driver = self.core.get_driver()
