@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from coodie.exceptions import SchemaError
 from coodie.query import Flow, resolve_keyspace
+from coodie.registry import get_driver
 from coodie.requests import Page, RawRequest
 from coodie.schema import ColumnKind, ColumnSchema, IndexSchema, TableSchema, quote
 from coodie.types import normalize_cql_type
@@ -26,7 +27,6 @@ __all__ = [
     "live_columns_flow",
     "live_indexes_flow",
     "model_sync_flow",
-    "sync_table_flow",
     "table_changes",
     "truncate_flow",
 ]
@@ -186,25 +186,10 @@ def model_ddl(model: type[DocumentCore], keyspace: str) -> list[str]:
 def model_sync_flow(
     model: type[DocumentCore], *, dry_run: bool = False, drop_removed_indexes: bool = False
 ) -> Flow[SyncResult]:
-    """`Model.sync_table()`: `sync_table_flow` with a missing keyspace made at the
-    replication of the model's driver (`init_coodie(replication=...)`)."""
-    from coodie.registry import get_driver
-
-    replication = get_driver(model._driver_name()).replication
-    return sync_table_flow(
-        model, replication, dry_run=dry_run, drop_removed_indexes=drop_removed_indexes
-    )
-
-
-def sync_table_flow(
-    model: type[DocumentCore],
-    replication: Mapping[str, Any] | None = None,
-    *,
-    dry_run: bool = False,
-    drop_removed_indexes: bool = False,
-) -> Flow[SyncResult]:
-    """Create the table, add new columns, create declared indexes. Returns the DDL it ran
-    (a `SyncResult`, whose `.planned` is the model's whole DDL).
+    """`Model.sync_table()`: create the table, add new columns, create declared indexes
+    (and a missing keyspace, at the replication of the model's driver:
+    `init_coodie(replication=...)`). Returns the DDL it ran (a `SyncResult`, whose
+    `.planned` is the model's whole DDL).
 
     A table this process has found in step with the model is not read again while the
     cluster's schema version (system.local) stays the same: any DDL, from any client,
@@ -216,6 +201,7 @@ def sync_table_flow(
     `Settings.options` are applied with ALTER TABLE ... WITH, one statement per option;
     live columns the model lacks are logged (logger `coodie.schema`), never dropped."""
 
+    replication = get_driver(model._driver_name()).replication
     # a polymorphic subclass's table is its root's, with every subclass's columns
     model = getattr(model, "__coodie_poly_root__", None) or model
     schema = model._schema()

@@ -74,24 +74,22 @@ def _in_order(models: Sequence[type[DocumentCore]]) -> list[type[DocumentCore]]:
 
 def sync_all_flows(
     documents: Sequence[type[DocumentCore]] | None,
-    replication_of: Any,
 ) -> Iterator[tuple[str | None, Flow[list[str]]]]:
-    """(driver name, the flow that syncs its models) per driver, in dependency order.
-    `replication_of(driver_name)` is the replication of keyspaces that driver creates."""
-    from coodie.ddl import sync_table_flow
+    """(driver name, the flow that syncs its models) per driver, in dependency order."""
+    from coodie.ddl import model_sync_flow
 
     models = _in_order(list(documents) if documents is not None else registered_documents())
     names = list(dict.fromkeys(m._driver_name() for m in models))
 
-    def flow(mine: list[type[DocumentCore]], replication: Any) -> Flow[list[str]]:
+    def flow(mine: list[type[DocumentCore]]) -> Flow[list[str]]:
         ran: list[str] = []
         for model in mine:
             if getattr(model, "__coodie_view__", False):
                 done = yield from model._sync_view_flow()  # type: ignore[attr-defined]
             else:
-                done = yield from sync_table_flow(model, replication)
+                done = yield from model_sync_flow(model)
             ran += done
         return ran
 
     for name in names:
-        yield name, flow([m for m in models if m._driver_name() == name], replication_of(name))
+        yield name, flow([m for m in models if m._driver_name() == name])
