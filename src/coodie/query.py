@@ -156,29 +156,26 @@ def one_document(
 class QuerySetCore(Generic[D]):
     """A lazy, immutable query over one Document class."""
 
-    __slots__ = (
-        "_allow_filtering",
-        "_ann",
-        "_consistency",
-        "_counted",
-        "_distinct",
-        "_if_exists",
-        "_if_not_exists",
-        "_limit",
-        "_model",
-        "_only",
-        "_order_by",
-        "_page_size",
-        "_per_partition_limit",
-        "_retry_policy",
-        "_scan_allowed",
-        "_serial_consistency",
-        "_table",
-        "_timeout",
-        "_timestamp",
-        "_ttl",
-        "_where",
-    )
+    # What the chain methods set (each on a copy): the defaults, read from the class
+    # until a copy sets its own.
+    _order_by: tuple[Ordering, ...] = ()
+    _ann: Ann | None = None
+    _limit: int | None = None
+    _per_partition_limit: int | None = None
+    _allow_filtering = False
+    _scan_allowed = False
+    _only: tuple[str, ...] | None = None
+    _ttl: int | None = None
+    _timestamp: int | None = None
+    _consistency: str | None = None
+    _serial_consistency: str | None = None
+    _retry_policy: Any = None
+    _timeout: float | None = None
+    _page_size: int | None = None
+    _distinct = False
+    _if_exists = False
+    _if_not_exists = False
+    _counted: list[D] | None = None  # what len(qs) read, for the next iteration
 
     def __init__(self, model: type[D], where: tuple[Condition, ...] = ()) -> None:
         self._model = model
@@ -188,32 +185,10 @@ class QuerySetCore(Generic[D]):
             if disc is not None and not any(is_condition(c, disc) for c in where):
                 where = (disc, *where)
         self._where = where
-        self._order_by: tuple[Ordering, ...] = ()
-        self._ann: Ann | None = None
-        self._limit: int | None = None
-        self._per_partition_limit: int | None = None
-        self._allow_filtering = False
-        self._scan_allowed = False
-        self._only: tuple[str, ...] | None = None
-        self._ttl: int | None = None
-        self._timestamp: int | None = None
-        self._consistency: str | None = None
-        self._serial_consistency: str | None = None
-        self._retry_policy: Any = None
-        self._timeout: float | None = None
-        self._page_size: int | None = None
-        self._distinct = False
-        self._if_exists = False
-        self._if_not_exists = False
-        self._counted: list[D] | None = None  # what len(qs) read, for the next iteration
 
     def _copy(self, **changes: Any) -> Self:
         new = object.__new__(type(self))
-        for name in QuerySetCore.__slots__:
-            setattr(new, name, getattr(self, name))
-        new._counted = None
-        for name, value in changes.items():
-            setattr(new, name, value)
+        new.__dict__.update(self.__dict__, _counted=None, **changes)
         return new
 
     def __repr__(self) -> str:
