@@ -428,12 +428,7 @@ class QuerySetCore(Generic[D]):
         """The first matching document, or None."""
         req = self._select_request(driver, self._select(limit=1))
         documents = self._documents(req)
-
-        def answer(page: Page) -> D | None:
-            docs = documents(page)
-            return docs[0] if docs else None
-
-        return _flows.Single(req, answer)
+        return _flows.Single(req, lambda page: next(iter(documents(page)), None))
 
     def _get(self, driver: Driver | None) -> Single[D]:
         """The one matching document: `DocumentNotFound` / `MultipleDocumentsFound` otherwise."""
@@ -493,16 +488,15 @@ class QuerySetCore(Generic[D]):
             self._compile(self._select(count=True), driver),
             fetch_size=self._page_size or DEFAULT_PAGE_SIZE,
         )
-        if self._restrictions().access is not Access.PARTITION:
-            return self._count_pages(req)
-        limit = self._limit
-        if limit is None:
-            return _flows.Single(req, _count_of)
-        return _flows.Single(req, lambda page: min(_count_of(page), limit))
+        if self._restrictions().access is Access.PARTITION:
+            return _flows.Single(req, lambda page: self._at_most_limit(_count_of(page)))
+        return self._count_pages(req)
 
     def _count_pages(self, req: Request) -> Flow[int]:
         counts = yield from read_pages(req, lambda page: (_count_of(page),))
-        n = sum(counts)
+        return self._at_most_limit(sum(counts))
+
+    def _at_most_limit(self, n: int) -> int:
         return n if self._limit is None else min(n, self._limit)
 
     def _paged(
@@ -576,12 +570,8 @@ class QuerySetCore(Generic[D]):
             raise InvalidQueryError(
                 f"{self._model.__name__}: create() takes if_not_exists(), not if_exists()"
             )
-        values: dict[str, Any] = {}
-        for c in self._where:
-            if isinstance(c, Compare) and c.op is Op.EQ:
-                values[c.column] = c.value
-        values.update(kwargs)
-        doc = self._model(**values)
+        eq = {c.column: c.value for c in self._where if isinstance(c, Compare) and c.op is Op.EQ}
+        doc = self._model(**{**eq, **kwargs})
         stmt = doc._insert_statement(
             if_not_exists=self._if_not_exists, ttl=self._ttl, timestamp=self._timestamp
         )
@@ -783,10 +773,7 @@ def _analyzed(e: Explanation, request: Request) -> Flow[Explanation]:
 
 def _count_of(page: Page) -> int:
     """The count of a page of SELECT COUNT(*)."""
-    n = 0
-    for row in page.rows:
-        n += int(row[0])
-    return n
+    return sum(int(row[0]) for row in page.rows)
 
 
 def _any_row(page: Page) -> bool:
