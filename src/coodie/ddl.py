@@ -17,6 +17,7 @@ from coodie.registry import get_driver
 from coodie.requests import Page, RawRequest
 from coodie.schema import ColumnKind, ColumnSchema, IndexSchema, TableSchema, quote
 from coodie.types import normalize_cql_type
+from coodie.usertype import create_type_cql, live_types_flow, table_udts, type_changes
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
@@ -169,8 +170,6 @@ class SyncResult(list[str]):
 
 def model_ddl(model: type[DocumentCore], keyspace: str) -> list[str]:
     """The DDL that creates `model`'s types, table and indexes from nothing."""
-    from coodie.usertype import create_type_cql, table_udts
-
     schema = model._schema()
     return [
         *(create_type_cql(t, keyspace) for t in table_udts(schema)),
@@ -212,9 +211,10 @@ def model_sync_flow(
     if version is not None and cached and not drop_removed_indexes:
         return SyncResult([], model_ddl(model, keyspace))
     ran = yield from ensure_keyspace_flow(keyspace, replication, dry_run)
-    from coodie.usertype import sync_types_flow, table_udts
-
-    ran += yield from sync_types_flow(table_udts(schema), keyspace, dry_run)
+    changes: list[SchemaChange] = []  # the types' (those the types use first), the table's
+    if udts := table_udts(schema):
+        live_types = yield from live_types_flow(keyspace)
+        changes = type_changes(udts, keyspace, live_types)
     columns = yield from live_columns_flow(keyspace, schema.name)
     existing = columns.get(schema.name, {})
     indexes: frozenset[str] = frozenset()
@@ -239,13 +239,13 @@ def model_sync_flow(
             ", ".join(lacking),
         )
     planned: list[str] = []
-    changes = table_changes(
+    changes += table_changes(
         model, keyspace, existing, indexes, live_options=live_options, drops=True
     )
     for c in changes:
         if not c.warning or (c.kind == "drop_index" and drop_removed_indexes):
             planned.append(c.cql)
-        elif c.kind not in ("drop_column", "drop_index"):  # a type or key change
+        elif c.kind not in ("drop_column", "drop_index"):  # a type or key change: by hand
             raise SchemaError(c.warning)
     for cql in planned:
         if not dry_run:
