@@ -35,9 +35,8 @@ from coodie.types import (
     plain,
     quote_name,
     snake_case,
-    split_annotated,
-    strip_optional,
     to_db_converter,
+    unwrap,
 )
 
 __all__ = ["ColumnKind", "ColumnSchema", "IndexSchema", "TableSchema", "build_schema", "quote"]
@@ -237,9 +236,8 @@ def build_schema(
     ck_seen: dict[int, str] = {}
     for fname, info in fields.items():
         identifier(fname, "column name", fname)
-        inner, more = split_annotated(info.annotation)
         try:
-            metadata = (*more, *info.metadata, *split_annotated(strip_optional(inner)[0])[1])
+            metadata = unwrap(info.annotation, tuple(info.metadata))[1]
             cql_type = cql_type_of(info.annotation, tuple(info.metadata))
         except UnsupportedType as e:
             raise fail(str(e), fname) from None

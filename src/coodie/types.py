@@ -384,16 +384,20 @@ def split_annotated(tp: Any) -> tuple[Any, tuple[Any, ...]]:
     return tp, ()
 
 
+def unwrap(tp: Any, metadata: tuple[Any, ...] = ()) -> tuple[Any, tuple[Any, ...]]:
+    """`Annotated[...]` and `Optional[...]` taken off an annotation: the type inside, and
+    every marker (those given in `metadata` too)."""
+    tp, more = split_annotated(tp)
+    tp, inner = split_annotated(strip_optional(tp)[0])
+    return tp, (*inner, *more, *metadata)
+
+
 def cql_type_of(tp: Any, metadata: tuple[Any, ...] = (), *, nested: bool = False) -> CqlType:
     """The CQL type for a Python annotation and its `Annotated` markers.
 
     `nested` is true inside a collection, where CQL requires collections to be frozen.
     """
-    tp, more = split_annotated(tp)
-    metadata = (*more, *metadata)
-    tp, _ = strip_optional(tp)
-    tp, more = split_annotated(tp)
-    metadata = (*more, *metadata)
+    tp, metadata = unwrap(tp, metadata)
     frozen = any(isinstance(m, Frozen) for m in metadata)
     custom = next((m for m in metadata if isinstance(m, CustomCql)), None)
     if custom is not None:
