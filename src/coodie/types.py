@@ -18,6 +18,7 @@ from uuid import UUID
 
 import pydantic
 from pydantic import BaseModel
+from pydantic_core import core_schema
 
 __all__ = [
     "Ascii",
@@ -173,8 +174,6 @@ class Duration:
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        from pydantic_core import core_schema
-
         def coerce(v: Any) -> Duration:
             if isinstance(v, Duration):
                 return v
@@ -208,9 +207,7 @@ class _JsonCodec:
     """The JSON converters of one annotation (a pydantic TypeAdapter, built once)."""
 
     def __init__(self, annotation: Any) -> None:
-        from pydantic import TypeAdapter
-
-        self.adapter: Any = TypeAdapter(annotation)
+        self.adapter: Any = pydantic.TypeAdapter(annotation)
 
     def dump(self, v: Any) -> Any:
         return self.adapter.dump_json(v).decode()

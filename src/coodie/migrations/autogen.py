@@ -257,15 +257,9 @@ def render(
         up = [_comment("ctx.execute(...), ctx.rewrite(...): see docs/migrations.md")]
     if any(not c.warning for c in changes):
         down.insert(0, _comment("undoes upgrade(): what it created is dropped, with its data"))
-    deps = (
-        ["depends_on = []"]
-        if not depends_on
-        else [
-            "depends_on = [",
-            *(f"    {py_str(d)}," for d in depends_on),
-            "]",
-        ]
-    )
+    deps = ["depends_on = [", *(f"    {py_str(d)}," for d in depends_on), "]"]
+    if not depends_on:
+        deps = ["depends_on = []"]
     lines = [
         f'"""{title}',
         "",
