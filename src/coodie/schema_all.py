@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from coodie.ddl import model_sync_flow
+from coodie.document import DocumentCore
 from coodie.exceptions import ConfigurationError
+from coodie.registry import registered
 
 if TYPE_CHECKING:
-    from coodie.document import DocumentCore
     from coodie.requests import Flow
 
 __all__ = ["init_documents", "register_documents", "registered_documents", "sync_all_flows"]
@@ -22,8 +24,6 @@ _documents: dict[str, list[type[DocumentCore]]] = {}
 def register_documents(driver_name: str, documents: Iterable[Any]) -> None:
     """Remember `documents` for `sync_all()`. Each must be a coodie Document class of the
     driver `driver_name` (its `Settings.driver`, or none for the default driver)."""
-    from coodie.document import DocumentCore
-
     for model in documents:
         if not (isinstance(model, type) and issubclass(model, DocumentCore)):
             raise ConfigurationError(
@@ -59,8 +59,6 @@ def init_documents(
 
 def registered_documents() -> list[type[DocumentCore]]:
     """The models given to init_coodie(documents=...) for the drivers registered now."""
-    from coodie.registry import registered
-
     return [m for name in registered() for m in _documents.get(name, ())]
 
 
@@ -76,8 +74,6 @@ def sync_all_flows(
     documents: Sequence[type[DocumentCore]] | None,
 ) -> Iterator[tuple[str | None, Flow[list[str]]]]:
     """(driver name, the flow that syncs its models) per driver, in dependency order."""
-    from coodie.ddl import model_sync_flow
-
     models = _in_order(list(documents) if documents is not None else registered_documents())
     names = list(dict.fromkeys(m._driver_name() for m in models))
 
