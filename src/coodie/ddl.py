@@ -262,8 +262,10 @@ class SchemaChange:
     """One difference between a model and the live schema.
 
     `cql` brings the live schema to the model; `undo` reverses it ("" when nothing
-    can). A change with a `warning` (a drop, a type or key change) is never run by
-    coodie: sync_table() raises it, autogenerate writes it commented out."""
+    can). A change with a `warning` (a drop, a type or key change) is not run as such:
+    sync_table() raises a type or key change, logs a column the model lacks and drops a
+    removed index only when asked (drop_removed_indexes); autogenerate writes each
+    commented out."""
 
     kind: str  # create_table, add_column, create_index, create_view, alter_options,
     # drop_table, drop_view, drop_column, drop_index, type_change, key_change
