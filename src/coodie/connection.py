@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,47 +15,34 @@ from coodie.schema_all import init_documents
 __all__ = ["init_coodie", "register_new_driver"]
 
 
-def register_new_driver(
-    hosts: Sequence[str] | None,
-    keyspace: str | None,
-    driver_type: str,
-    session: Any,
-    name: str,
-    port: int,
-    replication: Mapping[str, Any] | None,
-    default: bool | None,
-    cursor_key: str | bytes | None,
-    cluster_options: dict[str, Any],
-    consistency: Any = None,
-    serial_consistency: Any = None,
-    scan_policy: str = "allow",
-    echo: Any = False,
-    hooks: Sequence[Any] = (),
-) -> tuple[Any, Any]:
-    """Create a driver and register it as `name`. Returns it and the driver it replaced,
-    which the caller shuts down (None if there was none, or if that driver is still
-    registered under another name)."""
-    if hosts is None and session is None:
-        hosts = ["127.0.0.1"]
-    policy = check_scan_policy(scan_policy, "init_coodie()") or "allow"
+def register_new_driver(options: Mapping[str, Any]) -> tuple[Any, Any]:
+    """Create a driver from `options` (`init_coodie()`'s arguments by name; those left out
+    take its defaults) and register it. Returns it and the driver it replaced, which the
+    caller shuts down (None if there was none, or if that driver is still registered
+    under another name)."""
+    o = {**_DEFAULTS, **options}
+    hosts = o["hosts"] if o["hosts"] is not None or o["session"] is not None else ["127.0.0.1"]
+    policy = check_scan_policy(o["scan_policy"], "init_coodie()") or "allow"
     before = registered()
-    echo = check_echo(echo)
+    echo = check_echo(o["echo"])
     driver = create_driver(
         hosts,
-        keyspace,
-        driver_type,
-        session,
-        port,
-        replication,
-        cluster_options,
-        cursor_key,
-        consistency=consistency,
-        serial_consistency=serial_consistency,
+        o["keyspace"],
+        o["driver_type"],
+        o["session"],
+        o["port"],
+        o["replication"],
+        dict(o["cluster_options"]),
+        o["cursor_key"],
+        consistency=o["consistency"],
+        serial_consistency=o["serial_consistency"],
     )
     driver.scan_policy = policy
+    name, hooks = o["name"], list(o["hooks"])
     if echo or hooks:  # the one place every request passes through; none: no cost
-        driver = Observed(driver, name, driver_type, echo, list(hooks))
-    register_driver(name, driver, default=default if default is not None else name == "default")
+        driver = Observed(driver, name, o["driver_type"], echo, hooks)
+    default = o["default"] if o["default"] is not None else name == "default"
+    register_driver(name, driver, default=default)
     replaced = before.get(name)
     if replaced is None or replaced is driver or any(d is replaced for d in registered().values()):
         return driver, None
@@ -112,24 +100,9 @@ def init_coodie(
     their keyspace, types, tables, indexes and views are created (or brought up to date,
     as `sync_table()` does) now, in dependency order, which connects.
     """
+    options = dict(locals())  # (first: init_coodie()'s arguments by name, nothing else)
     to_sync = init_documents(name, documents, sync)
-    driver, replaced = register_new_driver(
-        hosts,
-        keyspace,
-        driver_type,
-        session,
-        name,
-        port,
-        replication,
-        default,
-        cursor_key,
-        cluster_options,
-        consistency,
-        serial_consistency,
-        scan_policy,
-        echo,
-        hooks,
-    )
+    driver, replaced = register_new_driver(options)
     if replaced is not None:
         replaced.shutdown()
     if to_sync:
@@ -137,3 +110,9 @@ def init_coodie(
 
         sync_all(to_sync)
     return driver
+
+
+_DEFAULTS: dict[str, Any] = {
+    n: p.default for n, p in inspect.signature(init_coodie).parameters.items()
+}
+_DEFAULTS["cluster_options"] = {}

@@ -6,15 +6,18 @@ changed, is an error to resolve by hand. A second run with no model change issue
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from coodie.exceptions import SchemaError
 from coodie.query import Flow, resolve_keyspace
+from coodie.registry import get_driver
 from coodie.requests import Page, RawRequest
 from coodie.schema import ColumnKind, ColumnSchema, IndexSchema, TableSchema, quote
 from coodie.types import normalize_cql_type
+from coodie.usertype import create_type_cql, live_types_flow, table_udts, type_changes
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
@@ -25,13 +28,13 @@ __all__ = [
     "live_columns_flow",
     "live_indexes_flow",
     "model_sync_flow",
-    "sync_table_flow",
     "table_changes",
     "truncate_flow",
 ]
 
 SASI_CLASS = "org.apache.cassandra.index.sasi.SASIIndex"
 
+log = logging.getLogger("coodie.schema")
 DEFAULT_REPLICATION: Mapping[str, Any] = {"class": "SimpleStrategy", "replication_factor": 1}
 
 
@@ -48,15 +51,22 @@ def literal(v: Any) -> str:
     raise SchemaError(f"cannot write {v!r} as a CQL option value")
 
 
+def _column_cql(c: ColumnSchema) -> str:
+    return f"{c.quoted} {c.cql_type.cql}{' static' if c.kind is ColumnKind.STATIC else ''}"
+
+
 def create_table_cql(schema: TableSchema, keyspace: str) -> str:
-    cols = [
-        f"{c.quoted} {c.cql_type.cql}{' static' if c.kind is ColumnKind.STATIC else ''}"
-        for c in schema.columns
-    ]
+    cols = ", ".join(map(_column_cql, schema.columns))
     return (
         f"CREATE TABLE IF NOT EXISTS {schema.qualified_name(keyspace)} "
-        f"({', '.join(cols)}, {primary_key_clause(schema)}){with_clause(schema)}"
+        f"({cols}, {primary_key_clause(schema)}){with_clause(schema)}"
     )
+
+
+def drop_cql(model: type[DocumentCore], keyspace: str) -> str:
+    """DROP TABLE (or MATERIALIZED VIEW) IF EXISTS of `model`."""
+    kind = "MATERIALIZED VIEW" if model.__coodie_view__ else "TABLE"
+    return f"DROP {kind} IF EXISTS {model._schema().qualified_name(keyspace)}"
 
 
 def primary_key_clause(schema: TableSchema) -> str:
@@ -160,8 +170,6 @@ class SyncResult(list[str]):
 
 def model_ddl(model: type[DocumentCore], keyspace: str) -> list[str]:
     """The DDL that creates `model`'s types, table and indexes from nothing."""
-    from coodie.usertype import create_type_cql, table_udts
-
     schema = model._schema()
     return [
         *(create_type_cql(t, keyspace) for t in table_udts(schema)),
@@ -177,25 +185,10 @@ def model_ddl(model: type[DocumentCore], keyspace: str) -> list[str]:
 def model_sync_flow(
     model: type[DocumentCore], *, dry_run: bool = False, drop_removed_indexes: bool = False
 ) -> Flow[SyncResult]:
-    """`Model.sync_table()`: `sync_table_flow` with a missing keyspace made at the
-    replication of the model's driver (`init_coodie(replication=...)`)."""
-    from coodie.registry import get_driver
-
-    replication = get_driver(model._driver_name()).replication
-    return sync_table_flow(
-        model, replication, dry_run=dry_run, drop_removed_indexes=drop_removed_indexes
-    )
-
-
-def sync_table_flow(
-    model: type[DocumentCore],
-    replication: Mapping[str, Any] | None = None,
-    *,
-    dry_run: bool = False,
-    drop_removed_indexes: bool = False,
-) -> Flow[SyncResult]:
-    """Create the table, add new columns, create declared indexes. Returns the DDL it ran
-    (a `SyncResult`, whose `.planned` is the model's whole DDL).
+    """`Model.sync_table()`: create the table, add new columns, create declared indexes
+    (and a missing keyspace, at the replication of the model's driver:
+    `init_coodie(replication=...)`). Returns the DDL it ran (a `SyncResult`, whose
+    `.planned` is the model's whole DDL).
 
     A table this process has found in step with the model is not read again while the
     cluster's schema version (system.local) stays the same: any DDL, from any client,
@@ -203,10 +196,11 @@ def sync_table_flow(
     from, can lag DDL from other clients by the driver's refresh window.)
 
     `dry_run=True` returns the DDL without running it; `drop_removed_indexes=True` also
-    drops the table's indexes the model no longer declares. Changed `Settings.options`
-    are applied with ALTER TABLE ... WITH; live columns the model lacks are logged
-    (logger `coodie.schema`), never dropped."""
+    drops the table's indexes the model no longer declares (coodie 1.9's option). Changed
+    `Settings.options` are applied with ALTER TABLE ... WITH, one statement per option;
+    live columns the model lacks are logged (logger `coodie.schema`), never dropped."""
 
+    replication = get_driver(model._driver_name()).replication
     # a polymorphic subclass's table is its root's, with every subclass's columns
     model = getattr(model, "__coodie_poly_root__", None) or model
     schema = model._schema()
@@ -217,24 +211,42 @@ def sync_table_flow(
     if version is not None and cached and not drop_removed_indexes:
         return SyncResult([], model_ddl(model, keyspace))
     ran = yield from ensure_keyspace_flow(keyspace, replication, dry_run)
-    from coodie.usertype import sync_types_flow, table_udts
-
-    ran += yield from sync_types_flow(table_udts(schema), keyspace, dry_run)
+    changes: list[SchemaChange] = []  # the types' (those the types use first), the table's
+    if udts := table_udts(schema):
+        live_types = yield from live_types_flow(keyspace)
+        changes = type_changes(udts, keyspace, live_types)
     columns = yield from live_columns_flow(keyspace, schema.name)
     existing = columns.get(schema.name, {})
     indexes: frozenset[str] = frozenset()
     if existing and (drop_removed_indexes or any(c.index is not None for c in schema.columns)):
         found = yield from live_indexes_flow(keyspace, schema.name)
         indexes = found.get(schema.name, frozenset())
-    changes = table_changes(model, keyspace, existing, indexes)
-    for change in changes:  # what coodie never changes: a column's type, the key layout
-        if change.warning:
-            raise SchemaError(change.warning)
-    planned = [c.cql for c in changes]
-    if existing:
-        from coodie.schema_sync import more_ddl  # (options, removed indexes, warnings)
-
-        planned += yield from more_ddl(model, keyspace, existing, indexes, drop_removed_indexes)
+    live_options = None
+    if existing and schema.options:
+        names = [k for k, _ in schema.options]
+        page = yield RawRequest.where(
+            f"SELECT {', '.join(quote(n) for n in names)} FROM system_schema.tables",
+            keyspace_name=keyspace,
+            table_name=schema.name,
+        )
+        live_options = dict(zip(names, page.rows[0])) if page.rows else None
+    lacking = sorted(n for n in existing if n not in schema.by_name)
+    if lacking:  # (never dropped: a warning)
+        log.warning(
+            "%s: the table %s has columns the model lacks: %s (left as they are)",
+            model.__name__,
+            schema.qualified_name(keyspace),
+            ", ".join(lacking),
+        )
+    planned: list[str] = []
+    changes += table_changes(
+        model, keyspace, existing, indexes, live_options=live_options, drops=True
+    )
+    for c in changes:
+        if not c.warning or (c.kind == "drop_index" and drop_removed_indexes):
+            planned.append(c.cql)
+        elif c.kind not in ("drop_column", "drop_index"):  # a type or key change: by hand
+            raise SchemaError(c.warning)
     for cql in planned:
         if not dry_run:
             yield RawRequest(cql)
@@ -250,8 +262,10 @@ class SchemaChange:
     """One difference between a model and the live schema.
 
     `cql` brings the live schema to the model; `undo` reverses it ("" when nothing
-    can). A change with a `warning` (a drop, a type or key change) is never run by
-    coodie: sync_table() raises it, autogenerate writes it commented out."""
+    can). A change with a `warning` (a drop, a type or key change) is not run as such:
+    sync_table() raises a type or key change, logs a column the model lacks and drops a
+    removed index only when asked (drop_removed_indexes); autogenerate writes each
+    commented out."""
 
     kind: str  # create_table, add_column, create_index, create_view, alter_options,
     # drop_table, drop_view, drop_column, drop_index, type_change, key_change
@@ -292,12 +306,8 @@ def table_changes(
         for c in schema.columns:
             have = existing[c.name][0] if c.name in existing else None
             if have is None:
-                static = " static" if c.kind is ColumnKind.STATIC else ""
-                change(
-                    "add_column",
-                    f"ALTER TABLE {table} ADD {c.quoted} {c.cql_type.cql}{static}",
-                    f"ALTER TABLE {table} DROP {c.quoted}",
-                )
+                add = f"ALTER TABLE {table} ADD {_column_cql(c)}"
+                change("add_column", add, f"ALTER TABLE {table} DROP {c.quoted}")
             elif normalize_cql_type(have) != normalize_cql_type(c.cql_type.cql):
                 change(
                     "type_change",
@@ -406,9 +416,7 @@ def _key_change(schema: TableSchema, existing: Mapping[str, tuple[Any, ...]]) ->
 
 
 def drop_table_flow(model: type[DocumentCore]) -> Flow[None]:
-    schema = model._schema()
-    kind = "MATERIALIZED VIEW" if model.__coodie_view__ else "TABLE"
-    yield RawRequest(f"DROP {kind} IF EXISTS {schema.qualified_name(resolve_keyspace(model))}")
+    yield RawRequest(drop_cql(model, resolve_keyspace(model)))
 
 
 def truncate_flow(model: type[DocumentCore]) -> Flow[None]:

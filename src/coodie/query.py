@@ -17,6 +17,7 @@ from typing_extensions import Self
 
 import coodie.explain as _cost
 from coodie import cursors
+from coodie.document import _if_conditions, check_owner, conditions_from
 from coodie.exceptions import (
     ConfigurationError,
     DocumentNotFound,
@@ -42,15 +43,17 @@ from coodie.expr.nodes import (
     Update,
 )
 from coodie.expr.restrictions import Access, Restrictions, analyse
+from coodie.expr.validate import validate
+from coodie.polymorphic import condition, is_condition
 from coodie.registry import find_driver, get_driver
 from coodie.requests import Flow, Page, PagedResult, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
+from coodie.tracing import Trace, read_trace_flow
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore, LWTResult
     from coodie.drivers import Driver
     from coodie.flows import Single
-    from coodie.tracing import Trace
 
 __all__ = [
     "BULK_CONCURRENCY",
@@ -153,84 +156,39 @@ def one_document(
 class QuerySetCore(Generic[D]):
     """A lazy, immutable query over one Document class."""
 
-    __slots__ = (
-        "_allow_filtering",
-        "_ann",
-        "_consistency",
-        "_counted",
-        "_distinct",
-        "_if_exists",
-        "_if_not_exists",
-        "_limit",
-        "_model",
-        "_only",
-        "_order_by",
-        "_page_size",
-        "_per_partition_limit",
-        "_retry_policy",
-        "_scan_allowed",
-        "_serial_consistency",
-        "_table",
-        "_timeout",
-        "_timestamp",
-        "_ttl",
-        "_where",
-    )
+    # What the chain methods set (each on a copy): the defaults, read from the class
+    # until a copy sets its own.
+    _order_by: tuple[Ordering, ...] = ()
+    _ann: Ann | None = None
+    _limit: int | None = None
+    _per_partition_limit: int | None = None
+    _allow_filtering = False
+    _scan_allowed = False
+    _only: tuple[str, ...] | None = None
+    _ttl: int | None = None
+    _timestamp: int | None = None
+    _consistency: str | None = None
+    _serial_consistency: str | None = None
+    _retry_policy: Any = None
+    _timeout: float | None = None
+    _page_size: int | None = None
+    _distinct = False
+    _if_exists = False
+    _if_not_exists = False
+    _counted: list[D] | None = None  # what len(qs) read, for the next iteration
 
     def __init__(self, model: type[D], where: tuple[Condition, ...] = ()) -> None:
         self._model = model
         self._table = model._schema()  # read once: compiling and the runner use it
         if "__coodie_poly_value__" in model.__dict__:  # a polymorphic subclass: its rows only
-            from coodie.polymorphic import condition, is_condition
-
             disc = condition(model)
             if disc is not None and not any(is_condition(c, disc) for c in where):
                 where = (disc, *where)
         self._where = where
-        self._order_by: tuple[Ordering, ...] = ()
-        self._ann: Ann | None = None
-        self._limit: int | None = None
-        self._per_partition_limit: int | None = None
-        self._allow_filtering = False
-        self._scan_allowed = False
-        self._only: tuple[str, ...] | None = None
-        self._ttl: int | None = None
-        self._timestamp: int | None = None
-        self._consistency: str | None = None
-        self._serial_consistency: str | None = None
-        self._retry_policy: Any = None
-        self._timeout: float | None = None
-        self._page_size: int | None = None
-        self._distinct = False
-        self._if_exists = False
-        self._if_not_exists = False
-        self._counted: list[D] | None = None  # what len(qs) read, for the next iteration
 
     def _copy(self, **changes: Any) -> Self:
         new = object.__new__(type(self))
-        new._model = self._model
-        new._table = self._table
-        new._where = self._where
-        new._order_by = self._order_by
-        new._ann = self._ann
-        new._limit = self._limit
-        new._per_partition_limit = self._per_partition_limit
-        new._allow_filtering = self._allow_filtering
-        new._scan_allowed = self._scan_allowed
-        new._only = self._only
-        new._ttl = self._ttl
-        new._timestamp = self._timestamp
-        new._consistency = self._consistency
-        new._serial_consistency = self._serial_consistency
-        new._retry_policy = self._retry_policy
-        new._timeout = self._timeout
-        new._page_size = self._page_size
-        new._distinct = self._distinct
-        new._if_exists = self._if_exists
-        new._if_not_exists = self._if_not_exists
-        new._counted = None
-        for name, value in changes.items():
-            setattr(new, name, value)
+        new.__dict__.update(self.__dict__, _counted=None, **changes)
         return new
 
     def __repr__(self) -> str:
@@ -243,8 +201,6 @@ class QuerySetCore(Generic[D]):
     # ------------------------------------------------------------- chain methods
 
     def filter(self, *exprs: Expr, **lookups: Any) -> Self:
-        from coodie.document import conditions_from
-
         more = conditions_from(self._table, exprs, lookups, self._model)
         return self._copy(_where=self._where + more)
 
@@ -255,8 +211,6 @@ class QuerySetCore(Generic[D]):
         return self._copy(_per_partition_limit=n)
 
     def order_by(self, *keys: str | Ordering | Column[Any]) -> Self:
-        from coodie.document import check_owner
-
         out = []
         for k in keys:
             if isinstance(k, Ordering):
@@ -281,25 +235,24 @@ class QuerySetCore(Generic[D]):
         name = column.name if isinstance(column, Column) else column
         return self._copy(_ann=Ann(name, vector))
 
-    def only(self, *names: str | Column[Any]) -> Self:
-        from coodie.document import check_owner
-
+    def _names(self, names: Iterable[str | Column[Any]]) -> tuple[str, ...]:
+        """Column names as given (a name, or a column of this model), each checked."""
+        out = []
         for n in names:
             if isinstance(n, Column):
                 check_owner(self._model, n.model, n.name)
-        cols = tuple(n.name if isinstance(n, Column) else n for n in names)
-        schema = self._table
-        for n in cols:
-            schema.column(n)
-        return self._copy(_only=cols or None)
+                n = n.name
+            self._table.column(n)
+            out.append(n)
+        return tuple(out)
+
+    def only(self, *names: str | Column[Any]) -> Self:
+        return self._copy(_only=self._names(names) or None)
 
     def defer(self, *names: str | Column[Any]) -> Self:
         """Read every column but these (the inverse of `only()`)."""
-        cols = {n.name if isinstance(n, Column) else n for n in names}
-        schema = self._table
-        for n in cols:
-            schema.column(n)
-        keep = tuple(c.name for c in schema.columns if c.name not in cols)
+        cols = set(self._names(names))
+        keep = tuple(c.name for c in self._table.columns if c.name not in cols)
         if not keep:
             raise InvalidQueryError(f"{self._model.__name__}: defer() left no column to read")
         return self._copy(_only=keep if cols else None)
@@ -463,8 +416,6 @@ class QuerySetCore(Generic[D]):
     def _trace(self, driver: Driver | None) -> Flow[Trace[D]]:
         """Run the query (its first page) with tracing on: a `Trace` of the documents read
         and of what the server recorded (coordinator, consistency level, events)."""
-        from coodie.tracing import Trace, read_trace_flow
-
         req = self._select_request(driver)
         req.trace = True
         page: Page = yield req
@@ -477,12 +428,7 @@ class QuerySetCore(Generic[D]):
         """The first matching document, or None."""
         req = self._select_request(driver, self._select(limit=1))
         documents = self._documents(req)
-
-        def answer(page: Page) -> D | None:
-            docs = documents(page)
-            return docs[0] if docs else None
-
-        return _flows.Single(req, answer)
+        return _flows.Single(req, lambda page: next(iter(documents(page)), None))
 
     def _get(self, driver: Driver | None) -> Single[D]:
         """The one matching document: `DocumentNotFound` / `MultipleDocumentsFound` otherwise."""
@@ -520,23 +466,16 @@ class QuerySetCore(Generic[D]):
         """The values of `names` (every column if none) for each matching row: tuples, or
         with `flat=True` and one column, the values themselves. One statement where the
         server sends the result in one page; else page by page."""
-        cols = tuple(n.name if isinstance(n, Column) else n for n in names)
-        schema = self._table
-        for n in cols:
-            schema.column(n)
+        cols = self._names(names)
         if flat and len(cols) != 1:
             raise InvalidQueryError(
                 f"{self._model.__name__}: values_list(flat=True) takes exactly one column, got {len(cols)}"
             )
         c = self._compile(self._select(columns=cols or None), driver)
-        convs = [schema.by_name[n].from_db for n in c.columns]
+        rows = self._values(c.columns)
 
         def values(page: Page) -> list[Any]:
-            out = []
-            for row in page.rows:
-                v = tuple(v if f is None or v is None else f(v) for f, v in zip(convs, row))
-                out.append(v[0] if flat else v)
-            return out
+            return [v[0] for v in rows(page)] if flat else rows(page)
 
         if not c.paging:  # one page
             return _flows.Single(self._request(c, fetch_size=0), values)
@@ -549,16 +488,15 @@ class QuerySetCore(Generic[D]):
             self._compile(self._select(count=True), driver),
             fetch_size=self._page_size or DEFAULT_PAGE_SIZE,
         )
-        if analyse(self._table, self._where).access is not Access.PARTITION:
-            return self._count_pages(req)
-        limit = self._limit
-        if limit is None:
-            return _flows.Single(req, _count_of)
-        return _flows.Single(req, lambda page: min(_count_of(page), limit))
+        if self._restrictions().access is Access.PARTITION:
+            return _flows.Single(req, lambda page: self._at_most_limit(_count_of(page)))
+        return self._count_pages(req)
 
     def _count_pages(self, req: Request) -> Flow[int]:
         counts = yield from read_pages(req, lambda page: (_count_of(page),))
-        n = sum(counts)
+        return self._at_most_limit(sum(counts))
+
+    def _at_most_limit(self, n: int) -> int:
         return n if self._limit is None else min(n, self._limit)
 
     def _paged(
@@ -601,12 +539,6 @@ class QuerySetCore(Generic[D]):
 
         return _flows.Single(req, answer)
 
-    def _page(
-        self, driver: Driver | None, paging_state: str | None = None
-    ) -> Single[PagedResult[D]]:
-        """`paged_all(paging_state=...)` under coodie 1.9's name: `qs.page(state)`."""
-        return self._paged(driver, paging_state)
-
     def _explain(
         self, driver: Driver | None, analyze: bool = False
     ) -> Single[Explanation] | Flow[Explanation]:
@@ -638,12 +570,8 @@ class QuerySetCore(Generic[D]):
             raise InvalidQueryError(
                 f"{self._model.__name__}: create() takes if_not_exists(), not if_exists()"
             )
-        values: dict[str, Any] = {}
-        for c in self._where:
-            if isinstance(c, Compare) and c.op is Op.EQ:
-                values[c.column] = c.value
-        values.update(kwargs)
-        doc = self._model(**values)
+        eq = {c.column: c.value for c in self._where if isinstance(c, Compare) and c.op is Op.EQ}
+        doc = self._model(**{**eq, **kwargs})
         stmt = doc._insert_statement(
             if_not_exists=self._if_not_exists, ttl=self._ttl, timestamp=self._timestamp
         )
@@ -655,17 +583,17 @@ class QuerySetCore(Generic[D]):
     def _lwt_result(self, page: Page) -> Any:
         return _flows.lwt_result(page, self._model)
 
+    @property
+    def _limited(self) -> bool:
+        return self._limit is not None or self._per_partition_limit is not None
+
     def _restrictions(self) -> Restrictions:
         return analyse(self._table, self._where)
 
     def _full_key_combinations(self) -> list[dict[str, Any]] | None:
         """If the filter names every primary-key column by = or IN and nothing else, the
         rows it designates (without reading); else None."""
-        if (
-            not self._restrictions().full_key
-            or self._limit is not None
-            or self._per_partition_limit is not None
-        ):
+        if self._limited or not self._restrictions().full_key:
             return None
         per_col: dict[str, list[Any]] = {}
         for c in self._where:
@@ -680,20 +608,23 @@ class QuerySetCore(Generic[D]):
         keys = self._full_key_combinations()
         if keys is not None:
             return keys
-        schema = self._table
-        names = tuple(c.name for c in schema.primary_key)
+        names = tuple(c.name for c in self._table.primary_key)
         c = self._compile(self._select(columns=names), driver)  # the same rows: order, limits
-        convs = [schema.by_name[n].from_db for n in names]
+        req = self._request(c, fetch_size=self._page_size or 1000)
+        rows = yield from read_pages(req, self._values(names))
+        return [dict(zip(names, row)) for row in rows]
 
-        def key_rows(page: Page) -> list[dict[str, Any]]:
+    def _values(self, columns: Sequence[str]) -> Callable[[Page], list[tuple[Any, ...]]]:
+        """The function from a page of `columns` to their values, as the model holds them."""
+        convs = [self._table.by_name[n].from_db for n in columns]
+
+        def values(page: Page) -> list[tuple[Any, ...]]:
             return [
-                {n: v if f is None or v is None else f(v) for n, f, v in zip(names, convs, row)}
+                tuple(v if f is None or v is None else f(v) for f, v in zip(convs, row))
                 for row in page.rows
             ]
 
-        return (
-            yield from read_pages(self._request(c, fetch_size=self._page_size or 1000), key_rows)
-        )
+        return values
 
     def _bulk(self, driver: Driver | None, make: Any, key_columns: Sequence[str]) -> Flow[int]:
         """Write `make(where)` for each matching key, projected on `key_columns`
@@ -765,9 +696,6 @@ class QuerySetCore(Generic[D]):
         subclass's `discriminator = value` cannot be in the WHERE of a write (it is not
         a key column): it becomes an IF condition, which also keeps the write off
         another subclass's row (and implies that the row exists)."""
-        from coodie.document import _if_conditions
-        from coodie.polymorphic import condition, is_condition
-
         ifs = _if_conditions(self._table, if_conditions)
         disc = condition(self._model)
         if disc is None or not any(is_condition(c, disc) for c in self._where):
@@ -777,7 +705,7 @@ class QuerySetCore(Generic[D]):
 
     def _conditional(self, driver: Driver | None, stmt: Any) -> Single[LWTResult]:
         """The one conditional write `stmt` of the row the filter names: its LWTResult."""
-        if self._limit is not None or self._per_partition_limit is not None:
+        if self._limited:
             raise InvalidQueryError(
                 f"{self._model.__name__}: a conditional write names one row by its key; "
                 "drop limit()/per_partition_limit()"
@@ -812,33 +740,19 @@ class QuerySetCore(Generic[D]):
     def _whole_rows_by_key(self) -> bool:
         """Whether the filter is one a DELETE can take as it is: the partition key by =,
         a clustering prefix by = (the last may be a range), and nothing else."""
-        if self._limit is not None or self._per_partition_limit is not None:
-            return False
-        return self._restrictions().whole_rows
+        return not self._limited and self._restrictions().whole_rows
 
     def _probe_write(self, make: Any, keys: Sequence[Any]) -> None:
-        from coodie.expr.validate import validate
-
         validate(make(tuple(Compare(c.name, Op.EQ, 0) for c in keys)), self._table)
 
 
 # The QuerySet's terminal operations: the name each shell gives it, and the core piece
 # (a `Single`, or a flow for work of several steps) it binds to its runner.
+_NAMES = "all first trace get count create update delete exists values_list explain"
 TERMINALS: dict[str, Callable[..., Any]] = {
-    "all": QuerySetCore._all,
-    "first": QuerySetCore._first,
-    "trace": QuerySetCore._trace,
-    "get": QuerySetCore._get,
-    "count": QuerySetCore._count,
-    "paged_all": QuerySetCore._paged,
-    "create": QuerySetCore._create,
-    "update": QuerySetCore._update,
-    "delete": QuerySetCore._delete,
-    "exists": QuerySetCore._exists,
-    "values_list": QuerySetCore._values_list,
-    "page": QuerySetCore._page,
-    "explain": QuerySetCore._explain,
+    n: getattr(QuerySetCore, f"_{n}") for n in _NAMES.split()
 }
+TERMINALS["paged_all"] = TERMINALS["page"] = QuerySetCore._paged  # (page(): coodie 1.9's name)
 
 
 def read_pages(request: Request | None, each: Callable[[Page], Iterable[R]]) -> Flow[list[R]]:
@@ -859,10 +773,7 @@ def _analyzed(e: Explanation, request: Request) -> Flow[Explanation]:
 
 def _count_of(page: Page) -> int:
     """The count of a page of SELECT COUNT(*)."""
-    n = 0
-    for row in page.rows:
-        n += int(row[0])
-    return n
+    return sum(int(row[0]) for row in page.rows)
 
 
 def _any_row(page: Page) -> bool:

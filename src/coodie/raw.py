@@ -12,7 +12,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from coodie.ddl import DEFAULT_REPLICATION, literal
 from coodie.exceptions import InvalidQueryError, SchemaError
+from coodie.query import read_pages
 from coodie.requests import Compiled, Page, RawRequest, Request, StatementTypes
 from coodie.schema import check_identifier, quote
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "create_keyspace_flow",
+    "dict_rows",
     "documents_flow",
     "drop_keyspace_flow",
     "raw_flow",
@@ -60,22 +63,14 @@ def raw_request(cql: str, params: Sequence[Any] | None) -> Request:
     return Request(Compiled(_markers(cql), values))
 
 
-def _pages(request: Request) -> Flow[tuple[tuple[str, ...], list[Any]]]:
-    req: Request | None = request
-    rows: list[Any] = []
-    columns: tuple[str, ...] = ()
-    while req is not None:
-        page: Page = yield req
-        columns = page.columns or columns
-        rows.extend(page.rows)
-        req = req.next_page(page.paging_state)
-    return columns, rows
+def dict_rows(page: Page) -> list[dict[str, Any]]:
+    """A page's rows as dicts by column name."""
+    return [dict(zip(page.columns, r)) for r in page.rows]
 
 
 def raw_flow(cql: str, params: Sequence[Any] | None = None) -> Flow[list[dict[str, Any]]]:
     """Run one CQL statement with bound values; every row, as a dict."""
-    columns, rows = yield from _pages(raw_request(cql, params))
-    return [dict(zip(columns, r)) for r in rows]
+    return read_pages(raw_request(cql, params), dict_rows)
 
 
 def documents_flow(model: type[D], cql: str, params: Sequence[Any] | None = None) -> Flow[list[D]]:
@@ -84,24 +79,25 @@ def documents_flow(model: type[D], cql: str, params: Sequence[Any] | None = None
     request = schema.request(raw_request(cql, params).compiled)  # (at the model's levels)
     by_column = {c.name: c.cql_type for c in schema.columns}  # (drivers that convert by type)
     request.compiled.types = StatementTypes((), table=schema.name, by_column=by_column)
-    columns, rows = yield from _pages(request)
-    unknown = [c for c in columns if c not in schema.by_name]
-    if unknown:
-        raise InvalidQueryError(
-            f"{model.__name__}.execute_raw(): the result has columns the model lacks "
-            f"({', '.join(unknown)}); select {model.__name__}'s columns, or use "
-            "execute_raw() from coodie.sync / coodie.aio for rows as dicts"
-        )
-    docs: list[D] = model._from_rows(columns, rows)
-    return docs
+
+    def documents(page: Page) -> list[D]:
+        unknown = [c for c in page.columns if c not in schema.by_name]
+        if unknown:
+            raise InvalidQueryError(
+                f"{model.__name__}.execute_raw(): the result has columns the model lacks "
+                f"({', '.join(unknown)}); select {model.__name__}'s columns, or use "
+                "execute_raw() from coodie.sync / coodie.aio for rows as dicts"
+            )
+        docs: list[D] = model._from_rows(page.columns, page.rows)
+        return docs
+
+    return read_pages(request, documents)
 
 
 # ------------------------------------------------------------------ keyspaces
 
 
 def _replication(replication: Mapping[str, Any] | None) -> dict[str, Any]:
-    from coodie.ddl import DEFAULT_REPLICATION
-
     if replication is None:
         return dict(DEFAULT_REPLICATION)
     if not isinstance(replication, Mapping):
@@ -135,8 +131,6 @@ def create_keyspace_flow(
     name: str, replication: Mapping[str, Any] | None = None, durable_writes: bool = True
 ) -> Flow[str]:
     """CREATE KEYSPACE IF NOT EXISTS; returns the CQL it ran."""
-    from coodie.ddl import literal
-
     check_identifier(name, "keyspace name")
     if not isinstance(durable_writes, bool):
         raise SchemaError(f"durable_writes is True or False, got {durable_writes!r}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from coodie.exceptions import SchemaError
+from coodie.exceptions import InvalidQueryError, SchemaError
 from coodie.fields import (
     ClusteringKey,
     Counter,
@@ -35,9 +35,8 @@ from coodie.types import (
     plain,
     quote_name,
     snake_case,
-    split_annotated,
-    strip_optional,
     to_db_converter,
+    unwrap,
 )
 
 __all__ = ["ColumnKind", "ColumnSchema", "IndexSchema", "TableSchema", "build_schema", "quote"]
@@ -158,8 +157,6 @@ class TableSchema:
         try:
             return self.by_name[name]
         except KeyError:
-            from coodie.exceptions import InvalidQueryError
-
             raise InvalidQueryError(
                 f"{self.name} has no column {name!r}; columns are: {', '.join(self.by_name)}"
             ) from None
@@ -212,6 +209,13 @@ def build_schema(
         except SchemaError as e:
             raise fail(str(e), fname) from None
 
+    def index_of(marker: Any, using: str | None, options: Any) -> IndexSchema:
+        wrong = literal_mismatch(marker)
+        if wrong is not None:
+            raise fail(wrong, fname)
+        name = marker.index_name or f"{table}_{fname}_idx"
+        return IndexSchema(check_identifier(name, "index name"), using, options)
+
     table = getattr(own_settings, "name", None) or snake_case(cls_name)
     identifier(table, "table name")
     keyspace = getattr(settings, "keyspace", None)
@@ -232,9 +236,8 @@ def build_schema(
     ck_seen: dict[int, str] = {}
     for fname, info in fields.items():
         identifier(fname, "column name", fname)
-        inner, more = split_annotated(info.annotation)
         try:
-            metadata = (*more, *info.metadata, *split_annotated(strip_optional(inner)[0])[1])
+            metadata = unwrap(info.annotation, tuple(info.metadata))[1]
             cql_type = cql_type_of(info.annotation, tuple(info.metadata))
         except UnsupportedType as e:
             raise fail(str(e), fname) from None
@@ -308,35 +311,21 @@ def build_schema(
                 "add Frozen() to the annotation",
                 fname,
             )
+        if vidx is not None and idx is not None:
+            raise fail("a column takes one index: Indexed() or VectorIndex(), not both", fname)
+        if vidx is not None and not cql_type.size:
+            raise fail(
+                f"VectorIndex() indexes a vector column (Annotated[list[float], "
+                f"Vector(dimensions=n)]), not {cql_type}",
+                fname,
+            )
+        if idx is not None and is_counter:
+            raise fail("a counter column cannot have a secondary index", fname)
         if vidx is not None:
-            if idx is not None:
-                raise fail("a column takes one index: Indexed() or VectorIndex(), not both", fname)
-            if not cql_type.size:
-                raise fail(
-                    f"VectorIndex() indexes a vector column (Annotated[list[float], "
-                    f"Vector(dimensions=n)]), not {cql_type}",
-                    fname,
-                )
-            wrong = literal_mismatch(vidx)
-            if wrong is not None:
-                raise fail(wrong, fname)
-            similarity = vidx.similarity.upper()
-            index = IndexSchema(
-                name=check_identifier(vidx.index_name or f"{table}_{fname}_idx", "index name"),
-                using="sai",
-                options=(("similarity_function", similarity),),
-            )
-        if idx is not None:
-            bad = literal_mismatch(idx)
-            if bad:
-                raise fail(bad, fname)
-            if is_counter:
-                raise fail("a counter column cannot have a secondary index", fname)
-            index = IndexSchema(
-                name=check_identifier(idx.index_name or f"{table}_{fname}_idx", "index name"),
-                using=idx.using,
-                options=(("mode", idx.sasi_mode),) if idx.sasi_mode else (),
-            )
+            similarity = (("similarity_function", vidx.similarity.upper()),)
+            index = index_of(vidx, "sai", similarity)
+        elif idx is not None:
+            index = index_of(idx, idx.using, (("mode", idx.sasi_mode),) if idx.sasi_mode else ())
         converters = _converters(cql_type)
         columns.append(
             ColumnSchema(fname, cql_type, kind, position, order, is_counter, index, **converters)

@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from coodie.ddl import model_sync_flow
+from coodie.document import DocumentCore
 from coodie.exceptions import ConfigurationError
+from coodie.registry import registered
 
 if TYPE_CHECKING:
-    from coodie.document import DocumentCore
     from coodie.requests import Flow
 
 __all__ = ["init_documents", "register_documents", "registered_documents", "sync_all_flows"]
@@ -22,8 +24,6 @@ _documents: dict[str, list[type[DocumentCore]]] = {}
 def register_documents(driver_name: str, documents: Iterable[Any]) -> None:
     """Remember `documents` for `sync_all()`. Each must be a coodie Document class of the
     driver `driver_name` (its `Settings.driver`, or none for the default driver)."""
-    from coodie.document import DocumentCore
-
     for model in documents:
         if not (isinstance(model, type) and issubclass(model, DocumentCore)):
             raise ConfigurationError(
@@ -59,8 +59,6 @@ def init_documents(
 
 def registered_documents() -> list[type[DocumentCore]]:
     """The models given to init_coodie(documents=...) for the drivers registered now."""
-    from coodie.registry import registered
-
     return [m for name in registered() for m in _documents.get(name, ())]
 
 
@@ -74,24 +72,20 @@ def _in_order(models: Sequence[type[DocumentCore]]) -> list[type[DocumentCore]]:
 
 def sync_all_flows(
     documents: Sequence[type[DocumentCore]] | None,
-    replication_of: Any,
 ) -> Iterator[tuple[str | None, Flow[list[str]]]]:
-    """(driver name, the flow that syncs its models) per driver, in dependency order.
-    `replication_of(driver_name)` is the replication of keyspaces that driver creates."""
-    from coodie.ddl import sync_table_flow
-
+    """(driver name, the flow that syncs its models) per driver, in dependency order."""
     models = _in_order(list(documents) if documents is not None else registered_documents())
     names = list(dict.fromkeys(m._driver_name() for m in models))
 
-    def flow(mine: list[type[DocumentCore]], replication: Any) -> Flow[list[str]]:
+    def flow(mine: list[type[DocumentCore]]) -> Flow[list[str]]:
         ran: list[str] = []
         for model in mine:
             if getattr(model, "__coodie_view__", False):
                 done = yield from model._sync_view_flow()  # type: ignore[attr-defined]
             else:
-                done = yield from sync_table_flow(model, replication)
+                done = yield from model_sync_flow(model)
             ran += done
         return ran
 
     for name in names:
-        yield name, flow([m for m in models if m._driver_name() == name], replication_of(name))
+        yield name, flow([m for m in models if m._driver_name() == name])

@@ -18,6 +18,7 @@ from uuid import UUID
 
 import pydantic
 from pydantic import BaseModel
+from pydantic_core import core_schema
 
 __all__ = [
     "Ascii",
@@ -173,8 +174,6 @@ class Duration:
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        from pydantic_core import core_schema
-
         def coerce(v: Any) -> Duration:
             if isinstance(v, Duration):
                 return v
@@ -208,9 +207,7 @@ class _JsonCodec:
     """The JSON converters of one annotation (a pydantic TypeAdapter, built once)."""
 
     def __init__(self, annotation: Any) -> None:
-        from pydantic import TypeAdapter
-
-        self.adapter: Any = TypeAdapter(annotation)
+        self.adapter: Any = pydantic.TypeAdapter(annotation)
 
     def dump(self, v: Any) -> Any:
         return self.adapter.dump_json(v).decode()
@@ -384,16 +381,20 @@ def split_annotated(tp: Any) -> tuple[Any, tuple[Any, ...]]:
     return tp, ()
 
 
+def unwrap(tp: Any, metadata: tuple[Any, ...] = ()) -> tuple[Any, tuple[Any, ...]]:
+    """`Annotated[...]` and `Optional[...]` taken off an annotation: the type inside, and
+    every marker (those given in `metadata` too)."""
+    tp, more = split_annotated(tp)
+    tp, inner = split_annotated(strip_optional(tp)[0])
+    return tp, (*inner, *more, *metadata)
+
+
 def cql_type_of(tp: Any, metadata: tuple[Any, ...] = (), *, nested: bool = False) -> CqlType:
     """The CQL type for a Python annotation and its `Annotated` markers.
 
     `nested` is true inside a collection, where CQL requires collections to be frozen.
     """
-    tp, more = split_annotated(tp)
-    metadata = (*more, *metadata)
-    tp, _ = strip_optional(tp)
-    tp, more = split_annotated(tp)
-    metadata = (*more, *metadata)
+    tp, metadata = unwrap(tp, metadata)
     frozen = any(isinstance(m, Frozen) for m in metadata)
     custom = next((m for m in metadata if isinstance(m, CustomCql)), None)
     if custom is not None:
@@ -464,10 +465,6 @@ def cql_type_of(tp: Any, metadata: tuple[Any, ...] = (), *, nested: bool = False
 # Converters are chosen once per column when the schema is built; `None` means identity.
 
 Converter = Callable[[Any], Any]
-
-
-def _inet_to_db(v: Any) -> Any:
-    return str(v) if isinstance(v, (ipaddress.IPv4Address, ipaddress.IPv6Address)) else v
 
 
 def _inet_from_db(v: Any) -> Any:
@@ -590,12 +587,7 @@ def _aware_utc(v: Any) -> Any:
 def _from_db_leaf(t: CqlType) -> Converter | None:
     py = t.py
     if isinstance(py, type) and issubclass(py, enum.Enum):
-        cls = py
-
-        def to_member(v: Any) -> Any:
-            return cls(v)
-
-        return to_member
+        return py  # (the class: its value -> the member)
     if t.name == "timestamp" and py is not None:  # AwareDatetime: aware, in UTC
         return _aware_utc
     if isinstance(py, _JsonCodec):
@@ -605,7 +597,7 @@ def _from_db_leaf(t: CqlType) -> Converter | None:
     return _FROM_DB.get(t.name)
 
 
-_TO_DB: dict[str, Converter] = {"inet": _inet_to_db}
+_TO_DB: dict[str, Converter] = {"inet": plain}  # (addresses as text)
 _FROM_DB: dict[str, Converter] = {
     "duration": _duration_from_db,
     "inet": _inet_from_db,

@@ -26,7 +26,6 @@ __all__ = [
     "UserType",
     "create_type_cql",
     "live_types_flow",
-    "sync_types_flow",
     "table_udts",
     "type_changes",
 ]
@@ -101,20 +100,3 @@ def type_changes(
                 )
                 out.append(SchemaChange("type_change", t.name, "", warning=why))
     return out
-
-
-def sync_types_flow(types: list[CqlType], keyspace: str, dry_run: bool = False) -> Flow[list[str]]:
-    """Create the types that do not exist, in the order given (dependencies first), and
-    add the fields a type gained. A field whose type changed is a SchemaError: CQL cannot
-    change it. `dry_run=True`: the DDL, not run."""
-    ran: list[str] = []
-    if not types:
-        return ran
-    existing = yield from live_types_flow(keyspace)
-    for change in type_changes(types, keyspace, existing):
-        if change.warning:
-            raise SchemaError(change.warning)
-        if not dry_run:
-            yield RawRequest(change.cql)
-        ran.append(change.cql)
-    return ran

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from coodie.ddl import SyncResult, primary_key_clause, with_clause
+from coodie.document import DocumentCore
 from coodie.exceptions import SchemaError
 from coodie.query import Flow, resolve_keyspace
 from coodie.requests import Page, RawRequest
 from coodie.schema import ColumnKind
-
-if TYPE_CHECKING:
-    from coodie.document import DocumentCore
 
 __all__ = ["ViewMixin", "create_view_cql"]
 
@@ -103,8 +101,6 @@ class ViewMixin:
 def _base_by_table_name(view: type, table: object) -> type[DocumentCore]:
     """coodie 1.9's `Settings.__base_table__ = "table"`: the Document class of that table
     (defined before the view; among several, one of the view's flavour and keyspace)."""
-    from coodie.document import DocumentCore
-
     if not isinstance(table, str):
         raise SchemaError(
             f"{view.__name__}: Settings.__base_table__ is a table name, got {table!r}; "

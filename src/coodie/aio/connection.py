@@ -32,23 +32,7 @@ def _connecting(init: Callable[P, Any]) -> Callable[P, Coroutine[Any, Any, Any]]
         a = bound.arguments
         to_sync = init_documents(a["name"], a["documents"], a["sync"])
         with registry.rollback():
-            driver, replaced = connection.register_new_driver(
-                a["hosts"],
-                a["keyspace"],
-                a["driver_type"],
-                a["session"],
-                a["name"],
-                a["port"],
-                a["replication"],
-                a["default"],
-                a["cursor_key"],
-                dict(a["cluster_options"]),
-                a["consistency"],
-                a["serial_consistency"],
-                a["scan_policy"],
-                a["echo"],
-                a["hooks"],
-            )
+            driver, replaced = connection.register_new_driver(a)
             await driver.connect_async()
         if replaced is not None:
             await replaced.shutdown_async()

@@ -7,7 +7,6 @@ from typing import Any
 
 from coodie import raw
 from coodie.aio._run import arun
-from coodie.registry import get_driver
 from coodie.schema_all import sync_all_flows
 
 __all__ = ["create_keyspace", "drop_keyspace", "execute_raw", "sync_all"]
@@ -39,6 +38,6 @@ async def drop_keyspace(name: str, *, driver: str | None = None) -> str:
 async def sync_all(documents: Sequence[type[Any]] | None = None) -> list[str]:
     """`coodie.sync.sync_all()`, awaitable."""
     ran: list[str] = []
-    for name, flow in sync_all_flows(documents, lambda n: get_driver(n).replication):
+    for name, flow in sync_all_flows(documents):
         ran += await arun(name, flow)
     return ran

@@ -23,8 +23,10 @@ from types import ModuleType
 from typing import Any
 
 from coodie.ddl import SchemaChange, live_columns_flow, live_indexes_flow, table_changes
+from coodie.document import DocumentCore
 from coodie.exceptions import MigrationError
-from coodie.migrations.files import Migration, check_id
+from coodie.migrations.files import STATE_TABLE, Migration, check_id
+from coodie.polymorphic import root_of
 from coodie.query import Flow
 from coodie.requests import Page, RawRequest
 from coodie.schema import quote
@@ -51,8 +53,6 @@ class Generated:
 
 
 def _is_model(obj: Any) -> bool:
-    from coodie.document import DocumentCore
-
     if not (inspect.isclass(obj) and issubclass(obj, DocumentCore)):
         return False
     own = obj.__dict__.get("Settings")
@@ -98,8 +98,6 @@ def _placeheld(change: SchemaChange) -> SchemaChange:
 def _one_per_table(models: Sequence[Any], keyspace: str) -> list[Any]:
     """One model per table: a polymorphic subclass stands for its root (whose table has
     every subclass's columns); two other models of one table are an error."""
-    from coodie.polymorphic import root_of
-
     by_table: dict[tuple[str, str], Any] = {}
     for m in models:
         m = root_of(m) or m
@@ -169,8 +167,6 @@ def diff_flow(models: Sequence[Any], keyspace: str) -> Flow[list[SchemaChange]]:
         cql = create_view_cql(v, v._view_base(), s.keyspace or _PLACEHOLDER)
         undo = f"DROP MATERIALIZED VIEW IF EXISTS {s.qualified_name(_PLACEHOLDER)}"
         out.append(_placeheld(SchemaChange("create_view", s.name, cql, undo)))
-    from coodie.migrations.runner import STATE_TABLE
-
     modeled = {m._schema().name for m in models if (m._schema().keyspace or keyspace) == keyspace}
     used = {t.name for t in needed.get(keyspace, [])}
     here = {k.split(".", 1)[1] for k in live_tables if k.startswith(f"{keyspace}.")}
@@ -257,15 +253,9 @@ def render(
         up = [_comment("ctx.execute(...), ctx.rewrite(...): see docs/migrations.md")]
     if any(not c.warning for c in changes):
         down.insert(0, _comment("undoes upgrade(): what it created is dropped, with its data"))
-    deps = (
-        ["depends_on = []"]
-        if not depends_on
-        else [
-            "depends_on = [",
-            *(f"    {py_str(d)}," for d in depends_on),
-            "]",
-        ]
-    )
+    deps = ["depends_on = [", *(f"    {py_str(d)}," for d in depends_on), "]"]
+    if not depends_on:
+        deps = ["depends_on = []"]
     lines = [
         f'"""{title}',
         "",

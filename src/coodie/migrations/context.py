@@ -16,9 +16,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from dataclasses import dataclass
 from typing import Any, TextIO, TypeVar
 
-from coodie.ddl import live_columns_flow, model_ddl
+from coodie.ddl import drop_cql, live_columns_flow, model_ddl
 from coodie.exceptions import MigrationError
 from coodie.query import read_pages
+from coodie.raw import dict_rows
 from coodie.requests import Compiled, Flow, Page, RawRequest, Request, StatementTypes
 from coodie.schema import quote
 from coodie.types import CqlType
@@ -151,7 +152,7 @@ class ContextCore:
             self.statements.append(cql)  # (what ran: a failed statement is not listed)
             yield from schema_agreement_flow(self.agreement_timeout)
             return []
-        rows = yield from read_pages(Request(Compiled(cql, tuple(params))), _dicts)
+        rows = yield from read_pages(Request(Compiled(cql, tuple(params))), dict_rows)
         self.statements.append(cql)
         return rows
 
@@ -176,7 +177,7 @@ class ContextCore:
         page: Page = yield Request(
             Compiled(self.cql(cql), tuple(params)), fetch_size=page_size, paging_state=state
         )
-        return _dicts(page), page.paging_state
+        return dict_rows(page), page.paging_state
 
     def rewrite_flow(
         self, table: str, fn: RowFn, columns: Sequence[str] | None, page_size: int
@@ -258,20 +259,15 @@ class ContextCore:
     def model_flow(self, model: Any, create: bool) -> Flow[None]:
         """Create (or drop) a Document's table with its types and indexes, or a
         MaterializedView."""
-        schema = model._schema()
-        ks = schema.keyspace or self.keyspace
-        view = model.__coodie_view__
-        if create:
-            ddl = [create_view_cql(model, model._view_base(), ks)] if view else model_ddl(model, ks)
+        ks = model._schema().keyspace or self.keyspace
+        if not create:
+            ddl = [drop_cql(model, ks)]
+        elif model.__coodie_view__:
+            ddl = [create_view_cql(model, model._view_base(), ks)]
         else:
-            kind = "MATERIALIZED VIEW" if view else "TABLE"
-            ddl = [f"DROP {kind} IF EXISTS {schema.qualified_name(ks)}"]
+            ddl = model_ddl(model, ks)
         for cql in ddl:
             yield from self.execute_flow(cql, ())
-
-
-def _dicts(page: Page) -> list[dict[str, Any]]:
-    return [dict(zip(page.columns, r)) for r in page.rows]
 
 
 def _terminal() -> TextIO | None:

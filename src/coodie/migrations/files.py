@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 BASE = "base"  # `downgrade("base")`: undo every applied migration
+STATE_TABLE = "coodie_migrations"  # in the migrated keyspace: what ran, and the lock
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,199}$")
 
 

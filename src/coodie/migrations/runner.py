@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from coodie.ddl import ensure_keyspace_flow, live_columns_flow
 from coodie.exceptions import (
@@ -26,6 +26,7 @@ from coodie.exceptions import (
     MigrationLockError,
 )
 from coodie.expr.compiler import Compiled
+from coodie.migrations.autogen import Generated, collect_models, diff_flow, write_migration
 from coodie.migrations.context import (
     AsyncMigrationContext,
     ContextCore,
@@ -36,6 +37,7 @@ from coodie.migrations.context import (
     schema_agreement_flow,
 )
 from coodie.migrations.files import (
+    STATE_TABLE,
     Migration,
     check_known,
     load_migrations,
@@ -47,9 +49,6 @@ from coodie.registry import get_driver
 from coodie.requests import Page, RawRequest, Request
 from coodie.schema import check_identifier, quote
 
-if TYPE_CHECKING:
-    from coodie.migrations.autogen import Generated
-
 __all__ = [
     "LOCK_ID",
     "STATE_TABLE",
@@ -60,7 +59,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-STATE_TABLE = "coodie_migrations"
 LOCK_ID = "~lock"  # the lock's row: no migration id starts with "~"
 
 
@@ -359,8 +357,6 @@ class MigratorCore:
         rev_id: str | None = None,
         now: dt.datetime | None = None,
     ) -> Flow[Generated | None]:
-        from coodie.migrations.autogen import collect_models, diff_flow, write_migration
-
         changes = [] if empty else (yield from diff_flow(collect_models(models), self.keyspace))
         if not changes and not empty:
             return None
@@ -371,15 +367,17 @@ class MigratorCore:
 # ------------------------------------------------------------------ the shells
 
 
-class Migrator:
+class _Shell:
+    def __init__(self, folder: str | Path = "migrations", **options: Any) -> None:
+        self.core = MigratorCore(folder, **options)
+
+
+class Migrator(_Shell):
     """Runs migrations with a blocking driver (`coodie.sync.init_coodie`).
 
     `driver`: a registered driver's name, a driver, or None for the default one;
     `keyspace`: the one to migrate (default: the driver's). Migration functions may be
     plain (`ctx` is a `MigrationContext`) or coroutines (an `AsyncMigrationContext`)."""
-
-    def __init__(self, folder: str | Path = "migrations", **options: Any) -> None:
-        self.core = MigratorCore(folder, **options)
 
     def _call(self, step: RunMigration) -> None:
         driver = self.core.get_driver()
@@ -419,11 +417,8 @@ class Migrator:
         return self._run(self.core.make_flow(message, models, **options))
 
 
-class AsyncMigrator:
+class AsyncMigrator(_Shell):
     """`Migrator` for asyncio: the same methods, awaited."""
-
-    def __init__(self, folder: str | Path = "migrations", **options: Any) -> None:
-        self.core = MigratorCore(folder, **options)
 
     async def _call(self, step: RunMigration) -> None:
         driver = self.core.get_driver()

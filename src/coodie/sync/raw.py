@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coodie import raw
-from coodie.registry import get_driver
 from coodie.schema_all import sync_all_flows
 from coodie.sync._run import run
 
@@ -42,6 +41,6 @@ def sync_all(documents: Sequence[type[Any]] | None = None) -> list[str]:
     dependency order, each on its own driver, and bring existing tables up to date as
     `sync_table()` does; the DDL run."""
     ran: list[str] = []
-    for name, flow in sync_all_flows(documents, lambda n: get_driver(n).replication):
+    for name, flow in sync_all_flows(documents):
         ran += run(name, flow)
     return ran

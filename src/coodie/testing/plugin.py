@@ -246,16 +246,13 @@ def coodie_keyspace(
     with registry.rollback(always=True):
         if own:  # a driver of the test's own, connected in its loop (pytest_runtest_call)
             driver, _ = connection.register_new_driver(
-                list(cassandra_node.hosts),
-                _coodie_keyspace_name,
-                driver_type,
-                None,
-                "default",
-                cassandra_node.port,
-                None,
-                True,
-                None,
-                {},
+                {
+                    "hosts": list(cassandra_node.hosts),
+                    "keyspace": _coodie_keyspace_name,
+                    "driver_type": driver_type,
+                    "port": cassandra_node.port,
+                    "default": True,
+                }
             )
             request.node.stash[_ASYNC_DRIVER] = driver
         else:  # the run's driver (scylla's serves any thread and loop), on this keyspace
