@@ -26,9 +26,11 @@ from coodie.expr.compiler import (
     CONDITIONS,
     FIELDS,
     Compiled,
+    Fallback,
     compile_fixed,
     compile_statement,
     fixed_sources,
+    learned,
 )
 from coodie.expr.nodes import (
     Assignment,
@@ -127,6 +129,9 @@ def compile_for(model: type[DocumentCore], stmt: Statement, driver: Driver | Non
 def _keyspace(model: type[DocumentCore], schema: TableSchema, driver: Driver | None) -> str:
     # the schema's own (no look-up), else that of the driver the call resolved (None: looked up)
     return schema.keyspace or keyspace_of(schema, model, driver)
+
+
+_NO_OPTIONS = (None, None, None, None)  # see BatchCore._queue_insert
 
 
 def _timestamp(timestamp: int | None, batch: BatchCore | None) -> int | None:
@@ -230,18 +235,28 @@ class _Applied:
         return result
 
 
-def _insert_compiled(
+def _insert_key(model: type[DocumentCore], if_not_exists: bool, ttl: Any, timestamp: Any) -> Any:
+    """compile_fixed's key of the INSERT of every column of a `model` document."""
+    return (model, Insert, if_not_exists, ttl is not None, timestamp is not None)
+
+
+def _insert(
     doc: DocumentCore,
-    schema: TableSchema,
+    driver: Driver | None,
     if_not_exists: bool,
+    answer: Callable[[Page], T],
     ttl: int | None,
     timestamp: int | None,
-    driver: Driver | None,
-) -> Compiled:
+    batch: BatchCore | None,
+    levels: tuple[Any, Any],
+    queued: Single[Any],
+) -> Single[T]:
     """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS)."""
     model = type(doc)
-    return compile_fixed(
-        (model, Insert, if_not_exists, ttl is not None, timestamp is not None),
+    schema = model._schema()
+    timestamp = _timestamp(timestamp, batch)
+    compiled = compile_fixed(
+        _insert_key(model, if_not_exists, ttl, timestamp),
         schema,
         _keyspace(model, schema, driver),
         None if id(doc) in _PARTIAL else fixed_sources(doc.__dict__, ttl=ttl, timestamp=timestamp),
@@ -252,6 +267,7 @@ def _insert_compiled(
         ttl,
         timestamp,
     )
+    return _write(model, schema, compiled, answer, levels, batch, queued)
 
 
 def _insert_statement(
@@ -272,10 +288,11 @@ def save(
     serial_consistency: Any = None,
 ) -> Single[None]:
     """Upsert every column of the document (INSERT)."""
-    model = type(doc)
-    schema = model._schema()
-    compiled = _insert_compiled(doc, schema, False, ttl, _timestamp(timestamp, batch), driver)
-    return _write(model, schema, compiled, doc._written, (consistency, serial_consistency), batch)
+    options = (ttl, timestamp, consistency, serial_consistency)
+    if batch is not None and batch._queue_insert(doc, driver, False, doc._written, options):
+        return QUEUED
+    levels = (consistency, serial_consistency)
+    return _insert(doc, driver, False, doc._written, ttl, timestamp, batch, levels, QUEUED)
 
 
 def insert(
@@ -299,10 +316,11 @@ def insert(
             doc._mark_written()
         return result
 
-    schema = model._schema()
-    compiled = _insert_compiled(doc, schema, True, ttl, _timestamp(timestamp, batch), driver)
+    options = (ttl, timestamp, consistency, serial_consistency)
+    if batch is not None and batch._queue_insert(doc, driver, True, answer, options):
+        return QUEUED_INSERT
     levels = (consistency, serial_consistency)
-    return _write(model, schema, compiled, answer, levels, batch, QUEUED_INSERT)
+    return _insert(doc, driver, True, answer, ttl, timestamp, batch, levels, QUEUED_INSERT)
 
 
 def update(
@@ -737,6 +755,7 @@ class BatchCore:
         self._levels: set[str] = set()  # the levels they ask for (their own or their model's)
         self._serials: set[str] = set()
         self._raw: list[Compiled] = []  # raw CQL statements (`add()`), sent after the others
+        self._recipes: dict[tuple[type[DocumentCore], bool], Any] = {}  # see _queue_insert
 
     def _add(
         self,
@@ -754,6 +773,56 @@ class BatchCore:
             self._levels.add(consistency)
         if serial_consistency is not None:
             self._serials.add(serial_consistency)
+
+    def _queue_insert(
+        self,
+        doc: DocumentCore,
+        driver: Driver | None,
+        if_not_exists: bool,
+        answer: Callable[[Page], Any],
+        options: tuple[Any, ...],
+    ) -> bool:
+        """Queue the INSERT of every column of `doc` (a save() or insert() with no
+        `options` of its own: ttl, timestamp, levels) by the template this batch took for
+        its model: per row only its values are bound. False where there is no template
+        (yet: the general path then makes one) or this row cannot take it."""
+        if options != _NO_OPTIONS:
+            return False
+        model = type(doc)
+        recipe = self._recipes.get((model, if_not_exists))
+        if recipe is None:
+            recipe = self._recipe(model, driver, if_not_exists)
+            if recipe is None:
+                return False
+        if id(doc) in _PARTIAL:
+            return False
+        bind, consistency, serial = recipe
+        try:
+            compiled = bind(fixed_sources(doc.__dict__, timestamp=self.timestamp))
+        except Fallback:
+            return False
+        self._items.append(compiled)
+        self._models.append(model)
+        self._answers.append(answer)
+        if consistency is not None:
+            self._levels.add(consistency)
+        if serial is not None:
+            self._serials.add(serial)
+        return True
+
+    def _recipe(
+        self, model: type[DocumentCore], driver: Driver | None, if_not_exists: bool
+    ) -> tuple[Callable[[Sequence[Any]], Compiled], str | None, str | None] | None:
+        # what a queued INSERT of a `model` row needs, found once per batch: the template
+        # compile_fixed learned (its statement bound at this batch's timestamp), the levels
+        schema = model._schema()
+        key = _insert_key(model, if_not_exists, None, self.timestamp)
+        template = learned(key, schema, _keyspace(model, schema, driver))
+        if template is None:
+            return None
+        recipe = (template._bind, schema.consistency, schema.serial_consistency)
+        self._recipes[model, if_not_exists] = recipe
+        return recipe
 
     def add(self, cql: str, params: Sequence[Any] | None = None) -> None:
         """Queue a raw CQL write (values bound, `?` or `%s` markers) beside model writes.

@@ -712,13 +712,16 @@ class AcsyllaDriver(DriverSettings):
     async def _execute_batch(self, batch: BatchRequest) -> Page:
         b = _BATCHES[batch.kind]()
         idem, lwt = True, False
+        cql: str | None = None
         for item in batch.items:
-            prepared = self._prepared.get(item.cql) or await self._prepare(item)
+            if item.cql is not cql:  # (the rows of one shape share their text: once per run)
+                cql = item.cql
+                prepared = self._prepared.get(cql) or await self._prepare(item)
+                idem, lwt = idem and prepared[1], lwt or item.lwt
             try:  # its values only: the batch carries the options
                 b.add_statement(prepared[0].bind(self._values(item)))
             except Exception as e:
                 raise translate_error(e, item.cql) from e
-            idem, lwt = idem and prepared[1], lwt or item.lwt
         level = batch.consistency or self.default_consistency
         if level:
             b.set_consistency(_consistency(level))
