@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
@@ -707,10 +707,10 @@ def partition_of(schema: TableSchema, compiled: Compiled) -> Hashable:
     return (schema.keyspace, schema.name, values)
 
 
-def _shared(levels: Iterable[str | None], option: str) -> str | None:
+def _shared(levels: set[str], option: str) -> str | None:
     """The level a batch's writes ask for (None: the driver's). A batch runs at one level:
     writes that ask for different ones are refused, naming them."""
-    found = {level for level in levels if level is not None}
+    found = set(levels)  # (None is never added)
     if len(found) > 1:
         raise InvalidQueryError(
             f"a batch runs at one {option}; its writes ask for {', '.join(sorted(found))}: "
@@ -845,7 +845,8 @@ class BatchCore:
         items, models, answers, raw = self._items, self._models, self._answers, self._raw
         if not items and not raw:
             return None
-        if len({m._schema().driver_name for m in set(models)}) > 1:
+        tables = [m._schema() for m in set(models)]
+        if len({s.driver_name for s in tables}) > 1:
             raise InvalidQueryError("a batch cannot span several drivers (clusters)")
         conditional = any([c.lwt for c in items])
         if conditional:  # one table and one partition: every row is checked
@@ -854,7 +855,7 @@ class BatchCore:
                 self.kind, [(s, c.lwt, partition_of(s, c)) for s, c in zip(schemas, items)]
             )
         elif items:  # (the rules read each table once)
-            validate_batch(self.kind, [(m._schema(), False, None) for m in set(models)])
+            validate_batch(self.kind, [(s, False, None) for s in tables])
         # the batch's levels, else the one its writes ask for
         consistency = self.consistency or _shared(self._levels, "consistency")
         serial = self.serial_consistency or _shared(self._serials, "serial_consistency")
