@@ -240,22 +240,17 @@ def _insert_key(model: type[DocumentCore], if_not_exists: bool, ttl: Any, timest
     return (model, Insert, if_not_exists, ttl is not None, timestamp is not None)
 
 
-def _insert(
+def _insert_compiled(
     doc: DocumentCore,
-    driver: Driver | None,
+    schema: TableSchema,
     if_not_exists: bool,
-    answer: Callable[[Page], T],
     ttl: int | None,
     timestamp: int | None,
-    batch: BatchCore | None,
-    levels: tuple[Any, Any],
-    queued: Single[Any],
-) -> Single[T]:
+    driver: Driver | None,
+) -> Compiled:
     """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS)."""
     model = type(doc)
-    schema = model._schema()
-    timestamp = _timestamp(timestamp, batch)
-    compiled = compile_fixed(
+    return compile_fixed(
         _insert_key(model, if_not_exists, ttl, timestamp),
         schema,
         _keyspace(model, schema, driver),
@@ -267,7 +262,6 @@ def _insert(
         ttl,
         timestamp,
     )
-    return _write(model, schema, compiled, answer, levels, batch, queued)
 
 
 def _insert_statement(
@@ -291,8 +285,10 @@ def save(
     options = (ttl, timestamp, consistency, serial_consistency)
     if batch is not None and batch._queue_insert(doc, driver, False, doc._written, options):
         return QUEUED
-    levels = (consistency, serial_consistency)
-    return _insert(doc, driver, False, doc._written, ttl, timestamp, batch, levels, QUEUED)
+    model = type(doc)
+    schema = model._schema()
+    compiled = _insert_compiled(doc, schema, False, ttl, _timestamp(timestamp, batch), driver)
+    return _write(model, schema, compiled, doc._written, (consistency, serial_consistency), batch)
 
 
 def insert(
@@ -319,8 +315,10 @@ def insert(
     options = (ttl, timestamp, consistency, serial_consistency)
     if batch is not None and batch._queue_insert(doc, driver, True, answer, options):
         return QUEUED_INSERT
+    schema = model._schema()
+    compiled = _insert_compiled(doc, schema, True, ttl, _timestamp(timestamp, batch), driver)
     levels = (consistency, serial_consistency)
-    return _insert(doc, driver, True, answer, ttl, timestamp, batch, levels, QUEUED_INSERT)
+    return _write(model, schema, compiled, answer, levels, batch, QUEUED_INSERT)
 
 
 def update(
@@ -710,13 +708,12 @@ def partition_of(schema: TableSchema, compiled: Compiled) -> Hashable:
 def _shared(levels: set[str], option: str) -> str | None:
     """The level a batch's writes ask for (None: the driver's). A batch runs at one level:
     writes that ask for different ones are refused, naming them."""
-    found = set(levels)  # (None is never added)
-    if len(found) > 1:
+    if len(levels) > 1:
         raise InvalidQueryError(
-            f"a batch runs at one {option}; its writes ask for {', '.join(sorted(found))}: "
+            f"a batch runs at one {option}; its writes ask for {', '.join(sorted(levels))}: "
             f"give BatchQuery({option}=...)"
         )
-    return found.pop() if found else None
+    return next(iter(levels), None)
 
 
 class BatchCore:
@@ -783,46 +780,28 @@ class BatchCore:
         options: tuple[Any, ...],
     ) -> bool:
         """Queue the INSERT of every column of `doc` (a save() or insert() with no
-        `options` of its own: ttl, timestamp, levels) by the template this batch took for
-        its model: per row only its values are bound. False where there is no template
-        (yet: the general path then makes one) or this row cannot take it."""
-        if options != _NO_OPTIONS:
+        `options` of its own: ttl, timestamp, levels) by the template compile_fixed
+        learned for its model, found once per batch: per row only its values are bound.
+        False where there is none (yet) or this row cannot take it: the general way."""
+        if options != _NO_OPTIONS or id(doc) in _PARTIAL:
             return False
         model = type(doc)
         recipe = self._recipes.get((model, if_not_exists))
         if recipe is None:
-            recipe = self._recipe(model, driver, if_not_exists)
-            if recipe is None:
+            schema = model._schema()
+            key = _insert_key(model, if_not_exists, None, self.timestamp)
+            template = learned(key, schema, _keyspace(model, schema, driver))
+            if template is None:
                 return False
-        if id(doc) in _PARTIAL:
-            return False
+            recipe = (template._bind, schema.consistency, schema.serial_consistency)
+            self._recipes[model, if_not_exists] = recipe
         bind, consistency, serial = recipe
         try:
             compiled = bind(fixed_sources(doc.__dict__, timestamp=self.timestamp))
         except Fallback:
             return False
-        self._items.append(compiled)
-        self._models.append(model)
-        self._answers.append(answer)
-        if consistency is not None:
-            self._levels.add(consistency)
-        if serial is not None:
-            self._serials.add(serial)
+        self._add(compiled, model, answer, consistency, serial)
         return True
-
-    def _recipe(
-        self, model: type[DocumentCore], driver: Driver | None, if_not_exists: bool
-    ) -> tuple[Callable[[Sequence[Any]], Compiled], str | None, str | None] | None:
-        # what a queued INSERT of a `model` row needs, found once per batch: the template
-        # compile_fixed learned (its statement bound at this batch's timestamp), the levels
-        schema = model._schema()
-        key = _insert_key(model, if_not_exists, None, self.timestamp)
-        template = learned(key, schema, _keyspace(model, schema, driver))
-        if template is None:
-            return None
-        recipe = (template._bind, schema.consistency, schema.serial_consistency)
-        self._recipes[model, if_not_exists] = recipe
-        return recipe
 
     def add(self, cql: str, params: Sequence[Any] | None = None) -> None:
         """Queue a raw CQL write (values bound, `?` or `%s` markers) beside model writes.
