@@ -235,11 +235,6 @@ class _Applied:
         return result
 
 
-def _insert_key(model: type[DocumentCore], if_not_exists: bool, ttl: Any, timestamp: Any) -> Any:
-    """compile_fixed's key of the INSERT of every column of a `model` document."""
-    return (model, Insert, if_not_exists, ttl is not None, timestamp is not None)
-
-
 def _insert_compiled(
     doc: DocumentCore,
     schema: TableSchema,
@@ -251,7 +246,7 @@ def _insert_compiled(
     """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS)."""
     model = type(doc)
     return compile_fixed(
-        _insert_key(model, if_not_exists, ttl, timestamp),
+        (model, Insert, if_not_exists, ttl is not None, timestamp is not None),
         schema,
         _keyspace(model, schema, driver),
         None if id(doc) in _PARTIAL else fixed_sources(doc.__dict__, ttl=ttl, timestamp=timestamp),
@@ -282,8 +277,9 @@ def save(
     serial_consistency: Any = None,
 ) -> Single[None]:
     """Upsert every column of the document (INSERT)."""
-    options = (ttl, timestamp, consistency, serial_consistency)
-    if batch is not None and batch._queue_insert(doc, driver, False, doc._written, options):
+    if batch is not None and batch._queue_insert(
+        doc, driver, False, doc._written, (ttl, timestamp, consistency, serial_consistency)
+    ):
         return QUEUED
     model = type(doc)
     schema = model._schema()
@@ -312,8 +308,9 @@ def insert(
             doc._mark_written()
         return result
 
-    options = (ttl, timestamp, consistency, serial_consistency)
-    if batch is not None and batch._queue_insert(doc, driver, True, answer, options):
+    if batch is not None and batch._queue_insert(
+        doc, driver, True, answer, (ttl, timestamp, consistency, serial_consistency)
+    ):
         return QUEUED_INSERT
     schema = model._schema()
     compiled = _insert_compiled(doc, schema, True, ttl, _timestamp(timestamp, batch), driver)
@@ -789,7 +786,8 @@ class BatchCore:
         recipe = self._recipes.get((model, if_not_exists))
         if recipe is None:
             schema = model._schema()
-            key = _insert_key(model, if_not_exists, None, self.timestamp)
+            # (the key of _insert_compiled's INSERT, with no ttl: this batch's timestamp)
+            key = (model, Insert, if_not_exists, False, self.timestamp is not None)
             template = learned(key, schema, _keyspace(model, schema, driver))
             if template is None:
                 return False
