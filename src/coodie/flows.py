@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
@@ -26,9 +26,11 @@ from coodie.expr.compiler import (
     CONDITIONS,
     FIELDS,
     Compiled,
+    Fallback,
     compile_fixed,
     compile_statement,
     fixed_sources,
+    learned,
 )
 from coodie.expr.nodes import (
     Assignment,
@@ -127,6 +129,9 @@ def compile_for(model: type[DocumentCore], stmt: Statement, driver: Driver | Non
 def _keyspace(model: type[DocumentCore], schema: TableSchema, driver: Driver | None) -> str:
     # the schema's own (no look-up), else that of the driver the call resolved (None: looked up)
     return schema.keyspace or keyspace_of(schema, model, driver)
+
+
+_NO_OPTIONS = (None, None, None, None)  # see BatchCore._queue_insert
 
 
 def _timestamp(timestamp: int | None, batch: BatchCore | None) -> int | None:
@@ -272,6 +277,10 @@ def save(
     serial_consistency: Any = None,
 ) -> Single[None]:
     """Upsert every column of the document (INSERT)."""
+    if batch is not None and batch._queue_insert(
+        doc, driver, False, doc._written, (ttl, timestamp, consistency, serial_consistency)
+    ):
+        return QUEUED
     model = type(doc)
     schema = model._schema()
     compiled = _insert_compiled(doc, schema, False, ttl, _timestamp(timestamp, batch), driver)
@@ -299,6 +308,10 @@ def insert(
             doc._mark_written()
         return result
 
+    if batch is not None and batch._queue_insert(
+        doc, driver, True, answer, (ttl, timestamp, consistency, serial_consistency)
+    ):
+        return QUEUED_INSERT
     schema = model._schema()
     compiled = _insert_compiled(doc, schema, True, ttl, _timestamp(timestamp, batch), driver)
     levels = (consistency, serial_consistency)
@@ -689,16 +702,15 @@ def partition_of(schema: TableSchema, compiled: Compiled) -> Hashable:
     return (schema.keyspace, schema.name, values)
 
 
-def _shared(levels: Iterable[str | None], option: str) -> str | None:
+def _shared(levels: set[str], option: str) -> str | None:
     """The level a batch's writes ask for (None: the driver's). A batch runs at one level:
     writes that ask for different ones are refused, naming them."""
-    found = {level for level in levels if level is not None}
-    if len(found) > 1:
+    if len(levels) > 1:
         raise InvalidQueryError(
-            f"a batch runs at one {option}; its writes ask for {', '.join(sorted(found))}: "
+            f"a batch runs at one {option}; its writes ask for {', '.join(sorted(levels))}: "
             f"give BatchQuery({option}=...)"
         )
-    return found.pop() if found else None
+    return next(iter(levels), None)
 
 
 class BatchCore:
@@ -737,6 +749,7 @@ class BatchCore:
         self._levels: set[str] = set()  # the levels they ask for (their own or their model's)
         self._serials: set[str] = set()
         self._raw: list[Compiled] = []  # raw CQL statements (`add()`), sent after the others
+        self._recipes: dict[tuple[type[DocumentCore], bool], Any] = {}  # see _queue_insert
 
     def _add(
         self,
@@ -754,6 +767,39 @@ class BatchCore:
             self._levels.add(consistency)
         if serial_consistency is not None:
             self._serials.add(serial_consistency)
+
+    def _queue_insert(
+        self,
+        doc: DocumentCore,
+        driver: Driver | None,
+        if_not_exists: bool,
+        answer: Callable[[Page], Any],
+        options: tuple[Any, ...],
+    ) -> bool:
+        """Queue the INSERT of every column of `doc` (a save() or insert() with no
+        `options` of its own: ttl, timestamp, levels) by the template compile_fixed
+        learned for its model, found once per batch: per row only its values are bound.
+        False where there is none (yet) or this row cannot take it: the general way."""
+        if options != _NO_OPTIONS or id(doc) in _PARTIAL:
+            return False
+        model = type(doc)
+        recipe = self._recipes.get((model, if_not_exists))
+        if recipe is None:
+            schema = model._schema()
+            # (the key of _insert_compiled's INSERT, with no ttl: this batch's timestamp)
+            key = (model, Insert, if_not_exists, False, self.timestamp is not None)
+            template = learned(key, schema, _keyspace(model, schema, driver))
+            if template is None:
+                return False
+            recipe = (template._bind, schema.consistency, schema.serial_consistency)
+            self._recipes[model, if_not_exists] = recipe
+        bind, consistency, serial = recipe
+        try:
+            compiled = bind(fixed_sources(doc.__dict__, timestamp=self.timestamp))
+        except Fallback:
+            return False
+        self._add(compiled, model, answer, consistency, serial)
+        return True
 
     def add(self, cql: str, params: Sequence[Any] | None = None) -> None:
         """Queue a raw CQL write (values bound, `?` or `%s` markers) beside model writes.
@@ -776,7 +822,8 @@ class BatchCore:
         items, models, answers, raw = self._items, self._models, self._answers, self._raw
         if not items and not raw:
             return None
-        if len({m._schema().driver_name for m in set(models)}) > 1:
+        tables = [m._schema() for m in set(models)]
+        if len({s.driver_name for s in tables}) > 1:
             raise InvalidQueryError("a batch cannot span several drivers (clusters)")
         conditional = any([c.lwt for c in items])
         if conditional:  # one table and one partition: every row is checked
@@ -785,7 +832,7 @@ class BatchCore:
                 self.kind, [(s, c.lwt, partition_of(s, c)) for s, c in zip(schemas, items)]
             )
         elif items:  # (the rules read each table once)
-            validate_batch(self.kind, [(m._schema(), False, None) for m in set(models)])
+            validate_batch(self.kind, [(s, False, None) for s in tables])
         # the batch's levels, else the one its writes ask for
         consistency = self.consistency or _shared(self._levels, "consistency")
         serial = self.serial_consistency or _shared(self._serials, "serial_consistency")

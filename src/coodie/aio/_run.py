@@ -74,7 +74,9 @@ def operation(
 
     @functools.wraps(build)
     async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        driver = find_driver(self._driver_name())  # (None: none registered: said on use)
+        # (None: none registered, said on use; a write queued in a batch sends nothing and
+        # resolves no driver, unless its model names no keyspace)
+        driver = None if kwargs.get("batch") is not None else find_driver(self._driver_name())
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return await adrive(op, driver, self._driver_name())  # type: ignore[arg-type]

@@ -712,13 +712,23 @@ class AcsyllaDriver(DriverSettings):
     async def _execute_batch(self, batch: BatchRequest) -> Page:
         b = _BATCHES[batch.kind]()
         idem, lwt = True, False
+        cql: str | None = None
+        types: Any = _UNKNOWN
         for item in batch.items:
-            prepared = self._prepared.get(item.cql) or await self._prepare(item)
+            if item.cql is not cql or item.types is not types:
+                # the rows of one shape share their text and types: looked up once per run
+                cql, types = item.cql, item.types
+                prepared = self._prepared.get(cql) or await self._prepare(item)
+                idem, lwt = idem and prepared[1], lwt or item.lwt
+                convs = self._binders.get(types, _UNKNOWN) if types is not None else None
             try:  # its values only: the batch carries the options
-                b.add_statement(prepared[0].bind(self._values(item)))
+                if convs is _UNKNOWN:  # (not made yet: _values makes them)
+                    values = self._values(item)
+                else:
+                    values = list(item.params) if convs is None else _apply(convs, item.params)
+                b.add_statement(prepared[0].bind(values))
             except Exception as e:
                 raise translate_error(e, item.cql) from e
-            idem, lwt = idem and prepared[1], lwt or item.lwt
         level = batch.consistency or self.default_consistency
         if level:
             b.set_consistency(_consistency(level))

@@ -299,15 +299,18 @@ class CassandraDriver(base.DriverSettings):
         stmt = BatchStatement(batch_type=_BATCH_TYPES[batch.kind])
         add, prepared, prepare = stmt.add, self._prepared.get, self._prepare
         lwt, marked = False, True
+        cql: str | None = None
+        ps: Any = None
         for item in batch.items:
-            cql = item.cql
-            ps = prepared(cql) or prepare(cql)
+            if item.cql is not cql:  # (the rows of one shape share their text: once per run)
+                cql = item.cql
+                ps = prepared(cql) or prepare(cql)
+                lwt = lwt or item.lwt
+                marked = marked and idempotent(item)
             try:  # (the batch binds: a bound statement added to it costs more)
                 add(ps, item.params)
             except Exception as e:
-                raise translate_error(e, cql) from e
-            lwt = lwt or item.lwt
-            marked = marked and idempotent(item)
+                raise translate_error(e, item.cql) from e
         level = batch.consistency or self.default_consistency
         if level:
             stmt.consistency_level = _consistency(level)

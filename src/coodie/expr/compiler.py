@@ -58,6 +58,7 @@ __all__ = [
     "FIELDS",
     "Bind",
     "Compiled",
+    "Fallback",
     "StatementTypes",
     "Template",
     "cache_info",
@@ -65,6 +66,7 @@ __all__ = [
     "compile_fixed",
     "compile_statement",
     "fixed_sources",
+    "learned",
 ]
 
 
@@ -92,7 +94,7 @@ class Bind(NamedTuple):
     type: CqlType
 
 
-class _Fallback(Exception):  # (not an error: a signal to compile_fixed)
+class Fallback(Exception):  # (not an error: a signal to compile_fixed)
     """A remembered statement cannot take this call: it goes the general way."""
 
 
@@ -139,7 +141,7 @@ def _binder(t: Template) -> Callable[[Sequence[Any]], Compiled]:
     env: dict[str, Any] = {
         "Compiled": Compiled,
         "InvalidQueryError": InvalidQueryError,
-        "_Fallback": _Fallback,
+        "Fallback": Fallback,
         "t": t,
         "cql": t.cql,
         "columns": t.columns,
@@ -154,7 +156,7 @@ def _binder(t: Template) -> Callable[[Sequence[Any]], Compiled]:
         env[f"k{i}"], env[f"cls{i}"] = key, cls
         lines.append(f"    v{i} = s{int(source)}[k{i}]")
         if null is _FALLBACK:
-            lines.append(f"    if v{i} is None:\n        raise _Fallback")
+            lines.append(f"    if v{i} is None:\n        raise Fallback")
             lines.append("    else:")
         elif null is not None:
             env[f"null{i}"] = null
@@ -272,7 +274,7 @@ def compile_fixed(
         if given is not None:
             try:
                 return template._bind(given)
-            except _Fallback:
+            except Fallback:
                 pass
     stmt = general(*args)
     made, values = _template(stmt, schema, keyspace)
@@ -280,6 +282,13 @@ def compile_fixed(
     if template is None:
         _learn(full, fixed, stmt, made, compiled, sources, schema, keyspace)
     return compiled
+
+
+def learned(key: Hashable, schema: TableSchema, keyspace: str | None) -> Template | None:
+    """The template compile_fixed remembered for `key` (None: none yet, or calls of that
+    key take the general path). Its `bind` raises `Fallback` for a call it cannot take."""
+    found = _cache.get((schema, keyspace, key))
+    return found if type(found) is Template else None
 
 
 def fixed_sources(

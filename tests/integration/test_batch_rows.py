@@ -1,0 +1,98 @@
+"""Many rows of one model queued in one batch: each row keeps the rules a lone write has.
+
+A batch binds the rows of a model by the statement it took for the first of them: these
+tests queue several rows of a model, then rows that this statement cannot take as they
+are (a partial document, a None static column, a bad value, options of their own).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from coodie.exceptions import InvalidQueryError
+
+D1 = dt.date(2024, 1, 1)
+
+
+@pytest.fixture(autouse=True)
+def tables(f: Any) -> None:
+    f(f.m.User.sync_table())
+    f(f.m.Reading.sync_table())
+
+
+def test_rows_after_the_first_keep_their_own_shape(f: Any) -> None:
+    U, R, s = f.m.User, f.m.Reading, f"s-{uuid4()}"
+    kept = U(name="kept", email="kept@x", tags={"t"})
+    f(kept.save())
+    [partial] = f(U.find(id=kept.id).only("id", "name").all())
+    partial.name = "renamed"
+    others = [U(name=f"u{i}") for i in range(3)]
+    # a None static column is left out of its row's INSERT, not written as null
+    no_site = R.model_construct(sensor=s, day=D1, seq=9, value=1.0, site=None)
+    with f.batch() as b:
+        for u in others:
+            f(u.save(batch=b))
+        f(partial.save(batch=b))  # writes only the columns it read
+        for seq in range(3):
+            f(R(sensor=s, day=D1, seq=seq, site="north").save(batch=b))
+        f(no_site.save(batch=b))
+        f(U(name="short", id=(short := uuid4())).save(batch=b, ttl=3600))
+        assert len(b) == 9
+    got = f(U.get(id=kept.id))
+    assert (got.name, got.email, got.tags) == ("renamed", "kept@x", {"t"})
+    assert [f(U.get(id=u.id)).name for u in others] == ["u0", "u1", "u2"]
+    assert f(U.get(id=short)).name == "short"
+    assert {(r.seq, r.site) for r in f(R.find(sensor=s).all())} == {
+        (9, "north"),
+        (2, "north"),
+        (1, "north"),
+        (0, "north"),
+    }
+
+
+def test_every_row_of_a_batch_takes_its_timestamp(f: Any) -> None:
+    U = f.m.User
+    users = [U(name=f"new{i}") for i in range(4)]
+    for u in users:  # written at a later time than the batch's
+        f(U(id=u.id, name="later").save(timestamp=2_000))
+    with f.batch(timestamp=1_000) as b:
+        for u in users:
+            f(u.save(batch=b))
+    assert [f(U.get(id=u.id)).name for u in users] == ["later"] * 4
+
+
+def test_a_row_with_a_bad_value_is_refused_and_not_queued(f: Any) -> None:
+    U = f.m.User
+    good = [U(name=f"g{i}") for i in range(3)]
+    bad = U.model_construct(id=uuid4(), name=42, email="", tags=set())
+    with f.batch() as b:
+        for u in good:
+            f(u.save(batch=b))
+        with pytest.raises(InvalidQueryError, match="name"):
+            f(bad.save(batch=b))
+        assert len(b) == 3
+    assert [f(U.get(id=u.id)).name for u in good] == ["g0", "g1", "g2"]
+    assert f(U.find_one(id=bad.id)) is None
+
+
+def test_inserts_of_one_partition_apply_together(f: Any) -> None:
+    R, s = f.m.Reading, f"s-{uuid4()}"
+    f(R(sensor=s, day=D1, seq=1, value=5.0).save())
+    with f.batch() as b:
+        for seq in (2, 3, 4):
+            f(R(sensor=s, day=D1, seq=seq).insert(batch=b))
+    assert b.result is not None and b.result.applied
+    with f.batch() as b:
+        for seq in (5, 1, 6):  # seq 1 exists: none of them is written
+            f(R(sensor=s, day=D1, seq=seq, value=9.0).insert(batch=b))
+    assert b.result is not None and not b.result.applied
+    assert [(r.seq, r.value) for r in f(R.find(sensor=s).all())] == [
+        (4, 0.0),
+        (3, 0.0),
+        (2, 0.0),
+        (1, 5.0),
+    ]
