@@ -840,7 +840,8 @@ class BatchCore:
         page: Page = yield BatchRequest(
             self.kind.value, (*items, *raw), consistency, self.timeout, serial
         )
-        if conditional or any([c.lwt for c in raw]):
+        # (a raw conditional statement is known by the server's answer: the [applied] row)
+        if conditional or (page.columns and page.columns[0] == "[applied]"):
             self.result = lwt_result(page, models[0] if models else None)
         if self.result is None or self.result.applied:
             for answer in answers:

@@ -806,3 +806,22 @@ def test_a_keyspace_altered_with_a_short_strategy_name_reads_back_its_full_class
         }
     finally:
         session.execute(f"DROP KEYSPACE {name}")
+
+
+def test_a_raw_conditional_statement_makes_the_batch_answer_whether_it_applied(
+    f: Any, m: Any, keyspace: str
+) -> None:
+    ks = keyspace
+    item_id = uuid4()
+    f(m.Item(id=item_id, name="first", price=1).save())
+    insert = f"INSERT INTO {ks}.compat_items (id, name, price) VALUES (?, ?, ?) IF NOT EXISTS"
+    with f.batch() as batch:
+        batch.add(insert, (item_id, "second", 2))
+    assert batch.result is not None and batch.result.applied is False
+    assert batch.result.existing["name"] == "first" and batch.result.existing["price"] == 1
+    assert f(m.Item.get(id=item_id)).name == "first"
+    fresh = uuid4()
+    with f.batch() as batch:
+        batch.add(insert, (fresh, "new", 3))
+    assert batch.result is not None and batch.result.applied is True
+    assert f(m.Item.get(id=fresh)).name == "new"
