@@ -79,12 +79,18 @@ def shallow_probe(doc: BaseModel) -> Any:
     cls = type(doc)
     probe = object.__new__(cls)
     SET_DICT(probe, dict(doc.__dict__))
-    SLOTS["__pydantic_fields_set__"].__set__(probe, set(doc.__pydantic_fields_set__))
+    _SET_FIELDS_SET(probe, set(doc.__pydantic_fields_set__))
     extra = doc.__pydantic_extra__ if cls.model_config.get("extra") == "allow" else None
-    SLOTS["__pydantic_extra__"].__set__(probe, dict(extra) if extra is not None else None)
+    _SET_EXTRA(probe, dict(extra) if extra is not None else None)
     private = doc.__pydantic_private__ if cls.__private_attributes__ else None
-    SLOTS["__pydantic_private__"].__set__(probe, dict(private) if private is not None else None)
+    _SET_PRIVATE(probe, dict(private) if private is not None else None)
     return probe
+
+
+_SET_FIELDS_SET, _SET_EXTRA, _SET_PRIVATE = (
+    SLOTS[n].__set__
+    for n in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+)
 
 
 def values_model(cls: type[BaseModel]) -> type[BaseModel]:

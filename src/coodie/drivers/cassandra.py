@@ -251,7 +251,8 @@ class CassandraDriver(base.DriverSettings):
             base.keep(self._prepared, cql, ps)
         return ps
 
-    def _bind(self, request: Request) -> Any:
+    def _start(self, request: Request) -> ResponseFuture:
+        """Bind `request` with its options and send it."""
         compiled = request.compiled
         cql = compiled.cql
         ps = self._prepared.get(cql) or self._prepare(cql)
@@ -272,13 +273,7 @@ class CassandraDriver(base.DriverSettings):
         bound.is_idempotent = idempotent(compiled)
         if request.retry_policy is not None:
             bound.retry_policy = request.retry_policy
-        return bound
-
-    def _start(self, request: Request) -> ResponseFuture:
-        bound = self._bind(request)
-        session = self._session
-        if session is None:
-            session = self.connect()
+        session = self._session or self.connect()
         try:
             if request.paging_state is None and not request.trace and request.timeout is None:
                 # (the common case: the fewest arguments to parse)
@@ -293,7 +288,7 @@ class CassandraDriver(base.DriverSettings):
                 trace=request.trace,
             )
         except Exception as e:
-            raise translate_error(e, request.compiled.cql) from e
+            raise translate_error(e, cql) from e
 
     def _start_batch(self, batch: BatchRequest) -> ResponseFuture:
         stmt = BatchStatement(batch_type=_BATCH_TYPES[batch.kind])
