@@ -46,7 +46,8 @@ SLOTS = {
         "__pydantic_private__",
     )
 }  # BaseModel's own slots (what model_construct() sets)
-SET_DICT = SLOTS["__dict__"].__set__
+# (their setters: in the order above)
+SET_DICT, _SET_FIELDS_SET, _SET_EXTRA, _SET_PRIVATE = (s.__set__ for s in SLOTS.values())
 
 
 def caller_namespace() -> Any:
@@ -85,12 +86,6 @@ def shallow_probe(doc: BaseModel) -> Any:
     private = doc.__pydantic_private__ if cls.__private_attributes__ else None
     _SET_PRIVATE(probe, dict(private) if private is not None else None)
     return probe
-
-
-_SET_FIELDS_SET, _SET_EXTRA, _SET_PRIVATE = (
-    SLOTS[n].__set__
-    for n in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
-)
 
 
 def values_model(cls: type[BaseModel]) -> type[BaseModel]:

@@ -91,14 +91,12 @@ def _refused_credentials(e: BaseException) -> bool:
     return False
 
 
-def _rows(rows: Sequence[Any] | None, columns: Sequence[str] | None) -> list[Any]:
-    if not rows:
-        return []
+def _rows(rows: Sequence[Any], columns: Sequence[str] | None) -> list[Any]:
     first = rows[0]
     if isinstance(first, dict):  # a user session with dict_factory
         names = list(columns or first.keys())
         return [tuple(r[n] for n in names) for r in rows]
-    return rows if type(rows) is list else list(rows)
+    return list(rows)
 
 
 class CassandraDriver(base.DriverSettings):
@@ -323,7 +321,10 @@ class CassandraDriver(base.DriverSettings):
     def _page(rf: ResponseFuture, rows: Any) -> Page:
         names = rf._col_names
         columns = tuple(names) if names else ()
-        page = Page(_rows(rows, columns) if rows else [], columns, rf._paging_state)
+        # (a list of tuples, the common case, is taken as it is)
+        if rows and (type(rows) is not list or isinstance(rows[0], dict)):
+            rows = _rows(rows, columns)
+        page = Page(rows or [], columns, rf._paging_state)
         if rf._query_traces:  # a traced request (Request.trace): the server's session id
             page.trace_id = rf._query_traces[-1].trace_id
         return page
