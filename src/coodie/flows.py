@@ -635,7 +635,7 @@ def get(
         compiled = compile_fixed(
             (model, Select, tuple(lookups)),
             schema,
-            _keyspace(model, schema, driver),
+            schema.keyspace or keyspace_of(schema, model, driver),  # (_keyspace, inline)
             fixed_sources(lookups, limit=2),  # (2 rows: to tell one from several)
             _get_statement,
             _parametrized,
