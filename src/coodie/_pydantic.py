@@ -46,7 +46,8 @@ SLOTS = {
         "__pydantic_private__",
     )
 }  # BaseModel's own slots (what model_construct() sets)
-SET_DICT = SLOTS["__dict__"].__set__
+# (their setters: in the order above)
+SET_DICT, _SET_FIELDS_SET, _SET_EXTRA, _SET_PRIVATE = (s.__set__ for s in SLOTS.values())
 
 
 def caller_namespace() -> Any:
@@ -79,11 +80,11 @@ def shallow_probe(doc: BaseModel) -> Any:
     cls = type(doc)
     probe = object.__new__(cls)
     SET_DICT(probe, dict(doc.__dict__))
-    SLOTS["__pydantic_fields_set__"].__set__(probe, set(doc.__pydantic_fields_set__))
+    _SET_FIELDS_SET(probe, set(doc.__pydantic_fields_set__))
     extra = doc.__pydantic_extra__ if cls.model_config.get("extra") == "allow" else None
-    SLOTS["__pydantic_extra__"].__set__(probe, dict(extra) if extra is not None else None)
+    _SET_EXTRA(probe, dict(extra) if extra is not None else None)
     private = doc.__pydantic_private__ if cls.__private_attributes__ else None
-    SLOTS["__pydantic_private__"].__set__(probe, dict(private) if private is not None else None)
+    _SET_PRIVATE(probe, dict(private) if private is not None else None)
     return probe
 
 

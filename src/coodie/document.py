@@ -278,7 +278,8 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
 
     @classmethod
     def _driver_name(cls) -> str | None:
-        return cls._schema().driver_name
+        owner, schema = cls.__coodie_owned_schema__  # (_schema() inline: a call less per request)
+        return (schema if owner is cls else cls._deferred_schema()).driver_name
 
     # ------------------------------------------------------------- statements
 

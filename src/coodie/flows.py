@@ -648,7 +648,7 @@ def get(
         compiled = compile_fixed(
             (model, Select, tuple(lookups)),
             schema,
-            _keyspace(model, schema, driver),
+            schema.keyspace or keyspace_of(schema, model, driver),  # (_keyspace, inline)
             fixed_sources(lookups, limit=2),  # (2 rows: to tell one from several)
             _get_statement,
             _parametrized,
@@ -671,7 +671,13 @@ class _OneDocument:
         self.model, self.request, self.required = model, request, required
 
     def __call__(self, page: Page) -> Any:
-        return one_document(self.model, self.request, page.rows, required=self.required)
+        rows, model = page.rows, self.model
+        if len(rows) == 1 and model.__dict__.get("__coodie_poly_subs__") is None:
+            # (the common case: the model's row builder, without the layers over it)
+            h = model.__coodie_hydrators__.get(self.request.compiled.columns)
+            if h is not None and h.build is not None:
+                return h.build(rows)[0]
+        return one_document(model, self.request, rows, required=self.required)
 
 
 def _get_statement(

@@ -91,14 +91,12 @@ def _refused_credentials(e: BaseException) -> bool:
     return False
 
 
-def _rows(rows: Sequence[Any] | None, columns: Sequence[str] | None) -> list[Any]:
-    if not rows:
-        return []
+def _rows(rows: Sequence[Any], columns: Sequence[str] | None) -> list[Any]:
     first = rows[0]
     if isinstance(first, dict):  # a user session with dict_factory
         names = list(columns or first.keys())
         return [tuple(r[n] for n in names) for r in rows]
-    return rows if type(rows) is list else list(rows)
+    return list(rows)
 
 
 class CassandraDriver(base.DriverSettings):
@@ -251,7 +249,8 @@ class CassandraDriver(base.DriverSettings):
             base.keep(self._prepared, cql, ps)
         return ps
 
-    def _bind(self, request: Request) -> Any:
+    def _start(self, request: Request) -> ResponseFuture:
+        """Bind `request` with its options and send it."""
         compiled = request.compiled
         cql = compiled.cql
         ps = self._prepared.get(cql) or self._prepare(cql)
@@ -272,13 +271,7 @@ class CassandraDriver(base.DriverSettings):
         bound.is_idempotent = idempotent(compiled)
         if request.retry_policy is not None:
             bound.retry_policy = request.retry_policy
-        return bound
-
-    def _start(self, request: Request) -> ResponseFuture:
-        bound = self._bind(request)
-        session = self._session
-        if session is None:
-            session = self.connect()
+        session = self._session or self.connect()
         try:
             if request.paging_state is None and not request.trace and request.timeout is None:
                 # (the common case: the fewest arguments to parse)
@@ -293,7 +286,7 @@ class CassandraDriver(base.DriverSettings):
                 trace=request.trace,
             )
         except Exception as e:
-            raise translate_error(e, request.compiled.cql) from e
+            raise translate_error(e, cql) from e
 
     def _start_batch(self, batch: BatchRequest) -> ResponseFuture:
         stmt = BatchStatement(batch_type=_BATCH_TYPES[batch.kind])
@@ -331,7 +324,10 @@ class CassandraDriver(base.DriverSettings):
     def _page(rf: ResponseFuture, rows: Any) -> Page:
         names = rf._col_names
         columns = tuple(names) if names else ()
-        page = Page(_rows(rows, columns) if rows else [], columns, rf._paging_state)
+        # (a list of tuples, the common case, is taken as it is)
+        if rows and (type(rows) is not list or isinstance(rows[0], dict)):
+            rows = _rows(rows, columns)
+        page = Page(rows or [], columns, rf._paging_state)
         if rf._query_traces:  # a traced request (Request.trace): the server's session id
             page.trace_id = rf._query_traces[-1].trace_id
         return page
