@@ -129,9 +129,15 @@ class SelectAst:
 
 
 @dataclass(slots=True)
-class InsertAst:
+class WriteAst:
+    """The table a write goes to."""
+
     keyspace: str | None
     table: str
+
+
+@dataclass(slots=True)
+class InsertAst(WriteAst):
     columns: list[str]
     values: list[Any]
     if_not_exists: bool = False
@@ -140,11 +146,9 @@ class InsertAst:
 
 
 @dataclass(slots=True)
-class KeyedWriteAst:
+class KeyedWriteAst(WriteAst):
     """What UPDATE and DELETE share: the rows by WHERE, an optional IF, USING TIMESTAMP."""
 
-    keyspace: str | None
-    table: str
     where: list[Cond]
     if_exists: bool = False
     if_conditions: list[Cond] = field(default_factory=list)
