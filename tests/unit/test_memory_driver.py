@@ -175,3 +175,19 @@ def test_the_plugin_is_off_with_p_no_coodie(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(PLUGIN_TEST)
     result = pytester.runpytest_subprocess("-q", "-p", "no:coodie", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*fixture 'coodie_memory' not found*"])
+
+
+def test_an_unqualified_drop_index_drops_it_in_the_sessions_keyspace(driver: Any) -> None:
+    session = driver.cluster.connect("unit_mem")
+    session.execute(
+        "CREATE KEYSPACE other WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+    )
+    for ks in ("unit_mem", "other"):
+        session.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY, v int)")
+        session.execute(f"CREATE INDEX t_v_idx ON {ks}.t (v)")
+    session.execute("USE other")
+    session.execute("DROP INDEX t_v_idx")
+    left = session.execute(
+        "SELECT keyspace_name FROM system_schema.indexes WHERE index_name = 't_v_idx' ALLOW FILTERING"
+    )
+    assert [r[0] for r in left] == ["unit_mem"]

@@ -446,7 +446,7 @@ class MemoryDriver(DriverSettings):
 
     def _ddl_index(self, d: q.DdlAst) -> None:
         if d.verb == "drop":
-            named = d.keyspace or self.keyspace
+            named = d.keyspace or self._session_keyspace or self.keyspace
             for ks in [self._ks(named)] if named else list(self.keyspaces.values()):
                 for t in ks.tables.values():
                     if t.indexes.pop(d.name, None) is not None:
