@@ -153,6 +153,7 @@ LIMITS: tuple[Limit, ...] = (
             "test_queries.py::test_consistency_and_timeout",
             "test_documents.py::test_server_errors_become_coodie_errors",
             "test_cross_driver.py::test_acsylla_refuses_decimals_rather_than_store_wrong_numbers",
+            "test_given_session_rows.py::test_rows_of_a_given_session_become_documents",
         ),
     ),
     Limit(

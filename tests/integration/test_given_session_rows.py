@@ -12,15 +12,11 @@ from cassandra.query import dict_factory, named_tuple_factory, tuple_factory
 import coodie.sync
 from coodie.fields import ClusteringKey, PrimaryKey
 from coodie.registry import unregister_driver
-from tests.integration.conftest import MEMORY, _contact_points, raw_profile
+from tests.integration.conftest import _contact_points, raw_profile
 
 
 @pytest.mark.parametrize("factory", [dict_factory, named_tuple_factory, tuple_factory])
 def test_rows_of_a_given_session_become_documents(keyspace: str, factory: Any) -> None:
-    if MEMORY:
-        pytest.skip(
-            "no driver session here"
-        )  # allowed-skip: the memory driver has no row factories
     hosts, port = _contact_points()
     profile = raw_profile()
     profile.row_factory = factory
