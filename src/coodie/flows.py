@@ -56,8 +56,8 @@ from coodie.query import (
     keyspace_of,
     one_document,
 )
-from coodie.registry import get_driver
-from coodie.requests import BatchRequest, Page, RawRequest, Request, level_name
+from coodie.registry import find_driver, get_driver
+from coodie.requests import BatchRequest, HasDriver, Page, RawRequest, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
 from coodie.tracking import PARTIAL as _PARTIAL
 
@@ -246,7 +246,7 @@ def _insert_compiled(
     """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS)."""
     model = type(doc)
     return compile_fixed(
-        (model, Insert, if_not_exists, ttl is not None, timestamp is not None),
+        _insert_key(model, if_not_exists, ttl, timestamp),
         schema,
         _keyspace(model, schema, driver),
         None if id(doc) in _PARTIAL else fixed_sources(doc.__dict__, ttl=ttl, timestamp=timestamp),
@@ -257,6 +257,14 @@ def _insert_compiled(
         ttl,
         timestamp,
     )
+
+
+def _insert_key(
+    model: type[DocumentCore], if_not_exists: bool, ttl: int | None, timestamp: int | None
+) -> Hashable:
+    """What names the shape of a document's INSERT in the compiler's cache (the batch's
+    short way finds the template by it too)."""
+    return (model, Insert, if_not_exists, ttl is not None, timestamp is not None)
 
 
 def _insert_statement(
@@ -648,7 +656,7 @@ def get(
         compiled = compile_fixed(
             (model, Select, tuple(lookups)),
             schema,
-            schema.keyspace or keyspace_of(schema, model, driver),  # (_keyspace, inline)
+            _keyspace(model, schema, driver),
             fixed_sources(lookups, limit=2),  # (2 rows: to tell one from several)
             _get_statement,
             _parametrized,
@@ -671,13 +679,7 @@ class _OneDocument:
         self.model, self.request, self.required = model, request, required
 
     def __call__(self, page: Page) -> Any:
-        rows, model = page.rows, self.model
-        if len(rows) == 1 and model.__dict__.get("__coodie_poly_subs__") is None:
-            # (the common case: the model's row builder, without the layers over it)
-            h = model.__coodie_hydrators__.get(self.request.compiled.columns)
-            if h is not None and h.build is not None:
-                return h.build(rows)[0]
-        return one_document(model, self.request, rows, required=self.required)
+        return one_document(self.model, self.request, page.rows, required=self.required)
 
 
 def _get_statement(
@@ -792,8 +794,7 @@ class BatchCore:
         recipe = self._recipes.get((model, if_not_exists))
         if recipe is None:
             schema = model._schema()
-            # (the key of _insert_compiled's INSERT, with no ttl: this batch's timestamp)
-            key = (model, Insert, if_not_exists, False, self.timestamp is not None)
+            key = _insert_key(model, if_not_exists, None, self.timestamp)  # (no ttl: no options)
             template = learned(key, schema, _keyspace(model, schema, driver))
             if template is None:
                 return False
@@ -868,6 +869,13 @@ class BatchCore:
 
 
 # ------------------------------------------------------------------ the shells
+
+
+def shell_driver(owner: HasDriver, kwargs: Mapping[str, Any]) -> Driver | None:
+    """The driver a shell's method resolves before it builds its operation (None: none is
+    registered, said on use). A write queued in a batch sends nothing and resolves none,
+    unless its model names no keyspace (the write then looks it up)."""
+    return None if kwargs.get("batch") is not None else find_driver(owner._driver_name())
 
 
 def shell_signature(method: Any, build: Any, name: str | None = None) -> None:

@@ -748,11 +748,21 @@ class QuerySetCore(Generic[D]):
 
 # The QuerySet's terminal operations: the name each shell gives it, and the core piece
 # (a `Single`, or a flow for work of several steps) it binds to its runner.
-_NAMES = "all first trace get count create update delete exists values_list explain"
 TERMINALS: dict[str, Callable[..., Any]] = {
-    n: getattr(QuerySetCore, f"_{n}") for n in _NAMES.split()
+    "all": QuerySetCore._all,
+    "first": QuerySetCore._first,
+    "trace": QuerySetCore._trace,
+    "get": QuerySetCore._get,
+    "count": QuerySetCore._count,
+    "paged_all": QuerySetCore._paged,
+    "page": QuerySetCore._paged,  # (coodie 1.9's name for paged_all)
+    "create": QuerySetCore._create,
+    "update": QuerySetCore._update,
+    "delete": QuerySetCore._delete,
+    "exists": QuerySetCore._exists,
+    "values_list": QuerySetCore._values_list,
+    "explain": QuerySetCore._explain,
 }
-TERMINALS["paged_all"] = TERMINALS["page"] = QuerySetCore._paged  # (page(): coodie 1.9's name)
 
 
 def read_pages(request: Request | None, each: Callable[[Page], Iterable[R]]) -> Flow[list[R]]:

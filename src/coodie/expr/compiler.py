@@ -287,7 +287,7 @@ def compile_fixed(
 def learned(key: Hashable, schema: TableSchema, keyspace: str | None) -> Template | None:
     """The template compile_fixed remembered for `key` (None: none yet, or calls of that
     key take the general path). Its `bind` raises `Fallback` for a call it cannot take."""
-    found = _cache.get((schema, keyspace, key))
+    found = _lookup((schema, keyspace, key))  # (a use: the template stays recent)
     return found if type(found) is Template else None
 
 

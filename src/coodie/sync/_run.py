@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import NO_PAGE, Single, shell_signature, steps
-from coodie.registry import find_driver, get_driver
+from coodie.flows import NO_PAGE, Single, shell_driver, shell_signature, steps
+from coodie.registry import get_driver
 from coodie.requests import Flow, HasDriver
 
 if TYPE_CHECKING:
@@ -68,9 +68,7 @@ def operation(
 
     @functools.wraps(build)
     def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        # (None: none registered, said on use; a write queued in a batch sends nothing and
-        # resolves no driver, unless its model names no keyspace)
-        driver = None if kwargs.get("batch") is not None else find_driver(self._driver_name())
+        driver = shell_driver(self, kwargs)
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return drive(op, driver, self._driver_name())  # type: ignore[arg-type]
