@@ -673,29 +673,28 @@ class AcsyllaDriver(DriverSettings):
 
     async def _execute(self, request: Request) -> Page:
         compiled = request.compiled
-        prepared = self._prepared.get(compiled.cql) or await self._prepare(compiled)
-        try:  # the statement, its options set
-            st = prepared[0].bind(self._values(compiled))  # (a list binds fastest)
-            if request.fetch_size:
-                st.set_page_size(request.fetch_size)
-            if request.paging_state:
-                st.set_page_state(request.paging_state)
+        ps, idem = self._prepared.get(compiled.cql) or await self._prepare(compiled)
+        level = request.consistency or self.default_consistency
+        serial = compiled.lwt and (request.serial_consistency or self.default_serial_consistency)
+        try:  # the statement, its options given to bind (one call: a list binds fastest)
+            st = ps.bind(
+                self._values(compiled),
+                request.fetch_size or None,
+                request.paging_state or None,
+                None,
+                _consistency(level) if level else None,
+                _consistency(serial) if serial else None,
+            )
             if request.timeout is not None:
                 # acsylla counts whole milliseconds, and 0 means no timeout at all
                 st.set_timeout(max(request.timeout, 0.001))
-            if request.trace:
-                st.set_tracing(True)
-            level = request.consistency or self.default_consistency
-            if level:
-                st.set_consistency(_consistency(level))
-            if compiled.lwt:
-                serial = request.serial_consistency or self.default_serial_consistency
-                if serial:
-                    st.set_serial_consistency(_consistency(serial))
         except Exception as e:
             raise translate_error(e, compiled.cql) from e
         # retries and speculative executions apply to statements marked idempotent only
-        st.set_is_idempotent(prepared[1])
+        if idem:
+            st.set_is_idempotent(True)
+        if request.trace:
+            st.set_tracing(True)
         if request.retry_policy is not None:
             st.set_retry_policy(_retry_policy(request.retry_policy))
         session = self._session or self._live()
