@@ -44,7 +44,7 @@ from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_
 from coodie import drivers as base
 from coodie import exceptions as err
 from coodie.idempotence import idempotent
-from coodie.requests import BatchRequest, Page, RawRequest, Request
+from coodie.requests import BatchRequest, Compiled, Page, RawRequest, Request
 
 __all__ = ["CassandraDriver"]
 
@@ -238,7 +238,8 @@ class CassandraDriver(base.DriverSettings):
 
     # ------------------------------------------------------------- preparing
 
-    def _prepare(self, cql: str) -> PreparedStatement:
+    def _prepare(self, compiled: Compiled) -> PreparedStatement:
+        cql = compiled.cql
         ps = self._prepared.get(cql)
         if ps is None:
             session = self.session  # connecting raises coodie's error, the driver's as cause
@@ -246,6 +247,9 @@ class CassandraDriver(base.DriverSettings):
                 ps = session.prepare(cql)
             except Exception as e:
                 raise translate_error(e, cql) from e
+            # retries and speculative executions apply to statements marked idempotent
+            # only: decided once per statement, each statement bound from it inherits it
+            ps.is_idempotent = idempotent(compiled)
             base.keep(self._prepared, cql, ps)
         return ps
 
@@ -253,7 +257,7 @@ class CassandraDriver(base.DriverSettings):
         """Bind `request` with its options and send it."""
         compiled = request.compiled
         cql = compiled.cql
-        ps = self._prepared.get(cql) or self._prepare(cql)
+        ps = self._prepared.get(cql) or self._prepare(compiled)
         try:
             bound = ps.bind(compiled.params)
         except Exception as e:
@@ -267,8 +271,6 @@ class CassandraDriver(base.DriverSettings):
                 bound.serial_consistency_level = _consistency(serial)
         if request.fetch_size is not None:
             bound.fetch_size = request.fetch_size or None
-        # retries and speculative executions apply to statements marked idempotent only
-        bound.is_idempotent = idempotent(compiled)
         if request.retry_policy is not None:
             bound.retry_policy = request.retry_policy
         session = self._session or self.connect()
@@ -297,7 +299,7 @@ class CassandraDriver(base.DriverSettings):
         for item in batch.items:
             if item.cql is not cql:  # (the rows of one shape share their text: once per run)
                 cql = item.cql
-                ps = prepared(cql) or prepare(cql)
+                ps = prepared(cql) or prepare(item)
                 lwt = lwt or item.lwt
                 marked = marked and idempotent(item)
             try:  # (the batch binds: a bound statement added to it costs more)
