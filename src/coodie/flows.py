@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 from typing_extensions import Unpack
 
 from coodie.document import IfConditions, LWTResult, conditions_from
+from coodie.drivers import keep
 from coodie.exceptions import InvalidQueryError, UnsupportedOperation
 from coodie.expr.compiler import (
     CHANGES,
@@ -51,10 +52,10 @@ from coodie.hydrate import null_value as _null_value
 from coodie.query import (
     DEFAULT_PAGE_SIZE,
     Flow,
+    OneDocument,
     QuerySetCore,
     check_timeout,
     keyspace_of,
-    one_document,
 )
 from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, HasDriver, Page, RawRequest, Request, level_name
@@ -131,6 +132,50 @@ def _keyspace(model: type[DocumentCore], schema: TableSchema, driver: Driver | N
     return schema.keyspace or keyspace_of(schema, model, driver)
 
 
+# One recipe per statement shape (the compiler's key: table, keyspace and call shape): the
+# bind of the template compile_fixed learned for it, and its request's fixed fields (the
+# model's levels, a read's page size). A call of the shape outside a batch, at its model's
+# levels, is then: a look-up, its values taken, bound, its request made.
+_recipes: dict[Hashable, tuple[Callable[[Sequence[Any]], Compiled], Any, Any, int | None]] = {}
+
+
+def _fixed(
+    key: Hashable,
+    schema: TableSchema,
+    driver: Driver | None,
+    plain: bool,
+    sources: Any,
+    general: Callable[..., Statement],
+    *args: Any,
+    read: bool = False,
+) -> Request | Compiled:
+    """A call of a fixed shape (see compile_fixed; `key[0]` is its model): its request by
+    the shape's recipe where the call is `plain` (no batch, no levels of its own) and its
+    driver is resolved; else its statement, the general way (the recipe is made once the
+    compiler has learned the template)."""
+    full: Any = None
+    if plain and driver is not None:
+        full = (schema, schema.keyspace or driver.keyspace, key)
+        recipe = _recipes.get(full)
+        if recipe is not None:
+            sources = sources() if callable(sources) else sources
+            if sources is not None:
+                bind, consistency, serial, fetch_size = recipe
+                try:
+                    return Request(bind(sources), consistency, None, fetch_size, None, serial)
+                except Fallback:
+                    pass
+            full = None  # (the call cannot take it: the general way)
+    ks = _keyspace(key[0], schema, driver)  # type: ignore[index]
+    compiled = compile_fixed(key, schema, ks, sources, general, _parametrized, *args)
+    template = learned(key, schema, ks) if full is not None else None
+    if template is not None:
+        fetch_size = (DEFAULT_PAGE_SIZE if template.paging else 0) if read else None
+        recipe = (template._bind, schema.consistency, schema.serial_consistency, fetch_size)
+        keep(_recipes, full, recipe)
+    return compiled
+
+
 _NO_OPTIONS = (None, None, None, None)  # see BatchCore._queue_insert
 
 
@@ -187,7 +232,7 @@ def _parametrized(stmt: Statement, schema: TableSchema, sources: Sequence[Any]) 
 def _write(
     model: type[DocumentCore],
     schema: TableSchema,
-    compiled: Compiled,
+    compiled: Compiled | Request,
     answer: Callable[[Page], T],
     levels: tuple[Any, Any],
     batch: BatchCore | None,
@@ -196,7 +241,9 @@ def _write(
     """A write of a row of `model` at the call's levels (`consistency=`,
     `serial_consistency=`), else its model's (`schema`), else the driver's: its request,
     or, given `batch`, queued there (`answer` then runs once the batch has applied, and
-    the call answers what `queued` does)."""
+    the call answers what `queued` does). (Given a request, a recipe's: it is sent.)"""
+    if isinstance(compiled, Request):
+        return Single(compiled, answer)
     consistency, serial = levels
     if consistency is not None:
         consistency = level_name(consistency, f"{model.__name__} write(consistency")
@@ -242,16 +289,17 @@ def _insert_compiled(
     ttl: int | None,
     timestamp: int | None,
     driver: Driver | None,
-) -> Compiled:
-    """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS)."""
-    model = type(doc)
-    return compile_fixed(
-        _insert_key(model, if_not_exists, ttl, timestamp),
+    plain: bool,
+) -> Compiled | Request:
+    """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS);
+    its request, for a `plain` call of a shape with a recipe (see _fixed)."""
+    return _fixed(
+        _insert_key(type(doc), if_not_exists, ttl, timestamp),
         schema,
-        _keyspace(model, schema, driver),
+        driver,
+        plain,
         None if id(doc) in _PARTIAL else fixed_sources(doc.__dict__, ttl=ttl, timestamp=timestamp),
         _insert_statement,
-        _parametrized,
         doc,
         if_not_exists,
         ttl,
@@ -291,8 +339,9 @@ def save(
         return QUEUED
     model = type(doc)
     schema = model._schema()
-    compiled = _insert_compiled(doc, schema, False, ttl, _timestamp(timestamp, batch), driver)
-    return _write(model, schema, compiled, doc._written, (consistency, serial_consistency), batch)
+    plain = batch is None and consistency is None and serial_consistency is None
+    made = _insert_compiled(doc, schema, False, ttl, _timestamp(timestamp, batch), driver, plain)
+    return _write(model, schema, made, doc._written, (consistency, serial_consistency), batch)
 
 
 def insert(
@@ -321,9 +370,10 @@ def insert(
     ):
         return QUEUED_INSERT
     schema = model._schema()
-    compiled = _insert_compiled(doc, schema, True, ttl, _timestamp(timestamp, batch), driver)
+    plain = batch is None and consistency is None and serial_consistency is None
+    made = _insert_compiled(doc, schema, True, ttl, _timestamp(timestamp, batch), driver, plain)
     levels = (consistency, serial_consistency)
-    return _write(model, schema, compiled, answer, levels, batch, QUEUED_INSERT)
+    return _write(model, schema, made, answer, levels, batch, QUEUED_INSERT)
 
 
 def update(
@@ -345,11 +395,11 @@ def update(
     new values once the write is applied."""
     model = type(doc)
     schema = model._schema()
-    ks = _keyspace(model, schema, driver)
     call = _UpdateCall(doc, values, ttl, _timestamp(timestamp, batch), if_exists, if_conditions)
+    made: Compiled | Request
     if if_conditions is not None and not isinstance(if_conditions, Mapping):
         # conditions given as expressions: the general path, every time
-        compiled = compile_statement(call.general(), schema, ks)
+        made = compile_statement(call.general(), schema, _keyspace(model, schema, driver))
     else:
         key = (
             model,
@@ -360,9 +410,11 @@ def update(
             if_exists,
             tuple(call.conds),
         )
-        compiled = compile_fixed(key, schema, ks, call.sources, call.general, _parametrized)
+        plain = batch is None and consistency is None and serial_consistency is None
+        made = _fixed(key, schema, driver, plain, call.sources, call.general)
+    compiled = made.compiled if isinstance(made, Request) else made
     levels = (consistency, serial_consistency)
-    return _write(model, schema, compiled, _Applied(doc, compiled, call.new_values), levels, batch)
+    return _write(model, schema, made, _Applied(doc, compiled, call.new_values), levels, batch)
 
 
 class _UpdateCall:
@@ -430,29 +482,30 @@ def delete(
     """DELETE this row; conditional deletes return an `LWTResult`."""
     model = type(doc)
     schema = model._schema()
-    ks = _keyspace(model, schema, driver)
     timestamp = _timestamp(timestamp, batch)
+    made: Compiled | Request
     if if_conditions is not None and not isinstance(if_conditions, Mapping):
         stmt = _delete_statement(doc, if_exists, timestamp, if_conditions)
-        compiled = compile_statement(stmt, schema, ks)
+        made = compile_statement(stmt, schema, _keyspace(model, schema, driver))
     else:
         conds = if_conditions or {}
-        compiled = compile_fixed(
+        made = _fixed(
             (model, Delete, timestamp is not None, if_exists, tuple(conds)),
             schema,
-            ks,
+            driver,
+            batch is None and consistency is None and serial_consistency is None,
             None
             if id(doc) in _PARTIAL
             else fixed_sources(doc.__dict__, None, conds, timestamp=timestamp),
             _delete_statement,
-            _parametrized,
             doc,
             if_exists,
             timestamp,
             if_conditions,
         )
-    answer = (lambda page: lwt_result(page, model)) if compiled.lwt else _nothing
-    return _write(model, schema, compiled, answer, (consistency, serial_consistency), batch)
+    lwt = (made.compiled if isinstance(made, Request) else made).lwt
+    answer = (lambda page: lwt_result(page, model)) if lwt else _nothing
+    return _write(model, schema, made, answer, (consistency, serial_consistency), batch)
 
 
 def _delete_statement(
@@ -567,19 +620,19 @@ def counter(
     # value that is not an int (the general path refuses it)
     signs = tuple(2 if type(v) is not int else v * sign < 0 for v in kwargs.values())
     values = kwargs
-    compiled = compile_fixed(
+    made = _fixed(
         (model, "counter", tuple(values), signs, timestamp is not None),
         schema,
-        _keyspace(model, schema, driver),
+        driver,
+        batch is None,
         fixed_sources(values, timestamp=timestamp),
         _counter_statement,
-        _parametrized,
         model,
         values,
         sign,
         timestamp,
     )
-    return _write(model, schema, compiled, apply, (None, None), batch)
+    return _write(model, schema, made, apply, (None, None), batch)
 
 
 def increment(
@@ -649,37 +702,29 @@ def get(
         lookups = {key[0].name: conditions[0], **lookups}
         conditions = ()
 
+    made: Compiled | Request
     if conditions:
         stmt = _get_statement(model, schema, conditions, lookups)
-        compiled = compile_statement(stmt, schema, _keyspace(model, schema, driver))
+        made = compile_statement(stmt, schema, _keyspace(model, schema, driver))
     else:
-        compiled = compile_fixed(
+        made = _fixed(
             (model, Select, tuple(lookups)),
             schema,
-            _keyspace(model, schema, driver),
+            driver,
+            True,
             fixed_sources(lookups, limit=2),  # (2 rows: to tell one from several)
             _get_statement,
-            _parametrized,
             model,
             schema,
             conditions,
             lookups,
+            read=True,
         )
-    # the QuerySet's request: its page size, or none where the server does not page
-    request = schema.request(compiled, fetch_size=DEFAULT_PAGE_SIZE if compiled.paging else 0)
-    return Single(request, _OneDocument(model, request, required))
-
-
-class _OneDocument:
-    """The answer of get() / find_one(): the one document of the page."""
-
-    __slots__ = ("model", "request", "required")
-
-    def __init__(self, model: type[DocumentCore], request: Request, required: bool) -> None:
-        self.model, self.request, self.required = model, request, required
-
-    def __call__(self, page: Page) -> Any:
-        return one_document(self.model, self.request, page.rows, required=self.required)
+    if isinstance(made, Request):
+        request = made
+    else:  # the QuerySet's request: its page size, or none where the server does not page
+        request = schema.request(made, fetch_size=DEFAULT_PAGE_SIZE if made.paging else 0)
+    return Single(request, OneDocument(model, request, required))
 
 
 def _get_statement(

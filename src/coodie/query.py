@@ -11,7 +11,7 @@ import dataclasses
 import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from typing_extensions import Self
 
@@ -61,11 +61,11 @@ __all__ = [
     "PAGED_ALL_PAGE_SIZE",
     "TERMINALS",
     "Flow",
+    "OneDocument",
     "QuerySetCore",
     "check_page_size",
     "check_timeout",
     "keyspace_of",
-    "one_document",
     "read_pages",
     "resolve_keyspace",
 ]
@@ -134,23 +134,30 @@ def keyspace_of(
     return ks
 
 
-def one_document(
-    model: type[D], request: Request, rows: Sequence[Any], *, required: bool
-) -> D | None:
-    """The document of a LIMIT 2 read that must match at most one row."""
-    if len(rows) > 1:
-        raise MultipleDocumentsFound(
-            f"{model.__name__}: more than one row matches {request.compiled.cql}"
-        )
-    if not rows:
-        if required:
-            raise DocumentNotFound(
-                f"{model.__name__}: no row matches {request.compiled.cql} "
-                f"with {list(request.compiled.params)!r}"
+class OneDocument(Generic[D]):
+    """The answer of a LIMIT 2 read that must match at most one row (`get()`,
+    `find_one()`): the document of its page (None, or DocumentNotFound where `required`)."""
+
+    __slots__ = ("model", "request", "required")
+
+    def __init__(self, model: type[D], request: Request, required: bool) -> None:
+        self.model, self.request, self.required = model, request, required
+
+    def __call__(self, page: Page) -> D | None:
+        rows, compiled = page.rows, self.request.compiled
+        if len(rows) > 1:
+            raise MultipleDocumentsFound(
+                f"{self.model.__name__}: more than one row matches {compiled.cql}"
             )
-        return None
-    doc: D = model._from_rows(request.compiled.columns, rows)[0]
-    return doc
+        if not rows:
+            if self.required:
+                raise DocumentNotFound(
+                    f"{self.model.__name__}: no row matches {compiled.cql} "
+                    f"with {list(compiled.params)!r}"
+                )
+            return None
+        doc: D = self.model._from_rows(compiled.columns, rows)[0]
+        return doc
 
 
 class QuerySetCore(Generic[D]):
@@ -433,14 +440,8 @@ class QuerySetCore(Generic[D]):
     def _get(self, driver: Driver | None) -> Single[D]:
         """The one matching document: `DocumentNotFound` / `MultipleDocumentsFound` otherwise."""
         req = self._select_request(driver, self._select(limit=2))
-        model = self._model
-
-        def answer(page: Page) -> D:
-            doc = one_document(model, req, page.rows, required=True)
-            assert doc is not None
-            return doc
-
-        return _flows.Single(req, answer)
+        # (required: never None)
+        return _flows.Single(req, cast("Callable[[Page], D]", OneDocument(self._model, req, True)))
 
     def _len(self, driver: Driver | None) -> Flow[int]:
         """`len(qs)` (blocking API): the number of matching documents, read whole. They

@@ -249,7 +249,7 @@ class CassandraDriver(base.DriverSettings):
                 raise translate_error(e, cql) from e
             # retries and speculative executions apply to statements marked idempotent
             # only: decided once per statement, each statement bound from it inherits it
-            ps.is_idempotent = idempotent(compiled)
+            ps.is_idempotent = idempotent(compiled)  # type: ignore[attr-defined]
             base.keep(self._prepared, cql, ps)
         return ps
 
