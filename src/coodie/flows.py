@@ -727,6 +727,20 @@ def get(
     return Single(request, OneDocument(model, request, required))
 
 
+def get_required(
+    model: type[D], driver: Driver | None = None, /, *conditions: Any, **lookups: Any
+) -> Single[D]:
+    """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
+    return get(model, driver, conditions, lookups, required=True)  # type: ignore[return-value]
+
+
+def find_one(
+    model: type[D], driver: Driver | None = None, /, *conditions: Any, **lookups: Any
+) -> Single[D | None]:
+    """The matching document or None; `MultipleDocumentsFound` if several match."""
+    return get(model, driver, conditions, lookups, required=False)
+
+
 def _get_statement(
     model: type[DocumentCore],
     schema: TableSchema,

@@ -23,8 +23,6 @@ from coodie.views import ViewMixin
 
 __all__ = ["CounterDocument", "Document", "MaterializedView"]
 
-_get = operation(flows.get)  # get() and find_one()
-
 
 class Document(DocumentCore):
     """A Cassandra table as a pydantic model, with awaitable methods."""
@@ -127,17 +125,17 @@ class Document(DocumentCore):
         """A lazy QuerySet (no I/O until awaited or iterated with `async for`)."""
         return AsyncQuerySet(cls, conditions_from(cls._schema(), conditions, lookups, cls))
 
-    @classmethod
-    async def get(cls, *conditions: Expr, **lookups: Any) -> Self:
-        """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
-        doc = await _get(cls, conditions, lookups, required=True)
-        assert doc is not None
-        return doc
+    if TYPE_CHECKING:
 
-    @classmethod
-    async def find_one(cls, *conditions: Expr, **lookups: Any) -> Self | None:
+        @classmethod
+        async def get(cls, *conditions: Expr, **lookups: Any) -> Self: ...
+        @classmethod
+        async def find_one(cls, *conditions: Expr, **lookups: Any) -> Self | None: ...
+    else:
+        get = classmethod(operation(flows.get_required, "get"))
+        """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
+        find_one = classmethod(operation(flows.find_one))
         """The matching document or None; `MultipleDocumentsFound` if several match."""
-        return await _get(cls, conditions, lookups, required=False)
 
     @classmethod
     async def execute_raw(cls, cql: str, params: Sequence[Any] | None = None) -> list[Self]:
