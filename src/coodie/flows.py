@@ -282,31 +282,6 @@ class _Applied:
         return result
 
 
-def _insert_compiled(
-    doc: DocumentCore,
-    schema: TableSchema,
-    if_not_exists: bool,
-    ttl: int | None,
-    timestamp: int | None,
-    driver: Driver | None,
-    plain: bool,
-) -> Compiled | Request:
-    """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS);
-    its request, for a `plain` call of a shape with a recipe (see _fixed)."""
-    return _fixed(
-        _insert_key(type(doc), if_not_exists, ttl, timestamp),
-        schema,
-        driver,
-        plain,
-        None if id(doc) in _PARTIAL else fixed_sources(doc.__dict__, ttl=ttl, timestamp=timestamp),
-        _insert_statement,
-        doc,
-        if_not_exists,
-        ttl,
-        timestamp,
-    )
-
-
 def _insert_key(
     model: type[DocumentCore], if_not_exists: bool, ttl: int | None, timestamp: int | None
 ) -> Hashable:
@@ -333,15 +308,8 @@ def save(
     serial_consistency: Any = None,
 ) -> Single[None]:
     """Upsert every column of the document (INSERT)."""
-    if batch is not None and batch._queue_insert(
-        doc, driver, False, doc._written, (ttl, timestamp, consistency, serial_consistency)
-    ):
-        return QUEUED
-    model = type(doc)
-    schema = model._schema()
-    plain = batch is None and consistency is None and serial_consistency is None
-    made = _insert_compiled(doc, schema, False, ttl, _timestamp(timestamp, batch), driver, plain)
-    return _write(model, schema, made, doc._written, (consistency, serial_consistency), batch)
+    options = (ttl, timestamp, consistency, serial_consistency)
+    return _insert(doc, driver, False, doc._written, options, batch, QUEUED)
 
 
 def insert(
@@ -365,15 +333,41 @@ def insert(
             doc._mark_written()
         return result
 
-    if batch is not None and batch._queue_insert(
-        doc, driver, True, answer, (ttl, timestamp, consistency, serial_consistency)
-    ):
-        return QUEUED_INSERT
+    options = (ttl, timestamp, consistency, serial_consistency)
+    return _insert(doc, driver, True, answer, options, batch, QUEUED_INSERT)
+
+
+def _insert(
+    doc: DocumentCore,
+    driver: Driver | None,
+    if_not_exists: bool,
+    answer: Callable[[Page], T],
+    options: tuple[Any, Any, Any, Any],
+    batch: BatchCore | None,
+    queued: Single[Any],
+) -> Single[T]:
+    """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS),
+    with its `options` (ttl, timestamp, consistency, serial_consistency)."""
+    if batch is not None and batch._queue_insert(doc, driver, if_not_exists, answer, options):
+        return queued
+    ttl, timestamp, consistency, serial = options
+    if batch is not None:
+        timestamp = _timestamp(timestamp, batch)
+    model = type(doc)
     schema = model._schema()
-    plain = batch is None and consistency is None and serial_consistency is None
-    made = _insert_compiled(doc, schema, True, ttl, _timestamp(timestamp, batch), driver, plain)
-    levels = (consistency, serial_consistency)
-    return _write(model, schema, made, answer, levels, batch, QUEUED_INSERT)
+    made = _fixed(
+        _insert_key(model, if_not_exists, ttl, timestamp),
+        schema,
+        driver,
+        batch is None and consistency is None and serial is None,
+        None if id(doc) in _PARTIAL else fixed_sources(doc.__dict__, ttl=ttl, timestamp=timestamp),
+        _insert_statement,
+        doc,
+        if_not_exists,
+        ttl,
+        timestamp,
+    )
+    return _write(model, schema, made, answer, (consistency, serial), batch, queued)
 
 
 def update(
