@@ -66,6 +66,16 @@ def test_a_models_levels_apply_to_its_reads_and_writes(f: Any) -> None:
     assert f(Levelled.find(id=1).trace()).consistency == "ALL"
     # the query's own level wins over the model's
     assert f(Levelled.find(id=1).consistency("ONE").trace()).consistency == "ONE"
+    # on a resolved driver (as the methods call them), the later calls of a shape are made
+    # from the recipe the first one left: at the model's levels too
+    driver = get_driver(Levelled._driver_name())
+    for n in (3, 4):
+        again = Levelled(id=n, n=n)
+        assert _served(f, flows.save(again, driver), Levelled)["consistency_level"] == "ALL"
+        served = _served(f, flows.update(again, driver, if_exists=True, n=5), Levelled)
+        assert served["serial_consistency_level"] == "LOCAL_SERIAL"
+        read = flows.get(Levelled, driver, (), {"id": n}, required=True)
+        assert _served(f, read, Levelled)["consistency_level"] == "ALL"
 
 
 def test_a_writes_own_levels_win(f: Any) -> None:
