@@ -4,6 +4,7 @@ runs of single operations.
     python benchmarks/profile_bursts.py                 # concurrent inserts and gets, 4 contenders
     python benchmarks/profile_bursts.py --ops async_insert --contenders raw_acs_async,coodie_acs_async
     python benchmarks/profile_bursts.py --ops get,insert --contenders raw_acs,coodie_acs,raw_acs_async,coodie_acs_async
+    python benchmarks/profile_bursts.py --ops async_get,async_insert --contenders raw_acs_async,floor_acs_async,coodie_acs_async --repeat 9 --no-profile
     py-spy record --native -o spy.svg -- .venv/bin/python benchmarks/profile_bursts.py --no-profile
 
 For each operation and contender it runs one untimed burst (statements get prepared), then
@@ -17,20 +18,30 @@ runs the driver's loop in the calling thread). The profile is summed per package
 the driver, asyncio, the benchmark, the rest) and its top functions are printed by own
 time, all in µs per operation. cProfile slows Python code down (several times for small
 functions), so read its figures as shares, and the plain run's figures as the cost.
+
+The floor contenders (`floor_async`, `floor_acs_async`; concurrent gets and inserts)
+are the raw driver's own calls plus only what any layer that returns documents must add:
+an insert reads its values from the document, a get builds the document from its row
+with coodie's generated row builder. They tell what is coodie's layering and what is the
+price of documents.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import operator
 import pstats
 import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
 
-from contenders import CONTENDERS, KEYSPACE, Bench
-from ops import OPERATIONS, Kind
+from contenders import CONTENDERS, KEYSPACE, Bench, Contender
+from ops import OPERATIONS, Kind, Step, bounded, fields_of, new_items, pool_ids
+
+from coodie.hydrate import hydrator
 
 DEFAULT_OPS = ("async_insert", "async_get")
 DEFAULT_CONTENDERS = ("raw_async", "coodie_async", "raw_acs_async", "coodie_acs_async")
@@ -42,6 +53,43 @@ PACKAGES = (
     ("asyncio", ("/asyncio/",)),
     ("benchmark", ("/benchmarks/",)),
 )
+
+
+# ---------------------------------------------------------------------- the floor
+
+FLOORS = {
+    c.key: c
+    for c in (
+        Contender("floor_async", "floor (async)", True, "raw_async", "raw", "coodie_aio"),
+        Contender(
+            "floor_acs_async", "floor on acsylla (async)", True, "raw_acs_async", "acs",
+            "coodie_acs_aio",
+        ),
+    )
+}  # fmt: skip
+ITEM_COLUMNS = ("id", "name", "brand", "price", "qty")  # the items table, in order
+
+
+def floor_burst(bench: Bench, op_key: str, contender: Contender) -> Step:
+    """A burst of the floor of `op_key` (see the module's docstring)."""
+    raw, item = getattr(bench, contender.driver), getattr(bench, contender.models).Item
+    n = bench.async_ops
+    if op_key == "async_get":
+        ids, build = pool_ids(bench, n), hydrator(item, ITEM_COLUMNS).build
+
+        async def one(i: int) -> Any:
+            return build(list(await raw.aexecute(raw.get_item, (ids[i],))))[0]
+
+    elif op_key == "async_insert":
+        docs = [item(**fields_of(r)) for r in new_items(bench, n)]
+        values = operator.itemgetter(*ITEM_COLUMNS)
+
+        async def one(i: int) -> Any:
+            return await raw.aexecute(raw.insert_item, values(docs[i].__dict__))
+
+    else:
+        raise SystemExit(f"{contender.key} has concurrent gets and inserts only")
+    return lambda _: bounded(n, bench.concurrency, one)
 
 
 def median(values: Iterable[float]) -> float:
@@ -59,6 +107,12 @@ def run_bursts(bench: Bench, op_key: str, contender: str, bursts: int) -> tuple[
     """Wall and process CPU seconds of `bursts` bursts (of a single-row operation: as many
     operations, one after the other; their preparation untimed)."""
     op = OPERATIONS[op_key]
+    if contender in FLOORS:
+        burst = floor_burst(bench, op_key, FLOORS[contender])
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(bursts):
+            bench.loop.run_until_complete(burst(0))
+        return time.perf_counter() - wall, time.process_time() - cpu
     if op.kind is Kind.THROUGHPUT:
         burst = op.impls[contender](bench, 1)
         wall, cpu = time.perf_counter(), time.process_time()
@@ -123,16 +177,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     ops = [o for o in args.ops.split(",") if o]
     contenders = [c for c in args.contenders.split(",") if c]
+    known = {**CONTENDERS, **FLOORS}
     for key in contenders:
-        if key not in CONTENDERS:
-            raise SystemExit(f"unknown contender {key!r}; known: {', '.join(CONTENDERS)}")
+        if key not in known:
+            raise SystemExit(f"unknown contender {key!r}; known: {', '.join(known)}")
     bench = Bench(async_ops=2000, concurrency=100)
     try:
         print(f"setting up keyspace {KEYSPACE} ...", file=sys.stderr)
         bench.setup()
         for op_key in ops:
             op = OPERATIONS[op_key]
-            keys = [key for key in contenders if key in op.impls]
+            keys = [key for key in contenders if key in op.impls or key in FLOORS]
             n = bench.async_ops * args.bursts
             how = "" if op.kind is Kind.THROUGHPUT else ", one after the other"
             print(f"== {op.title}: {args.bursts} bursts of {bench.async_ops} operations{how}")
@@ -146,19 +201,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                     walls[key].append(wall / n)
                     cpus[key].append(cpu / n)
             for key in keys:
-                c = CONTENDERS[key]
+                c = known[key]
                 line = (
                     f"  {c.label}: {1 / median(walls[key]):,.0f} ops/s, "
                     f"{median(cpus[key]) * 1e6:.1f} µs/op CPU (all threads)"
                 )
                 if c.baseline != key and c.baseline in cpus:
                     ratio = median(a / b for a, b in zip(cpus[key], cpus[c.baseline]))
-                    line += f", {ratio:.2f}x the CPU of {CONTENDERS[c.baseline].label}"
+                    line += f", {ratio:.2f}x the CPU of {known[c.baseline].label}"
+                    ratio = median(a / b for a, b in zip(walls[key], walls[c.baseline]))
+                    line += f" and {ratio:.2f}x its time"
                 print(line + f" (medians of {args.repeat})")
             if args.no_profile:
                 continue
             for key in keys:
-                print(f"  {CONTENDERS[key].label}, under cProfile:")
+                print(f"  {known[key].label}, under cProfile:")
                 profiler = cProfile.Profile()
                 profiler.enable()
                 run_bursts(bench, op_key, key, args.bursts)
