@@ -150,7 +150,11 @@ def measure(bench: Bench, op: Operation, settings: Settings, rng: random.Random)
         if op.kind in INTERLEAVED:
             per_round = run_round(bench, contenders, op, k, settings.collect)
         else:  # (a burst, or an operation of a few µs that a clock per call would distort)
-            per_round = {c.key: run_batch(bench, c, op, k, settings.collect) for c in contenders}
+            # each contender's batch next to its baseline's (in the shuffled order: a
+            # stable sort by the first place of each baseline)
+            first = [c.baseline for c in contenders]
+            paired = sorted(contenders, key=lambda c: first.index(c.baseline))
+            per_round = {c.key: run_batch(bench, c, op, k, settings.collect) for c in paired}
         for key, seconds in per_round.items():
             samples[key].append(seconds / (k * per_step))
     return Measurement(op, k, per_step, samples)
