@@ -22,7 +22,7 @@ functions), so read its figures as shares, and the plain run's figures as the co
 The floor contenders (`floor_async`, `floor_acs_async`; concurrent gets and inserts)
 are the raw driver's own calls plus only what any layer that returns documents must add:
 an insert reads its values from the document, a get builds the document from its row
-with coodie's generated row builder. They tell what is coodie's layering and what is the
+with coodie's generated row builder (acsylla's uuid text made a UUID first). They tell what is coodie's layering and what is the
 price of documents.
 """
 
@@ -37,6 +37,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
+from uuid import UUID
 
 from contenders import CONTENDERS, KEYSPACE, Bench, Contender
 from ops import OPERATIONS, Kind, Step, bounded, fields_of, new_items, pool_ids
@@ -78,7 +79,10 @@ def floor_burst(bench: Bench, op_key: str, contender: Contender) -> Step:
         ids, build = pool_ids(bench, n), hydrator(item, ITEM_COLUMNS).build
 
         async def one(i: int) -> Any:
-            return build(list(await raw.aexecute(raw.get_item, (ids[i],))))[0]
+            rows = list(await raw.aexecute(raw.get_item, (ids[i],)))
+            if type(rows[0][0]) is str:  # (acsylla's uuid is text: the document's a UUID)
+                rows = [(UUID(r[0]), *r[1:]) for r in rows]
+            return build(rows)[0]
 
     elif op_key == "async_insert":
         docs = [item(**fields_of(r)) for r in new_items(bench, n)]
