@@ -4,6 +4,8 @@ runs of single operations.
     python benchmarks/profile_bursts.py                 # concurrent inserts and gets, 4 contenders
     python benchmarks/profile_bursts.py --ops async_insert --contenders raw_acs_async,coodie_acs_async
     python benchmarks/profile_bursts.py --ops get,insert --contenders raw_acs,coodie_acs,raw_acs_async,coodie_acs_async
+    python benchmarks/profile_bursts.py --ops async_get,async_insert --contenders raw_acs_async,floor_acs_async,coodie_acs_async --repeat 9 --no-profile
+    python benchmarks/profile_bursts.py --split --ops get,insert,update,delete --contenders raw,coodie,raw_acs,coodie_acs
     py-spy record --native -o spy.svg -- .venv/bin/python benchmarks/profile_bursts.py --no-profile
 
 For each operation and contender it runs one untimed burst (statements get prepared), then
@@ -17,20 +19,39 @@ runs the driver's loop in the calling thread). The profile is summed per package
 the driver, asyncio, the benchmark, the rest) and its top functions are printed by own
 time, all in µs per operation. cProfile slows Python code down (several times for small
 functions), so read its figures as shares, and the plain run's figures as the cost.
+
+The floor contenders (`floor_async`, `floor_acs_async`; concurrent gets and inserts)
+are the raw driver's own calls plus only what any layer that returns documents must add:
+an insert reads its values from the document, a get builds the document from its row
+with coodie's generated row builder (acsylla's uuid text made a UUID first). They tell what is coodie's layering and what is the
+price of documents.
+
+--split times blocking single-statement operations on the node with the calling thread's
+CPU clock: for coodie (on either driver), the CPU spent before its request reaches the
+driver's execute(), inside it (bind, send, wait, the page) and after it (the answer);
+for a raw contender, its whole operation. coodie's own figures here are 2-3 times those
+of a stand-in driver that answers at once: between two requests the driver's I/O thread
+and the node run, and coodie's code and data are no longer in the CPU's caches.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import operator
 import pstats
 import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+from uuid import UUID
 
-from contenders import CONTENDERS, KEYSPACE, Bench
-from ops import OPERATIONS, Kind
+from contenders import ACS_DRIVER, CONTENDERS, KEYSPACE, Bench, Contender
+from ops import OPERATIONS, Kind, Step, bounded, fields_of, new_items, pool_ids
+
+from coodie.hydrate import hydrator
+from coodie.registry import get_driver
 
 DEFAULT_OPS = ("async_insert", "async_get")
 DEFAULT_CONTENDERS = ("raw_async", "coodie_async", "raw_acs_async", "coodie_acs_async")
@@ -42,6 +63,106 @@ PACKAGES = (
     ("asyncio", ("/asyncio/",)),
     ("benchmark", ("/benchmarks/",)),
 )
+
+
+# ---------------------------------------------------------------------- the floor
+
+FLOORS = {
+    c.key: c
+    for c in (
+        Contender("floor_async", "floor (async)", True, "raw_async", "raw", "coodie_aio"),
+        Contender(
+            "floor_acs_async", "floor on acsylla (async)", True, "raw_acs_async", "acs",
+            "coodie_acs_aio",
+        ),
+    )
+}  # fmt: skip
+ITEM_COLUMNS = ("id", "name", "brand", "price", "qty")  # the items table, in order
+
+
+def floor_burst(bench: Bench, op_key: str, contender: Contender) -> Step:
+    """A burst of the floor of `op_key` (see the module's docstring)."""
+    raw, item = getattr(bench, contender.driver), getattr(bench, contender.models).Item
+    n = bench.async_ops
+    if op_key == "async_get":
+        ids, build = pool_ids(bench, n), hydrator(item, ITEM_COLUMNS).build
+
+        async def one(i: int) -> Any:
+            rows = list(await raw.aexecute(raw.get_item, (ids[i],)))
+            if type(rows[0][0]) is str:  # (acsylla's uuid is text: the document's a UUID)
+                rows = [(UUID(r[0]), *r[1:]) for r in rows]
+            return build(rows)[0]
+
+    elif op_key == "async_insert":
+        docs = [item(**fields_of(r)) for r in new_items(bench, n)]
+        values = operator.itemgetter(*ITEM_COLUMNS)
+
+        async def one(i: int) -> Any:
+            return await raw.aexecute(raw.insert_item, values(docs[i].__dict__))
+
+    else:
+        raise SystemExit(f"{contender.key} has concurrent gets and inserts only")
+    return lambda _: bounded(n, bench.concurrency, one)
+
+
+# ---------------------------------------------------------------------- --split
+
+SPLIT = {"coodie": None, "coodie_acs": ACS_DRIVER}  # blocking coodie: its driver's name
+
+
+def print_split(bench: Bench, ops: Sequence[str], contenders: Sequence[str], n: int) -> None:
+    """Thread CPU per operation, the contenders' operations taking turns one by one: for a
+    blocking coodie contender, before / inside / after its driver's execute(); for any
+    other blocking contender, the whole operation."""
+    clock = time.thread_time
+    marks = [0.0, 0.0]
+
+    def timing(execute: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def timed(request: Any) -> Any:
+            marks[0] = clock()
+            try:
+                return execute(request)
+            finally:
+                marks[1] = clock()
+
+        return timed
+
+    for op_key in ops:
+        op = OPERATIONS[op_key]
+        if op.kind is not Kind.SINGLE:
+            raise SystemExit(f"--split times single-row operations; {op_key} is not one")
+        keys = [key for key in contenders if key in op.impls and not CONTENDERS[key].is_async]
+        print(f"== {op.title}: {n} operations each, thread CPU µs per operation")
+        for key in keys:
+            run_bursts(bench, op_key, key, 1)  # warm-up: prepares statements
+        steps = [(key, op.impls[key](bench, n)) for key in keys]
+        drivers = {key: get_driver(SPLIT[key]) for key in keys if key in SPLIT}
+        sums = {key: [0.0, 0.0, 0.0] for key in keys}
+        for driver in drivers.values():
+            driver.execute = timing(driver.execute)  # type: ignore[method-assign]
+        try:
+            for i in range(n):
+                for key, step in steps:
+                    start = clock()
+                    step(i)
+                    end = clock()
+                    parts = sums[key]
+                    if key in drivers:
+                        parts[0] += marks[0] - start
+                        parts[1] += marks[1] - marks[0]
+                        parts[2] += end - marks[1]
+                    else:
+                        parts[1] += end - start
+        finally:
+            for driver in drivers.values():
+                del driver.execute  # (set on the instance: the class's method is back)
+        for key in keys:
+            b, i, a = (t / n * 1e6 for t in sums[key])
+            label = CONTENDERS[key].label
+            if key in drivers:
+                print(f"  {label:<20} {b:6.1f} before the driver, {i:6.1f} in it, {a:5.1f} after")
+            else:
+                print(f"  {label:<20} {'':6} {'':17} {i:6.1f} all told")
 
 
 def median(values: Iterable[float]) -> float:
@@ -59,6 +180,12 @@ def run_bursts(bench: Bench, op_key: str, contender: str, bursts: int) -> tuple[
     """Wall and process CPU seconds of `bursts` bursts (of a single-row operation: as many
     operations, one after the other; their preparation untimed)."""
     op = OPERATIONS[op_key]
+    if contender in FLOORS:
+        burst = floor_burst(bench, op_key, FLOORS[contender])
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(bursts):
+            bench.loop.run_until_complete(burst(0))
+        return time.perf_counter() - wall, time.process_time() - cpu
     if op.kind is Kind.THROUGHPUT:
         burst = op.impls[contender](bench, 1)
         wall, cpu = time.perf_counter(), time.process_time()
@@ -120,19 +247,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("--top", type=int, default=18, help="functions listed (default 18)")
     p.add_argument("--no-profile", action="store_true", help="the plain runs only (for py-spy)")
+    p.add_argument("--split", action="store_true", help="thread CPU before/in/after the driver")
     args = p.parse_args(argv)
     ops = [o for o in args.ops.split(",") if o]
     contenders = [c for c in args.contenders.split(",") if c]
+    known = {**CONTENDERS, **FLOORS}
     for key in contenders:
-        if key not in CONTENDERS:
-            raise SystemExit(f"unknown contender {key!r}; known: {', '.join(CONTENDERS)}")
+        if key not in known:
+            raise SystemExit(f"unknown contender {key!r}; known: {', '.join(known)}")
     bench = Bench(async_ops=2000, concurrency=100)
     try:
         print(f"setting up keyspace {KEYSPACE} ...", file=sys.stderr)
         bench.setup()
+        if args.split:
+            print_split(bench, ops, contenders, bench.async_ops)
+            return 0
         for op_key in ops:
             op = OPERATIONS[op_key]
-            keys = [key for key in contenders if key in op.impls]
+            keys = [key for key in contenders if key in op.impls or key in FLOORS]
             n = bench.async_ops * args.bursts
             how = "" if op.kind is Kind.THROUGHPUT else ", one after the other"
             print(f"== {op.title}: {args.bursts} bursts of {bench.async_ops} operations{how}")
@@ -146,19 +278,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                     walls[key].append(wall / n)
                     cpus[key].append(cpu / n)
             for key in keys:
-                c = CONTENDERS[key]
+                c = known[key]
                 line = (
                     f"  {c.label}: {1 / median(walls[key]):,.0f} ops/s, "
                     f"{median(cpus[key]) * 1e6:.1f} µs/op CPU (all threads)"
                 )
                 if c.baseline != key and c.baseline in cpus:
                     ratio = median(a / b for a, b in zip(cpus[key], cpus[c.baseline]))
-                    line += f", {ratio:.2f}x the CPU of {CONTENDERS[c.baseline].label}"
+                    line += f", {ratio:.2f}x the CPU of {known[c.baseline].label}"
+                    ratio = median(a / b for a, b in zip(walls[key], walls[c.baseline]))
+                    line += f" and {ratio:.2f}x its time"
                 print(line + f" (medians of {args.repeat})")
             if args.no_profile:
                 continue
             for key in keys:
-                print(f"  {CONTENDERS[key].label}, under cProfile:")
+                print(f"  {known[key].label}, under cProfile:")
                 profiler = cProfile.Profile()
                 profiler.enable()
                 run_bursts(bench, op_key, key, args.bursts)

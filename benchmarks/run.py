@@ -5,11 +5,13 @@
     python benchmarks/run.py --rounds 30 --only get,insert
 
 Method: for each operation, every contender warms up, then the runner picks a batch size
-k so that the slowest contender's batch takes about --batch-ms. Each round runs one batch
-of k iterations per contender, in a shuffled order, and records its mean time per
-operation; the result is the median over rounds. Interleaving keeps the drift of a noisy
-machine from landing on one contender. Preparing a batch (fresh rows, seeded data) is
-never timed.
+k so that the slowest contender's k iterations take about --batch-ms. Each round runs k
+iterations per contender, in a shuffled order of contenders, operation by operation in
+turn (A's first, B's first, ..., A's second, ...), and records each contender's mean time
+per operation; the result is the median over rounds. Interleaving keeps the drift of a
+noisy machine, and the node's pauses, from landing on one contender. (Throughput bursts,
+and operations of a few µs that a clock per call would distort, run as one batch per
+contender instead.) Preparing the iterations (fresh rows, seeded data) is never timed.
 """
 
 from __future__ import annotations
@@ -75,6 +77,10 @@ async def _timed_async(step: Callable[[int], Any], k: int) -> float:
     return time.perf_counter() - start
 
 
+# the kinds whose rounds run operation by operation in turn (see run_round)
+INTERLEAVED = (Kind.SINGLE, Kind.MULTI, Kind.SCHEMA)
+
+
 def run_batch(
     bench: Bench, contender: Contender, op: Operation, k: int, collect: bool = True
 ) -> float:
@@ -85,6 +91,44 @@ def run_batch(
     if contender.is_async:
         return bench.loop.run_until_complete(_timed_async(step, k))
     return _timed(step, k)
+
+
+def run_round(
+    bench: Bench, contenders: Sequence[Contender], op: Operation, k: int, collect: bool = True
+) -> dict[str, float]:
+    """One round of an operation against a database: seconds per contender for k
+    iterations, run operation by operation in turn (contender A's i-th operation, then
+    B's, ...), so every contender meets the same moments of the node and the machine.
+    The blocking contenders take turns among themselves, the async ones in one coroutine
+    (a blocking call must not run inside the event loop); each contender's baseline is
+    of its own kind. Preparing the iterations (fresh rows, seeded data) is never timed."""
+    steps = [(c, op.impls[c.key](bench, k)) for c in contenders]
+    blocking = [(c.key, step) for c, step in steps if not c.is_async]
+    awaited = [(c.key, step) for c, step in steps if c.is_async]
+    seconds = dict.fromkeys((c.key for c in contenders), 0.0)
+    clock = time.perf_counter
+
+    def run_blocking() -> None:
+        for i in range(k):
+            for key, step in blocking:
+                start = clock()
+                step(i)
+                seconds[key] += clock() - start
+
+    async def run_awaited() -> None:
+        for i in range(k):
+            for key, step in awaited:
+                start = clock()
+                await step(i)
+                seconds[key] += clock() - start
+
+    if collect:
+        gc.collect()
+    if blocking:
+        run_blocking()
+    if awaited:
+        bench.loop.run_until_complete(run_awaited())
+    return seconds
 
 
 def measure(bench: Bench, op: Operation, settings: Settings, rng: random.Random) -> Measurement:
@@ -103,9 +147,16 @@ def measure(bench: Bench, op: Operation, settings: Settings, rng: random.Random)
     samples: dict[str, list[float]] = {c.key: [] for c in contenders}
     for _ in range(settings.rounds):
         rng.shuffle(contenders)
-        for c in contenders:
-            seconds = run_batch(bench, c, op, k, settings.collect)
-            samples[c.key].append(seconds / (k * per_step))
+        if op.kind in INTERLEAVED:
+            per_round = run_round(bench, contenders, op, k, settings.collect)
+        else:  # (a burst, or an operation of a few µs that a clock per call would distort)
+            # each contender's batch next to its baseline's (in the shuffled order: a
+            # stable sort by the first place of each baseline)
+            first = [c.baseline for c in contenders]
+            paired = sorted(contenders, key=lambda c: first.index(c.baseline))
+            per_round = {c.key: run_batch(bench, c, op, k, settings.collect) for c in paired}
+        for key, seconds in per_round.items():
+            samples[key].append(seconds / (k * per_step))
     return Measurement(op, k, per_step, samples)
 
 
@@ -153,9 +204,9 @@ def environment(bench: Bench, settings: Settings, seconds: float) -> dict[str, s
         "CPU": f"{os.cpu_count()} x {_cpu_model()} ({platform.machine()})",
         "OS": platform.platform(),
         "method": (
-            f"{settings.rounds} interleaved rounds; batches of about "
-            f"{settings.batch_seconds * 1000:g} ms; medians of per-round times and of "
-            "per-round ratios; "
+            f"{settings.rounds} rounds, the contenders' operations taking turns one by one; "
+            f"about {settings.batch_seconds * 1000:g} ms of the slowest contender a round; "
+            "medians of per-round times and of per-round ratios; "
             f"whole run {seconds / 60:.1f} min"
         ),
     }
