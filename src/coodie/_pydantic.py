@@ -6,7 +6,9 @@ coodie reaches under pydantic's public API for three things, each worth its cost
   answer `Model.field` and annotations of classes defined in functions resolve;
 - BaseModel's own slots (`SLOTS`): a document hydrated from a row gets pydantic's
   per-instance slots on first use instead of three writes per row;
-- `values_model()`: field validators re-bound on a model without model validators.
+- `values_model()`: field validators re-bound on a model without model validators;
+- the validation schema pydantic-core runs (`plain_fields()`): which fields take a value of
+  exactly their type unchanged, so that `update()` need not copy the document to learn so.
 
 `tests/unit/test_pydantic_internals.py` pins these to the range pyproject.toml declares
 (`pydantic>=2.10,<3`): a pydantic release that moves one of them fails there, by name.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, create_model, field_validator
 from pydantic._internal._model_construction import (
@@ -102,3 +105,50 @@ def values_model(cls: type[BaseModel]) -> type[BaseModel]:
         f"{cls.__name__}Values", __config__=config, __validators__=validators, **fields
     )
     return model
+
+
+# What plain_fields() reads in a model's validation schema (pydantic-core's core schema).
+# Anything else there (a constraint, a validator, a config key that changes strings or
+# refuses NaN) makes a field not plain: the safe answer for what this list does not know.
+_PLAIN_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
+_PLAIN_CONFIG = {
+    "title", "extra_fields_behavior", "validate_by_alias", "validate_by_name",
+    "loc_by_alias", "strict", "from_attributes", "revalidate_instances",
+    "hide_input_in_errors", "validation_error_cause", "cache_strings",
+}  # fmt: skip
+_WRAPPER_KEYS = {"type", "schema", "default", "default_factory", "default_factory_takes_data"}
+
+
+def _plain_types(schema: Any) -> tuple[type, ...]:
+    """The types whose values `schema` returns unchanged, without a check that could refuse
+    them (none: not a plain schema)."""
+    kind = schema.get("type")
+    if kind in _PLAIN_TYPES and set(schema) <= {"type", "strict"}:
+        return (_PLAIN_TYPES[kind],)
+    if kind == "uuid" and set(schema) <= {"type", "strict"}:
+        return (UUID,)
+    if kind in ("default", "nullable") and set(schema) <= _WRAPPER_KEYS:
+        inner = _plain_types(schema["schema"])
+        return (*inner, type(None)) if inner and kind == "nullable" else inner
+    return ()
+
+
+def plain_fields(cls: type[BaseModel]) -> dict[str, tuple[type, ...]]:
+    """Per field, the types of the values that validating an assignment returns unchanged:
+    a field of str, int, float, bool or UUID (or Optional of one) with no constraint and no
+    validator, on a model with no model validator, not frozen, whose config changes no
+    value. For a value of exactly one of these types (not a subclass: a bool is not an int
+    here), `validate_assignment()` has nothing to do."""
+    schema: Any = cls.__pydantic_core_schema__
+    config = schema.get("config") or {}
+    if schema.get("type") != "model" or not set(config) <= _PLAIN_CONFIG:
+        return {}  # (a model validator wraps the model's schema; or a config that acts)
+    fields = schema.get("schema", {})
+    if fields.get("type") != "model-fields" or fields.get("computed_fields"):
+        return {}
+    plain = {}
+    for name, field in fields.get("fields", {}).items():
+        types = _plain_types(field["schema"]) if not field.get("frozen") else ()
+        if types:
+            plain[name] = types
+    return plain

@@ -21,6 +21,7 @@ from coodie._pydantic import (
     ModelMetaclass,
     NoInitField,
     caller_namespace,
+    plain_fields,
     shallow_probe,
     slot_on_first_use,
 )
@@ -431,8 +432,15 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         """Validate new field values with the model's own validators (pydantic errors stay pydantic's)."""
         if not changes:
             return {}
+        cls = type(self)
+        plain = cls.__dict__.get("__coodie_plain__")
+        if plain is None:
+            plain = plain_fields(cls)
+            type.__setattr__(cls, "__coodie_plain__", plain)
+        if all(type(v) in plain.get(name, ()) for name, v in changes.items()):
+            return dict(changes)  # (values pydantic would take as they are: no copy to learn so)
         probe = shallow_probe(self)
-        validator = type(self).__pydantic_validator__
+        validator = cls.__pydantic_validator__
         for name, value in changes.items():
             validator.validate_assignment(probe, name, value)
         return {name: probe.__dict__[name] for name in changes}
