@@ -52,3 +52,17 @@ def test_a_cassandra_driver_without_libev_is_a_configuration_error(
         init_coodie(driver_type=driver_type, name="unit_nolibev")
     assert "libev-dev" in str(e.value) and "pip install scylla-driver" in str(e.value)
     assert isinstance(e.value.__cause__, DependencyException)
+
+
+def test_a_full_shape_cache_survives_another_thread_evicting_the_same_entry() -> None:
+    # Two threads that find the cache full both pick its oldest entry; the one that
+    # deletes it second must not fail (it saw the key before the other thread took it).
+    from coodie import drivers
+
+    class Raced(dict[str, int]):
+        def __iter__(self) -> Any:
+            yield "gone"  # what this thread saw as oldest, already evicted by another
+
+    cache = Raced({f"k{i}": i for i in range(drivers.MAX_SHAPES)})
+    assert drivers.keep(cache, "new", 1) == 1
+    assert cache["new"] == 1

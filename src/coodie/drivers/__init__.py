@@ -93,7 +93,8 @@ def keep(cache: dict[Any, V], key: Any, value: V) -> V:
     it holds MAX_SHAPES: a program that makes new statement shapes without end (CQL text
     built per call) holds a bounded number of them."""
     if len(cache) >= MAX_SHAPES:
-        del cache[next(iter(cache))]
+        # (another thread may evict the same entry between these two steps: no KeyError)
+        cache.pop(next(iter(cache), None), None)
     cache[key] = value
     return value
 
