@@ -60,6 +60,7 @@ from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, HasDriver, Page, RawRequest, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
 from coodie.tracking import PARTIAL as _PARTIAL
+from coodie.tracking import mark_written_all
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
@@ -286,7 +287,7 @@ def save(
 ) -> Single[None]:
     """Upsert every column of the document (INSERT)."""
     if batch is not None and batch._queue_insert(
-        doc, driver, False, doc._written, (ttl, timestamp, consistency, serial_consistency)
+        doc, driver, False, None, (ttl, timestamp, consistency, serial_consistency)
     ):
         return QUEUED
     model = type(doc)
@@ -754,6 +755,9 @@ class BatchCore:
         self._items: list[Compiled] = []
         self._models: list[type[DocumentCore]] = []
         self._answers: list[Callable[[Page], Any]] = []
+        # the documents saved whole by the short way: their answer (every field now holds
+        # what the table holds) is applied to them all at once
+        self._saved: list[DocumentCore] = []
         self._levels: set[str] = set()  # the levels they ask for (their own or their model's)
         self._serials: set[str] = set()
         self._raw: list[Compiled] = []  # raw CQL statements (`add()`), sent after the others
@@ -771,6 +775,9 @@ class BatchCore:
         self._items.append(compiled)
         self._models.append(model)
         self._answers.append(answer)
+        self._level(consistency, serial_consistency)
+
+    def _level(self, consistency: str | None, serial_consistency: str | None) -> None:
         if consistency is not None:
             self._levels.add(consistency)
         if serial_consistency is not None:
@@ -781,12 +788,13 @@ class BatchCore:
         doc: DocumentCore,
         driver: Driver | None,
         if_not_exists: bool,
-        answer: Callable[[Page], Any],
+        answer: Callable[[Page], Any] | None,
         options: tuple[Any, ...],
     ) -> bool:
         """Queue the INSERT of every column of `doc` (a save() or insert() with no
         `options` of its own: ttl, timestamp, levels) by the template compile_fixed
         learned for its model, found once per batch: per row only its values are bound.
+        `answer` None: a save(), whose documents are marked written once per batch.
         False where there is none (yet) or this row cannot take it: the general way."""
         if options != _NO_OPTIONS or id(doc) in _PARTIAL:
             return False
@@ -798,14 +806,23 @@ class BatchCore:
             template = learned(key, schema, _keyspace(model, schema, driver))
             if template is None:
                 return False
-            recipe = (template._bind, schema.consistency, schema.serial_consistency)
+            # the sources every row binds from, but for its fields (see fixed_sources)
+            sources = fixed_sources({}, timestamp=self.timestamp)
+            levels = (schema.consistency, schema.serial_consistency)
+            recipe = (template._bind, sources[:FIELDS], sources[FIELDS + 1 :], levels)
             self._recipes[model, if_not_exists] = recipe
-        bind, consistency, serial = recipe
+        bind, head, tail, levels = recipe
         try:
-            compiled = bind(fixed_sources(doc.__dict__, timestamp=self.timestamp))
+            self._items.append(bind((*head, doc.__dict__, *tail)))
         except Fallback:
             return False
-        self._add(compiled, model, answer, consistency, serial)
+        self._models.append(model)
+        if levels != (None, None):
+            self._level(*levels)
+        if answer is None:
+            self._saved.append(doc)
+        else:
+            self._answers.append(answer)
         return True
 
     def add(self, cql: str, params: Sequence[Any] | None = None) -> None:
@@ -827,6 +844,7 @@ class BatchCore:
         their new values)."""
         self.result = None
         items, models, answers, raw = self._items, self._models, self._answers, self._raw
+        saved = self._saved
         if not items and not raw:
             return None
         tables = [m._schema() for m in set(models)]
@@ -853,6 +871,7 @@ class BatchCore:
         if self.result is None or self.result.applied:
             for answer in answers:
                 answer(page)
+            mark_written_all(saved)
         return self.result
 
     def _exit(

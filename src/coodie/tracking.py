@@ -11,7 +11,15 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["PARTIAL", "carry_partial", "changed_fields", "mark_changed", "mark_partial"]
+__all__ = [
+    "PARTIAL",
+    "carry_partial",
+    "changed_fields",
+    "mark_changed",
+    "mark_partial",
+    "mark_written",
+    "mark_written_all",
+]
 
 # Documents read with only(...): id -> the columns they hold.
 PARTIAL: dict[int, frozenset[str]] = {}
@@ -53,3 +61,12 @@ def mark_written(doc: Any, names: Iterable[str] | None = None) -> None:
             changed.clear()
         else:
             changed.difference_update(names)
+
+
+def mark_written_all(docs: Iterable[Any]) -> None:
+    """Every field of each of `docs` now holds what the table holds (a batch's saves)."""
+    if CHANGED:  # (no document has fields assigned since read or written: nothing to do)
+        for doc in docs:
+            changed = CHANGED.get(id(doc))
+            if changed is not None:
+                changed.clear()
