@@ -761,7 +761,9 @@ class BatchCore:
         self._levels: set[str] = set()  # the levels they ask for (their own or their model's)
         self._serials: set[str] = set()
         self._raw: list[Compiled] = []  # raw CQL statements (`add()`), sent after the others
-        self._recipes: dict[tuple[type[DocumentCore], bool], Any] = {}  # see _queue_insert
+        self._conditional = False  # a queued model write has a condition (IF)
+        # see _queue_insert: the recipes of save() [False] and insert() [True], by model
+        self._recipes: tuple[dict[type[DocumentCore], Any], ...] = ({}, {})
 
     def _add(
         self,
@@ -775,9 +777,11 @@ class BatchCore:
         self._items.append(compiled)
         self._models.append(model)
         self._answers.append(answer)
-        self._level(consistency, serial_consistency)
+        self._note(consistency, serial_consistency, compiled.lwt)
 
-    def _level(self, consistency: str | None, serial_consistency: str | None) -> None:
+    def _note(self, consistency: str | None, serial_consistency: str | None, lwt: bool) -> None:
+        """What a queued row asks of the whole batch: its levels; a condition (IF)."""
+        self._conditional = self._conditional or lwt
         if consistency is not None:
             self._levels.add(consistency)
         if serial_consistency is not None:
@@ -799,7 +803,7 @@ class BatchCore:
         if options != _NO_OPTIONS or id(doc) in _PARTIAL:
             return False
         model = type(doc)
-        recipe = self._recipes.get((model, if_not_exists))
+        recipe = self._recipes[if_not_exists].get(model)
         if recipe is None:
             schema = model._schema()
             key = _insert_key(model, if_not_exists, None, self.timestamp)  # (no ttl: no options)
@@ -808,17 +812,18 @@ class BatchCore:
                 return False
             # the sources every row binds from, but for its fields (see fixed_sources)
             sources = fixed_sources({}, timestamp=self.timestamp)
-            levels = (schema.consistency, schema.serial_consistency)
-            recipe = (template._bind, sources[:FIELDS], sources[FIELDS + 1 :], levels)
-            self._recipes[model, if_not_exists] = recipe
-        bind, head, tail, levels = recipe
+            # what each row adds to the batch's levels and conditional flag (None: nothing)
+            notes: Any = (schema.consistency, schema.serial_consistency, template.lwt)
+            recipe = (template._bind, sources[:FIELDS], sources[FIELDS + 1 :], any(notes) and notes)
+            self._recipes[if_not_exists][model] = recipe
+        bind, head, tail, notes = recipe
         try:
             self._items.append(bind((*head, doc.__dict__, *tail)))
         except Fallback:
             return False
         self._models.append(model)
-        if levels != (None, None):
-            self._level(*levels)
+        if notes:
+            self._note(*notes)
         if answer is None:
             self._saved.append(doc)
         else:
@@ -850,7 +855,7 @@ class BatchCore:
         tables = [m._schema() for m in set(models)]
         if len({s.driver_name for s in tables}) > 1:
             raise InvalidQueryError("a batch cannot span several drivers (clusters)")
-        conditional = any([c.lwt for c in items])
+        conditional = self._conditional
         if conditional:  # one table and one partition: every row is checked
             schemas = [model._schema() for model in models]
             validate_batch(
