@@ -810,15 +810,17 @@ class BatchCore:
             template = learned(key, schema, _keyspace(model, schema, driver))
             if template is None:
                 return False
-            # the sources every row binds from, but for its fields (see fixed_sources)
-            sources = fixed_sources({}, timestamp=self.timestamp)
+            # the sources every row binds from (see fixed_sources): each puts its fields
+            # in, and the template reads them as it binds (it keeps none of them)
+            sources = list(fixed_sources({}, timestamp=self.timestamp))
             # what each row adds to the batch's levels and conditional flag (None: nothing)
             notes: Any = (schema.consistency, schema.serial_consistency, template.lwt)
-            recipe = (template._bind, sources[:FIELDS], sources[FIELDS + 1 :], any(notes) and notes)
+            recipe = (template._bind, sources, any(notes) and notes)
             self._recipes[if_not_exists][model] = recipe
-        bind, head, tail, notes = recipe
+        bind, sources, notes = recipe
+        sources[FIELDS] = doc.__dict__
         try:
-            self._items.append(bind((*head, doc.__dict__, *tail)))
+            self._items.append(bind(sources))
         except Fallback:
             return False
         self._models.append(model)
