@@ -11,15 +11,7 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = [
-    "PARTIAL",
-    "carry_partial",
-    "changed_fields",
-    "mark_changed",
-    "mark_partial",
-    "mark_written",
-    "mark_written_all",
-]
+__all__ = ["PARTIAL", "carry_partial", "changed_fields", "mark_changed", "mark_partial"]
 
 # Documents read with only(...): id -> the columns they hold.
 PARTIAL: dict[int, frozenset[str]] = {}
