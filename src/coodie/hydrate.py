@@ -120,13 +120,18 @@ def _row_builder(cls: type[DocumentCore], h: Hydrator) -> Any:
             empty = f"n{i}()" if null is not None else "None"
             value = f"({converted} if (v := r[{i}]) is not None else {empty})"
         items.append(f"{name!r}: {value}")
-    # one list display: set_dict() answers None, so `... or o` is the new document
-    made = f"set_dict(o := new(cls), {{{', '.join(items)}}})"
-    if cls.__pydantic_post_init__:  # as model_construct() does (it also sets private
-        made = f"({made}, o.model_post_init(None), o)[2]"  # attributes to their defaults)
-    else:
-        made += " or o"
-    source = f"def build(rows):\n    return [{made} for r in rows]\n"
+    source = (
+        "def build(rows):\n"
+        "    out = []\n"
+        "    add = out.append\n"
+        "    for r in rows:\n"
+        "        o = new(cls)\n"
+        f"        set_dict(o, {{{', '.join(items)}}})\n"
+        # as model_construct() does; it also sets private attributes to their defaults
+        + ("        o.model_post_init(None)\n" if cls.__pydantic_post_init__ else "")
+        + "        add(o)\n"
+        "    return out\n"
+    )
     exec(compile(source, f"<coodie hydrator {cls.__name__}>", "exec"), env)
     return env["build"]
 
