@@ -61,6 +61,7 @@ from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, HasDriver, Page, RawRequest, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
 from coodie.tracking import PARTIAL as _PARTIAL
+from coodie.tracking import mark_written_all
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
@@ -348,7 +349,11 @@ def _insert(
 ) -> Single[T]:
     """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS),
     with its `options` (ttl, timestamp, consistency, serial_consistency)."""
-    if batch is not None and batch._queue_insert(doc, driver, if_not_exists, answer, options):
+    # (a queued save() passes no answer: the batch marks its documents written at once)
+    queued_answer = answer if if_not_exists else None
+    if batch is not None and batch._queue_insert(
+        doc, driver, if_not_exists, queued_answer, options
+    ):
         return queued
     ttl, timestamp, consistency, serial = options
     if batch is not None:
@@ -807,10 +812,15 @@ class BatchCore:
         self._items: list[Compiled] = []
         self._models: list[type[DocumentCore]] = []
         self._answers: list[Callable[[Page], Any]] = []
+        # the documents saved whole by the short way: their answer (every field now holds
+        # what the table holds) is applied to them all at once
+        self._saved: list[DocumentCore] = []
         self._levels: set[str] = set()  # the levels they ask for (their own or their model's)
         self._serials: set[str] = set()
         self._raw: list[Compiled] = []  # raw CQL statements (`add()`), sent after the others
-        self._recipes: dict[tuple[type[DocumentCore], bool], Any] = {}  # see _queue_insert
+        self._conditional = False  # a queued model write has a condition (IF)
+        # see _queue_insert: the recipes of save() [False] and insert() [True], by model
+        self._recipes: tuple[dict[type[DocumentCore], Any], ...] = ({}, {})
 
     def _add(
         self,
@@ -824,6 +834,11 @@ class BatchCore:
         self._items.append(compiled)
         self._models.append(model)
         self._answers.append(answer)
+        self._note(consistency, serial_consistency, compiled.lwt)
+
+    def _note(self, consistency: str | None, serial_consistency: str | None, lwt: bool) -> None:
+        """What a queued row asks of the whole batch: its levels; a condition (IF)."""
+        self._conditional = self._conditional or lwt
         if consistency is not None:
             self._levels.add(consistency)
         if serial_consistency is not None:
@@ -834,31 +849,44 @@ class BatchCore:
         doc: DocumentCore,
         driver: Driver | None,
         if_not_exists: bool,
-        answer: Callable[[Page], Any],
+        answer: Callable[[Page], Any] | None,
         options: tuple[Any, ...],
     ) -> bool:
         """Queue the INSERT of every column of `doc` (a save() or insert() with no
         `options` of its own: ttl, timestamp, levels) by the template compile_fixed
         learned for its model, found once per batch: per row only its values are bound.
+        `answer` None: a save(), whose documents are marked written once per batch.
         False where there is none (yet) or this row cannot take it: the general way."""
         if options != _NO_OPTIONS or id(doc) in _PARTIAL:
             return False
         model = type(doc)
-        recipe = self._recipes.get((model, if_not_exists))
+        recipe = self._recipes[if_not_exists].get(model)
         if recipe is None:
             schema = model._schema()
             key = _insert_key(model, if_not_exists, None, self.timestamp)  # (no ttl: no options)
             template = learned(key, schema, _keyspace(model, schema, driver))
             if template is None:
                 return False
-            recipe = (template._bind, schema.consistency, schema.serial_consistency)
-            self._recipes[model, if_not_exists] = recipe
-        bind, consistency, serial = recipe
+            # the sources every row binds from (see fixed_sources): each puts its fields
+            # in, and the template reads them as it binds (it keeps none of them)
+            sources = list(fixed_sources({}, timestamp=self.timestamp))
+            # what each row adds to the batch's levels and conditional flag (None: nothing)
+            notes: Any = (schema.consistency, schema.serial_consistency, template.lwt)
+            recipe = (template._bind, sources, any(notes) and notes)
+            self._recipes[if_not_exists][model] = recipe
+        bind, sources, notes = recipe
+        sources[FIELDS] = doc.__dict__
         try:
-            compiled = bind(fixed_sources(doc.__dict__, timestamp=self.timestamp))
+            self._items.append(bind(sources))
         except Fallback:
             return False
-        self._add(compiled, model, answer, consistency, serial)
+        self._models.append(model)
+        if notes:
+            self._note(*notes)
+        if answer is None:
+            self._saved.append(doc)
+        else:
+            self._answers.append(answer)
         return True
 
     def add(self, cql: str, params: Sequence[Any] | None = None) -> None:
@@ -880,12 +908,13 @@ class BatchCore:
         their new values)."""
         self.result = None
         items, models, answers, raw = self._items, self._models, self._answers, self._raw
+        saved = self._saved
         if not items and not raw:
             return None
         tables = [m._schema() for m in set(models)]
         if len({s.driver_name for s in tables}) > 1:
             raise InvalidQueryError("a batch cannot span several drivers (clusters)")
-        conditional = any([c.lwt for c in items])
+        conditional = self._conditional
         if conditional:  # one table and one partition: every row is checked
             schemas = [model._schema() for model in models]
             validate_batch(
@@ -906,6 +935,7 @@ class BatchCore:
         if self.result is None or self.result.applied:
             for answer in answers:
                 answer(page)
+            mark_written_all(saved)
         return self.result
 
     def _exit(

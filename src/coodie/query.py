@@ -771,7 +771,11 @@ def read_pages(request: Request | None, each: Callable[[Page], Iterable[R]]) -> 
     out: list[R] = []
     while request is not None:
         page: Page = yield request
-        out.extend(each(page))
+        got = each(page)
+        if out or type(got) is not list:
+            out.extend(got)
+        else:  # (the first page's own list, not a copy of it)
+            out = got
         request = request.next_page(page.paging_state)
     return out
 

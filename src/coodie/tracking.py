@@ -53,3 +53,12 @@ def mark_written(doc: Any, names: Iterable[str] | None = None) -> None:
             changed.clear()
         else:
             changed.difference_update(names)
+
+
+def mark_written_all(docs: Iterable[Any]) -> None:
+    """Every field of each of `docs` now holds what the table holds (a batch's saves)."""
+    if CHANGED:  # (no document has fields assigned since read or written: nothing to do)
+        for doc in docs:
+            changed = CHANGED.get(id(doc))
+            if changed is not None:
+                changed.clear()

@@ -96,3 +96,29 @@ def test_inserts_of_one_partition_apply_together(f: Any) -> None:
         (2, 0.0),
         (1, 5.0),
     ]
+
+
+def test_fields_saved_in_a_batch_count_as_written_once_it_applied(f: Any) -> None:
+    U = f.m.User
+    users = [U(name=f"w{i}") for i in range(3)]
+    for u in users:
+        f(u.save())
+        u.age = 40  # assigned: save_changes() would write it
+    with f.batch() as b:  # (the rows after the first take the batch's short way)
+        for u in users:
+            f(u.save(batch=b))
+    for u in users:
+        f(U.find(id=u.id).update(age=7))  # another writer, after the batch
+        f(u.save_changes())  # nothing assigned since the batch: sends nothing
+        assert f(U.get(id=u.id)).age == 7
+    failed = [U(name=f"x{i}") for i in range(3)]
+    for u in failed:
+        f(u.save())
+        u.age = 50
+    with pytest.raises(RuntimeError), f.batch() as b:  # the batch never ran
+        for u in failed:
+            f(u.save(batch=b))
+        raise RuntimeError("stop")
+    for u in failed:
+        f(u.save_changes())  # still assigned: written now
+        assert f(U.get(id=u.id)).age == 50

@@ -712,7 +712,7 @@ class AcsyllaDriver(DriverSettings):
 
     async def _execute_batch(self, batch: BatchRequest) -> Page:
         b = _BATCHES[batch.kind]()
-        idem, lwt = True, False
+        add, idem, lwt = b.add_statement, True, False
         cql: str | None = None
         types: Any = _UNKNOWN
         for item in batch.items:
@@ -720,14 +720,14 @@ class AcsyllaDriver(DriverSettings):
                 # the rows of one shape share their text and types: looked up once per run
                 cql, types = item.cql, item.types
                 prepared = self._prepared.get(cql) or await self._prepare(item)
-                idem, lwt = idem and prepared[1], lwt or item.lwt
+                idem, lwt, bind = idem and prepared[1], lwt or item.lwt, prepared[0].bind
                 convs = self._binders.get(types, _UNKNOWN) if types is not None else None
             try:  # its values only: the batch carries the options
                 if convs is _UNKNOWN:  # (not made yet: _values makes them)
                     values = self._values(item)
                 else:
                     values = list(item.params) if convs is None else _apply(convs, item.params)
-                b.add_statement(prepared[0].bind(values))
+                add(bind(values))
             except Exception as e:
                 raise translate_error(e, item.cql) from e
         level = batch.consistency or self.default_consistency
