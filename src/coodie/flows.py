@@ -859,25 +859,24 @@ class BatchCore:
         False where there is none (yet) or this row cannot take it: the general way."""
         if options != _NO_OPTIONS or id(doc) in _PARTIAL:
             return False
-        model = type(doc)
+        model, timestamp = type(doc), self.timestamp
         recipe = self._recipes[if_not_exists].get(model)
-        if recipe is None:
+        if recipe is None or recipe[1] != (timestamp is not None):
+            # (made again if the batch's timestamp was set or unset since: another template)
             schema = model._schema()
-            key = _insert_key(model, if_not_exists, None, self.timestamp)  # (no ttl: no options)
+            key = _insert_key(model, if_not_exists, None, timestamp)  # (no ttl: no options)
             template = learned(key, schema, _keyspace(model, schema, driver))
             if template is None:
                 return False
-            # the sources every row binds from (see fixed_sources): each puts its fields
-            # in, and the template reads them as it binds (it keeps none of them)
-            sources = list(fixed_sources({}, timestamp=self.timestamp))
             # what each row adds to the batch's levels and conditional flag (None: nothing)
             notes: Any = (schema.consistency, schema.serial_consistency, template.lwt)
-            recipe = (template._bind, sources, any(notes) and notes)
+            recipe = (template._bind, timestamp is not None, any(notes) and notes)
             self._recipes[if_not_exists][model] = recipe
-        bind, sources, notes = recipe
-        sources[FIELDS] = doc.__dict__
+        bind, _, notes = recipe
         try:
-            self._items.append(bind(sources))
+            # each row its own sources: a batch filled from several threads binds each
+            # row's own fields, at the batch's timestamp of the moment
+            self._items.append(bind(fixed_sources(doc.__dict__, timestamp=timestamp)))
         except Fallback:
             return False
         self._models.append(model)

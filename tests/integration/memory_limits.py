@@ -95,6 +95,7 @@ LIMITS: tuple[Limit, ...] = (
             "test_documents.py::test_write_timestamps_decide_between_writes",
             "test_regressions.py::test_batch_timestamp_reaches_the_server",
             "test_batch_rows.py::test_every_row_of_a_batch_takes_its_timestamp",
+            "test_batch_rows.py::test_rows_queued_after_the_batch_timestamp_changes_take_the_new_one",
             "test_docs_pages.py::test_page_blocks_run[writes.md]",
         ),
     ),

@@ -65,6 +65,24 @@ def test_every_row_of_a_batch_takes_its_timestamp(f: Any) -> None:
     assert [f(U.get(id=u.id)).name for u in users] == ["later"] * 4
 
 
+def test_rows_queued_after_the_batch_timestamp_changes_take_the_new_one(f: Any) -> None:
+    U = f.m.User
+    users = [U(name=f"new{i}") for i in range(6)]
+    for u in users:  # each row already written at 2_000
+        f(U(id=u.id, name="later").save(timestamp=2_000))
+    with f.batch() as b:
+        for u in users[:2]:  # no timestamp: the server's clock, long after 2_000
+            f(u.save(batch=b))
+        b.timestamp = 1_000  # before the rows' own: these lose
+        for u in users[2:4]:
+            f(u.save(batch=b))
+        b.timestamp = 3_000
+        for u in users[4:]:
+            f(u.save(batch=b))
+    names = [f(U.get(id=u.id)).name for u in users]
+    assert names == ["new0", "new1", "later", "later", "new4", "new5"]
+
+
 def test_a_row_with_a_bad_value_is_refused_and_not_queued(f: Any) -> None:
     U = f.m.User
     good = [U(name=f"g{i}") for i in range(3)]

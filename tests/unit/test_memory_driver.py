@@ -191,3 +191,33 @@ def test_an_unqualified_drop_index_drops_it_in_the_sessions_keyspace(driver: Any
         "SELECT keyspace_name FROM system_schema.indexes WHERE index_name = 't_v_idx' ALLOW FILTERING"
     )
     assert [r[0] for r in left] == ["unit_mem"]
+
+
+def test_a_batch_filled_from_several_threads_writes_every_row(driver: Any) -> None:
+    # Rows of one model queued the batch's short way bind each its own fields, even when
+    # threads queue into one batch at once (a shared buffer lost rows to each other).
+    import sys
+    import threading
+
+    from coodie.sync import BatchQuery
+
+    Note(owner="first", n=0).save()  # the INSERT's template, learned
+    batch = BatchQuery(batch_type="unlogged")
+
+    def queue(owner: str) -> None:
+        for n in range(2_000):
+            Note(owner=owner, n=n).save(batch=batch)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch as often as they can
+    try:
+        threads = [threading.Thread(target=queue, args=(f"t{i}",)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    batch.execute()
+    for i in range(4):
+        assert Note.find(owner=f"t{i}").count() == 2_000
