@@ -50,12 +50,12 @@ from coodie.expr.nodes import (
 from coodie.expr.validate import validate_batch
 from coodie.hydrate import null_value as _null_value
 from coodie.query import (
-    DEFAULT_PAGE_SIZE,
     Flow,
     OneDocument,
     QuerySetCore,
     check_timeout,
     keyspace_of,
+    read_page_size,
 )
 from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, HasDriver, Page, RawRequest, Request, level_name
@@ -171,7 +171,7 @@ def _fixed(
     compiled = compile_fixed(key, schema, ks, sources, general, _parametrized, *args)
     template = learned(key, schema, ks) if full is not None else None
     if template is not None:
-        fetch_size = (DEFAULT_PAGE_SIZE if template.paging else 0) if read else None
+        fetch_size = read_page_size(template.paging) if read else None
         recipe = (template._bind, schema.consistency, schema.serial_consistency, fetch_size)
         keep(_recipes, full, recipe)
     return compiled
@@ -349,10 +349,13 @@ def _insert(
 ) -> Single[T]:
     """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS),
     with its `options` (ttl, timestamp, consistency, serial_consistency)."""
-    # (a queued save() passes no answer: the batch marks its documents written at once)
-    queued_answer = answer if if_not_exists else None
     if batch is not None and batch._queue_insert(
-        doc, driver, if_not_exists, queued_answer, options
+        # (a queued save() passes no answer: the batch marks its documents written at once)
+        doc,
+        driver,
+        if_not_exists,
+        answer if if_not_exists else None,
+        options,
     ):
         return queued
     ttl, timestamp, consistency, serial = options
@@ -721,8 +724,8 @@ def get(
         )
     if isinstance(made, Request):
         request = made
-    else:  # the QuerySet's request: its page size, or none where the server does not page
-        request = schema.request(made, fetch_size=DEFAULT_PAGE_SIZE if made.paging else 0)
+    else:  # (paged as the QuerySet's reads)
+        request = schema.request(made, fetch_size=read_page_size(made.paging))
     return Single(request, OneDocument(model, request, required))
 
 

@@ -66,6 +66,7 @@ __all__ = [
     "check_page_size",
     "check_timeout",
     "keyspace_of",
+    "read_page_size",
     "read_pages",
     "resolve_keyspace",
 ]
@@ -115,6 +116,12 @@ def check_timeout(seconds: object, option: str) -> float | None:
 def resolve_keyspace(model: type[DocumentCore]) -> str:
     """The keyspace `model`'s statements name: its own, else its driver's."""
     return keyspace_of(model._schema(), model)
+
+
+def read_page_size(paging: bool, page_size: int | None = None) -> int:
+    """The fetch size of a read: `page_size`, else the default; 0 (none) where the server
+    does not page the statement (`paging`: `Compiled.paging`)."""
+    return (page_size or DEFAULT_PAGE_SIZE) if paging else 0
 
 
 def keyspace_of(
@@ -396,9 +403,7 @@ class QuerySetCore(Generic[D]):
     def _select_request(self, driver: Driver | None = None, stmt: Select | None = None) -> Request:
         """The request of `stmt` (else the QuerySet's SELECT), paged as all() reads."""
         c = self._compile(stmt or self._select(), driver)
-        if not c.paging:
-            return self._request(c, fetch_size=0)
-        return self._request(c, fetch_size=self._page_size or DEFAULT_PAGE_SIZE)
+        return self._request(c, fetch_size=read_page_size(c.paging, self._page_size))
 
     def _driver_name(self) -> str | None:
         return self._table.driver_name

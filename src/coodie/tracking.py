@@ -59,6 +59,4 @@ def mark_written_all(docs: Iterable[Any]) -> None:
     """Every field of each of `docs` now holds what the table holds (a batch's saves)."""
     if CHANGED:  # (no document has fields assigned since read or written: nothing to do)
         for doc in docs:
-            changed = CHANGED.get(id(doc))
-            if changed is not None:
-                changed.clear()
+            mark_written(doc)
