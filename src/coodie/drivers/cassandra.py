@@ -336,12 +336,13 @@ class CassandraDriver(base.DriverSettings):
 
     # ------------------------------------------------------------- sync
 
-    def _wait(self, rf: ResponseFuture, cql: str) -> Page:
-        """The first page of `rf`, once it came (its failure as coodie's error)."""
+    def _wait(self, rf: ResponseFuture, cql: str | BatchRequest) -> Page:
+        """The first page of `rf`, once it came (its failure as coodie's error, naming
+        `cql`: a batch's text is made only then)."""
         try:
             rows = rf.result().current_rows
         except Exception as e:
-            raise translate_error(e, cql) from e
+            raise translate_error(e, _text(cql)) from e
         return self._page(rf, rows)
 
     def execute(self, request: Request) -> Page:
@@ -361,7 +362,7 @@ class CassandraDriver(base.DriverSettings):
         return pages
 
     def execute_batch(self, batch: BatchRequest) -> Page:
-        return self._wait(self._start_batch(batch), _batch_text(batch))
+        return self._wait(self._start_batch(batch), batch)
 
     def _start_raw(self, raw: RawRequest) -> ResponseFuture:
         session = self.session
@@ -391,7 +392,7 @@ class CassandraDriver(base.DriverSettings):
     # ------------------------------------------------------------- async
 
     def _await(
-        self, loop: asyncio.AbstractEventLoop, rf: ResponseFuture, cql: str
+        self, loop: asyncio.AbstractEventLoop, rf: ResponseFuture, cql: str | BatchRequest
     ) -> asyncio.Future[Page]:
         """An asyncio future of `rf`'s first page. The driver calls back on its I/O
         thread, which only hands the rows over; the Page is made on the event loop."""
@@ -428,7 +429,7 @@ class CassandraDriver(base.DriverSettings):
 
     def execute_batch_async(self, batch: BatchRequest) -> asyncio.Future[Page]:
         loop = self._running_loop()
-        return self._await(loop, self._start_batch(batch), _batch_text(batch))
+        return self._await(loop, self._start_batch(batch), batch)
 
     def execute_raw_async(self, raw: RawRequest | str, params: Sequence[Any] | None = None) -> Any:
         if isinstance(raw, str):
@@ -441,12 +442,14 @@ class CassandraDriver(base.DriverSettings):
         await asyncio.get_running_loop().run_in_executor(None, self.shutdown)
 
 
-def _on_rows(rows: Any, call: Any, fut: asyncio.Future[Page], ref: Any, cql: str) -> None:
+def _on_rows(rows: Any, call: Any, fut: asyncio.Future[Page], ref: Any, cql: Any) -> None:
     """Runs on the driver's I/O thread: hand the rows to the event loop."""
     call(_resolve_rows, fut, ref(), rows)
 
 
-def _on_error(exc: BaseException, call: Any, fut: asyncio.Future[Page], ref: Any, cql: str) -> None:
+def _on_error(
+    exc: BaseException, call: Any, fut: asyncio.Future[Page], ref: Any, cql: str | BatchRequest
+) -> None:
     call(_resolve_error, fut, exc, cql)
 
 
@@ -455,9 +458,9 @@ def _resolve_rows(fut: asyncio.Future[Page], rf: ResponseFuture, rows: Any) -> N
         fut.set_result(CassandraDriver._page(rf, rows))
 
 
-def _resolve_error(fut: asyncio.Future[Page], exc: BaseException, cql: str) -> None:
+def _resolve_error(fut: asyncio.Future[Page], exc: BaseException, cql: str | BatchRequest) -> None:
     if not fut.cancelled():
-        fut.set_exception(translate_error(exc, cql))
+        fut.set_exception(translate_error(exc, _text(cql)))
 
 
 def _forget_reactor_in_child() -> None:
@@ -473,6 +476,12 @@ def _forget_reactor_in_child() -> None:
 
 def _percent_escaped(text: str) -> str:
     return text.replace("%", "%%")
+
+
+def _text(cql: str | BatchRequest) -> str:
+    """The CQL an error names: a batch's text is made only for an error (100 rows' texts
+    joined would cost microseconds on every batch)."""
+    return cql if isinstance(cql, str) else _batch_text(cql)
 
 
 def _batch_text(batch: BatchRequest) -> str:
