@@ -782,6 +782,9 @@ def _shared(levels: set[str], option: str) -> str | None:
     return next(iter(levels), None)
 
 
+_BATCH_KINDS = {kind.value: kind for kind in BatchKind}  # (a look-up per batch, not the Enum call)
+
+
 class BatchCore:
     """Collects writes; the flavour shells execute them as one BATCH on exit."""
 
@@ -794,12 +797,12 @@ class BatchCore:
         timestamp: int | None = None,
         serial_consistency: Any = None,
     ) -> None:
-        try:
-            self.kind = BatchKind(batch_type.lower())
-        except ValueError:
+        kind = _BATCH_KINDS.get(batch_type.lower())
+        if kind is None:
             raise InvalidQueryError(
                 f"unknown batch type {batch_type!r}: use 'logged', 'unlogged' or 'counter'"
-            ) from None
+            )
+        self.kind = kind
         self.consistency = level_name(consistency, "BatchQuery(consistency")
         self.serial_consistency = level_name(
             serial_consistency, "BatchQuery(serial_consistency", serial=True
@@ -850,16 +853,18 @@ class BatchCore:
     def _queue_insert(
         self,
         doc: DocumentCore,
-        driver: Driver | None,
-        if_not_exists: bool,
-        answer: Callable[[Page], Any] | None,
-        options: tuple[Any, ...],
+        driver: Driver | None = None,
+        if_not_exists: bool = False,
+        answer: Callable[[Page], Any] | None = None,
+        options: tuple[Any, ...] = _NO_OPTIONS,
     ) -> bool:
         """Queue the INSERT of every column of `doc` (a save() or insert() with no
         `options` of its own: ttl, timestamp, levels) by the template compile_fixed
         learned for its model, found once per batch: per row only its values are bound.
         `answer` None: a save(), whose documents are marked written once per batch.
-        False where there is none (yet) or this row cannot take it: the general way."""
+        False where there is none (yet) or this row cannot take it: the general way.
+        (`_queue_save(doc)`: a `doc.save(batch=...)` given nothing else, called by the
+        shell before it resolves a driver or builds an operation.)"""
         if options != _NO_OPTIONS or id(doc) in _PARTIAL:
             return False
         model, timestamp = type(doc), self.timestamp
@@ -873,13 +878,19 @@ class BatchCore:
                 return False
             # what each row adds to the batch's levels and conditional flag (None: nothing)
             notes: Any = (schema.consistency, schema.serial_consistency, template.lwt)
-            recipe = (template._bind, timestamp is not None, any(notes) and notes)
+            # (with no timestamp, every marker reads the document's fields)
+            by_fields = template._bind_fields if timestamp is None else None
+            recipe = (template._bind, timestamp is not None, any(notes) and notes, by_fields)
             self._recipes[if_not_exists][model] = recipe
-        bind, _, notes = recipe
+        bind, _, notes, by_fields = recipe
         try:
             # each row its own sources: a batch filled from several threads binds each
             # row's own fields, at the batch's timestamp of the moment
-            self._items.append(bind(fixed_sources(doc.__dict__, timestamp=timestamp)))
+            self._items.append(
+                by_fields(doc.__dict__)
+                if by_fields is not None
+                else bind(fixed_sources(doc.__dict__, timestamp=timestamp))
+            )
         except Fallback:
             return False
         self._models.append(model)
@@ -890,6 +901,8 @@ class BatchCore:
         else:
             self._answers.append(answer)
         return True
+
+    _queue_save = _queue_insert
 
     def add(self, cql: str, params: Sequence[Any] | None = None) -> None:
         """Queue a raw CQL write (values bound, `?` or `%s` markers) beside model writes.
@@ -956,11 +969,19 @@ class BatchCore:
 # ------------------------------------------------------------------ the shells
 
 
-def shell_driver(owner: HasDriver, kwargs: Mapping[str, Any]) -> Driver | None:
+def shell_driver(owner: HasDriver, batch: Any) -> Driver | None:
     """The driver a shell's method resolves before it builds its operation (None: none is
-    registered, said on use). A write queued in a batch sends nothing and resolves none,
-    unless its model names no keyspace (the write then looks it up)."""
-    return None if kwargs.get("batch") is not None else find_driver(owner._driver_name())
+    registered, said on use). A write queued in `batch` sends nothing and resolves none,
+    unless its model names no keyspace (the write then looks it up). A `batch=` that is
+    not a BatchQuery is refused before anything is queued."""
+    if batch is None:
+        return find_driver(owner._driver_name())
+    if not isinstance(batch, BatchCore):
+        model = owner if isinstance(owner, type) else type(owner)
+        raise InvalidQueryError(
+            f"{model.__name__}: batch= takes a BatchQuery (or None), not {type(batch).__name__}"
+        )
+    return None
 
 
 def shell_signature(method: Any, build: Any, name: str | None = None) -> None:

@@ -8,12 +8,14 @@ are (a partial document, a None static column, a bad value, options of their own
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from uuid import uuid4
 
 import pytest
 
-from coodie.exceptions import InvalidQueryError
+from coodie.exceptions import CoodieError, InvalidQueryError
+from coodie.fields import PrimaryKey
+from coodie.registry import get_driver
 
 D1 = dt.date(2024, 1, 1)
 
@@ -140,3 +142,62 @@ def test_fields_saved_in_a_batch_count_as_written_once_it_applied(f: Any) -> Non
     for u in failed:
         f(u.save_changes())  # still assigned: written now
         assert f(U.get(id=u.id)).age == 50
+
+
+def test_batch_takes_a_batch_query_and_refuses_anything_else(f: Any) -> None:
+    U = f.m.User
+    kept = U(name="kept")
+    f(kept.save())
+    for bad in (5, "b", object(), [kept]):
+        fresh = U(name="never")
+        with pytest.raises(InvalidQueryError, match=r"User: batch= takes a BatchQuery"):
+            f(fresh.save(batch=bad))  # the short way's call shape
+        with pytest.raises(InvalidQueryError, match=r"batch= takes a BatchQuery"):
+            f(fresh.save(batch=bad, ttl=60))
+        with pytest.raises(InvalidQueryError, match=r"batch= takes a BatchQuery"):
+            f(fresh.insert(batch=bad))
+        with pytest.raises(InvalidQueryError, match=r"batch= takes a BatchQuery"):
+            f(kept.update(batch=bad, name="changed"))
+        with pytest.raises(InvalidQueryError, match=r"batch= takes a BatchQuery"):
+            f(kept.delete(batch=bad))
+        assert f(U.find_one(id=fresh.id)) is None
+    assert f(U.get(id=kept.id)).name == "kept"
+    with f.batch() as b:  # and a batch= of None is no batch: the write runs at once
+        f(U(name="now", id=(now := uuid4())).save(batch=None))
+        assert len(b) == 0 and f(U.get(id=now)).name == "now"
+
+
+def test_a_positional_argument_beside_batch_is_refused_not_dropped(f: Any) -> None:
+    U = f.m.User
+    doc = U(name="p")
+    with f.batch() as b:
+        with pytest.raises(TypeError):
+            f(doc.save(60, batch=b))  # type: ignore[call-arg]
+        assert len(b) == 0
+    assert f(U.find_one(id=doc.id)) is None
+
+
+def test_a_column_named_batch_is_a_lookup_of_a_read(f: Any) -> None:
+    class Lot(f.module.Document):  # type: ignore[misc,name-defined]
+        batch: Annotated[int, PrimaryKey()]
+        label: str = ""
+
+        class Settings:
+            name = f"it_lots_{f.name}"
+
+    f(Lot.sync_table())
+    f(Lot(batch=5, label="five").save())
+    assert f(Lot.get(batch=5)).label == "five"
+    assert f(Lot.find_one(batch=6)) is None
+    assert f(Lot.get(5)).label == "five"
+
+
+def test_a_batch_the_server_refuses_is_an_error_naming_its_statements(f: Any) -> None:
+    # coodie leaves raw statements to the server: two partitions under IF NOT EXISTS
+    ks = get_driver(f.m.User._driver_name()).keyspace
+    insert = f"INSERT INTO {ks}.it_users (id, name) VALUES (?, ?) IF NOT EXISTS"
+    with pytest.raises(CoodieError) as refused, f.batch() as b:
+        b.add(insert, [uuid4(), "a"])
+        b.add(insert, [uuid4(), "b"])
+    assert "partition" in str(refused.value)
+    assert insert in str(refused.value)  # (the batch's text, made for the error)

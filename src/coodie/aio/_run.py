@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import NO_PAGE, Single, shell_driver, shell_signature, steps
+from coodie.flows import NO_PAGE, BatchCore, Single, shell_driver, shell_signature, steps
 from coodie.registry import get_driver
 from coodie.requests import Flow, HasDriver
 
@@ -69,12 +69,18 @@ def awaiting(
 def operation(
     build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
     name: str | None = None,
+    queue: Callable[[Any, S], bool] | None = None,
+    writes: bool = False,
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
     """`coodie.sync._run.operation`, awaiting the requests."""
 
     @functools.wraps(build)
     async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        driver = shell_driver(self, kwargs)
+        batch = kwargs.get("batch") if writes else None
+        if isinstance(batch, BatchCore) and queue and len(kwargs) == 1 and not args:  # noqa: SIM102
+            if queue(batch, self):  # (queued by the short way)
+                return None  # type: ignore[return-value]
+        driver = shell_driver(self, batch)
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return await adrive(op, driver, self._driver_name())  # type: ignore[arg-type]
@@ -90,4 +96,10 @@ def operation(
     return method
 
 
-single = operation  # (the name the Document shells bind their writes with)
+def single(
+    build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
+    name: str | None = None,
+    queue: Callable[[Any, S], bool] | None = None,
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
+    """`operation()` for a write, which may be given `batch=`."""
+    return operation(build, name, queue, writes=True)

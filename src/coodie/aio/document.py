@@ -30,7 +30,7 @@ class Document(DocumentCore):
     __coodie_abstract__ = True
 
     # Methods made from the core flows (pydantic ignores functions; its plugin does not).
-    save = single(flows.save)  # type: ignore[pydantic-field]
+    save = single(flows.save, queue=BatchCore._queue_save)  # type: ignore[pydantic-field]
     """Write every column (an upsert); `ttl=`, `timestamp=`, `batch=`."""
     insert = single(flows.insert)  # type: ignore[pydantic-field]
     """`INSERT ... IF NOT EXISTS`; returns an `LWTResult`. `ttl=`, `batch=`."""

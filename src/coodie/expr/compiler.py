@@ -115,9 +115,16 @@ class Template:
     _bind: Callable[[Sequence[Any]], Compiled] = dataclasses.field(
         init=False, repr=False, compare=False
     )
+    # where every marker reads FIELDS (a whole row's INSERT): the same function taking
+    # that mapping itself (the batch's short way calls it per row); else None
+    _bind_fields: Callable[[Mapping[str, Any]], Compiled] | None = dataclasses.field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_bind", _binder(self))
+        by_fields = bool(self.binds) and all(b.source == FIELDS for b in self.binds)
+        object.__setattr__(self, "_bind_fields", _binder(self, FIELDS) if by_fields else None)
 
     def bind(self, sources: Sequence[Any]) -> Compiled:
         """The statement with each marker's value taken from `sources`, converted and
@@ -133,11 +140,12 @@ class Template:
         )
 
 
-def _binder(t: Template) -> Callable[[Sequence[Any]], Compiled]:
+def _binder(t: Template, only: int | None = None) -> Callable[[Any], Compiled]:
     """`t.bind` as one function generated for its bind list: per marker, only the steps
     its entry needs (its null rule, converter and check), in straight-line code. Only
     marker numbers and source indexes enter the generated source; keys, converters,
-    classes, checks and messages are passed in as names."""
+    classes, checks and messages are passed in as names. Given `only` (the one source
+    every marker reads), the function takes that source itself, not the sources."""
     env: dict[str, Any] = {
         "Compiled": Compiled,
         "InvalidQueryError": InvalidQueryError,
@@ -151,7 +159,7 @@ def _binder(t: Template) -> Callable[[Sequence[Any]], Compiled]:
     }
     lines = ["def bind(sources):"]
     for source in sorted({b.source for b in t.binds}):
-        lines.append(f"    s{source} = sources[{int(source)}]")
+        lines.append(f"    s{source} = sources" + ("" if only is not None else f"[{int(source)}]"))
     for i, (source, key, convert, null, cls, extra, _label, _type) in enumerate(t.binds):
         env[f"k{i}"], env[f"cls{i}"] = key, cls
         lines.append(f"    v{i} = s{int(source)}[k{i}]")
@@ -181,7 +189,7 @@ def _binder(t: Template) -> Callable[[Sequence[Any]], Compiled]:
     values = "".join(f"v{i}, " for i in range(len(t.binds)))
     lines.append(f"    return Compiled(cql, ({values}), columns, lwt, paging, types)")
     exec(compile("\n".join(lines) + "\n", "<coodie binder>", "exec"), env)
-    bind: Callable[[Sequence[Any]], Compiled] = env["bind"]
+    bind: Callable[[Any], Compiled] = env["bind"]
     return bind
 
 

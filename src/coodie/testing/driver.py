@@ -182,7 +182,13 @@ class MemoryDriver(DriverSettings):
 
     def execute_batch(self, batch: BatchRequest) -> Page:
         with self._lock:
-            return self._batch([(self._prepare(c.cql), c.params) for c in batch.items], batch.kind)
+            try:
+                return self._batch(
+                    [(self._prepare(c.cql), c.params) for c in batch.items], batch.kind
+                )
+            except _BatchRefused as e:  # (as the drivers say it: with the batch's statements)
+                cql = "; ".join(c.cql for c in batch.items)
+                raise InvalidQueryError(f"{e}\n  CQL: BATCH: {cql}") from None
 
     def execute_raw(self, raw: RawRequest | str, params: Sequence[Any] | None = None) -> Any:
         if isinstance(raw, str):
@@ -743,6 +749,7 @@ class MemoryDriver(DriverSettings):
             stmts.append(self._statement(p.tree, params))
         conditional = [s for s in stmts if _conditional(s[2])]
         if conditional:
+            _one_partition(stmts)
             # every condition is read before any write of the batch applies
             keys = {(ks.name, t.schema.name) for ks, t, _ in stmts}
             saved = {k: _copy_table(self.store.tables.get(k)) for k in keys}
@@ -778,13 +785,11 @@ class MemoryDriver(DriverSettings):
             return
         schema = t.schema
         when = self.clock() + ttl if ttl else None
+        where = _where_of(stmt)
         if isinstance(stmt, nodes.Insert):
-            where: Sequence[nodes.Condition] = [
-                nodes.Compare(n, nodes.Op.EQ, v) for n, v in stmt.values
-            ]
             cells = ["", *(n for n, _ in stmt.values if not schema.by_name[n].is_primary_key)]
         elif isinstance(stmt, nodes.Update):
-            where, cells = stmt.where, [a.column for a in stmt.assignments]
+            cells = [a.column for a in stmt.assignments]
         else:
             return
         keys = itertools.product(
@@ -1103,3 +1108,27 @@ if TYPE_CHECKING:
     def _is_a_driver(d: MemoryDriver) -> tuple[SyncDriver, AsyncDriver]:
         """mypy checks that the memory driver serves both flavours' driver protocols."""
         return d, d
+
+
+def _where_of(stmt: Any) -> Sequence[nodes.Condition]:
+    """The key conditions of a write: an INSERT's values, as `=`."""
+    if isinstance(stmt, nodes.Insert):
+        return [nodes.Compare(n, nodes.Op.EQ, v) for n, v in stmt.values]
+    return tuple(getattr(stmt, "where", ()))
+
+
+class _BatchRefused(Exception):
+    """A batch the server would refuse as a whole (its statements are named then)."""
+
+
+def _one_partition(stmts: Sequence[tuple[Any, _TableDef, Any]]) -> None:
+    """The server's rule for a batch with conditions: one table, one partition."""
+    if len({(ks.name, t.schema.name) for ks, t, _ in stmts}) > 1:
+        raise _BatchRefused("Batch with conditions cannot span multiple tables")
+    partitions: list[tuple[Any, ...]] = []
+    for _, t, stmt in stmts:
+        for key in key_combinations(t.schema.partition_key, _where_of(stmt)):
+            if key not in partitions:
+                partitions.append(key)
+    if len(partitions) > 1:
+        raise _BatchRefused("Batch with conditions cannot span multiple partitions")
