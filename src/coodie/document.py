@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, TypeVar
 
 from pydantic import BaseModel
 from pydantic.fields import Field, PrivateAttr
+from pydantic_core import ValidationError as PydanticValidationError
 from typing_extensions import ParamSpec, Self, dataclass_transform
 
 from coodie import hydrate, polymorphic, tracking
@@ -432,6 +433,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         """Validate new field values with the model's own validators (pydantic errors stay pydantic's)."""
         if not changes:
             return {}
+        self._check_not_frozen(changes)
         cls = type(self)
         plain = cls.__dict__.get("__coodie_plain__")
         if plain is None:
@@ -531,7 +533,20 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
                 new_values[name] = {k: v for k, v in current.items() if k != key}
             elif isinstance(current, list):
                 new_values[name] = [v for i, v in enumerate(current) if i != key]
+        if new_values:
+            self._check_not_frozen(new_values)
         return stmt, new_values
+
+    def _check_not_frozen(self, changes: Mapping[str, Any]) -> None:
+        """A write that gives this document new values (update(), delete_columns(), a
+        document's increment()) is refused, before anything is sent, where the model is
+        frozen: the error pydantic gives an assignment (`doc.x = 1`). (QuerySet.update()
+        and the class's increment() change no document.)"""
+        if type(self).model_config.get("frozen"):
+            name, value = next(iter(changes.items()))
+            raise PydanticValidationError.from_exception_data(
+                type(self).__name__, [{"type": "frozen_instance", "loc": (name,), "input": value}]
+            )
 
     def _apply_local(self, values: Mapping[str, Any]) -> None:
         d = self.__dict__

@@ -613,6 +613,8 @@ def counter(
             for n, v in kwargs.items()
             if n in schema.by_name and schema.by_name[n].is_counter
         }
+        if deltas:
+            doc._check_not_frozen(deltas)
 
         def apply(page: Page) -> None:
             doc._apply_local({n: (doc.__dict__.get(n) or 0) + d for n, d in deltas.items()})

@@ -266,3 +266,48 @@ def test_async_execution_outside_an_event_loop_sends_nothing(f: Any) -> None:
         assert asyncio.iscoroutine(pending)
         pending.close()
     assert _seq(f, s) == []
+
+
+def test_a_frozen_models_document_takes_no_new_values_and_sends_nothing(f: Any) -> None:
+    from pydantic import ConfigDict, ValidationError
+
+    from coodie.fields import Counter
+
+    class Sealed(f.module.Document):  # type: ignore[misc,name-defined]
+        model_config = ConfigDict(frozen=True)
+        id: Annotated[str, PrimaryKey()]
+        n: int = 0
+        tags: list[str] = []
+
+        class Settings:
+            name = f"it_sealed_{f.name}"
+
+    class SealedHits(f.module.CounterDocument):  # type: ignore[misc,name-defined]
+        model_config = ConfigDict(frozen=True)
+        url: Annotated[str, PrimaryKey()]
+        views: Annotated[int, Counter()] = 0
+
+        class Settings:
+            name = f"it_sealed_hits_{f.name}"
+
+    f(Sealed.sync_table())
+    f(SealedHits.sync_table())
+    doc = Sealed(id=f"s-{uuid4()}", n=1, tags=["a"])
+    f(doc.save())  # a frozen document is written whole, as ever
+    with pytest.raises(ValidationError, match="frozen_instance"):
+        doc.n = 2  # (pydantic's own refusal: the writes below give the same)
+    with pytest.raises(ValidationError, match="frozen_instance"):
+        f(doc.update(n=2))
+    with pytest.raises(ValidationError, match="frozen_instance"):
+        f(doc.delete_columns("tags"))
+    assert (doc.n, doc.tags) == (1, ["a"])
+    got = f(Sealed.get(id=doc.id))
+    assert (got.n, got.tags) == (1, ["a"])  # nothing was sent
+    f(Sealed.find(id=doc.id).update(n=3))  # a query's update changes no document
+    assert f(Sealed.get(id=doc.id)).n == 3
+    page = SealedHits(url=f"/{uuid4()}")
+    with pytest.raises(ValidationError, match="frozen_instance"):
+        f(page.increment(views=1))
+    assert page.views == 0 and f(SealedHits.find_one(url=page.url)) is None
+    f(SealedHits.increment(url=page.url, views=2))  # the class's increment: no document
+    assert f(SealedHits.get(url=page.url)).views == 2
