@@ -881,7 +881,7 @@ class BatchCore:
             # what each row adds to the batch's levels and conditional flag (None: nothing)
             notes: Any = (schema.consistency, schema.serial_consistency, template.lwt)
             # (with no timestamp, every marker reads the document's fields)
-            by_fields = template._bind_fields if timestamp is None else None
+            by_fields = template.fields_binder() if timestamp is None else None
             recipe = (template._bind, timestamp is not None, any(notes) and notes, by_fields)
             self._recipes[if_not_exists][model] = recipe
         bind, _, notes, by_fields = recipe

@@ -115,16 +115,22 @@ class Template:
     _bind: Callable[[Sequence[Any]], Compiled] = dataclasses.field(
         init=False, repr=False, compare=False
     )
-    # where every marker reads FIELDS (a whole row's INSERT): the same function taking
-    # that mapping itself (the batch's short way calls it per row); else None
-    _bind_fields: Callable[[Mapping[str, Any]], Compiled] | None = dataclasses.field(
-        init=False, repr=False, compare=False
-    )
+    # see fields_binder (made on its first use)
+    _bind_fields: Any = dataclasses.field(init=False, repr=False, compare=False, default=_FALLBACK)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_bind", _binder(self))
-        by_fields = bool(self.binds) and all(b.source == FIELDS for b in self.binds)
-        object.__setattr__(self, "_bind_fields", _binder(self, FIELDS) if by_fields else None)
+
+    def fields_binder(self) -> Callable[[Mapping[str, Any]], Compiled] | None:
+        """Where every marker reads FIELDS (a whole row's INSERT): the bind taking that
+        mapping itself, not the sources (the batch's short way calls it per row); else
+        None."""
+        made = self._bind_fields
+        if made is _FALLBACK:
+            by_fields = bool(self.binds) and all(b.source == FIELDS for b in self.binds)
+            made = _binder(self, FIELDS) if by_fields else None
+            object.__setattr__(self, "_bind_fields", made)
+        return made  # type: ignore[no-any-return]
 
     def bind(self, sources: Sequence[Any]) -> Compiled:
         """The statement with each marker's value taken from `sources`, converted and
