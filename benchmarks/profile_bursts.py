@@ -6,6 +6,7 @@ runs of single operations.
     python benchmarks/profile_bursts.py --ops get,insert --contenders raw_acs,coodie_acs,raw_acs_async,coodie_acs_async
     python benchmarks/profile_bursts.py --ops async_get,async_insert --contenders raw_acs_async,floor_acs_async,coodie_acs_async --repeat 9 --no-profile
     python benchmarks/profile_bursts.py --split --ops get,insert,update,delete --contenders raw,coodie,raw_acs,coodie_acs
+    python benchmarks/profile_bursts.py --split --ops batch_100 --split-n 300 --contenders raw,coodie,raw_acs,coodie_acs
     py-spy record --native -o spy.svg -- .venv/bin/python benchmarks/profile_bursts.py --no-profile
 
 For each operation and contender it runs one untimed burst (statements get prepared), then
@@ -26,10 +27,10 @@ an insert reads its values from the document, a get builds the document from its
 with coodie's generated row builder (acsylla's uuid text made a UUID first). They tell what is coodie's layering and what is the
 price of documents.
 
---split times blocking single-statement operations on the node with the calling thread's
-CPU clock: for coodie (on either driver), the CPU spent before its request reaches the
-driver's execute(), inside it (bind, send, wait, the page) and after it (the answer);
-for a raw contender, its whole operation. coodie's own figures here are 2-3 times those
+--split times blocking single-statement operations and batches (batch_10, batch_100) on
+the node with the calling thread's CPU clock: for coodie (on either driver), the CPU spent
+before its request reaches the driver's execute() or execute_batch(), inside it (bind,
+send, wait, the page) and after it (the answer); for a raw contender, its whole operation. coodie's own figures here are 2-3 times those
 of a stand-in driver that answers at once: between two requests the driver's I/O thread
 and the node run, and coodie's code and data are no longer in the CPU's caches.
 """
@@ -112,8 +113,8 @@ SPLIT = {"coodie": None, "coodie_acs": ACS_DRIVER}  # blocking coodie: its drive
 
 def print_split(bench: Bench, ops: Sequence[str], contenders: Sequence[str], n: int) -> None:
     """Thread CPU per operation, the contenders' operations taking turns one by one: for a
-    blocking coodie contender, before / inside / after its driver's execute(); for any
-    other blocking contender, the whole operation."""
+    blocking coodie contender, before / inside / after its driver's execute() (a batch's:
+    execute_batch()); for any other blocking contender, the whole operation."""
     clock = time.thread_time
     marks = [0.0, 0.0]
 
@@ -129,17 +130,24 @@ def print_split(bench: Bench, ops: Sequence[str], contenders: Sequence[str], n: 
 
     for op_key in ops:
         op = OPERATIONS[op_key]
-        if op.kind is not Kind.SINGLE:
-            raise SystemExit(f"--split times single-row operations; {op_key} is not one")
+        batches = op_key.startswith("batch_")
+        if op.kind is not Kind.SINGLE and not batches:
+            raise SystemExit(f"--split times single-row operations and batches; not {op_key}")
         keys = [key for key in contenders if key in op.impls and not CONTENDERS[key].is_async]
         print(f"== {op.title}: {n} operations each, thread CPU µs per operation")
-        for key in keys:
-            run_bursts(bench, op_key, key, 1)  # warm-up: prepares statements
+        for key in keys:  # warm-up: prepares statements
+            if batches:
+                warm = op.impls[key](bench, 3)
+                for i in range(3):
+                    warm(i)
+            else:
+                run_bursts(bench, op_key, key, 1)
         steps = [(key, op.impls[key](bench, n)) for key in keys]
         drivers = {key: get_driver(SPLIT[key]) for key in keys if key in SPLIT}
         sums = {key: [0.0, 0.0, 0.0] for key in keys}
         for driver in drivers.values():
             driver.execute = timing(driver.execute)  # type: ignore[method-assign]
+            driver.execute_batch = timing(driver.execute_batch)  # type: ignore[method-assign]
         try:
             for i in range(n):
                 for key, step in steps:
@@ -156,6 +164,7 @@ def print_split(bench: Bench, ops: Sequence[str], contenders: Sequence[str], n: 
         finally:
             for driver in drivers.values():
                 del driver.execute  # (set on the instance: the class's method is back)
+                del driver.execute_batch
         for key in keys:
             b, i, a = (t / n * 1e6 for t in sums[key])
             label = CONTENDERS[key].label
@@ -248,6 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--top", type=int, default=18, help="functions listed (default 18)")
     p.add_argument("--no-profile", action="store_true", help="the plain runs only (for py-spy)")
     p.add_argument("--split", action="store_true", help="thread CPU before/in/after the driver")
+    p.add_argument(
+        "--split-n", type=int, default=2000, help="operations per contender for --split (2000)"
+    )
     args = p.parse_args(argv)
     ops = [o for o in args.ops.split(",") if o]
     contenders = [c for c in args.contenders.split(",") if c]
@@ -260,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"setting up keyspace {KEYSPACE} ...", file=sys.stderr)
         bench.setup()
         if args.split:
-            print_split(bench, ops, contenders, bench.async_ops)
+            print_split(bench, ops, contenders, args.split_n)
             return 0
         for op_key in ops:
             op = OPERATIONS[op_key]
