@@ -636,15 +636,17 @@ class AcsyllaDriver(DriverSettings):
         convs = [converter_for(t, _BIND_LEAF) for t in types.params]
         return keep(self._binders, types, convs if any(convs) else None)
 
-    def _values(self, compiled: Compiled) -> list[Any]:
+    def _values(self, compiled: Compiled) -> Sequence[Any]:
+        """The values bind() takes: the params tuple as it is, where no value needs a
+        converter (acsylla binds a tuple as fast as a list: no copy)."""
         types = compiled.types
         if types is None:
-            return list(compiled.params)
+            return compiled.params
         convs = self._binders.get(types, _UNKNOWN)
         if convs is _UNKNOWN:
             convs = self._binder(compiled, types)
         if convs is None:
-            return list(compiled.params)
+            return compiled.params
         return _apply(convs, compiled.params)
 
     def _page(self, result: Any, types: StatementTypes | None) -> Page:
@@ -676,7 +678,7 @@ class AcsyllaDriver(DriverSettings):
         ps, idem = self._prepared.get(compiled.cql) or await self._prepare(compiled)
         level = request.consistency or self.default_consistency
         serial = compiled.lwt and (request.serial_consistency or self.default_serial_consistency)
-        try:  # the statement, its options given to bind (one call: a list binds fastest)
+        try:  # the statement, its options given to bind (one call)
             st = ps.bind(
                 self._values(compiled),
                 request.fetch_size or None,
@@ -726,7 +728,7 @@ class AcsyllaDriver(DriverSettings):
                 if convs is _UNKNOWN:  # (not made yet: _values makes them)
                     values = self._values(item)
                 else:
-                    values = list(item.params) if convs is None else _apply(convs, item.params)
+                    values = item.params if convs is None else _apply(convs, item.params)
                 add(bind(values))
             except Exception as e:
                 raise translate_error(e, item.cql) from e
