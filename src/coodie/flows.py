@@ -971,11 +971,25 @@ class BatchCore:
 # ------------------------------------------------------------------ the shells
 
 
-def shell_driver(owner: HasDriver, batch: Any) -> Driver | None:
+# what shell_driver answers for a call that its batch's short way queued
+QUEUED_CALL: Any = object()
+
+
+def shell_driver(
+    owner: HasDriver,
+    args: Sequence[Any],
+    kwargs: Mapping[str, Any],
+    writes: bool,
+    queue: Callable[[Any, Any], bool] | None,
+) -> Driver | None:
     """The driver a shell's method resolves before it builds its operation (None: none is
-    registered, said on use). A write queued in `batch` sends nothing and resolves none,
-    unless its model names no keyspace (the write then looks it up). A `batch=` that is
-    not a BatchQuery is refused before anything is queued."""
+    registered, said on use). A write (`writes`) given `batch=` is queued in that batch
+    and resolves none, unless its model names no keyspace (the write then looks it up);
+    given only `batch=`, `queue(batch, owner)` first tries the batch's short way, which
+    queues the call without an operation (QUEUED_CALL: queued; the call answers None).
+    A read's `batch=` is a column's (`Model.get(batch=5)`). A `batch=` that is not a
+    BatchQuery is refused before anything is queued."""
+    batch = kwargs.get("batch") if writes else None
     if batch is None:
         return find_driver(owner._driver_name())
     if not isinstance(batch, BatchCore):
@@ -983,6 +997,8 @@ def shell_driver(owner: HasDriver, batch: Any) -> Driver | None:
         raise InvalidQueryError(
             f"{model.__name__}: batch= takes a BatchQuery (or None), not {type(batch).__name__}"
         )
+    if queue is not None and len(kwargs) == 1 and not args and queue(batch, owner):
+        return QUEUED_CALL  # type: ignore[no-any-return]
     return None
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import NO_PAGE, BatchCore, Single, shell_driver, shell_signature, steps
+from coodie.flows import NO_PAGE, QUEUED_CALL, Single, shell_driver, shell_signature, steps
 from coodie.registry import get_driver
 from coodie.requests import Flow, HasDriver
 
@@ -76,11 +76,9 @@ def operation(
 
     @functools.wraps(build)
     async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        batch = kwargs.get("batch") if writes else None
-        if isinstance(batch, BatchCore) and queue and len(kwargs) == 1 and not args:  # noqa: SIM102
-            if queue(batch, self):  # (queued by the short way)
-                return None  # type: ignore[return-value]
-        driver = shell_driver(self, batch)
+        driver = shell_driver(self, args, kwargs, writes, queue)
+        if driver is QUEUED_CALL:
+            return None  # type: ignore[return-value]
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return await adrive(op, driver, self._driver_name())  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import NO_PAGE, BatchCore, Single, shell_driver, shell_signature, steps
+from coodie.flows import NO_PAGE, QUEUED_CALL, Single, shell_driver, shell_signature, steps
 from coodie.registry import get_driver
 from coodie.requests import Flow, HasDriver
 
@@ -65,19 +65,15 @@ def operation(
 ) -> Callable[Concatenate[S, P], T]:
     """A method that resolves the owner's driver once, makes the operation `build` makes
     for it (a `Single`: a request and the function from its page to the answer; or a
-    flow, for work of several steps) and runs it there. A write (`writes`) given
-    `batch=` is queued in that batch instead (nothing runs until the batch does); a
-    read's `batch=` is a column's (`Model.get(batch=5)`). `queue(batch, self)` is a
-    write's short way when it is given only `batch=` (True: it queued the call, which
-    then answers None; False: the general way)."""
+    flow, for work of several steps) and runs it there. A write (`writes`) given `batch=`
+    is queued in that batch instead (nothing runs until the batch does); `queue` is its
+    short way (see flows.shell_driver)."""
 
     @functools.wraps(build)
     def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        batch = kwargs.get("batch") if writes else None
-        if isinstance(batch, BatchCore) and queue and len(kwargs) == 1 and not args:  # noqa: SIM102
-            if queue(batch, self):  # (queued by the short way)
-                return None  # type: ignore[return-value]
-        driver = shell_driver(self, batch)
+        driver = shell_driver(self, args, kwargs, writes, queue)
+        if driver is QUEUED_CALL:
+            return None  # type: ignore[return-value]
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return drive(op, driver, self._driver_name())  # type: ignore[arg-type]
