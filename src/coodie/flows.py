@@ -196,8 +196,9 @@ def _parametrized(stmt: Statement, schema: TableSchema, sources: Sequence[Any]) 
     and counter deltas from FIELDS (the document's fields, or the call's keyword
     arguments), SET values from CHANGES (the validated new values), IF values from
     CONDITIONS (the `if_conditions` mapping). None where a value is none of these: that
-    call shape takes the general path. (compile_fixed checks the result against the
-    general path before it is used.)"""
+    call shape takes the general path. Fallback where this call's statement is not its
+    shape's (it teaches nothing). (compile_fixed checks the result against the general
+    path before it is used.)"""
     where = []
     for c in getattr(stmt, "where", ()):
         if type(c) is not Compare or c.op is not Op.EQ:
@@ -215,7 +216,11 @@ def _parametrized(stmt: Statement, schema: TableSchema, sources: Sequence[Any]) 
         return dataclasses.replace(stmt, where=tuple(where))
     if isinstance(stmt, Insert):
         statics = {c.name for c in schema.columns if c.kind is ColumnKind.STATIC}
-        # a None static is left out of the INSERT: another shape, the general path
+        if not statics <= {n for n, _ in stmt.values}:
+            # a None static is left out of its INSERT: this call's statement is not the
+            # shape's, and teaches nothing (a later call's does)
+            raise Fallback
+        # a call with a None static takes the general path
         values = tuple((n, Param(n, FIELDS, fallback=n in statics)) for n, _ in stmt.values)
         return dataclasses.replace(stmt, values=values)
     if isinstance(stmt, Delete):

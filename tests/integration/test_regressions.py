@@ -311,3 +311,34 @@ def test_a_frozen_models_document_takes_no_new_values_and_sends_nothing(f: Any) 
     assert page.views == 0 and f(SealedHits.find_one(url=page.url)) is None
     f(SealedHits.increment(url=page.url, views=2))  # the class's increment: no document
     assert f(SealedHits.get(url=page.url)).views == 2
+
+
+@pytest.mark.parametrize("queued", [False, True], ids=["alone", "batch"])
+def test_a_first_save_with_a_none_static_does_not_drop_the_static_from_later_saves(
+    f: Any, queued: bool
+) -> None:
+    from coodie.fields import Static
+
+    # a model of its own: its first save is the one its INSERT's shape is learned from
+    class Plot(f.module.Document):  # type: ignore[misc,name-defined]
+        field: Annotated[str, PrimaryKey()]
+        row: Annotated[int, ClusteringKey()]
+        owner: Annotated[str | None, Static()] = None
+        crop: str = ""
+
+        class Settings:
+            name = f"it_plots_{f.name}_{'batch' if queued else 'alone'}"
+
+    f(Plot.sync_table())
+    for n in range(3):
+        field = f"f{n}-{uuid4()}"
+        first, second = Plot(field=field, row=0, crop="rye"), Plot(field=field, row=1, owner="ann")
+        if queued:
+            with f.batch() as b:
+                f(first.save(batch=b))  # (a None static: left out of its INSERT)
+                f(second.save(batch=b))
+        else:
+            f(first.save())
+            f(second.save())
+        rows = f(Plot.find(field=field).all())
+        assert [(r.row, r.owner, r.crop) for r in rows] == [(0, "ann", "rye"), (1, "ann", "")]

@@ -280,7 +280,8 @@ def compile_fixed(
     which would cost a function and its cells on every call) and compiles it. `fixed(statement, schema, sources)` is
     that statement with a `Param` where each value goes; it is remembered if, bound from
     this call's sources, it gives exactly the CQL and values of the general way.
-    Otherwise the key takes the general path from then on."""
+    Otherwise the key takes the general path from then on (unless `fixed` raised
+    Fallback: this call's statement is not the shape's, and a later call teaches it)."""
     full = (schema, keyspace, key)
     template = _lookup(full)
     if type(template) is Template:
@@ -348,7 +349,10 @@ def _learn(
         given = sources() if callable(sources) else sources
         if given is None:  # a call that cannot use a template teaches nothing
             return
-        params = fixed(stmt, schema, given)
+        try:
+            params = fixed(stmt, schema, given)
+        except Fallback:  # nor does a call whose statement is not its shape's
+            return
         rendered = _render(params, schema, keyspace) if params is not None else None
         if rendered is not None and rendered.cql == general.cql:
             template = dataclasses.replace(general, binds=rendered.binds)  # (its types: one object)
