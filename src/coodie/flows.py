@@ -60,8 +60,8 @@ from coodie.query import (
 from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, HasDriver, Page, RawRequest, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
+from coodie.tracking import CHANGED, give_back, take_changed
 from coodie.tracking import PARTIAL as _PARTIAL
-from coodie.tracking import mark_written_all
 
 if TYPE_CHECKING:
     from coodie.document import DocumentCore
@@ -354,15 +354,12 @@ def _insert(
 ) -> Single[T]:
     """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS),
     with its `options` (ttl, timestamp, consistency, serial_consistency)."""
-    if batch is not None and batch._queue_insert(
-        # (a queued save() passes no answer: the batch marks its documents written at once)
-        doc,
-        driver,
-        if_not_exists,
-        answer if if_not_exists else None,
-        options,
-    ):
-        return queued
+    if batch is not None:
+        # (a queued write of the whole row passes no answer: see BatchCore._take)
+        if batch._queue_insert(doc, driver, if_not_exists, None, options):
+            return queued
+        batch._take(doc)
+        answer = _nothing  # type: ignore[assignment]
     ttl, timestamp, consistency, serial = options
     if batch is not None:
         timestamp = _timestamp(timestamp, batch)
@@ -825,9 +822,9 @@ class BatchCore:
         self._items: list[Compiled] = []
         self._models: list[type[DocumentCore]] = []
         self._answers: list[Callable[[Page], Any]] = []
-        # the documents saved whole by the short way: their answer (every field now holds
-        # what the table holds) is applied to them all at once
-        self._saved: list[DocumentCore] = []
+        # the queued writes of whole rows: each document's fields assigned before it was
+        # queued (see _take), given back if the batch does not apply
+        self._taken: list[tuple[DocumentCore, set[str]]] = []
         self._levels: set[str] = set()  # the levels they ask for (their own or their model's)
         self._serials: set[str] = set()
         self._raw: list[Compiled] = []  # raw CQL statements (`add()`), sent after the others
@@ -868,8 +865,9 @@ class BatchCore:
         """Queue the INSERT of every column of `doc` (a save() or insert() with no
         `options` of its own: ttl, timestamp, levels) by the template compile_fixed
         learned for its model, found once per batch: per row only its values are bound.
-        `answer` None: a save(), whose documents are marked written once per batch.
-        False where there is none (yet) or this row cannot take it: the general way.
+        `answer` None: a write of the whole row, which counts the fields assigned so far
+        as written (see _take). False where there is none (yet) or this row cannot take
+        it: the general way.
         (`_queue_save(doc)`: a `doc.save(batch=...)` given nothing else, called by the
         shell before it resolves a driver or builds an operation.)"""
         if options != _NO_OPTIONS or id(doc) in _PARTIAL:
@@ -903,11 +901,19 @@ class BatchCore:
         self._models.append(model)
         if notes:
             self._note(*notes)
-        if answer is None:
-            self._saved.append(doc)
-        else:
+        if answer is not None:
             self._answers.append(answer)
+        elif CHANGED:  # (no document has fields assigned: nothing to take)
+            self._take(doc)
         return True
+
+    def _take(self, doc: DocumentCore) -> None:
+        """A write of `doc`'s whole row is queued: the fields assigned so far count as
+        written, and those assigned from now on as changed (a later save_changes() sends
+        them); they are given back if the batch does not apply."""
+        taken = take_changed(doc)
+        if taken:
+            self._taken.append((doc, taken))
 
     _queue_save = _queue_insert
 
@@ -930,34 +936,39 @@ class BatchCore:
         their new values)."""
         self.result = None
         items, models, answers, raw = self._items, self._models, self._answers, self._raw
-        saved = self._saved
+        taken = self._taken
         if not items and not raw:
             return None
-        tables = [m._schema() for m in set(models)]
-        if len({s.driver_name for s in tables}) > 1:
-            raise InvalidQueryError("a batch cannot span several drivers (clusters)")
         conditional = self._conditional
-        if conditional:  # one table and one partition: every row is checked
-            schemas = [model._schema() for model in models]
-            validate_batch(
-                self.kind, [(s, c.lwt, partition_of(s, c)) for s, c in zip(schemas, items)]
+        try:
+            tables = [m._schema() for m in set(models)]
+            if len({s.driver_name for s in tables}) > 1:
+                raise InvalidQueryError("a batch cannot span several drivers (clusters)")
+            if conditional:  # one table and one partition: every row is checked
+                schemas = [model._schema() for model in models]
+                validate_batch(
+                    self.kind, [(s, c.lwt, partition_of(s, c)) for s, c in zip(schemas, items)]
+                )
+            elif items:  # (the rules read each table once)
+                validate_batch(self.kind, [(s, False, None) for s in tables])
+            # the batch's levels, else the one its writes ask for
+            consistency = self.consistency or _shared(self._levels, "consistency")
+            serial = self.serial_consistency or _shared(self._serials, "serial_consistency")
+            self._discard()
+            page: Page = yield BatchRequest(
+                self.kind.value, (*items, *raw), consistency, self.timeout, serial
             )
-        elif items:  # (the rules read each table once)
-            validate_batch(self.kind, [(s, False, None) for s in tables])
-        # the batch's levels, else the one its writes ask for
-        consistency = self.consistency or _shared(self._levels, "consistency")
-        serial = self.serial_consistency or _shared(self._serials, "serial_consistency")
-        self._discard()
-        page: Page = yield BatchRequest(
-            self.kind.value, (*items, *raw), consistency, self.timeout, serial
-        )
+        except BaseException:  # refused, failed or cancelled: nothing counts as written
+            _give_back(taken)
+            raise
         # (a raw conditional statement is known by the server's answer: the [applied] row)
         if conditional or (page.columns and page.columns[0] == "[applied]"):
             self.result = lwt_result(page, models[0] if models else None)
         if self.result is None or self.result.applied:
             for answer in answers:
                 answer(page)
-            mark_written_all(saved)
+        else:
+            _give_back(taken)
         return self.result
 
     def _exit(
@@ -970,7 +981,14 @@ class BatchCore:
         if exc_type is None:
             yield from self._flow()
         else:
+            _give_back(self._taken)
             self._discard()
+
+
+def _give_back(taken: Sequence[tuple[DocumentCore, set[str]]]) -> None:
+    """A batch did not apply: the fields its whole-row writes took count as assigned."""
+    for doc, names in taken:
+        give_back(doc, names)
 
 
 # ------------------------------------------------------------------ the shells

@@ -55,8 +55,19 @@ def mark_written(doc: Any, names: Iterable[str] | None = None) -> None:
             changed.difference_update(names)
 
 
-def mark_written_all(docs: Iterable[Any]) -> None:
-    """Every field of each of `docs` now holds what the table holds (a batch's saves)."""
-    if CHANGED:  # (no document has fields assigned since read or written: nothing to do)
-        for doc in docs:
-            mark_written(doc)
+def take_changed(doc: Any) -> set[str] | None:
+    """The fields of `doc` assigned since it was read or written, now counted as written
+    (a write of its whole row was queued); None if there were none. Fields assigned
+    after this are changed again."""
+    changed = CHANGED.get(id(doc))
+    if not changed:
+        return None
+    taken = set(changed)
+    changed.clear()
+    return taken
+
+
+def give_back(doc: Any, names: Iterable[str]) -> None:
+    """Count `names` as assigned again (the write that took them did not apply)."""
+    for name in names:
+        mark_changed(doc, name)

@@ -201,3 +201,40 @@ def test_a_batch_the_server_refuses_is_an_error_naming_its_statements(f: Any) ->
         b.add(insert, [uuid4(), "b"])
     assert "partition" in str(refused.value)
     assert insert in str(refused.value)  # (the batch's text, made for the error)
+
+
+@pytest.mark.parametrize(
+    "queue",
+    [
+        lambda u, b: u.save(batch=b),  # the batch's short way
+        lambda u, b: u.save(batch=b, ttl=3600),  # the general way
+        lambda u, b: u.insert(batch=b),
+    ],
+    ids=["save", "save-ttl", "insert"],
+)
+def test_a_field_assigned_after_its_row_was_queued_is_still_changed(f: Any, queue: Any) -> None:
+    U = f.m.User
+    users = [U(name=f"first{i}") for i in range(3)]
+    for u in users:  # (a batch each: a conditional batch holds one partition)
+        with f.batch() as b:
+            f(queue(u, b))
+            u.name = f"later-{u.id}"  # after the queued write took its values
+    for u in users:
+        assert f(U.get(id=u.id)).name.startswith("first")  # the batch wrote the queued values
+        f(u.save_changes())  # and the later assignment is still to be written
+        assert f(U.get(id=u.id)).name == f"later-{u.id}"
+
+
+def test_fields_taken_by_a_batch_that_did_not_apply_are_still_changed(f: Any) -> None:
+    U = f.m.User
+    taken = U(name="kept", age=1)
+    f(taken.save())
+    taken.age = 2  # assigned, then queued in a batch that will not apply
+    rival = U(name="rival", id=taken.id)
+    with f.batch() as b:
+        f(taken.save(batch=b))
+        f(rival.insert(batch=b))  # IF NOT EXISTS: the row exists, so nothing applies
+    assert b.result is not None and not b.result.applied
+    assert f(U.get(id=taken.id)).age == 1
+    f(taken.save_changes())  # the age is still to be written
+    assert f(U.get(id=taken.id)).age == 2
