@@ -404,16 +404,18 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             a if a.op is not AssignOp.SET else type(a)(a.column, a.op, new_values[a.column])
             for a in assignments
         ]
-        for a in assignments:  # in order, so several operations on one column compose
-            if a.op is not AssignOp.SET:
-                current = new_values.get(a.column, self.__dict__[a.column])
-                if a.op is AssignOp.SETFIELD and current is None:
-                    # the server makes a value with the other fields null (read: defaults)
-                    udt = schema.by_name[a.column].cql_type.py
-                    current = udt.model_construct(
-                        **{n: None for n, i in udt.model_fields.items() if i.is_required()}
-                    )
-                new_values[a.column] = _apply_collection_op(current, a.op, a.value)
+        ops = [a for a in assignments if a.op is not AssignOp.SET]
+        for a in ops:  # in order, so several operations on one column compose
+            current = new_values.get(a.column, self.__dict__[a.column])
+            if a.op is AssignOp.SETFIELD and current is None:
+                # the server makes a value with the other fields null (read: defaults)
+                udt = schema.by_name[a.column].cql_type.py
+                current = udt.model_construct(
+                    **{n: None for n, i in udt.model_fields.items() if i.is_required()}
+                )
+            new_values[a.column] = _apply_collection_op(current, a.op, a.value)
+        if ops:  # (the values SET were checked with their validation)
+            self._check_not_frozen({a.column: new_values[a.column] for a in ops})
         where = self._key_conditions()
         if all(schema.by_name[a.column].kind is ColumnKind.STATIC for a in assignments):
             # static columns belong to the partition: an UPDATE names the partition only
@@ -540,13 +542,26 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
     def _check_not_frozen(self, changes: Mapping[str, Any]) -> None:
         """A write that gives this document new values (update(), delete_columns(), a
         document's increment()) is refused, before anything is sent, where the model is
-        frozen: the error pydantic gives an assignment (`doc.x = 1`). (QuerySet.update()
-        and the class's increment() change no document.)"""
-        if type(self).model_config.get("frozen"):
-            name, value = next(iter(changes.items()))
-            raise PydanticValidationError.from_exception_data(
-                type(self).__name__, [{"type": "frozen_instance", "loc": (name,), "input": value}]
+        frozen or one of the fields it changes is (`Field(frozen=True)`): the error
+        pydantic gives an assignment (`doc.x = 1`). (QuerySet.update() and the class's
+        increment() change no document.)"""
+        cls = type(self)
+        frozen: Any = cls.__dict__.get("__coodie_frozen__")
+        if frozen is None:  # (once per class) the model's frozen fields; True: all of them
+            fields = cls.model_fields
+            frozen = bool(cls.model_config.get("frozen")) or frozenset(
+                name for name, info in fields.items() if info.frozen
             )
+            type.__setattr__(cls, "__coodie_frozen__", frozen)
+        if not frozen:
+            return
+        kind = "frozen_instance" if frozen is True else "frozen_field"
+        name = next((n for n in changes if frozen is True or n in frozen), None)
+        if name is None:
+            return
+        raise PydanticValidationError.from_exception_data(
+            cls.__name__, [{"type": kind, "loc": (name,), "input": changes[name]}]
+        )
 
     def _apply_local(self, values: Mapping[str, Any]) -> None:
         d = self.__dict__

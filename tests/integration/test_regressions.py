@@ -300,6 +300,9 @@ def test_a_frozen_models_document_takes_no_new_values_and_sends_nothing(f: Any) 
         f(doc.update(n=2))
     with pytest.raises(ValidationError, match="frozen_instance"):
         f(doc.delete_columns("tags"))
+    for op in ({"append__tags": ["b"]}, {"prepend__tags": ["z"]}, {"remove__tags": ["a"]}):
+        with pytest.raises(ValidationError, match="frozen_instance"):
+            f(doc.update(**op))
     assert (doc.n, doc.tags) == (1, ["a"])
     got = f(Sealed.get(id=doc.id))
     assert (got.n, got.tags) == (1, ["a"])  # nothing was sent
@@ -311,6 +314,35 @@ def test_a_frozen_models_document_takes_no_new_values_and_sends_nothing(f: Any) 
     assert page.views == 0 and f(SealedHits.find_one(url=page.url)) is None
     f(SealedHits.increment(url=page.url, views=2))  # the class's increment: no document
     assert f(SealedHits.get(url=page.url)).views == 2
+
+
+def test_a_frozen_field_takes_no_new_value_from_any_write(f: Any) -> None:
+    from pydantic import Field, ValidationError
+
+    class Badge(f.module.Document):  # type: ignore[misc,name-defined]
+        id: Annotated[str, PrimaryKey()]
+        code: str = Field(default="", frozen=True)
+        marks: list[int] = Field(default_factory=list, frozen=True)
+        note: str = ""
+
+        class Settings:
+            name = f"it_badges_{f.name}"
+
+    f(Badge.sync_table())
+    doc = Badge(id=f"b-{uuid4()}", code="c1", marks=[1, 2], note="n")
+    f(doc.save())
+    for write in (
+        lambda: doc.update(code="c2"),
+        lambda: doc.update(append__marks=[3]),
+        lambda: doc.delete_columns("code"),
+        lambda: doc.delete_columns(("marks", 0)),
+    ):
+        with pytest.raises(ValidationError, match="frozen_field"):
+            f(write())
+    f(doc.update(note="changed"))  # a field that is not frozen
+    got = f(Badge.get(id=doc.id))
+    assert (got.code, got.marks, got.note) == ("c1", [1, 2], "changed")
+    assert (doc.code, doc.marks, doc.note) == ("c1", [1, 2], "changed")
 
 
 @pytest.mark.parametrize("queued", [False, True], ids=["alone", "batch"])
