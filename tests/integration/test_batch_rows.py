@@ -238,3 +238,26 @@ def test_fields_taken_by_a_batch_that_did_not_apply_are_still_changed(f: Any) ->
     assert f(U.get(id=taken.id)).age == 1
     f(taken.save_changes())  # the age is still to be written
     assert f(U.get(id=taken.id)).age == 2
+
+
+def test_a_conditional_batch_tells_partitions_apart_as_the_server_does(f: Any) -> None:
+    import math
+
+    class Gauge(f.module.Document):  # type: ignore[misc,name-defined]
+        level: Annotated[float, PrimaryKey()]
+        note: str = ""
+
+        class Settings:
+            name = f"it_gauges_{f.name}"
+
+    f(Gauge.sync_table())
+    ks = get_driver(Gauge._driver_name()).keyspace
+    insert = f"INSERT INTO {ks}.it_gauges_{f.name} (level, note) VALUES (?, ?) IF NOT EXISTS"
+    update = f"UPDATE {ks}.it_gauges_{f.name} SET note = ? WHERE level = ?"
+    with f.batch() as b:  # NaN and NaN: one partition (the same bytes)
+        b.add(insert, [math.nan, "a"])
+        b.add(update, ["b", math.nan])
+    assert b.result is not None and b.result.applied
+    with pytest.raises(InvalidQueryError, match="partitions"), f.batch() as b:
+        b.add(insert, [0.0, "zero"])  # 0.0 and -0.0: equal numbers, two partitions
+        b.add(update, ["minus", -0.0])

@@ -33,7 +33,7 @@ from coodie.expr import nodes
 from coodie.requests import BatchRequest, Page, RawRequest, Request
 from coodie.schema import ColumnKind, ColumnSchema, TableSchema
 from coodie.testing import cql as q
-from coodie.testing.memory import MemoryStore, key_combinations
+from coodie.testing.memory import MemoryStore, key_combinations, serialize
 from coodie.types import CqlType
 
 if TYPE_CHECKING:
@@ -1117,18 +1117,40 @@ def _where_of(stmt: Any) -> Sequence[nodes.Condition]:
     return tuple(getattr(stmt, "where", ()))
 
 
-class _BatchRefused(Exception):
-    """A batch the server would refuse as a whole (its statements are named then)."""
+class _BatchRefused(InvalidQueryError):
+    """A batch the server would refuse as a whole (execute_batch names its statements;
+    a raw BEGIN BATCH raises it as it is)."""
 
 
 def _one_partition(stmts: Sequence[tuple[Any, _TableDef, Any]]) -> None:
     """The server's rule for a batch with conditions: one table, one partition."""
     if len({(ks.name, t.schema.name) for ks, t, _ in stmts}) > 1:
         raise _BatchRefused("Batch with conditions cannot span multiple tables")
-    partitions: list[tuple[Any, ...]] = []
+    partitions = set()
     for _, t, stmt in stmts:
-        for key in key_combinations(t.schema.partition_key, _where_of(stmt)):
-            if key not in partitions:
-                partitions.append(key)
+        columns = t.schema.partition_key
+        for key in key_combinations(columns, _where_of(stmt)):
+            # as the server tells partitions apart: by their keys' bytes (two NaNs are one
+            # partition; 1.0 and 1.00, 0.0 and -0.0 are two)
+            partitions.add(tuple(_key_bytes(c.cql_type, v) for c, v in zip(columns, key)))
     if len(partitions) > 1:
         raise _BatchRefused("Batch with conditions cannot span multiple partitions")
+
+
+def _key_bytes(t: CqlType, v: Any) -> Any:
+    """A partition key value as the server compares it: its bytes (a frozen collection,
+    which the memory store does not serialize: its value, order-free for a set or map)."""
+    try:
+        return serialize(t, v)
+    except NotImplementedError:
+        return _hashable(v)
+
+
+def _hashable(v: Any) -> Any:
+    if isinstance(v, (list, tuple)):
+        return tuple(map(_hashable, v))
+    if isinstance(v, (set, frozenset)):
+        return frozenset(map(_hashable, v))
+    if isinstance(v, dict):
+        return frozenset((_hashable(k), _hashable(x)) for k, x in v.items())
+    return v
