@@ -18,6 +18,7 @@ The cache keeps the shapes used most recently (LRU).
 from __future__ import annotations
 
 import dataclasses
+import textwrap
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -151,7 +152,8 @@ def _binder(t: Template, only: int | None = None) -> Callable[[Any], Compiled]:
     its entry needs (its null rule, converter and check), in straight-line code. Only
     marker numbers and source indexes enter the generated source; keys, converters,
     classes, checks and messages are passed in as names. Given `only` (the one source
-    every marker reads), the function takes that source itself, not the sources."""
+    every marker reads), the function takes that source itself, not the sources. A
+    value missing from its source raises Fallback."""
     env: dict[str, Any] = {
         "Compiled": Compiled,
         "InvalidQueryError": InvalidQueryError,
@@ -194,7 +196,11 @@ def _binder(t: Template, only: int | None = None) -> Callable[[Any], Compiled]:
         lines.append(f"            raise t.refuse({i}, v{i})")
     values = "".join(f"v{i}, " for i in range(len(t.binds)))
     lines.append(f"    return Compiled(cql, ({values}), columns, lwt, paging, types)")
-    exec(compile("\n".join(lines) + "\n", "<coodie binder>", "exec"), env)
+    # a value its source does not hold (a document made by model_construct() without
+    # a field): the general way, which leaves the column out as the first call did
+    body = textwrap.indent("\n".join(lines[1:]), "    ")
+    code = f"{lines[0]}\n    try:\n{body}\n    except KeyError:\n        raise Fallback from None\n"
+    exec(compile(code, "<coodie binder>", "exec"), env)
     bind: Callable[[Any], Compiled] = env["bind"]
     return bind
 
