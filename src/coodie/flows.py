@@ -358,7 +358,6 @@ def _insert(
         # (a queued write of the whole row passes no answer: see BatchCore._take)
         if batch._queue_insert(doc, driver, if_not_exists, None, options):
             return queued
-        batch._take(doc)
         answer = _nothing  # type: ignore[assignment]
     ttl, timestamp, consistency, serial = options
     if batch is not None:
@@ -377,7 +376,10 @@ def _insert(
         ttl,
         timestamp,
     )
-    return _write(model, schema, made, answer, (consistency, serial), batch, queued)
+    op = _write(model, schema, made, answer, (consistency, serial), batch, queued)
+    if batch is not None:  # (queued: see BatchCore._take)
+        batch._take(doc)
+    return op
 
 
 def update(

@@ -261,3 +261,19 @@ def test_a_conditional_batch_tells_partitions_apart_as_the_server_does(f: Any) -
     with pytest.raises(InvalidQueryError, match="partitions"), f.batch() as b:
         b.add(insert, [0.0, "zero"])  # 0.0 and -0.0: equal numbers, two partitions
         b.add(update, ["minus", -0.0])
+
+
+@pytest.mark.parametrize("options", [{}, {"ttl": 3600}], ids=["short-way", "general-way"])
+def test_a_row_refused_when_queued_keeps_its_assigned_fields(f: Any, options: Any) -> None:
+    U = f.m.User
+    u = U(name="before")
+    f(u.save())
+    u.name = "after"  # assigned: to be written
+    u.__dict__["age"] = "not a number"  # (a value that bypassed validation)
+    with f.batch() as b:
+        with pytest.raises(InvalidQueryError, match="age"):
+            f(u.save(batch=b, **options))
+        assert len(b) == 0
+    u.__dict__["age"] = 0
+    f(u.save_changes())  # the refused row took nothing: the name is still to be written
+    assert f(U.get(id=u.id)).name == "after"
