@@ -18,7 +18,6 @@ The cache keeps the shapes used most recently (LRU).
 from __future__ import annotations
 
 import dataclasses
-import textwrap
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -165,12 +164,21 @@ def _binder(t: Template, only: int | None = None) -> Callable[[Any], Compiled]:
         "paging": t.paging,
         "types": t.types,
     }
-    lines = ["def bind(sources):"]
+    # the values first, each from its source: one the source does not hold (a document
+    # made by model_construct() without a field) sends the call the general way, which
+    # leaves its column out as the first call of the shape did
+    lines = ["def bind(sources):", "    try:"]
     for source in sorted({b.source for b in t.binds}):
-        lines.append(f"    s{source} = sources" + ("" if only is not None else f"[{int(source)}]"))
-    for i, (source, key, convert, null, cls, extra, _label, _type) in enumerate(t.binds):
+        lines.append(
+            f"        s{source} = sources" + ("" if only is not None else f"[{int(source)}]")
+        )
+    for i, b in enumerate(t.binds):
+        lines.append(f"        v{i} = s{int(b.source)}[k{i}]")
+    if not t.binds:
+        lines.append("        pass")
+    lines.append("    except KeyError:\n        raise Fallback from None")
+    for i, (_source, key, convert, null, cls, extra, _label, _type) in enumerate(t.binds):
         env[f"k{i}"], env[f"cls{i}"] = key, cls
-        lines.append(f"    v{i} = s{int(source)}[k{i}]")
         if null is _FALLBACK:
             lines.append(f"    if v{i} is None:\n        raise Fallback")
             lines.append("    else:")
@@ -196,11 +204,7 @@ def _binder(t: Template, only: int | None = None) -> Callable[[Any], Compiled]:
         lines.append(f"            raise t.refuse({i}, v{i})")
     values = "".join(f"v{i}, " for i in range(len(t.binds)))
     lines.append(f"    return Compiled(cql, ({values}), columns, lwt, paging, types)")
-    # a value its source does not hold (a document made by model_construct() without
-    # a field): the general way, which leaves the column out as the first call did
-    body = textwrap.indent("\n".join(lines[1:]), "    ")
-    code = f"{lines[0]}\n    try:\n{body}\n    except KeyError:\n        raise Fallback from None\n"
-    exec(compile(code, "<coodie binder>", "exec"), env)
+    exec(compile("\n".join(lines) + "\n", "<coodie binder>", "exec"), env)
     bind: Callable[[Any], Compiled] = env["bind"]
     return bind
 
