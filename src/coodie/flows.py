@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import struct
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -276,16 +277,33 @@ class _Applied:
     """The answer of a write that changes fields of `doc`: they take their new values
     once it applied; a conditional write answers its LWTResult."""
 
-    __slots__ = ("doc", "lwt", "new_values")
+    __slots__ = ("doc", "held", "lwt", "new_values")
 
-    def __init__(self, doc: DocumentCore, compiled: Compiled, new_values: Mapping[str, Any]):
+    def __init__(
+        self,
+        doc: DocumentCore,
+        compiled: Compiled,
+        new_values: Mapping[str, Any],
+        batch: BatchCore | None = None,
+    ):
         self.doc, self.lwt, self.new_values = doc, compiled.lwt, new_values
+        # queued in a batch: the values the fields hold now (a field assigned again before
+        # the batch runs keeps its new value, still to be written)
+        d = doc.__dict__
+        self.held = {n: d.get(n, _NOTHING) for n in new_values} if batch is not None else None
 
     def __call__(self, page: Page) -> LWTResult | None:
         result = lwt_result(page, type(self.doc)) if self.lwt else None
         if result is None or result.applied:
-            self.doc._apply_local(self.new_values)
+            values, held = self.new_values, self.held
+            if held is not None:
+                d = self.doc.__dict__
+                values = {n: v for n, v in values.items() if d.get(n, _NOTHING) is held[n]}
+            self.doc._apply_local(values)
         return result
+
+
+_NOTHING: Any = object()  # (a field a document does not hold)
 
 
 def _insert_key(
@@ -369,7 +387,11 @@ def _insert(
         schema,
         driver,
         batch is None and consistency is None and serial is None,
-        None if id(doc) in _PARTIAL else fixed_sources(doc.__dict__, ttl=ttl, timestamp=timestamp),
+        # (a partial document, or one made by model_construct() without a field, leaves
+        # columns out of its INSERT: the general way, and it teaches no shape)
+        None
+        if id(doc) in _PARTIAL or len(doc.__dict__) < len(model.__pydantic_fields__)
+        else fixed_sources(doc.__dict__, ttl=ttl, timestamp=timestamp),
         _insert_statement,
         doc,
         if_not_exists,
@@ -420,7 +442,8 @@ def update(
         made = _fixed(key, schema, driver, plain, call.sources, call.general)
     compiled = made.compiled if isinstance(made, Request) else made
     levels = (consistency, serial_consistency)
-    return _write(model, schema, made, _Applied(doc, compiled, call.new_values), levels, batch)
+    answer = _Applied(doc, compiled, call.new_values, batch)
+    return _write(model, schema, made, answer, levels, batch)
 
 
 class _UpdateCall:
@@ -590,7 +613,8 @@ def delete_columns(
     schema = model._schema()
     compiled = compile_statement(stmt, schema, _keyspace(model, schema, driver))
     levels = (options.get("consistency"), options.get("serial_consistency"))
-    return _write(model, schema, compiled, _Applied(doc, compiled, new_values), levels, batch)
+    answer = _Applied(doc, compiled, new_values, batch)
+    return _write(model, schema, compiled, answer, levels, batch)
 
 
 def counter(
@@ -769,7 +793,12 @@ def partition_of(schema: TableSchema, compiled: Compiled) -> Hashable:
     name, not by schema object: polymorphic subclasses share their base's. Its partition
     key columns' values are those bound to their markers (a write names its row by `=`)."""
     labels = compiled.types.labels if compiled.types is not None else ()
-    values: Any = tuple([compiled.params[labels.index(n)] for n in schema.partition_names])
+    values: Any = tuple(
+        # (a float as the server tells partitions apart, by its bytes: NaN is one, 0.0 and
+        # -0.0 are two)
+        struct.pack(">d", v) if type(v) is float else v
+        for v in [compiled.params[labels.index(n)] for n in schema.partition_names]
+    )
     try:
         hash(values)
     except TypeError:  # (a frozen collection in the key, as the driver takes it: a list)
@@ -1080,3 +1109,6 @@ def steps(
             answer, error = ((yield from sent.__await__()) if awaiting else sent), None
         except Exception as e:
             answer, error = None, e
+        except BaseException:  # (cancelled, interrupted: the flow's cleanup runs now)
+            flow.close()
+            raise

@@ -277,3 +277,27 @@ def test_a_row_refused_when_queued_keeps_its_assigned_fields(f: Any, options: An
     u.__dict__["age"] = 0
     f(u.save_changes())  # the refused row took nothing: the name is still to be written
     assert f(U.get(id=u.id)).name == "after"
+
+
+@pytest.mark.parametrize(
+    "queue",
+    [
+        lambda u, b: u.update(batch=b, name="queued"),
+        lambda u, b: u.save_changes(batch=b),
+    ],
+    ids=["update", "save_changes"],
+)
+def test_a_field_assigned_after_its_update_was_queued_keeps_its_new_value(
+    f: Any, queue: Any
+) -> None:
+    U = f.m.User
+    u = U(name="first")
+    f(u.save())
+    u.name = "queued"
+    with f.batch() as b:
+        f(queue(u, b))
+        u.name = "later"  # after the queued update took its value
+    assert f(U.get(id=u.id)).name == "queued"
+    assert u.name == "later"  # the batch did not put the queued value back
+    f(u.save_changes())  # and it is still to be written
+    assert f(U.get(id=u.id)).name == "later"

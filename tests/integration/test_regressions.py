@@ -11,7 +11,7 @@ import pytest
 from cassandra.cluster import Session
 
 from coodie.exceptions import InvalidQueryError
-from coodie.fields import ClusteringKey, PrimaryKey
+from coodie.fields import ClusteringKey, CqlType, PrimaryKey
 
 D1 = dt.date(2024, 1, 1)
 
@@ -400,3 +400,48 @@ def test_a_constructed_document_without_a_field_leaves_its_column_out(f: Any, qu
             f(bare.save())
         got = f(Card.get(id=key))
         assert (got.holder, got.points) == ("ann", 2)
+
+
+@pytest.mark.parametrize("queued", [False, True], ids=["alone", "batch"])
+def test_a_first_save_of_a_constructed_document_does_not_drop_columns_from_later_ones(
+    f: Any, queued: bool
+) -> None:
+    class Pass(f.module.Document):  # type: ignore[misc,name-defined]
+        id: Annotated[str, PrimaryKey()]
+        holder: str
+        zone: int = 0
+
+        class Settings:
+            name = f"it_passes_{f.name}_{'batch' if queued else 'alone'}"
+
+    f(Pass.sync_table())
+    docs = [Pass.model_construct(id=f"p-{uuid4()}", zone=1)]  # the first: no holder
+    docs += [Pass(id=f"p{n}-{uuid4()}", holder=f"h{n}", zone=2) for n in range(3)]
+    for doc in docs:
+        if queued:
+            with f.batch() as b:
+                f(doc.save(batch=b))
+        else:
+            f(doc.save())
+    assert [(f(Pass.get(id=d.id)).holder, f(Pass.get(id=d.id)).zone) for d in docs[1:]] == [
+        ("h0", 2),
+        ("h1", 2),
+        ("h2", 2),
+    ]
+
+
+_CODES = {"red": 1}  # (module level: the annotation below is read in the module's namespace)
+
+
+def test_a_converters_own_error_reaches_the_caller(f: Any) -> None:
+    class Swatch(f.module.Document):  # type: ignore[misc,name-defined]
+        id: Annotated[str, PrimaryKey()]
+        color: Annotated[str, CqlType("int", to_db=lambda v: _CODES[v], from_db=str)] = "red"
+
+        class Settings:
+            name = f"it_swatches_{f.name}"
+
+    f(Swatch.sync_table())
+    f(Swatch(id="a").save())  # (teaches the shape)
+    with pytest.raises(KeyError, match="blue"):
+        f(Swatch(id="b", color="blue").save())
