@@ -77,6 +77,31 @@ async def test_cancelled_request_does_not_break_the_driver() -> None:
     assert (await Item.get(id=x.id)).n == 5
 
 
+async def test_a_cancelled_batch_gives_its_documents_fields_back_at_once() -> None:
+    await Item.sync_table()
+    x = Item(id=uuid4(), n=1)
+    await x.save()
+    x.n = 2  # assigned: the queued save takes it
+
+    async def run_batch() -> None:
+        async with aio.AsyncBatchQuery() as b:
+            await x.save(batch=b)
+
+    task = asyncio.ensure_future(run_batch())
+    for _ in range(50):  # (bounded) until the batch is queued and sent
+        await asyncio.sleep(0)
+        if not x._changed_fields():
+            break
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # the batch may or may not have applied: the field counts as still to be written,
+    # as soon as the cancellation is seen (not when the task is collected)
+    assert x._changed_fields() == {"n"}
+    await x.save_changes()
+    assert (await Item.get(id=x.id)).n == 2
+
+
 class NativeItem(aio.Document):
     id: Annotated[UUID, PrimaryKey()]
     n: int = 0

@@ -301,3 +301,21 @@ def test_a_field_assigned_after_its_update_was_queued_keeps_its_new_value(
     assert u.name == "later"  # the batch did not put the queued value back
     f(u.save_changes())  # and it is still to be written
     assert f(U.get(id=u.id)).name == "later"
+
+
+def test_model_writes_keyed_by_nan_are_one_partition_to_a_conditional_batch(f: Any) -> None:
+    class Level(f.module.Document):  # type: ignore[misc,name-defined]
+        value: Annotated[float, PrimaryKey()]
+        note: str = ""
+
+        class Settings:
+            name = f"it_levels_{f.name}"
+
+    f(Level.sync_table())
+    with f.batch() as b:  # two NaN objects (nan != nan): the same bytes, one partition
+        f(Level(value=float("nan"), note="a").insert(batch=b))
+        f(Level(value=float("nan"), note="b").update(batch=b, note="b"))
+    assert b.result is not None and b.result.applied
+    with pytest.raises(InvalidQueryError, match="partitions"), f.batch() as b:
+        f(Level(value=0.0).insert(batch=b))  # 0.0 and -0.0: two partitions
+        f(Level(value=-0.0).insert(batch=b))
