@@ -60,7 +60,7 @@ def _describe(request: Any) -> tuple[str, str, tuple[Any, ...], str | None, int]
         c = request.compiled
         return "statement", c.cql, tuple(c.params), request.consistency, 1
     if kind is BatchRequest:
-        cql = f"BEGIN {request.kind.upper()} BATCH {'; '.join(i.cql for i in request.items)} APPLY BATCH"
+        cql = request.text()
         values = tuple(v for i in request.items for v in i.params)
         return "batch", cql, values, request.consistency, len(request.items)
     if kind is RawRequest:

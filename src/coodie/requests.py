@@ -127,6 +127,11 @@ class BatchRequest:
     timeout: float | None = None
     serial_consistency: str | None = None
 
+    def text(self) -> str:
+        """The batch as CQL text (`BEGIN LOGGED BATCH ...; ... APPLY BATCH`), for messages
+        and observers: drivers send its statements, not this text."""
+        return f"BEGIN {self.kind.upper()} BATCH {'; '.join(i.cql for i in self.items)} APPLY BATCH"
+
 
 @dataclass(slots=True)  # not frozen: built per request, and frozen costs 0.4 µs each
 class Page:

@@ -320,7 +320,7 @@ class CassandraDriver(base.DriverSettings):
                 execution_profile=self._profile,
             )
         except Exception as e:
-            raise translate_error(e, _batch_text(batch)) from e
+            raise translate_error(e, batch.text()) from e
 
     @staticmethod
     def _page(rf: ResponseFuture, rows: Any) -> Page:
@@ -481,15 +481,7 @@ def _percent_escaped(text: str) -> str:
 def _text(cql: str | BatchRequest) -> str:
     """The CQL an error names: a batch's text is made only for an error (100 rows' texts
     joined would cost microseconds on every batch)."""
-    return cql if isinstance(cql, str) else _batch_text(cql)
-
-
-def _batch_text(batch: BatchRequest) -> str:
-    return (
-        f"BEGIN {batch.kind.upper()} BATCH "
-        + "; ".join(i.cql for i in batch.items)
-        + " APPLY BATCH"
-    )
+    return cql if isinstance(cql, str) else cql.text()
 
 
 if TYPE_CHECKING:  # mypy --strict checks that the driver serves both APIs

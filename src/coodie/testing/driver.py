@@ -187,8 +187,7 @@ class MemoryDriver(DriverSettings):
                     [(self._prepare(c.cql), c.params) for c in batch.items], batch.kind
                 )
             except _BatchRefused as e:  # (as the drivers say it: with the batch's statements)
-                cql = "; ".join(c.cql for c in batch.items)
-                raise InvalidQueryError(f"{e}\n  CQL: BATCH: {cql}") from None
+                raise InvalidQueryError(f"{e}\n  CQL: {batch.text()}") from None
 
     def execute_raw(self, raw: RawRequest | str, params: Sequence[Any] | None = None) -> Any:
         if isinstance(raw, str):
