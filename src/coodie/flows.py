@@ -372,13 +372,12 @@ def _insert(
 ) -> Single[T]:
     """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS),
     with its `options` (ttl, timestamp, consistency, serial_consistency)."""
+    ttl, timestamp, consistency, serial = options
     if batch is not None:
         # (a queued write of the whole row passes no answer: see BatchCore._take)
         if batch._queue_insert(doc, driver, if_not_exists, None, options):
             return queued
         answer = _nothing  # type: ignore[assignment]
-    ttl, timestamp, consistency, serial = options
-    if batch is not None:
         timestamp = _timestamp(timestamp, batch)
     model = type(doc)
     schema = model._schema()

@@ -99,6 +99,7 @@ class Fallback(Exception):  # (not an error: a signal to compile_fixed)
 
 
 _FALLBACK: Any = object()  # Bind.null of a Param(..., fallback=True)
+_UNMADE: Any = object()  # Template._bind_fields before fields_binder() first made it
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ class Template:
         init=False, repr=False, compare=False
     )
     # see fields_binder (made on its first use)
-    _bind_fields: Any = dataclasses.field(init=False, repr=False, compare=False, default=_FALLBACK)
+    _bind_fields: Any = dataclasses.field(init=False, repr=False, compare=False, default=_UNMADE)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_bind", _binder(self))
@@ -126,7 +127,7 @@ class Template:
         mapping itself, not the sources (the batch's short way calls it per row); else
         None."""
         made = self._bind_fields
-        if made is _FALLBACK:
+        if made is _UNMADE:
             by_fields = bool(self.binds) and all(b.source == FIELDS for b in self.binds)
             made = _binder(self, FIELDS) if by_fields else None
             object.__setattr__(self, "_bind_fields", made)
