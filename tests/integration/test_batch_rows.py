@@ -240,17 +240,24 @@ def test_fields_taken_by_a_batch_that_did_not_apply_are_still_changed(f: Any) ->
     assert f(U.get(id=taken.id)).age == 2
 
 
-def test_a_conditional_batch_tells_partitions_apart_as_the_server_does(f: Any) -> None:
-    import math
+def _keyed_by_a_double(f: Any, table: str) -> Any:
+    """A model of a table of its own (per flavour) whose partition key is a double."""
 
     class Gauge(f.module.Document):  # type: ignore[misc,name-defined]
         level: Annotated[float, PrimaryKey()]
         note: str = ""
 
         class Settings:
-            name = f"it_gauges_{f.name}"
+            name = f"{table}_{f.name}"
 
     f(Gauge.sync_table())
+    return Gauge
+
+
+def test_a_conditional_batch_tells_partitions_apart_as_the_server_does(f: Any) -> None:
+    import math
+
+    Gauge = _keyed_by_a_double(f, "it_gauges")
     ks = get_driver(Gauge._driver_name()).keyspace
     insert = f"INSERT INTO {ks}.it_gauges_{f.name} (level, note) VALUES (?, ?) IF NOT EXISTS"
     update = f"UPDATE {ks}.it_gauges_{f.name} SET note = ? WHERE level = ?"
@@ -304,18 +311,11 @@ def test_a_field_assigned_after_its_update_was_queued_keeps_its_new_value(
 
 
 def test_model_writes_keyed_by_nan_are_one_partition_to_a_conditional_batch(f: Any) -> None:
-    class Level(f.module.Document):  # type: ignore[misc,name-defined]
-        value: Annotated[float, PrimaryKey()]
-        note: str = ""
-
-        class Settings:
-            name = f"it_levels_{f.name}"
-
-    f(Level.sync_table())
+    Level = _keyed_by_a_double(f, "it_levels")
     with f.batch() as b:  # two NaN objects (nan != nan): the same bytes, one partition
-        f(Level(value=float("nan"), note="a").insert(batch=b))
-        f(Level(value=float("nan"), note="b").update(batch=b, note="b"))
+        f(Level(level=float("nan"), note="a").insert(batch=b))
+        f(Level(level=float("nan"), note="b").update(batch=b, note="b"))
     assert b.result is not None and b.result.applied
     with pytest.raises(InvalidQueryError, match="partitions"), f.batch() as b:
-        f(Level(value=0.0).insert(batch=b))  # 0.0 and -0.0: two partitions
-        f(Level(value=-0.0).insert(batch=b))
+        f(Level(level=0.0).insert(batch=b))  # 0.0 and -0.0: two partitions
+        f(Level(level=-0.0).insert(batch=b))

@@ -345,6 +345,17 @@ def test_a_frozen_field_takes_no_new_value_from_any_write(f: Any) -> None:
     assert (doc.code, doc.marks, doc.note) == ("c1", [1, 2], "changed")
 
 
+def _save(f: Any, queued: bool, *docs: Any) -> None:
+    """Save `docs` in order: in one batch where `queued`, else one by one."""
+    if queued:
+        with f.batch() as b:
+            for doc in docs:
+                f(doc.save(batch=b))
+    else:
+        for doc in docs:
+            f(doc.save())
+
+
 @pytest.mark.parametrize("queued", [False, True], ids=["alone", "batch"])
 def test_a_first_save_with_a_none_static_does_not_drop_the_static_from_later_saves(
     f: Any, queued: bool
@@ -365,13 +376,7 @@ def test_a_first_save_with_a_none_static_does_not_drop_the_static_from_later_sav
     for n in range(3):
         field = f"f{n}-{uuid4()}"
         first, second = Plot(field=field, row=0, crop="rye"), Plot(field=field, row=1, owner="ann")
-        if queued:
-            with f.batch() as b:
-                f(first.save(batch=b))  # (a None static: left out of its INSERT)
-                f(second.save(batch=b))
-        else:
-            f(first.save())
-            f(second.save())
+        _save(f, queued, first, second)  # (first: a None static, left out of its INSERT)
         rows = f(Plot.find(field=field).all())
         assert [(r.row, r.owner, r.crop) for r in rows] == [(0, "ann", "rye"), (1, "ann", "")]
 
@@ -393,11 +398,7 @@ def test_a_constructed_document_without_a_field_leaves_its_column_out(f: Any, qu
         key = f"c{n}-{uuid4()}"
         f(Card(id=key, holder="ann", points=1).save())
         bare = Card.model_construct(id=key, points=2)
-        if queued:
-            with f.batch() as b:
-                f(bare.save(batch=b))
-        else:
-            f(bare.save())
+        _save(f, queued, bare)
         got = f(Card.get(id=key))
         assert (got.holder, got.points) == ("ann", 2)
 
@@ -418,11 +419,7 @@ def test_a_first_save_of_a_constructed_document_does_not_drop_columns_from_later
     docs = [Pass.model_construct(id=f"p-{uuid4()}", zone=1)]  # the first: no holder
     docs += [Pass(id=f"p{n}-{uuid4()}", holder=f"h{n}", zone=2) for n in range(3)]
     for doc in docs:
-        if queued:
-            with f.batch() as b:
-                f(doc.save(batch=b))
-        else:
-            f(doc.save())
+        _save(f, queued, doc)
     assert [(f(Pass.get(id=d.id)).holder, f(Pass.get(id=d.id)).zone) for d in docs[1:]] == [
         ("h0", 2),
         ("h1", 2),
