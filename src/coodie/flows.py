@@ -11,6 +11,7 @@ bulk writes, sync_table and paging elsewhere.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import struct
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -49,6 +50,7 @@ from coodie.expr.nodes import (
     Update,
 )
 from coodie.expr.validate import validate_batch
+from coodie.hydrate import hydrator
 from coodie.hydrate import null_value as _null_value
 from coodie.query import (
     Flow,
@@ -157,7 +159,7 @@ def _fixed(
     compiler has learned the template)."""
     full: Any = None
     if plain and driver is not None:
-        full = (schema, schema.keyspace or driver.keyspace, key)
+        full = _recipe_key(schema, driver, key)
         recipe = _recipes.get(full)
         if recipe is not None:
             sources = sources() if callable(sources) else sources
@@ -176,6 +178,176 @@ def _fixed(
         recipe = (template._bind, schema.consistency, schema.serial_consistency, fetch_size)
         keep(_recipes, full, recipe)
     return compiled
+
+
+def _recipe_key(schema: TableSchema, driver: Driver, key: Hashable) -> Hashable:
+    """What names the recipe of the call shape `key` on `driver` in `_recipes`."""
+    return (schema, schema.keyspace or driver.keyspace, key)
+
+
+# ------------------------------------------------------------------ quick ways
+#
+# The calls most programs make most (a get by the primary key, a save of a whole
+# document), once _fixed has learned their shape's recipe, are made by the shell in
+# three steps: the shape's Quick looked up, its request bound from the call, its answer
+# made from the page. No operation, no Single, no key of the compiler's cache is built
+# per call: about a sixth of the CPU a get costs over the raw driver's own, on acsylla.
+# Anything else a call holds (positional arguments, options, a batch, a document that
+# is partial or made without a field, a value its recipe cannot bind) takes the general
+# way, which is where every rule is checked first (a Quick exists only for a shape the
+# general way has made).
+
+
+class Quick(Generic[T]):
+    """The quick way of one call shape of one model: made from its recipe (see _fixed)."""
+
+    __slots__ = ("bind", "consistency", "fetch_size", "head", "owned", "serial")
+
+    def __init__(
+        self,
+        model: type[DocumentCore],
+        recipe: Any,
+        head: tuple[Any, ...] | None,
+        by_fields: Callable[[Mapping[str, Any]], Compiled] | None = None,
+    ):
+        # (the schema the recipe was learned for: a polymorphic root's is rebuilt when a
+        # subclass comes, and the Quick then is another model's)
+        self.owned = model.__coodie_owned_schema__
+        self.bind, self.consistency, self.serial, self.fetch_size = recipe
+        # the sources before FIELDS (see fixed_sources); None: every marker reads FIELDS,
+        # and `by_fields` binds from that mapping itself (Template.fields_binder)
+        self.head = head
+        if by_fields is not None:
+            self.bind, self.head = by_fields, None
+
+    def request(self, owner: Any, kwargs: Mapping[str, Any]) -> Request | None:
+        """The call's request (None: its values take the general way)."""
+        fields = self._fields(owner, kwargs)
+        if fields is None:
+            return None
+        head = self.head
+        try:  # (FIELDS, then no CHANGES nor CONDITIONS: see fixed_sources)
+            compiled = self.bind(fields if head is None else (*head, fields, None, None))
+        except Fallback:
+            return None
+        return Request(compiled, self.consistency, None, self.fetch_size, None, self.serial)
+
+    def _fields(self, owner: Any, kwargs: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        raise NotImplementedError
+
+    def answer(self, owner: Any, request: Request, page: Page) -> T:
+        raise NotImplementedError
+
+
+class _QuickGet(Quick[Any]):
+    """`Model.get(column=value, ...)` and `find_one(...)` by lookups whose shape is learned."""
+
+    __slots__ = ("build", "required")
+
+    def __init__(self, model: type[DocumentCore], recipe: Any, required: bool, build: Any):
+        # (as get() binds: LIMIT 2, to tell one row from several)
+        super().__init__(model, recipe, fixed_sources({}, limit=2)[:5])
+        self.required = required
+        self.build = build  # rows -> documents (see DocumentCore._from_rows)
+
+    def _fields(self, owner: Any, kwargs: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        return kwargs
+
+    def answer(self, owner: Any, request: Request, page: Page) -> Any:
+        rows = page.rows
+        if len(rows) == 1:
+            return self.build(rows)[0]
+        return OneDocument(owner, request, self.required)(page)  # (None, or what it raises)
+
+
+class _QuickSave(Quick[None]):
+    """`doc.save()` of a whole document, given no option."""
+
+    __slots__ = ()
+
+    def __init__(self, model: type[DocumentCore], recipe: Any, by_fields: Any):
+        super().__init__(model, recipe, fixed_sources({})[:5], by_fields)
+
+    def _fields(self, owner: Any, kwargs: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        return None if kwargs else _whole_fields(owner)
+
+    def answer(self, owner: Any, request: Request, page: Page) -> None:
+        owner._written(page)
+
+
+def _whole_fields(doc: DocumentCore) -> Mapping[str, Any] | None:
+    """The fields of a document that holds every field (None: a partial document, or one
+    made by model_construct() without a field, leaves columns out of its INSERT: the
+    general way, and it teaches no shape)."""
+    if id(doc) in _PARTIAL or len(doc.__dict__) < len(type(doc).__pydantic_fields__):
+        return None
+    return doc.__dict__
+
+
+_quicks: dict[Hashable, Quick[Any]] = {}
+
+
+def _quick_reads(required: bool) -> Callable[..., Quick[Any] | None]:
+    def quick(
+        model: type[DocumentCore], driver: Driver | None, args: Sequence[Any], kwargs: Any
+    ) -> Quick[Any] | None:
+        if args or driver is None:
+            return None
+        names = tuple(kwargs)
+        key = (model, driver.keyspace, names, required)
+        found = _quicks.get(key)
+        if found is not None and found.owned is model.__coodie_owned_schema__:
+            return found
+        return _quick_read(model, driver, names, key, required)
+
+    return quick
+
+
+quick_get = _quick_reads(True)
+"""The quick way of `model.get(**kwargs)` (None: the general way)."""
+quick_find_one = _quick_reads(False)
+"""The quick way of `model.find_one(**kwargs)` (None: the general way)."""
+
+
+def _quick_read(
+    model: type[DocumentCore], driver: Driver, names: tuple[str, ...], key: Any, required: bool
+) -> Quick[Any] | None:
+    schema = model._schema()  # (builds a deferred schema: `owned` is then the model's)
+    shape = (model, Select, names)
+    recipe = _recipes.get(_recipe_key(schema, driver, shape))
+    template = learned(shape, schema, _keyspace(model, schema, driver))
+    if recipe is None or template is None:
+        return None
+    # a polymorphic root's rows become the subclasses they name: the general way to
+    # documents; any other model's, its whole-row hydrator's
+    columns = template.columns
+    build = (
+        hydrator(model, columns).build
+        if model.__dict__.get("__coodie_poly_subs__") is None
+        else None
+    ) or functools.partial(model._from_rows, columns)
+    return keep(_quicks, key, _QuickGet(model, recipe, required, build))
+
+
+def quick_save(
+    doc: DocumentCore, driver: Driver | None, args: Sequence[Any], kwargs: Any
+) -> Quick[Any] | None:
+    """The quick way of `doc.save()` given nothing (None: the general way)."""
+    if args or kwargs or driver is None:
+        return None
+    model = type(doc)
+    key = (model, driver.keyspace, Insert)
+    quick = _quicks.get(key)
+    if quick is not None and quick.owned is model.__coodie_owned_schema__:
+        return quick
+    schema = model._schema()
+    shape = _insert_key(model, False, None, None)
+    recipe = _recipes.get(_recipe_key(schema, driver, shape))
+    if recipe is None:
+        return None
+    template = learned(shape, schema, _keyspace(model, schema, driver))
+    by_fields = template.fields_binder() if template is not None else None
+    return keep(_quicks, key, _QuickSave(model, recipe, by_fields))
 
 
 _NO_OPTIONS = (None, None, None, None)  # see BatchCore._queue_insert
@@ -386,11 +558,9 @@ def _insert(
         schema,
         driver,
         batch is None and consistency is None and serial is None,
-        # (a partial document, or one made by model_construct() without a field, leaves
-        # columns out of its INSERT: the general way, and it teaches no shape)
         None
-        if id(doc) in _PARTIAL or len(doc.__dict__) < len(model.__pydantic_fields__)
-        else fixed_sources(doc.__dict__, ttl=ttl, timestamp=timestamp),
+        if (fields := _whole_fields(doc)) is None
+        else fixed_sources(fields, ttl=ttl, timestamp=timestamp),
         _insert_statement,
         doc,
         if_not_exists,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import NO_PAGE, QUEUED_CALL, Single, shell_driver, shell_signature, steps
+from coodie.flows import NO_PAGE, QUEUED_CALL, Quick, Single, shell_driver, shell_signature, steps
 from coodie.registry import get_driver
 from coodie.requests import Flow, HasDriver
 
@@ -71,6 +71,7 @@ def operation(
     name: str | None = None,
     queue: Callable[[Any, S], bool] | None = None,
     writes: bool = False,
+    quick: Callable[[S, Driver | None, Any, Any], Quick[T] | None] | None = None,
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
     """`coodie.sync._run.operation`, awaiting the requests."""
 
@@ -79,6 +80,10 @@ def operation(
         driver = shell_driver(self, args, kwargs, writes, queue)
         if driver is QUEUED_CALL:
             return None  # type: ignore[return-value]
+        if quick is not None and (way := quick(self, driver, args, kwargs)) is not None:
+            request = way.request(self, kwargs)
+            if request is not None:  # (a Quick is found for a resolved driver only)
+                return way.answer(self, request, await driver.execute_async(request))  # type: ignore[union-attr]
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return await adrive(op, driver, self._driver_name())  # type: ignore[arg-type]
@@ -98,6 +103,7 @@ def single(
     build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
     name: str | None = None,
     queue: Callable[[Any, S], bool] | None = None,
+    quick: Callable[[S, Driver | None, Any, Any], Quick[T] | None] | None = None,
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
     """`operation()` for a write, which may be given `batch=`."""
-    return operation(build, name, queue, writes=True)
+    return operation(build, name, queue, True, quick)

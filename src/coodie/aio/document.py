@@ -30,7 +30,7 @@ class Document(DocumentCore):
     __coodie_abstract__ = True
 
     # Methods made from the core flows (pydantic ignores functions; its plugin does not).
-    save = single(flows.save, queue=BatchCore._queue_save)  # type: ignore[pydantic-field]
+    save = single(flows.save, queue=BatchCore._queue_save, quick=flows.quick_save)  # type: ignore[pydantic-field]
     """Write every column (an upsert); `ttl=`, `timestamp=`, `batch=`."""
     insert = single(flows.insert)  # type: ignore[pydantic-field]
     """`INSERT ... IF NOT EXISTS`; returns an `LWTResult`. `ttl=`, `batch=`."""
@@ -132,9 +132,9 @@ class Document(DocumentCore):
         @classmethod
         async def find_one(cls, *conditions: Expr, **lookups: Any) -> Self | None: ...
     else:
-        get = classmethod(operation(flows.get_required, "get"))
+        get = classmethod(operation(flows.get_required, "get", quick=flows.quick_get))
         """The one matching document; `DocumentNotFound` or `MultipleDocumentsFound` otherwise."""
-        find_one = classmethod(operation(flows.find_one))
+        find_one = classmethod(operation(flows.find_one, quick=flows.quick_find_one))
         """The matching document or None; `MultipleDocumentsFound` if several match."""
 
     @classmethod

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import NO_PAGE, QUEUED_CALL, Single, shell_driver, shell_signature, steps
+from coodie.flows import NO_PAGE, QUEUED_CALL, Quick, Single, shell_driver, shell_signature, steps
 from coodie.registry import get_driver
 from coodie.requests import Flow, HasDriver
 
@@ -62,18 +62,24 @@ def operation(
     name: str | None = None,
     queue: Callable[[Any, S], bool] | None = None,
     writes: bool = False,
+    quick: Callable[[S, Driver | None, Any, Any], Quick[T] | None] | None = None,
 ) -> Callable[Concatenate[S, P], T]:
     """A method that resolves the owner's driver once, makes the operation `build` makes
     for it (a `Single`: a request and the function from its page to the answer; or a
     flow, for work of several steps) and runs it there. A write (`writes`) given `batch=`
     is queued in that batch instead (nothing runs until the batch does); `queue` is its
-    short way (see flows.shell_driver)."""
+    short way (see flows.shell_driver). `quick` finds the call's quick way, where it has
+    one (see flows.Quick): its request is sent, and its answer made, with no operation."""
 
     @functools.wraps(build)
     def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
         driver = shell_driver(self, args, kwargs, writes, queue)
         if driver is QUEUED_CALL:
             return None  # type: ignore[return-value]
+        if quick is not None and (way := quick(self, driver, args, kwargs)) is not None:
+            request = way.request(self, kwargs)
+            if request is not None:  # (a Quick is found for a resolved driver only)
+                return way.answer(self, request, driver.execute(request))  # type: ignore[union-attr]
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return drive(op, driver, self._driver_name())  # type: ignore[arg-type]
@@ -91,6 +97,7 @@ def single(
     build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
     name: str | None = None,
     queue: Callable[[Any, S], bool] | None = None,
+    quick: Callable[[S, Driver | None, Any, Any], Quick[T] | None] | None = None,
 ) -> Callable[Concatenate[S, P], T]:
     """`operation()` for a write, which may be given `batch=`."""
-    return operation(build, name, queue, writes=True)
+    return operation(build, name, queue, True, quick)

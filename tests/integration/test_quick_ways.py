@@ -1,0 +1,143 @@
+"""The quick ways (flows.Quick): a get, find_one or save of a call shape already made the
+general way takes a few steps of its own. Each test repeats a call until its shape has
+a Quick (asserted, so that the test cannot pass on the general way alone), then checks
+what a user sees against what the general way did."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import pytest
+
+from coodie import flows
+from coodie.exceptions import DocumentNotFound, MultipleDocumentsFound
+from coodie.fields import ClusteringKey, Discriminator, PrimaryKey
+from coodie.registry import find_driver
+from tests.integration.named import close_named, open_named
+
+
+def _quick(model: Any, *names: str, required: bool = True) -> flows.Quick[Any] | None:
+    driver = find_driver(model._driver_name())
+    how = flows.quick_get if required else flows.quick_find_one
+    return how(model, driver, (), dict.fromkeys(names))
+
+
+def _quick_save(doc: Any) -> flows.Quick[Any] | None:
+    return flows.quick_save(doc, find_driver(type(doc)._driver_name()), (), {})
+
+
+def _log(module: Any, table: str, driver_name: str | None = None) -> Any:
+    class Log(module.Document):  # type: ignore[name-defined,misc]
+        source: Annotated[str, PrimaryKey()]
+        seq: Annotated[int, ClusteringKey()]
+        text: str
+
+        class Settings:
+            name = table
+            if driver_name is not None:
+                driver = driver_name
+
+    return Log
+
+
+def test_a_learned_get_and_find_one_answer_none_one_or_several_as_before(f: Any) -> None:
+    Log = _log(f.module, "it_quick_logs")
+    f(Log.sync_table())
+    src = f"s-{uuid.uuid4()}"
+    for _ in range(3):  # (made the general way until the shape is learned)
+        assert f(Log.find_one(source=src)) is None
+        with pytest.raises(DocumentNotFound, match=r"no row matches SELECT .* with \['s-"):
+            f(Log.get(source=src, seq=1))
+    assert _quick(Log, "source") is not None and _quick(Log, "source", "seq") is not None
+    assert _quick(Log, "source", required=False) is not None
+    f(Log(source=src, seq=1, text="one").save())
+    got = f(Log.get(source=src, seq=1))
+    assert (type(got), got.text) == (Log, "one")
+    assert f(Log.get(source=src)) == got
+    assert f(Log.find_one(source=src)) == got
+    f(Log(source=src, seq=2, text="two").save())
+    with pytest.raises(MultipleDocumentsFound, match="more than one row matches"):
+        f(Log.get(source=src))
+    with pytest.raises(MultipleDocumentsFound):
+        f(Log.find_one(source=src))
+    # a positional value, and a condition, take the general way: the same answers
+    assert f(Log.get(Log.source == src, seq=2)).text == "two"
+
+
+def test_a_learned_save_writes_every_field_and_leaves_a_missing_one_alone(f: Any) -> None:
+    Log = _log(f.module, "it_quick_saves")
+    f(Log.sync_table())
+    src = f"s-{uuid.uuid4()}"
+    for i in range(3):
+        f(Log(source=src, seq=i, text=f"t{i}").save())
+    doc = Log(source=src, seq=9, text="nine")
+    assert _quick_save(doc) is not None
+    f(doc.save())
+    assert not doc._changed_fields()  # written: nothing left to save
+    doc.text = "changed"
+    assert doc._changed_fields() == {"text"}
+    f(doc.save())
+    assert not doc._changed_fields()
+    assert f(Log.get(source=src, seq=9)).text == "changed"
+    # a document made without a field leaves its column out, on the quick way's model too
+    bare = Log.model_construct(source=src, seq=9)
+    f(bare.save())
+    assert f(Log.get(source=src, seq=9)).text == "changed"
+
+
+def test_a_learned_get_of_a_root_reads_a_subclass_defined_after_it(f: Any) -> None:
+    """Defining a subclass rebuilds its root's schema (the table gains its columns): a
+    Quick made before reads the root's old columns, and is not used again."""
+
+    class Shape(f.module.Document):  # type: ignore[name-defined,misc]
+        id: Annotated[uuid.UUID, PrimaryKey()]
+        kind: Annotated[str, Discriminator()] = "shape"
+
+        class Settings:
+            name = f"it_quick_shapes_{f.name}"
+
+    f(Shape.sync_table())
+    plain = Shape(id=uuid.uuid4())
+    f(plain.save())
+    for _ in range(3):
+        assert f(Shape.get(id=plain.id)) == plain
+    assert _quick(Shape, "id") is not None
+
+    class Circle(Shape):
+        __discriminator_value__ = "circle"
+        radius: float = 1.0
+
+    f(Circle.sync_table())  # (the shared table gains radius)
+    c = Circle(id=uuid.uuid4(), radius=2.5)
+    f(c.save())
+    for _ in range(3):
+        got = f(Shape.get(id=c.id))
+        assert (type(got), got.radius) == (Circle, 2.5)
+    assert f(Shape.get(id=plain.id)) == plain
+
+
+def test_a_learned_get_and_save_follow_their_driver_to_another_keyspace(
+    f: Any, keyspace: str
+) -> None:
+    name = f"quick_{f.name}"
+    other = f"{keyspace}_quick_{f.name}"
+    open_named(f, name, keyspace)
+    try:
+        Log = _log(f.module, "it_quick_moving", name)
+        f(Log.sync_table())
+        for _ in range(3):
+            f(Log(source="a", seq=1, text="first").save())
+            assert f(Log.get(source="a", seq=1)).text == "first"
+        assert _quick(Log, "source", "seq") is not None
+        # the same name, another keyspace (created with the table)
+        open_named(f, name, other, documents=[Log], sync=True)
+        for _ in range(3):
+            assert f(Log.find_one(source="a", seq=1)) is None
+        for _ in range(3):
+            f(Log(source="a", seq=1, text="second").save())
+            assert f(Log.get(source="a", seq=1)).text == "second"
+        open_named(f, name, keyspace)
+        assert f(Log.get(source="a", seq=1)).text == "first"
+    finally:
+        close_named(f, name)
