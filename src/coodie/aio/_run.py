@@ -71,7 +71,7 @@ def operation(
     name: str | None = None,
     queue: Callable[[Any, S], bool] | None = None,
     writes: bool = False,
-    quick: Callable[[S, Driver | None, Any, Any], Quick[T] | None] | None = None,
+    quick: Callable[[S, Driver | None, Any, Any], Quick[Any] | None] | None = None,
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
     """`coodie.sync._run.operation`, awaiting the requests."""
 
@@ -83,7 +83,8 @@ def operation(
         if quick is not None and (way := quick(self, driver, args, kwargs)) is not None:
             request = way.request(self, kwargs)
             if request is not None:  # (a Quick is found for a resolved driver only)
-                return way.answer(self, request, await driver.execute_async(request))  # type: ignore[union-attr]
+                done: T = way.answer(self, request, await driver.execute_async(request))  # type: ignore[union-attr]
+                return done
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return await adrive(op, driver, self._driver_name())  # type: ignore[arg-type]
@@ -103,7 +104,7 @@ def single(
     build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
     name: str | None = None,
     queue: Callable[[Any, S], bool] | None = None,
-    quick: Callable[[S, Driver | None, Any, Any], Quick[T] | None] | None = None,
+    quick: Callable[[S, Driver | None, Any, Any], Quick[Any] | None] | None = None,
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
     """`operation()` for a write, which may be given `batch=`."""
     return operation(build, name, queue, True, quick)

@@ -62,7 +62,7 @@ def operation(
     name: str | None = None,
     queue: Callable[[Any, S], bool] | None = None,
     writes: bool = False,
-    quick: Callable[[S, Driver | None, Any, Any], Quick[T] | None] | None = None,
+    quick: Callable[[S, Driver | None, Any, Any], Quick[Any] | None] | None = None,
 ) -> Callable[Concatenate[S, P], T]:
     """A method that resolves the owner's driver once, makes the operation `build` makes
     for it (a `Single`: a request and the function from its page to the answer; or a
@@ -79,7 +79,8 @@ def operation(
         if quick is not None and (way := quick(self, driver, args, kwargs)) is not None:
             request = way.request(self, kwargs)
             if request is not None:  # (a Quick is found for a resolved driver only)
-                return way.answer(self, request, driver.execute(request))  # type: ignore[union-attr]
+                done: T = way.answer(self, request, driver.execute(request))  # type: ignore[union-attr]
+                return done
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return drive(op, driver, self._driver_name())  # type: ignore[arg-type]
@@ -97,7 +98,7 @@ def single(
     build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
     name: str | None = None,
     queue: Callable[[Any, S], bool] | None = None,
-    quick: Callable[[S, Driver | None, Any, Any], Quick[T] | None] | None = None,
+    quick: Callable[[S, Driver | None, Any, Any], Quick[Any] | None] | None = None,
 ) -> Callable[Concatenate[S, P], T]:
     """`operation()` for a write, which may be given `batch=`."""
     return operation(build, name, queue, True, quick)
