@@ -220,23 +220,24 @@ class Quick(Generic[T]):
         if by_fields is not None:
             self.bind, self.head = by_fields, None
 
-    def request(self, owner: Any, kwargs: Mapping[str, Any]) -> Request | None:
-        """The call's request (None: its values take the general way)."""
-        fields = self._fields(owner, kwargs)
-        if fields is None:
-            return None
+    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
+        """The call's request, and what its answer needs of the call (None: the call
+        takes the general way)."""
+        raise NotImplementedError
+
+    def answer(self, owner: Any, state: Any, page: Page) -> T:
+        """The call's answer, from its page (`state`: from start())."""
+        raise NotImplementedError
+
+    def _request(self, fields: Any, changes: Any = None) -> Request | None:
+        """The request bound from FIELDS and CHANGES (no CONDITIONS: see fixed_sources);
+        None where a value takes the general way."""
         head = self.head
-        try:  # (FIELDS, then no CHANGES nor CONDITIONS: see fixed_sources)
-            compiled = self.bind(fields if head is None else (*head, fields, None, None))
+        try:
+            compiled = self.bind(fields if head is None else (*head, fields, changes, None))
         except Fallback:
             return None
         return Request(compiled, self.consistency, None, self.fetch_size, None, self.serial)
-
-    def _fields(self, owner: Any, kwargs: Mapping[str, Any]) -> Mapping[str, Any] | None:
-        raise NotImplementedError
-
-    def answer(self, owner: Any, request: Request, page: Page) -> T:
-        raise NotImplementedError
 
 
 class _QuickGet(Quick[Any]):
@@ -250,14 +251,15 @@ class _QuickGet(Quick[Any]):
         self.required = required
         self.build = build  # rows -> documents (see DocumentCore._from_rows)
 
-    def _fields(self, owner: Any, kwargs: Mapping[str, Any]) -> Mapping[str, Any] | None:
-        return kwargs
+    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
+        request = self._request(kwargs)
+        return None if request is None else (request, request)
 
-    def answer(self, owner: Any, request: Request, page: Page) -> Any:
+    def answer(self, owner: Any, state: Any, page: Page) -> Any:
         rows = page.rows
         if len(rows) == 1:
             return self.build(rows)[0]
-        return OneDocument(owner, request, self.required)(page)  # (None, or what it raises)
+        return OneDocument(owner, state, self.required)(page)  # (None, or what it raises)
 
 
 class _QuickSave(Quick[None]):
@@ -268,11 +270,33 @@ class _QuickSave(Quick[None]):
     def __init__(self, model: type[DocumentCore], recipe: Any, by_fields: Any):
         super().__init__(model, recipe, fixed_sources({})[:5], by_fields)
 
-    def _fields(self, owner: Any, kwargs: Mapping[str, Any]) -> Mapping[str, Any] | None:
-        return None if kwargs else _whole_fields(owner)
+    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
+        fields = None if kwargs else _whole_fields(owner)
+        request = None if fields is None else self._request(fields)
+        return None if request is None else (request, None)
 
-    def answer(self, owner: Any, request: Request, page: Page) -> None:
+    def answer(self, owner: Any, state: Any, page: Page) -> None:
         owner._written(page)
+
+
+class _QuickUpdate(Quick[None]):
+    """`doc.update(name=value, ...)` given no option: the new values validated as the
+    general way does (`_validated_changes`), taken by the document once written."""
+
+    __slots__ = ()
+
+    def __init__(self, model: type[DocumentCore], recipe: Any):
+        super().__init__(model, recipe, fixed_sources({})[:5])
+
+    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
+        if id(owner) in _PARTIAL:
+            return None
+        new_values = owner._validated_changes(kwargs)
+        request = self._request(owner.__dict__, new_values)
+        return None if request is None else (request, new_values)
+
+    def answer(self, owner: Any, state: Any, page: Page) -> None:
+        owner._apply_local(state)  # (as _Applied does for a write that is not conditional)
 
 
 def _whole_fields(doc: DocumentCore) -> Mapping[str, Any] | None:
@@ -348,6 +372,29 @@ def quick_save(
     template = learned(shape, schema, _keyspace(model, schema, driver))
     by_fields = template.fields_binder() if template is not None else None
     return keep(_quicks, key, _QuickSave(model, recipe, by_fields))
+
+
+def quick_update(
+    doc: DocumentCore, driver: Driver | None, args: Sequence[Any], kwargs: Any
+) -> Quick[Any] | None:
+    """The quick way of `doc.update(**values)` given no option (None: the general way)."""
+    if args or driver is None:
+        return None
+    model = type(doc)
+    names = tuple(kwargs)
+    key = (model, driver.keyspace, Update, names)
+    quick = _quicks.get(key)
+    if quick is not None and quick.owned is model.__coodie_owned_schema__:
+        return quick
+    if not _UPDATE_OPTIONS.isdisjoint(names):
+        return None
+    schema = model._schema()
+    # (update()'s shape with no option: see update())
+    shape = (model, Update, names, False, False, False, ())
+    recipe = _recipes.get(_recipe_key(schema, driver, shape))
+    if recipe is None:
+        return None
+    return keep(_quicks, key, _QuickUpdate(model, recipe))
 
 
 _NO_OPTIONS = (None, None, None, None)  # see BatchCore._queue_insert

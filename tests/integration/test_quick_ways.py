@@ -9,6 +9,7 @@ import uuid
 from typing import Annotated, Any
 
 import pytest
+from pydantic import ValidationError
 
 from coodie import flows
 from coodie.exceptions import DocumentNotFound, MultipleDocumentsFound
@@ -27,11 +28,17 @@ def _quick_save(doc: Any) -> flows.Quick[Any] | None:
     return flows.quick_save(doc, find_driver(type(doc)._driver_name()), (), {})
 
 
+def _quick_update(doc: Any, *names: str) -> flows.Quick[Any] | None:
+    driver = find_driver(type(doc)._driver_name())
+    return flows.quick_update(doc, driver, (), dict.fromkeys(names))
+
+
 def _log(module: Any, table: str, driver_name: str | None = None) -> Any:
     class Log(module.Document):  # type: ignore[name-defined,misc]
         source: Annotated[str, PrimaryKey()]
         seq: Annotated[int, ClusteringKey()]
         text: str
+        n: int = 0
 
         class Settings:
             name = table
@@ -141,3 +148,34 @@ def test_a_learned_get_and_save_follow_their_driver_to_another_keyspace(
         assert f(Log.get(source="a", seq=1)).text == "first"
     finally:
         close_named(f, name)
+
+
+def test_a_learned_update_validates_writes_and_applies_as_before(f: Any) -> None:
+    Log = _log(f.module, "it_quick_updates")
+    f(Log.sync_table())
+    src = f"s-{uuid.uuid4()}"
+    doc = Log(source=src, seq=1, text="t")
+    f(doc.save())
+    for n in range(3):
+        f(doc.update(n=n))
+    assert _quick_update(doc, "n") is not None
+    f(doc.update(n="7"))  # (validated as the model validates: lax, "7" is 7)
+    assert doc.n == 7 and f(Log.get(source=src, seq=1)).n == 7
+    with pytest.raises(ValidationError):
+        f(doc.update(n="seven"))
+    assert doc.n == 7 and f(Log.get(source=src, seq=1)).n == 7
+    # a field assigned locally stays to be written; the updated one is written
+    doc.text = "local"
+    f(doc.update(n=8))
+    assert doc._changed_fields() == {"text"}
+    got = f(Log.get(source=src, seq=1))
+    assert (got.n, got.text) == (8, "t")
+    # a partial document takes the general way, and writes only what it names
+    [part] = f(Log.find(source=src, seq=1).only("source", "seq", "n").all())
+    f(part.update(n=9))
+    got = f(Log.get(source=src, seq=1))
+    assert (got.n, got.text) == (9, "t")
+    # an option beside the values: the general way (ttl, on the server)
+    f(doc.update(n=10, ttl=3600))
+    assert f(Log.get(source=src, seq=1)).n == 10
+    assert _quick_update(doc, "n", "ttl") is None

@@ -81,9 +81,10 @@ def operation(
         if driver is QUEUED_CALL:
             return None  # type: ignore[return-value]
         if quick is not None and (way := quick(self, driver, args, kwargs)) is not None:
-            request = way.request(self, kwargs)
-            if request is not None:  # (a Quick is found for a resolved driver only)
-                done: T = way.answer(self, request, await driver.execute_async(request))  # type: ignore[union-attr]
+            started = way.start(self, kwargs)
+            if started is not None:  # (a Quick is found for a resolved driver only)
+                request, state = started
+                done: T = way.answer(self, state, await driver.execute_async(request))  # type: ignore[union-attr]
                 return done
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:

@@ -112,7 +112,7 @@ class Document(DocumentCore):
         ) -> LWTResult | None: ...
         def delete(self, **kwargs: Any) -> LWTResult | None: ...
     else:
-        update = single(flows.update)
+        update = single(flows.update, quick=flows.quick_update)
         """Update the given columns by primary key; `add__`/`remove__`/... collection operations, `ttl=`, `if_exists=`, `if_conditions=`."""
         delete = single(flows.delete)
         """Delete the row by primary key; `if_exists=True` makes it conditional (returns an `LWTResult`)."""
