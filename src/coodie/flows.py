@@ -279,6 +279,24 @@ class _QuickSave(Quick[None]):
         owner._written(page)
 
 
+class _QuickDelete(Quick[None]):
+    """`doc.delete()` given no option."""
+
+    __slots__ = ()
+
+    def __init__(self, model: type[DocumentCore], recipe: Any):
+        super().__init__(model, recipe, fixed_sources({})[:5])
+
+    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
+        if kwargs or id(owner) in _PARTIAL:
+            return None
+        request = self._request(owner.__dict__)
+        return None if request is None else (request, None)
+
+    def answer(self, owner: Any, state: Any, page: Page) -> None:
+        return None
+
+
 class _QuickUpdate(Quick[None]):
     """`doc.update(name=value, ...)` given no option: the new values validated as the
     general way does (`_validated_changes`), taken by the document once written."""
@@ -372,6 +390,25 @@ def quick_save(
     template = learned(shape, schema, _keyspace(model, schema, driver))
     by_fields = template.fields_binder() if template is not None else None
     return keep(_quicks, key, _QuickSave(model, recipe, by_fields))
+
+
+def quick_delete(
+    doc: DocumentCore, driver: Driver | None, args: Sequence[Any], kwargs: Any
+) -> Quick[Any] | None:
+    """The quick way of `doc.delete()` given no option (None: the general way)."""
+    if args or kwargs or driver is None:
+        return None
+    model = type(doc)
+    key = (model, driver.keyspace, Delete)
+    quick = _quicks.get(key)
+    if quick is not None and quick.owned is model.__coodie_owned_schema__:
+        return quick
+    schema = model._schema()
+    # (delete()'s shape with no option: see delete())
+    recipe = _recipes.get(_recipe_key(schema, driver, (model, Delete, False, False, ())))
+    if recipe is None:
+        return None
+    return keep(_quicks, key, _QuickDelete(model, recipe))
 
 
 def quick_update(

@@ -28,6 +28,10 @@ def _quick_save(doc: Any) -> flows.Quick[Any] | None:
     return flows.quick_save(doc, find_driver(type(doc)._driver_name()), (), {})
 
 
+def _quick_delete(doc: Any) -> flows.Quick[Any] | None:
+    return flows.quick_delete(doc, find_driver(type(doc)._driver_name()), (), {})
+
+
 def _quick_update(doc: Any, *names: str) -> flows.Quick[Any] | None:
     driver = find_driver(type(doc)._driver_name())
     return flows.quick_update(doc, driver, (), dict.fromkeys(names))
@@ -179,3 +183,22 @@ def test_a_learned_update_validates_writes_and_applies_as_before(f: Any) -> None
     f(doc.update(n=10, ttl=3600))
     assert f(Log.get(source=src, seq=1)).n == 10
     assert _quick_update(doc, "n", "ttl") is None
+
+
+def test_a_learned_delete_removes_its_row_only(f: Any) -> None:
+    Log = _log(f.module, "it_quick_deletes")
+    f(Log.sync_table())
+    src = f"s-{uuid.uuid4()}"
+    docs = [Log(source=src, seq=i, text=f"t{i}") for i in range(6)]
+    for d in docs:
+        f(d.save())
+    for d in docs[:3]:
+        f(d.delete())
+    assert _quick_delete(docs[3]) is not None
+    f(docs[3].delete())
+    assert [d.seq for d in f(Log.find(source=src).all())] == [4, 5]
+    # a partial document, and an option, take the general way: the same rows go
+    [part] = f(Log.find(source=src, seq=4).only("source", "seq").all())
+    f(part.delete())
+    f(docs[5].delete(if_exists=True))
+    assert f(Log.find(source=src).all()) == []

@@ -114,7 +114,7 @@ class Document(DocumentCore):
     else:
         update = single(flows.update, quick=flows.quick_update)
         """Update the given columns by primary key; `add__`/`remove__`/... collection operations, `ttl=`, `if_exists=`, `if_conditions=`."""
-        delete = single(flows.delete)
+        delete = single(flows.delete, quick=flows.quick_delete)
         """Delete the row by primary key; `if_exists=True` makes it conditional (returns an `LWTResult`)."""
     delete_columns = single(flows.delete_columns)  # type: ignore[pydantic-field]
     save_changes = single(flows.save_changes)  # type: ignore[pydantic-field]
