@@ -6,6 +6,7 @@ row hydrator. No I/O here: the flavour shells execute what this module builds.
 
 from __future__ import annotations
 
+import functools
 import threading
 import types
 from collections.abc import Callable, Mapping, Sequence
@@ -583,6 +584,19 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         if cls.__dict__.get("__coodie_poly_subs__") is not None:
             return polymorphic.dispatch_rows(cls, names, rows)
         return hydrate.build_rows(cls, names, rows)
+
+    @classmethod
+    def _rows_builder(
+        cls, names: tuple[str, ...]
+    ) -> Callable[[Sequence[Sequence[Any]]], list[Any]]:
+        """`_from_rows` for the columns `names`, chosen once (a quick get keeps it): for a
+        model that is not a polymorphic root and a whole-row column list, the generated
+        row builder itself (what build_rows runs for a page of a few rows)."""
+        if cls.__dict__.get("__coodie_poly_subs__") is None:
+            build: Any = hydrate.hydrator(cls, names).build
+            if build is not None:
+                return build  # type: ignore[no-any-return]
+        return functools.partial(cls._from_rows, names)
 
 
 def _counters_start_at_zero(cls: type[DocumentCore], schema: TableSchema) -> None:

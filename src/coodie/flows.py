@@ -11,7 +11,6 @@ bulk writes, sync_table and paging elsewhere.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import inspect
 import struct
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -50,7 +49,6 @@ from coodie.expr.nodes import (
     Update,
 )
 from coodie.expr.validate import validate_batch
-from coodie.hydrate import hydrator
 from coodie.hydrate import null_value as _null_value
 from coodie.query import (
     Flow,
@@ -247,7 +245,7 @@ class _QuickGet(Quick[Any]):
 
     def __init__(self, model: type[DocumentCore], recipe: Any, required: bool, build: Any):
         # (as get() binds: LIMIT 2, to tell one row from several)
-        super().__init__(model, recipe, fixed_sources({}, limit=2)[:5])
+        super().__init__(model, recipe, fixed_sources({}, limit=2)[:FIELDS])
         self.required = required
         self.build = build  # rows -> documents (see DocumentCore._from_rows)
 
@@ -268,10 +266,10 @@ class _QuickSave(Quick[None]):
     __slots__ = ()
 
     def __init__(self, model: type[DocumentCore], recipe: Any, by_fields: Any):
-        super().__init__(model, recipe, fixed_sources({})[:5], by_fields)
+        super().__init__(model, recipe, fixed_sources({})[:FIELDS], by_fields)
 
     def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
-        fields = None if kwargs else _whole_fields(owner)
+        fields = _whole_fields(owner)  # (a save given an option has no Quick: see _save)
         request = None if fields is None else self._request(fields)
         return None if request is None else (request, None)
 
@@ -285,10 +283,10 @@ class _QuickDelete(Quick[None]):
     __slots__ = ()
 
     def __init__(self, model: type[DocumentCore], recipe: Any):
-        super().__init__(model, recipe, fixed_sources({})[:5])
+        super().__init__(model, recipe, fixed_sources({})[:FIELDS])
 
     def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
-        if kwargs or id(owner) in _PARTIAL:
+        if id(owner) in _PARTIAL:  # (a delete given an option has no Quick: see _delete)
             return None
         request = self._request(owner.__dict__)
         return None if request is None else (request, None)
@@ -304,7 +302,7 @@ class _QuickUpdate(Quick[None]):
     __slots__ = ()
 
     def __init__(self, model: type[DocumentCore], recipe: Any):
-        super().__init__(model, recipe, fixed_sources({})[:5])
+        super().__init__(model, recipe, fixed_sources({})[:FIELDS])
 
     def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
         if id(owner) in _PARTIAL:
@@ -328,110 +326,102 @@ def _whole_fields(doc: DocumentCore) -> Mapping[str, Any] | None:
 
 _quicks: dict[Hashable, Quick[Any]] = {}
 
+# what makes a call shape's Quick from its model, schema, driver and keyword names (None:
+# the shape has no quick way, or no recipe yet)
+_Make = Callable[
+    ["type[DocumentCore]", TableSchema, "Driver", tuple[str, ...]], "Quick[Any] | None"
+]
 
-def _quick_reads(required: bool) -> Callable[..., Quick[Any] | None]:
-    def quick(
-        model: type[DocumentCore], driver: Driver | None, args: Sequence[Any], kwargs: Any
+# what a runner asks for a call's Quick (see _finder)
+QuickFinder = Callable[[Any, "Driver | None", Sequence[Any], Any], "Quick[Any] | None"]
+
+
+def _finder(kind: Hashable, make: _Make, of_class: bool = False) -> QuickFinder:
+    """The function a runner asks for a call's Quick: `(owner, driver, args, kwargs)` (the
+    owner a document, or its class where `of_class`) to the Quick of the call's shape, one
+    look-up per (model, keyspace, `kind`, keyword names); None: the general way."""
+
+    def find(
+        owner: Any, driver: Driver | None, args: Sequence[Any], kwargs: Any
     ) -> Quick[Any] | None:
         if args or driver is None:
             return None
+        model = owner if of_class else type(owner)
         names = tuple(kwargs)
-        key = (model, driver.keyspace, names, required)
-        found = _quicks.get(key)
-        if found is not None and found.owned is model.__coodie_owned_schema__:
-            return found
-        return _quick_read(model, driver, names, key, required)
+        key = (model, driver.keyspace, kind, names)
+        quick = _quicks.get(key)
+        if quick is not None and quick.owned is model.__coodie_owned_schema__:
+            return quick
+        schema = model._schema()  # (builds a deferred schema: `owned` is then the model's)
+        made = make(model, schema, driver, names)
+        return made if made is None else keep(_quicks, key, made)
 
-    return quick
-
-
-quick_get = _quick_reads(True)
-"""The quick way of `model.get(**kwargs)` (None: the general way)."""
-quick_find_one = _quick_reads(False)
-"""The quick way of `model.find_one(**kwargs)` (None: the general way)."""
+    return find
 
 
-def _quick_read(
-    model: type[DocumentCore], driver: Driver, names: tuple[str, ...], key: Any, required: bool
-) -> Quick[Any] | None:
-    schema = model._schema()  # (builds a deferred schema: `owned` is then the model's)
-    shape = (model, Select, names)
+def _learned(
+    model: type[DocumentCore], schema: TableSchema, driver: Driver, shape: Hashable
+) -> tuple[Any, Any]:
+    """The recipe (see _fixed) and the template the compiler learned for a call shape
+    (None for either not made yet; the template is looked up only where there is a
+    recipe: the compiler's cache counts each look-up)."""
     recipe = _recipes.get(_recipe_key(schema, driver, shape))
-    template = learned(shape, schema, _keyspace(model, schema, driver))
+    if recipe is None:
+        return None, None
+    return recipe, learned(shape, schema, _keyspace(model, schema, driver))
+
+
+def _reads(required: bool) -> _Make:
+    def make(
+        model: type[DocumentCore], schema: TableSchema, driver: Driver, names: tuple[str, ...]
+    ) -> Quick[Any] | None:
+        recipe, template = _learned(model, schema, driver, _get_key(model, names))
+        if recipe is None or template is None:
+            return None
+        return _QuickGet(model, recipe, required, model._rows_builder(template.columns))
+
+    return make
+
+
+def _save(
+    model: type[DocumentCore], schema: TableSchema, driver: Driver, names: tuple[str, ...]
+) -> Quick[Any] | None:
+    if names:  # (an option)
+        return None
+    recipe, template = _learned(model, schema, driver, _insert_key(model, False, None, None))
     if recipe is None or template is None:
         return None
-    # a polymorphic root's rows become the subclasses they name: the general way to
-    # documents; any other model's, its whole-row hydrator's
-    columns = template.columns
-    build = (
-        hydrator(model, columns).build
-        if model.__dict__.get("__coodie_poly_subs__") is None
-        else None
-    ) or functools.partial(model._from_rows, columns)
-    return keep(_quicks, key, _QuickGet(model, recipe, required, build))
+    return _QuickSave(model, recipe, template.fields_binder())
 
 
-def quick_save(
-    doc: DocumentCore, driver: Driver | None, args: Sequence[Any], kwargs: Any
+def _delete(
+    model: type[DocumentCore], schema: TableSchema, driver: Driver, names: tuple[str, ...]
 ) -> Quick[Any] | None:
-    """The quick way of `doc.save()` given nothing (None: the general way)."""
-    if args or kwargs or driver is None:
+    if names:  # (an option)
         return None
-    model = type(doc)
-    key = (model, driver.keyspace, Insert)
-    quick = _quicks.get(key)
-    if quick is not None and quick.owned is model.__coodie_owned_schema__:
-        return quick
-    schema = model._schema()
-    shape = _insert_key(model, False, None, None)
-    recipe = _recipes.get(_recipe_key(schema, driver, shape))
-    if recipe is None:
-        return None
-    template = learned(shape, schema, _keyspace(model, schema, driver))
-    by_fields = template.fields_binder() if template is not None else None
-    return keep(_quicks, key, _QuickSave(model, recipe, by_fields))
+    recipe, _ = _learned(model, schema, driver, _delete_key(model, None, False, {}))
+    return None if recipe is None else _QuickDelete(model, recipe)
 
 
-def quick_delete(
-    doc: DocumentCore, driver: Driver | None, args: Sequence[Any], kwargs: Any
+def _update(
+    model: type[DocumentCore], schema: TableSchema, driver: Driver, names: tuple[str, ...]
 ) -> Quick[Any] | None:
-    """The quick way of `doc.delete()` given no option (None: the general way)."""
-    if args or kwargs or driver is None:
-        return None
-    model = type(doc)
-    key = (model, driver.keyspace, Delete)
-    quick = _quicks.get(key)
-    if quick is not None and quick.owned is model.__coodie_owned_schema__:
-        return quick
-    schema = model._schema()
-    # (delete()'s shape with no option: see delete())
-    recipe = _recipes.get(_recipe_key(schema, driver, (model, Delete, False, False, ())))
-    if recipe is None:
-        return None
-    return keep(_quicks, key, _QuickDelete(model, recipe))
-
-
-def quick_update(
-    doc: DocumentCore, driver: Driver | None, args: Sequence[Any], kwargs: Any
-) -> Quick[Any] | None:
-    """The quick way of `doc.update(**values)` given no option (None: the general way)."""
-    if args or driver is None:
-        return None
-    model = type(doc)
-    names = tuple(kwargs)
-    key = (model, driver.keyspace, Update, names)
-    quick = _quicks.get(key)
-    if quick is not None and quick.owned is model.__coodie_owned_schema__:
-        return quick
     if not _UPDATE_OPTIONS.isdisjoint(names):
         return None
-    schema = model._schema()
-    # (update()'s shape with no option: see update())
-    shape = (model, Update, names, False, False, False, ())
-    recipe = _recipes.get(_recipe_key(schema, driver, shape))
-    if recipe is None:
-        return None
-    return keep(_quicks, key, _QuickUpdate(model, recipe))
+    recipe, _ = _learned(model, schema, driver, _update_key(model, names, None, None, False, {}))
+    return None if recipe is None else _QuickUpdate(model, recipe)
+
+
+quick_get = _finder("get", _reads(True), of_class=True)
+"""The quick way of `Model.get(**lookups)`: see _finder."""
+quick_find_one = _finder("find_one", _reads(False), of_class=True)
+"""The quick way of `Model.find_one(**lookups)`: see _finder."""
+quick_save = _finder("save", _save)
+"""The quick way of `doc.save()` given no option: see _finder."""
+quick_delete = _finder("delete", _delete)
+"""The quick way of `doc.delete()` given no option: see _finder."""
+quick_update = _finder("update", _update)
+"""The quick way of `doc.update(**values)` given no option: see _finder."""
 
 
 _NO_OPTIONS = (None, None, None, None)  # see BatchCore._queue_insert
@@ -570,6 +560,30 @@ def _insert_key(
     return (model, Insert, if_not_exists, ttl is not None, timestamp is not None)
 
 
+def _update_key(
+    model: type[DocumentCore],
+    names: tuple[str, ...],
+    ttl: int | None,
+    timestamp: int | None,
+    if_exists: bool,
+    conds: Mapping[str, Any],
+) -> Hashable:
+    """What names the shape of an UPDATE of a document in the compiler's cache."""
+    return (model, Update, names, ttl is not None, timestamp is not None, if_exists, tuple(conds))
+
+
+def _delete_key(
+    model: type[DocumentCore], timestamp: int | None, if_exists: bool, conds: Mapping[str, Any]
+) -> Hashable:
+    """What names the shape of a DELETE of a document in the compiler's cache."""
+    return (model, Delete, timestamp is not None, if_exists, tuple(conds))
+
+
+def _get_key(model: type[DocumentCore], names: tuple[str, ...]) -> Hashable:
+    """What names the shape of a get() or find_one() by keyword lookups in the compiler's cache."""
+    return (model, Select, names)
+
+
 def _insert_statement(
     doc: DocumentCore, if_not_exists: bool, ttl: int | None, timestamp: int | None
 ) -> Statement:
@@ -682,15 +696,7 @@ def update(
         # conditions given as expressions: the general path, every time
         made = compile_statement(call.general(), schema, _keyspace(model, schema, driver))
     else:
-        key = (
-            model,
-            Update,
-            tuple(values),
-            ttl is not None,
-            call.timestamp is not None,
-            if_exists,
-            tuple(call.conds),
-        )
+        key = _update_key(model, tuple(values), ttl, call.timestamp, if_exists, call.conds)
         plain = batch is None and consistency is None and serial_consistency is None
         made = _fixed(key, schema, driver, plain, call.sources, call.general)
     compiled = made.compiled if isinstance(made, Request) else made
@@ -772,7 +778,7 @@ def delete(
     else:
         conds = if_conditions or {}
         made = _fixed(
-            (model, Delete, timestamp is not None, if_exists, tuple(conds)),
+            _delete_key(model, timestamp, if_exists, conds),
             schema,
             driver,
             batch is None and consistency is None and serial_consistency is None,
@@ -993,7 +999,7 @@ def get(
         made = compile_statement(stmt, schema, _keyspace(model, schema, driver))
     else:
         made = _fixed(
-            (model, Select, tuple(lookups)),
+            _get_key(model, tuple(lookups)),
             schema,
             driver,
             True,

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import NO_PAGE, QUEUED_CALL, Quick, Single, shell_driver, shell_signature, steps
+from coodie.flows import (
+    NO_PAGE,
+    QUEUED_CALL,
+    QuickFinder,
+    Single,
+    shell_driver,
+    shell_signature,
+    steps,
+)
 from coodie.registry import get_driver
 from coodie.requests import Flow, HasDriver
 
@@ -71,7 +79,7 @@ def operation(
     name: str | None = None,
     queue: Callable[[Any, S], bool] | None = None,
     writes: bool = False,
-    quick: Callable[[S, Driver | None, Any, Any], Quick[Any] | None] | None = None,
+    quick: QuickFinder | None = None,
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
     """`coodie.sync._run.operation`, awaiting the requests."""
 
@@ -80,11 +88,15 @@ def operation(
         driver = shell_driver(self, args, kwargs, writes, queue)
         if driver is QUEUED_CALL:
             return None  # type: ignore[return-value]
-        if quick is not None and (way := quick(self, driver, args, kwargs)) is not None:
+        if (
+            quick is not None
+            and driver is not None
+            and (way := quick(self, driver, args, kwargs)) is not None
+        ):
             started = way.start(self, kwargs)
-            if started is not None:  # (a Quick is found for a resolved driver only)
+            if started is not None:
                 request, state = started
-                done: T = way.answer(self, state, await driver.execute_async(request))  # type: ignore[union-attr]
+                done: T = way.answer(self, state, await driver.execute_async(request))
                 return done
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
@@ -105,7 +117,7 @@ def single(
     build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
     name: str | None = None,
     queue: Callable[[Any, S], bool] | None = None,
-    quick: Callable[[S, Driver | None, Any, Any], Quick[Any] | None] | None = None,
+    quick: QuickFinder | None = None,
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
     """`operation()` for a write, which may be given `batch=`."""
     return operation(build, name, queue, True, quick)

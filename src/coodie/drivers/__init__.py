@@ -6,6 +6,7 @@ installs the `cassandra` module). Drivers are registered by name in `coodie.regi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import weakref
 from collections.abc import Awaitable, Mapping, Sequence
@@ -93,8 +94,10 @@ def keep(cache: dict[Any, V], key: Any, value: V) -> V:
     it holds MAX_SHAPES: a program that makes new statement shapes without end (CQL text
     built per call) holds a bounded number of them."""
     if len(cache) >= MAX_SHAPES:
-        # (another thread may evict the same entry between these two steps: no KeyError)
-        cache.pop(next(iter(cache), None), None)
+        # (another thread may evict the same entry between these two steps: no KeyError;
+        # or add one between iter() and next(): the dict then refuses the iteration)
+        with contextlib.suppress(RuntimeError):
+            cache.pop(next(iter(cache), None), None)
     cache[key] = value
     return value
 

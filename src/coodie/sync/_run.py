@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 
 from typing_extensions import ParamSpec
 
-from coodie.flows import NO_PAGE, QUEUED_CALL, Quick, Single, shell_driver, shell_signature, steps
+from coodie.flows import (
+    NO_PAGE,
+    QUEUED_CALL,
+    QuickFinder,
+    Single,
+    shell_driver,
+    shell_signature,
+    steps,
+)
 from coodie.registry import get_driver
 from coodie.requests import Flow, HasDriver
 
@@ -62,7 +70,7 @@ def operation(
     name: str | None = None,
     queue: Callable[[Any, S], bool] | None = None,
     writes: bool = False,
-    quick: Callable[[S, Driver | None, Any, Any], Quick[Any] | None] | None = None,
+    quick: QuickFinder | None = None,
 ) -> Callable[Concatenate[S, P], T]:
     """A method that resolves the owner's driver once, makes the operation `build` makes
     for it (a `Single`: a request and the function from its page to the answer; or a
@@ -76,11 +84,15 @@ def operation(
         driver = shell_driver(self, args, kwargs, writes, queue)
         if driver is QUEUED_CALL:
             return None  # type: ignore[return-value]
-        if quick is not None and (way := quick(self, driver, args, kwargs)) is not None:
+        if (
+            quick is not None
+            and driver is not None
+            and (way := quick(self, driver, args, kwargs)) is not None
+        ):
             started = way.start(self, kwargs)
-            if started is not None:  # (a Quick is found for a resolved driver only)
+            if started is not None:
                 request, state = started
-                done: T = way.answer(self, state, driver.execute(request))  # type: ignore[union-attr]
+                done: T = way.answer(self, state, driver.execute(request))
                 return done
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
@@ -99,7 +111,7 @@ def single(
     build: Callable[Concatenate[S, Driver | None, P], Single[T] | Flow[T]],
     name: str | None = None,
     queue: Callable[[Any, S], bool] | None = None,
-    quick: Callable[[S, Driver | None, Any, Any], Quick[Any] | None] | None = None,
+    quick: QuickFinder | None = None,
 ) -> Callable[Concatenate[S, P], T]:
     """`operation()` for a write, which may be given `batch=`."""
     return operation(build, name, queue, True, quick)
