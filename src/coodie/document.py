@@ -305,11 +305,6 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         """The fields `names` (every field if None) now hold what the table holds."""
         tracking.mark_written(self, names)
 
-    def _written(self, page: Any) -> None:
-        """The answer of a write of the whole row (`save()`): every field now holds what
-        the table holds. (A bound method: cheaper per call than a closure.)"""
-        tracking.mark_written(self, None)
-
     # A document read with only(...) stays partial through copies and pickling: a copy
     # taken for a whole document would write defaults over the columns it never read.
 

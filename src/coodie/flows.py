@@ -61,7 +61,7 @@ from coodie.query import (
 from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, HasDriver, Page, RawRequest, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
-from coodie.tracking import CHANGED, give_back, take_changed
+from coodie.tracking import CHANGED, give_back, held, take_changed, written_as_held
 from coodie.tracking import PARTIAL as _PARTIAL
 
 if TYPE_CHECKING:
@@ -271,10 +271,10 @@ class _QuickSave(Quick[None]):
     def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
         fields = _whole_fields(owner)  # (a save given an option has no Quick: see _save)
         request = None if fields is None else self._request(fields)
-        return None if request is None else (request, None)
+        return None if request is None else (request, held(owner))
 
     def answer(self, owner: Any, state: Any, page: Page) -> None:
-        owner._written(page)
+        written_as_held(owner, state)  # (as _Saved does)
 
 
 class _QuickDelete(Quick[None]):
@@ -309,10 +309,10 @@ class _QuickUpdate(Quick[None]):
             return None
         new_values = owner._validated_changes(kwargs)
         request = self._request(owner.__dict__, new_values)
-        return None if request is None else (request, new_values)
+        return None if request is None else (request, _Applied(owner, request.compiled, new_values))
 
     def answer(self, owner: Any, state: Any, page: Page) -> None:
-        owner._apply_local(state)  # (as _Applied does for a write that is not conditional)
+        state(page)
 
 
 def _whole_fields(doc: DocumentCore) -> Mapping[str, Any] | None:
@@ -525,31 +525,38 @@ class _Applied:
 
     __slots__ = ("doc", "held", "lwt", "new_values")
 
-    def __init__(
-        self,
-        doc: DocumentCore,
-        compiled: Compiled,
-        new_values: Mapping[str, Any],
-        batch: BatchCore | None = None,
-    ):
+    def __init__(self, doc: DocumentCore, compiled: Compiled, new_values: Mapping[str, Any]):
         self.doc, self.lwt, self.new_values = doc, compiled.lwt, new_values
-        # queued in a batch: the values the fields hold now (a field assigned again before
-        # the batch runs keeps its new value, still to be written)
+        # the values the fields hold now: a field assigned again before the write has
+        # applied (another coroutine or thread; a batch not run yet) keeps its new value,
+        # still to be written
         d = doc.__dict__
-        self.held = {n: d.get(n, _NOTHING) for n in new_values} if batch is not None else None
+        self.held = {n: d.get(n, _NOTHING) for n in new_values}
 
     def __call__(self, page: Page) -> LWTResult | None:
         result = lwt_result(page, type(self.doc)) if self.lwt else None
         if result is None or result.applied:
-            values, held = self.new_values, self.held
-            if held is not None:
-                d = self.doc.__dict__
-                values = {n: v for n, v in values.items() if d.get(n, _NOTHING) is held[n]}
+            d, was = self.doc.__dict__, self.held
+            values = {n: v for n, v in self.new_values.items() if d.get(n, _NOTHING) is was[n]}
             self.doc._apply_local(values)
         return result
 
 
 _NOTHING: Any = object()  # (a field a document does not hold)
+
+
+class _Saved:
+    """The answer of a write of the whole row (`save()`): the fields assigned before it
+    was made now hold what the table holds; one assigned since stays changed (see
+    tracking.held)."""
+
+    __slots__ = ("doc", "held")
+
+    def __init__(self, doc: DocumentCore):
+        self.doc, self.held = doc, held(doc)
+
+    def __call__(self, page: Page) -> None:
+        written_as_held(self.doc, self.held)
 
 
 def _insert_key(
@@ -603,7 +610,7 @@ def save(
 ) -> Single[None]:
     """Upsert every column of the document (INSERT)."""
     options = (ttl, timestamp, consistency, serial_consistency)
-    return _insert(doc, driver, False, doc._written, options, batch, QUEUED)
+    return _insert(doc, driver, False, _Saved(doc), options, batch, QUEUED)
 
 
 def insert(
@@ -620,11 +627,12 @@ def insert(
     """INSERT ... IF NOT EXISTS: `.applied`, and the existing row when it was not.
     In a batch nothing has run yet: the result is pending and `batch.result` tells."""
     model = type(doc)
+    was = held(doc)
 
     def answer(page: Page) -> LWTResult:
         result = lwt_result(page, model)
         if result.applied:
-            doc._mark_written()
+            written_as_held(doc, was)  # (as _Saved does)
         return result
 
     options = (ttl, timestamp, consistency, serial_consistency)
@@ -701,7 +709,7 @@ def update(
         made = _fixed(key, schema, driver, plain, call.sources, call.general)
     compiled = made.compiled if isinstance(made, Request) else made
     levels = (consistency, serial_consistency)
-    answer = _Applied(doc, compiled, call.new_values, batch)
+    answer = _Applied(doc, compiled, call.new_values)
     return _write(model, schema, made, answer, levels, batch)
 
 
@@ -872,7 +880,7 @@ def delete_columns(
     schema = model._schema()
     compiled = compile_statement(stmt, schema, _keyspace(model, schema, driver))
     levels = (options.get("consistency"), options.get("serial_consistency"))
-    answer = _Applied(doc, compiled, new_values, batch)
+    answer = _Applied(doc, compiled, new_values)
     return _write(model, schema, compiled, answer, levels, batch)
 
 

@@ -45,6 +45,33 @@ def changed_fields(doc: Any) -> set[str]:
     return set(CHANGED.get(id(doc), ()))
 
 
+_NOTHING: Any = object()  # (a field a document does not hold)
+
+
+def held(doc: Any) -> dict[str, Any] | None:
+    """The values the fields of `doc` assigned since it was read or written hold now, as
+    a write of the whole row about to be sent carries them (None: there are none). See
+    written_as_held."""
+    changed = CHANGED.get(id(doc))
+    if not changed:
+        return None
+    d = doc.__dict__
+    return {n: d.get(n, _NOTHING) for n in changed}
+
+
+def written_as_held(doc: Any, held: dict[str, Any] | None) -> None:
+    """After a write of the whole row of `doc` that carried `held` (see held()): the
+    fields that still hold the value it carried now hold what the table holds. A field
+    assigned while the write was on its way (another coroutine or thread) stays changed:
+    the table does not hold its new value."""
+    if held is None:  # (a field changed now was assigned after the write was made)
+        return
+    changed = CHANGED.get(id(doc))
+    if changed:
+        d = doc.__dict__
+        changed.difference_update([n for n, v in held.items() if d.get(n, _NOTHING) is v])
+
+
 def mark_written(doc: Any, names: Iterable[str] | None = None) -> None:
     """The fields `names` (every field if None) now hold what the table holds."""
     changed = CHANGED.get(id(doc))

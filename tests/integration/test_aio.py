@@ -102,6 +102,46 @@ async def test_a_cancelled_batch_gives_its_documents_fields_back_at_once() -> No
     assert (await Item.get(id=x.id)).n == 2
 
 
+async def test_a_field_assigned_while_its_write_is_on_its_way_stays_to_be_written() -> None:
+    """Another coroutine assigns a field after save() or update() sent the row: the write
+    carried the old value, so the field stays changed and save_changes() writes it. Four
+    rounds: the first calls of each shape go the general way, the later ones the quick way."""
+
+    class Racing(aio.Document):
+        id: Annotated[UUID, PrimaryKey()]
+        n: int = 0
+        text: str = ""
+
+        class Settings:
+            name = "it_aio_racing"
+
+    await Racing.sync_table()
+    for _ in range(4):
+        doc = Racing(id=uuid4(), n=1)
+        saving = asyncio.ensure_future(doc.save())
+        await asyncio.sleep(0)  # (the INSERT is made and on its way)
+        doc.n = 2
+        await saving
+        assert doc._changed_fields() == {"n"}
+        doc.text = "t"  # (changed before the next save: written by it)
+        saving = asyncio.ensure_future(doc.save())
+        await asyncio.sleep(0)
+        doc.n = 3
+        await saving
+        assert doc._changed_fields() == {"n"}
+        await doc.save_changes()
+        assert not doc._changed_fields()
+        got = await Racing.get(id=doc.id)
+        assert (got.n, got.text) == (3, "t")
+        updating = asyncio.ensure_future(doc.update(n=4))
+        await asyncio.sleep(0)
+        doc.n = 5
+        await updating
+        assert doc.n == 5 and doc._changed_fields() == {"n"}
+        await doc.save_changes()
+        assert (await Racing.get(id=doc.id)).n == 5
+
+
 class NativeItem(aio.Document):
     id: Annotated[UUID, PrimaryKey()]
     n: int = 0
