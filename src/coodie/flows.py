@@ -238,6 +238,19 @@ class Quick(Generic[T]):
         return Request(compiled, self.consistency, None, self.fetch_size, None, self.serial)
 
 
+class _Never(Quick[Any]):
+    """What a finder keeps for a call shape that has no quick way (an option given): the
+    call goes the general way without looking again."""
+
+    __slots__ = ()
+
+    def __init__(self, model: type[DocumentCore]):
+        self.owned = model.__coodie_owned_schema__
+
+    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
+        return None
+
+
 class _QuickGet(Quick[Any]):
     """`Model.get(column=value, ...)` and `find_one(...)` by lookups whose shape is learned."""
 
@@ -387,7 +400,7 @@ def _save(
     model: type[DocumentCore], schema: TableSchema, driver: Driver, names: tuple[str, ...]
 ) -> Quick[Any] | None:
     if names:  # (an option)
-        return None
+        return _Never(model)
     recipe, template = _learned(model, schema, driver, _insert_key(model, False, None, None))
     if recipe is None or template is None:
         return None
@@ -398,7 +411,7 @@ def _delete(
     model: type[DocumentCore], schema: TableSchema, driver: Driver, names: tuple[str, ...]
 ) -> Quick[Any] | None:
     if names:  # (an option)
-        return None
+        return _Never(model)
     recipe, _ = _learned(model, schema, driver, _delete_key(model, None, False, {}))
     return None if recipe is None else _QuickDelete(model, recipe)
 
@@ -407,7 +420,7 @@ def _update(
     model: type[DocumentCore], schema: TableSchema, driver: Driver, names: tuple[str, ...]
 ) -> Quick[Any] | None:
     if not _UPDATE_OPTIONS.isdisjoint(names):
-        return None
+        return _Never(model)
     recipe, _ = _learned(model, schema, driver, _update_key(model, names, None, None, False, {}))
     return None if recipe is None else _QuickUpdate(model, recipe)
 
