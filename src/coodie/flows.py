@@ -50,6 +50,7 @@ from coodie.expr.nodes import (
 )
 from coodie.expr.validate import validate_batch
 from coodie.hydrate import null_value as _null_value
+from coodie.polymorphic import condition as poly_condition
 from coodie.query import (
     Flow,
     OneDocument,
@@ -1015,7 +1016,10 @@ def get(
         conditions = ()
 
     made: Compiled | Request
-    if conditions:
+    disc = poly_condition(model)
+    if conditions or (disc is not None and disc.column in lookups):
+        # (a polymorphic subclass's discriminator given as a lookup is checked against
+        # the subclass's own value every call: a remembered shape would bind any value)
         stmt = _get_statement(model, schema, conditions, lookups)
         made = compile_statement(stmt, schema, _keyspace(model, schema, driver))
     else:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import pytest
 
-from coodie.exceptions import SchemaError
+from coodie.exceptions import InvalidQueryError, SchemaError
 from coodie.fields import Discriminator, PrimaryKey
 
 
@@ -155,3 +155,17 @@ def test_a_conditional_batch_may_hold_several_subclasses_of_one_partition(f: Any
         f(Post(owner=owner, seq=3).insert(batch=batch))
         f(Like(owner=f"{owner}-other", seq=1).save(batch=batch))
     assert [e.seq for e in f(Entry.find(owner=owner).all())] == [1, 2]
+
+
+def test_a_subclass_looked_up_by_another_subclass_discriminator_is_refused(f: Any, m: Any) -> None:
+    """`Dog.get(..., kind="cat")` names no dog: refused every time, also once
+    `Dog.get(..., kind="dog")` has been made (its shape is not remembered)."""
+    _, Dog, Cat = m
+    owner = f"o-{uuid.uuid4()}"
+    rex, tom = Dog(owner=owner, id=uuid.uuid4()), Cat(owner=owner, id=uuid.uuid4())
+    f(rex.save())
+    f(tom.save())
+    for _ in range(3):
+        assert f(Dog.get(owner=owner, id=rex.id, kind="dog")) == rex
+        with pytest.raises(InvalidQueryError, match="kind is restricted more than once"):
+            f(Dog.get(owner=owner, id=tom.id, kind="cat"))
