@@ -62,7 +62,14 @@ from coodie.query import (
 from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, HasDriver, Page, RawRequest, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
-from coodie.tracking import CHANGED, give_back, held, take_changed, written_as_held
+from coodie.tracking import (
+    CHANGED,
+    assigned,
+    give_back,
+    take_changed,
+    unassigned_since,
+    written_unless_assigned,
+)
 from coodie.tracking import PARTIAL as _PARTIAL
 
 if TYPE_CHECKING:
@@ -246,7 +253,7 @@ class _Never(Quick[Any]):
     __slots__ = ()
 
     def __init__(self, model: type[DocumentCore]):
-        self.owned = model.__coodie_owned_schema__
+        super().__init__(model, (None, None, None, None), None)
 
     def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
         return None
@@ -283,12 +290,13 @@ class _QuickSave(Quick[None]):
         super().__init__(model, recipe, fixed_sources({})[:FIELDS], by_fields)
 
     def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
+        before = assigned(owner)  # (before the row is bound: as _Saved)
         fields = _whole_fields(owner)  # (a save given an option has no Quick: see _save)
         request = None if fields is None else self._request(fields)
-        return None if request is None else (request, held(owner))
+        return None if request is None else (request, before)
 
     def answer(self, owner: Any, state: Any, page: Page) -> None:
-        written_as_held(owner, state)  # (as _Saved does)
+        written_unless_assigned(owner, state)  # (as _Saved does)
 
 
 class _QuickDelete(Quick[None]):
@@ -300,7 +308,7 @@ class _QuickDelete(Quick[None]):
         super().__init__(model, recipe, fixed_sources({})[:FIELDS])
 
     def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
-        if id(owner) in _PARTIAL:  # (a delete given an option has no Quick: see _delete)
+        if id(owner) in _PARTIAL:  # (as delete(): the general way)
             return None
         request = self._request(owner.__dict__)
         return None if request is None else (request, None)
@@ -319,11 +327,14 @@ class _QuickUpdate(Quick[None]):
         super().__init__(model, recipe, fixed_sources({})[:FIELDS])
 
     def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
-        if id(owner) in _PARTIAL:
+        if id(owner) in _PARTIAL:  # (as update()'s sources: the general way)
             return None
+        before = assigned(owner)  # (before the values are bound: as update())
         new_values = owner._validated_changes(kwargs)
         request = self._request(owner.__dict__, new_values)
-        return None if request is None else (request, _Applied(owner, request.compiled, new_values))
+        if request is None:
+            return None
+        return request, _Applied(owner, request.compiled, new_values, before)
 
     def answer(self, owner: Any, state: Any, page: Page) -> None:
         state(page)
@@ -537,40 +548,43 @@ class _Applied:
     """The answer of a write that changes fields of `doc`: they take their new values
     once it applied; a conditional write answers its LWTResult."""
 
-    __slots__ = ("doc", "held", "lwt", "new_values")
+    __slots__ = ("before", "doc", "lwt", "new_values")
 
-    def __init__(self, doc: DocumentCore, compiled: Compiled, new_values: Mapping[str, Any]):
+    def __init__(
+        self,
+        doc: DocumentCore,
+        compiled: Compiled,
+        new_values: Mapping[str, Any],
+        before: dict[str, int] | None,
+    ):
         self.doc, self.lwt, self.new_values = doc, compiled.lwt, new_values
-        # the values the fields hold now: a field assigned again before the write has
-        # applied (another coroutine or thread; a batch not run yet) keeps its new value,
-        # still to be written
-        d = doc.__dict__
-        self.held = {n: d.get(n, _NOTHING) for n in new_values}
+        # the document's assignments when the write was made (see assigned()): a field
+        # assigned again before it has applied (another coroutine or thread; a batch not
+        # run yet) keeps its new value, still to be written
+        self.before = before
 
     def __call__(self, page: Page) -> LWTResult | None:
         result = lwt_result(page, type(self.doc)) if self.lwt else None
         if result is None or result.applied:
-            d, was = self.doc.__dict__, self.held
-            values = {n: v for n, v in self.new_values.items() if d.get(n, _NOTHING) is was[n]}
-            self.doc._apply_local(values)
+            doc, values = self.doc, self.new_values
+            self.doc._apply_local(
+                {n: values[n] for n in unassigned_since(doc, self.before, values)}
+            )
         return result
 
 
-_NOTHING: Any = object()  # (a field a document does not hold)
-
-
 class _Saved:
-    """The answer of a write of the whole row (`save()`): the fields assigned before it
-    was made now hold what the table holds; one assigned since stays changed (see
-    tracking.held)."""
+    """The answer of a write of the whole row (`save()`, an applied `insert()`): the
+    fields assigned before it was made now hold what the table holds; one assigned since
+    stays changed (see tracking.unassigned_since). Made before the row is bound."""
 
-    __slots__ = ("doc", "held")
+    __slots__ = ("before", "doc")
 
     def __init__(self, doc: DocumentCore):
-        self.doc, self.held = doc, held(doc)
+        self.doc, self.before = doc, assigned(doc)
 
     def __call__(self, page: Page) -> None:
-        written_as_held(self.doc, self.held)
+        written_unless_assigned(self.doc, self.before)
 
 
 def _insert_key(
@@ -641,12 +655,12 @@ def insert(
     """INSERT ... IF NOT EXISTS: `.applied`, and the existing row when it was not.
     In a batch nothing has run yet: the result is pending and `batch.result` tells."""
     model = type(doc)
-    was = held(doc)
+    saved = _Saved(doc)
 
     def answer(page: Page) -> LWTResult:
         result = lwt_result(page, model)
         if result.applied:
-            written_as_held(doc, was)  # (as _Saved does)
+            saved(page)
         return result
 
     options = (ttl, timestamp, consistency, serial_consistency)
@@ -712,6 +726,7 @@ def update(
     new values once the write is applied."""
     model = type(doc)
     schema = model._schema()
+    before = assigned(doc)  # (before the new values are bound: see _Applied)
     call = _UpdateCall(doc, values, ttl, _timestamp(timestamp, batch), if_exists, if_conditions)
     made: Compiled | Request
     if if_conditions is not None and not isinstance(if_conditions, Mapping):
@@ -723,7 +738,7 @@ def update(
         made = _fixed(key, schema, driver, plain, call.sources, call.general)
     compiled = made.compiled if isinstance(made, Request) else made
     levels = (consistency, serial_consistency)
-    answer = _Applied(doc, compiled, call.new_values)
+    answer = _Applied(doc, compiled, call.new_values, before)
     return _write(model, schema, made, answer, levels, batch)
 
 
@@ -884,6 +899,7 @@ def delete_columns(
     The instance takes the change once it is applied."""
     _known("delete_columns", options, DeleteOptions)
     batch = options.get("batch")
+    before = assigned(doc)
     stmt, new_values = doc._delete_columns_statement(
         targets,
         if_exists=options.get("if_exists", False),
@@ -894,7 +910,7 @@ def delete_columns(
     schema = model._schema()
     compiled = compile_statement(stmt, schema, _keyspace(model, schema, driver))
     levels = (options.get("consistency"), options.get("serial_consistency"))
-    answer = _Applied(doc, compiled, new_values)
+    answer = _Applied(doc, compiled, new_values, before)
     return _write(model, schema, compiled, answer, levels, batch)
 
 
@@ -1017,7 +1033,7 @@ def get(
 
     made: Compiled | Request
     disc = poly_condition(model)
-    if conditions or (disc is not None and disc.column in lookups):
+    if conditions or (isinstance(disc, Compare) and disc.column in lookups):
         # (a polymorphic subclass's discriminator given as a lookup is checked against
         # the subclass's own value every call: a remembered shape would bind any value)
         stmt = _get_statement(model, schema, conditions, lookups)

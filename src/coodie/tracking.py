@@ -17,6 +17,9 @@ __all__ = ["PARTIAL", "carry_partial", "changed_fields", "mark_changed", "mark_p
 PARTIAL: dict[int, frozenset[str]] = {}
 # Documents with fields assigned since they were read or last written: id -> those fields.
 CHANGED: dict[int, set[str]] = {}
+# The same documents: id -> how many times each field has been assigned, ever (see
+# unassigned_since).
+ASSIGNED: dict[int, dict[str, int]] = {}
 
 
 def mark_partial(doc: Any, read: frozenset[str]) -> None:
@@ -33,43 +36,59 @@ def carry_partial(original: Any, copy: Any) -> None:
         mark_partial(copy, read)
 
 
-def mark_changed(doc: Any, name: str) -> None:
+def _changed(doc: Any) -> set[str]:
     changed = CHANGED.get(id(doc))
     if changed is None:
         changed = CHANGED[id(doc)] = set()
-        weakref.finalize(doc, CHANGED.pop, id(doc), None)
-    changed.add(name)
+        ASSIGNED[id(doc)] = {}
+        weakref.finalize(doc, _forget, id(doc))
+    return changed
+
+
+def _forget(key: int) -> None:
+    CHANGED.pop(key, None)
+    ASSIGNED.pop(key, None)
+
+
+def mark_changed(doc: Any, name: str) -> None:
+    """`name` was assigned (DocumentCore.__setattr__)."""
+    _changed(doc).add(name)
+    counts = ASSIGNED[id(doc)]
+    counts[name] = counts.get(name, 0) + 1
 
 
 def changed_fields(doc: Any) -> set[str]:
     return set(CHANGED.get(id(doc), ()))
 
 
-_NOTHING: Any = object()  # (a field a document does not hold)
+def assigned(doc: Any) -> dict[str, int] | None:
+    """How many times each field of `doc` has been assigned so far (None: never), taken
+    when a write is made: see unassigned_since."""
+    counts = ASSIGNED.get(id(doc))
+    return dict(counts) if counts else None
 
 
-def held(doc: Any) -> dict[str, Any] | None:
-    """The values the fields of `doc` assigned since it was read or written hold now, as
-    a write of the whole row about to be sent carries them (None: there are none). See
-    written_as_held."""
-    changed = CHANGED.get(id(doc))
-    if not changed:
-        return None
-    d = doc.__dict__
-    return {n: d.get(n, _NOTHING) for n in changed}
+def unassigned_since(doc: Any, before: dict[str, int] | None, names: Iterable[str]) -> list[str]:
+    """Of the fields `names`, those not assigned since `before` (see assigned()): a
+    write's answer gives the document, or counts as written, only those. A field assigned
+    while the write was on its way (another coroutine or thread) keeps its new value, still
+    to be written. Assignments are counted, not values compared: a field set back to the
+    value it held is assigned too."""
+    counts = ASSIGNED.get(id(doc))
+    if not counts:
+        return list(names)
+    if before is None:
+        return [n for n in names if n not in counts]
+    return [n for n in names if counts.get(n, 0) == before.get(n, 0)]
 
 
-def written_as_held(doc: Any, held: dict[str, Any] | None) -> None:
-    """After a write of the whole row of `doc` that carried `held` (see held()): the
-    fields that still hold the value it carried now hold what the table holds. A field
-    assigned while the write was on its way (another coroutine or thread) stays changed:
-    the table does not hold its new value."""
-    if held is None:  # (a field changed now was assigned after the write was made)
-        return
+def written_unless_assigned(doc: Any, before: dict[str, int] | None) -> None:
+    """After a write of the whole row of `doc`, made when its assignments were `before`:
+    the fields it carried now hold what the table holds; those assigned since stay
+    changed (see unassigned_since)."""
     changed = CHANGED.get(id(doc))
     if changed:
-        d = doc.__dict__
-        changed.difference_update([n for n, v in held.items() if d.get(n, _NOTHING) is v])
+        changed.difference_update(unassigned_since(doc, before, changed))
 
 
 def mark_written(doc: Any, names: Iterable[str] | None = None) -> None:
@@ -95,6 +114,6 @@ def take_changed(doc: Any) -> set[str] | None:
 
 
 def give_back(doc: Any, names: Iterable[str]) -> None:
-    """Count `names` as assigned again (the write that took them did not apply)."""
-    for name in names:
-        mark_changed(doc, name)
+    """Count `names` as changed again (the write that took them did not apply); not as
+    assigned (see unassigned_since)."""
+    _changed(doc).update(names)

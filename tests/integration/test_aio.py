@@ -142,6 +142,30 @@ async def test_a_field_assigned_while_its_write_is_on_its_way_stays_to_be_writte
         assert (await Racing.get(id=doc.id)).n == 5
 
 
+async def test_a_field_set_back_to_its_old_value_while_its_update_is_on_its_way_is_kept() -> None:
+    """Assignments are counted, not values compared: `active` set back to True (the very
+    object it held) while update(active=False) is on its way stays to be written."""
+
+    class Toggle(aio.Document):
+        id: Annotated[UUID, PrimaryKey()]
+        active: bool = True
+
+        class Settings:
+            name = "it_aio_toggles"
+
+    await Toggle.sync_table()
+    for _ in range(4):  # (the general way, then the quick way)
+        doc = Toggle(id=uuid4())
+        await doc.save()
+        updating = asyncio.ensure_future(doc.update(active=False))
+        await asyncio.sleep(0)  # (the UPDATE is made and on its way)
+        doc.active = True
+        await updating
+        assert doc.active is True and doc._changed_fields() == {"active"}
+        await doc.save_changes()
+        assert (await Toggle.get(id=doc.id)).active is True
+
+
 class NativeItem(aio.Document):
     id: Annotated[UUID, PrimaryKey()]
     n: int = 0

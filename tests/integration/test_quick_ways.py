@@ -203,3 +203,17 @@ def test_a_learned_delete_removes_its_row_only(f: Any) -> None:
     f(part.delete())
     f(docs[5].delete(if_exists=True))
     assert f(Log.find(source=src).all()) == []
+
+
+def test_two_updates_of_a_field_in_a_batch_leave_the_document_as_the_table(f: Any) -> None:
+    """The answers of two writes of one field both apply, in order: the first one's
+    answer is not an assignment that would make the second one's skip the field."""
+    Log = _log(f.module, "it_quick_updates_twice")
+    f(Log.sync_table())
+    doc = Log(source=f"s-{uuid.uuid4()}", seq=1, text="t")
+    f(doc.save())
+    with f.batch() as b:
+        f(doc.update(n=1, batch=b))
+        f(doc.update(n=2, batch=b))
+    assert doc.n == 2 == f(Log.get(source=doc.source, seq=1)).n
+    assert not doc._changed_fields()
