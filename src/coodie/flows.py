@@ -291,7 +291,7 @@ class _QuickSave(Quick[None]):
 
     def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
         before = assigned(owner)  # (before the row is bound: as _Saved)
-        fields = _whole_fields(owner)  # (a save given an option has no Quick: see _save)
+        fields = _whole_fields(owner)  # (a save given an option has no Quick: see _make_save)
         request = None if fields is None else self._request(fields)
         return None if request is None else (request, before)
 
@@ -396,7 +396,7 @@ def _learned(
     return recipe, learned(shape, schema, _keyspace(model, schema, driver))
 
 
-def _reads(required: bool) -> _Make:
+def _make_get(required: bool) -> _Make:
     def make(
         model: type[DocumentCore], schema: TableSchema, driver: Driver, names: tuple[str, ...]
     ) -> Quick[Any] | None:
@@ -408,7 +408,7 @@ def _reads(required: bool) -> _Make:
     return make
 
 
-def _save(
+def _make_save(
     model: type[DocumentCore], schema: TableSchema, driver: Driver, names: tuple[str, ...]
 ) -> Quick[Any] | None:
     if names:  # (an option)
@@ -419,7 +419,7 @@ def _save(
     return _QuickSave(model, recipe, template.fields_binder())
 
 
-def _delete(
+def _make_delete(
     model: type[DocumentCore], schema: TableSchema, driver: Driver, names: tuple[str, ...]
 ) -> Quick[Any] | None:
     if names:  # (an option)
@@ -428,7 +428,7 @@ def _delete(
     return None if recipe is None else _QuickDelete(model, recipe)
 
 
-def _update(
+def _make_update(
     model: type[DocumentCore], schema: TableSchema, driver: Driver, names: tuple[str, ...]
 ) -> Quick[Any] | None:
     if not _UPDATE_OPTIONS.isdisjoint(names):
@@ -437,15 +437,15 @@ def _update(
     return None if recipe is None else _QuickUpdate(model, recipe)
 
 
-quick_get = _finder("get", _reads(True), of_class=True)
+quick_get = _finder("get", _make_get(True), of_class=True)
 """The quick way of `Model.get(**lookups)`: see _finder."""
-quick_find_one = _finder("find_one", _reads(False), of_class=True)
+quick_find_one = _finder("find_one", _make_get(False), of_class=True)
 """The quick way of `Model.find_one(**lookups)`: see _finder."""
-quick_save = _finder("save", _save)
+quick_save = _finder("save", _make_save)
 """The quick way of `doc.save()` given no option: see _finder."""
-quick_delete = _finder("delete", _delete)
+quick_delete = _finder("delete", _make_delete)
 """The quick way of `doc.delete()` given no option: see _finder."""
-quick_update = _finder("update", _update)
+quick_update = _finder("update", _make_update)
 """The quick way of `doc.update(**values)` given no option: see _finder."""
 
 
@@ -724,9 +724,39 @@ def update(
     """UPDATE this row: `name=value` sets, `add__`/`remove__`/`append__`/`prepend__`/`put__`
     change collections. Conditional updates return an `LWTResult`; the instance takes the
     new values once the write is applied."""
+    return _update(
+        doc,
+        driver,
+        assigned(doc),  # (before the new values are read: see _Applied)
+        values,
+        ttl=ttl,
+        timestamp=timestamp,
+        if_exists=if_exists,
+        if_conditions=if_conditions,
+        batch=batch,
+        consistency=consistency,
+        serial_consistency=serial_consistency,
+    )
+
+
+def _update(
+    doc: D,
+    driver: Driver | None,
+    before: dict[str, int] | None,
+    values: Mapping[str, Any],
+    /,
+    *,
+    ttl: int | None = None,
+    timestamp: int | None = None,
+    if_exists: bool = False,
+    if_conditions: IfConditions | None = None,
+    batch: BatchCore | None = None,
+    consistency: Any = None,
+    serial_consistency: Any = None,
+) -> Single[LWTResult | None]:
+    """update(), its document's assignments taken (`before`: see _Applied)."""
     model = type(doc)
     schema = model._schema()
-    before = assigned(doc)  # (before the new values are bound: see _Applied)
     call = _UpdateCall(doc, values, ttl, _timestamp(timestamp, batch), if_exists, if_conditions)
     made: Compiled | Request
     if if_conditions is not None and not isinstance(if_conditions, Mapping):
@@ -875,6 +905,7 @@ def save_changes(
     (nothing is sent if there are none). Changes made inside a collection in place are
     not seen: assign the field (`doc.tags = doc.tags | {"x"}`)."""
     _known("save_changes", options, UpdateOptions)  # (it writes the assigned fields only)
+    before = assigned(doc)  # (before the values are read: see _Applied)
     schema = type(doc)._schema()
     changed = [c.name for c in schema.columns if c.name in doc._changed_fields()]
     keys = [n for n in changed if schema.by_name[n].is_primary_key]
@@ -888,7 +919,7 @@ def save_changes(
     d = doc.__dict__
     values = {(f"set__{n}" if n in _UPDATE_OPTIONS else n): d[n] for n in changed}
     # (once applied, the instance takes the new values: they are written, `changed` too)
-    return update(doc, driver, **options, **values)
+    return _update(doc, driver, before, values, **options)
 
 
 def delete_columns(
@@ -1317,7 +1348,8 @@ class BatchCore:
 
 
 def _give_back(taken: Sequence[tuple[DocumentCore, set[str]]]) -> None:
-    """A batch did not apply: the fields its whole-row writes took count as assigned."""
+    """A batch did not apply: the fields its whole-row writes took count as changed (not
+    as assigned: see tracking.unassigned_since)."""
     for doc, names in taken:
         give_back(doc, names)
 

@@ -11,7 +11,21 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["PARTIAL", "carry_partial", "changed_fields", "mark_changed", "mark_partial"]
+__all__ = [
+    "ASSIGNED",
+    "CHANGED",
+    "PARTIAL",
+    "assigned",
+    "carry_partial",
+    "changed_fields",
+    "give_back",
+    "mark_changed",
+    "mark_partial",
+    "mark_written",
+    "take_changed",
+    "unassigned_since",
+    "written_unless_assigned",
+]
 
 # Documents read with only(...): id -> the columns they hold.
 PARTIAL: dict[int, frozenset[str]] = {}
@@ -36,13 +50,16 @@ def carry_partial(original: Any, copy: Any) -> None:
         mark_partial(copy, read)
 
 
-def _changed(doc: Any) -> set[str]:
-    changed = CHANGED.get(id(doc))
-    if changed is None:
-        changed = CHANGED[id(doc)] = set()
-        ASSIGNED[id(doc)] = {}
-        weakref.finalize(doc, _forget, id(doc))
-    return changed
+def _track(doc: Any) -> tuple[dict[str, int], set[str]]:
+    """The entries of `doc` in ASSIGNED and CHANGED, made where missing. Threads making
+    them at once share one pair (setdefault is one step), and one finalizer drops them."""
+    key = id(doc)
+    counts = ASSIGNED.setdefault(key, {})
+    new: set[str] = set()
+    changed = CHANGED.setdefault(key, new)
+    if changed is new:
+        weakref.finalize(doc, _forget, key)
+    return counts, changed
 
 
 def _forget(key: int) -> None:
@@ -51,10 +68,15 @@ def _forget(key: int) -> None:
 
 
 def mark_changed(doc: Any, name: str) -> None:
-    """`name` was assigned (DocumentCore.__setattr__)."""
-    _changed(doc).add(name)
-    counts = ASSIGNED[id(doc)]
+    """`name` was assigned (DocumentCore.__setattr__, once the value is set). Counted
+    before it is marked changed: a write's answer that runs between the two then finds it
+    either counted (it stays changed) or not yet changed (the mark comes after)."""
+    key = id(doc)
+    counts, changed = ASSIGNED.get(key), CHANGED.get(key)
+    if counts is None or changed is None:
+        counts, changed = _track(doc)
     counts[name] = counts.get(name, 0) + 1
+    changed.add(name)
 
 
 def changed_fields(doc: Any) -> set[str]:
@@ -87,8 +109,8 @@ def written_unless_assigned(doc: Any, before: dict[str, int] | None) -> None:
     the fields it carried now hold what the table holds; those assigned since stay
     changed (see unassigned_since)."""
     changed = CHANGED.get(id(doc))
-    if changed:
-        changed.difference_update(unassigned_since(doc, before, changed))
+    if changed:  # (a copy to read: another thread may assign meanwhile)
+        changed.difference_update(unassigned_since(doc, before, tuple(changed)))
 
 
 def mark_written(doc: Any, names: Iterable[str] | None = None) -> None:
@@ -116,4 +138,4 @@ def take_changed(doc: Any) -> set[str] | None:
 def give_back(doc: Any, names: Iterable[str]) -> None:
     """Count `names` as changed again (the write that took them did not apply); not as
     assigned (see unassigned_since)."""
-    _changed(doc).update(names)
+    _track(doc)[1].update(names)
