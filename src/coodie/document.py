@@ -401,15 +401,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             for a in assignments
         ]
         ops = [a for a in assignments if a.op is not AssignOp.SET]
-        for a in ops:  # in order, so several operations on one column compose
-            current = new_values.get(a.column, self.__dict__[a.column])
-            if a.op is AssignOp.SETFIELD and current is None:
-                # the server makes a value with the other fields null (read: defaults)
-                udt = schema.by_name[a.column].cql_type.py
-                current = udt.model_construct(
-                    **{n: None for n, i in udt.model_fields.items() if i.is_required()}
-                )
-            new_values[a.column] = _apply_collection_op(current, a.op, a.value)
+        new_values = self._after_ops(ops, new_values)
         if ops:  # (the values SET were checked with their validation)
             self._check_not_frozen({a.column: new_values[a.column] for a in ops})
         where = self._key_conditions()
@@ -426,6 +418,25 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             if_conditions=_if_conditions(schema, if_conditions),
         )
         return stmt, new_values
+
+    def _after_ops(self, ops: Sequence[Any], values: Mapping[str, Any]) -> dict[str, Any]:
+        """`values` with what each collection (or counter) operation of `ops` makes of its
+        field, in order, so that several operations on one field compose: from the value in
+        `values`, else the document's. update() calls it when it is made, and its answer
+        again once it has applied, on the document's values then: two operations on one
+        field in flight at once (a batch, asyncio) both reach the document."""
+        out = dict(values)
+        schema = self._schema()
+        for a in ops:
+            current = out.get(a.column, self.__dict__.get(a.column))
+            if a.op is AssignOp.SETFIELD and current is None:
+                # the server makes a value with the other fields null (read: defaults)
+                udt = schema.by_name[a.column].cql_type.py
+                current = udt.model_construct(
+                    **{n: None for n, i in udt.model_fields.items() if i.is_required()}
+                )
+            out[a.column] = _apply_collection_op(current, a.op, a.value)
+        return out
 
     def _validated_changes(self, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Validate new field values with the model's own validators (pydantic errors stay pydantic's)."""

@@ -548,7 +548,7 @@ class _Applied:
     """The answer of a write that changes fields of `doc`: they take their new values
     once it applied; a conditional write answers its LWTResult."""
 
-    __slots__ = ("before", "doc", "lwt", "new_values")
+    __slots__ = ("before", "doc", "lwt", "new_values", "ops")
 
     def __init__(
         self,
@@ -556,17 +556,25 @@ class _Applied:
         compiled: Compiled,
         new_values: Mapping[str, Any],
         before: dict[str, int] | None,
+        ops: Sequence[Any] = (),
     ):
         self.doc, self.lwt, self.new_values = doc, compiled.lwt, new_values
         # the document's assignments when the write was made (see assigned()): a field
         # assigned again before it has applied (another coroutine or thread; a batch not
         # run yet) keeps its new value, still to be written
         self.before = before
+        # the write's collection operations: applied to the document's values of the
+        # moment it has applied (see DocumentCore._after_ops)
+        self.ops = ops
 
     def __call__(self, page: Page) -> LWTResult | None:
         result = lwt_result(page, type(self.doc)) if self.lwt else None
         if result is None or result.applied:
             doc, values = self.doc, self.new_values
+            if self.ops:
+                changed = {a.column for a in self.ops}
+                base = {n: v for n, v in values.items() if n not in changed}
+                values = doc._after_ops(self.ops, base)
             self.doc._apply_local(
                 {n: values[n] for n in unassigned_since(doc, self.before, values)}
             )
@@ -768,7 +776,7 @@ def _update(
         made = _fixed(key, schema, driver, plain, call.sources, call.general)
     compiled = made.compiled if isinstance(made, Request) else made
     levels = (consistency, serial_consistency)
-    answer = _Applied(doc, compiled, call.new_values, before)
+    answer = _Applied(doc, compiled, call.new_values, before, call.ops)
     return _write(model, schema, made, answer, levels, batch)
 
 
@@ -783,6 +791,7 @@ class _UpdateCall:
         "if_conditions",
         "if_exists",
         "new_values",
+        "ops",
         "timestamp",
         "ttl",
         "values",
@@ -801,6 +810,7 @@ class _UpdateCall:
         self.if_exists, self.if_conditions = if_exists, if_conditions
         self.conds: Any = if_conditions or {}
         self.new_values: dict[str, Any] = {}
+        self.ops: tuple[Any, ...] = ()  # (the general way's: see _Applied)
 
     def general(self) -> Statement:
         stmt, self.new_values = self.doc._update_statement(
@@ -810,6 +820,7 @@ class _UpdateCall:
             if_exists=self.if_exists,
             if_conditions=self.if_conditions,
         )
+        self.ops = tuple(a for a in stmt.assignments if a.op is not AssignOp.SET)
         return stmt
 
     def sources(self) -> Any:

@@ -166,6 +166,23 @@ async def test_a_field_set_back_to_its_old_value_while_its_update_is_on_its_way_
         assert (await Toggle.get(id=doc.id)).active is True
 
 
+async def test_two_collection_operations_on_a_field_gathered_both_reach_the_document() -> None:
+    class Tagged(aio.Document):
+        id: Annotated[UUID, PrimaryKey()]
+        tags: set[str] = set()
+
+        class Settings:
+            name = "it_aio_tagged"
+
+    await Tagged.sync_table()
+    doc = Tagged(id=uuid4(), tags={"x"})
+    await doc.save()
+    await asyncio.gather(doc.update(add__tags={"a"}), doc.update(add__tags={"b"}))
+    assert doc.tags == {"x", "a", "b"} == (await Tagged.get(id=doc.id)).tags
+    await doc.save()
+    assert (await Tagged.get(id=doc.id)).tags == {"x", "a", "b"}
+
+
 class NativeItem(aio.Document):
     id: Annotated[UUID, PrimaryKey()]
     n: int = 0

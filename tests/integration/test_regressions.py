@@ -442,3 +442,24 @@ def test_a_converters_own_error_reaches_the_caller(f: Any) -> None:
     f(Swatch(id="a").save())  # (teaches the shape)
     with pytest.raises(KeyError, match="blue"):
         f(Swatch(id="b", color="blue").save())
+
+
+def test_two_collection_operations_on_a_field_in_one_batch_both_reach_the_document(
+    f: Any,
+) -> None:
+    """Each answer applies its operation to the document's value once the batch has run
+    (not the value it computed when queued): the document holds what the table holds,
+    and a later save() loses nothing."""
+    U = f.m.User
+    u = U(name="ops", tags={"x"}, scores=[1], metadata={"k": "v"})
+    f(u.save())
+    with f.batch() as b:
+        f(u.update(add__tags={"a"}, append__scores=[2], batch=b))
+        f(u.update(add__tags={"b"}, append__scores=[3], put__metadata={"j": "w"}, batch=b))
+        f(u.update(remove__tags={"x"}, batch=b))
+    got = f(U.get(id=u.id))
+    assert (u.tags, u.scores, u.metadata) == (got.tags, got.scores, got.metadata)
+    assert u.tags == {"a", "b"} and u.scores == [1, 2, 3]
+    assert not u._changed_fields()
+    f(u.save())
+    assert f(U.get(id=u.id)).tags == {"a", "b"}
