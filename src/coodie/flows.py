@@ -171,7 +171,7 @@ def _fixed(
             sources = sources() if callable(sources) else sources
             if sources is not None:
                 bind, consistency, serial, fetch_size = recipe
-                try:
+                try:  # (a recipe's request: Quick._request makes it the same way)
                     return Request(bind(sources), consistency, None, fetch_size, None, serial)
                 except Fallback:
                     pass
@@ -226,9 +226,9 @@ class Quick(Generic[T]):
         if by_fields is not None:
             self.bind, self.head = by_fields, None
 
-    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
-        """The call's request, and what its answer needs of the call (None: the call
-        takes the general way)."""
+    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> Started | None:
+        """The call started: this Quick, the call's request, and what its answer needs of
+        the call (None: the call takes the general way)."""
         raise NotImplementedError
 
     def answer(self, owner: Any, state: Any, page: Page) -> T:
@@ -243,6 +243,7 @@ class Quick(Generic[T]):
             compiled = self.bind(fields if head is None else (*head, fields, changes, None))
         except Fallback:
             return None
+        # (as _fixed makes a request from the recipe: a shared helper would cost a call)
         return Request(compiled, self.consistency, None, self.fetch_size, None, self.serial)
 
 
@@ -255,7 +256,7 @@ class _Never(Quick[Any]):
     def __init__(self, model: type[DocumentCore]):
         super().__init__(model, (None, None, None, None), None)
 
-    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
+    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> Started | None:
         return None
 
 
@@ -270,9 +271,9 @@ class _QuickGet(Quick[Any]):
         self.required = required
         self.build = build  # rows -> documents (see DocumentCore._from_rows)
 
-    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
+    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> Started | None:
         request = self._request(kwargs)
-        return None if request is None else (request, request)
+        return None if request is None else (self, request, request)
 
     def answer(self, owner: Any, state: Any, page: Page) -> Any:
         rows = page.rows
@@ -289,11 +290,11 @@ class _QuickSave(Quick[None]):
     def __init__(self, model: type[DocumentCore], recipe: Any, by_fields: Any):
         super().__init__(model, recipe, fixed_sources({})[:FIELDS], by_fields)
 
-    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
+    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> Started | None:
         before = assigned(owner)  # (before the row is bound: as _Saved)
         fields = _whole_fields(owner)  # (a save given an option has no Quick: see _make_save)
         request = None if fields is None else self._request(fields)
-        return None if request is None else (request, before)
+        return None if request is None else (self, request, before)
 
     def answer(self, owner: Any, state: Any, page: Page) -> None:
         written_unless_assigned(owner, state)  # (as _Saved does)
@@ -307,11 +308,11 @@ class _QuickDelete(Quick[None]):
     def __init__(self, model: type[DocumentCore], recipe: Any):
         super().__init__(model, recipe, fixed_sources({})[:FIELDS])
 
-    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
+    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> Started | None:
         if id(owner) in _PARTIAL:  # (as delete(): the general way)
             return None
         request = self._request(owner.__dict__)
-        return None if request is None else (request, None)
+        return None if request is None else (self, request, None)
 
     def answer(self, owner: Any, state: Any, page: Page) -> None:
         return None
@@ -326,7 +327,7 @@ class _QuickUpdate(Quick[None]):
     def __init__(self, model: type[DocumentCore], recipe: Any):
         super().__init__(model, recipe, fixed_sources({})[:FIELDS])
 
-    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> tuple[Request, Any] | None:
+    def start(self, owner: Any, kwargs: Mapping[str, Any]) -> Started | None:
         if id(owner) in _PARTIAL:  # (as update()'s sources: the general way)
             return None
         before = assigned(owner)  # (before the values are bound: as update())
@@ -334,7 +335,7 @@ class _QuickUpdate(Quick[None]):
         request = self._request(owner.__dict__, new_values)
         if request is None:
             return None
-        return request, _Applied(owner, request.compiled, new_values, before)
+        return self, request, _Applied(owner, request.compiled, new_values, before)
 
     def answer(self, owner: Any, state: Any, page: Page) -> None:
         state(page)
@@ -357,29 +358,34 @@ _Make = Callable[
     ["type[DocumentCore]", TableSchema, "Driver", tuple[str, ...]], "Quick[Any] | None"
 ]
 
-# what a runner asks for a call's Quick (see _finder)
-QuickFinder = Callable[[Any, "Driver | None", Sequence[Any], Any], "Quick[Any] | None"]
+# a call started the quick way: its Quick, its request, and what the Quick's answer needs
+# of the call (see Quick.start)
+Started = tuple["Quick[Any]", Request, Any]
+
+# what a runner asks to start a call the quick way (see _finder)
+QuickFinder = Callable[[Any, "Driver", Sequence[Any], Any], "Started | None"]
 
 
 def _finder(kind: Hashable, make: _Make, of_class: bool = False) -> QuickFinder:
-    """The function a runner asks for a call's Quick: `(owner, driver, args, kwargs)` (the
-    owner a document, or its class where `of_class`) to the Quick of the call's shape, one
-    look-up per (model, keyspace, `kind`, keyword names); None: the general way."""
+    """The function a runner asks to start a call the quick way: `(owner, driver, args,
+    kwargs)` (the owner a document, or its class where `of_class`) to the call started by
+    the Quick of its shape (one look-up per (model, keyspace, `kind`, keyword names));
+    None: the general way."""
 
-    def find(
-        owner: Any, driver: Driver | None, args: Sequence[Any], kwargs: Any
-    ) -> Quick[Any] | None:
-        if args or driver is None:
+    def find(owner: Any, driver: Driver, args: Sequence[Any], kwargs: Any) -> Started | None:
+        if args:
             return None
         model = owner if of_class else type(owner)
         names = tuple(kwargs)
         key = (model, driver.keyspace, kind, names)
         quick = _quicks.get(key)
-        if quick is not None and quick.owned is model.__coodie_owned_schema__:
-            return quick
-        schema = model._schema()  # (builds a deferred schema: `owned` is then the model's)
-        made = make(model, schema, driver, names)
-        return made if made is None else keep(_quicks, key, made)
+        if quick is None or quick.owned is not model.__coodie_owned_schema__:
+            schema = model._schema()  # (builds a deferred schema: `owned` is then the model's)
+            quick = make(model, schema, driver, names)
+            if quick is None:
+                return None
+            keep(_quicks, key, quick)
+        return quick.start(owner, kwargs)
 
     return find
 

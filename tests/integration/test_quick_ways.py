@@ -18,23 +18,25 @@ from coodie.registry import find_driver
 from tests.integration.named import close_named, open_named
 
 
-def _quick(model: Any, *names: str, required: bool = True) -> flows.Quick[Any] | None:
+def _quick(model: Any, *, required: bool = True, **lookups: Any) -> flows.Started | None:
+    """The call `model.get(**lookups)` (`find_one`: not `required`) started the quick way,
+    or None: it would take the general way (nothing is sent)."""
     driver = find_driver(model._driver_name())
     how = flows.quick_get if required else flows.quick_find_one
-    return how(model, driver, (), dict.fromkeys(names))
+    return how(model, driver, (), lookups)
 
 
-def _quick_save(doc: Any) -> flows.Quick[Any] | None:
+def _quick_save(doc: Any) -> flows.Started | None:
     return flows.quick_save(doc, find_driver(type(doc)._driver_name()), (), {})
 
 
-def _quick_delete(doc: Any) -> flows.Quick[Any] | None:
+def _quick_delete(doc: Any) -> flows.Started | None:
     return flows.quick_delete(doc, find_driver(type(doc)._driver_name()), (), {})
 
 
-def _quick_update(doc: Any, *names: str) -> flows.Quick[Any] | None:
+def _quick_update(doc: Any, **values: Any) -> flows.Started | None:
     driver = find_driver(type(doc)._driver_name())
-    return flows.quick_update(doc, driver, (), dict.fromkeys(names))
+    return flows.quick_update(doc, driver, (), values)
 
 
 def _log(module: Any, table: str, driver_name: str | None = None) -> Any:
@@ -60,8 +62,8 @@ def test_a_learned_get_and_find_one_answer_none_one_or_several_as_before(f: Any)
         assert f(Log.find_one(source=src)) is None
         with pytest.raises(DocumentNotFound, match=r"no row matches SELECT .* with \['s-"):
             f(Log.get(source=src, seq=1))
-    assert _quick(Log, "source") is not None and _quick(Log, "source", "seq") is not None
-    assert _quick(Log, "source", required=False) is not None
+    assert _quick(Log, source=src) is not None and _quick(Log, source=src, seq=1) is not None
+    assert _quick(Log, source=src, required=False) is not None
     f(Log(source=src, seq=1, text="one").save())
     got = f(Log.get(source=src, seq=1))
     assert (type(got), got.text) == (Log, "one")
@@ -113,7 +115,7 @@ def test_a_learned_get_of_a_root_reads_a_subclass_defined_after_it(f: Any) -> No
     f(plain.save())
     for _ in range(3):
         assert f(Shape.get(id=plain.id)) == plain
-    assert _quick(Shape, "id") is not None
+    assert _quick(Shape, id=plain.id) is not None
 
     class Circle(Shape):
         __discriminator_value__ = "circle"
@@ -140,7 +142,7 @@ def test_a_learned_get_and_save_follow_their_driver_to_another_keyspace(
         for _ in range(3):
             f(Log(source="a", seq=1, text="first").save())
             assert f(Log.get(source="a", seq=1)).text == "first"
-        assert _quick(Log, "source", "seq") is not None
+        assert _quick(Log, source="a", seq=1) is not None
         # the same name, another keyspace (created with the table)
         open_named(f, name, other, documents=[Log], sync=True)
         for _ in range(3):
@@ -162,7 +164,7 @@ def test_a_learned_update_validates_writes_and_applies_as_before(f: Any) -> None
     f(doc.save())
     for n in range(3):
         f(doc.update(n=n))
-    assert _quick_update(doc, "n") is not None
+    assert _quick_update(doc, n=5) is not None
     f(doc.update(n="7"))  # (validated as the model validates: lax, "7" is 7)
     assert doc.n == 7 and f(Log.get(source=src, seq=1)).n == 7
     with pytest.raises(ValidationError):
@@ -182,8 +184,7 @@ def test_a_learned_update_validates_writes_and_applies_as_before(f: Any) -> None
     # an option beside the values: the general way (ttl, on the server)
     f(doc.update(n=10, ttl=3600))
     assert f(Log.get(source=src, seq=1)).n == 10
-    way = _quick_update(doc, "n", "ttl")  # (kept as "no quick way": the general way)
-    assert way is None or way.start(doc, {"n": 11, "ttl": 3600}) is None
+    assert _quick_update(doc, n=11, ttl=3600) is None  # (kept as "no quick way")
 
 
 def test_a_learned_delete_removes_its_row_only(f: Any) -> None:

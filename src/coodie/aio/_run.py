@@ -91,13 +91,11 @@ def operation(
         if (
             quick is not None
             and driver is not None
-            and (way := quick(self, driver, args, kwargs)) is not None
+            and (started := quick(self, driver, args, kwargs)) is not None
         ):
-            started = way.start(self, kwargs)
-            if started is not None:
-                request, state = started
-                done: T = way.answer(self, state, await driver.execute_async(request))
-                return done
+            way, request, state = started
+            done: T = way.answer(self, state, await driver.execute_async(request))
+            return done
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return await adrive(op, driver, self._driver_name())  # type: ignore[arg-type]

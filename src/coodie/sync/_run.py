@@ -87,13 +87,11 @@ def operation(
         if (
             quick is not None
             and driver is not None
-            and (way := quick(self, driver, args, kwargs)) is not None
+            and (started := quick(self, driver, args, kwargs)) is not None
         ):
-            started = way.start(self, kwargs)
-            if started is not None:
-                request, state = started
-                done: T = way.answer(self, state, driver.execute(request))
-                return done
+            way, request, state = started
+            done: T = way.answer(self, state, driver.execute(request))
+            return done
         op = build(self, driver, *args, **kwargs)
         if type(op) is not Single:
             return drive(op, driver, self._driver_name())  # type: ignore[arg-type]
