@@ -401,8 +401,8 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             for a in assignments
         ]
         ops = [a for a in assignments if a.op is not AssignOp.SET]
-        new_values = self._after_ops(ops, new_values)
         if ops:  # (the values SET were checked with their validation)
+            new_values = self._after_ops(ops, new_values)
             self._check_not_frozen({a.column: new_values[a.column] for a in ops})
         where = self._key_conditions()
         if all(schema.by_name[a.column].kind is ColumnKind.STATIC for a in assignments):

@@ -581,9 +581,7 @@ class _Applied:
                 changed = {a.column for a in self.ops}
                 base = {n: v for n, v in values.items() if n not in changed}
                 values = doc._after_ops(self.ops, base)
-            self.doc._apply_local(
-                {n: values[n] for n in unassigned_since(doc, self.before, values)}
-            )
+            doc._apply_local({n: values[n] for n in unassigned_since(doc, self.before, values)})
         return result
 
 
@@ -759,19 +757,23 @@ def _update(
     before: dict[str, int] | None,
     values: Mapping[str, Any],
     /,
-    *,
-    ttl: int | None = None,
-    timestamp: int | None = None,
-    if_exists: bool = False,
-    if_conditions: IfConditions | None = None,
-    batch: BatchCore | None = None,
-    consistency: Any = None,
-    serial_consistency: Any = None,
+    **options: Unpack[UpdateOptions],
 ) -> Single[LWTResult | None]:
     """update(), its document's assignments taken (`before`: see _Applied)."""
+    ttl, if_exists, if_conditions = (
+        options.get("ttl"),
+        options.get("if_exists", False),
+        options.get("if_conditions"),
+    )
+    batch, consistency, serial_consistency = (
+        options.get("batch"),
+        options.get("consistency"),
+        options.get("serial_consistency"),
+    )
     model = type(doc)
     schema = model._schema()
-    call = _UpdateCall(doc, values, ttl, _timestamp(timestamp, batch), if_exists, if_conditions)
+    timestamp = _timestamp(options.get("timestamp"), batch)
+    call = _UpdateCall(doc, values, ttl, timestamp, if_exists, if_conditions)
     made: Compiled | Request
     if if_conditions is not None and not isinstance(if_conditions, Mapping):
         # conditions given as expressions: the general path, every time
