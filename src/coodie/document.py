@@ -34,6 +34,7 @@ from coodie.expr.columns import Column
 from coodie.expr.lookups import parse_assignments, parse_conditions
 from coodie.expr.nodes import (
     And,
+    Assignment,
     AssignOp,
     Compare,
     Condition,
@@ -495,9 +496,11 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         if_exists: bool = False,
         timestamp: int | None = None,
         if_conditions: IfConditions | None = None,
-    ) -> tuple[Delete, dict[str, Any]]:
+    ) -> tuple[Delete, dict[str, Any], tuple[Assignment | _ElementDeleted, ...]]:
         """`DELETE a, meta[?], items[?] ... WHERE <key>`: whole columns by name, collection
-        elements as `(column, key or index)`; and the values the instance takes then."""
+        elements as `(column, key or index)`; the values the instance takes then, and the
+        same as operations, for its answer to apply to the document's values of the moment
+        the write has applied (see _after_ops)."""
         self._check_writable("delete")
         schema = self._schema()
         columns: list[str] = []
@@ -531,20 +534,15 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             if_conditions=_if_conditions(schema, if_conditions),
             elements=tuple(elements),
         )
-        d = self.__dict__
-        new_values: dict[str, Any] = {}
+        ops: list[Assignment | _ElementDeleted] = []
         for name in columns:
             null = hydrate.null_value(type(self).model_fields[name], schema.by_name[name])
-            new_values[name] = null() if null is not None else None
-        for name, key in elements:
-            current = new_values.get(name, d.get(name))
-            if isinstance(current, dict):
-                new_values[name] = {k: v for k, v in current.items() if k != key}
-            elif isinstance(current, list):
-                new_values[name] = [v for i, v in enumerate(current) if i != key]
+            ops.append(Assignment(name, AssignOp.SET, null() if null is not None else None))
+        ops.extend(_ElementDeleted(name, key) for name, key in elements)
+        new_values = self._after_ops(ops, {})
         if new_values:
             self._check_not_frozen(new_values)
-        return stmt, new_values
+        return stmt, new_values, tuple(ops)
 
     def _check_not_frozen(self, changes: Mapping[str, Any]) -> None:
         """A write that gives this document new values (update(), delete_columns(), a
@@ -649,8 +647,25 @@ def _if_conditions(schema: TableSchema, conds: Any) -> tuple[Compare, ...]:
     return tuple(out)
 
 
-def _apply_collection_op(current: Any, op: AssignOp, value: Any) -> Any:
-    """What a collection or counter holds after `op` (to keep the instance in step)."""
+@dataclass(frozen=True, slots=True)
+class _ElementDeleted:
+    """delete_columns() of one collection element (`value`: a map's key, a list's index),
+    as the instance applies it (see _after_ops); not an assignment the compiler sees."""
+
+    column: str
+    value: Any
+    op: None = None
+
+
+def _apply_collection_op(current: Any, op: AssignOp | None, value: Any) -> Any:
+    """What a collection or counter holds after `op` (to keep the instance in step); op
+    None: delete_columns() of an element, a map's key or a list's index (`value`)."""
+    if op is None:
+        if isinstance(current, dict):
+            return {k: v for k, v in current.items() if k != value}
+        if isinstance(current, list):
+            return [v for i, v in enumerate(current) if i != value]
+        return current
     if op is AssignOp.ADD:
         return set(current or ()) | set(value)
     if op is AssignOp.REMOVE:

@@ -950,7 +950,7 @@ def delete_columns(
     _known("delete_columns", options, DeleteOptions)
     batch = options.get("batch")
     before = assigned(doc)
-    stmt, new_values = doc._delete_columns_statement(
+    stmt, new_values, ops = doc._delete_columns_statement(
         targets,
         if_exists=options.get("if_exists", False),
         timestamp=_timestamp(options.get("timestamp"), batch),
@@ -960,7 +960,7 @@ def delete_columns(
     schema = model._schema()
     compiled = compile_statement(stmt, schema, _keyspace(model, schema, driver))
     levels = (options.get("consistency"), options.get("serial_consistency"))
-    answer = _Applied(doc, compiled, new_values, before)
+    answer = _Applied(doc, compiled, new_values, before, ops)
     return _write(model, schema, compiled, answer, levels, batch)
 
 

@@ -463,3 +463,22 @@ def test_two_collection_operations_on_a_field_in_one_batch_both_reach_the_docume
     assert not u._changed_fields()
     f(u.save())
     assert f(U.get(id=u.id)).tags == {"a", "b"}
+
+
+def test_an_element_deleted_beside_a_put_in_one_batch_leaves_the_document_as_the_table(
+    f: Any,
+) -> None:
+    """delete_columns() of a map's key computed the map when it was queued, and its answer
+    put that over what the batch's put had given the document."""
+    U = f.m.User
+    u = U(name="elements", metadata={"k": "v", "j": "w"}, scores=[1, 2, 3])
+    f(u.save())
+    with f.batch() as b:
+        f(u.update(put__metadata={"n": "x"}, batch=b))
+        f(u.delete_columns(("metadata", "k"), batch=b))
+    got = f(U.get(id=u.id))
+    assert u.metadata == got.metadata == {"j": "w", "n": "x"}
+    assert not u._changed_fields()
+    f(u.delete_columns(("scores", 0), "email"))
+    got = f(U.get(id=u.id))
+    assert (u.scores, u.email) == (got.scores, got.email) == ([2, 3], "")
