@@ -63,11 +63,12 @@ from coodie.registry import find_driver, get_driver
 from coodie.requests import BatchRequest, HasDriver, Page, RawRequest, Request, level_name
 from coodie.schema import ColumnKind, TableSchema
 from coodie.tracking import (
+    ASSIGNED,
     CHANGED,
+    applied_unless_assigned,
     assigned,
     give_back,
     take_changed,
-    unassigned_since,
     written_unless_assigned,
 )
 from coodie.tracking import PARTIAL as _PARTIAL
@@ -581,14 +582,16 @@ class _Applied:
                 changed = {a.column for a in self.ops}
                 base = {n: v for n, v in values.items() if n not in changed}
                 values = doc._after_ops(self.ops, base)
-            doc._apply_local({n: values[n] for n in unassigned_since(doc, self.before, values)})
+            doc._apply_local(
+                {n: values[n] for n in applied_unless_assigned(doc, self.before, values)}
+            )
         return result
 
 
 class _Saved:
     """The answer of a write of the whole row (`save()`, an applied `insert()`): the
     fields assigned before it was made now hold what the table holds; one assigned since
-    stays changed (see tracking.unassigned_since). Made before the row is bound."""
+    is changed (see tracking.applied_unless_assigned). Made before the row is bound."""
 
     __slots__ = ("before", "doc")
 
@@ -1170,6 +1173,11 @@ def _shared(levels: set[str], option: str) -> str | None:
 _BATCH_KINDS = {kind.value: kind for kind in BatchKind}  # (a look-up per batch, not the Enum call)
 
 
+# a document whose whole row a batch will write: the fields it took as written (None:
+# none), and its assignments when it was queued (see BatchCore._take)
+_Taken = tuple["DocumentCore", "set[str] | None", "dict[str, int] | None"]
+
+
 class BatchCore:
     """Collects writes; the flavour shells execute them as one BATCH on exit."""
 
@@ -1205,7 +1213,7 @@ class BatchCore:
         self._answers: list[Callable[[Page], Any]] = []
         # the queued writes of whole rows: each document's fields assigned before it was
         # queued (see _take), given back if the batch does not apply
-        self._taken: list[tuple[DocumentCore, set[str]]] = []
+        self._taken: list[_Taken] = []
         self._levels: set[str] = set()  # the levels they ask for (their own or their model's)
         self._serials: set[str] = set()
         self._raw: list[Compiled] = []  # raw CQL statements (`add()`), sent after the others
@@ -1284,17 +1292,17 @@ class BatchCore:
             self._note(*notes)
         if answer is not None:
             self._answers.append(answer)
-        elif CHANGED:  # (no document has fields assigned: nothing to take)
+        else:
             self._take(doc)
         return True
 
     def _take(self, doc: DocumentCore) -> None:
         """A write of `doc`'s whole row is queued: the fields assigned so far count as
         written, and those assigned from now on as changed (a later save_changes() sends
-        them); they are given back if the batch does not apply."""
-        taken = take_changed(doc)
-        if taken:
-            self._taken.append((doc, taken))
+        them); they are given back if the batch does not apply. Once it has applied, a
+        field assigned since it was queued is changed (see written_unless_assigned)."""
+        taken = take_changed(doc) if CHANGED else None  # (no document has a field changed)
+        self._taken.append((doc, taken, assigned(doc) if ASSIGNED else None))
 
     _queue_save = _queue_insert
 
@@ -1346,6 +1354,9 @@ class BatchCore:
         if conditional or (page.columns and page.columns[0] == "[applied]"):
             self.result = lwt_result(page, models[0] if models else None)
         if self.result is None or self.result.applied:
+            if ASSIGNED:  # (no document was ever assigned a field: none since queued)
+                for doc, _, before in taken:
+                    written_unless_assigned(doc, before)
             for answer in answers:
                 answer(page)
         else:
@@ -1366,11 +1377,12 @@ class BatchCore:
             self._discard()
 
 
-def _give_back(taken: Sequence[tuple[DocumentCore, set[str]]]) -> None:
+def _give_back(taken: Sequence[_Taken]) -> None:
     """A batch did not apply: the fields its whole-row writes took count as changed (not
-    as assigned: see tracking.unassigned_since)."""
-    for doc, names in taken:
-        give_back(doc, names)
+    as assigned: see tracking.applied_unless_assigned)."""
+    for doc, names, _ in taken:
+        if names:
+            give_back(doc, names)
 
 
 # ------------------------------------------------------------------ the shells

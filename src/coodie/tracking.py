@@ -15,6 +15,7 @@ __all__ = [
     "ASSIGNED",
     "CHANGED",
     "PARTIAL",
+    "applied_unless_assigned",
     "assigned",
     "carry_partial",
     "changed_fields",
@@ -23,16 +24,16 @@ __all__ = [
     "mark_partial",
     "mark_written",
     "take_changed",
-    "unassigned_since",
     "written_unless_assigned",
 ]
 
 # Documents read with only(...): id -> the columns they hold.
 PARTIAL: dict[int, frozenset[str]] = {}
-# Documents with fields assigned since they were read or last written: id -> those fields.
+# Documents with fields assigned since they were read or last written (or given back:
+# see give_back): id -> those fields.
 CHANGED: dict[int, set[str]] = {}
 # The same documents: id -> how many times each field has been assigned, ever (see
-# unassigned_since).
+# applied_unless_assigned).
 ASSIGNED: dict[int, dict[str, int]] = {}
 
 
@@ -85,32 +86,56 @@ def changed_fields(doc: Any) -> set[str]:
 
 def assigned(doc: Any) -> dict[str, int] | None:
     """How many times each field of `doc` has been assigned so far (None: never), taken
-    when a write is made: see unassigned_since."""
+    when a write is made: see applied_unless_assigned."""
     counts = ASSIGNED.get(id(doc))
     return dict(counts) if counts else None
 
 
-def unassigned_since(doc: Any, before: dict[str, int] | None, names: Iterable[str]) -> list[str]:
-    """Of the fields `names`, those not assigned since `before` (see assigned()): a
-    write's answer gives the document, or counts as written, only those. A field assigned
-    while the write was on its way (another coroutine or thread) keeps its new value, still
-    to be written. Assignments are counted, not values compared: a field set back to the
-    value it held is assigned too."""
+_NEVER: dict[str, int] = {}  # (the assignments of a document never assigned)
+
+
+def applied_unless_assigned(
+    doc: Any, before: dict[str, int] | None, names: Iterable[str]
+) -> list[str]:
+    """A write of the fields `names`, made when the assignments of `doc` were `before`
+    (see assigned()), has applied: the fields not assigned since, which the document
+    takes from the write (returned). A field assigned since (another coroutine or thread,
+    or while the write waited in a batch) keeps its newer value and is changed: it is
+    still to be written, even if a direct write counted it written meanwhile (the table
+    now holds this write's older value). Assignments are counted, not values compared: a
+    field set back to the value it held is assigned too."""
     counts = ASSIGNED.get(id(doc))
-    if not counts:
+    if not counts or counts == before:  # (nothing assigned since: the usual case)
         return list(names)
-    if before is None:
-        return [n for n in names if n not in counts]
-    return [n for n in names if counts.get(n, 0) == before.get(n, 0)]
+    b = before or _NEVER
+    kept: list[str] = []
+    since: list[str] = []
+    for n in names:
+        (kept if counts.get(n, 0) == b.get(n, 0) else since).append(n)
+    if since:
+        give_back(doc, since)
+    return kept
 
 
 def written_unless_assigned(doc: Any, before: dict[str, int] | None) -> None:
     """After a write of the whole row of `doc`, made when its assignments were `before`:
-    the fields it carried now hold what the table holds; those assigned since stay
-    changed (see unassigned_since)."""
-    changed = CHANGED.get(id(doc))
-    if changed:  # (a copy to read: another thread may assign meanwhile)
-        changed.difference_update(unassigned_since(doc, before, tuple(changed)))
+    the fields it carried now hold what the table holds; those assigned since are changed
+    (see applied_unless_assigned)."""
+    key = id(doc)
+    changed = CHANGED.get(key)
+    # (a copy, taken first: another thread may assign meanwhile, and counts a field
+    # before it marks it changed, so each name copied is counted by now)
+    names = tuple(changed) if changed else ()
+    counts = ASSIGNED.get(key)
+    if not counts or counts == before:  # (nothing assigned since: the usual case)
+        if changed and names:
+            changed.difference_update(names)
+        return
+    b = before or _NEVER
+    since = {n for n, c in tuple(counts.items()) if c != b.get(n, 0)}
+    if changed and names:
+        changed.difference_update([n for n in names if n not in since])
+    give_back(doc, since)
 
 
 def mark_written(doc: Any, names: Iterable[str] | None = None) -> None:
@@ -136,6 +161,6 @@ def take_changed(doc: Any) -> set[str] | None:
 
 
 def give_back(doc: Any, names: Iterable[str]) -> None:
-    """Count `names` as changed again (the write that took them did not apply); not as
-    assigned (see unassigned_since)."""
+    """Count `names` as changed again (the write that took them did not apply, or wrote
+    an older value than the document's); not as assigned (see applied_unless_assigned)."""
     _track(doc)[1].update(names)

@@ -482,3 +482,28 @@ def test_an_element_deleted_beside_a_put_in_one_batch_leaves_the_document_as_the
     f(u.delete_columns(("scores", 0), "email"))
     got = f(U.get(id=u.id))
     assert (u.scores, u.email) == (got.scores, got.email) == ([2, 3], "")
+
+
+@pytest.mark.parametrize("queued", ["update", "save", "save with ttl"])
+def test_a_field_saved_directly_while_an_older_write_waits_in_a_batch_stays_changed(
+    f: Any, queued: str
+) -> None:
+    """A write queued in a batch, then the field assigned and saved directly, then the
+    batch run: the table holds the batch's older value, so the document's newer one is
+    still to be written (it was counted written by the direct save)."""
+    U = f.m.User
+    u = U(name="first")
+    f(u.save())
+    with f.batch() as b:
+        if queued == "update":
+            f(u.update(name="queued", batch=b))
+        else:  # (given an option, the save is queued the general way)
+            u.name = "queued"
+            f(u.save(batch=b) if queued == "save" else u.save(ttl=3600, batch=b))
+        u.name = "direct"
+        f(u.save())
+        assert not u._changed_fields()
+    assert f(U.get(id=u.id)).name == "queued"  # (the batch applied last)
+    assert u.name == "direct" and u._changed_fields() == {"name"}
+    f(u.save_changes())
+    assert f(U.get(id=u.id)).name == "direct"
