@@ -306,31 +306,45 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         """The fields `names` (every field if None) now hold what the table holds."""
         tracking.mark_written(self, names)
 
-    # A document read with only(...) stays partial through copies and pickling: a copy
-    # taken for a whole document would write defaults over the columns it never read.
+    # A document read with only(...) stays partial through copies and pickling, and one
+    # with fields changed keeps them changed (see tracking.carry): a copy taken for a
+    # whole document would write defaults over the columns it never read, and one taken
+    # with nothing changed would not write what the original still has to.
 
     def __copy__(self) -> Self:
         new = super().__copy__()
-        tracking.carry_partial(self, new)
+        tracking.carry(self, new)
         return new
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
         new = super().__deepcopy__(memo)
-        tracking.carry_partial(self, new)
+        tracking.carry(self, new)
+        return new
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """pydantic's copy (see __copy__); the fields `update` gives are changed too."""
+        new = super().model_copy(update=update, deep=deep)
+        if update:
+            tracking.give_back(new, [n for n in update if n in type(self).model_fields])
         return new
 
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
         read = tracking.PARTIAL.get(id(self))
-        return state if read is None else {**state, "__coodie_read__": read}
+        changed = tracking.changed_fields(self)
+        if read is None and not changed:
+            return state
+        return {**state, "__coodie_read__": read, "__coodie_changed__": changed}
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
-        read = state.get("__coodie_read__")
-        if read is not None:
-            state = {k: v for k, v in state.items() if k != "__coodie_read__"}
+        read, changed = state.get("__coodie_read__"), state.get("__coodie_changed__")
+        if "__coodie_changed__" in state or read is not None:
+            state = {k: v for k, v in state.items() if not k.startswith("__coodie_")}
         super().__setstate__(state)
         if read is not None:
             tracking.mark_partial(self, frozenset(read))
+        if changed:
+            tracking.give_back(self, changed)
 
     def _key_conditions(self) -> tuple[Compare, ...]:
         d = self.__dict__

@@ -17,7 +17,7 @@ __all__ = [
     "PARTIAL",
     "applied_unless_assigned",
     "assigned",
-    "carry_partial",
+    "carry",
     "changed_fields",
     "give_back",
     "mark_changed",
@@ -43,12 +43,17 @@ def mark_partial(doc: Any, read: frozenset[str]) -> None:
     weakref.finalize(doc, PARTIAL.pop, id(doc), None)
 
 
-def carry_partial(original: Any, copy: Any) -> None:
-    """A copy of a partial document is partial too: a copy taken for a whole document
-    would write defaults over the columns it never read."""
+def carry(original: Any, copy: Any) -> None:
+    """A copy of a document (copy, deepcopy, model_copy) is what the original is to the
+    table: partial too (a copy taken for a whole document would write defaults over the
+    columns it never read), and with the same fields changed (its save_changes() writes
+    them), though none assigned yet (see assigned())."""
     read = PARTIAL.get(id(original))
     if read is not None:
         mark_partial(copy, read)
+    changed = CHANGED.get(id(original))
+    if changed:
+        give_back(copy, tuple(changed))
 
 
 def _track(doc: Any) -> tuple[dict[str, int], set[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 from typing import Annotated, Any
 from uuid import uuid4
@@ -507,3 +508,19 @@ def test_a_field_saved_directly_while_an_older_write_waits_in_a_batch_stays_chan
     assert u.name == "direct" and u._changed_fields() == {"name"}
     f(u.save_changes())
     assert f(U.get(id=u.id)).name == "direct"
+
+
+def test_a_copy_of_a_document_with_unsaved_changes_writes_them(f: Any) -> None:
+    """Copies (model_copy, copy, pickle) started with nothing changed: their
+    save_changes() wrote nothing, though the original still had fields to write."""
+    U = f.m.User
+    u = U(name="original")
+    f(u.save())
+    u.name = "renamed"
+    twin = u.model_copy(update={"email": "e@x"})
+    f(twin.save_changes())
+    got = f(U.get(id=u.id))
+    assert (got.name, got.email) == ("renamed", "e@x")
+    u.email = "f@x"
+    f(copy.copy(u).save_changes())  # (pickles: tests/unit/test_hydration.py)
+    assert f(U.get(id=u.id)).email == "f@x"

@@ -155,3 +155,19 @@ def test_copies_and_pickles_of_a_partial_document_stay_partial() -> None:
     assert _written(changed) == ["id", "category", "name", "brand"]
     whole = hydrated(Product, ROW)
     assert pickle.loads(pickle.dumps(whole))._loaded() is None
+
+
+def test_copies_and_pickles_keep_the_fields_still_to_be_written() -> None:
+    doc = hydrated(Product, ROW)
+    doc.price = 2.5
+    for twin in (
+        doc.model_copy(),
+        copy.copy(doc),
+        copy.deepcopy(doc),
+        pickle.loads(pickle.dumps(doc)),
+    ):
+        assert twin._changed_fields() == {"price"}
+        assert twin.price == 2.5
+    assert doc.model_copy(update={"name": "z"})._changed_fields() == {"price", "name"}
+    assert hydrated(Product, ROW).model_copy()._changed_fields() == set()
+    assert pickle.loads(pickle.dumps(hydrated(Product, ROW)))._changed_fields() == set()
