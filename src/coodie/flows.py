@@ -269,6 +269,7 @@ class _QuickGet(Quick[Any]):
     def __init__(self, model: type[DocumentCore], recipe: Any, required: bool, build: Any):
         # (as get() binds: LIMIT 2, to tell one row from several)
         super().__init__(model, recipe, fixed_sources({}, limit=2)[:FIELDS])
+        self.fetch_size = None  # (two rows at most: a page size changes nothing, and costs)
         self.required = required
         self.build = build  # rows -> documents (see DocumentCore._from_rows)
 

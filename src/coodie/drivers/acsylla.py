@@ -651,7 +651,10 @@ class AcsyllaDriver(DriverSettings):
 
     def _page(self, result: Any, types: StatementTypes | None) -> Page:
         columns = tuple(result.columns_names())
-        rows = list(map(_as_tuple, result))
+        # (iterating a result costs about 0.4-0.5 µs more than its rows: a write's empty
+        # result and a get's one row are taken without)
+        n = result.count()
+        rows = [result.first().as_tuple()] if n == 1 else list(map(_as_tuple, result)) if n else []
         if rows and types is not None:
             reader = self._readers.get(types, _UNKNOWN)
             if reader is _UNKNOWN:
