@@ -66,8 +66,9 @@ from coodie.tracking import (
     ASSIGNED,
     CHANGED,
     applied_unless_assigned,
-    assigned,
+    assigned_since,
     give_back,
+    stamp,
     take_changed,
     written_unless_assigned,
 )
@@ -293,7 +294,7 @@ class _QuickSave(Quick[None]):
         super().__init__(model, recipe, fixed_sources({})[:FIELDS], by_fields)
 
     def start(self, owner: Any, kwargs: Mapping[str, Any]) -> Started | None:
-        before = assigned(owner)  # (before the row is bound: as _Saved)
+        before = stamp()  # (before the row is bound: as _Saved)
         fields = _whole_fields(owner)  # (a save given an option has no Quick: see _make_save)
         request = None if fields is None else self._request(fields)
         return None if request is None else (self, request, before)
@@ -332,7 +333,7 @@ class _QuickUpdate(Quick[None]):
     def start(self, owner: Any, kwargs: Mapping[str, Any]) -> Started | None:
         if id(owner) in _PARTIAL:  # (as update()'s sources: the general way)
             return None
-        before = assigned(owner)  # (before the values are bound: as update())
+        before = stamp()  # (before the values are bound: as update())
         new_values = owner._validated_changes(kwargs)
         request = self._request(owner.__dict__, new_values)
         if request is None:
@@ -563,11 +564,11 @@ class _Applied:
         doc: DocumentCore,
         compiled: Compiled,
         new_values: Mapping[str, Any],
-        before: dict[str, int] | None,
+        before: int,
         ops: Sequence[Any] = (),
     ):
         self.doc, self.lwt, self.new_values = doc, compiled.lwt, new_values
-        # the document's assignments when the write was made (see assigned()): a field
+        # the stamp of when the write was made (see tracking.stamp): a field
         # assigned again before it has applied (another coroutine or thread; a batch not
         # run yet) keeps its new value, still to be written
         self.before = before
@@ -597,7 +598,7 @@ class _Saved:
     __slots__ = ("before", "doc")
 
     def __init__(self, doc: DocumentCore):
-        self.doc, self.before = doc, assigned(doc)
+        self.doc, self.before = doc, stamp()
 
     def __call__(self, page: Page) -> None:
         written_unless_assigned(self.doc, self.before)
@@ -743,7 +744,7 @@ def update(
     return _update(
         doc,
         driver,
-        assigned(doc),  # (before the new values are read: see _Applied)
+        stamp(),  # (before the new values are read: see _Applied)
         values,
         ttl=ttl,
         timestamp=timestamp,
@@ -758,7 +759,7 @@ def update(
 def _update(
     doc: D,
     driver: Driver | None,
-    before: dict[str, int] | None,
+    before: int,
     values: Mapping[str, Any],
     /,
     **options: Unpack[UpdateOptions],
@@ -928,7 +929,7 @@ def save_changes(
     (nothing is sent if there are none). Changes made inside a collection in place are
     not seen: assign the field (`doc.tags = doc.tags | {"x"}`)."""
     _known("save_changes", options, UpdateOptions)  # (it writes the assigned fields only)
-    before = assigned(doc)  # (before the values are read: see _Applied)
+    before = stamp()  # (before the values are read: see _Applied)
     schema = type(doc)._schema()
     changed = [c.name for c in schema.columns if c.name in doc._changed_fields()]
     keys = [n for n in changed if schema.by_name[n].is_primary_key]
@@ -953,7 +954,7 @@ def delete_columns(
     The instance takes the change once it is applied."""
     _known("delete_columns", options, DeleteOptions)
     batch = options.get("batch")
-    before = assigned(doc)
+    before = stamp()
     stmt, new_values, ops = doc._delete_columns_statement(
         targets,
         if_exists=options.get("if_exists", False),
@@ -1175,8 +1176,8 @@ _BATCH_KINDS = {kind.value: kind for kind in BatchKind}  # (a look-up per batch,
 
 
 # a document whose whole row a batch will write: the fields it took as written (None:
-# none), and its assignments when it was queued (see BatchCore._take)
-_Taken = tuple["DocumentCore", "set[str] | None", "dict[str, int] | None"]
+# none), and the stamp of when it was queued (see BatchCore._take)
+_Taken = tuple["DocumentCore", "set[str] | None", int]
 
 
 class BatchCore:
@@ -1303,7 +1304,7 @@ class BatchCore:
         them); they are given back if the batch does not apply. Once it has applied, a
         field assigned since it was queued is changed (see written_unless_assigned)."""
         taken = take_changed(doc) if CHANGED else None  # (no document has a field changed)
-        self._taken.append((doc, taken, assigned(doc) if ASSIGNED else None))
+        self._taken.append((doc, taken, stamp()))
 
     _queue_save = _queue_insert
 
@@ -1357,7 +1358,8 @@ class BatchCore:
         if self.result is None or self.result.applied:
             if ASSIGNED:  # (no document was ever assigned a field: none since queued)
                 for doc, _, before in taken:
-                    written_unless_assigned(doc, before)
+                    if assigned_since(doc, before):
+                        written_unless_assigned(doc, before)
             for answer in answers:
                 answer(page)
         else:

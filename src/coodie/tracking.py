@@ -7,8 +7,9 @@ document pays nothing for them; a finalizer drops the entry with the document.
 
 from __future__ import annotations
 
+import itertools
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 __all__ = [
@@ -16,13 +17,14 @@ __all__ = [
     "CHANGED",
     "PARTIAL",
     "applied_unless_assigned",
-    "assigned",
+    "assigned_since",
     "carry",
     "changed_fields",
     "give_back",
     "mark_changed",
     "mark_partial",
     "mark_written",
+    "stamp",
     "take_changed",
     "written_unless_assigned",
 ]
@@ -32,9 +34,15 @@ PARTIAL: dict[int, frozenset[str]] = {}
 # Documents with fields assigned since they were read or last written (or given back:
 # see give_back): id -> those fields.
 CHANGED: dict[int, set[str]] = {}
-# The same documents: id -> how many times each field has been assigned, ever (see
-# applied_unless_assigned).
+# The same documents: id -> the stamp of each field's last assignment, and under LAST the
+# document's latest (see stamp()).
 ASSIGNED: dict[int, dict[str, int]] = {}
+LAST = ""  # (no field has this name)
+
+# stamp(): the next tick of one clock for every document. Each assignment takes one, and
+# each write when it is made: a field assigned after the write has a later stamp (see
+# applied_unless_assigned). (A tick is one C call: atomic across threads.)
+stamp: Callable[[], int] = itertools.count(1).__next__
 
 
 def mark_partial(doc: Any, read: frozenset[str]) -> None:
@@ -47,7 +55,7 @@ def carry(original: Any, copy: Any) -> None:
     """A copy of a document (copy, deepcopy, model_copy) is what the original is to the
     table: partial too (a copy taken for a whole document would write defaults over the
     columns it never read), and with the same fields changed (its save_changes() writes
-    them), though none assigned yet (see assigned())."""
+    them), though none assigned yet (see stamp())."""
     read = PARTIAL.get(id(original))
     if read is not None:
         mark_partial(copy, read)
@@ -60,12 +68,12 @@ def _track(doc: Any) -> tuple[dict[str, int], set[str]]:
     """The entries of `doc` in ASSIGNED and CHANGED, made where missing. Threads making
     them at once share one pair (setdefault is one step), and one finalizer drops them."""
     key = id(doc)
-    counts = ASSIGNED.setdefault(key, {})
+    stamps = ASSIGNED.setdefault(key, {LAST: 0})
     new: set[str] = set()
     changed = CHANGED.setdefault(key, new)
     if changed is new:
         weakref.finalize(doc, _forget, key)
-    return counts, changed
+    return stamps, changed
 
 
 def _forget(key: int) -> None:
@@ -74,14 +82,14 @@ def _forget(key: int) -> None:
 
 
 def mark_changed(doc: Any, name: str) -> None:
-    """`name` was assigned (DocumentCore.__setattr__, once the value is set). Counted
+    """`name` was assigned (DocumentCore.__setattr__, once the value is set). Stamped
     before it is marked changed: a write's answer that runs between the two then finds it
-    either counted (it stays changed) or not yet changed (the mark comes after)."""
+    either stamped (it stays changed) or not yet changed (the mark comes after)."""
     key = id(doc)
-    counts, changed = ASSIGNED.get(key), CHANGED.get(key)
-    if counts is None or changed is None:
-        counts, changed = _track(doc)
-    counts[name] = counts.get(name, 0) + 1
+    stamps, changed = ASSIGNED.get(key), CHANGED.get(key)
+    if stamps is None or changed is None:
+        stamps, changed = _track(doc)
+    stamps[name] = stamps[LAST] = stamp()
     changed.add(name)
 
 
@@ -89,55 +97,47 @@ def changed_fields(doc: Any) -> set[str]:
     return set(CHANGED.get(id(doc), ()))
 
 
-def assigned(doc: Any) -> dict[str, int] | None:
-    """How many times each field of `doc` has been assigned so far (None: never), taken
-    when a write is made: see applied_unless_assigned."""
-    counts = ASSIGNED.get(id(doc))
-    return dict(counts) if counts else None
-
-
-_NEVER: dict[str, int] = {}  # (the assignments of a document never assigned)
-
-
-def applied_unless_assigned(
-    doc: Any, before: dict[str, int] | None, names: Iterable[str]
-) -> list[str]:
-    """A write of the fields `names`, made when the assignments of `doc` were `before`
-    (see assigned()), has applied: the fields not assigned since, which the document
-    takes from the write (returned). A field assigned since (another coroutine or thread,
-    or while the write waited in a batch) keeps its newer value and is changed: it is
-    still to be written, even if a direct write counted it written meanwhile (the table
-    now holds this write's older value). Assignments are counted, not values compared: a
-    field set back to the value it held is assigned too."""
-    counts = ASSIGNED.get(id(doc))
-    if not counts or counts == before:  # (nothing assigned since: the usual case)
+def applied_unless_assigned(doc: Any, before: int, names: Iterable[str]) -> list[str]:
+    """A write of the fields `names`, made at the stamp `before` (see stamp()), has
+    applied: the fields not assigned since, which the document takes from the write
+    (returned). A field assigned since (another coroutine or thread, or while the write
+    waited in a batch) keeps its newer value and is changed: it is still to be written,
+    even if a direct write counted it written meanwhile (the table now holds this write's
+    older value). Assignments are stamped, not values compared: a field set back to the
+    value it held is assigned too."""
+    stamps = ASSIGNED.get(id(doc))
+    if stamps is None or stamps[LAST] < before:  # (nothing assigned since: the usual case)
         return list(names)
-    b = before or _NEVER
     kept: list[str] = []
     since: list[str] = []
     for n in names:
-        (kept if counts.get(n, 0) == b.get(n, 0) else since).append(n)
+        (kept if stamps.get(n, 0) < before else since).append(n)
     if since:
         give_back(doc, since)
     return kept
 
 
-def written_unless_assigned(doc: Any, before: dict[str, int] | None) -> None:
-    """After a write of the whole row of `doc`, made when its assignments were `before`:
-    the fields it carried now hold what the table holds; those assigned since are changed
-    (see applied_unless_assigned)."""
+def assigned_since(doc: Any, before: int) -> bool:
+    """Whether a field of `doc` has been assigned since the stamp `before`."""
+    stamps = ASSIGNED.get(id(doc))
+    return stamps is not None and stamps[LAST] > before
+
+
+def written_unless_assigned(doc: Any, before: int) -> None:
+    """After a write of the whole row of `doc`, made at the stamp `before`: the fields it
+    carried now hold what the table holds; those assigned since are changed (see
+    applied_unless_assigned)."""
     key = id(doc)
     changed = CHANGED.get(key)
-    # (a copy, taken first: another thread may assign meanwhile, and counts a field
-    # before it marks it changed, so each name copied is counted by now)
+    # (a copy, taken first: another thread may assign meanwhile, and stamps a field
+    # before it marks it changed, so each name copied is stamped by now)
     names = tuple(changed) if changed else ()
-    counts = ASSIGNED.get(key)
-    if not counts or counts == before:  # (nothing assigned since: the usual case)
+    stamps = ASSIGNED.get(key)
+    if stamps is None or stamps[LAST] < before:  # (nothing assigned since: the usual case)
         if changed and names:
             changed.difference_update(names)
         return
-    b = before or _NEVER
-    since = {n for n, c in tuple(counts.items()) if c != b.get(n, 0)}
+    since = [n for n, s in tuple(stamps.items()) if s > before and n != LAST]
     if changed and names:
         changed.difference_update([n for n in names if n not in since])
     give_back(doc, since)
