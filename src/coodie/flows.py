@@ -580,13 +580,28 @@ class _Applied:
         result = lwt_result(page, type(self.doc)) if self.lwt else None
         if result is None or result.applied:
             doc, values = self.doc, self.new_values
-            if self.ops:
-                changed = {a.column for a in self.ops}
-                base = {n: v for n, v in values.items() if n not in changed}
-                values = doc._after_ops(self.ops, base)
-            doc._apply_local(
-                {n: values[n] for n in applied_unless_assigned(doc, self.before, values)}
-            )
+            if not self.ops:
+                names = applied_unless_assigned(doc, self.before, values)
+                doc._apply_local({n: values[n] for n in names})
+                return result
+            # a collection (or counter) operation changes the table's value of its column,
+            # not the document's: the document can follow only from a value it shares
+            # with the table
+            ops = self.ops
+            changed = {a.column for a in ops}
+            base = {n: v for n, v in values.items() if n not in changed}
+            values = doc._after_ops(ops, base)
+            relative = {a.column for a in ops if a.op is not AssignOp.SET}
+            loaded = doc._loaded()
+            if loaded is not None:  # (a column not read: its value stays unknown)
+                values = {n: v for n, v in values.items() if n not in relative - loaded}
+            # a column assigned and not written yet: the document's value, changed by the
+            # operation, is still to be written
+            pending = relative & CHANGED.get(id(doc), set())
+            names = applied_unless_assigned(doc, self.before, values)
+            doc._apply_local({n: values[n] for n in names})
+            if pending:
+                give_back(doc, pending)
         return result
 
 

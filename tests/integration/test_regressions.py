@@ -524,3 +524,38 @@ def test_a_copy_of_a_document_with_unsaved_changes_writes_them(f: Any) -> None:
     u.email = "f@x"
     f(copy.copy(u).save_changes())  # (pickles: tests/unit/test_hydration.py)
     assert f(U.get(id=u.id)).email == "f@x"
+
+
+def test_a_collection_operation_on_a_column_a_partial_document_did_not_read_leaves_it_unread(
+    f: Any,
+) -> None:
+    """The operation applied to the default the document held for the column (it never
+    read it), and the column then counted as read: a later save() wrote that over the
+    table's collection."""
+    U = f.m.User
+    u = U(name="full", metadata={"k": "1", "j": "2"}, scores=[1, 2])
+    f(u.save())
+    [p] = f(U.find(id=u.id).only("id", "name").all())
+    f(p.delete_columns(("metadata", "k"), ("scores", 0)))
+    f(p.update(put__metadata={"z": "9"}))
+    p.name = "renamed"
+    f(p.save())
+    got = f(U.get(id=u.id))
+    assert (got.name, got.metadata, got.scores) == ("renamed", {"j": "2", "z": "9"}, [2])
+
+
+def test_a_collection_operation_on_a_column_assigned_and_not_written_keeps_it_to_write(
+    f: Any,
+) -> None:
+    """The document's value (its assignment, changed by the operation) is not the
+    table's: it stays to be written, and save_changes() writes it."""
+    U = f.m.User
+    u = U(name="pending", metadata={"a": "1"})
+    f(u.save())
+    u.metadata = {"a": "1", "b": "2"}
+    f(u.delete_columns(("metadata", "a")))
+    assert u.metadata == {"b": "2"} and u._changed_fields() == {"metadata"}
+    f(u.update(put__metadata={"c": "3"}))
+    assert u._changed_fields() == {"metadata"}
+    f(u.save_changes())
+    assert f(U.get(id=u.id)).metadata == {"b": "2", "c": "3"} == u.metadata
