@@ -11,7 +11,7 @@ import threading
 import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 from pydantic.fields import Field, PrivateAttr
@@ -322,10 +322,14 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         return new
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """pydantic's copy (see __copy__); the fields `update` gives are changed too."""
+        """pydantic's copy (see __copy__); the fields `update` gives are changed too, as
+        if assigned (a frozen one cannot be: `save()` writes it with the whole row)."""
         new = super().model_copy(update=update, deep=deep)
         if update:
-            tracking.give_back(new, [n for n in update if n in type(self).model_fields])
+            cls, frozen = type(self), self._frozen_fields()
+            if frozen is not True:
+                names = [n for n in update if n in cls.model_fields and n not in frozen]
+                tracking.give_back(new, names)
         return new
 
     def __getstate__(self) -> dict[Any, Any]:
@@ -558,6 +562,19 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             self._check_not_frozen(new_values)
         return stmt, new_values, tuple(ops)
 
+    @classmethod
+    def _frozen_fields(cls) -> Literal[True] | frozenset[str]:
+        """The model's frozen fields (`Field(frozen=True)`); True: all of them (a frozen
+        model). Found once per class."""
+        frozen: Any = cls.__dict__.get("__coodie_frozen__")
+        if frozen is None:
+            fields = cls.model_fields
+            frozen = bool(cls.model_config.get("frozen")) or frozenset(
+                name for name, info in fields.items() if info.frozen
+            )
+            type.__setattr__(cls, "__coodie_frozen__", frozen)
+        return frozen  # type: ignore[no-any-return]
+
     def _check_not_frozen(self, changes: Mapping[str, Any]) -> None:
         """A write that gives this document new values (update(), delete_columns(), a
         document's increment()) is refused, before anything is sent, where the model is
@@ -565,13 +582,7 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
         pydantic gives an assignment (`doc.x = 1`). (QuerySet.update() and the class's
         increment() change no document.)"""
         cls = type(self)
-        frozen: Any = cls.__dict__.get("__coodie_frozen__")
-        if frozen is None:  # (once per class) the model's frozen fields; True: all of them
-            fields = cls.model_fields
-            frozen = bool(cls.model_config.get("frozen")) or frozenset(
-                name for name, info in fields.items() if info.frozen
-            )
-            type.__setattr__(cls, "__coodie_frozen__", frozen)
+        frozen = cls._frozen_fields()
         if not frozen:
             return
         kind = "frozen_instance" if frozen is True else "frozen_field"

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 import pytest
-from pydantic import ConfigDict, PrivateAttr, ValidationError, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from coodie.fields import PrimaryKey
 from coodie.sync import Document
@@ -171,3 +171,26 @@ def test_copies_and_pickles_keep_the_fields_still_to_be_written() -> None:
     assert doc.model_copy(update={"name": "z"})._changed_fields() == {"price", "name"}
     assert hydrated(Product, ROW).model_copy()._changed_fields() == set()
     assert pickle.loads(pickle.dumps(hydrated(Product, ROW)))._changed_fields() == set()
+
+
+def test_a_copy_updated_on_a_frozen_field_has_it_to_write_by_save_only() -> None:
+    class Frozen(Document):
+        model_config = ConfigDict(frozen=True)
+        id: Annotated[int, PrimaryKey()]
+        name: str = ""
+
+        class Settings:
+            keyspace = "shop"
+
+    class Pinned(Document):
+        id: Annotated[int, PrimaryKey()]
+        code: str = Field(default="", frozen=True)
+        name: str = ""
+
+        class Settings:
+            keyspace = "shop"
+
+    # (save_changes() could not write them: a frozen field takes no update)
+    assert Frozen(id=1).model_copy(update={"name": "b"})._changed_fields() == set()
+    twin = Pinned(id=1).model_copy(update={"code": "c", "name": "n"})
+    assert twin._changed_fields() == {"name"}
