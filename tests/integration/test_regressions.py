@@ -559,3 +559,20 @@ def test_a_collection_operation_on_a_column_assigned_and_not_written_keeps_it_to
     assert u._changed_fields() == {"metadata"}
     f(u.save_changes())
     assert f(U.get(id=u.id)).metadata == {"b": "2", "c": "3"} == u.metadata
+
+
+def test_a_bad_list_index_or_map_key_is_refused_on_every_call_of_a_shape(f: Any) -> None:
+    """The key of an element to delete was checked once per statement shape: after a
+    good index, -1 went to the server (the memory driver took it)."""
+    U = f.m.User
+    u = U(name="indexes", scores=[1, 2, 3], metadata={"a": "1"})
+    f(u.save())
+    f(u.delete_columns(("scores", 0)))
+    for bad in (-1, True, "first"):
+        with pytest.raises(InvalidQueryError, match=r"index must be an int >= 0, got"):
+            f(u.delete_columns(("scores", bad)))
+    f(u.delete_columns(("metadata", "a")))
+    with pytest.raises(InvalidQueryError, match=r"metadata: the key is None"):
+        f(u.delete_columns(("metadata", None)))
+    got = f(U.get(id=u.id))
+    assert (got.scores, got.metadata) == ([2, 3], {}) == (u.scores, u.metadata)

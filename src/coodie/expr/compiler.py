@@ -607,6 +607,20 @@ def _using(out: _Out, ttl: Any, timestamp: Any) -> str:
     return " USING " + " AND ".join(parts) if parts else ""
 
 
+def _list_index(schema: TableSchema, name: str) -> Callable[[Any], Any]:
+    def check(v: Any) -> Any:
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise InvalidQueryError(
+                _refuse(
+                    schema,
+                    f"delete of an element of list {name}: the index must be an int >= 0, got {v!r}",
+                )
+            )
+        return v
+
+    return check
+
+
 def _positive(schema: TableSchema, what: str, most: int | None = None) -> Callable[[Any], Any]:
     def check(v: Any) -> Any:
         if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
@@ -774,8 +788,13 @@ def _render_delete(out: _Out, s: Delete, keyspace: str | None) -> Template:
     targets = [quote(n) for n in s.columns]
     for i, (name, key) in enumerate(s.elements):  # DELETE c[?]: a map key or a list index
         t = out.column(name).cql_type
-        kt = t.args[0] if t.name == "map" else _INT
-        targets.append(f"{quote(name)}[{out.mark(key, (ELEMENTS, i), kt, f'{name}[key]', plain)}]")
+        # (values: checked every call, not once per shape)
+        null = _refuse(schema, f"delete of an element of {name}: the key is None")
+        if t.name == "map":
+            m = out.mark(key, (ELEMENTS, i), t.args[0], f"{name}[key]", plain, null)
+        else:
+            m = out.mark(key, (ELEMENTS, i), _INT, f"{name}[key]", _list_index(schema, name), null)
+        targets.append(f"{quote(name)}[{m}]")
     cols = " " + ", ".join(targets) if targets else ""
     cql = (
         f"DELETE{cols} FROM {schema.qualified_name(keyspace)}{_using(out, None, s.timestamp)}"

@@ -719,7 +719,7 @@ def _validate_delete(s: Delete, schema: TableSchema, r: Restrictions) -> None:
             f"clustering column {outside[0]} cannot be restricted because {r.ck_slice} is restricted by a range",
         )
     every_ck = len(r.clustering) == len(schema.clustering_key)
-    for n, key in s.elements:
+    for n, _key in s.elements:
         t = _column(schema, n, "DELETE").cql_type
         if t.frozen or t.name not in ("map", "list"):
             raise _err(
@@ -727,10 +727,7 @@ def _validate_delete(s: Delete, schema: TableSchema, r: Restrictions) -> None:
                 f"delete of an element of {n}: only a map (by key) or a list (by index) column "
                 f"has elements to delete; {n} is {t}",
             )
-        if key is None:
-            raise _err(schema, f"delete of an element of {n}: the key is None")
-        if t.name == "list" and (not isinstance(key, int) or isinstance(key, bool) or key < 0):
-            raise _err(schema, f"delete of an element of list {n}: the index must be an int >= 0")
+        # (the key or index is a value: the compiler checks it on every call)
     targets = (*s.columns, *(n for n, _ in s.elements))
     non_static = [n for n in targets if schema.by_name[n].kind is not ColumnKind.STATIC]
     if targets and not non_static and r.clustering:
