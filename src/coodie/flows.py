@@ -1396,11 +1396,15 @@ class BatchCore:
 
 
 def _give_back(taken: Sequence[_Taken]) -> None:
-    """A batch did not apply: the fields its whole-row writes took count as changed (not
-    as assigned: see tracking.applied_unless_assigned)."""
-    for doc, names, _ in taken:
+    """A batch did not apply, or may have (cancelled, timed out): the fields its whole-row
+    writes took count as changed (not as assigned: see tracking.applied_unless_assigned),
+    and so do those assigned since, which a direct write may have counted written."""
+    for doc, names, before in taken:
         if names:
             give_back(doc, names)
+        since = assigned_since(doc, before)
+        if since:
+            give_back(doc, since)
 
 
 # ------------------------------------------------------------------ the shells

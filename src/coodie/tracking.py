@@ -117,27 +117,28 @@ def applied_unless_assigned(doc: Any, before: int, names: Iterable[str]) -> list
     return kept
 
 
-def assigned_since(doc: Any, before: int) -> bool:
-    """Whether a field of `doc` has been assigned since the stamp `before`."""
+def assigned_since(doc: Any, before: int) -> list[str]:
+    """The fields of `doc` assigned since the stamp `before` (usually none: one look-up)."""
     stamps = ASSIGNED.get(id(doc))
-    return stamps is not None and stamps[LAST] > before
+    if stamps is None or stamps[LAST] < before:
+        return []
+    return [n for n, s in tuple(stamps.items()) if s > before and n != LAST]
 
 
 def written_unless_assigned(doc: Any, before: int) -> None:
     """After a write of the whole row of `doc`, made at the stamp `before`: the fields it
     carried now hold what the table holds; those assigned since are changed (see
     applied_unless_assigned)."""
-    key = id(doc)
-    changed = CHANGED.get(key)
+    changed = CHANGED.get(id(doc))
     # (a copy, taken first: another thread may assign meanwhile, and stamps a field
     # before it marks it changed, so each name copied is stamped by now)
     names = tuple(changed) if changed else ()
-    stamps = ASSIGNED.get(key)
+    stamps = ASSIGNED.get(id(doc))
     if stamps is None or stamps[LAST] < before:  # (nothing assigned since: the usual case)
         if changed and names:
             changed.difference_update(names)
         return
-    since = [n for n, s in tuple(stamps.items()) if s > before and n != LAST]
+    since = assigned_since(doc, before)
     if changed and names:
         changed.difference_update([n for n in names if n not in since])
     give_back(doc, since)

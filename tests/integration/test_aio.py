@@ -183,6 +183,42 @@ async def test_two_collection_operations_on_a_field_gathered_both_reach_the_docu
     assert (await Tagged.get(id=doc.id)).tags == {"x", "a", "b"}
 
 
+async def test_a_field_saved_directly_while_a_cancelled_batch_was_sent_stays_to_be_written() -> (
+    None
+):
+    """The batch may have applied after the direct save (its outcome is unknown once
+    sent): the field written directly meanwhile stays to be written, beside the fields
+    the batch took."""
+
+    class Sent(aio.Document):
+        id: Annotated[UUID, PrimaryKey()]
+        name: str = ""
+        n: int = 0
+
+        class Settings:
+            name = "it_aio_sent"
+
+    await Sent.sync_table()
+    doc = Sent(id=uuid4(), name="first")
+    await doc.save()
+    doc.n = 1
+    batch = aio.BatchQuery()
+    await batch.__aenter__()
+    await doc.save(batch=batch)  # (binds name="first", n=1)
+    doc.name = "direct"
+    await doc.save()
+    running = asyncio.ensure_future(batch.__aexit__(None, None, None))
+    await asyncio.sleep(0)  # (the batch is sent)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert doc._changed_fields() == {"n", "name"}
+    await asyncio.sleep(0.2)  # (whatever the batch did has landed)
+    await doc.save_changes()
+    got = await Sent.get(id=doc.id)
+    assert (got.name, got.n) == ("direct", 1)
+
+
 class NativeItem(aio.Document):
     id: Annotated[UUID, PrimaryKey()]
     n: int = 0
