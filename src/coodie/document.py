@@ -601,6 +601,8 @@ class DocumentCore(BaseModel, metaclass=DocumentMeta):
             fields_set.add(k)
         if id(self) in tracking.CHANGED:
             self._mark_written(values)
+        if tracking.HELD:  # (a batch holds a whole-row write: see tracking.hold)
+            tracking.stamp_written(self, values)
 
     # ------------------------------------------------------------- hydration
 

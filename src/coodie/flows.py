@@ -68,6 +68,8 @@ from coodie.tracking import (
     applied_unless_assigned,
     assigned_since,
     give_back,
+    hold,
+    release,
     stamp,
     take_changed,
     written_unless_assigned,
@@ -1319,6 +1321,11 @@ class BatchCore:
         them); they are given back if the batch does not apply. Once it has applied, a
         field assigned since it was queued is changed (see written_unless_assigned)."""
         taken = take_changed(doc) if CHANGED else None  # (no document has a field changed)
+        if not self._taken:
+            # until it has run, a value a document takes from a direct write is stamped
+            # as an assignment: the batch, applied later with the row's older value, then
+            # leaves that field to be written (see written_unless_assigned)
+            hold(self)
         self._taken.append((doc, taken, stamp()))
 
     _queue_save = _queue_insert
@@ -1366,6 +1373,7 @@ class BatchCore:
             )
         except BaseException:  # refused, failed or cancelled: nothing counts as written
             _give_back(taken)
+            self._ran(taken)
             raise
         # (a raw conditional statement is known by the server's answer: the [applied] row)
         if conditional or (page.columns and page.columns[0] == "[applied]"):
@@ -1379,7 +1387,14 @@ class BatchCore:
                 answer(page)
         else:
             _give_back(taken)
+        self._ran(taken)
         return self.result
+
+    def _ran(self, taken: Sequence[_Taken]) -> None:
+        """The whole-row writes `taken` have run (or failed): unless the batch has queued
+        new ones since, it no longer makes direct writes stamp (see _take)."""
+        if taken and not self._taken:
+            release(self)
 
     def _exit(
         self,
@@ -1391,8 +1406,10 @@ class BatchCore:
         if exc_type is None:
             yield from self._flow()
         else:
-            _give_back(self._taken)
+            taken = self._taken
+            _give_back(taken)
             self._discard()
+            self._ran(taken)
 
 
 def _give_back(taken: Sequence[_Taken]) -> None:

@@ -15,16 +15,20 @@ from typing import Any
 __all__ = [
     "ASSIGNED",
     "CHANGED",
+    "HELD",
     "PARTIAL",
     "applied_unless_assigned",
     "assigned_since",
     "carry",
     "changed_fields",
     "give_back",
+    "hold",
     "mark_changed",
     "mark_partial",
     "mark_written",
+    "release",
     "stamp",
+    "stamp_written",
     "take_changed",
     "written_unless_assigned",
 ]
@@ -38,6 +42,9 @@ CHANGED: dict[int, set[str]] = {}
 # document's latest (see stamp()).
 ASSIGNED: dict[int, dict[str, int]] = {}
 LAST = ""  # (no field has this name)
+
+# Batches holding a whole-row write not run yet, by id (see hold()).
+HELD: set[int] = set()
 
 # stamp(): the next tick of one clock for every document. Each assignment takes one, and
 # each write when it is made: a field assigned after the write has a later stamp (see
@@ -95,6 +102,30 @@ def mark_changed(doc: Any, name: str) -> None:
 
 def changed_fields(doc: Any) -> set[str]:
     return set(CHANGED.get(id(doc), ()))
+
+
+def hold(batch: Any) -> None:
+    """`batch` holds a whole-row write of a document until it runs (it forgets itself
+    then, or when collected unrun): meanwhile, the values documents take from direct
+    writes are stamped as assignments (see stamp_written)."""
+    key = id(batch)
+    if key not in HELD:
+        HELD.add(key)
+        weakref.finalize(batch, HELD.discard, key)
+
+
+def release(batch: Any) -> None:
+    """`batch` has run its whole-row writes (see hold())."""
+    HELD.discard(id(batch))
+
+
+def stamp_written(doc: Any, names: Iterable[str]) -> None:
+    """`doc` took `names` from a direct write while a batch holds a whole-row write (see
+    hold()): stamped as assignments, not changed. A batch that then applies the older
+    values of its row leaves them to be written (see written_unless_assigned)."""
+    stamps = _track(doc)[0]
+    for n in names:
+        stamps[n] = stamps[LAST] = stamp()
 
 
 def applied_unless_assigned(doc: Any, before: int, names: Iterable[str]) -> list[str]:

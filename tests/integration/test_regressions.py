@@ -576,3 +576,29 @@ def test_a_bad_list_index_or_map_key_is_refused_on_every_call_of_a_shape(f: Any)
         f(u.delete_columns(("metadata", None)))
     got = f(U.get(id=u.id))
     assert (got.scores, got.metadata) == ([2, 3], {}) == (u.scores, u.metadata)
+
+
+@pytest.mark.parametrize("direct", ["update", "delete_columns"])
+def test_a_field_written_directly_while_the_row_waits_in_a_batch_stays_to_be_written(
+    f: Any, direct: str
+) -> None:
+    """update() or delete_columns() applied directly while a save() of the whole row
+    waited in a batch: the batch, run later, wrote the row's older value, and the field
+    counted written."""
+    U = f.m.User
+    u = U(name="first", metadata={"a": "1"})
+    f(u.save())
+    with f.batch() as b:
+        u.name = "queued"
+        f(u.save(batch=b))
+        if direct == "update":
+            f(u.update(name="direct"))
+        else:
+            f(u.delete_columns("metadata"))
+    got = f(U.get(id=u.id))
+    assert (got.name, got.metadata) == ("queued", {"a": "1"})  # (the batch applied last)
+    field = "name" if direct == "update" else "metadata"
+    assert u._changed_fields() == {field}
+    f(u.save_changes())
+    got = f(U.get(id=u.id))
+    assert (got.name, got.metadata) == (u.name, u.metadata)
