@@ -713,6 +713,7 @@ def _insert(
     """The INSERT of every column of `doc` (`save()`, or `insert()` with IF NOT EXISTS),
     with its `options` (ttl, timestamp, consistency, serial_consistency)."""
     ttl, timestamp, consistency, serial = options
+    before = stamp()  # (before the row is bound: see BatchCore._take)
     if batch is not None:
         # (a queued write of the whole row passes no answer: see BatchCore._take)
         if batch._queue_insert(doc, driver, if_not_exists, None, options):
@@ -737,7 +738,7 @@ def _insert(
     )
     op = _write(model, schema, made, answer, (consistency, serial), batch, queued)
     if batch is not None:  # (queued: see BatchCore._take)
-        batch._take(doc)
+        batch._take(doc, before)
     return op
 
 
@@ -1303,6 +1304,7 @@ class BatchCore:
                 by_fields(doc.__dict__)
                 if by_fields is not None
                 else bind(fixed_sources(doc.__dict__, timestamp=timestamp))
+        before = stamp()  # (before the row is bound: see _take)
             )
         except Fallback:
             return False
@@ -1312,21 +1314,22 @@ class BatchCore:
         if answer is not None:
             self._answers.append(answer)
         else:
-            self._take(doc)
+            self._take(doc, before)
         return True
 
-    def _take(self, doc: DocumentCore) -> None:
-        """A write of `doc`'s whole row is queued: the fields assigned so far count as
-        written, and those assigned from now on as changed (a later save_changes() sends
-        them); they are given back if the batch does not apply. Once it has applied, a
-        field assigned since it was queued is changed (see written_unless_assigned)."""
+    def _take(self, doc: DocumentCore, before: int) -> None:
+        """A write of `doc`'s whole row, bound after the stamp `before`, is queued: the
+        fields assigned so far count as written, and those assigned from now on as changed
+        (a later save_changes() sends them); they are given back if the batch does not
+        apply. Once it has applied, a field assigned since `before` (perhaps after the row
+        was bound, with the older value) is changed (see written_unless_assigned)."""
         taken = take_changed(doc) if CHANGED else None  # (no document has a field changed)
         if not self._taken:
             # until it has run, a value a document takes from a direct write is stamped
             # as an assignment: the batch, applied later with the row's older value, then
             # leaves that field to be written (see written_unless_assigned)
             hold(self)
-        self._taken.append((doc, taken, stamp()))
+        self._taken.append((doc, taken, before))
 
     _queue_save = _queue_insert
 

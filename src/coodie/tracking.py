@@ -38,10 +38,8 @@ PARTIAL: dict[int, frozenset[str]] = {}
 # Documents with fields assigned since they were read or last written (or given back:
 # see give_back): id -> those fields.
 CHANGED: dict[int, set[str]] = {}
-# The same documents: id -> the stamp of each field's last assignment, and under LAST the
-# document's latest (see stamp()).
+# The same documents: id -> the stamp of each field's last assignment (see stamp()).
 ASSIGNED: dict[int, dict[str, int]] = {}
-LAST = ""  # (no field has this name)
 
 # Batches holding a whole-row write not run yet, by id (see hold()).
 HELD: set[int] = set()
@@ -75,7 +73,7 @@ def _track(doc: Any) -> tuple[dict[str, int], set[str]]:
     """The entries of `doc` in ASSIGNED and CHANGED, made where missing. Threads making
     them at once share one pair (setdefault is one step), and one finalizer drops them."""
     key = id(doc)
-    stamps = ASSIGNED.setdefault(key, {LAST: 0})
+    stamps = ASSIGNED.setdefault(key, {})
     new: set[str] = set()
     changed = CHANGED.setdefault(key, new)
     if changed is new:
@@ -96,7 +94,7 @@ def mark_changed(doc: Any, name: str) -> None:
     stamps, changed = ASSIGNED.get(key), CHANGED.get(key)
     if stamps is None or changed is None:
         stamps, changed = _track(doc)
-    stamps[name] = stamps[LAST] = stamp()
+    stamps[name] = stamp()
     changed.add(name)
 
 
@@ -125,7 +123,7 @@ def stamp_written(doc: Any, names: Iterable[str]) -> None:
     values of its row leaves them to be written (see written_unless_assigned)."""
     stamps = _track(doc)[0]
     for n in names:
-        stamps[n] = stamps[LAST] = stamp()
+        stamps[n] = stamp()
 
 
 def applied_unless_assigned(doc: Any, before: int, names: Iterable[str]) -> list[str]:
@@ -136,8 +134,8 @@ def applied_unless_assigned(doc: Any, before: int, names: Iterable[str]) -> list
     even if a direct write counted it written meanwhile (the table now holds this write's
     older value). Assignments are stamped, not values compared: a field set back to the
     value it held is assigned too."""
-    stamps = ASSIGNED.get(id(doc))
-    if stamps is None or stamps[LAST] < before:  # (nothing assigned since: the usual case)
+    stamps = _stamps_since(doc, before)
+    if stamps is None:  # (nothing assigned since: the usual case)
         return list(names)
     kept: list[str] = []
     since: list[str] = []
@@ -150,10 +148,20 @@ def applied_unless_assigned(doc: Any, before: int, names: Iterable[str]) -> list
 
 def assigned_since(doc: Any, before: int) -> list[str]:
     """The fields of `doc` assigned since the stamp `before` (usually none: one look-up)."""
-    stamps = ASSIGNED.get(id(doc))
-    if stamps is None or stamps[LAST] < before:
+    stamps = _stamps_since(doc, before)
+    if stamps is None:
         return []
-    return [n for n, s in tuple(stamps.items()) if s > before and n != LAST]
+    return [n for n, s in tuple(stamps.items()) if s > before]
+
+
+def _stamps_since(doc: Any, before: int) -> dict[str, int] | None:
+    """The stamps of `doc` where a field has been assigned since `before`; else None (the
+    usual case: one look-up and a max() in C, which no other thread interrupts; a
+    "latest" entry kept beside them could be stored out of order by two threads)."""
+    stamps = ASSIGNED.get(id(doc))
+    if stamps is None or max(stamps.values(), default=0) < before:
+        return None
+    return stamps
 
 
 def written_unless_assigned(doc: Any, before: int) -> None:
@@ -164,8 +172,7 @@ def written_unless_assigned(doc: Any, before: int) -> None:
     # (a copy, taken first: another thread may assign meanwhile, and stamps a field
     # before it marks it changed, so each name copied is stamped by now)
     names = tuple(changed) if changed else ()
-    stamps = ASSIGNED.get(id(doc))
-    if stamps is None or stamps[LAST] < before:  # (nothing assigned since: the usual case)
+    if _stamps_since(doc, before) is None:  # (nothing assigned since: the usual case)
         if changed and names:
             changed.difference_update(names)
         return

@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from coodie import tracking
 from coodie.fields import PrimaryKey
 from coodie.sync import Document
 from tests.unit.models import Product
@@ -194,3 +195,21 @@ def test_a_copy_updated_on_a_frozen_field_has_it_to_write_by_save_only() -> None
     assert Frozen(id=1).model_copy(update={"name": "b"})._changed_fields() == set()
     twin = Pinned(id=1).model_copy(update={"code": "c", "name": "n"})
     assert twin._changed_fields() == {"name"}
+
+
+def test_an_assignment_after_a_write_counts_though_an_older_stamp_is_stored_last(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two threads: A takes its stamp, a write is made, B assigns, and A's store lands
+    last. B's field was assigned after the write: it keeps its value, still to write."""
+    doc = hydrated(Product, ROW)
+    early = tracking.stamp()  # (thread A's tick, stored below, after B's)
+    before = tracking.stamp()  # (the write is made)
+    doc.name = "b"  # (thread B)
+    with monkeypatch.context() as m:
+        m.setattr(tracking, "stamp", lambda: early)
+        doc.category = "z"  # (thread A's assignment, its tick stored last)
+    assert tracking.applied_unless_assigned(doc, before, ["name", "price"]) == ["price"]
+    assert "name" in doc._changed_fields()
+    tracking.written_unless_assigned(doc, before)
+    assert "name" in doc._changed_fields()
