@@ -1015,7 +1015,14 @@ def counter(
             doc._check_not_frozen(deltas)
 
         def apply(page: Page) -> None:
-            doc._apply_local({n: (doc.__dict__.get(n) or 0) + d for n, d in deltas.items()})
+            loaded = doc._loaded()  # (a counter a partial document did not read stays unread)
+            doc._apply_local(
+                {
+                    n: (doc.__dict__.get(n) or 0) + d
+                    for n, d in deltas.items()
+                    if loaded is None or n in loaded
+                }
+            )
 
     timestamp = _timestamp(None, batch)
     # the direction of each counter is part of the shape (`+ ?` or `- ?`), and so is a
@@ -1297,6 +1304,7 @@ class BatchCore:
             recipe = (template._bind, timestamp is not None, any(notes) and notes, by_fields)
             self._recipes[if_not_exists][model] = recipe
         bind, _, notes, by_fields = recipe
+        before = stamp()  # (before the row is bound: see _take)
         try:
             # each row its own sources: a batch filled from several threads binds each
             # row's own fields, at the batch's timestamp of the moment
@@ -1304,7 +1312,6 @@ class BatchCore:
                 by_fields(doc.__dict__)
                 if by_fields is not None
                 else bind(fixed_sources(doc.__dict__, timestamp=timestamp))
-        before = stamp()  # (before the row is bound: see _take)
             )
         except Fallback:
             return False

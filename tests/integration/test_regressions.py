@@ -602,3 +602,17 @@ def test_a_field_written_directly_while_the_row_waits_in_a_batch_stays_to_be_wri
     f(u.save_changes())
     got = f(U.get(id=u.id))
     assert (got.name, got.metadata) == (u.name, u.metadata)
+
+
+def test_an_increment_of_a_counter_a_partial_document_did_not_read_leaves_it_unread(
+    f: Any,
+) -> None:
+    H = f.m.Hits
+    f(H.sync_table())
+    url = f"u-{uuid4()}"
+    f(H.increment(url=url, views=10, visitors=3))
+    [p] = f(H.find(url=url).only("url", "visitors").all())
+    f(p.increment(views=1, visitors=1))
+    got = f(H.get(url=url))
+    assert (got.views, got.visitors, p.visitors) == (11, 4, 4)
+    assert "views" not in p._loaded()  # (not 0 + 1)
