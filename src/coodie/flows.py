@@ -1437,35 +1437,75 @@ def _give_back(taken: Sequence[_Taken]) -> None:
 # ------------------------------------------------------------------ the shells
 
 
-# what shell_driver answers for a call that its batch's short way queued
-QUEUED_CALL: Any = object()
+# what begin() answers in place of a request: the call's answer is made (DONE), or it is
+# a flow to drive (FLOW)
+DONE: Any = object()
+FLOW: Any = object()
 
 
-def shell_driver(
+class _SingleWay:
+    """How a runner answers a `Single` begin() made: its answer function (`state`) takes
+    the page, as a Quick's answer does from its state."""
+
+    @staticmethod
+    def answer(owner: Any, state: Callable[[Page], T], page: Page) -> T:
+        return state(page)
+
+
+_SINGLE_WAY = _SingleWay()
+
+
+def begin(
     owner: HasDriver,
     args: Sequence[Any],
     kwargs: Mapping[str, Any],
+    build: Callable[..., Any],
     writes: bool,
     queue: Callable[[Any, Any], bool] | None,
-) -> Driver | None:
-    """The driver a shell's method resolves before it builds its operation (None: none is
-    registered, said on use). A write (`writes`) given `batch=` is queued in that batch
-    and resolves none, unless its model names no keyspace (the write then looks it up);
-    given only `batch=`, `queue(batch, owner)` first tries the batch's short way, which
-    queues the call without an operation (QUEUED_CALL: queued; the call answers None).
-    A read's `batch=` is a column's (`Model.get(batch=5)`). A `batch=` that is not a
-    BatchQuery is refused before anything is queued."""
+    quick: QuickFinder | None,
+) -> tuple[Any, Any, Any, Any]:
+    """A shell method's call, everything but running its request (see the runners'
+    `operation()`): `(request, way, state, driver)`, for the runner to answer
+    `way.answer(owner, state, page)` from the page of `request` on `driver`. In place of a
+    request, DONE: the call's answer is `state`; FLOW: `state` is a flow to drive on
+    `driver` (None: the owner's).
+
+    The driver is resolved first (None: none is registered, said on use). A write
+    (`writes`) given `batch=` is queued in that batch and resolves none, unless its model
+    names no keyspace (the write then looks it up); given only `batch=`, `queue(batch,
+    owner)` first tries the batch's short way, which queues the call without an operation
+    (it answers None). A read's `batch=` is a column's (`Model.get(batch=5)`). A `batch=`
+    that is not a BatchQuery is refused before anything is queued. Then the call's quick
+    way, where `quick` finds one (see Quick); else the operation `build(owner, driver,
+    *args, **kwargs)` makes."""
     batch = kwargs.get("batch") if writes else None
     if batch is None:
-        return find_driver(owner._driver_name())
-    if not isinstance(batch, BatchCore):
-        model = owner if isinstance(owner, type) else type(owner)
-        raise InvalidQueryError(
-            f"{model.__name__}: batch= takes a BatchQuery (or None), not {type(batch).__name__}"
-        )
-    if queue is not None and len(kwargs) == 1 and not args and queue(batch, owner):
-        return QUEUED_CALL  # type: ignore[no-any-return]
-    return None
+        driver = find_driver(owner._driver_name())
+        if (
+            quick is not None
+            and driver is not None
+            and (started := quick(owner, driver, args, kwargs)) is not None
+        ):
+            way, request, state = started
+            return request, way, state, driver
+    else:
+        if not isinstance(batch, BatchCore):
+            model = owner if isinstance(owner, type) else type(owner)
+            raise InvalidQueryError(
+                f"{model.__name__}: batch= takes a BatchQuery (or None), not {type(batch).__name__}"
+            )
+        if queue is not None and len(kwargs) == 1 and not args and queue(batch, owner):
+            return DONE, None, None, None
+        driver = None
+    op = build(owner, driver, *args, **kwargs)
+    if type(op) is not Single:
+        return FLOW, None, op, driver
+    if op.request is None:  # (nothing to send, or a write queued in a batch)
+        return DONE, None, op.answer(NO_PAGE), None
+    if driver is None:
+        driver = get_driver(owner._driver_name())
+    # (only the answer is kept: fewer objects live while many requests are in flight)
+    return op.request, _SINGLE_WAY, op.answer, driver
 
 
 def shell_signature(method: Any, build: Any, name: str | None = None) -> None:

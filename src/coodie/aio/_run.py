@@ -10,15 +10,14 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 from typing_extensions import ParamSpec
 
 from coodie.flows import (
-    NO_PAGE,
-    QUEUED_CALL,
+    DONE,
+    FLOW,
     QuickFinder,
     Single,
-    shell_driver,
+    begin,
     shell_signature,
     steps,
 )
-from coodie.registry import get_driver
 from coodie.requests import Flow, HasDriver
 
 if TYPE_CHECKING:
@@ -85,27 +84,14 @@ def operation(
 
     @functools.wraps(build)
     async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        driver = shell_driver(self, args, kwargs, writes, queue)
-        if driver is QUEUED_CALL:
-            return None  # type: ignore[return-value]
-        if (
-            quick is not None
-            and driver is not None
-            and (started := quick(self, driver, args, kwargs)) is not None
-        ):
-            way, request, state = started
-            done: T = way.answer(self, state, await driver.execute_async(request))
-            return done
-        op = build(self, driver, *args, **kwargs)
-        if type(op) is not Single:
-            return await adrive(op, driver, self._driver_name())  # type: ignore[arg-type]
-        if op.request is None:  # (nothing to send, or a write queued in a batch)
-            return op.answer(NO_PAGE)
-        if driver is None:
-            driver = get_driver(self._driver_name())
-        answer, sent = op.answer, driver.execute_async(op.request)
-        del op  # (only the answer waits: fewer objects live while many requests are in flight)
-        return answer(await sent)
+        request, way, state, driver = begin(self, args, kwargs, build, writes, queue, quick)
+        if request is DONE:
+            done: T = state
+        elif request is FLOW:
+            done = await adrive(state, driver, self._driver_name())
+        else:
+            done = way.answer(self, state, await driver.execute_async(request))
+        return done
 
     shell_signature(method, build, name)
     return method

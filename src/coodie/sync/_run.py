@@ -9,15 +9,14 @@ from typing import TYPE_CHECKING, Any, Concatenate, TypeVar
 from typing_extensions import ParamSpec
 
 from coodie.flows import (
-    NO_PAGE,
-    QUEUED_CALL,
+    DONE,
+    FLOW,
     QuickFinder,
     Single,
-    shell_driver,
+    begin,
     shell_signature,
     steps,
 )
-from coodie.registry import get_driver
 from coodie.requests import Flow, HasDriver
 
 if TYPE_CHECKING:
@@ -76,30 +75,19 @@ def operation(
     for it (a `Single`: a request and the function from its page to the answer; or a
     flow, for work of several steps) and runs it there. A write (`writes`) given `batch=`
     is queued in that batch instead (nothing runs until the batch does); `queue` is its
-    short way (see flows.shell_driver). `quick` finds the call's quick way, where it has
+    short way (see flows.begin). `quick` finds the call's quick way, where it has
     one (see flows.Quick): its request is sent, and its answer made, with no operation."""
 
     @functools.wraps(build)
     def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        driver = shell_driver(self, args, kwargs, writes, queue)
-        if driver is QUEUED_CALL:
-            return None  # type: ignore[return-value]
-        if (
-            quick is not None
-            and driver is not None
-            and (started := quick(self, driver, args, kwargs)) is not None
-        ):
-            way, request, state = started
-            done: T = way.answer(self, state, driver.execute(request))
-            return done
-        op = build(self, driver, *args, **kwargs)
-        if type(op) is not Single:
-            return drive(op, driver, self._driver_name())  # type: ignore[arg-type]
-        if op.request is None:  # (nothing to send, or a write queued in a batch)
-            return op.answer(NO_PAGE)
-        if driver is None:
-            driver = get_driver(self._driver_name())
-        return op.answer(driver.execute(op.request))
+        request, way, state, driver = begin(self, args, kwargs, build, writes, queue, quick)
+        if request is DONE:
+            done: T = state
+        elif request is FLOW:
+            done = drive(state, driver, self._driver_name())
+        else:
+            done = way.answer(self, state, driver.execute(request))
+        return done
 
     shell_signature(method, build, name)
     return method
